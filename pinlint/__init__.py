@@ -1,0 +1,3 @@
+"""pinlint: find SQL and driver code that pins RDS Proxy or breaks PgBouncer transaction pooling."""
+
+__version__ = "0.1.0"

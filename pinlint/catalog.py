@@ -1,0 +1,167 @@
+"""Load rules/ (one TOML file per rule) into Rule objects with compiled matchers.
+
+The catalog is data: a rule names a matcher kind from pinlint.matchers and configures it.
+The rules directory ships inside the wheel as ``pinlint/rules``; in a source checkout it is
+the top-level ``rules/`` beside the package.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+from pinlint.matchers import Matcher, build_matcher
+
+TARGETS = ("rds-proxy", "pgbouncer")
+CONSEQUENCES = ("pins", "breaks", "errors", "ok")
+SEVERITIES = ("error", "warning")
+CODE_RE = re.compile(r"^PIN\d{3}$")
+NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+DOCS_URL = "https://github.com/pinlint/pinlint/blob/main/rules/{file}"
+
+
+class CatalogError(ValueError):
+    """A rule file is malformed."""
+
+
+@dataclass(frozen=True)
+class Example:
+    language: str  # "python" or "sql"
+    source: str
+    at: tuple[int, int] | None  # expected (line, column) of the finding, for bad examples
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    summary: str
+    severity: str
+    dialects: tuple[str, ...]
+    message: str
+    fix: str
+    targets: dict[str, str]
+    matcher: Matcher
+    what: str
+    why: str
+    references: tuple[str, ...]
+    bad: tuple[Example, ...]
+    good: tuple[Example, ...]
+    file: str
+    notes: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return DOCS_URL.format(file=self.file)
+
+    def applies_to(self, targets: tuple[str, ...]) -> bool:
+        """True when the rule's consequence on any of ``targets`` is not ``ok``."""
+        return any(self.targets.get(target, "ok") != "ok" for target in targets)
+
+
+def rules_directory() -> Path:
+    packaged = Path(__file__).parent / "rules"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).parent.parent / "rules"
+
+
+def _require(data: dict[str, Any], key: str, kind: type, file: str) -> Any:
+    if key not in data:
+        raise CatalogError(f"{file}: missing key `{key}`")
+    value = data[key]
+    if not isinstance(value, kind):
+        raise CatalogError(f"{file}: `{key}` must be a {kind.__name__}")
+    return value
+
+
+def _examples(data: list[dict[str, Any]], file: str, bad: bool) -> tuple[Example, ...]:
+    examples = []
+    for item in data:
+        languages = [key for key in ("python", "sql") if key in item]
+        if len(languages) != 1:
+            raise CatalogError(f"{file}: each example needs exactly one of `python` or `sql`")
+        at = item.get("at")
+        if bad and (not isinstance(at, list) or len(at) != 2):
+            raise CatalogError(f"{file}: a bad example needs `at = [line, column]`")
+        examples.append(
+            Example(
+                language=languages[0],
+                source=item[languages[0]],
+                at=(int(at[0]), int(at[1])) if at else None,
+                note=item.get("note", ""),
+            )
+        )
+    return tuple(examples)
+
+
+def load_rule(path: Path) -> Rule:
+    file = path.name
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise CatalogError(f"{file}: {error}") from error
+    code = _require(data, "code", str, file)
+    name = _require(data, "name", str, file)
+    if not CODE_RE.match(code):
+        raise CatalogError(f"{file}: code `{code}` must look like PIN001")
+    if not NAME_RE.match(name):
+        raise CatalogError(f"{file}: name `{name}` must be kebab-case")
+    if not file.startswith(f"{code}-{name}."):
+        raise CatalogError(f"{file}: the file must be named {code}-{name}.toml")
+    severity = data.get("severity", "warning")
+    if severity not in SEVERITIES:
+        raise CatalogError(f"{file}: severity must be one of {', '.join(SEVERITIES)}")
+    targets = _require(data, "targets", dict, file)
+    for target, consequence in targets.items():
+        if target not in TARGETS or consequence not in CONSEQUENCES:
+            raise CatalogError(f"{file}: bad target entry `{target} = {consequence!r}`")
+    docs = _require(data, "docs", dict, file)
+    examples = data.get("examples", {})
+    try:
+        matcher = build_matcher(_require(data, "match", dict, file))
+    except ValueError as error:
+        raise CatalogError(f"{file}: {error}") from error
+    return Rule(
+        code=code,
+        name=name,
+        summary=_require(data, "summary", str, file),
+        severity=severity,
+        dialects=tuple(data.get("dialects", ["postgres"])),
+        message=_require(data, "message", str, file),
+        fix=_require(data, "fix", str, file),
+        targets={target: targets.get(target, "ok") for target in TARGETS},
+        matcher=matcher,
+        what=_require(docs, "what", str, file),
+        why=_require(docs, "why", str, file),
+        notes=docs.get("notes", ""),
+        references=tuple(docs.get("references", [])),
+        bad=_examples(examples.get("bad", []), file, bad=True),
+        good=_examples(examples.get("good", []), file, bad=False),
+        file=file,
+    )
+
+
+@lru_cache(maxsize=4)
+def load_catalog(directory: Path | None = None) -> tuple[Rule, ...]:
+    """All rules, sorted by code; raises CatalogError on the first malformed file."""
+    directory = directory or rules_directory()
+    rules = [load_rule(path) for path in sorted(directory.glob("PIN*.toml"))]
+    seen: dict[str, str] = {}
+    for rule in rules:
+        for key in (rule.code, rule.name):
+            if key in seen:
+                raise CatalogError(f"{rule.file}: `{key}` is also used by {seen[key]}")
+            seen[key] = rule.file
+    return tuple(sorted(rules, key=lambda rule: rule.code))

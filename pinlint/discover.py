@@ -1,0 +1,97 @@
+"""Turn the paths given on the command line into the list of files to lint.
+
+Directories are walked recursively (symlinked directories are not followed, so a loop
+cannot hang the walk); ``.gitignore`` files are honoured, with each file's patterns
+applying below its own directory; default and configured excludes skip virtualenvs, build
+output and caches. A file named explicitly is always linted. The order is sorted.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+from pinlint.config import Settings
+
+EXTENSIONS = (".py", ".pyi", ".sql")
+
+
+@dataclass
+class Discovery:
+    files: list[Path] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+
+def _spec(patterns: tuple[str, ...]) -> pathspec.PathSpec:
+    return pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+
+
+def _gitignore(directory: Path) -> pathspec.PathSpec | None:
+    path = directory / ".gitignore"
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    return _spec(tuple(lines)) if lines else None
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def discover(paths: list[str], settings: Settings) -> Discovery:
+    result = Discovery()
+    excluded = _spec(settings.exclude + settings.extend_exclude)
+    root = settings.root.resolve()
+    seen: set[Path] = set()
+
+    def add(path: Path) -> None:
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            result.files.append(path)
+
+    for given in paths:
+        path = Path(given)
+        if path.is_file():
+            add(path)
+            continue
+        if not path.is_dir():
+            result.missing.append(given)
+            continue
+        ignores: list[tuple[Path, pathspec.PathSpec]] = []
+        for directory, subdirectories, names in os.walk(path):
+            here = Path(directory)
+            if settings.respect_gitignore:
+                spec = _gitignore(here)
+                if spec is not None:
+                    ignores.append((here, spec))
+            ignores = [(base, spec) for base, spec in ignores if base == here or base in here.parents]
+
+            def skipped(candidate: Path, is_dir: bool) -> bool:
+                relative = _relative(candidate, root)
+                suffix = "/" if is_dir else ""
+                if excluded.match_file(relative + suffix) or excluded.match_file(candidate.name + suffix):
+                    return True
+                for base, spec in ignores:
+                    if spec.match_file(candidate.relative_to(base).as_posix() + suffix):
+                        return True
+                return False
+
+            subdirectories[:] = sorted(
+                name
+                for name in subdirectories
+                if not (here / name).is_symlink() and not skipped(here / name, True)
+            )
+            for name in sorted(names):
+                candidate = here / name
+                if candidate.suffix in EXTENSIONS and not skipped(candidate, False):
+                    add(candidate)
+    result.files.sort(key=lambda item: item.as_posix())
+    return result

@@ -1,0 +1,202 @@
+"""Run the rules over one file: extract fragments, split statements, match, suppress.
+
+The engine knows matcher levels, never individual rules: SQL-level matchers see every
+statement of every fragment, Python-level matchers see the calls the extractor recorded.
+A file that cannot be read or parsed gives a FileError; the caller goes on with the others.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+from pinlint.catalog import Rule
+from pinlint.config import Settings
+from pinlint.extract.python import ExtractionError, extract_python, prefilter_needles
+from pinlint.extract.sqlfile import decode_sql, extract_sql
+from pinlint.matchers import ConnectOptionMatcher, Hit
+from pinlint.model import HOLE, Finding, Fragment
+from pinlint.sql.statements import Statement, split_statements
+from pinlint.suppress import SQL_IGNORE_RE, SQL_NOQA_RE, parse_codes, python_suppressions
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+@dataclass
+class FileResult:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    error: str = ""  # the file could not be linted
+    note: str = ""  # linted, with a caveat (e.g. its encoding)
+
+
+@dataclass(frozen=True)
+class Linter:
+    """Rules and settings prepared once for a whole run."""
+
+    rules: tuple[Rule, ...]
+    settings: Settings
+
+    @property
+    def sql_rules(self) -> tuple[Rule, ...]:
+        return tuple(rule for rule in self.rules if rule.matcher.level == "sql")
+
+    @property
+    def python_rules(self) -> tuple[Rule, ...]:
+        return tuple(rule for rule in self.rules if rule.matcher.level == "python")
+
+    def call_names(self) -> frozenset[str]:
+        names: set[str] = set()
+        for rule in self.python_rules:
+            if isinstance(rule.matcher, ConnectOptionMatcher):
+                names |= rule.matcher.functions
+        return frozenset(names)
+
+    def lint_source(self, source: str | bytes, path: str) -> FileResult:
+        """Lint the contents of one file; ``path`` is how the user named it."""
+        result = FileResult(path)
+        if len(source) > MAX_FILE_BYTES:
+            result.error = f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; skipped"
+            return result
+        if path.endswith(".sql"):
+            data = source if isinstance(source, bytes) else source.encode("utf-8")
+            text, result.note = decode_sql(data)
+            if "\x00" in text:
+                result.error = "binary file (contains NUL bytes); skipped"
+                return result
+            result.findings = self._lint_fragments([extract_sql(text, path)])
+        else:
+            try:
+                text = source.decode("utf-8-sig") if isinstance(source, bytes) else source
+            except UnicodeDecodeError as error:
+                result.error = f"not valid UTF-8 (byte {error.start + 1}); skipped"
+                return result
+            if "\x00" in text:
+                result.error = "binary file (contains NUL bytes); skipped"
+                return result
+            needles = prefilter_needles(self.settings.sinks, self.call_names())
+            if not any(needle in text for needle in needles):
+                return result
+            try:
+                extraction = extract_python(text, path, sinks=self.settings.sinks, call_names=self.call_names())
+            except ExtractionError as error:
+                result.error = str(error)
+                return result
+            findings = self._lint_fragments(extraction.fragments)
+            for call in extraction.calls:
+                for rule in self.python_rules:
+                    for hit in rule.matcher.match_call(call):
+                        if hit.fragment is not None:
+                            findings.append(self._finding(rule, hit.fragment, hit, ""))
+            if findings:
+                suppressions = python_suppressions(text)
+                findings = [
+                    finding for finding in findings if not suppressions.suppresses(finding.code, finding.noqa_lines)
+                ]
+            result.findings = findings
+        result.findings = self._per_file_ignored(result.findings, path)
+        result.findings.sort(key=lambda finding: finding.sort_key)
+        return result
+
+    def lint_path(self, path: Path, display: str) -> FileResult:
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            return FileResult(display, error=f"cannot read: {error.strerror or error}")
+        return self.lint_source(data, display)
+
+    # ------------------------------------------------------------------------------
+    def _lint_fragments(self, fragments: list[Fragment]) -> list[Finding]:
+        findings: list[Finding] = []
+        for fragment in fragments:
+            found: list[Finding] = []
+            for statement in split_statements(fragment.text, psql=fragment.kind == "sql"):
+                ignored = _statement_ignores(statement)
+                for rule in self.sql_rules:
+                    if rule.code in ignored:
+                        continue
+                    for hit in rule.matcher.match(statement, fragment.text):
+                        sql = fragment.text[statement.start : statement.end].strip()
+                        found.append(self._finding(rule, fragment, hit, sql))
+            findings.extend(_sql_noqa(found, fragment))
+        return findings
+
+    def _finding(self, rule: Rule, fragment: Fragment, hit: Hit, sql: str) -> Finding:
+        line, column = fragment.source_map.position(hit.start)
+        end_line, end_column = fragment.source_map.position(max(hit.end - 1, hit.start))
+        message = _format(rule.message, hit.captures)
+        if fragment.kind == "python" and fragment.sink:
+            if fragment.via_name:
+                message += f" (`{fragment.via_name}` reaches `{fragment.sink}()` on line {fragment.sink_line})"
+            elif fragment.sink_line != line:
+                message += f" (reaches `{fragment.sink}()` on line {fragment.sink_line})"
+        return Finding(
+            code=rule.code,
+            name=rule.name,
+            message=message,
+            path=fragment.path,
+            line=line,
+            column=column,
+            end_line=end_line,
+            end_column=end_column + 1,
+            severity=rule.severity,
+            fix=_format(rule.fix, hit.captures),
+            targets=dict(rule.targets),
+            sql=sql.replace(HOLE, "{…}"),
+            noqa_lines=tuple(sorted({line, end_line, *fragment.noqa_lines})),
+        )
+
+    def _per_file_ignored(self, findings: list[Finding], path: str) -> list[Finding]:
+        if not findings or not self.settings.per_file_ignores:
+            return findings
+        try:
+            relative = Path(path).resolve().relative_to(self.settings.root.resolve()).as_posix()
+        except ValueError:
+            relative = Path(path).as_posix()
+        ignored: set[str] = set()
+        for glob, codes in self.settings.per_file_ignores.items():
+            spec = pathspec.PathSpec.from_lines("gitwildmatch", [glob])
+            if spec.match_file(relative):
+                ignored |= {code.upper() for code in codes}
+        return [finding for finding in findings if not any(finding.code.startswith(code) for code in ignored)]
+
+
+class _SafeDict(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _format(template: str, captures: dict[str, str]) -> str:
+    values = _SafeDict({key: value.replace(HOLE, "{…}") for key, value in captures.items()})
+    return template.format_map(values)
+
+
+def _statement_ignores(statement: Statement) -> set[str]:
+    codes: set[str] = set()
+    for comment in statement.comments:
+        found = SQL_IGNORE_RE.search(comment.value)
+        if found:
+            codes |= parse_codes(found.group("codes"))
+    return codes
+
+
+_NOQA_PREFILTER = re.compile(r"noqa", re.IGNORECASE)
+
+
+def _sql_noqa(findings: list[Finding], fragment: Fragment) -> list[Finding]:
+    """Drop findings on a line that carries an SQL ``-- noqa: CODE`` comment."""
+    if not findings or not _NOQA_PREFILTER.search(fragment.text):
+        return findings
+    from pinlint.sql.lexer import COMMENT, tokenize
+
+    lines: dict[int, set[str]] = {}
+    for token in tokenize(fragment.text, psql=fragment.kind == "sql"):
+        if token.kind == COMMENT:
+            found = SQL_NOQA_RE.search(token.value)
+            if found:
+                line = fragment.source_map.position(token.start)[0]
+                lines.setdefault(line, set()).update(parse_codes(found.group("codes")))
+    return [finding for finding in findings if finding.code not in lines.get(finding.line, ())]

@@ -1,0 +1,439 @@
+"""Extract the SQL that reaches a database from Python source, with libcst.
+
+Only strings that reach a sink are read: the SQL argument of a DB-API or driver call
+(``cur.execute``, asyncpg ``fetch``...), SQLAlchemy ``text()``, Django ``RunSQL`` and
+``Manager.raw``, pandas ``read_sql``, the RDS Data API, and sinks named in the config.
+A sink's argument may be a literal of any kind, a concatenation, an f-string or a
+%/format() template (dynamic parts become holes), or a name bound once to such a value in
+the same function or module. Docstrings, comments, log messages and other strings are
+never looked at. The code is parsed, never imported or run.
+
+It also records calls that Python-level matchers ask for (``CallFact``), e.g. connect calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from pinlint.matchers import CallFact
+from pinlint.model import CharMap, Fragment
+from pinlint.pystrings import Piece, decode, split_prefix, with_fields_as_holes
+
+METHOD_SINKS = frozenset(
+    {
+        "execute", "executemany", "mogrify", "fetch", "fetchrow", "fetchval", "cursor", "prepare",
+        "exec_driver_sql", "raw", "read_sql", "read_sql_query", "execute_statement",
+        "batch_execute_statement",
+    }
+)
+FUNCTION_SINKS = frozenset(
+    {
+        "sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text", "sqlmodel.text",
+        "django.db.migrations.RunSQL", "django.db.migrations.operations.RunSQL",
+        "django.db.migrations.operations.special.RunSQL", "pandas.read_sql", "pandas.read_sql_query",
+        "alembic.op.execute",
+    }
+)
+SQL_KEYWORDS = ("sql", "query", "statement", "operation")
+KEYWORD_ONLY_SINKS = frozenset({"execute_statement", "batch_execute_statement"})
+RUNSQL_ARGUMENTS = ("sql", "reverse_sql")
+MAX_NAME_DEPTH = 8
+
+
+class ExtractionError(Exception):
+    """The file cannot be parsed as Python."""
+
+
+@dataclass
+class PythonExtraction:
+    fragments: list[Fragment] = field(default_factory=list)
+    calls: list[CallFact] = field(default_factory=list)
+
+
+def _dotted(node: cst.BaseExpression) -> str:
+    """``a.b.c`` for a chain of names, else ''."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr.value}" if base else ""
+    return ""
+
+
+def _import_name(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_import_name(node.value)}.{node.attr.value}"
+    return ""
+
+
+class _Bindings(cst.CSTVisitor):
+    """First pass: imports, and every binding of every name per scope (module or function)."""
+
+    def __init__(self) -> None:
+        self.imports: dict[str, str] = {}
+        self.scopes: dict[cst.CSTNode, dict[str, list[cst.BaseExpression | None]]] = {}
+        self.stack: list[cst.CSTNode] = []
+
+    def _bind(self, name: str, value: cst.BaseExpression | None) -> None:
+        self.scopes[self.stack[-1]].setdefault(name, []).append(value)
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.stack.append(node)
+        self.scopes[node] = {}
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._bind(node.name.value, None)
+        self.stack.append(node)
+        self.scopes[node] = {}
+        for param in [*node.params.params, *node.params.kwonly_params, *node.params.posonly_params]:
+            self._bind(param.name.value, None)
+        for star in (node.params.star_arg, node.params.star_kwarg):
+            if isinstance(star, cst.Param):
+                self._bind(star.name.value, None)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.stack.pop()
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._bind(node.name.value, None)
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            full = _import_name(alias.name)
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self.imports[alias.asname.name.value] = full
+                self._bind(alias.asname.name.value, None)
+            else:
+                top = full.split(".")[0]
+                self.imports.setdefault(top, top)
+                self._bind(top, None)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if node.module is None or node.relative or isinstance(node.names, cst.ImportStar):
+            return
+        module = _import_name(node.module)
+        for alias in node.names:
+            name = _import_name(alias.name)
+            local = name
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+            self.imports[local] = f"{module}.{name}"
+            self._bind(local, None)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            if isinstance(target.target, cst.Name):
+                self._bind(target.target.value, node.value)
+            else:
+                for name in _names_in(target.target):
+                    self._bind(name, None)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if isinstance(node.target, cst.Name):
+            self._bind(node.target.value, node.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        for name in _names_in(node.target):
+            self._bind(name, None)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        for name in _names_in(node.target):
+            self._bind(name, None)
+
+    def visit_For(self, node: cst.For) -> None:
+        for name in _names_in(node.target):
+            self._bind(name, None)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            for name in _names_in(node.asname.name):
+                self._bind(name, None)
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None:
+            for name in _names_in(node.name.name):
+                self._bind(name, None)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        for name in _names_in(node.target):
+            self._bind(name, None)
+
+
+def _names_in(node: cst.CSTNode) -> Iterable[str]:
+    if isinstance(node, cst.Name):
+        yield node.value
+    elif isinstance(node, (cst.Tuple, cst.List)):
+        for element in node.elements:
+            yield from _names_in(element.value)
+    elif isinstance(node, cst.StarredElement):
+        yield from _names_in(node.value)
+
+
+class _SinkVisitor(cst.CSTVisitor):
+    """Second pass: find sink calls and requested calls, resolve their string arguments."""
+
+    def __init__(
+        self,
+        path: str,
+        bindings: _Bindings,
+        positions: object,
+        extra_function_sinks: frozenset[str],
+        extra_method_sinks: frozenset[str],
+        call_names: frozenset[str],
+    ) -> None:
+        self.path = path
+        self.bindings = bindings
+        self.positions = positions
+        self.function_sinks = FUNCTION_SINKS | extra_function_sinks
+        self.method_sinks = METHOD_SINKS | extra_method_sinks
+        self.call_names = call_names
+        self.chain: list[cst.CSTNode] = []
+        self.functions: list[str] = []
+        self.result = PythonExtraction()
+
+    # --- scopes -----------------------------------------------------------------
+    def visit_Module(self, node: cst.Module) -> None:
+        self.chain.append(node)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.chain.append(node)
+        self.functions.append(node.name.value)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.chain.pop()
+        self.functions.pop()
+
+    # --- positions ----------------------------------------------------------------
+    def _start(self, node: cst.CSTNode) -> tuple[int, int]:
+        position = self.positions[node].start  # type: ignore[index]
+        return position.line, position.column + 1
+
+    def _end_line(self, node: cst.CSTNode) -> int:
+        return int(self.positions[node].end.line)  # type: ignore[index]
+
+    # --- values -------------------------------------------------------------------
+    def _literal(self, node: cst.SimpleString) -> Piece:
+        prefix, quote, body = split_prefix(node.value)
+        line, column = self._start(node)
+        return decode(body, line, column + len(prefix) + len(quote), raw="r" in prefix)
+
+    def _fstring(self, node: cst.FormattedString) -> Piece:
+        raw = "r" in node.start.lower()
+        piece = Piece()
+        for part in node.parts:
+            line, column = self._start(part)
+            if isinstance(part, cst.FormattedStringText):
+                piece.extend(decode(part.value, line, column, raw=raw, fstring_text=True))
+            else:
+                piece.extend(Piece.hole(line, column))
+        return piece
+
+    def _resolve(
+        self, node: cst.BaseExpression, chain: list[cst.CSTNode], depth: int = 0
+    ) -> tuple[Piece, cst.BaseExpression, str] | None:
+        """The string value of ``node``, the node holding the literal, and the name it came through."""
+        if depth > MAX_NAME_DEPTH:
+            return None
+        if isinstance(node, cst.SimpleString):
+            return self._literal(node), node, ""
+        if isinstance(node, cst.FormattedString):
+            return self._fstring(node), node, ""
+        if isinstance(node, cst.ConcatenatedString):
+            left = self._resolve(node.left, chain, depth + 1)
+            right = self._resolve(node.right, chain, depth + 1)
+            if left is None or right is None:
+                return None
+            piece = Piece()
+            piece.extend(left[0])
+            piece.extend(right[0])
+            return piece, node, ""
+        if isinstance(node, cst.BinaryOperation):
+            if isinstance(node.operator, cst.Add):
+                left = self._resolve(node.left, chain, depth + 1)
+                right = self._resolve(node.right, chain, depth + 1)
+                if left is None and right is None:
+                    return None
+                piece = Piece()
+                for side, side_node in ((left, node.left), (right, node.right)):
+                    if side is None:
+                        piece.extend(Piece.hole(*self._start(side_node)))
+                    else:
+                        piece.extend(side[0])
+                return piece, node, (left or right or (None, None, ""))[2]
+            if isinstance(node.operator, cst.Modulo):
+                left = self._resolve(node.left, chain, depth + 1)
+                if left is None:
+                    return None
+                return with_fields_as_holes(left[0], "percent"), left[1], left[2]
+            return None
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "format":
+            base = self._resolve(node.func.value, chain, depth + 1)
+            if base is None:
+                return None
+            return with_fields_as_holes(base[0], "brace"), base[1], base[2]
+        if isinstance(node, cst.Name):
+            for index in range(len(chain) - 1, -1, -1):
+                scope = self.bindings.scopes.get(chain[index], {})
+                if node.value in scope:
+                    values = scope[node.value]
+                    if len(values) != 1 or values[0] is None:
+                        return None
+                    found = self._resolve(values[0], chain[: index + 1], depth + 1)
+                    if found is None:
+                        return None
+                    return found[0], found[1], found[2] or node.value
+            return None
+        return None
+
+    # --- calls --------------------------------------------------------------------
+    def _qualified(self, func: cst.BaseExpression) -> str:
+        dotted = _dotted(func)
+        if not dotted:
+            return ""
+        head, _, rest = dotted.partition(".")
+        if head in self.bindings.imports:
+            head = self.bindings.imports[head]
+        return f"{head}.{rest}" if rest else head
+
+    def _sink_arguments(self, node: cst.Call, qualified: str) -> list[cst.BaseExpression]:
+        method = node.func.attr.value if isinstance(node.func, cst.Attribute) else ""
+        last = qualified.rsplit(".", 1)[-1]
+        if qualified in self.function_sinks:
+            pass
+        elif method and method in self.method_sinks:
+            pass
+        else:
+            return []
+        positional = [arg.value for arg in node.args if arg.keyword is None and arg.star == ""]
+        keywords = {arg.keyword.value: arg.value for arg in node.args if arg.keyword is not None}
+        if last == "RunSQL":
+            found = [keywords[name] for name in RUNSQL_ARGUMENTS if name in keywords]
+            return found + positional[:2]
+        if (method or last) in KEYWORD_ONLY_SINKS:
+            return [keywords["sql"]] if "sql" in keywords else []
+        for name in SQL_KEYWORDS:
+            if name in keywords:
+                return [keywords[name]]
+        return positional[:1]
+
+    def _fragment(self, value: cst.BaseExpression, call: cst.Call, sink: str) -> list[Fragment]:
+        if isinstance(value, (cst.List, cst.Tuple)):
+            fragments = []
+            for element in value.elements:
+                inner = element.value
+                if isinstance(inner, (cst.Tuple, cst.List)) and inner.elements:
+                    inner = inner.elements[0].value  # RunSQL's (sql, params) pairs
+                fragments.extend(self._fragment(inner, call, sink))
+            return fragments
+        resolved = self._resolve(value, self.chain)
+        if resolved is None:
+            return []
+        piece, literal, via_name = resolved
+        call_line = self._start(call)[0]
+        noqa_lines = {self._end_line(literal), call_line}
+        if via_name:
+            noqa_lines.add(self._start(literal)[0])
+        return [
+            Fragment(
+                text=piece.text,
+                source_map=CharMap(piece.lines, piece.columns, piece.end_position()),
+                path=self.path,
+                kind="python",
+                sink=sink,
+                sink_line=call_line,
+                noqa_lines=tuple(sorted(noqa_lines)),
+                via_name=via_name,
+                function=self.functions[-1] if self.functions else "",
+                dynamic=piece.dynamic,
+            )
+        ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        qualified = self._qualified(node.func)
+        dotted = _dotted(node.func)
+        display = dotted if dotted and dotted.count(".") <= 2 else (
+            f"….{node.func.attr.value}" if isinstance(node.func, cst.Attribute) else "call"
+        )
+        for argument in self._sink_arguments(node, qualified):
+            self.result.fragments.extend(self._fragment(argument, node, display))
+        last = qualified.rsplit(".", 1)[-1] if qualified else (
+            node.func.attr.value if isinstance(node.func, cst.Attribute) else ""
+        )
+        if last and (last in self.call_names or qualified in self.call_names):
+            self.result.calls.append(self._call_fact(node, qualified or last))
+
+    def _call_fact(self, node: cst.Call, name: str) -> CallFact:
+        positional: list[Fragment] = []
+        keywords: dict[str, Fragment] = {}
+        dict_keywords: dict[str, dict[str, Fragment]] = {}
+        for argument in node.args:
+            if argument.star:
+                continue
+            if isinstance(argument.value, cst.Dict) and argument.keyword is not None:
+                entries: dict[str, Fragment] = {}
+                for element in argument.value.elements:
+                    if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString):
+                        key = element.key.evaluated_value
+                        fragments = self._fragment(element.value, node, name)
+                        if isinstance(key, str) and fragments:
+                            entries[key] = fragments[0]
+                dict_keywords[argument.keyword.value] = entries
+                continue
+            fragments = self._fragment(argument.value, node, name)
+            if not fragments:
+                continue
+            if argument.keyword is None:
+                positional.append(fragments[0])
+            else:
+                keywords[argument.keyword.value] = fragments[0]
+        return CallFact(name, self._start(node)[0], positional, keywords, dict_keywords)
+
+
+def prefilter_needles(extra_sinks: Iterable[str], call_names: Iterable[str]) -> tuple[str, ...]:
+    """Substrings of which a file must contain at least one to be worth parsing."""
+    names = set(METHOD_SINKS) | {name.rsplit(".", 1)[-1] for name in FUNCTION_SINKS}
+    names |= {name.rsplit(".", 1)[-1] for name in extra_sinks} | set(call_names)
+    return tuple(sorted(names))
+
+
+def split_sinks(sinks: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """Config sinks: ``pkg.mod.func`` is a qualified function, ``*.method`` any method of that name."""
+    functions = frozenset(sink for sink in sinks if not sink.startswith("*."))
+    methods = frozenset(sink[2:] for sink in sinks if sink.startswith("*."))
+    return functions, methods
+
+
+def extract_python(
+    source: str,
+    path: str,
+    *,
+    sinks: Iterable[str] = (),
+    call_names: Iterable[str] = (),
+) -> PythonExtraction:
+    """Parse ``source`` and return the SQL fragments reaching sinks, and the requested calls."""
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        raise ExtractionError(f"syntax error at {error.raw_line}:{error.raw_column + 1}: {error.message}") from None
+    except RecursionError:
+        raise ExtractionError("too deeply nested for the Python parser") from None
+    try:
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        positions = wrapper.resolve(PositionProvider)
+        bindings = _Bindings()
+        wrapper.module.visit(bindings)
+        function_sinks, method_sinks = split_sinks(sinks)
+        visitor = _SinkVisitor(path, bindings, positions, function_sinks, method_sinks, frozenset(call_names))
+        wrapper.module.visit(visitor)
+    except RecursionError:
+        raise ExtractionError("too deeply nested for the Python parser") from None
+    return visitor.result

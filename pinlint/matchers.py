@@ -1,0 +1,365 @@
+"""The matcher vocabulary: each kind of trigger the engine can recognise, implemented once.
+
+A rule's ``[match]`` table names one kind and configures it:
+
+- ``statement``: the statement's leading tokens match one of ``patterns`` (see pinlint.patterns),
+  none of the ``unless`` patterns occurs anywhere in it, and each ``captures.<name>``
+  constraint holds. A pattern may add a ``tree`` condition: when sqlglot reads the statement
+  (not as an opaque Command), its tree must contain that node with those arguments.
+- ``function-call``: a call of one of ``functions`` (unqualified or qualified with one of
+  ``schemas``) in a statement that runs it (``statements``), unless the argument named by
+  ``safe-argument`` is one of its safe literals; ``replacements`` names a function's fix.
+- ``statement-size``: the statement's text is larger than ``max-bytes`` (holes count as zero).
+- ``connect-option`` (Python): a call to one of ``functions`` passes a startup option whose
+  text matches ``value-regex`` through ``keywords``, a ``connect_args`` dict, or a DSN string.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Protocol
+
+from pinlint.model import HOLE, Fragment
+from pinlint.patterns import Element, PatternError, compile_pattern, match_at, search
+from pinlint.sql.lexer import IDENT, OP, STRING, WORD, Token
+from pinlint.sql.statements import Statement
+
+QUERY_STATEMENTS = ("SELECT", "WITH", "INSERT", "UPDATE", "DELETE", "VALUES", "MERGE", "CALL", "EXPLAIN", "TABLE")
+
+
+@dataclass
+class Hit:
+    """Where a matcher fired: offsets in the fragment text, and named parts for the message."""
+
+    start: int
+    end: int
+    captures: dict[str, str] = field(default_factory=dict)
+    fragment: Fragment | None = None  # set by Python-level matchers
+
+
+@dataclass
+class CallFact:
+    """A call in Python source with its statically known string arguments."""
+
+    name: str  # dotted name as resolved through imports, e.g. "psycopg2.connect"
+    line: int
+    positional: list[Fragment]
+    keywords: dict[str, Fragment]
+    dict_keywords: dict[str, dict[str, Fragment]]  # keyword -> {key: value} for dict literals
+
+
+class Matcher(Protocol):
+    level: str  # "sql" or "python"
+
+    def match(self, statement: Statement, text: str) -> Iterator[Hit]: ...
+
+    def match_call(self, call: CallFact) -> Iterator[Hit]: ...
+
+
+def _string_list(spec: dict[str, Any], key: str, default: list[str] | None = None) -> list[str]:
+    value = spec.get(key, default)
+    if value is None:
+        raise ValueError(f"match: missing `{key}`")
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError(f"match: `{key}` must be a list of strings")
+    return value
+
+
+def _leading_word(statement: Statement) -> str:
+    for token in statement.tokens:
+        if token.kind == WORD:
+            return token.value
+        if not (token.kind == OP and token.value == "("):
+            return ""
+    return ""
+
+
+_sqlglot_logger_quiet = False
+
+
+@lru_cache(maxsize=4096)
+def parse_tree(sql: str) -> Any:
+    """The sqlglot tree of one PostgreSQL statement, or None when sqlglot cannot parse it."""
+    global _sqlglot_logger_quiet
+    import sqlglot
+    from sqlglot.errors import ErrorLevel, SqlglotError
+
+    if not _sqlglot_logger_quiet:
+        logging.getLogger("sqlglot").setLevel(logging.CRITICAL)
+        _sqlglot_logger_quiet = True
+    try:
+        trees = sqlglot.parse(sql.replace(HOLE, "pinlint_hole"), read="postgres", error_level=ErrorLevel.RAISE)
+    except (SqlglotError, RecursionError, ValueError):
+        return None
+    return trees[0] if len(trees) == 1 else None
+
+
+@dataclass(frozen=True)
+class StatementPattern:
+    tokens: tuple[Element, ...]
+    tree_node: str = ""
+    tree_args: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass
+class StatementMatcher:
+    patterns: list[StatementPattern]
+    unless: list[tuple[Element, ...]]
+    captures: dict[str, dict[str, set[str]]]
+    level: str = "sql"
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> StatementMatcher:
+        captures: dict[str, dict[str, set[str]]] = {}
+        for name, constraint in spec.get("captures", {}).items():
+            captures[name] = {
+                key: {word.upper() for word in _string_list(constraint, key)}
+                for key in ("in", "not-in")
+                if key in constraint
+            }
+        patterns = []
+        for entry in spec.get("patterns", []):
+            if isinstance(entry, str):
+                patterns.append(StatementPattern(compile_pattern(entry)))
+            elif isinstance(entry, dict) and isinstance(entry.get("tokens"), str):
+                tree = entry.get("tree", {})
+                node = tree.get("node", "")
+                if node:
+                    from sqlglot import exp
+
+                    if not isinstance(getattr(exp, node, None), type):
+                        raise ValueError(f"match: sqlglot has no expression class `{node}`")
+                args = tuple(sorted(tree.get("args", {}).items()))
+                patterns.append(StatementPattern(compile_pattern(entry["tokens"]), node, args))
+            else:
+                raise ValueError("match: each pattern is a string or a table with `tokens` (and `tree`)")
+        if not patterns:
+            raise ValueError("match: `patterns` must list at least one pattern")
+        return cls(
+            patterns=patterns,
+            unless=[compile_pattern(source) for source in _string_list(spec, "unless", [])],
+            captures=captures,
+        )
+
+    def _captures_hold(self, values: dict[str, str]) -> bool:
+        for name, constraint in self.captures.items():
+            value = values.get(name, "").upper()
+            if "in" in constraint and value not in constraint["in"]:
+                return False
+            if "not-in" in constraint and value in constraint["not-in"]:
+                return False
+        return True
+
+    @staticmethod
+    def _tree_holds(pattern: StatementPattern, statement: Statement, text: str) -> bool:
+        """The AST second opinion: the tree must have the node, unless sqlglot cannot read it."""
+        if not pattern.tree_node:
+            return True
+        tree = parse_tree(text[statement.start : statement.end].rstrip().rstrip(";"))
+        from sqlglot import exp
+
+        if tree is None or isinstance(tree, exp.Command):
+            return True  # sqlglot cannot read it: the keyword-level match stands
+        for node in tree.find_all(getattr(exp, pattern.tree_node)):
+            if all(node.args.get(key) == value for key, value in pattern.tree_args):
+                return True
+        return False
+
+    def match(self, statement: Statement, text: str) -> Iterator[Hit]:
+        tokens = statement.tokens
+        for pattern in self.patterns:
+            found = match_at(pattern.tokens, tokens)
+            if found is None:
+                continue
+            if any(search(other, tokens) for other in self.unless):
+                return
+            values = {
+                name: _token_text(tokens, text, start, end) for name, (start, end) in found.captures.items()
+            }
+            if not self._captures_hold(values) or not self._tree_holds(pattern, statement, text):
+                continue
+            yield Hit(tokens[found.start].start, tokens[found.end - 1].end, values)
+            return
+
+    def match_call(self, call: CallFact) -> Iterator[Hit]:
+        return iter(())
+
+
+def _token_text(tokens: list[Token], text: str, start: int, end: int) -> str:
+    if start >= end:
+        return ""
+    return text[tokens[start].start : tokens[end - 1].end]
+
+
+def _arguments(tokens: list[Token], open_index: int) -> tuple[list[list[Token]], int]:
+    """Split the arguments of a call whose ``(`` is at ``open_index``; return them and the ``)`` index."""
+    arguments: list[list[Token]] = [[]]
+    depth = 0
+    index = open_index
+    while index < len(tokens):
+        token = tokens[index]
+        if token.kind == OP and token.value in ("(", "["):
+            depth += 1
+            if depth > 1:
+                arguments[-1].append(token)
+        elif token.kind == OP and token.value in (")", "]"):
+            depth -= 1
+            if depth == 0:
+                return arguments, index
+            arguments[-1].append(token)
+        elif token.kind == OP and token.value == "," and depth == 1:
+            arguments.append([])
+        else:
+            arguments[-1].append(token)
+        index += 1
+    return arguments, len(tokens) - 1
+
+
+@dataclass
+class FunctionCallMatcher:
+    functions: set[str]
+    schemas: set[str]
+    statements: set[str]
+    safe_position: int = 0
+    safe_literals: set[str] = field(default_factory=set)
+    replacements: dict[str, str] = field(default_factory=dict)
+    level: str = "sql"
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> FunctionCallMatcher:
+        safe = spec.get("safe-argument", {})
+        return cls(
+            functions={name.upper() for name in _string_list(spec, "functions")},
+            schemas={name.upper() for name in _string_list(spec, "schemas", ["pg_catalog"])},
+            statements={name.upper() for name in _string_list(spec, "statements", list(QUERY_STATEMENTS))},
+            safe_position=int(safe.get("position", 0)),
+            safe_literals={literal.upper() for literal in safe.get("literals", [])},
+            replacements={name.upper(): value for name, value in spec.get("replacements", {}).items()},
+        )
+
+    def _is_safe(self, arguments: list[list[Token]]) -> bool:
+        if not self.safe_position or len(arguments) < self.safe_position:
+            return False
+        argument = arguments[self.safe_position - 1]
+        if len(argument) >= 3 and argument[-2].kind == OP and argument[-2].value == "::":
+            argument = argument[:-2]
+        if len(argument) != 1 or argument[0].kind not in (WORD, STRING):
+            return False
+        return argument[0].value.upper() in self.safe_literals
+
+    def match(self, statement: Statement, text: str) -> Iterator[Hit]:
+        if _leading_word(statement) not in self.statements:
+            return
+        tokens = statement.tokens
+        for index, token in enumerate(tokens[:-1]):
+            name = token.value.upper() if token.kind in (WORD, IDENT) else ""
+            if name not in self.functions:
+                continue
+            following = tokens[index + 1]
+            if not (following.kind == OP and following.value == "("):
+                continue
+            start = token.start
+            if index and tokens[index - 1].kind == OP and tokens[index - 1].value == ".":
+                schema = tokens[index - 2] if index >= 2 else None
+                if schema is None or schema.value.upper() not in self.schemas:
+                    continue
+                start = schema.start
+            arguments, close = _arguments(tokens, index + 1)
+            if self._is_safe(arguments):
+                continue
+            captures = {"function": text[token.start : token.end]}
+            if name in self.replacements:
+                captures["replacement"] = self.replacements[name]
+            yield Hit(start, tokens[close].end, captures)
+
+    def match_call(self, call: CallFact) -> Iterator[Hit]:
+        return iter(())
+
+
+@dataclass
+class StatementSizeMatcher:
+    max_bytes: int
+    level: str = "sql"
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> StatementSizeMatcher:
+        return cls(max_bytes=int(spec.get("max-bytes", 16384)))
+
+    def match(self, statement: Statement, text: str) -> Iterator[Hit]:
+        body = text[statement.start : statement.end]
+        if len(body) <= self.max_bytes // 4:
+            return  # fewer characters than a quarter of the limit cannot reach it in UTF-8
+        size = len(body.replace(HOLE, "").encode("utf-8"))
+        if size > self.max_bytes:
+            first = statement.tokens[0]
+            yield Hit(first.start, first.end, {"bytes": f"{size:,}", "kib": f"{size / 1024:.1f}"})
+
+    def match_call(self, call: CallFact) -> Iterator[Hit]:
+        return iter(())
+
+
+@dataclass
+class ConnectOptionMatcher:
+    functions: set[str]
+    keywords: list[str]
+    dict_keywords: list[str]
+    value_regex: re.Pattern[str]
+    dsn_regex: re.Pattern[str]
+    level: str = "python"
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> ConnectOptionMatcher:
+        return cls(
+            functions=set(_string_list(spec, "functions")),
+            keywords=_string_list(spec, "keywords", ["options"]),
+            dict_keywords=_string_list(spec, "dict-keywords", ["connect_args"]),
+            value_regex=re.compile(spec.get("value-regex", r"(?:^|\s)(?:-c\s*|--)[A-Za-z_]")),
+            dsn_regex=re.compile(spec.get("dsn-regex", r"options=['\"]?(?:-c|--|%2[Dd]c)")),
+        )
+
+    def match(self, statement: Statement, text: str) -> Iterator[Hit]:
+        return iter(())
+
+    def match_call(self, call: CallFact) -> Iterator[Hit]:
+        if call.name.rsplit(".", 1)[-1] not in self.functions and call.name not in self.functions:
+            return
+        for keyword in self.keywords:
+            value = call.keywords.get(keyword)
+            if value is not None:
+                found = self.value_regex.search(value.text)
+                if found:
+                    yield Hit(found.start(), len(value.text), {"option": value.text.strip()}, value)
+        for keyword in self.dict_keywords:
+            for key in self.keywords:
+                value = call.dict_keywords.get(keyword, {}).get(key)
+                if value is not None:
+                    found = self.value_regex.search(value.text)
+                    if found:
+                        yield Hit(found.start(), len(value.text), {"option": value.text.strip()}, value)
+        for value in [*call.positional, *call.keywords.values()]:
+            found = self.dsn_regex.search(value.text)
+            if found:
+                yield Hit(found.start(), found.end(), {"option": found.group()}, value)
+
+
+_KINDS: dict[str, Any] = {
+    "statement": StatementMatcher,
+    "function-call": FunctionCallMatcher,
+    "statement-size": StatementSizeMatcher,
+    "connect-option": ConnectOptionMatcher,
+}
+
+
+def build_matcher(spec: dict[str, Any]) -> Matcher:
+    kind = spec.get("kind")
+    if kind not in _KINDS:
+        raise ValueError(f"match: unknown kind {kind!r} (known: {', '.join(_KINDS)})")
+    try:
+        matcher: Matcher = _KINDS[kind].from_spec(spec)
+    except PatternError as error:
+        raise ValueError(f"match: {error}") from error
+    return matcher

@@ -1,0 +1,98 @@
+"""Plain data passed between the pipeline stages: fragments, statements, findings."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Protocol
+
+# A dynamic part of a Python string (an f-string hole, a %-format or .format() field, a
+# non-string operand of +) is replaced by this private-use character in a fragment's text.
+# The SQL lexer treats it as part of a word, so a hole can stand for a name but never
+# for a keyword, and it counts as zero bytes in size checks.
+HOLE = "\ue000"
+
+
+class SourceMap(Protocol):
+    """Maps an offset in a fragment's text back to a 1-based (line, column) in the source file."""
+
+    def position(self, offset: int) -> tuple[int, int]: ...
+
+
+@dataclass(frozen=True)
+class LineMap:
+    """Identity map for a fragment that is a whole file (or a slice of one at ``base``)."""
+
+    line_starts: tuple[int, ...]
+    base: int = 0
+
+    @classmethod
+    def for_text(cls, text: str) -> LineMap:
+        starts = [0]
+        index = text.find("\n")
+        while index != -1:
+            starts.append(index + 1)
+            index = text.find("\n", index + 1)
+        return cls(tuple(starts))
+
+    def position(self, offset: int) -> tuple[int, int]:
+        absolute = self.base + offset
+        line = bisect.bisect_right(self.line_starts, absolute) - 1
+        return line + 1, absolute - self.line_starts[line] + 1
+
+
+@dataclass
+class CharMap:
+    """Per-character map for text decoded from Python string literals."""
+
+    lines: list[int] = field(default_factory=list)
+    columns: list[int] = field(default_factory=list)
+    end: tuple[int, int] = (1, 1)
+
+    def add(self, line: int, column: int) -> None:
+        self.lines.append(line)
+        self.columns.append(column)
+
+    def position(self, offset: int) -> tuple[int, int]:
+        if offset < len(self.lines):
+            return self.lines[offset], self.columns[offset]
+        return self.end
+
+
+@dataclass
+class Fragment:
+    """One piece of SQL as it reaches the database, with the way back to its source."""
+
+    text: str
+    source_map: SourceMap
+    path: str
+    kind: str  # "python" or "sql"
+    sink: str = ""  # the call it reaches, e.g. "cur.execute"
+    sink_line: int = 0  # line of that call
+    noqa_lines: tuple[int, ...] = ()  # extra lines where a ``# noqa`` covers this fragment
+    via_name: str = ""  # the variable name the SQL travelled through, if any
+    function: str = ""  # enclosing function, if any
+    dynamic: bool = False  # has holes
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule violation at one place; what every output format renders."""
+
+    code: str
+    name: str
+    message: str
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    severity: str
+    fix: str
+    targets: dict[str, str]
+    sql: str = ""
+    noqa_lines: tuple[int, ...] = ()
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.path, self.line, self.column, self.code)

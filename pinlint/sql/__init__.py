@@ -1,0 +1,1 @@
+"""SQL text handling: a PostgreSQL-aware lexer and a statement splitter."""

@@ -1,0 +1,87 @@
+"""Split a fragment's tokens into statements.
+
+A statement ends at a top-level ``;``. Bodies written as SQL-standard ``BEGIN ATOMIC ... END``
+keep their semicolons. In psql mode, backslash meta-commands end the statement in progress
+and are dropped, and the data block that follows ``COPY ... FROM STDIN`` (up to ``\\.``) is
+skipped, so that neither is ever read as SQL.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pinlint.sql.lexer import COMMENT, META, SEMI, WORD, Token, tokenize
+
+_COPY_END_RE = re.compile(r"^\\\.[ \t]*\r?$", re.MULTILINE)
+
+
+@dataclass
+class Statement:
+    """One statement of a fragment: its code tokens, its comments, and its span in the text."""
+
+    tokens: list[Token]
+    comments: list[Token] = field(default_factory=list)
+    start: int = 0
+    end: int = 0
+
+    def words(self, count: int) -> list[str]:
+        """The first ``count`` token values, upper-cased words included."""
+        return [token.value for token in self.tokens[:count]]
+
+    @property
+    def leading(self) -> str:
+        first = self.tokens[0] if self.tokens else None
+        return first.value if first is not None and first.kind == WORD else ""
+
+
+def _is_copy_from_stdin(tokens: list[Token]) -> bool:
+    if not tokens or tokens[0].kind != WORD or tokens[0].value != "COPY":
+        return False
+    values = [token.value for token in tokens if token.kind == WORD]
+    return any(a == "FROM" and b == "STDIN" for a, b in zip(values, values[1:]))
+
+
+def split_statements(text: str, *, psql: bool = False) -> list[Statement]:
+    """Tokenize ``text`` and return its statements, comments attached to the one they precede."""
+    statements: list[Statement] = []
+    tokens = tokenize(text, psql=psql)
+    current = Statement(tokens=[])
+    atomic_depth = 0
+    skip_until = -1
+
+    def close(end: int) -> None:
+        nonlocal current, atomic_depth
+        if current.tokens:
+            current.end = end
+            statements.append(current)
+            current = Statement(tokens=[])
+        atomic_depth = 0
+
+    for index, token in enumerate(tokens):
+        if token.start < skip_until:
+            continue
+        if token.kind == COMMENT:
+            current.comments.append(token)
+            continue
+        if token.kind == META:
+            close(token.start)
+            current.comments = []
+            continue
+        if token.kind == SEMI and atomic_depth == 0:
+            copy_data = psql and _is_copy_from_stdin(current.tokens)
+            close(token.end)
+            if copy_data:
+                terminator = _COPY_END_RE.search(text, token.end)
+                skip_until = terminator.end() if terminator else len(text)
+            continue
+        if token.kind == WORD:
+            if token.value == "ATOMIC" and index and tokens[index - 1].value == "BEGIN":
+                atomic_depth += 1
+            elif token.value == "END" and atomic_depth and tokens[index - 1].kind == SEMI:
+                atomic_depth -= 1
+        if not current.tokens:
+            current.start = token.start
+        current.tokens.append(token)
+    close(len(text))
+    return statements

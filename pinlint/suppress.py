@@ -1,0 +1,57 @@
+"""Suppression comments: ``# noqa: PIN001`` in Python, ``-- noqa``/``-- pinlint: ignore`` in SQL.
+
+A bare ``# noqa`` does not silence pinlint: SQL strings often carry one for line length,
+and a pinning risk should not vanish with it. Codes are required.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from dataclasses import dataclass, field
+
+_CODES = r"(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)"
+NOQA_RE = re.compile(r"#\s*noqa\s*:\s*" + _CODES, re.IGNORECASE)
+FILE_NOQA_RE = re.compile(r"#\s*pinlint\s*:\s*noqa\b(?:\s*:\s*" + _CODES + ")?", re.IGNORECASE)
+SQL_NOQA_RE = re.compile(r"--\s*noqa\s*:\s*" + _CODES, re.IGNORECASE)
+SQL_IGNORE_RE = re.compile(r"(?:--|/\*)\s*pinlint\s*:\s*ignore\s+" + _CODES, re.IGNORECASE)
+ALL = "*"
+
+
+def parse_codes(text: str) -> set[str]:
+    return {code.upper() for code in re.split(r"[\s,]+", text.strip()) if code}
+
+
+@dataclass
+class PythonSuppressions:
+    lines: dict[int, set[str]] = field(default_factory=dict)
+    file_codes: set[str] = field(default_factory=set)  # ALL for a whole-file noqa
+
+    def suppresses(self, code: str, lines: tuple[int, ...]) -> bool:
+        if ALL in self.file_codes or code in self.file_codes:
+            return True
+        return any(code in self.lines.get(line, ()) for line in lines)
+
+
+def python_suppressions(source: str) -> PythonSuppressions:
+    """Collect noqa comments from real comment tokens (never from inside strings)."""
+    result = PythonSuppressions()
+    try:
+        comments = [
+            (token.start[0], token.string)
+            for token in tokenize.generate_tokens(io.StringIO(source).readline)
+            if token.type == tokenize.COMMENT
+        ]
+    except (tokenize.TokenError, SyntaxError):
+        return result
+    for line, comment in comments:
+        file_noqa = FILE_NOQA_RE.search(comment)
+        if file_noqa:
+            codes = file_noqa.group("codes")
+            result.file_codes |= parse_codes(codes) if codes else {ALL}
+            continue
+        noqa = NOQA_RE.search(comment)
+        if noqa:
+            result.lines.setdefault(line, set()).update(parse_codes(noqa.group("codes")))
+    return result
