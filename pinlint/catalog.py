@@ -26,7 +26,6 @@ CONSEQUENCES = ("pins", "breaks", "errors", "ok")
 SEVERITIES = ("error", "warning")
 CODE_RE = re.compile(r"^PIN\d{3}$")
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-DOCS_URL = "https://github.com/pinlint/pinlint/blob/main/rules/{file}"
 
 
 class CatalogError(ValueError):
@@ -62,8 +61,9 @@ class Rule:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def url(self) -> str:
-        return DOCS_URL.format(file=self.file)
+    def doc(self) -> str:
+        """Where a user reads this rule's documentation: the CLI renders it from this file."""
+        return f"pinlint rule {self.code}"
 
     def applies_to(self, targets: tuple[str, ...]) -> bool:
         """True when the rule's consequence on any of ``targets`` is not ``ok``."""

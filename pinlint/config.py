@@ -24,9 +24,26 @@ from pinlint.catalog import TARGETS, Rule
 OUTPUT_FORMATS = ("full", "concise", "json")
 TARGET_CHOICES = ("all", *TARGETS)
 DEFAULT_EXCLUDE = (
-    ".git", ".hg", ".svn", ".venv", "venv", ".env", "env", "virtualenv", ".tox", ".nox",
-    "__pycache__", "node_modules", "build", "dist", "site-packages", ".mypy_cache",
-    ".pytest_cache", ".ruff_cache", ".pinlint_cache", "*.egg-info",
+    ".git",
+    ".hg",
+    ".svn",
+    ".venv",
+    "venv",
+    ".env",
+    "env",
+    "virtualenv",
+    ".tox",
+    ".nox",
+    "__pycache__",
+    "node_modules",
+    "build",
+    "dist",
+    "site-packages",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".pinlint_cache",
+    "*.egg-info",
 )
 CONFIG_FILES = ("pinlint.toml", ".pinlint.toml", "pyproject.toml")
 
@@ -49,6 +66,7 @@ class Settings:
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     extend_exclude: tuple[str, ...] = ()
     respect_gitignore: bool = True
+    force_exclude: bool = False
     per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
     sinks: tuple[str, ...] = ()
     root: Path = field(default_factory=Path.cwd)
@@ -85,6 +103,7 @@ KEYS: dict[str, tuple[str, Callable[[Any], bool], str]] = {
     "exclude": ("exclude", _strings, "a list of glob patterns"),
     "extend-exclude": ("extend_exclude", _strings, "a list of glob patterns"),
     "respect-gitignore": ("respect_gitignore", lambda value: isinstance(value, bool), "true or false"),
+    "force-exclude": ("force_exclude", lambda value: isinstance(value, bool), "true or false"),
     "per-file-ignores": ("per_file_ignores", _per_file, "a table of glob = [codes]"),
     "sinks": ("sinks", _strings, "a list of dotted function names (or *.method)"),
 }

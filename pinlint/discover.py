@@ -11,11 +11,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pathspec
 
 from pinlint.config import Settings
 
+Spec = pathspec.PathSpec[Any]
 EXTENSIONS = (".py", ".pyi", ".sql")
 
 
@@ -25,11 +27,11 @@ class Discovery:
     missing: list[str] = field(default_factory=list)
 
 
-def _spec(patterns: tuple[str, ...]) -> pathspec.PathSpec:
-    return pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+def _spec(patterns: tuple[str, ...]) -> Spec:
+    return Spec.from_lines("gitwildmatch", patterns)
 
 
-def _gitignore(directory: Path) -> pathspec.PathSpec | None:
+def _gitignore(directory: Path) -> Spec | None:
     path = directory / ".gitignore"
     try:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
@@ -43,6 +45,17 @@ def _relative(path: Path, root: Path) -> str:
         return path.resolve().relative_to(root).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def _excluded_file(path: Path, root: Path, excluded: Spec) -> bool:
+    """Whether an exclude pattern matches the file, its name, or one of its directories."""
+    relative = _relative(path, root)
+    parts = relative.split("/")
+    candidates = [relative, parts[-1]]
+    for index in range(len(parts) - 1):
+        candidates.append("/".join(parts[: index + 1]) + "/")
+        candidates.append(parts[index] + "/")
+    return any(excluded.match_file(candidate) for candidate in candidates)
 
 
 def discover(paths: list[str], settings: Settings) -> Discovery:
@@ -60,12 +73,15 @@ def discover(paths: list[str], settings: Settings) -> Discovery:
     for given in paths:
         path = Path(given)
         if path.is_file():
-            add(path)
+            # A file named on the command line is linted, unless --force-exclude (pre-commit
+            # passes every staged file) and an exclude pattern matches it.
+            if not (settings.force_exclude and _excluded_file(path, root, excluded)):
+                add(path)
             continue
         if not path.is_dir():
             result.missing.append(given)
             continue
-        ignores: list[tuple[Path, pathspec.PathSpec]] = []
+        ignores: list[tuple[Path, Spec]] = []
         for directory, subdirectories, names in os.walk(path):
             here = Path(directory)
             if settings.respect_gitignore:
@@ -74,20 +90,15 @@ def discover(paths: list[str], settings: Settings) -> Discovery:
                     ignores.append((here, spec))
             ignores = [(base, spec) for base, spec in ignores if base == here or base in here.parents]
 
-            def skipped(candidate: Path, is_dir: bool) -> bool:
+            def skipped(candidate: Path, is_dir: bool, active: list[tuple[Path, Spec]] = ignores) -> bool:
                 relative = _relative(candidate, root)
                 suffix = "/" if is_dir else ""
                 if excluded.match_file(relative + suffix) or excluded.match_file(candidate.name + suffix):
                     return True
-                for base, spec in ignores:
-                    if spec.match_file(candidate.relative_to(base).as_posix() + suffix):
-                        return True
-                return False
+                return any(spec.match_file(candidate.relative_to(base).as_posix() + suffix) for base, spec in active)
 
             subdirectories[:] = sorted(
-                name
-                for name in subdirectories
-                if not (here / name).is_symlink() and not skipped(here / name, True)
+                name for name in subdirectories if not (here / name).is_symlink() and not skipped(here / name, True)
             )
             for name in sorted(names):
                 candidate = here / name

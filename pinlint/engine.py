@@ -7,7 +7,9 @@ A file that cannot be read or parsed gives a FileError; the caller goes on with 
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +25,22 @@ from pinlint.sql.statements import Statement, split_statements
 from pinlint.suppress import SQL_IGNORE_RE, SQL_NOQA_RE, parse_codes, python_suppressions
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+def decode_python(data: bytes) -> tuple[str, str]:
+    """Decode a Python file as Python does (PEP 263 coding cookie, else UTF-8); return (text, problem)."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as error:
+        if "invalid or missing encoding" not in str(error):
+            return "", f"{error}; skipped"
+        encoding = "utf-8"  # not UTF-8 in the first lines, no cookie: say where it breaks
+    try:
+        return data.decode("utf-8-sig" if encoding == "utf-8-sig" else encoding), ""
+    except UnicodeDecodeError as error:
+        return "", f"not valid {encoding.upper()} (byte {error.start + 1}); skipped"
+    except LookupError:
+        return "", f"unknown encoding {encoding}; skipped"
 
 
 @dataclass
@@ -69,11 +87,13 @@ class Linter:
                 return result
             result.findings = self._lint_fragments([extract_sql(text, path)])
         else:
-            try:
-                text = source.decode("utf-8-sig") if isinstance(source, bytes) else source
-            except UnicodeDecodeError as error:
-                result.error = f"not valid UTF-8 (byte {error.start + 1}); skipped"
-                return result
+            if isinstance(source, bytes):
+                text, problem = decode_python(source)
+                if problem:
+                    result.error = problem
+                    return result
+            else:
+                text = source
             if "\x00" in text:
                 result.error = "binary file (contains NUL bytes); skipped"
                 return result

@@ -147,7 +147,9 @@ class StatementMatcher:
 
     def _captures_hold(self, values: dict[str, str]) -> bool:
         for name, constraint in self.captures.items():
-            value = values.get(name, "").upper()
+            if name not in values:
+                continue  # the pattern that matched does not capture this name
+            value = values[name].upper()
             if "in" in constraint and value not in constraint["in"]:
                 return False
             if "not-in" in constraint and value in constraint["not-in"]:
@@ -177,9 +179,7 @@ class StatementMatcher:
                 continue
             if any(search(other, tokens) for other in self.unless):
                 return
-            values = {
-                name: _token_text(tokens, text, start, end) for name, (start, end) in found.captures.items()
-            }
+            values = {name: _token_text(tokens, text, start, end) for name, (start, end) in found.captures.items()}
             if not self._captures_hold(values) or not self._tree_holds(pattern, statement, text):
                 continue
             yield Hit(tokens[found.start].start, tokens[found.end - 1].end, values)

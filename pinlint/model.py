@@ -69,7 +69,7 @@ class Fragment:
     kind: str  # "python" or "sql"
     sink: str = ""  # the call it reaches, e.g. "cur.execute"
     sink_line: int = 0  # line of that call
-    noqa_lines: tuple[int, ...] = ()  # extra lines where a ``# noqa`` covers this fragment
+    noqa_lines: tuple[int, ...] = ()  # extra lines whose noqa comment covers this fragment
     via_name: str = ""  # the variable name the SQL travelled through, if any
     function: str = ""  # enclosing function, if any
     dynamic: bool = False  # has holes

@@ -17,19 +17,92 @@ Patterns are anchored at the statement's first token.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 
 from pinlint.sql.lexer import IDENT, OP, WORD, Token
 
 # Words that can never be a plain name (PostgreSQL's reserved keywords, the ones that matter here).
 RESERVED = frozenset(
-    """ALL ANALYSE ANALYZE AND ANY ARRAY AS ASC ASYMMETRIC BOTH CASE CAST CHECK COLLATE COLUMN
-    CONSTRAINT CREATE CURRENT_CATALOG CURRENT_DATE CURRENT_ROLE CURRENT_TIME CURRENT_TIMESTAMP
-    CURRENT_USER DEFAULT DEFERRABLE DESC DISTINCT DO ELSE END EXCEPT FALSE FETCH FOR FOREIGN FROM
-    GRANT GROUP HAVING IN INITIALLY INTERSECT INTO LATERAL LEADING LIMIT LOCALTIME LOCALTIMESTAMP
-    NOT NULL OFFSET ON ONLY OR ORDER PLACING PRIMARY REFERENCES RETURNING SELECT SESSION_USER SOME
-    SYMMETRIC TABLE THEN TO TRAILING TRUE UNION UNIQUE USER USING VALUES VARIADIC WHEN WHERE
-    WINDOW WITH""".split()
+    [
+        "ALL",
+        "ANALYSE",
+        "ANALYZE",
+        "AND",
+        "ANY",
+        "ARRAY",
+        "AS",
+        "ASC",
+        "ASYMMETRIC",
+        "BOTH",
+        "CASE",
+        "CAST",
+        "CHECK",
+        "COLLATE",
+        "COLUMN",
+        "CONSTRAINT",
+        "CREATE",
+        "CURRENT_CATALOG",
+        "CURRENT_DATE",
+        "CURRENT_ROLE",
+        "CURRENT_TIME",
+        "CURRENT_TIMESTAMP",
+        "CURRENT_USER",
+        "DEFAULT",
+        "DEFERRABLE",
+        "DESC",
+        "DISTINCT",
+        "DO",
+        "ELSE",
+        "END",
+        "EXCEPT",
+        "FALSE",
+        "FETCH",
+        "FOR",
+        "FOREIGN",
+        "FROM",
+        "GRANT",
+        "GROUP",
+        "HAVING",
+        "IN",
+        "INITIALLY",
+        "INTERSECT",
+        "INTO",
+        "LATERAL",
+        "LEADING",
+        "LIMIT",
+        "LOCALTIME",
+        "LOCALTIMESTAMP",
+        "NOT",
+        "NULL",
+        "OFFSET",
+        "ON",
+        "ONLY",
+        "OR",
+        "ORDER",
+        "PLACING",
+        "PRIMARY",
+        "REFERENCES",
+        "RETURNING",
+        "SELECT",
+        "SESSION_USER",
+        "SOME",
+        "SYMMETRIC",
+        "TABLE",
+        "THEN",
+        "TO",
+        "TRAILING",
+        "TRUE",
+        "UNION",
+        "UNIQUE",
+        "USER",
+        "USING",
+        "VALUES",
+        "VARIADIC",
+        "WHEN",
+        "WHERE",
+        "WINDOW",
+        "WITH",
+    ]
 )
 
 
@@ -97,7 +170,7 @@ def _parse(source: str) -> tuple[Element, ...]:
     return tuple(elements)
 
 
-@lru_cache(maxsize=None)
+@cache
 def compile_pattern(source: str) -> tuple[Element, ...]:
     elements = _parse(source)
     if not elements:
@@ -107,6 +180,7 @@ def compile_pattern(source: str) -> tuple[Element, ...]:
 
 def _name_end(tokens: list[Token], index: int) -> int:
     """Index past a (possibly dotted) name starting at ``index``, or -1."""
+
     def is_name(token: Token) -> bool:
         return token.kind == IDENT or (token.kind == WORD and token.value not in RESERVED)
 
@@ -140,9 +214,7 @@ def _skip_group(tokens: list[Token], index: int) -> int:
     return index + 1
 
 
-def _match(
-    elements: tuple[Element, ...], position: int, tokens: list[Token], state: Match
-) -> int:
+def _match(elements: tuple[Element, ...], position: int, tokens: list[Token], state: Match) -> int:
     """Match ``elements`` from token ``position``; return the end index or -1."""
     if not elements:
         return position

@@ -13,8 +13,16 @@ from dataclasses import dataclass, field
 from pinlint.model import HOLE
 
 _SIMPLE_ESCAPES = {
-    "\\": "\\", "'": "'", '"': '"', "a": "\a", "b": "\b", "f": "\f",
-    "n": "\n", "r": "\r", "t": "\t", "v": "\v",
+    "\\": "\\",
+    "'": "'",
+    '"': '"',
+    "a": "\a",
+    "b": "\b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+    "v": "\v",
 }
 _PERCENT_FIELD_RE = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?[diouxXeEfFgGcrsab%]")
 _BRACE_FIELD_RE = re.compile(r"\{\{|\}\}|\{[^{}]*\}")

@@ -13,6 +13,8 @@ It also records calls that Python-level matchers ask for (``CallFact``), e.g. co
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -25,16 +27,33 @@ from pinlint.pystrings import Piece, decode, split_prefix, with_fields_as_holes
 
 METHOD_SINKS = frozenset(
     {
-        "execute", "executemany", "mogrify", "fetch", "fetchrow", "fetchval", "cursor", "prepare",
-        "exec_driver_sql", "raw", "read_sql", "read_sql_query", "execute_statement",
+        "execute",
+        "executemany",
+        "mogrify",
+        "fetch",
+        "fetchrow",
+        "fetchval",
+        "cursor",
+        "prepare",
+        "exec_driver_sql",
+        "raw",
+        "read_sql",
+        "read_sql_query",
+        "execute_statement",
         "batch_execute_statement",
     }
 )
 FUNCTION_SINKS = frozenset(
     {
-        "sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text", "sqlmodel.text",
-        "django.db.migrations.RunSQL", "django.db.migrations.operations.RunSQL",
-        "django.db.migrations.operations.special.RunSQL", "pandas.read_sql", "pandas.read_sql_query",
+        "sqlalchemy.text",
+        "sqlalchemy.sql.text",
+        "sqlalchemy.sql.expression.text",
+        "sqlmodel.text",
+        "django.db.migrations.RunSQL",
+        "django.db.migrations.operations.RunSQL",
+        "django.db.migrations.operations.special.RunSQL",
+        "pandas.read_sql",
+        "pandas.read_sql_query",
         "alembic.op.execute",
     }
 )
@@ -307,9 +326,7 @@ class _SinkVisitor(cst.CSTVisitor):
     def _sink_arguments(self, node: cst.Call, qualified: str) -> list[cst.BaseExpression]:
         method = node.func.attr.value if isinstance(node.func, cst.Attribute) else ""
         last = qualified.rsplit(".", 1)[-1]
-        if qualified in self.function_sinks:
-            pass
-        elif method and method in self.method_sinks:
+        if qualified in self.function_sinks or (method and method in self.method_sinks):
             pass
         else:
             return []
@@ -360,13 +377,17 @@ class _SinkVisitor(cst.CSTVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         qualified = self._qualified(node.func)
         dotted = _dotted(node.func)
-        display = dotted if dotted and dotted.count(".") <= 2 else (
-            f"….{node.func.attr.value}" if isinstance(node.func, cst.Attribute) else "call"
+        display = (
+            dotted
+            if dotted and dotted.count(".") <= 2
+            else (f"….{node.func.attr.value}" if isinstance(node.func, cst.Attribute) else "call")
         )
         for argument in self._sink_arguments(node, qualified):
             self.result.fragments.extend(self._fragment(argument, node, display))
-        last = qualified.rsplit(".", 1)[-1] if qualified else (
-            node.func.attr.value if isinstance(node.func, cst.Attribute) else ""
+        last = (
+            qualified.rsplit(".", 1)[-1]
+            if qualified
+            else (node.func.attr.value if isinstance(node.func, cst.Attribute) else "")
         )
         if last and (last in self.call_names or qualified in self.call_names):
             self.result.calls.append(self._call_fact(node, qualified or last))
@@ -405,6 +426,55 @@ def prefilter_needles(extra_sinks: Iterable[str], call_names: Iterable[str]) -> 
     return tuple(sorted(names))
 
 
+MAX_NESTING = 120  # deeper code makes libcst's recursive parser and visitors overflow
+_BRACKETS_RE = re.compile(r"[()\[\]{}]")
+_LONG_LINE_RE = re.compile(r"^[^\n]{20000}", re.MULTILINE)
+
+
+def _too_deep(source: str) -> str:
+    """A reason to skip ``source`` when it nests deeper than libcst can take, else ''.
+
+    libcst's native parser can crash the process (stack overflow) on thousands of nested
+    brackets, and its visitors recurse once per level. Most files are cleared by a cheap
+    bracket count; a suspicious one (deep brackets, or a very long line that may hold an
+    operator chain) is measured with CPython's own parser first.
+    """
+    depth = deepest = 0
+    for match in _BRACKETS_RE.finditer(source):
+        depth += 1 if match.group() in "([{" else -1
+        deepest = max(deepest, depth)
+    if deepest <= MAX_NESTING and not _LONG_LINE_RE.search(source):
+        return ""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as error:
+        if "nested" in str(error.msg):
+            return f"too deeply nested for the Python parser (line {error.lineno})"
+        return ""  # maybe newer syntax than this interpreter knows: let libcst decide
+    except (RecursionError, MemoryError):
+        return "too deeply nested for the Python parser"
+    stack: list[tuple[ast.AST, int, int]] = [(tree, 0, 1)]
+    while stack:
+        node, level, line = stack.pop()
+        line = getattr(node, "lineno", line)
+        if level > MAX_NESTING:
+            return f"expressions nested more than {MAX_NESTING} levels deep (line {line}); skipped"
+        stack.extend((child, level + 1, line) for child in ast.iter_child_nodes(node))
+    return ""
+
+
+def _syntax_error(source: str, error: cst.ParserSyntaxError) -> str:
+    """One line for a file that does not parse; CPython's own message when it agrees."""
+    try:
+        ast.parse(source)
+    except SyntaxError as python_error:
+        return f"syntax error at line {python_error.lineno}: {python_error.msg}; skipped"
+    except (RecursionError, MemoryError, ValueError):
+        pass
+    message = error.message.split("error: ", 1)[-1]
+    return f"syntax error at line {error.raw_line}: {message}; skipped"
+
+
 def split_sinks(sinks: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:
     """Config sinks: ``pkg.mod.func`` is a qualified function, ``*.method`` any method of that name."""
     functions = frozenset(sink for sink in sinks if not sink.startswith("*."))
@@ -420,10 +490,13 @@ def extract_python(
     call_names: Iterable[str] = (),
 ) -> PythonExtraction:
     """Parse ``source`` and return the SQL fragments reaching sinks, and the requested calls."""
+    problem = _too_deep(source)
+    if problem:
+        raise ExtractionError(problem)
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
-        raise ExtractionError(f"syntax error at {error.raw_line}:{error.raw_column + 1}: {error.message}") from None
+        raise ExtractionError(_syntax_error(source, error)) from None
     except RecursionError:
         raise ExtractionError("too deeply nested for the Python parser") from None
     try:

@@ -8,6 +8,7 @@ skipped, so that neither is ever read as SQL.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -39,7 +40,7 @@ def _is_copy_from_stdin(tokens: list[Token]) -> bool:
     if not tokens or tokens[0].kind != WORD or tokens[0].value != "COPY":
         return False
     values = [token.value for token in tokens if token.kind == WORD]
-    return any(a == "FROM" and b == "STDIN" for a, b in zip(values, values[1:]))
+    return any(a == "FROM" and b == "STDIN" for a, b in itertools.pairwise(values))
 
 
 def split_statements(text: str, *, psql: bool = False) -> list[Statement]:

@@ -1,0 +1,283 @@
+"""The command line: ``pinlint check``, ``pinlint rule``, ``pinlint --version``.
+
+This module owns option parsing, exit codes and where output goes; the pipeline stages
+(discover, engine, report) do the work. Errors the user can fix are one line on stderr
+(``pinlint: error: ...``) and exit 2; a traceback is shown only with PINLINT_DEBUG=1.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pinlint import __version__
+from pinlint.catalog import CatalogError, Rule, load_catalog
+from pinlint.config import (
+    OUTPUT_FORMATS,
+    TARGET_CHOICES,
+    ConfigError,
+    Settings,
+    apply_values,
+    load_settings,
+    resolve_selection,
+)
+from pinlint.discover import discover
+from pinlint.engine import FileResult, Linter
+from pinlint.model import Finding
+from pinlint.report import render, render_statistics, summary_line
+from pinlint.rulesdoc import render_rule, render_rule_list
+
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+STDIN = "-"
+
+
+class UserError(Exception):
+    """Something the user can fix: reported as one line, exit 2."""
+
+
+def _codes(values: Sequence[str]) -> list[str]:
+    """``--select A,B --select C`` -> [A, B, C]."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _use_color(choice: bool | None) -> bool:
+    if choice is not None:
+        return choice
+    if os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+def _settings(
+    paths: Sequence[str],
+    stdin_filename: str | None,
+    config_file: str | None,
+    cli_values: dict[str, Any],
+    extend: dict[str, list[str]],
+) -> Settings:
+    if stdin_filename is not None and paths == [STDIN]:
+        start = Path(stdin_filename).parent
+    else:
+        first = Path(paths[0]) if paths else Path.cwd()
+        start = first if first.is_dir() else first.parent
+    settings = load_settings(Path(config_file) if config_file else None, start if start.is_dir() else Path.cwd())
+    settings = apply_values(settings, cli_values, "the command line")
+    return replace(
+        settings,
+        extend_select=(*settings.extend_select, *extend["extend_select"]),
+        ignore=(*settings.ignore, *extend["ignore"]),
+    )
+
+
+class _Sources:
+    """Source lines for code frames, read on demand (stdin is kept in memory)."""
+
+    def __init__(self, stdin_name: str = "", stdin_text: str = "") -> None:
+        self.stdin_name = stdin_name
+        self.stdin_text = stdin_text
+        self.cache: dict[str, list[str]] = {}
+
+    def __call__(self, path: str) -> list[str]:
+        if path not in self.cache:
+            if self.stdin_name and path == self.stdin_name:
+                text = self.stdin_text
+            else:
+                try:
+                    data = Path(path).read_bytes()
+                except OSError:
+                    data = b""
+                text = data.decode("utf-8", errors="replace")
+            self.cache[path] = text.splitlines()
+        return self.cache[path]
+
+
+def _warn(message: str) -> None:
+    click.echo(f"pinlint: warning: {message}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="pinlint", message="%(prog)s %(version)s")
+def cli() -> None:
+    """Find SQL and driver code that pins RDS Proxy or breaks PgBouncer transaction pooling."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=str)
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="CODES",
+    help="Rules to enable (codes, prefixes or names; comma-separated). Replaces the configured selection.",
+)
+@click.option("--extend-select", multiple=True, metavar="CODES", help="Rules to enable on top of the selection.")
+@click.option("--ignore", multiple=True, metavar="CODES", help="Rules to disable.")
+@click.option(
+    "--target",
+    type=click.Choice(TARGET_CHOICES),
+    default=None,
+    help="Keep findings that matter on this pooler (default: all).",
+)
+@click.option(
+    "--output-format", type=click.Choice(OUTPUT_FORMATS), default=None, help="How findings are printed (default: full)."
+)
+@click.option("--exit-zero", is_flag=True, default=None, help="Exit 0 even when there are findings.")
+@click.option(
+    "--config",
+    "config_file",
+    type=str,
+    default=None,
+    metavar="FILE",
+    help="Use this config file instead of looking for one.",
+)
+@click.option("--statistics", is_flag=True, default=None, help="Print counts per rule instead of the findings.")
+@click.option("-q", "--quiet", is_flag=True, default=None, help="Print findings only: no summary, no notes.")
+@click.option(
+    "--color/--no-color",
+    default=None,
+    help="Colour the output (default: only on a terminal, and not when NO_COLOR is set).",
+)
+@click.option(
+    "--force-exclude",
+    is_flag=True,
+    default=None,
+    help="Apply excludes to files named on the command line too (for pre-commit).",
+)
+@click.option(
+    "--stdin-filename", type=str, default=None, metavar="PATH", help="With `-`, the path the text on stdin stands for."
+)
+def check(
+    paths: tuple[str, ...],
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    target: str | None,
+    output_format: str | None,
+    exit_zero: bool | None,
+    config_file: str | None,
+    statistics: bool | None,
+    quiet: bool | None,
+    color: bool | None,
+    force_exclude: bool | None,
+    stdin_filename: str | None,
+) -> int:
+    """Lint PATHS (default: the current directory); `-` reads stdin."""
+    path_list = list(paths) or ["."]
+    if STDIN in path_list and len(path_list) > 1:
+        raise UserError("`-` (stdin) cannot be combined with other paths")
+    if stdin_filename is not None and path_list != [STDIN]:
+        raise UserError("--stdin-filename needs `-` as the only path")
+    cli_values: dict[str, Any] = {}
+    if select:
+        cli_values["select"] = _codes(select)
+    for key, value in (
+        ("target", target),
+        ("output-format", output_format),
+        ("exit-zero", exit_zero),
+        ("statistics", statistics),
+        ("quiet", quiet),
+        ("color", color),
+        ("force-exclude", force_exclude),
+    ):
+        if value is not None:
+            cli_values[key] = value
+    extend = {"extend_select": _codes(extend_select), "ignore": _codes(ignore)}
+    settings = _settings(path_list, stdin_filename, config_file, cli_values, extend)
+    rules = tuple(rule for rule in resolve_selection(settings, load_catalog()) if rule.applies_to(settings.targets))
+    linter = Linter(rules, settings)
+
+    results: list[FileResult] = []
+    sources = _Sources()
+    if path_list == [STDIN]:
+        display = stdin_filename or STDIN
+        text = sys.stdin.buffer.read().decode("utf-8", errors="surrogateescape")
+        sources = _Sources(display, text)
+        try:
+            results.append(linter.lint_source(text.encode("utf-8", errors="surrogateescape"), display))
+        except UnicodeEncodeError:
+            results.append(FileResult(display, error="not valid UTF-8; skipped"))
+    else:
+        found = discover(path_list, settings)
+        if found.missing:
+            raise UserError(f"path `{found.missing[0]}` does not exist")
+        for path in found.files:
+            results.append(linter.lint_path(path, path.as_posix()))
+
+    findings: list[Finding] = sorted(
+        (finding for result in results for finding in result.findings), key=lambda finding: finding.sort_key
+    )
+    for result in results:
+        if result.error:
+            _warn(f"{result.path}: {result.error}")
+        elif result.note and not settings.quiet:
+            click.echo(f"pinlint: note: {result.path}: {result.note}", err=True)
+
+    use_color = _use_color(settings.color)
+    if settings.statistics:
+        click.echo(render_statistics(findings), nl=False, color=use_color)
+    else:
+        output = render(findings, settings.output_format, color=use_color, source_lines=sources)
+        click.echo(output, nl=False, color=use_color)
+    if settings.output_format != "json" and not settings.quiet:
+        if findings and settings.output_format == "full" and not settings.statistics:
+            click.echo()
+        skipped = sum(1 for result in results if result.error)
+        click.echo(summary_line(findings, len(results) - skipped, skipped))
+    if findings and not settings.exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+@cli.command()
+@click.argument("code", required=False)
+@click.option("--all", "show_all", is_flag=True, help="List every rule: code, name, summary.")
+def rule(code: str | None, show_all: bool) -> int:
+    """Show the documentation of rule CODE (a code like PIN001, or its name)."""
+    rules = load_catalog()
+    if show_all:
+        click.echo(render_rule_list(rules), nl=False)
+        return EXIT_CLEAN
+    if not code:
+        raise UserError("give a rule code (e.g. `pinlint rule PIN001`) or --all")
+    wanted = code.strip()
+    chosen: Rule | None = next((r for r in rules if wanted.upper() == r.code or wanted == r.name), None)
+    if chosen is None:
+        raise UserError(f"unknown rule `{code}` (see `pinlint rule --all`)")
+    click.echo(render_rule(chosen), nl=False)
+    return EXIT_CLEAN
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console-script entry point: run the CLI, turn every failure into one line and an exit code."""
+    try:
+        code = cli.main(args=list(argv) if argv is not None else None, prog_name="pinlint", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("pinlint: interrupted", err=True)
+        code = 130
+    except click.ClickException as error:
+        click.echo(f"pinlint: error: {error.format_message()}", err=True)
+        code = EXIT_ERROR
+    except (UserError, ConfigError, CatalogError) as error:
+        click.echo(f"pinlint: error: {error}", err=True)
+        code = EXIT_ERROR
+    except BrokenPipeError:
+        # The reader went away (``pinlint check | head``); exit quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = EXIT_FINDINGS
+    except Exception as error:
+        if os.environ.get("PINLINT_DEBUG"):
+            raise
+        click.echo(
+            f"pinlint: internal error: {type(error).__name__}: {error} (set PINLINT_DEBUG=1 for a traceback)",
+            err=True,
+        )
+        code = EXIT_ERROR
+    sys.exit(code if isinstance(code, int) else EXIT_CLEAN)

@@ -1,0 +1,58 @@
+"""Every rule's documented examples: each bad one fires at its `at`, each good one stays clean."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import CATALOG, lint
+from pinlint.catalog import Example, Rule
+
+
+def _cases(bad: bool) -> list[tuple[Rule, Example]]:
+    return [(rule, example) for rule in CATALOG for example in (rule.bad if bad else rule.good)]
+
+
+def _path(example: Example) -> str:
+    return "example.py" if example.language == "python" else "example.sql"
+
+
+@pytest.mark.parametrize(("rule", "example"), _cases(bad=True), ids=lambda value: getattr(value, "code", ""))
+def test_bad_example_fires_at_documented_place(rule: Rule, example: Example) -> None:
+    found = [(f.line, f.column) for f in lint(example.source, _path(example)) if f.code == rule.code]
+    assert found, f"{rule.code} did not fire on its bad example:\n{example.source}"
+    if example.at is not None:
+        assert tuple(example.at) in found, f"{rule.code} fired at {found}, documented at {example.at}"
+
+
+@pytest.mark.parametrize(("rule", "example"), _cases(bad=False), ids=lambda value: getattr(value, "code", ""))
+def test_good_example_is_not_flagged_by_its_rule(rule: Rule, example: Example) -> None:
+    found = [(f.code, f.line, f.column) for f in lint(example.source, _path(example)) if f.code == rule.code]
+    assert found == []
+
+
+def test_every_rule_has_bad_and_good_examples() -> None:
+    missing = [
+        rule.code
+        for rule in CATALOG
+        if not rule.good or (not rule.bad and rule.matcher.__class__.__name__ != "StatementSizeMatcher")
+    ]
+    assert missing == []
+
+
+def test_oversized_statement_fires_over_16_kib_and_not_at_it() -> None:
+    values = ", ".join(f"({n}, 'item {n}')" for n in range(2000))
+    big = f"INSERT INTO items (id, name) VALUES {values};"
+    assert len(big.encode()) > 16384
+    assert [f.code for f in lint(big, "big.sql")] == ["PIN020"]
+    exact = "SELECT '" + "x" * (16384 - len("SELECT '';")) + "';"
+    assert len(exact.encode()) == 16384
+    assert lint(exact, "exact.sql") == []
+
+
+def test_oversized_statement_counts_dynamic_parts_as_zero_bytes() -> None:
+    filler = "a" * 16000
+    source = f"cur.execute(f\"SELECT {{col}} FROM t WHERE note = '{filler}' AND x = {{value}}\")\n"
+    assert lint(source) == []
+    bigger = "a" * 16400
+    source = f"cur.execute(f\"SELECT {{col}} FROM t WHERE note = '{bigger}'\")\n"
+    assert [f.code for f in lint(source)] == ["PIN020"]
