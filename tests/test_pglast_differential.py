@@ -133,9 +133,9 @@ def oracle(sql: str) -> set[str]:
             found.add("PIN014")
         elif isinstance(statement, pg.LoadStmt):
             found.add("PIN015")
-        if isinstance(statement, pg.SelectStmt) and statement.intoClause is not None:
-            if _temporary(statement.intoClause.rel):
-                found.add("PIN010")
+        into = statement.intoClause if isinstance(statement, pg.SelectStmt) else None
+        if into is not None and _temporary(into.rel):
+            found.add("PIN010")
         if isinstance(statement, QUERY_NODES):
             found |= _function_codes(statement)
     return found
