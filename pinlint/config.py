@@ -120,8 +120,10 @@ def find_config(start: Path) -> Path | None:
                 return path
             try:
                 data = tomllib.loads(path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            except (OSError, UnicodeDecodeError):
                 continue
+            except tomllib.TOMLDecodeError as error:
+                raise ConfigError(f"{path} is not valid TOML: {error}") from None
             if "pinlint" in data.get("tool", {}):
                 return path
     return None

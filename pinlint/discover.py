@@ -28,7 +28,7 @@ class Discovery:
 
 
 def _spec(patterns: tuple[str, ...]) -> Spec:
-    return Spec.from_lines("gitwildmatch", patterns)
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
 def _gitignore(directory: Path) -> Spec | None:

@@ -178,7 +178,7 @@ class Linter:
             relative = Path(path).as_posix()
         ignored: set[str] = set()
         for glob, codes in self.settings.per_file_ignores.items():
-            spec = pathspec.PathSpec.from_lines("gitwildmatch", [glob])
+            spec = pathspec.GitIgnoreSpec.from_lines([glob])
             if spec.match_file(relative):
                 ignored |= {code.upper() for code in codes}
         return [finding for finding in findings if not any(finding.code.startswith(code) for code in ignored)]

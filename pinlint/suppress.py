@@ -35,19 +35,27 @@ class PythonSuppressions:
 
 
 def python_suppressions(source: str) -> PythonSuppressions:
-    """Collect noqa comments from real comment tokens (never from inside strings)."""
+    """Collect noqa comments from real comment tokens (never from inside strings).
+
+    A file-level ``# pinlint: noqa`` counts only as a comment on a line of its own. When the
+    tokenizer fails (syntax newer than this interpreter), comments are found line by line.
+    """
     result = PythonSuppressions()
     try:
         comments = [
-            (token.start[0], token.string)
+            (token.start[0], token.string, token.line.lstrip().startswith("#"))
             for token in tokenize.generate_tokens(io.StringIO(source).readline)
             if token.type == tokenize.COMMENT
         ]
     except (tokenize.TokenError, SyntaxError):
-        return result
-    for line, comment in comments:
-        file_noqa = FILE_NOQA_RE.search(comment)
-        if file_noqa:
+        comments = []
+        for number, text in enumerate(source.splitlines(), start=1):
+            index = text.find("#")
+            if index != -1 and "noqa" in text[index:].lower():
+                comments.append((number, text[index:], index == len(text) - len(text.lstrip())))
+    for line, comment, own_line in comments:
+        file_noqa = FILE_NOQA_RE.fullmatch(comment.strip())
+        if file_noqa and own_line:
             codes = file_noqa.group("codes")
             result.file_codes |= parse_codes(codes) if codes else {ALL}
             continue

@@ -161,6 +161,13 @@ class _Bindings(cst.CSTVisitor):
             self._bind(node.target.value, node.value)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        scope = self.scopes.get(self.stack[-1], {}) if self.stack else {}
+        if isinstance(node.target, cst.Name) and isinstance(node.operator, cst.AddAssign):
+            values = scope.get(node.target.value, [])
+            if len(values) == 1 and values[0] is not None:
+                # ``sql = "SELECT ..."`` then ``sql += more``: one value, built in steps.
+                values[0] = cst.BinaryOperation(left=values[0], operator=cst.Add(), right=node.value)
+                return
         for name in _names_in(node.target):
             self._bind(name, None)
 
@@ -287,7 +294,8 @@ class _SinkVisitor(cst.CSTVisitor):
                         piece.extend(Piece.hole(*self._start(side_node)))
                     else:
                         piece.extend(side[0])
-                return piece, node, (left or right or (None, None, ""))[2]
+                holder = node if node in self.positions else (left or right or (None, node))[1]
+                return piece, holder, (left or right or (None, None, ""))[2]
             if isinstance(node.operator, cst.Modulo):
                 left = self._resolve(node.left, chain, depth + 1)
                 if left is None:

@@ -1,0 +1,82 @@
+"""Configuration: [tool.pinlint] or pinlint.toml, validated, and the command line wins."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+from pinlint.config import ConfigError, load_settings
+
+BAD = 'cur.execute("SET search_path TO x")\ncur.execute("SET TIME ZONE \'UTC\'")\n'
+
+
+def _project(tmp_path: Path, config_name: str, config: str) -> Path:
+    (tmp_path / config_name).write_text(config, encoding="utf-8")
+    (tmp_path / "app.py").write_text(BAD, encoding="utf-8")
+    return tmp_path
+
+
+def _codes(stdout: str) -> list[str]:
+    return [line.split()[1] for line in stdout.splitlines() if ": PIN" in line]
+
+
+def test_pyproject_table_is_read_and_cli_wins(tmp_path: Path) -> None:
+    _project(tmp_path, "pyproject.toml", '[tool.pinlint]\nignore = ["PIN002"]\noutput-format = "concise"\n')
+    result = run_cli("check", ".", cwd=tmp_path)
+    assert _codes(result.stdout) == ["PIN001"]
+    assert result.stdout.startswith("app.py:1:14: PIN001 ")  # concise from the file
+    wider = run_cli("check", ".", "--select", "ALL", "--output-format", "concise", cwd=tmp_path)
+    assert _codes(wider.stdout) == ["PIN001"]  # ignore still applies on top of --select
+    target = run_cli("check", ".", "--target", "pgbouncer", cwd=tmp_path)
+    assert _codes(target.stdout) == ["PIN001"]
+
+
+def test_pinlint_toml_and_parent_directories(tmp_path: Path) -> None:
+    _project(tmp_path, "pinlint.toml", 'target = "pgbouncer"\noutput-format = "concise"\n')
+    sub = tmp_path / "pkg"
+    sub.mkdir()
+    (sub / "mod.py").write_text(BAD, encoding="utf-8")
+    result = run_cli("check", "pkg", cwd=tmp_path)
+    assert _codes(result.stdout) == ["PIN001"]
+
+
+def test_pyproject_without_the_table_is_passed_over(tmp_path: Path) -> None:
+    (tmp_path / "pinlint.toml").write_text('select = ["PIN002"]\n', encoding="utf-8")
+    inner = tmp_path / "inner"
+    inner.mkdir()
+    (inner / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
+    assert load_settings(None, inner).select == ("PIN002",)
+
+
+@pytest.mark.parametrize(
+    ("config", "named"),
+    [
+        ('[tool.pinlint]\nselect = "PIN001"\n', "`select`"),
+        ("[tool.pinlint]\ncolour = true\n", "`colour`"),
+        ('[tool.pinlint]\ntarget = "pgpool"\n', "`target`"),
+        ('[tool.pinlint]\nselect = ["PIN999"]\n', "PIN999"),
+        ("[tool.pinlint\n", "not valid TOML"),
+    ],
+)
+def test_bad_config_exits_2_naming_the_key_and_file(tmp_path: Path, config: str, named: str) -> None:
+    _project(tmp_path, "pyproject.toml", config)
+    result = run_cli("check", ".", cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and named in lines[0], lines
+    if "PIN999" not in named:
+        assert "pyproject.toml" in lines[0]
+
+
+def test_unknown_key_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "pinlint.toml").write_text("max-line = 3\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="max-line"):
+        load_settings(None, tmp_path)
+
+
+def test_explicit_config_file(tmp_path: Path) -> None:
+    _project(tmp_path, "custom.toml", 'select = ["PIN002"]\n')
+    result = run_cli("check", "--config", "custom.toml", "--output-format", "concise", ".", cwd=tmp_path)
+    assert _codes(result.stdout) == ["PIN002"]

@@ -1,0 +1,78 @@
+"""File discovery: what is linted, what is skipped, in what order."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from pinlint.config import Settings
+from pinlint.discover import discover
+
+
+def _touch(root: Path, *names: str) -> None:
+    for name in names:
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x = 1\n", encoding="utf-8")
+
+
+def _found(root: Path, paths: list[str] | None = None, **settings: object) -> list[str]:
+    chosen = Settings(root=root, **settings)  # type: ignore[arg-type]
+    result = discover([str(root / p) for p in (paths or ["."])], chosen)
+    return [path.resolve().relative_to(root.resolve()).as_posix() for path in result.files]
+
+
+def test_lints_python_stubs_and_sql_sorted(tmp_path: Path) -> None:
+    _touch(tmp_path, "b.py", "a/z.sql", "a/y.pyi", "notes.txt", "a/data.json")
+    assert _found(tmp_path) == ["a/y.pyi", "a/z.sql", "b.py"]
+
+
+def test_default_excludes(tmp_path: Path) -> None:
+    _touch(
+        tmp_path,
+        "app.py",
+        ".venv/lib/site.py",
+        "venv/x.py",
+        ".git/hooks/h.py",
+        "node_modules/pkg/x.py",
+        "__pycache__/m.py",
+        "build/lib/m.py",
+        "dist/m.py",
+    )
+    assert _found(tmp_path) == ["app.py"]
+
+
+def test_gitignore_is_respected_unless_disabled(tmp_path: Path) -> None:
+    _touch(tmp_path, "app.py", "generated/q.py", "sub/keep.py", "sub/skip.sql")
+    (tmp_path / ".gitignore").write_text("generated/\n", encoding="utf-8")
+    (tmp_path / "sub" / ".gitignore").write_text("*.sql\n", encoding="utf-8")
+    assert _found(tmp_path) == ["app.py", "sub/keep.py"]
+    assert _found(tmp_path, respect_gitignore=False) == ["app.py", "generated/q.py", "sub/keep.py", "sub/skip.sql"]
+
+
+def test_exclude_and_extend_exclude(tmp_path: Path) -> None:
+    _touch(tmp_path, "app.py", "legacy/old.py", "tests/test_x.py")
+    assert _found(tmp_path, extend_exclude=("legacy/",)) == ["app.py", "tests/test_x.py"]
+    assert _found(tmp_path, exclude=("tests/",)) == ["app.py", "legacy/old.py"]
+
+
+def test_named_file_is_always_linted_unless_force_exclude(tmp_path: Path) -> None:
+    _touch(tmp_path, "legacy/old.py", "build/gen.py")
+    assert _found(tmp_path, ["legacy/old.py"], extend_exclude=("legacy/",)) == ["legacy/old.py"]
+    assert _found(tmp_path, ["build/gen.py"]) == ["build/gen.py"]
+    assert _found(tmp_path, ["legacy/old.py"], extend_exclude=("legacy/",), force_exclude=True) == []
+
+
+def test_missing_paths_are_reported(tmp_path: Path) -> None:
+    result = discover([str(tmp_path / "nope")], Settings(root=tmp_path))
+    assert result.files == [] and result.missing == [str(tmp_path / "nope")]
+
+
+@pytest.mark.skipif(os.name == "nt", reason="symlinks")
+def test_symlink_loop_does_not_hang(tmp_path: Path) -> None:
+    _touch(tmp_path, "pkg/app.py")
+    os.symlink(tmp_path / "pkg", tmp_path / "pkg" / "loop")
+    os.symlink(tmp_path, tmp_path / "pkg" / "up")
+    assert _found(tmp_path) == ["pkg/app.py"]

@@ -1,0 +1,145 @@
+"""Extraction from Python: only SQL that reaches a sink, at the trigger's own line and column."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import codes, lint, where
+from pinlint.extract.python import extract_python
+
+# --- which strings are SQL ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'cur.execute("LISTEN jobs")',
+        'cur.executemany("LISTEN jobs", rows)',
+        'cur.mogrify("LISTEN jobs")',
+        'await conn.execute("LISTEN jobs")',
+        'await conn.fetch("LISTEN jobs")',
+        'await conn.fetchrow("LISTEN jobs")',
+        'await conn.fetchval("LISTEN jobs")',
+        'await conn.prepare("LISTEN jobs")',
+        'conn.cursor("LISTEN jobs")',
+        'conn.exec_driver_sql("LISTEN jobs")',
+        'cur.execute(sql="LISTEN jobs")',
+        'cur.execute(query="LISTEN jobs")',
+        'cur.execute(statement="LISTEN jobs")',
+        'from sqlalchemy import text\nsession.execute(text("LISTEN jobs"))',
+        'import sqlalchemy as sa\nq = sa.text("LISTEN jobs")',
+        'from django.db import migrations\nops = [migrations.RunSQL("LISTEN jobs")]',
+        'from django.db import migrations\nops = [migrations.RunSQL(sql=["SELECT 1", "LISTEN jobs"])]',
+        'from django.db import migrations\nops = [migrations.RunSQL("SELECT 1", reverse_sql="LISTEN jobs")]',
+        'Order.objects.raw("LISTEN jobs")',
+        'from alembic import op\nop.execute("LISTEN jobs")',
+        'import pandas as pd\npd.read_sql("LISTEN jobs", conn)',
+        'import pandas as pd\npd.read_sql_query(sql="LISTEN jobs", con=conn)',
+        'client.execute_statement(resourceArn=a, secretArn=s, sql="LISTEN jobs")',
+        'client.batch_execute_statement(resourceArn=a, secretArn=s, sql="LISTEN jobs", parameterSets=[])',
+    ],
+)
+def test_sinks(source: str) -> None:
+    assert codes(source) == ["PIN014"]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        '"""SET search_path TO x"""\n',
+        'def f():\n    """LISTEN jobs is what we must not do."""\n',
+        '# cur.execute("LISTEN jobs")\n',
+        'log.info("SET search_path TO %s", tenant)\n',
+        'logger.warning("LISTEN jobs failed")\n',
+        'raise RuntimeError("cannot SET search_path here")\n',
+        'print("LISTEN jobs")\n',
+        'queries = {"LISTEN jobs": 1}\n',
+        'client.execute_statement("LISTEN jobs")\n',  # rds-data takes sql= only
+        'text("LISTEN jobs")\n',  # not sqlalchemy's text: no import says so
+        'cur.execute(build_query("LISTEN jobs"))\n',  # an argument of another call
+    ],
+)
+def test_strings_that_never_reach_a_sink_are_not_linted(source: str) -> None:
+    assert codes(source) == []
+
+
+# --- values -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'cur.execute("LISTEN jobs")',
+        "cur.execute('LISTEN jobs')",
+        'cur.execute(r"LISTEN jobs")',
+        'cur.execute(b"LISTEN jobs")',
+        'cur.execute(Rb"LISTEN jobs")',
+        'cur.execute("""LISTEN jobs""")',
+        'cur.execute("SELECT 1; " "LISTEN jobs")',
+        "cur.execute(\"SELECT '\\t';\\nLISTEN jobs\")",
+        "cur.execute(\"SELECT '\\u00e9\\x41'; LISTEN jobs\")",
+        'cur.execute(f"SELECT {x}; LISTEN jobs")',
+        'cur.execute(f"SELECT {x!r:>{width}}; LISTEN jobs")',
+        'cur.execute(f"SELECT {{x}}; LISTEN jobs")',
+        'cur.execute(rf"SELECT \\d {x}; LISTEN jobs")',
+        'cur.execute("SELECT 1; " + "LISTEN jobs")',
+        'cur.execute("SELECT %s; LISTEN jobs" % value)',
+        'cur.execute("SELECT {}; LISTEN jobs".format(value))',
+    ],
+)
+def test_positions_on_one_line(source: str) -> None:
+    """The finding is at the L of LISTEN in the file, whatever stands before it in the literal."""
+    assert [(line, column) for _, line, column in where(source)] == [(1, source.index("LISTEN") + 1)]
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ('cur.execute("SELECT 1;"\n            "LISTEN jobs")', (2, 14)),
+        ('cur.execute(\n    """\n    SELECT 1;\n      LISTEN jobs\n    """\n)', (4, 7)),
+        ('cur.execute("SELECT 1; \\\nLISTEN jobs")', (2, 1)),
+        ('cur.execute(f"""\n  SELECT {x};\n  LISTEN jobs""")', (3, 3)),
+    ],
+)
+def test_positions_across_lines(source: str, expected: tuple[int, int]) -> None:
+    assert [(line, column) for _, line, column in where(source)] == [expected]
+
+
+def test_dynamic_hole_stands_for_a_name_not_a_keyword() -> None:
+    assert codes('cur.execute(f"SET {name} = %s", (value,))') == ["PIN001"]
+    assert codes('cur.execute(f"SET LOCAL {name} = %s", (value,))') == []
+    assert codes('cur.execute(f"{verb} search_path TO x")') == []  # the statement is unknown
+    assert codes('cur.execute(f"SELECT pg_advisory_lock({key})")') == ["PIN019"]
+    assert codes('cur.execute("CREATE TEMP TABLE %s (id int)" % name)') == ["PIN010"]
+
+
+def test_name_bound_to_a_constant_reaches_the_sink_later() -> None:
+    source = 'LOCK = "SELECT pg_advisory_lock(42)"\n\n\ndef run(cur):\n    cur.execute(LOCK)\n'
+    (finding,) = lint(source)
+    assert (finding.code, finding.line, finding.column) == ("PIN019", 1, 16)
+    assert "`LOCK` reaches `cur.execute()` on line 5" in finding.message
+
+
+def test_name_in_function_scope_and_concatenation() -> None:
+    source = 'def run(cur, tenant):\n    sql = "SET search_path TO "\n    sql += tenant\n    cur.execute(sql)\n'
+    assert where(source) == [("PIN001", 2, 12)]
+
+
+def test_name_bound_to_a_non_sql_value_is_not_guessed() -> None:
+    source = 'def run(cur, build):\n    sql = build("LISTEN x")\n    cur.execute(sql)\n'
+    assert codes(source) == []
+
+
+def test_configured_sinks() -> None:
+    source = "from app.db import run_sql\nrun_sql('LISTEN jobs')\nrepo.run_query('LISTEN jobs')\n"
+    assert codes(source) == []
+    assert codes(source, sinks=("app.db.run_sql", "*.run_query")) == ["PIN014", "PIN014"]
+
+
+def test_extract_returns_fragments_with_context() -> None:
+    source = "def handler(event, context):\n    cur.execute('LISTEN jobs')\n"
+    (fragment,) = extract_python(source, "h.py").fragments
+    assert fragment.text == "LISTEN jobs"
+    assert fragment.sink == "cur.execute"
+    assert fragment.function == "handler"
+    assert fragment.source_map.position(0) == (2, 18)

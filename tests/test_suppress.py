@@ -1,0 +1,53 @@
+"""Suppressions: codes are required, and each form silences only what it names."""
+
+from __future__ import annotations
+
+from conftest import codes
+
+LISTEN = 'cur.execute("LISTEN jobs")'
+
+
+def test_noqa_with_code_on_the_finding_line() -> None:
+    assert codes(f"{LISTEN}  # noqa: PIN014\n") == []
+    assert codes(f"{LISTEN}  # noqa: PIN001\n") == ["PIN014"]
+    assert codes(f"{LISTEN}  # noqa: E501, PIN014\n") == []
+    assert codes(f"{LISTEN}  # NOQA:PIN014\n") == []
+
+
+def test_bare_noqa_does_not_silence_pinlint() -> None:
+    assert codes(f"{LISTEN}  # noqa\n") == ["PIN014"]
+
+
+def test_noqa_on_the_closing_quote_line_or_the_first_line_of_the_call() -> None:
+    multi = 'cur.execute(\n    """\n    LISTEN jobs\n    """{noqa}\n){call}\n'
+    assert codes(multi.format(noqa="", call="")) == ["PIN014"]
+    assert codes(multi.format(noqa="  # noqa: PIN014", call="")) == []
+    first = 'cur.execute(  # noqa: PIN014\n    """\n    LISTEN jobs\n    """\n)\n'
+    assert codes(first) == []
+    unrelated_line = 'cur.execute(\n    """\n    LISTEN jobs\n    """\n)  # noqa: PIN014\n'
+    assert codes(unrelated_line) == ["PIN014"]
+
+
+def test_noqa_on_the_constant_that_reaches_a_sink() -> None:
+    source = 'SQL = "LISTEN jobs"  # noqa: PIN014\ncur.execute(SQL)\n'
+    assert codes(source) == []
+
+
+def test_file_level_noqa() -> None:
+    body = f"{LISTEN}\ncur.execute('SET search_path TO x')\n"
+    assert codes("# pinlint: noqa\n" + body) == []
+    assert codes("# pinlint: noqa: PIN014\n" + body) == ["PIN001"]
+    assert sorted(codes("x = 1  # pinlint: noqa is mentioned in a comment\n" + body)) == ["PIN001", "PIN014"]
+
+
+def test_noqa_inside_sql() -> None:
+    assert codes('cur.execute("LISTEN jobs -- noqa: PIN014")') == []
+    assert codes("LISTEN jobs; -- noqa: PIN014\nLISTEN other;\n", "m.sql") == ["PIN014"]
+    assert codes("-- pinlint: ignore PIN014\nLISTEN jobs;\nLISTEN other;\n", "m.sql") == ["PIN014"]
+    assert codes("LISTEN jobs; -- noqa\n", "m.sql") == ["PIN014"]
+
+
+def test_per_file_ignores() -> None:
+    ignores = {"migrations/*.sql": ("PIN001",)}
+    assert codes("SET search_path TO x;", "migrations/001.sql", per_file_ignores=ignores) == []
+    assert codes("SET search_path TO x;", "app/query.sql", per_file_ignores=ignores) == ["PIN001"]
