@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from pinlint.matchers import CallFact
 from pinlint.model import CharMap, Fragment
@@ -211,7 +211,7 @@ class _SinkVisitor(cst.CSTVisitor):
         self,
         path: str,
         bindings: _Bindings,
-        positions: object,
+        positions: Mapping[cst.CSTNode, CodeRange],
         extra_function_sinks: frozenset[str],
         extra_method_sinks: frozenset[str],
         call_names: frozenset[str],
@@ -240,11 +240,11 @@ class _SinkVisitor(cst.CSTVisitor):
 
     # --- positions ----------------------------------------------------------------
     def _start(self, node: cst.CSTNode) -> tuple[int, int]:
-        position = self.positions[node].start  # type: ignore[index]
+        position = self.positions[node].start
         return position.line, position.column + 1
 
     def _end_line(self, node: cst.CSTNode) -> int:
-        return int(self.positions[node].end.line)  # type: ignore[index]
+        return int(self.positions[node].end.line)
 
     # --- values -------------------------------------------------------------------
     def _literal(self, node: cst.SimpleString) -> Piece:

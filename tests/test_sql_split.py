@@ -1,0 +1,73 @@
+"""The SQL lexer and statement splitter, alone: where statements start and end."""
+
+from __future__ import annotations
+
+from conftest import codes
+from pinlint.sql.lexer import COMMENT, PARAM, STRING, tokenize
+from pinlint.sql.statements import split_statements
+
+
+def _texts(sql: str, psql: bool = False) -> list[str]:
+    return [sql[s.start : s.end].strip().rstrip(";").strip() for s in split_statements(sql, psql=psql)]
+
+
+def test_splits_on_top_level_semicolons_only() -> None:
+    sql = "SELECT 'a;b'; SELECT \"x;y\" FROM t; SELECT $$ ; $$; SELECT $tag$ ; $tag$ -- c;\n; SELECT 1 /* ; */"
+    assert _texts(sql) == ["SELECT 'a;b'", 'SELECT "x;y" FROM t', "SELECT $$ ; $$", "SELECT $tag$ ; $tag$ -- c;", "SELECT 1 /* ; */"]
+
+
+def test_escape_strings_and_doubled_quotes() -> None:
+    sql = "SELECT E'it\\'s; fine'; SELECT 'it''s; fine'; LISTEN x"
+    assert _texts(sql) == ["SELECT E'it\\'s; fine'", "SELECT 'it''s; fine'", "LISTEN x"]
+
+
+def test_nested_block_comments() -> None:
+    tokens = tokenize("/* outer /* inner; */ still comment; */ LISTEN x")
+    assert tokens[0].kind == COMMENT
+    assert [t.value for t in tokens[1:]] == ["LISTEN", "X"]
+
+
+def test_begin_atomic_body_keeps_its_semicolons() -> None:
+    sql = (
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;\n"
+        "LISTEN x;"
+    )
+    assert len(split_statements(sql)) == 2
+
+
+def test_placeholders_of_every_paramstyle_are_params() -> None:
+    sql = "SELECT %s, %(name)s, $1, :name, ? FROM t WHERE a::int = 1"
+    params = [t.value for t in tokenize(sql) if t.kind == PARAM]
+    assert params == ["%s", "%(name)s", "$1", ":name", "?"]
+
+
+def test_psql_meta_commands_and_copy_data_are_not_sql() -> None:
+    script = (
+        "\\set ON_ERROR_STOP on\n"
+        "\\connect orders\n"
+        "COPY t FROM STDIN;\n"
+        "SET search_path TO x\n"
+        "LISTEN y\n"
+        "\\.\n"
+        "SELECT 1;\n"
+        "\\i other.sql\n"
+    )
+    assert _texts(script, psql=True) == ["COPY t FROM STDIN", "SELECT 1"]
+    assert codes(script, "script.sql") == []
+
+
+def test_unterminated_string_does_not_raise() -> None:
+    tokens = tokenize("SELECT 'never closed; LISTEN x")
+    assert tokens[-1].kind == STRING
+    assert codes("SELECT 'never closed; LISTEN x", "broken.sql") == []
+
+
+def test_unparseable_sql_still_gets_keyword_checks() -> None:
+    assert codes("SET search_path TO $$$ garbage ((( ;", "broken.sql") == ["PIN001"]
+    assert codes("SELECT pg_advisory_lock(1) FROM ((( ;", "broken.sql") == ["PIN019"]
+
+
+def test_trigger_inside_do_block_or_function_body_is_not_reported() -> None:
+    """Documented decision: the pooler only sees the outer statement (see README)."""
+    assert codes("DO $$ BEGIN EXECUTE 'SET search_path TO x'; END $$;", "m.sql") == []
+    assert codes("CREATE FUNCTION f() RETURNS void AS $$ LISTEN x $$ LANGUAGE sql;", "m.sql") == []
