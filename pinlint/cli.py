@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -97,6 +99,32 @@ class _Sources:
                 text = data.decode("utf-8", errors="replace")
             self.cache[path] = text.splitlines()
         return self.cache[path]
+
+
+PARALLEL_MIN_FILES = 64
+_WORKER_LINTER: Linter | None = None
+
+
+def _start_worker(linter: Linter) -> None:
+    global _WORKER_LINTER
+    _WORKER_LINTER = linter
+
+
+def _lint_in_worker(path: Path) -> FileResult:
+    assert _WORKER_LINTER is not None
+    return _WORKER_LINTER.lint_path(path, path.as_posix())
+
+
+def lint_files(linter: Linter, files: list[Path]) -> list[FileResult]:
+    """Lint ``files`` in order; on several cores and many files, in worker processes."""
+    workers = min(os.cpu_count() or 1, 8)
+    if workers > 1 and len(files) >= PARALLEL_MIN_FILES:
+        try:
+            with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(linter,)) as pool:
+                return list(pool.map(_lint_in_worker, files, chunksize=8))
+        except (OSError, BrokenProcessPool):
+            pass  # no processes here (a sandbox, a killed worker): lint in this process
+    return [linter.lint_path(path, path.as_posix()) for path in files]
 
 
 def _warn(message: str) -> None:
@@ -207,8 +235,7 @@ def check(
         found = discover(path_list, settings)
         if found.missing:
             raise UserError(f"path `{found.missing[0]}` does not exist")
-        for path in found.files:
-            results.append(linter.lint_path(path, path.as_posix()))
+        results.extend(lint_files(linter, found.files))
 
     findings: list[Finding] = sorted(
         (finding for result in results for finding in result.findings), key=lambda finding: finding.sort_key

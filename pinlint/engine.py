@@ -11,13 +11,14 @@ import io
 import re
 import tokenize
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pathspec
 
 from pinlint.catalog import Rule
 from pinlint.config import Settings
-from pinlint.extract.python import ExtractionError, extract_python, prefilter_needles
+from pinlint.extract.python import ExtractionError, Prefilter, build_prefilter, extract_python
 from pinlint.extract.sqlfile import decode_sql, extract_sql
 from pinlint.matchers import ConnectOptionMatcher, Hit
 from pinlint.model import HOLE, Finding, Fragment
@@ -58,13 +59,17 @@ class Linter:
     rules: tuple[Rule, ...]
     settings: Settings
 
-    @property
+    @cached_property
     def sql_rules(self) -> tuple[Rule, ...]:
         return tuple(rule for rule in self.rules if rule.matcher.level == "sql")
 
-    @property
+    @cached_property
     def python_rules(self) -> tuple[Rule, ...]:
         return tuple(rule for rule in self.rules if rule.matcher.level == "python")
+
+    @cached_property
+    def prefilter(self) -> Prefilter:
+        return build_prefilter(self.settings.sinks, self.call_names())
 
     def call_names(self) -> frozenset[str]:
         names: set[str] = set()
@@ -97,8 +102,7 @@ class Linter:
             if "\x00" in text:
                 result.error = "binary file (contains NUL bytes); skipped"
                 return result
-            needles = prefilter_needles(self.settings.sinks, self.call_names())
-            if not any(needle in text for needle in needles):
+            if not self.prefilter.worth_parsing(text):
                 return result
             try:
                 extraction = extract_python(text, path, sinks=self.settings.sinks, call_names=self.call_names())

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from pinlint.extract.narrow import relevant_source
 from pinlint.matchers import CallFact
 from pinlint.model import CharMap, Fragment
 from pinlint.pystrings import Piece, decode, split_prefix, with_fields_as_holes
@@ -427,11 +428,48 @@ class _SinkVisitor(cst.CSTVisitor):
         return CallFact(name, self._start(node)[0], positional, keywords, dict_keywords)
 
 
-def prefilter_needles(extra_sinks: Iterable[str], call_names: Iterable[str]) -> tuple[str, ...]:
-    """Substrings of which a file must contain at least one to be worth parsing."""
-    names = set(METHOD_SINKS) | {name.rsplit(".", 1)[-1] for name in FUNCTION_SINKS}
-    names |= {name.rsplit(".", 1)[-1] for name in extra_sinks} | set(call_names)
-    return tuple(sorted(names))
+def _call_regex(names: Iterable[str], *, method: bool) -> re.Pattern[str] | None:
+    ordered = sorted(set(names), key=len, reverse=True)
+    if not ordered:
+        return None
+    head = r"\.\s*" if method else r"\b"
+    return re.compile(head + "(?:" + "|".join(re.escape(name) for name in ordered) + r")\s*\(")
+
+
+@dataclass(frozen=True)
+class Prefilter:
+    """A cheap text test: can this file contain a call that extraction looks at?
+
+    Most Python files call no database API; they are passed over without being parsed.
+    A method sink needs ``.name(``; a library function sink also needs its library's name
+    somewhere in the file; configured sinks and connection factories need ``name(``.
+    """
+
+    methods: re.Pattern[str] | None
+    library_functions: re.Pattern[str] | None
+    libraries: tuple[str, ...]
+    functions: re.Pattern[str] | None
+
+    def worth_parsing(self, text: str) -> bool:
+        if self.methods is not None and self.methods.search(text):
+            return True
+        if self.functions is not None and self.functions.search(text):
+            return True
+        return (
+            self.library_functions is not None
+            and any(library in text for library in self.libraries)
+            and self.library_functions.search(text) is not None
+        )
+
+
+def build_prefilter(extra_sinks: Iterable[str], call_names: Iterable[str]) -> Prefilter:
+    functions, methods = split_sinks(extra_sinks)
+    return Prefilter(
+        methods=_call_regex(METHOD_SINKS | methods, method=True),
+        library_functions=_call_regex((name.rsplit(".", 1)[-1] for name in FUNCTION_SINKS), method=False),
+        libraries=tuple(sorted({name.split(".", 1)[0] for name in FUNCTION_SINKS})),
+        functions=_call_regex([*(name.rsplit(".", 1)[-1] for name in functions), *call_names], method=False),
+    )
 
 
 MAX_NESTING = 120  # deeper code makes libcst's recursive parser and visitors overflow
@@ -498,6 +536,16 @@ def extract_python(
     call_names: Iterable[str] = (),
 ) -> PythonExtraction:
     """Parse ``source`` and return the SQL fragments reaching sinks, and the requested calls."""
+    sinks = tuple(sinks)
+    call_names = frozenset(call_names)
+    function_sinks, method_sinks = split_sinks(sinks)
+    interesting = (
+        METHOD_SINKS
+        | method_sinks
+        | {name.rsplit(".", 1)[-1] for name in FUNCTION_SINKS | function_sinks}
+        | {name.rsplit(".", 1)[-1] for name in call_names}
+    )
+    source = relevant_source(source, interesting)
     problem = _too_deep(source)
     if problem:
         raise ExtractionError(problem)
@@ -512,7 +560,6 @@ def extract_python(
         positions = wrapper.resolve(PositionProvider)
         bindings = _Bindings()
         wrapper.module.visit(bindings)
-        function_sinks, method_sinks = split_sinks(sinks)
         visitor = _SinkVisitor(path, bindings, positions, function_sinks, method_sinks, frozenset(call_names))
         wrapper.module.visit(visitor)
     except RecursionError:

@@ -1,0 +1,106 @@
+"""Narrowing before libcst changes nothing but speed: same fragments, same positions."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import pinlint.extract.python as extraction
+from conftest import FIXTURES
+from pinlint.extract.narrow import relevant_source
+from pinlint.extract.python import extract_python
+
+SYNTHETIC = '''
+"""Module docstring mentioning cur.execute("LISTEN x") in prose."""
+import logging
+from sqlalchemy import text as sql_text
+try:
+    from psycopg2 import connect as pg_connect
+except ImportError:  # pragma: no cover
+    pg_connect = None
+
+LOCK = "SELECT pg_advisory_lock(1)"
+HELPERS = {"a": 1}
+x = "a"; y = (
+    2)
+
+
+def unrelated(a, b):
+    return a + b
+
+
+@decorator(with_args=True)
+def also_unrelated():
+    logging.info("SET search_path TO x")
+
+
+class Repository(Base):
+    """Data access."""
+
+    table = "orders"
+    QUERY = "LISTEN jobs"
+
+    def helper(self):
+        return 1
+
+    @staticmethod
+    def lock(cur):
+        cur.execute(LOCK)
+
+    def listen(self, cur):
+        cur.execute(self.QUERY)
+        cur.execute(
+            """
+            SET search_path TO tenant
+            """
+        )
+
+
+def run(conn):
+    conn.execute(sql_text("SELECT currval('s')"))
+    return pg_connect(options="-c statement_timeout=5")
+'''
+
+
+def _fragments(source: str, narrow: bool, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[int, int]]]:
+    with monkeypatch.context() as patch:
+        if not narrow:
+            patch.setattr(extraction, "relevant_source", lambda text, names: text)
+        result = extract_python(source, "m.py", call_names={"connect"})
+    fragments = [(f.text, f.source_map.position(0)) for f in result.fragments]
+    calls = [(c.name, c.line) for c in result.calls]
+    return fragments + [(name, (line, 0)) for name, line in calls]
+
+
+def _sources() -> list[tuple[str, str]]:
+    files = sorted((FIXTURES / "serverless-app").rglob("*.py"))
+    stdlib = Path(sqlite3.__file__).parent / "dump.py"
+    found = [(path.name, path.read_text(encoding="utf-8")) for path in [*files, stdlib]]
+    return [("synthetic", SYNTHETIC), *found]
+
+
+@pytest.mark.parametrize(("name", "source"), _sources(), ids=[name for name, _ in _sources()])
+def test_same_fragments_with_and_without_narrowing(name: str, source: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _fragments(source, True, monkeypatch) == _fragments(source, False, monkeypatch)
+
+
+def test_narrowing_blanks_lines_and_keeps_positions() -> None:
+    names = {"execute", "text", "connect"}
+    narrowed = relevant_source(SYNTHETIC, names)
+    original_lines = SYNTHETIC.split("\n")
+    narrowed_lines = narrowed.split("\n")
+    assert len(narrowed_lines) == len(original_lines)
+    for before, after in zip(original_lines, narrowed_lines, strict=True):
+        assert after in ("", before)
+    assert "def unrelated" not in narrowed and "def helper" not in narrowed
+    assert "also_unrelated" not in narrowed
+    assert "LOCK = " in narrowed and "QUERY = " in narrowed and "from sqlalchemy import text as sql_text" in narrowed
+    assert "x = \"a\"; y = (" in narrowed and "    2)" in narrowed  # shares a line with a kept assignment
+    assert "class Repository(Base):" in narrowed and "def lock(cur):" in narrowed
+
+
+def test_unparseable_source_is_left_alone() -> None:
+    broken = "def broken(:\n    cur.execute('LISTEN x')\n"
+    assert relevant_source(broken, {"execute"}) == broken
