@@ -97,7 +97,7 @@ def test_narrowing_blanks_lines_and_keeps_positions() -> None:
     assert "def unrelated" not in narrowed and "def helper" not in narrowed
     assert "also_unrelated" not in narrowed
     assert "LOCK = " in narrowed and "QUERY = " in narrowed and "from sqlalchemy import text as sql_text" in narrowed
-    assert "x = \"a\"; y = (" in narrowed and "    2)" in narrowed  # shares a line with a kept assignment
+    assert 'x = "a"; y = (' in narrowed and "    2)" in narrowed  # shares a line with a kept assignment
     assert "class Repository(Base):" in narrowed and "def lock(cur):" in narrowed
 
 

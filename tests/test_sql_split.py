@@ -13,7 +13,13 @@ def _texts(sql: str, psql: bool = False) -> list[str]:
 
 def test_splits_on_top_level_semicolons_only() -> None:
     sql = "SELECT 'a;b'; SELECT \"x;y\" FROM t; SELECT $$ ; $$; SELECT $tag$ ; $tag$ -- c;\n; SELECT 1 /* ; */"
-    assert _texts(sql) == ["SELECT 'a;b'", 'SELECT "x;y" FROM t', "SELECT $$ ; $$", "SELECT $tag$ ; $tag$ -- c;", "SELECT 1 /* ; */"]
+    assert _texts(sql) == [
+        "SELECT 'a;b'",
+        'SELECT "x;y" FROM t',
+        "SELECT $$ ; $$",
+        "SELECT $tag$ ; $tag$ -- c;",
+        "SELECT 1 /* ; */",
+    ]
 
 
 def test_escape_strings_and_doubled_quotes() -> None:
@@ -28,10 +34,7 @@ def test_nested_block_comments() -> None:
 
 
 def test_begin_atomic_body_keeps_its_semicolons() -> None:
-    sql = (
-        "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;\n"
-        "LISTEN x;"
-    )
+    sql = "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;\nLISTEN x;"
     assert len(split_statements(sql)) == 2
 
 
