@@ -17,6 +17,7 @@ FILE_NOQA_RE = re.compile(r"#\s*pinlint\s*:\s*noqa\b(?:\s*:\s*" + _CODES + ")?",
 SQL_NOQA_RE = re.compile(r"--\s*noqa\s*:\s*" + _CODES, re.IGNORECASE)
 SQL_IGNORE_RE = re.compile(r"(?:--|/\*)\s*pinlint\s*:\s*ignore\s+" + _CODES, re.IGNORECASE)
 ALL = "*"
+_NOQA_WORD_RE = re.compile(r"noqa", re.IGNORECASE)
 
 
 def parse_codes(text: str) -> set[str]:
@@ -41,6 +42,8 @@ def python_suppressions(source: str) -> PythonSuppressions:
     tokenizer fails (syntax newer than this interpreter), comments are found line by line.
     """
     result = PythonSuppressions()
+    if not _NOQA_WORD_RE.search(source):
+        return result  # the common case, without tokenizing the whole file
     try:
         comments = [
             (token.start[0], token.string, token.line.lstrip().startswith("#"))

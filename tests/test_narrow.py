@@ -9,7 +9,7 @@ import pytest
 
 import pinlint.extract.python as extraction
 from conftest import FIXTURES
-from pinlint.extract.narrow import relevant_source
+from pinlint.extract.narrow import Narrowed, relevant_source
 from pinlint.extract.python import extract_python
 
 SYNTHETIC = '''
@@ -67,7 +67,7 @@ def run(conn):
 def _fragments(source: str, narrow: bool, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[int, int]]]:
     with monkeypatch.context() as patch:
         if not narrow:
-            patch.setattr(extraction, "relevant_source", lambda text, names: text)
+            patch.setattr(extraction, "relevant_source", lambda text, names: Narrowed(text))
         result = extract_python(source, "m.py", call_names={"connect"})
     fragments = [(f.text, f.source_map.position(0)) for f in result.fragments]
     calls = [(c.name, c.line) for c in result.calls]
@@ -86,21 +86,23 @@ def test_same_fragments_with_and_without_narrowing(name: str, source: str, monke
     assert _fragments(source, True, monkeypatch) == _fragments(source, False, monkeypatch)
 
 
-def test_narrowing_blanks_lines_and_keeps_positions() -> None:
+def test_narrowing_keeps_whole_lines_and_maps_them_back() -> None:
     names = {"execute", "text", "connect"}
     narrowed = relevant_source(SYNTHETIC, names)
+    assert narrowed.line_numbers is not None
     original_lines = SYNTHETIC.split("\n")
-    narrowed_lines = narrowed.split("\n")
-    assert len(narrowed_lines) == len(original_lines)
-    for before, after in zip(original_lines, narrowed_lines, strict=True):
-        assert after in ("", before)
-    assert "def unrelated" not in narrowed and "def helper" not in narrowed
-    assert "also_unrelated" not in narrowed
-    assert "LOCK = " in narrowed and "QUERY = " in narrowed and "from sqlalchemy import text as sql_text" in narrowed
-    assert 'x = "a"; y = (' in narrowed and "    2)" in narrowed  # shares a line with a kept assignment
-    assert "class Repository(Base):" in narrowed and "def lock(cur):" in narrowed
+    kept = narrowed.text.split("\n")[:-1]
+    assert len(kept) == len(narrowed.line_numbers) < len(original_lines)
+    for index, line in enumerate(kept, start=1):
+        assert original_lines[narrowed.original_line(index) - 1] == line
+    text = narrowed.text
+    assert "def unrelated" not in text and "def helper" not in text
+    assert "also_unrelated" not in text
+    assert "LOCK = " in text and "QUERY = " in text and "from sqlalchemy import text as sql_text" in text
+    assert 'x = "a"; y = (' in text and "    2)" in text  # shares a line with a kept assignment
+    assert "class Repository(Base):" in text and "def lock(cur):" in text
 
 
 def test_unparseable_source_is_left_alone() -> None:
     broken = "def broken(:\n    cur.execute('LISTEN x')\n"
-    assert relevant_source(broken, {"execute"}) == broken
+    assert relevant_source(broken, {"execute"}) == Narrowed(broken)

@@ -2,8 +2,8 @@
 
 CPython's own parser (``ast``, about 40 times faster than libcst here) finds the top-level
 statements, and a text search finds the lines where a call of interest may start. The
-result is the same text with every other top-level statement (or class member) blanked
-out line by line, so that every kept character keeps its line and column. Kept:
+result holds only the lines of the kept statements, unchanged (so columns hold), with a
+map from each kept line back to its line in the file. Kept:
 
 * statements on whose lines a call named like a sink or connection factory appears
   (``name(``, also through ``from x import name as alias``);
@@ -21,6 +21,7 @@ import ast
 import bisect
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 
 KEEP_ALL_RATIO = 0.9  # when this much would be kept anyway, skip the rewriting
@@ -83,15 +84,28 @@ def _aliases(tree: ast.Module, names: frozenset[str]) -> set[str]:
     return found
 
 
-def relevant_source(source: str, call_names: Iterable[str]) -> str:
-    """``source`` with the statements that cannot matter blanked out (positions unchanged)."""
+@dataclass(frozen=True)
+class Narrowed:
+    """The kept lines of a file, and for each of them its line number in the file (1-based)."""
+
+    text: str
+    line_numbers: tuple[int, ...] | None = None  # None: the text is the whole file
+
+    def original_line(self, line: int) -> int:
+        if self.line_numbers is None or not 1 <= line <= len(self.line_numbers):
+            return line
+        return self.line_numbers[line - 1]
+
+
+def relevant_source(source: str, call_names: Iterable[str]) -> Narrowed:
+    """The statements of ``source`` that can matter; each kept line is unchanged, so columns hold."""
     names = frozenset(call_names)
     if "\r" in source.replace("\r\n", ""):
-        return source  # old Mac line endings: keep it simple
+        return Narrowed(source)  # old Mac line endings: keep it simple
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return source
+        return Narrowed(source)
     names |= _aliases(tree, names)
     line_starts = [0]
     line_starts.extend(match.end() for match in re.finditer("\n", source))
@@ -142,8 +156,9 @@ def relevant_source(source: str, call_names: Iterable[str]) -> str:
             for line in range(start, end + 1):
                 keep_line[line] = True
     if sum(keep_line) >= KEEP_ALL_RATIO * len(lines):
-        return source
-    return "".join(
-        text if keep_line[number] else ("\r\n" if text.endswith("\r\n") else "\n" if text.endswith("\n") else "")
-        for number, text in enumerate(lines, start=1)
-    )
+        return Narrowed(source)
+    numbers = [number for number in range(1, len(lines) + 1) if keep_line[number]]
+    text = "".join(lines[number - 1] for number in numbers)
+    if text and not text.endswith("\n"):
+        text += "\n"
+    return Narrowed(text, tuple(numbers))

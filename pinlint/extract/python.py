@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -218,6 +218,7 @@ class _SinkVisitor(cst.CSTVisitor):
         call_names: frozenset[str],
     ) -> None:
         self.path = path
+        self.original_line: Callable[[int], int] | None = None  # kept line -> line in the file
         self.bindings = bindings
         self.positions = positions
         self.function_sinks = FUNCTION_SINKS | extra_function_sinks
@@ -242,10 +243,13 @@ class _SinkVisitor(cst.CSTVisitor):
     # --- positions ----------------------------------------------------------------
     def _start(self, node: cst.CSTNode) -> tuple[int, int]:
         position = self.positions[node].start
+        if self.original_line is not None:
+            return self.original_line(position.line), position.column + 1
         return position.line, position.column + 1
 
     def _end_line(self, node: cst.CSTNode) -> int:
-        return int(self.positions[node].end.line)
+        line = int(self.positions[node].end.line)
+        return self.original_line(line) if self.original_line is not None else line
 
     # --- values -------------------------------------------------------------------
     def _literal(self, node: cst.SimpleString) -> Piece:
@@ -472,6 +476,7 @@ def build_prefilter(extra_sinks: Iterable[str], call_names: Iterable[str]) -> Pr
     )
 
 
+MAX_RELEVANT_CHARS = 1_000_000  # libcst takes about 10 s per MB: beyond this, skip with a warning
 MAX_NESTING = 120  # deeper code makes libcst's recursive parser and visitors overflow
 _BRACKETS_RE = re.compile(r"[()\[\]{}]")
 _LONG_LINE_RE = re.compile(r"^[^\n]{20000}", re.MULTILINE)
@@ -545,7 +550,14 @@ def extract_python(
         | {name.rsplit(".", 1)[-1] for name in FUNCTION_SINKS | function_sinks}
         | {name.rsplit(".", 1)[-1] for name in call_names}
     )
-    source = relevant_source(source, interesting)
+    narrowed = relevant_source(source, interesting)
+    source = narrowed.text
+    if len(source) > MAX_RELEVANT_CHARS:
+        size = len(source) / 1_000_000
+        raise ExtractionError(
+            f"{size:.1f} MB of code around database calls (generated?) is more than pinlint analyses "
+            f"({MAX_RELEVANT_CHARS // 1_000_000} MB); skipped"
+        )
     problem = _too_deep(source)
     if problem:
         raise ExtractionError(problem)
@@ -561,6 +573,7 @@ def extract_python(
         bindings = _Bindings()
         wrapper.module.visit(bindings)
         visitor = _SinkVisitor(path, bindings, positions, function_sinks, method_sinks, frozenset(call_names))
+        visitor.original_line = narrowed.original_line
         wrapper.module.visit(visitor)
     except RecursionError:
         raise ExtractionError("too deeply nested for the Python parser") from None
