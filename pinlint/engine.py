@@ -154,9 +154,11 @@ class Linter:
         message = _format(rule.message, hit.captures)
         if fragment.kind == "python" and fragment.sink:
             if fragment.via_name:
-                message += f" (`{fragment.via_name}` reaches `{fragment.sink}()` on line {fragment.sink_line})"
+                verb = "is passed to" if rule.matcher.level == "python" else "reaches"
+                message += f" (`{fragment.via_name}` {verb} `{fragment.sink}()` on line {fragment.sink_line})"
             elif fragment.sink_line != line:
-                message += f" (reaches `{fragment.sink}()` on line {fragment.sink_line})"
+                verb = "passed to" if rule.matcher.level == "python" else "reaches"
+                message += f" ({verb} `{fragment.sink}()` on line {fragment.sink_line})"
         return Finding(
             code=rule.code,
             name=rule.name,

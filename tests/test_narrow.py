@@ -106,3 +106,12 @@ def test_narrowing_keeps_whole_lines_and_maps_them_back() -> None:
 def test_unparseable_source_is_left_alone() -> None:
     broken = "def broken(:\n    cur.execute('LISTEN x')\n"
     assert relevant_source(broken, {"execute"}) == Narrowed(broken)
+
+
+def test_too_much_relevant_code_is_skipped_with_a_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(extraction, "MAX_RELEVANT_CHARS", 2000)
+    generated = "".join(f"def f{i}(cur):\n    cur.execute('SELECT {i}')\n" for i in range(200))
+    with pytest.raises(extraction.ExtractionError, match="MB of code around database calls"):
+        extract_python(generated, "generated.py")
+    unrelated = "".join(f"def f{i}(x):\n    return {i}\n" for i in range(200)) + "cur.execute('LISTEN x')\n"
+    assert [f.text for f in extract_python(unrelated, "big.py").fragments] == ["LISTEN x"]
