@@ -29,6 +29,7 @@ from pinlint.config import (
     load_settings,
     resolve_selection,
 )
+from pinlint.declarations import Declarations, find_declarations
 from pinlint.discover import discover
 from pinlint.engine import FileResult, Linter
 from pinlint.model import Finding
@@ -127,6 +128,16 @@ def lint_files(linter: Linter, files: list[Path]) -> list[FileResult]:
     return [linter.lint_path(path, path.as_posix()) for path in files]
 
 
+def _declarations(files: list[Path], settings: Settings) -> Declarations:
+    """Handler declarations (serverless.yml, SAM templates, config) covering ``files``."""
+    origin = f"`handlers` in {settings.config_file}" if settings.config_file else "`handlers`"
+    python_files = [file for file in files if file.suffix in (".py", ".pyi") or file.name == STDIN]
+    found = find_declarations(python_files, settings.root, settings.handlers, origin)
+    for warning in found.warnings:
+        _warn(warning)
+    return found
+
+
 def _warn(message: str) -> None:
     click.echo(f"pinlint: warning: {message}", err=True)
 
@@ -219,12 +230,13 @@ def check(
     extend = {"extend_select": _codes(extend_select), "ignore": _codes(ignore)}
     settings = _settings(path_list, stdin_filename, config_file, cli_values, extend)
     rules = tuple(rule for rule in resolve_selection(settings, load_catalog()) if rule.applies_to(settings.targets))
-    linter = Linter(rules, settings)
 
     results: list[FileResult] = []
     sources = _Sources()
     if path_list == [STDIN]:
         display = stdin_filename or STDIN
+        declarations = _declarations([Path(display)], settings)
+        linter = Linter(rules, settings, declarations)
         text = sys.stdin.buffer.read().decode("utf-8", errors="surrogateescape")
         sources = _Sources(display, text)
         try:
@@ -235,6 +247,8 @@ def check(
         found = discover(path_list, settings)
         if found.missing:
             raise UserError(f"path `{found.missing[0]}` does not exist")
+        declarations = _declarations(found.files, settings)
+        linter = Linter(rules, settings, declarations)
         results.extend(lint_files(linter, found.files))
 
     findings: list[Finding] = sorted(

@@ -69,6 +69,7 @@ class Settings:
     force_exclude: bool = False
     per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
     sinks: tuple[str, ...] = ()
+    handlers: tuple[str, ...] = ()
     root: Path = field(default_factory=Path.cwd)
     config_file: Path | None = None
 
@@ -106,6 +107,7 @@ KEYS: dict[str, tuple[str, Callable[[Any], bool], str]] = {
     "force-exclude": ("force_exclude", lambda value: isinstance(value, bool), "true or false"),
     "per-file-ignores": ("per_file_ignores", _per_file, "a table of glob = [codes]"),
     "sinks": ("sinks", _strings, "a list of dotted function names (or *.method)"),
+    "handlers": ("handlers", _strings, 'a list of "path/module.py:function" Lambda handlers'),
 }
 
 

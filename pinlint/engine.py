@@ -7,6 +7,7 @@ A file that cannot be read or parsed gives a FileError; the caller goes on with 
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 import tokenize
@@ -18,9 +19,11 @@ import pathspec
 
 from pinlint.catalog import Rule
 from pinlint.config import Settings
+from pinlint.declarations import Declarations
+from pinlint.extract.handlers import connections_in_handlers
 from pinlint.extract.python import ExtractionError, Prefilter, build_prefilter, extract_python
 from pinlint.extract.sqlfile import decode_sql, extract_sql
-from pinlint.matchers import ConnectOptionMatcher, Hit
+from pinlint.matchers import ConnectionInHandlerMatcher, ConnectOptionMatcher, Hit
 from pinlint.model import HOLE, Finding, Fragment
 from pinlint.sql.statements import Statement, split_statements
 from pinlint.suppress import SQL_IGNORE_RE, SQL_NOQA_RE, parse_codes, python_suppressions
@@ -58,6 +61,7 @@ class Linter:
 
     rules: tuple[Rule, ...]
     settings: Settings
+    declarations: Declarations | None = None  # handler declarations of the project (serverless.yml...)
 
     @cached_property
     def sql_rules(self) -> tuple[Rule, ...]:
@@ -68,6 +72,10 @@ class Linter:
         return tuple(rule for rule in self.rules if rule.matcher.level == "python")
 
     @cached_property
+    def handler_rules(self) -> tuple[Rule, ...]:
+        return tuple(rule for rule in self.rules if rule.matcher.level == "handler")
+
+    @cached_property
     def prefilter(self) -> Prefilter:
         return build_prefilter(self.settings.sinks, self.call_names())
 
@@ -76,6 +84,9 @@ class Linter:
         for rule in self.python_rules:
             if isinstance(rule.matcher, ConnectOptionMatcher):
                 names |= rule.matcher.functions
+        for rule in self.handler_rules:
+            if isinstance(rule.matcher, ConnectionInHandlerMatcher):
+                names |= rule.matcher.call_names
         return frozenset(names)
 
     def lint_source(self, source: str | bytes, path: str) -> FileResult:
@@ -110,6 +121,7 @@ class Linter:
                 result.error = str(error)
                 return result
             findings = self._lint_fragments(extraction.fragments)
+            findings.extend(self._handler_findings(text, path))
             for call in extraction.calls:
                 for rule in self.python_rules:
                     for hit in rule.matcher.match_call(call):
@@ -174,6 +186,52 @@ class Linter:
             sql=sql.replace(HOLE, "{…}"),
             noqa_lines=tuple(sorted({line, end_line, *fragment.noqa_lines})),
         )
+
+    def _handler_findings(self, text: str, path: str) -> list[Finding]:
+        """Findings of the handler-level rules: connection factories run per invocation."""
+        if not self.handler_rules:
+            return []
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return []  # the SQL extractor has reported what is wrong with the file
+        declarations = self.declarations or Declarations()
+        file = Path(path)
+        declared = {declaration.function: declaration.reason for declaration in declarations.for_file(file)}
+        use_convention = not declared and not declarations.covers(file)
+        findings = []
+        for rule in self.handler_rules:
+            matcher = rule.matcher
+            if not isinstance(matcher, ConnectionInHandlerMatcher):
+                continue
+            facts = connections_in_handlers(
+                tree,
+                text,
+                factories=matcher.factories,
+                cache_decorators=matcher.cache_decorators,
+                declared=declared,
+                use_convention=use_convention,
+            )
+            for fact in facts:
+                via = f", through `{fact.via}()`" if fact.via else ""
+                captures = {"factory": fact.factory, "handler": fact.handler, "reason": fact.reason, "via": via}
+                findings.append(
+                    Finding(
+                        code=rule.code,
+                        name=rule.name,
+                        message=_format(rule.message, captures),
+                        path=path,
+                        line=fact.line,
+                        column=fact.column,
+                        end_line=fact.end_line,
+                        end_column=fact.end_column,
+                        severity=rule.severity,
+                        fix=_format(rule.fix, captures),
+                        targets=dict(rule.targets),
+                        noqa_lines=(fact.line,),
+                    )
+                )
+        return findings
 
     def _per_file_ignored(self, findings: list[Finding], path: str) -> list[Finding]:
         if not findings or not self.settings.per_file_ignores:

@@ -53,7 +53,7 @@ class CallFact:
 
 
 class Matcher(Protocol):
-    level: str  # "sql" or "python"
+    level: str  # "sql" (statements), "python" (calls with their arguments) or "handler" (module facts)
 
     def match(self, statement: Statement, text: str) -> Iterator[Hit]: ...
 
@@ -346,11 +346,41 @@ class ConnectOptionMatcher:
                 yield Hit(found.start(), found.end(), {"option": found.group()}, value)
 
 
+@dataclass
+class ConnectionInHandlerMatcher:
+    """Connection factories that run on every invocation of a Lambda handler (see extract/handlers)."""
+
+    factories: frozenset[str]
+    cache_decorators: frozenset[str]
+    level: str = "handler"
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> ConnectionInHandlerMatcher:
+        return cls(
+            factories=frozenset(_string_list(spec, "factories")),
+            cache_decorators=frozenset(
+                _string_list(spec, "cache-decorators", ["functools.cache", "functools.lru_cache"])
+            ),
+        )
+
+    @property
+    def call_names(self) -> frozenset[str]:
+        """The names a file must call for this matcher to find anything (for the prefilter)."""
+        return frozenset(name.rsplit(".", 1)[-1] for name in self.factories)
+
+    def match(self, statement: Statement, text: str) -> Iterator[Hit]:
+        return iter(())
+
+    def match_call(self, call: CallFact) -> Iterator[Hit]:
+        return iter(())
+
+
 _KINDS: dict[str, Any] = {
     "statement": StatementMatcher,
     "function-call": FunctionCallMatcher,
     "statement-size": StatementSizeMatcher,
     "connect-option": ConnectOptionMatcher,
+    "handler-factory-call": ConnectionInHandlerMatcher,
 }
 
 

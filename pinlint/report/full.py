@@ -20,6 +20,7 @@ CONSEQUENCES = {
     "pins": "pins the connection",
     "breaks": "breaks silently",
     "errors": "rejects the connection",
+    "churns": "a new connection per invocation",
     "ok": "ok",
 }
 

@@ -1,0 +1,237 @@
+"""Facts about Lambda handlers in one Python module: which functions are handlers, and
+which connection factories run on every invocation of one.
+
+Works on CPython's ``ast`` (positions of calls are all it needs; string literals, which
+need libcst's exact positions, are the SQL extractor's business). A handler is a function
+that a declaration names (see ``pinlint.declarations``), a Chalice route or event function,
+or, where nothing is declared, a module-level ``lambda_handler``/``handler`` taking
+``(event, context)``. A factory call counts when it runs inside the handler, in a nested
+function the handler calls, or in a module-level function it calls (two levels deep);
+it does not count at module scope, when its result is stored in a module-level global
+(``global conn`` / a module-level dict or object), or inside a ``functools.cache``d or
+``lru_cache``d function.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+CONVENTION_NAMES = ("lambda_handler", "handler")
+CHALICE_DECORATORS = ("route", "lambda_function", "schedule", "authorizer")
+MAX_DEPTH = 2
+
+
+@dataclass(frozen=True)
+class FactoryCall:
+    """A connection factory call that runs per invocation of ``handler``."""
+
+    factory: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    handler: str
+    reason: str
+    via: str = ""  # the module function that makes the call, when it is not the handler itself
+
+
+def _dotted(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr}" if base else ""
+    return ""
+
+
+class _Module:
+    def __init__(self, tree: ast.Module, lines: list[str]) -> None:
+        self.tree = tree
+        self.lines = lines
+        self.imports: dict[str, str] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        self.imports[alias.asname] = alias.name
+                    else:
+                        top = alias.name.split(".")[0]
+                        self.imports.setdefault(top, top)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                for alias in node.names:
+                    self.imports[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+        self.functions = {
+            node.name: node for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        }
+        self.module_names = {
+            target.id
+            for node in tree.body
+            if isinstance(node, ast.Assign | ast.AnnAssign)
+            for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+            if isinstance(target, ast.Name)
+        }
+
+    def qualify(self, node: ast.expr) -> str:
+        dotted = _dotted(node)
+        if not dotted:
+            return ""
+        head, _, rest = dotted.partition(".")
+        head = self.imports.get(head, head)
+        return f"{head}.{rest}" if rest else head
+
+    def column(self, line: int, byte_offset: int) -> int:
+        """1-based character column from ast's UTF-8 byte offset."""
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="replace")) + 1
+
+
+def _is_cached(module: _Module, function: ast.FunctionDef | ast.AsyncFunctionDef, cache: frozenset[str]) -> bool:
+    for decorator in function.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if module.qualify(target) in cache:
+            return True
+    return False
+
+
+def _own_nodes(function: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[tuple[ast.AST, list[ast.AST]]]:
+    """Nodes of ``function``'s body with their ancestors, not entering nested defs/classes/lambdas."""
+    stack: list[tuple[ast.AST, list[ast.AST]]] = [(statement, []) for statement in reversed(function.body)]
+    while stack:
+        node, ancestors = stack.pop()
+        yield node, ancestors
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            continue
+        children = list(ast.iter_child_nodes(node))
+        stack.extend((child, [*ancestors, node]) for child in reversed(children))
+
+
+def _stored_globally(module: _Module, ancestors: list[ast.AST], global_names: set[str], local_names: set[str]) -> bool:
+    """The call's value is assigned to a module-level name, or into a module-level object."""
+    for node in reversed(ancestors):
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AnnAssign | ast.AugAssign | ast.NamedExpr):
+            targets = [node.target]
+        else:
+            continue
+        for target in targets:
+            if isinstance(target, ast.Name) and target.id in global_names:
+                return True
+            base = target
+            while isinstance(base, ast.Attribute | ast.Subscript):
+                base = base.value
+            if not isinstance(base, ast.Name) or base is target:
+                continue
+            if base.id in global_names or (base.id in module.module_names and base.id not in local_names):
+                return True
+        return False
+    return False
+
+
+def _factory_calls(
+    module: _Module,
+    function: ast.FunctionDef | ast.AsyncFunctionDef,
+    factories: frozenset[str],
+    cache: frozenset[str],
+    depth: int,
+    visiting: set[str],
+) -> Iterator[tuple[ast.Call, str]]:
+    """(factory call, the function it is in) for calls that run when ``function`` runs."""
+    if _is_cached(module, function, cache):
+        return
+    nodes = list(_own_nodes(function))
+    global_names = {name for node, _ in nodes if isinstance(node, ast.Global) for name in node.names}
+    local_names = {
+        node.id for node, _ in nodes if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
+    } - global_names
+    nested = {
+        node.name: node
+        for node, _ in nodes
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node is not function
+    }
+    for node, ancestors in nodes:
+        if not isinstance(node, ast.Call):
+            continue
+        name = module.qualify(node.func)
+        if name in factories:
+            if not _stored_globally(module, ancestors, global_names, local_names):
+                yield node, function.name
+            continue
+        if not isinstance(node.func, ast.Name):
+            continue
+        callee = nested.get(node.func.id)
+        if callee is None and node.func.id not in local_names and depth < MAX_DEPTH:
+            callee = module.functions.get(node.func.id)
+        if callee is not None and callee.name not in visiting:
+            next_depth = depth if callee.name in nested else depth + 1
+            yield from _factory_calls(module, callee, factories, cache, next_depth, visiting | {callee.name})
+
+
+def _chalice_handlers(module: _Module) -> dict[str, str]:
+    apps = set()
+    for node in module.tree.body:
+        if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
+            continue
+        if module.qualify(node.value.func) in ("chalice.Chalice", "chalice.app.Chalice"):
+            apps |= {target.id for target in node.targets if isinstance(target, ast.Name)}
+    found: dict[str, str] = {}
+    for name, function in module.functions.items():
+        for decorator in function.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)):
+                continue
+            if target.value.id in apps and (target.attr in CHALICE_DECORATORS or target.attr.startswith("on_")):
+                found[name] = f"a Chalice `@{target.value.id}.{target.attr}` function, line {decorator.lineno}"
+    return found
+
+
+def _convention_handlers(module: _Module) -> dict[str, str]:
+    found = {}
+    for name in CONVENTION_NAMES:
+        function = module.functions.get(name)
+        if function is not None and len(function.args.posonlyargs) + len(function.args.args) == 2:
+            found[name] = f"named like a Lambda handler `{name}(event, context)`"
+    return found
+
+
+def connections_in_handlers(
+    tree: ast.Module,
+    source: str,
+    *,
+    factories: frozenset[str],
+    cache_decorators: frozenset[str],
+    declared: dict[str, str],
+    use_convention: bool,
+) -> list[FactoryCall]:
+    """Factory calls that run per invocation of a handler of this module."""
+    module = _Module(tree, source.split("\n"))
+    handlers = dict(declared)
+    for name, reason in _chalice_handlers(module).items():
+        handlers.setdefault(name, reason)
+    if use_convention and not handlers:
+        handlers = _convention_handlers(module)
+    results: dict[tuple[int, int], FactoryCall] = {}
+    for handler, reason in handlers.items():
+        function = module.functions.get(handler)
+        if function is None:
+            continue
+        for call, owner in _factory_calls(module, function, factories, cache_decorators, 0, {handler}):
+            key = (call.lineno, call.col_offset)
+            if key in results:
+                continue
+            end_line = call.func.end_lineno or call.lineno
+            end_offset = call.func.end_col_offset or call.col_offset
+            results[key] = FactoryCall(
+                factory=module.qualify(call.func),
+                line=call.lineno,
+                column=module.column(call.lineno, call.col_offset),
+                end_line=end_line,
+                end_column=module.column(end_line, end_offset),
+                handler=handler,
+                reason=reason,
+                via="" if owner == handler else owner,
+            )
+    return sorted(results.values(), key=lambda fact: (fact.line, fact.column))

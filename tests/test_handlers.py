@@ -1,0 +1,216 @@
+"""Lambda handlers: where they are declared, and connections opened on every invocation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+
+CONNECT_IN_HANDLER = """import psycopg2
+
+
+def {name}(event, context):
+    conn = psycopg2.connect(host="db")
+    return conn
+"""
+
+
+def _write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def _findings(root: Path, *paths: str) -> list[str]:
+    result = run_cli("check", "--select", "PIN022", "--output-format", "concise", "-q", *(paths or (".",)), cwd=root)
+    assert result.returncode in (0, 1), result.stderr
+    return result.stdout.splitlines()
+
+
+def test_convention_handler_without_declarations(tmp_path: Path) -> None:
+    _write(tmp_path, {"app.py": CONNECT_IN_HANDLER.format(name="lambda_handler")})
+    (finding,) = _findings(tmp_path)
+    assert finding.startswith("app.py:5:12: PIN022 `psycopg2.connect()` runs on every invocation of handler")
+    assert "named like a Lambda handler" in finding
+
+
+def test_serverless_yml_declares_handlers_and_turns_the_convention_off(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "serverless.yml": (
+                "service: orders\n"
+                "provider:\n  name: aws\n  environment:\n    DB: ${ssm:/orders/db}\n"
+                "functions:\n  create:\n    handler: src/orders.create_order\n"
+            ),
+            "src/orders.py": CONNECT_IN_HANDLER.format(name="create_order"),
+            "src/other.py": CONNECT_IN_HANDLER.format(name="handler"),
+        },
+    )
+    (finding,) = _findings(tmp_path)
+    assert finding.startswith("src/orders.py:5:12: PIN022 ")
+    assert "handler `create_order` (declared in serverless.yml line 8)" in finding
+
+
+def test_sam_template_with_short_form_tags_globals_and_code_uri(tmp_path: Path) -> None:
+    template = """AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Handler: app.lambda_handler
+    Runtime: python3.12
+Resources:
+  Orders:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: orders/
+      Environment:
+        Variables:
+          DB_HOST: !GetAtt Database.Endpoint.Address
+          URL: !Sub "postgres://${Database.Endpoint.Address}/app"
+  Reports:
+    Type: AWS::Lambda::Function
+    Properties:
+      Handler: jobs.report.run
+      Role: !Ref ReportsRole
+      Code: !If [IsProd, {S3Bucket: a}, {S3Bucket: b}]
+"""
+    _write(
+        tmp_path,
+        {
+            "template.yaml": template,
+            "orders/app.py": CONNECT_IN_HANDLER.format(name="lambda_handler"),
+            "jobs/report.py": CONNECT_IN_HANDLER.format(name="run"),
+        },
+    )
+    findings = _findings(tmp_path)
+    assert [line.split(" ", 1)[0] for line in findings] == ["jobs/report.py:5:12:", "orders/app.py:5:12:"]
+    assert "(declared in template.yaml line 19)" in findings[0]
+    assert "(declared in template.yaml line 5)" in findings[1]
+
+
+def test_json_template_and_configured_handlers(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "template.json": (
+                '{"Resources": {"F": {"Type": "AWS::Lambda::Function",'
+                ' "Properties": {"Handler": "main.entry", "Runtime": "python3.12"}}}}'
+            ),
+            "main.py": CONNECT_IN_HANDLER.format(name="entry"),
+            "pyproject.toml": '[tool.pinlint]\nhandlers = ["tasks/worker.py:process"]\n',
+            "tasks/worker.py": CONNECT_IN_HANDLER.format(name="process"),
+        },
+    )
+    findings = _findings(tmp_path)
+    assert [line.split(" ", 1)[0] for line in findings] == ["main.py:5:12:", "tasks/worker.py:5:12:"]
+    assert "(declared in template.json)" in findings[0]
+    assert "`handlers` in" in findings[1]
+
+
+def test_unreadable_declaration_file_is_a_warning(tmp_path: Path) -> None:
+    _write(tmp_path, {"serverless.yml": "functions: [unclosed\n", "app.py": CONNECT_IN_HANDLER.format(name="handler")})
+    result = run_cli("check", "--select", "PIN022", "--output-format", "concise", ".", cwd=tmp_path)
+    assert "pinlint: warning: serverless.yml: cannot read handler declarations" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "app.py:5:12: PIN022" in result.stdout  # nothing declared, so the convention applies
+
+
+def test_chalice_routes_are_handlers(tmp_path: Path) -> None:
+    source = """from chalice import Chalice
+import asyncpg
+
+app = Chalice(app_name="orders")
+
+
+@app.route("/orders")
+def list_orders():
+    return asyncpg.connect(dsn="postgres://db/app")
+
+
+def helper():
+    return asyncpg.connect(dsn="postgres://db/app")
+"""
+    _write(tmp_path, {"app.py": source})
+    (finding,) = _findings(tmp_path)
+    assert finding.startswith(
+        "app.py:9:12: PIN022 `asyncpg.connect()` runs on every invocation of handler `list_orders`"
+    )
+    assert "a Chalice `@app.route` function, line 7" in finding
+
+
+@pytest.mark.parametrize(
+    ("body", "flagged"),
+    [
+        # direct, through import aliases
+        ("import psycopg2 as pg\n\ndef handler(event, context):\n    pg.connect()\n", True),
+        ("from psycopg2 import connect\n\ndef handler(event, context):\n    connect()\n", True),
+        ("import psycopg_pool\n\ndef handler(event, context):\n    psycopg_pool.ConnectionPool('')\n", True),
+        (
+            "from sqlalchemy.ext.asyncio import create_async_engine\n\nasync def handler(event, context):\n"
+            "    create_async_engine(URL)\n",
+            True,
+        ),
+        # a nested function the handler calls, and one it never calls
+        (
+            "import psycopg2\n\ndef handler(event, context):\n    def get():\n        return psycopg2.connect()\n"
+            "    return get()\n",
+            True,
+        ),
+        (
+            "import psycopg2\n\ndef handler(event, context):\n    def get():\n        return psycopg2.connect()\n"
+            "    return get\n",
+            False,
+        ),
+        # two levels of module functions
+        (
+            "import psycopg2\n\ndef a():\n    return psycopg2.connect()\n\ndef b():\n    return a()\n\n"
+            "def handler(event, context):\n    return b()\n",
+            True,
+        ),
+        # module scope, global cache, module-level dict, lru_cache: created once
+        ("import psycopg2\n\nconn = psycopg2.connect()\n\ndef handler(event, context):\n    return conn\n", False),
+        (
+            "import psycopg2\n\nconn = None\n\ndef handler(event, context):\n    global conn\n    if conn is None:\n"
+            "        conn = psycopg2.connect()\n    return conn\n",
+            False,
+        ),
+        (
+            "import psycopg2\n\n_cache = {}\n\ndef handler(event, context):\n    if 'c' not in _cache:\n"
+            "        _cache['c'] = psycopg2.connect()\n    return _cache['c']\n",
+            False,
+        ),
+        (
+            "import functools\nimport psycopg2\n\n@functools.lru_cache(maxsize=1)\ndef get():\n"
+            "    return psycopg2.connect()\n\ndef handler(event, context):\n    return get()\n",
+            False,
+        ),
+        (
+            "from functools import cache\nimport psycopg2\n\n@cache\ndef get():\n    return psycopg2.connect()\n\n"
+            "def handler(event, context):\n    return get()\n",
+            False,
+        ),
+        # a local named like the global is not a cache
+        (
+            "import psycopg2\n\nconn = None\n\ndef handler(event, context):\n    conn = None\n    if conn is None:\n"
+            "        conn = psycopg2.connect()\n    return conn\n",
+            True,
+        ),
+        # a method call is not a module function call; a non-handler function is not a handler
+        (
+            "import psycopg2\n\ndef connect():\n    return psycopg2.connect()\n\nclass Db:\n    def handler(self):\n"
+            "        return self.connect()\n\ndef handler(event, context):\n    return Db().handler()\n",
+            False,
+        ),
+        ("import psycopg2\n\ndef handler(event):\n    return psycopg2.connect()\n", False),
+        # not a database factory
+        ("import socket\n\ndef handler(event, context):\n    socket.create_connection(('db', 5432))\n", False),
+    ],
+)
+def test_what_counts_as_per_invocation(tmp_path: Path, body: str, flagged: bool) -> None:
+    _write(tmp_path, {"fn.py": body})
+    assert bool(_findings(tmp_path)) is flagged
