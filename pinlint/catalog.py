@@ -22,7 +22,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 from pinlint.matchers import Matcher, build_matcher
 
 TARGETS = ("rds-proxy", "pgbouncer")
-CONSEQUENCES = ("pins", "breaks", "errors", "churns", "ok")
+CONSEQUENCES = ("pins", "breaks", "errors", "churns", "wastes", "ok")
 SEVERITIES = ("error", "warning")
 CODE_RE = re.compile(r"^PIN\d{3}$")
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")

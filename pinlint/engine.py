@@ -20,10 +20,11 @@ import pathspec
 from pinlint.catalog import Rule
 from pinlint.config import Settings
 from pinlint.declarations import Declarations
-from pinlint.extract.handlers import connections_in_handlers
+from pinlint.extract.calls import module_calls
+from pinlint.extract.handlers import connections_in_handlers, handler_functions
 from pinlint.extract.python import ExtractionError, Prefilter, build_prefilter, extract_python
 from pinlint.extract.sqlfile import decode_sql, extract_sql
-from pinlint.matchers import ConnectionInHandlerMatcher, ConnectOptionMatcher, Hit
+from pinlint.matchers import CallArgumentsMatcher, ConnectionInHandlerMatcher, ConnectOptionMatcher, Hit
 from pinlint.model import HOLE, Finding, Fragment
 from pinlint.sql.statements import Statement, split_statements
 from pinlint.suppress import SQL_IGNORE_RE, SQL_NOQA_RE, parse_codes, python_suppressions
@@ -84,8 +85,8 @@ class Linter:
         for rule in self.python_rules:
             if isinstance(rule.matcher, ConnectOptionMatcher):
                 names |= rule.matcher.functions
-        for rule in self.handler_rules:
-            if isinstance(rule.matcher, ConnectionInHandlerMatcher):
+        for rule in (*self.handler_rules, *self.module_rules):
+            if isinstance(rule.matcher, ConnectionInHandlerMatcher | CallArgumentsMatcher):
                 names |= rule.matcher.call_names
         return frozenset(names)
 
@@ -121,7 +122,7 @@ class Linter:
                 result.error = str(error)
                 return result
             findings = self._lint_fragments(extraction.fragments)
-            findings.extend(self._handler_findings(text, path))
+            findings.extend(self._module_findings(text, path))
             for call in extraction.calls:
                 for rule in self.python_rules:
                     for hit in rule.matcher.match_call(call):
@@ -187,9 +188,13 @@ class Linter:
             noqa_lines=tuple(sorted({line, end_line, *fragment.noqa_lines})),
         )
 
-    def _handler_findings(self, text: str, path: str) -> list[Finding]:
-        """Findings of the handler-level rules: connection factories run per invocation."""
-        if not self.handler_rules:
+    @cached_property
+    def module_rules(self) -> tuple[Rule, ...]:
+        return tuple(rule for rule in self.rules if rule.matcher.level == "module")
+
+    def _module_findings(self, text: str, path: str) -> list[Finding]:
+        """Findings of the rules that look at a whole module: handlers and driver calls."""
+        if not self.handler_rules and not self.module_rules:
             return []
         try:
             tree = ast.parse(text)
@@ -199,6 +204,37 @@ class Linter:
         file = Path(path)
         declared = {declaration.function: declaration.reason for declaration in declarations.for_file(file)}
         use_convention = not declared and not declarations.covers(file)
+        findings = self._handler_findings(tree, text, path, declared, use_convention)
+        if self.module_rules:
+            calls = module_calls(tree, text)
+            defines_handler = bool(handler_functions(tree, declared, use_convention))
+            for rule in self.module_rules:
+                if not isinstance(rule.matcher, CallArgumentsMatcher):
+                    continue
+                for hit in rule.matcher.match_module(calls, defines_handler):
+                    where = hit.argument or hit.call
+                    findings.append(
+                        Finding(
+                            code=rule.code,
+                            name=rule.name,
+                            message=_format(rule.message, hit.captures),
+                            path=path,
+                            line=where.line,
+                            column=where.column,
+                            end_line=where.end_line,
+                            end_column=where.end_column,
+                            severity=rule.severity,
+                            fix=_format(rule.fix, hit.captures),
+                            targets=dict(rule.targets),
+                            noqa_lines=tuple(sorted({where.line, hit.call.line})),
+                        )
+                    )
+        return findings
+
+    def _handler_findings(
+        self, tree: ast.Module, text: str, path: str, declared: dict[str, str], use_convention: bool
+    ) -> list[Finding]:
+        """Findings of the handler-level rules: connection factories run per invocation."""
         findings = []
         for rule in self.handler_rules:
             matcher = rule.matcher
@@ -248,14 +284,17 @@ class Linter:
         return [finding for finding in findings if not any(finding.code.startswith(code) for code in ignored)]
 
 
-class _SafeDict(dict[str, str]):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
+_PLACEHOLDER_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def _format(template: str, captures: dict[str, str]) -> str:
-    values = _SafeDict({key: value.replace(HOLE, "{…}") for key, value in captures.items()})
-    return template.format_map(values)
+    """Fill ``{name}`` placeholders from ``captures``; any other brace stays as written."""
+
+    def fill(match: re.Match[str]) -> str:
+        value = captures.get(match.group(1))
+        return match.group() if value is None else value.replace(HOLE, "{…}")
+
+    return _PLACEHOLDER_RE.sub(fill, template)
 
 
 def _statement_ignores(statement: Statement) -> set[str]:

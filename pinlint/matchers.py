@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol
 
+from pinlint.extract.calls import DYNAMIC, Argument, ModuleCalls
+from pinlint.extract.calls import Call as ModuleCall
 from pinlint.model import HOLE, Fragment
 from pinlint.patterns import Element, PatternError, compile_pattern, match_at, search
 from pinlint.sql.lexer import IDENT, OP, STRING, WORD, Token
@@ -375,12 +377,181 @@ class ConnectionInHandlerMatcher:
         return iter(())
 
 
+@dataclass(frozen=True)
+class ArgumentCondition:
+    """One test on one argument of a call; see the ``call-arguments`` matcher."""
+
+    keyword: str
+    position: int | None = None  # the same argument given positionally (0-based)
+    inside: tuple[str, ...] = ()  # also look in these dict keywords: kwargs={"keyword": ...}
+    flag_values: frozenset[str] = frozenset()  # present with one of these literals
+    safe_values: frozenset[str] = frozenset()  # present with a literal that is none of these
+    flag_if_missing: bool = False
+    any_value: bool = False  # present with any literal but None
+    greater_than: float | None = None
+    default: float | None = None  # the library's default, for greater-than when absent
+    only: frozenset[str] = frozenset()  # the condition applies to these functions only
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> ArgumentCondition:
+        if not isinstance(spec.get("keyword"), str):
+            raise ValueError("match: each `when` needs a `keyword`")
+        known = {
+            "keyword",
+            "position",
+            "inside",
+            "flag",
+            "safe",
+            "flag-if-missing",
+            "any-value",
+            "greater-than",
+            "default",
+            "only",
+        }
+        unknown = set(spec) - known
+        if unknown:
+            raise ValueError(f"match: unknown `when` key(s) {', '.join(sorted(unknown))}")
+        return cls(
+            keyword=spec["keyword"],
+            position=spec.get("position"),
+            inside=tuple(_string_list(spec, "inside", [])),
+            flag_values=frozenset(_string_list(spec, "flag", [])),
+            safe_values=frozenset(_string_list(spec, "safe", [])),
+            flag_if_missing=bool(spec.get("flag-if-missing", False)),
+            any_value=bool(spec.get("any-value", False)),
+            greater_than=spec.get("greater-than"),
+            default=spec.get("default"),
+            only=frozenset(_string_list(spec, "only", [])),
+        )
+
+    def _find(self, call: ModuleCall) -> Argument | None:
+        if self.keyword in call.keywords:
+            return call.keywords[self.keyword]
+        if self.position is not None and len(call.positional) > self.position:
+            return call.positional[self.position]
+        unknown = Argument(DYNAMIC, call.line, call.column, call.end_line, call.end_column)
+        for container in self.inside:
+            if container in call.keywords and container not in call.dict_keywords:
+                return unknown  # kwargs=options: built at run time
+            found = call.dict_keywords.get(container, {}).get(self.keyword)
+            if found is not None:
+                return found
+        if call.star_kwargs:
+            return unknown  # f(**options) may set it
+        return None
+
+    def check(self, call: ModuleCall) -> tuple[Argument | None, str] | None:
+        """(the offending argument or None when it is missing, its value) or None when fine."""
+        if self.only and call.name not in self.only:
+            return None
+        argument = self._find(call)
+        if argument is None:
+            if self.flag_if_missing:
+                return None, "not set"
+            if self.greater_than is not None and self.default is not None and self.default > self.greater_than:
+                return None, f"{self.default:g} by default"
+            return None
+        value = argument.value
+        if value == DYNAMIC:
+            return None  # computed at run time: pinlint cannot tell
+        if value in self.flag_values:
+            return argument, value
+        if self.safe_values and value not in self.safe_values:
+            return argument, value
+        if self.any_value and value != "None":
+            return argument, value
+        if self.greater_than is not None:
+            try:
+                if float(value) > self.greater_than:
+                    return argument, value
+            except ValueError:
+                return None
+        return None
+
+
+@dataclass(frozen=True)
+class CallHit:
+    call: ModuleCall
+    argument: Argument | None
+    captures: dict[str, str]
+
+
+@dataclass
+class CallArgumentsMatcher:
+    """Calls of library functions (or methods, in modules importing a library) whose arguments
+    set, or fail to set, an option: ``prepare_threshold=None``, ``withhold=True``, ``max_size=10``."""
+
+    functions: frozenset[str]
+    methods: frozenset[str]
+    imports: frozenset[str]
+    handler_module: bool
+    conditions: tuple[ArgumentCondition, ...]
+    unless: tuple[ArgumentCondition, ...] = ()
+    level: str = "module"
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> CallArgumentsMatcher:
+        functions = frozenset(_string_list(spec, "functions", []))
+        methods = frozenset(_string_list(spec, "methods", []))
+        if not functions and not methods:
+            raise ValueError("match: call-arguments needs `functions` or `methods`")
+        tables: dict[str, list[dict[str, Any]]] = {}
+        for key in ("when", "unless"):
+            items = spec.get(key, [])
+            if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+                raise ValueError(f"match: `{key}` must be an array of tables ([[match.{key}]])")
+            tables[key] = items
+        return cls(
+            functions=functions,
+            methods=methods,
+            imports=frozenset(_string_list(spec, "imports", [])),
+            handler_module=bool(spec.get("handler-module", False)),
+            conditions=tuple(ArgumentCondition.from_spec(item) for item in tables["when"]),
+            unless=tuple(ArgumentCondition.from_spec(item) for item in tables["unless"]),
+        )
+
+    @property
+    def call_names(self) -> frozenset[str]:
+        return frozenset(name.rsplit(".", 1)[-1] for name in self.functions) | self.methods
+
+    def match_module(self, calls: ModuleCalls, defines_handler: bool) -> Iterator[CallHit]:
+        if self.handler_module and not defines_handler:
+            return
+        methods_apply = bool(self.methods) and (not self.imports or bool(self.imports & calls.imports))
+        for call in calls.calls:
+            if call.name in self.functions:
+                shown = call.name
+            elif methods_apply and call.method in self.methods:
+                shown = call.display
+            else:
+                continue
+            if any(condition.check(call) is not None for condition in self.unless):
+                continue
+            if not self.conditions:
+                yield CallHit(call, None, {"function": shown, "keyword": "", "value": ""})
+                continue
+            for condition in self.conditions:
+                found = condition.check(call)
+                if found is not None:
+                    argument, value = found
+                    captures = {"function": shown, "keyword": condition.keyword, "value": value}
+                    yield CallHit(call, argument, captures)
+                    break
+
+    def match(self, statement: Statement, text: str) -> Iterator[Hit]:
+        return iter(())
+
+    def match_call(self, call: CallFact) -> Iterator[Hit]:
+        return iter(())
+
+
 _KINDS: dict[str, Any] = {
     "statement": StatementMatcher,
     "function-call": FunctionCallMatcher,
     "statement-size": StatementSizeMatcher,
     "connect-option": ConnectOptionMatcher,
     "handler-factory-call": ConnectionInHandlerMatcher,
+    "call-arguments": CallArgumentsMatcher,
 }
 
 

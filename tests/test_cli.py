@@ -187,4 +187,4 @@ def test_version_and_python_m() -> None:
 def test_fixture_app_through_the_cli() -> None:
     result = run_cli("check", str(APP.relative_to(ROOT)), cwd=ROOT)
     assert result.returncode == 1
-    assert "Found 16 findings in 6 files" in result.stdout
+    assert "Found 17 findings in 6 files" in result.stdout

@@ -15,5 +15,5 @@ def test_serverless_app_matches_expected_findings() -> None:
 
 
 def test_clean_files_of_the_app_stay_clean() -> None:
-    result = run_cli("check", "app/models.py", "migrations/001_init.sql", cwd=APP)
+    result = run_cli("check", "app/models.py", "app/async_db.py", "migrations/001_init.sql", cwd=APP)
     assert result.returncode == 0, result.stdout

@@ -197,6 +197,20 @@ def _convention_handlers(module: _Module) -> dict[str, str]:
     return found
 
 
+def _handlers(module: _Module, declared: dict[str, str], use_convention: bool) -> dict[str, str]:
+    handlers = {name: reason for name, reason in declared.items() if name in module.functions}
+    for name, reason in _chalice_handlers(module).items():
+        handlers.setdefault(name, reason)
+    if use_convention and not handlers:
+        handlers = _convention_handlers(module)
+    return handlers
+
+
+def handler_functions(tree: ast.Module, declared: dict[str, str], use_convention: bool) -> dict[str, str]:
+    """The handler functions of this module, each with why it is one."""
+    return _handlers(_Module(tree, []), declared, use_convention)
+
+
 def connections_in_handlers(
     tree: ast.Module,
     source: str,
@@ -208,11 +222,7 @@ def connections_in_handlers(
 ) -> list[FactoryCall]:
     """Factory calls that run per invocation of a handler of this module."""
     module = _Module(tree, source.split("\n"))
-    handlers = dict(declared)
-    for name, reason in _chalice_handlers(module).items():
-        handlers.setdefault(name, reason)
-    if use_convention and not handlers:
-        handlers = _convention_handlers(module)
+    handlers = _handlers(module, declared, use_convention)
     results: dict[tuple[int, int], FactoryCall] = {}
     for handler, reason in handlers.items():
         function = module.functions.get(handler)

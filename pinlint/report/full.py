@@ -21,6 +21,7 @@ CONSEQUENCES = {
     "breaks": "breaks silently",
     "errors": "rejects the connection",
     "churns": "a new connection per invocation",
+    "wastes": "idle connections held per environment",
     "ok": "ok",
 }
 

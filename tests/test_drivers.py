@@ -1,0 +1,65 @@
+"""Driver rules: options given (or not) to psycopg, asyncpg and their pools and cursors."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import where
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # psycopg 3: missing, wrong, right, and inside a pool's kwargs
+        ("import psycopg\nc = psycopg.connect(DSN)\n", [("PIN023", 2, 5)]),
+        ("import psycopg\nc = psycopg.connect(DSN, prepare_threshold=0)\n", [("PIN023", 2, 26)]),
+        ("import psycopg\nc = psycopg.connect(DSN, prepare_threshold=None)\n", []),
+        ("from psycopg import AsyncConnection\nc = await AsyncConnection.connect(DSN)\n", [("PIN023", 2, 11)]),
+        ("import psycopg_pool as pp\np = pp.ConnectionPool(DSN, kwargs={'prepare_threshold': None})\n", []),
+        # computed at run time: pinlint cannot tell, so it says nothing
+        ("import psycopg\nc = psycopg.connect(DSN, prepare_threshold=threshold)\n", []),
+        ("import psycopg\nc = psycopg.connect(DSN, **options)\n", []),
+        ("import psycopg_pool\np = psycopg_pool.ConnectionPool(DSN, kwargs=connect_kwargs)\n", []),
+        # asyncpg
+        ("import asyncpg\nc = await asyncpg.connect(DSN)\n", [("PIN024", 2, 11)]),
+        ("import asyncpg\nc = await asyncpg.connect(DSN, statement_cache_size=0)\n", []),
+        ("import asyncpg\nawait conn.add_listener('jobs', cb)\n", [("PIN025", 2, 7)]),
+        ("import redis\nawait conn.add_listener('jobs', cb)\n", []),  # not asyncpg
+        # psycopg cursors: named, with hold, plain; other libraries' cursor()
+        ("import psycopg2\ncur = conn.cursor('export')\n", [("PIN026", 2, 19)]),
+        ("import psycopg2\ncur = conn.cursor(name='export')\n", [("PIN026", 2, 19)]),
+        ("import psycopg2\ncur = conn.cursor(name=None)\n", []),
+        ("import psycopg2\ncur = conn.cursor()\n", []),
+        ("import psycopg\ncur = conn.cursor('export', withhold=True)\n", [("PIN027", 2, 29)]),
+        ("import sqlite3\ncur = conn.cursor('export')\n", []),
+    ],
+)
+def test_driver_rules(source: str, expected: list[tuple[str, int, int]]) -> None:
+    assert where(source) == expected
+
+
+HANDLER = "\n\ndef lambda_handler(event, context):\n    return 1\n"
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("import asyncpg\npool = asyncpg.create_pool(DSN, statement_cache_size=0)" + HANDLER, [("PIN028", 2, 8)]),
+        (
+            "import asyncpg\npool = asyncpg.create_pool(DSN, statement_cache_size=0, min_size=1, max_size=1)" + HANDLER,
+            [],
+        ),
+        ("import asyncpg\npool = asyncpg.create_pool(DSN, statement_cache_size=0, min_size=1)" + HANDLER, []),
+        ("from psycopg2 import pool\np = pool.SimpleConnectionPool(1, 5, DSN)" + HANDLER, [("PIN028", 2, 34)]),
+        ("from psycopg2 import pool\np = pool.SimpleConnectionPool(1, 1, DSN)" + HANDLER, []),
+        (
+            "import psycopg_pool\np = psycopg_pool.ConnectionPool(DSN, kwargs={'prepare_threshold': None})" + HANDLER,
+            [("PIN028", 2, 5)],
+        ),
+        ("import sqlalchemy\ne = sqlalchemy.create_engine(URL, max_overflow=2)" + HANDLER, [("PIN028", 2, 35)]),
+        ("import sqlalchemy\ne = sqlalchemy.create_engine(URL)" + HANDLER, []),  # lazy pool: not flagged
+        ("import asyncpg\npool = asyncpg.create_pool(DSN, statement_cache_size=0)\n", []),  # no handler here
+    ],
+)
+def test_pool_size_in_handler_modules(source: str, expected: list[tuple[str, int, int]]) -> None:
+    assert [finding for finding in where(source) if finding[0] == "PIN028"] == expected
