@@ -13,7 +13,11 @@ A declaration file that cannot be read gives a warning; the run goes on.
 
 from __future__ import annotations
 
+import ast
 import json
+import os
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -159,6 +163,162 @@ def _from_config(entries: tuple[str, ...], config_root: Path, result: Declaratio
             result.add(config_root / file, Declaration(function, origin))
 
 
+CDK_FUNCTIONS = (
+    "aws_lambda.Function",
+    "aws_cdk.aws_lambda.Function",
+    "aws_lambda_python_alpha.PythonFunction",
+    "aws_cdk.aws_lambda_python_alpha.PythonFunction",
+)
+TERRAFORM_SKIP = (".terraform", ".git", "node_modules", ".venv", "venv", "__pycache__")
+_TF_LAMBDA_RE = re.compile(r'resource\s+"aws_lambda_function"\s+"([^"]+)"\s*\{')
+_TF_ARCHIVE_RE = re.compile(r'data\s+"archive_file"\s+"([^"]+)"\s*\{')
+_TF_ATTRIBUTE_RE = re.compile(r"^\s*(handler|filename|source_dir|source_file)\s*=\s*(.+?)\s*$", re.MULTILINE)
+
+
+def _cdk_root(path: Path) -> Path:
+    """The CDK app directory (where cdk.json is), against which asset paths resolve."""
+    for directory in path.resolve().parents:
+        if (directory / "cdk.json").is_file():
+            return directory
+    return path.resolve().parent
+
+
+def _keyword_strings(call: ast.Call) -> dict[str, tuple[str, int]]:
+    found = {}
+    for keyword in call.keywords:
+        if keyword.arg and isinstance(keyword.value, ast.Constant) and isinstance(keyword.value.value, str):
+            found[keyword.arg] = (keyword.value.value, keyword.value.lineno)
+        elif keyword.arg == "code" and isinstance(keyword.value, ast.Call):
+            inner = keyword.value
+            is_asset = isinstance(inner.func, ast.Attribute) and inner.func.attr == "from_asset"
+            first = inner.args[0] if inner.args else None
+            if is_asset and isinstance(first, ast.Constant) and isinstance(first.value, str):
+                found["code"] = (first.value, first.lineno)
+    return found
+
+
+def _read_cdk(path: Path, result: Declarations, root: Path) -> None:
+    """``aws_lambda.Function(handler="index.handler", code=Code.from_asset("dir"))`` and
+    ``PythonFunction(entry="dir", index="index.py", handler="handler")`` in a CDK app."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return
+    aliases: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                aliases[alias.asname or alias.name] = alias.name
+    shown = _display(path, root)
+    base = _cdk_root(path)
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        dotted = _dotted(node.func)
+        head, _, rest = dotted.partition(".")
+        qualified = f"{aliases.get(head, head)}.{rest}" if rest else aliases.get(head, head)
+        name = qualified.removeprefix("aws_cdk.")
+        if not any(name.endswith(target.removeprefix("aws_cdk.")) for target in CDK_FUNCTIONS):
+            continue
+        values = _keyword_strings(node)
+        if name.endswith("PythonFunction"):
+            if "entry" not in values:
+                continue
+            entry = base / values["entry"][0]
+            index = values.get("index", ("index.py", 0))[0]
+            handler, line = values.get("handler", ("handler", node.lineno))
+            result.add(entry / index, Declaration(handler, shown, line or node.lineno))
+        elif "handler" in values and "code" in values:
+            target = _handler_target(base / values["code"][0], values["handler"][0])
+            if target:
+                result.add(target[0], Declaration(target[1], shown, values["handler"][1]))
+
+
+def _dotted(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr}" if base else ""
+    return ""
+
+
+def _tf_blocks(text: str, pattern: re.Pattern[str]) -> Iterator[tuple[str, str, int]]:
+    """(name, body, line) of each block whose header matches; braces are counted, strings are not parsed."""
+    for match in pattern.finditer(text):
+        depth, index = 1, match.end()
+        while index < len(text) and depth:
+            depth += {"{": 1, "}": -1}.get(text[index], 0)
+            index += 1
+        yield match.group(1), text[match.end() : index - 1], text.count("\n", 0, match.start()) + 1
+
+
+def _tf_value(raw: str, directory: Path) -> str:
+    value = raw.strip().strip('"')
+    return value.replace("${path.module}", str(directory)).replace("${path.root}", str(directory))
+
+
+def _read_terraform(path: Path, result: Declarations, root: Path) -> None:
+    """``resource "aws_lambda_function"`` blocks: ``handler``, and the code directory from
+    ``filename = data.archive_file.X.output_path`` with X's ``source_dir``/``source_file``.
+    Not understood: modules, variables and locals in these attributes, ``for_each``, and
+    zips built outside Terraform (the .tf file's directory is then assumed)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return
+    directory = path.parent
+    archives: dict[str, Path] = {}
+    for name, body, _ in _tf_blocks(text, _TF_ARCHIVE_RE):
+        attributes = dict(_TF_ATTRIBUTE_RE.findall(body))
+        if "source_dir" in attributes:
+            archives[name] = Path(_tf_value(attributes["source_dir"], directory))
+        elif "source_file" in attributes:
+            archives[name] = Path(_tf_value(attributes["source_file"], directory)).parent
+    shown = _display(path, root)
+    for _name, body, line in _tf_blocks(text, _TF_LAMBDA_RE):
+        attributes = dict(_TF_ATTRIBUTE_RE.findall(body))
+        handler = _tf_value(attributes.get("handler", ""), directory)
+        if not handler or "${" in handler or "var." in handler:
+            continue
+        code_dir = directory
+        archive = re.match(r"data\.archive_file\.([\w-]+)\.output_path", attributes.get("filename", "").strip())
+        if archive and archive.group(1) in archives:
+            code_dir = archives[archive.group(1)]
+        code_dir = code_dir if code_dir.is_absolute() else directory / code_dir
+        target = _handler_target(code_dir, handler)
+        if target:
+            offset = body.find("handler")
+            handler_line = line + body.count("\n", 0, offset) if offset >= 0 else line
+            result.add(target[0], Declaration(target[1], shown, handler_line))
+
+
+def _project_root(files: list[Path], fallback: Path) -> Path:
+    """The repository holding ``files`` (nearest ``.git`` above them), else their common directory."""
+    if not files:
+        return fallback
+    try:
+        base = Path(os.path.commonpath([str(file.resolve().parent) for file in files]))
+    except ValueError:
+        return fallback
+    for directory in (base, *base.parents):
+        if (directory / ".git").exists():
+            return directory
+    return base
+
+
+def _terraform_files(root: Path, max_depth: int = 4) -> list[Path]:
+    found: list[Path] = []
+    for directory, subdirectories, names in os.walk(root):
+        depth = len(Path(directory).relative_to(root).parts)
+        subdirectories[:] = sorted(d for d in subdirectories if d not in TERRAFORM_SKIP and depth < max_depth)
+        found.extend(Path(directory) / name for name in sorted(names) if name.endswith(".tf"))
+    return found
+
+
 def find_declarations(
     files: list[Path], root: Path, configured: tuple[str, ...] = (), origin: str = ""
 ) -> Declarations:
@@ -191,5 +351,22 @@ def find_declarations(
             if (directory / ".git").exists() or directory.parent == directory:
                 break
             directory = directory.parent
+    for candidate in files:
+        if candidate.suffix != ".py":
+            continue
+        try:
+            head = candidate.read_bytes()
+        except OSError:
+            continue
+        if b"aws_lambda" in head and (b"Function(" in head):
+            before = len(result.by_file)
+            _read_cdk(candidate, result, root)
+            if len(result.by_file) > before:
+                result.declaring_dirs.add(_cdk_root(candidate))
+    for terraform in _terraform_files(_project_root(files, root)):
+        before = len(result.by_file)
+        _read_terraform(terraform, result, root)
+        if len(result.by_file) > before:
+            result.declaring_dirs.add(root.resolve())
     _from_config(configured, root, result, origin or "config `handlers`")
     return result

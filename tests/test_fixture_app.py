@@ -1,19 +1,44 @@
-"""The example serverless app finds exactly what its expected-findings.txt says."""
+"""Each example project in fixtures/ finds exactly what its expected-findings.txt says."""
 
 from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
 
 from conftest import FIXTURES, run_cli
 
 APP = FIXTURES / "serverless-app"
+PROJECTS = sorted(path.parent for path in FIXTURES.glob("*/expected-findings.txt"))
 
 
-def test_serverless_app_matches_expected_findings() -> None:
-    expected = (APP / "expected-findings.txt").read_text(encoding="utf-8").splitlines()
-    result = run_cli("check", "--output-format", "concise", "--quiet", cwd=APP)
+@pytest.mark.parametrize("project", PROJECTS, ids=[project.name for project in PROJECTS])
+def test_project_matches_expected_findings(project: Path) -> None:
+    expected = (project / "expected-findings.txt").read_text(encoding="utf-8").splitlines()
+    result = run_cli("check", "--output-format", "concise", "--quiet", cwd=project)
     assert result.stderr == ""
     assert result.stdout.splitlines() == expected
+
+
+def test_every_kind_of_handler_declaration_has_a_project() -> None:
+    assert {project.name for project in PROJECTS} >= {
+        "serverless-app",
+        "sam-app",
+        "cdk-app",
+        "chalice-app",
+        "terraform-app",
+    }
 
 
 def test_clean_files_of_the_app_stay_clean() -> None:
     result = run_cli("check", "app/models.py", "app/async_db.py", "migrations/001_init.sql", cwd=APP)
     assert result.returncode == 0, result.stdout
+
+
+def test_handlers_that_follow_the_advice_stay_clean() -> None:
+    for project, files in (
+        ("sam-app", ["orders/app.py"]),
+        ("cdk-app", ["lambda/ingest/cleanup.py"]),
+    ):
+        result = run_cli("check", *files, cwd=FIXTURES / project)
+        assert result.returncode == 0, result.stdout
