@@ -388,6 +388,7 @@ class ArgumentCondition:
     safe_values: frozenset[str] = frozenset()  # present with a literal that is none of these
     flag_if_missing: bool = False
     any_value: bool = False  # present with any literal but None
+    present: bool = False  # present at all, whatever its value (also one computed at run time)
     greater_than: float | None = None
     default: float | None = None  # the library's default, for greater-than when absent
     only: frozenset[str] = frozenset()  # the condition applies to these functions only
@@ -404,6 +405,7 @@ class ArgumentCondition:
             "safe",
             "flag-if-missing",
             "any-value",
+            "present",
             "greater-than",
             "default",
             "only",
@@ -419,6 +421,7 @@ class ArgumentCondition:
             safe_values=frozenset(_string_list(spec, "safe", [])),
             flag_if_missing=bool(spec.get("flag-if-missing", False)),
             any_value=bool(spec.get("any-value", False)),
+            present=bool(spec.get("present", False)),
             greater_than=spec.get("greater-than"),
             default=spec.get("default"),
             only=frozenset(_string_list(spec, "only", [])),
@@ -452,6 +455,8 @@ class ArgumentCondition:
                 return None, f"{self.default:g} by default"
             return None
         value = argument.value
+        if self.present:
+            return argument, value
         if value == DYNAMIC:
             return None  # computed at run time: pinlint cannot tell
         if value in self.flag_values:
@@ -487,6 +492,7 @@ class CallArgumentsMatcher:
     handler_module: bool
     conditions: tuple[ArgumentCondition, ...]
     unless: tuple[ArgumentCondition, ...] = ()
+    module_scope: bool = False  # only calls that run at import time, outside any function
     level: str = "module"
 
     @classmethod
@@ -506,6 +512,7 @@ class CallArgumentsMatcher:
             methods=methods,
             imports=frozenset(_string_list(spec, "imports", [])),
             handler_module=bool(spec.get("handler-module", False)),
+            module_scope=spec.get("scope", "any") == "module",
             conditions=tuple(ArgumentCondition.from_spec(item) for item in tables["when"]),
             unless=tuple(ArgumentCondition.from_spec(item) for item in tables["unless"]),
         )
@@ -519,6 +526,8 @@ class CallArgumentsMatcher:
             return
         methods_apply = bool(self.methods) and (not self.imports or bool(self.imports & calls.imports))
         for call in calls.calls:
+            if self.module_scope and call.in_function:
+                continue
             if call.name in self.functions:
                 shown = call.name
             elif methods_apply and call.method in self.methods:

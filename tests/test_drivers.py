@@ -63,3 +63,30 @@ HANDLER = "\n\ndef lambda_handler(event, context):\n    return 1\n"
 )
 def test_pool_size_in_handler_modules(source: str, expected: list[tuple[str, int, int]]) -> None:
     assert [finding for finding in where(source) if finding[0] == "PIN028"] == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # pre-ping: module-level engines of handler modules only; poolclass of any kind opts out
+        ("import sqlalchemy\ne = sqlalchemy.create_engine(URL)" + HANDLER, [("PIN032", 2, 5)]),
+        ("import sqlalchemy\ne = sqlalchemy.create_engine(URL, pool_pre_ping=True)" + HANDLER, []),
+        ("import sqlalchemy\ne = sqlalchemy.create_engine(URL, poolclass=NullPool)" + HANDLER, []),
+        ("import sqlalchemy\ne = sqlalchemy.create_engine(URL)\n", []),
+        ("import sqlalchemy\n\ndef make():\n    return sqlalchemy.create_engine(URL)" + HANDLER, []),
+        # streaming and prepared cursors, only with the library imported
+        ("import sqlalchemy\nr = conn.execution_options(stream_results=True)\n", [("PIN029", 2, 28)]),
+        ("import sqlalchemy\nr = conn.execution_options(isolation_level='AUTOCOMMIT')\n", []),
+        ("import sqlalchemy\nq = session.query(Order).yield_per(100)\n", [("PIN029", 2, 36)]),
+        ("import pandas\nr = conn.execution_options(stream_results=True)\n", []),
+        ("import mysql.connector\nc = conn.cursor(prepared=True)\n", [("PIN030", 2, 17)]),
+        ("import psycopg2\nc = conn.cursor(prepared=True)\n", []),
+        # psycopg2 set_session
+        ("import psycopg2\nconn.set_session('SERIALIZABLE')\n", [("PIN031", 2, 18)]),
+        ("import psycopg2\nconn.set_session(readonly=True, autocommit=True)\n", [("PIN031", 2, 18)]),
+        ("import psycopg2\nconn.set_session(autocommit=True)\n", []),
+    ],
+)
+def test_more_driver_rules(source: str, expected: list[tuple[str, int, int]]) -> None:
+    codes = {code for code, _, _ in expected} or {"PIN029", "PIN030", "PIN031", "PIN032"}
+    assert [finding for finding in where(source) if finding[0] in codes] == expected

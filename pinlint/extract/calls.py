@@ -36,6 +36,7 @@ class Call:
     keywords: dict[str, Argument] = field(default_factory=dict)
     dict_keywords: dict[str, dict[str, Argument]] = field(default_factory=dict)  # kwargs={"k": v}
     star_kwargs: bool = False  # ``**options``: any keyword may be set
+    in_function: bool = False  # inside a def or lambda (else it runs once, at import)
 
 
 @dataclass
@@ -85,6 +86,10 @@ def module_calls(tree: ast.Module, source: str) -> ModuleCalls:
             result.imports.add(node.module.split(".")[0])
             for alias in node.names:
                 aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    inside: set[int] = set()  # ids of nodes within a function body
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            inside.update(id(child) for child in ast.walk(node) if child is not node)
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
@@ -104,6 +109,7 @@ def module_calls(tree: ast.Module, source: str) -> ModuleCalls:
             end_line=end_line,
             end_column=column(end_line, node.func.end_col_offset),
         )
+        call.in_function = id(node) in inside
         call.positional = [argument(arg) for arg in node.args if not isinstance(arg, ast.Starred)]
         for keyword in node.keywords:
             if keyword.arg is None:
