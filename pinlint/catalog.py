@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,47 @@ class Example:
 
 
 @dataclass(frozen=True)
+class PoolerSetup:
+    """What the user told about their pooler (config `pgbouncer-version`, `max-prepared-statements`)."""
+
+    pgbouncer_version: tuple[int, ...] = ()
+    max_prepared_statements: int | None = None
+
+    @property
+    def pgbouncer_prepared_statements(self) -> bool:
+        """PgBouncer tracks protocol-level prepared statements: 1.21+, max_prepared_statements > 0
+        (the default is 200 from 1.24 and 0 before)."""
+        if not self.pgbouncer_version or self.pgbouncer_version < (1, 21):
+            return False
+        limit = self.max_prepared_statements
+        if limit is None:
+            limit = 200 if self.pgbouncer_version >= (1, 24) else 0
+        return limit > 0
+
+
+@dataclass(frozen=True)
+class ConsequenceIf:
+    """A rule's consequence on a target when the user's pooler setup allows it (``[[consequence-if]]``)."""
+
+    target: str
+    consequence: str
+    pgbouncer_version: tuple[int, ...] = ()  # at least this version
+    prepared_statements: bool = False  # PgBouncer tracks prepared statements
+
+    def holds(self, setup: PoolerSetup) -> bool:
+        if self.pgbouncer_version and (not setup.pgbouncer_version or setup.pgbouncer_version < self.pgbouncer_version):
+            return False
+        return not self.prepared_statements or setup.pgbouncer_prepared_statements
+
+
+def parse_version(text: str) -> tuple[int, ...]:
+    """``"1.24.1"`` -> (1, 24, 1); ValueError when it is not dotted numbers."""
+    if not re.fullmatch(r"\d+(\.\d+)*", text.strip()):
+        raise ValueError(f"not a version: {text!r}")
+    return tuple(int(part) for part in text.strip().split("."))
+
+
+@dataclass(frozen=True)
 class Rule:
     code: str
     name: str
@@ -59,6 +100,15 @@ class Rule:
     file: str
     notes: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    consequence_if: tuple[ConsequenceIf, ...] = ()
+
+    def for_setup(self, setup: PoolerSetup) -> Rule:
+        """This rule with its consequences adjusted to the user's pooler setup."""
+        targets = dict(self.targets)
+        for override in self.consequence_if:
+            if override.holds(setup):
+                targets[override.target] = override.consequence
+        return self if targets == self.targets else replace(self, targets=targets)
 
     @property
     def doc(self) -> str:
@@ -127,6 +177,24 @@ def load_rule(path: Path) -> Rule:
     for target, consequence in targets.items():
         if target not in TARGETS or consequence not in CONSEQUENCES:
             raise CatalogError(f"{file}: bad target entry `{target} = {consequence!r}`")
+    overrides = []
+    for entry in data.get("consequence-if", []):
+        if not isinstance(entry, dict) or entry.get("target") not in TARGETS:
+            raise CatalogError(f"{file}: each [[consequence-if]] needs a known `target`")
+        if entry.get("consequence") not in CONSEQUENCES:
+            raise CatalogError(f"{file}: [[consequence-if]] `consequence` must be one of {', '.join(CONSEQUENCES)}")
+        try:
+            version = parse_version(entry["pgbouncer-version"]) if "pgbouncer-version" in entry else ()
+        except ValueError as error:
+            raise CatalogError(f"{file}: [[consequence-if]] {error}") from error
+        overrides.append(
+            ConsequenceIf(
+                target=entry["target"],
+                consequence=entry["consequence"],
+                pgbouncer_version=version,
+                prepared_statements=bool(entry.get("prepared-statements", False)),
+            )
+        )
     docs = _require(data, "docs", dict, file)
     examples = data.get("examples", {})
     try:
@@ -150,6 +218,7 @@ def load_rule(path: Path) -> Rule:
         bad=_examples(examples.get("bad", []), file, bad=True),
         good=_examples(examples.get("good", []), file, bad=False),
         file=file,
+        consequence_if=tuple(overrides),
     )
 
 

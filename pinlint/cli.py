@@ -229,7 +229,9 @@ def check(
             cli_values[key] = value
     extend = {"extend_select": _codes(extend_select), "ignore": _codes(ignore)}
     settings = _settings(path_list, stdin_filename, config_file, cli_values, extend)
-    rules = tuple(rule for rule in resolve_selection(settings, load_catalog()) if rule.applies_to(settings.targets))
+    setup = settings.pooler_setup
+    selected = (rule.for_setup(setup) for rule in resolve_selection(settings, load_catalog()))
+    rules = tuple(rule for rule in selected if rule.applies_to(settings.targets))
 
     results: list[FileResult] = []
     sources = _Sources()

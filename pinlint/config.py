@@ -8,6 +8,7 @@ An unknown key or a value of the wrong type is a ConfigError naming the key and 
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -19,7 +20,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-from pinlint.catalog import TARGETS, Rule
+from pinlint.catalog import TARGETS, PoolerSetup, Rule, parse_version
 
 OUTPUT_FORMATS = ("full", "concise", "json")
 TARGET_CHOICES = ("all", *TARGETS)
@@ -70,8 +71,15 @@ class Settings:
     per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
     sinks: tuple[str, ...] = ()
     handlers: tuple[str, ...] = ()
+    pgbouncer_version: str = ""
+    max_prepared_statements: int | None = None
     root: Path = field(default_factory=Path.cwd)
     config_file: Path | None = None
+
+    @property
+    def pooler_setup(self) -> PoolerSetup:
+        version = parse_version(self.pgbouncer_version) if self.pgbouncer_version else ()
+        return PoolerSetup(version, self.max_prepared_statements)
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -84,6 +92,10 @@ def _strings(value: Any) -> bool:
 
 def _choice(choices: tuple[str, ...]) -> Callable[[Any], bool]:
     return lambda value: value in choices
+
+
+def _version(value: Any) -> bool:
+    return isinstance(value, str) and bool(re.fullmatch(r"\d+(\.\d+)*", value.strip()))
 
 
 def _per_file(value: Any) -> bool:
@@ -108,6 +120,12 @@ KEYS: dict[str, tuple[str, Callable[[Any], bool], str]] = {
     "per-file-ignores": ("per_file_ignores", _per_file, "a table of glob = [codes]"),
     "sinks": ("sinks", _strings, "a list of dotted function names (or *.method)"),
     "handlers": ("handlers", _strings, 'a list of "path/module.py:function" Lambda handlers'),
+    "pgbouncer-version": ("pgbouncer_version", _version, 'a version string such as "1.24"'),
+    "max-prepared-statements": (
+        "max_prepared_statements",
+        lambda value: isinstance(value, int) and not isinstance(value, bool) and value >= 0,
+        "a whole number (0 turns prepared-statement support off)",
+    ),
 }
 
 

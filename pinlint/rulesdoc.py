@@ -23,7 +23,17 @@ def _example(example: Example) -> str:
 
 def render_rule(rule: Rule) -> str:
     parts = [f"# {rule.name} ({rule.code})\n", f"{rule.summary}. Severity: {rule.severity}.\n"]
-    parts.append("## Consequence\n" + "".join(f"- {t}: {rule.targets.get(t, 'ok')}\n" for t in TARGETS))
+    consequences = "".join(f"- {t}: {rule.targets.get(t, 'ok')}\n" for t in TARGETS)
+    for override in rule.consequence_if:
+        conditions = []
+        if override.pgbouncer_version:
+            conditions.append(f"`pgbouncer-version` is {'.'.join(map(str, override.pgbouncer_version))} or later")
+        if override.prepared_statements:
+            conditions.append(
+                "prepared statements are on (`max-prepared-statements` above 0; 200 by default from 1.24)"
+            )
+        consequences += f"- {override.target}: {override.consequence} when {' and '.join(conditions)}\n"
+    parts.append("## Consequence\n" + consequences)
     parts.append(f"## What it does\n{rule.what.strip()}\n")
     parts.append(f"## Why is this bad?\n{rule.why.strip()}\n")
     if rule.bad:

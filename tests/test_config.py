@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,32 @@ def test_explicit_config_file(tmp_path: Path) -> None:
     _project(tmp_path, "custom.toml", 'select = ["PIN002"]\n')
     result = run_cli("check", "--config", "custom.toml", "--output-format", "concise", ".", cwd=tmp_path)
     assert _codes(result.stdout) == ["PIN002"]
+
+
+ASYNCPG = "import asyncpg\n\nasync def main():\n    return await asyncpg.connect(DSN)\n"
+
+
+@pytest.mark.parametrize(
+    ("config", "reported"),
+    [
+        ("", True),  # nothing said about the pooler: assume no prepared-statement support
+        ('pgbouncer-version = "1.20"\n', True),  # before 1.21: no support
+        ('pgbouncer-version = "1.21"\n', True),  # 1.21-1.23 default max_prepared_statements = 0
+        ('pgbouncer-version = "1.21"\nmax-prepared-statements = 100\n', False),
+        ('pgbouncer-version = "1.24.1"\n', False),  # default 200 from 1.24
+        ('pgbouncer-version = "1.24"\nmax-prepared-statements = 0\n', True),
+    ],
+)
+def test_pgbouncer_knobs_decide_prepared_statement_findings(tmp_path: Path, config: str, reported: bool) -> None:
+    (tmp_path / "pinlint.toml").write_text(config, encoding="utf-8")
+    (tmp_path / "worker.py").write_text(ASYNCPG, encoding="utf-8")
+    result = run_cli("check", "--target", "pgbouncer", "--output-format", "json", ".", cwd=tmp_path)
+    assert result.returncode in (0, 1), result.stderr
+    codes = [item["code"] for item in json.loads(result.stdout)]
+    assert ("PIN024" in codes) is reported
+
+
+def test_knob_values_are_validated(tmp_path: Path) -> None:
+    (tmp_path / "pinlint.toml").write_text('pgbouncer-version = "latest"\n', encoding="utf-8")
+    result = run_cli("check", ".", cwd=tmp_path)
+    assert result.returncode == 2 and "`pgbouncer-version`" in result.stderr
