@@ -24,7 +24,13 @@ from pinlint.extract.calls import module_calls
 from pinlint.extract.handlers import connections_in_handlers, handler_functions
 from pinlint.extract.python import ExtractionError, Prefilter, build_prefilter, extract_python
 from pinlint.extract.sqlfile import decode_sql, extract_sql
-from pinlint.matchers import CallArgumentsMatcher, ConnectionInHandlerMatcher, ConnectOptionMatcher, Hit
+from pinlint.matchers import (
+    CallArgumentsMatcher,
+    ConnectionInHandlerMatcher,
+    ConnectOptionMatcher,
+    Hit,
+    SettingsMatcher,
+)
 from pinlint.model import HOLE, Finding, Fragment
 from pinlint.sql.statements import Statement, split_statements
 from pinlint.suppress import SQL_IGNORE_RE, SQL_NOQA_RE, parse_codes, python_suppressions
@@ -78,7 +84,13 @@ class Linter:
 
     @cached_property
     def prefilter(self) -> Prefilter:
-        return build_prefilter(self.settings.sinks, self.call_names())
+        words = {
+            word
+            for rule in self.module_rules
+            if isinstance(rule.matcher, SettingsMatcher)
+            for word in rule.matcher.needles
+        }
+        return build_prefilter(self.settings.sinks, self.call_names(), words)
 
     def call_names(self) -> frozenset[str]:
         names: set[str] = set()
@@ -209,9 +221,13 @@ class Linter:
             calls = module_calls(tree, text)
             defines_handler = bool(handler_functions(tree, declared, use_convention))
             for rule in self.module_rules:
-                if not isinstance(rule.matcher, CallArgumentsMatcher):
+                if isinstance(rule.matcher, CallArgumentsMatcher):
+                    hits = rule.matcher.match_module(calls, defines_handler)
+                elif isinstance(rule.matcher, SettingsMatcher):
+                    hits = rule.matcher.match_settings(calls)
+                else:
                     continue
-                for hit in rule.matcher.match_module(calls, defines_handler):
+                for hit in hits:
                     where = hit.argument or hit.call
                     findings.append(
                         Finding(

@@ -16,6 +16,7 @@ A rule's ``[match]`` table names one kind and configures it:
 
 from __future__ import annotations
 
+import ast
 import logging
 import re
 from collections.abc import Iterator
@@ -554,6 +555,83 @@ class CallArgumentsMatcher:
         return iter(())
 
 
+@dataclass
+class SettingsMatcher:
+    """Entries of settings structures: ``DATABASES[*]["OPTIONS"]["assume_role"]`` in a settings
+    module, ``os.environ["PGOPTIONS"]``. A path element ``*`` matches any key."""
+
+    paths: tuple[tuple[str, ...], ...]
+    value_regex: re.Pattern[str] | None
+    skip_values: frozenset[str]
+    level: str = "module"
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> SettingsMatcher:
+        paths = spec.get("paths")
+        if not isinstance(paths, list) or not paths or not all(_is_string_list(path) for path in paths):
+            raise ValueError("match: `paths` must be a list of key paths (lists of strings)")
+        regex = spec.get("value-regex")
+        return cls(
+            paths=tuple(tuple(path) for path in paths),
+            value_regex=re.compile(regex) if isinstance(regex, str) else None,
+            skip_values=frozenset(_string_list(spec, "skip-values", ["None", "''", "False"])),
+        )
+
+    @property
+    def call_names(self) -> frozenset[str]:
+        return frozenset()
+
+    @property
+    def needles(self) -> frozenset[str]:
+        """Words a file must contain to hold one of the paths: each path's last literal key."""
+        return frozenset(next(key for key in reversed(path) if key != "*") for path in self.paths)
+
+    def match_settings(self, calls: ModuleCalls) -> Iterator[CallHit]:
+        for setting in calls.settings:
+            for path in self.paths:
+                if len(path) != len(setting.path):
+                    continue
+                if all(want in ("*", got) for want, got in zip(path, setting.path, strict=True)):
+                    value = setting.value.value
+                    if value in self.skip_values:
+                        continue
+                    if self.value_regex is not None and (value == DYNAMIC or not self.value_regex.search(_text(value))):
+                        continue
+                    call = ModuleCall(
+                        "",
+                        "",
+                        ".".join(setting.path),
+                        setting.value.line,
+                        setting.value.column,
+                        setting.value.end_line,
+                        setting.value.end_column,
+                    )
+                    shown = setting.path[0] + "".join(f"[{key!r}]" for key in setting.path[1:])
+                    yield CallHit(call, setting.value, {"setting": shown, "value": value})
+                    break
+
+    def match(self, statement: Statement, text: str) -> Iterator[Hit]:
+        return iter(())
+
+    def match_call(self, call: CallFact) -> Iterator[Hit]:
+        return iter(())
+
+
+def _text(literal: str) -> str:
+    """The text of a string literal's repr (``"'-c x'"`` -> ``-c x``); other literals as they are."""
+    if literal[:1] in ("'", '"'):
+        try:
+            value = ast.literal_eval(literal)
+        except (ValueError, SyntaxError):
+            return literal
+        return value if isinstance(value, str) else literal
+    return literal
+
+
+def _is_string_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
 _KINDS: dict[str, Any] = {
     "statement": StatementMatcher,
     "function-call": FunctionCallMatcher,
@@ -561,6 +639,7 @@ _KINDS: dict[str, Any] = {
     "connect-option": ConnectOptionMatcher,
     "handler-factory-call": ConnectionInHandlerMatcher,
     "call-arguments": CallArgumentsMatcher,
+    "settings": SettingsMatcher,
 }
 
 

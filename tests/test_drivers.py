@@ -90,3 +90,29 @@ def test_pool_size_in_handler_modules(source: str, expected: list[tuple[str, int
 def test_more_driver_rules(source: str, expected: list[tuple[str, int, int]]) -> None:
     codes = {code for code, _, _ in expected} or {"PIN029", "PIN030", "PIN031", "PIN032"}
     assert [finding for finding in where(source) if finding[0] in codes] == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (
+            'DATABASES = {"default": {"OPTIONS": {"isolation_level": 3}}}\n',
+            [("PIN033", 1, 38)],
+        ),
+        (
+            'import os\nDATABASES = {"default": {}, "replica": {"OPTIONS": {"assume_role": os.environ["ROLE"]}}}\n',
+            [("PIN033", 2, 53)],
+        ),
+        ('DATABASES = {"default": {"OPTIONS": {"assume_role": None}}}\n', []),
+        ('SETTINGS = {"default": {"OPTIONS": {"assume_role": "x"}}}\n', []),
+        ('DATABASES = {"default": {"OPTIONS": {"options": "-c statement_timeout=5s"}}}\n', [("PIN034", 1, 38)]),
+        ('DATABASES = {"default": {"OPTIONS": {"options": "--search_path=x"}}}\n', [("PIN034", 1, 38)]),
+        ('DATABASES = {"default": {"OPTIONS": {"options": ""}}}\n', []),
+        ('import os\nos.environ["PGOPTIONS"] = "-c search_path=x"\n', [("PIN034", 2, 1)]),
+        ('from os import environ as env\n\ndef f():\n    env["PGOPTIONS"] = "-cwork_mem=64MB"\n', [("PIN034", 4, 5)]),
+        ('import os\nos.environ["PGAPPNAME"] = "-c x"\n', []),
+        ('import os\nos.environ["PGOPTIONS"] = build_options()\n', []),
+    ],
+)
+def test_settings_rules(source: str, expected: list[tuple[str, int, int]]) -> None:
+    assert [finding for finding in where(source) if finding[0] in ("PIN033", "PIN034")] == expected

@@ -39,10 +39,21 @@ class Call:
     in_function: bool = False  # inside a def or lambda (else it runs once, at import)
 
 
+@dataclass(frozen=True)
+class Setting:
+    """One entry of a settings structure: ``DATABASES["default"]["OPTIONS"]["options"]`` has the
+    path ("DATABASES", "default", "OPTIONS", "options"); ``os.environ["PGOPTIONS"] = v`` has
+    ("os.environ", "PGOPTIONS")."""
+
+    path: tuple[str, ...]
+    value: Argument
+
+
 @dataclass
 class ModuleCalls:
     imports: set[str] = field(default_factory=set)  # top-level package names imported anywhere
     calls: list[Call] = field(default_factory=list)
+    settings: list[Setting] = field(default_factory=list)
 
 
 def _dotted(node: ast.expr) -> str:
@@ -124,4 +135,27 @@ def module_calls(tree: ast.Module, source: str) -> ModuleCalls:
                 call.dict_keywords[keyword.arg] = entries
         result.calls.append(call)
     result.calls.sort(key=lambda call: (call.line, call.column))
+
+    def flatten(prefix: tuple[str, ...], node: ast.expr, start: ast.expr | None = None) -> None:
+        result.settings.append(Setting(prefix, argument(node, start)))
+        if isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values, strict=True):
+                if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    flatten((*prefix, key.value), value, key)
+
+    for statement in tree.body:  # module-level NAME = {...}: settings modules
+        if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Dict):
+            for target in statement.targets:
+                if isinstance(target, ast.Name):
+                    flatten((target.id,), statement.value)
+    for node in ast.walk(tree):  # os.environ["NAME"] = value, anywhere
+        if not isinstance(node, ast.Assign):
+            continue
+        for target in node.targets:
+            if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant):
+                base = _dotted(target.value)
+                head, _, rest = base.partition(".")
+                qualified = f"{aliases.get(head, head)}.{rest}" if rest else aliases.get(head, head)
+                if isinstance(target.slice.value, str) and qualified:
+                    result.settings.append(Setting((qualified, target.slice.value), argument(node.value, target)))
     return result

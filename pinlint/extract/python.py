@@ -453,8 +453,11 @@ class Prefilter:
     library_functions: re.Pattern[str] | None
     libraries: tuple[str, ...]
     functions: re.Pattern[str] | None
+    words: tuple[str, ...] = ()  # settings names (DATABASES, PGOPTIONS): any of them is enough
 
     def worth_parsing(self, text: str) -> bool:
+        if any(word in text for word in self.words):
+            return True
         if self.methods is not None and self.methods.search(text):
             return True
         if self.functions is not None and self.functions.search(text):
@@ -466,13 +469,14 @@ class Prefilter:
         )
 
 
-def build_prefilter(extra_sinks: Iterable[str], call_names: Iterable[str]) -> Prefilter:
+def build_prefilter(extra_sinks: Iterable[str], call_names: Iterable[str], words: Iterable[str] = ()) -> Prefilter:
     functions, methods = split_sinks(extra_sinks)
     return Prefilter(
         methods=_call_regex(METHOD_SINKS | methods, method=True),
         library_functions=_call_regex((name.rsplit(".", 1)[-1] for name in FUNCTION_SINKS), method=False),
         libraries=tuple(sorted({name.split(".", 1)[0] for name in FUNCTION_SINKS})),
         functions=_call_regex([*(name.rsplit(".", 1)[-1] for name in functions), *call_names], method=False),
+        words=tuple(sorted(set(words))),
     )
 
 
