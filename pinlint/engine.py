@@ -21,7 +21,7 @@ from pinlint.catalog import Rule
 from pinlint.config import Settings
 from pinlint.declarations import Declarations
 from pinlint.extract.calls import module_calls
-from pinlint.extract.handlers import connections_in_handlers, handler_functions
+from pinlint.extract.handlers import connections_in_handlers, handler_functions, has_handler_candidates
 from pinlint.extract.python import ExtractionError, Prefilter, build_prefilter, extract_python
 from pinlint.extract.sqlfile import decode_sql, extract_sql
 from pinlint.matchers import (
@@ -129,12 +129,15 @@ class Linter:
             if not self.prefilter.worth_parsing(text):
                 return result
             try:
-                extraction = extract_python(text, path, sinks=self.settings.sinks, call_names=self.call_names())
+                tree = _parse(text)
+                extraction = extract_python(
+                    text, path, sinks=self.settings.sinks, call_names=self.call_names(), tree=tree
+                )
             except ExtractionError as error:
                 result.error = str(error)
                 return result
             findings = self._lint_fragments(extraction.fragments)
-            findings.extend(self._module_findings(text, path))
+            findings.extend(self._module_findings(text, path, tree))
             for call in extraction.calls:
                 for rule in self.python_rules:
                     for hit in rule.matcher.match_call(call):
@@ -204,22 +207,43 @@ class Linter:
     def module_rules(self) -> tuple[Rule, ...]:
         return tuple(rule for rule in self.rules if rule.matcher.level == "module")
 
-    def _module_findings(self, text: str, path: str) -> list[Finding]:
+    @cached_property
+    def module_interest(self) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+        """The function names, method names and settings roots the module-level rules look at."""
+        functions: set[str] = set()
+        methods: set[str] = set()
+        roots: set[str] = set()
+        for rule in self.module_rules:
+            if isinstance(rule.matcher, CallArgumentsMatcher):
+                functions |= rule.matcher.functions
+                methods |= rule.matcher.methods
+            elif isinstance(rule.matcher, SettingsMatcher):
+                roots |= {path[0] for path in rule.matcher.paths}
+        return frozenset(functions), frozenset(methods), frozenset(roots)
+
+    def _module_findings(self, text: str, path: str, tree: ast.Module | None) -> list[Finding]:
         """Findings of the rules that look at a whole module: handlers and driver calls."""
-        if not self.handler_rules and not self.module_rules:
-            return []
-        try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return []  # the SQL extractor has reported what is wrong with the file
+        if (not self.handler_rules and not self.module_rules) or tree is None:
+            return []  # (without a tree, the SQL extractor has reported what is wrong with the file)
         declarations = self.declarations or Declarations()
         file = Path(path)
         declared = {declaration.function: declaration.reason for declaration in declarations.for_file(file)}
         use_convention = not declared and not declarations.covers(file)
-        findings = self._handler_findings(tree, text, path, declared, use_convention)
-        if self.module_rules:
-            calls = module_calls(tree, text)
+        if not has_handler_candidates(tree, declared, use_convention):
+            declared, use_convention = {}, False  # no handler can be here: skip the analysis
+            findings: list[Finding] = []
+            defines_handler = False
+        else:
+            findings = self._handler_findings(tree, text, path, declared, use_convention)
             defines_handler = bool(handler_functions(tree, declared, use_convention))
+        if self.module_rules:
+            calls = module_calls(
+                tree,
+                text,
+                functions=self.module_interest[0],
+                methods=self.module_interest[1],
+                setting_roots=self.module_interest[2],
+            )
             for rule in self.module_rules:
                 if isinstance(rule.matcher, CallArgumentsMatcher):
                     hits = rule.matcher.match_module(calls, defines_handler)
@@ -298,6 +322,14 @@ class Linter:
             if spec.match_file(relative):
                 ignored |= {code.upper() for code in codes}
         return [finding for finding in findings if not any(finding.code.startswith(code) for code in ignored)]
+
+
+def _parse(text: str) -> ast.Module | None:
+    """CPython's tree of a Python file, or None (newer syntax, nesting too deep: libcst decides)."""
+    try:
+        return ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
 
 
 _PLACEHOLDER_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")

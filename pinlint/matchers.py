@@ -582,9 +582,9 @@ class SettingsMatcher:
         return frozenset()
 
     @property
-    def needles(self) -> frozenset[str]:
-        """Words a file must contain to hold one of the paths: each path's last literal key."""
-        return frozenset(next(key for key in reversed(path) if key != "*") for path in self.paths)
+    def needles(self) -> frozenset[tuple[str, ...]]:
+        """Per path, the words a file must all contain to hold it: its literal keys."""
+        return frozenset(tuple(key.rsplit(".", 1)[-1] for key in path if key != "*") for path in self.paths)
 
     def match_settings(self, calls: ModuleCalls) -> Iterator[CallHit]:
         for setting in calls.settings:

@@ -67,7 +67,7 @@ def run(conn):
 def _fragments(source: str, narrow: bool, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[int, int]]]:
     with monkeypatch.context() as patch:
         if not narrow:
-            patch.setattr(extraction, "relevant_source", lambda text, names: Narrowed(text))
+            patch.setattr(extraction, "relevant_source", lambda text, names, tree=None: Narrowed(text))
         result = extract_python(source, "m.py", call_names={"connect"})
     fragments = [(f.text, f.source_map.position(0)) for f in result.fragments]
     calls = [(c.name, c.line) for c in result.calls]

@@ -65,7 +65,40 @@ def _dotted(node: ast.expr) -> str:
     return ""
 
 
-def module_calls(tree: ast.Module, source: str) -> ModuleCalls:
+@dataclass
+class _Scan:
+    imports: list[ast.Import | ast.ImportFrom] = field(default_factory=list)
+    calls: list[tuple[ast.Call, bool]] = field(default_factory=list)  # (call, inside a function)
+    assigns: list[ast.Assign] = field(default_factory=list)
+
+
+def _scan(tree: ast.Module) -> _Scan:
+    """Imports, calls (with their scope) and assignments, in one pass over the tree."""
+    scan = _Scan()
+    stack: list[tuple[ast.AST, bool]] = [(tree, False)]
+    while stack:
+        node, in_function = stack.pop()
+        if isinstance(node, ast.Call):
+            scan.calls.append((node, in_function))
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            scan.imports.append(node)
+        elif isinstance(node, ast.Assign):
+            scan.assigns.append(node)
+        inner = in_function or isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+        stack.extend((child, inner) for child in ast.iter_child_nodes(node))
+    return scan
+
+
+def module_calls(
+    tree: ast.Module,
+    source: str,
+    *,
+    functions: frozenset[str] | None = None,
+    methods: frozenset[str] | None = None,
+    setting_roots: frozenset[str] | None = None,
+) -> ModuleCalls:
+    """The calls (and settings) of a module. With ``functions``/``methods``/``setting_roots``,
+    only those are recorded: rendering every argument of every call is the costly part."""
     lines = source.split("\n")
 
     def column(line: int, offset: int | None) -> int:
@@ -86,7 +119,8 @@ def module_calls(tree: ast.Module, source: str) -> ModuleCalls:
 
     result = ModuleCalls()
     aliases: dict[str, str] = {}
-    for node in ast.walk(tree):
+    scan = _scan(tree)
+    for node in scan.imports:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 result.imports.add(alias.name.split(".")[0])
@@ -97,32 +131,30 @@ def module_calls(tree: ast.Module, source: str) -> ModuleCalls:
             result.imports.add(node.module.split(".")[0])
             for alias in node.names:
                 aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-    inside: set[int] = set()  # ids of nodes within a function body
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-            inside.update(id(child) for child in ast.walk(node) if child is not node)
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
-        dotted = _dotted(node.func)
+    for call_node, in_function in scan.calls:
+        dotted = _dotted(call_node.func)
         head, _, rest = dotted.partition(".")
         name = ""
         if head in aliases:
             name = f"{aliases[head]}.{rest}" if rest else aliases[head]
-        method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
-        end_line = node.func.end_lineno or node.lineno
+        method = call_node.func.attr if isinstance(call_node.func, ast.Attribute) else ""
+        wanted_function = functions is None or name in functions
+        wanted_method = methods is None or method in methods
+        if not (wanted_function or (method and wanted_method)):
+            continue
+        end_line = call_node.func.end_lineno or call_node.lineno
         call = Call(
             name=name,
             method=method,
             display=dotted or (f"….{method}" if method else "call"),
-            line=node.lineno,
-            column=column(node.lineno, node.col_offset),
+            line=call_node.lineno,
+            column=column(call_node.lineno, call_node.col_offset),
             end_line=end_line,
-            end_column=column(end_line, node.func.end_col_offset),
+            end_column=column(end_line, call_node.func.end_col_offset),
         )
-        call.in_function = id(node) in inside
-        call.positional = [argument(arg) for arg in node.args if not isinstance(arg, ast.Starred)]
-        for keyword in node.keywords:
+        call.in_function = in_function
+        call.positional = [argument(arg) for arg in call_node.args if not isinstance(arg, ast.Starred)]
+        for keyword in call_node.keywords:
             if keyword.arg is None:
                 call.star_kwargs = True
                 continue
@@ -143,19 +175,21 @@ def module_calls(tree: ast.Module, source: str) -> ModuleCalls:
                 if isinstance(key, ast.Constant) and isinstance(key.value, str):
                     flatten((*prefix, key.value), value, key)
 
+    if setting_roots is not None and not setting_roots:
+        return result
     for statement in tree.body:  # module-level NAME = {...}: settings modules
         if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Dict):
             for target in statement.targets:
-                if isinstance(target, ast.Name):
+                if isinstance(target, ast.Name) and (setting_roots is None or target.id in setting_roots):
                     flatten((target.id,), statement.value)
-    for node in ast.walk(tree):  # os.environ["NAME"] = value, anywhere
-        if not isinstance(node, ast.Assign):
-            continue
-        for target in node.targets:
+    if setting_roots is not None and not any("." in root for root in setting_roots):
+        return result
+    for assign in scan.assigns:  # os.environ["NAME"] = value, anywhere
+        for target in assign.targets:
             if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant):
                 base = _dotted(target.value)
                 head, _, rest = base.partition(".")
                 qualified = f"{aliases.get(head, head)}.{rest}" if rest else aliases.get(head, head)
                 if isinstance(target.slice.value, str) and qualified:
-                    result.settings.append(Setting((qualified, target.slice.value), argument(node.value, target)))
+                    result.settings.append(Setting((qualified, target.slice.value), argument(assign.value, target)))
     return result

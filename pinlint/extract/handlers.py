@@ -211,6 +211,16 @@ def handler_functions(tree: ast.Module, declared: dict[str, str], use_convention
     return _handlers(_Module(tree, []), declared, use_convention)
 
 
+def has_handler_candidates(tree: ast.Module, declared: dict[str, str], use_convention: bool) -> bool:
+    """Cheap check before the analysis: can this module define a handler at all?"""
+    names = {node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)}
+    if names & set(declared):
+        return True
+    if use_convention and names & set(CONVENTION_NAMES):
+        return True
+    return any(isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.decorator_list for node in tree.body)
+
+
 def connections_in_handlers(
     tree: ast.Module,
     source: str,

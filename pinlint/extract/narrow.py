@@ -97,15 +97,17 @@ class Narrowed:
         return self.line_numbers[line - 1]
 
 
-def relevant_source(source: str, call_names: Iterable[str]) -> Narrowed:
-    """The statements of ``source`` that can matter; each kept line is unchanged, so columns hold."""
+def relevant_source(source: str, call_names: Iterable[str], tree: ast.Module | None = None) -> Narrowed:
+    """The statements of ``source`` that can matter; each kept line is unchanged, so columns hold.
+    ``tree`` is ``ast.parse(source)`` when the caller has it already."""
     names = frozenset(call_names)
     if "\r" in source.replace("\r\n", ""):
         return Narrowed(source)  # old Mac line endings: keep it simple
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return Narrowed(source)
+    if tree is None:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return Narrowed(source)
     names |= _aliases(tree, names)
     line_starts = [0]
     line_starts.extend(match.end() for match in re.finditer("\n", source))

@@ -453,10 +453,10 @@ class Prefilter:
     library_functions: re.Pattern[str] | None
     libraries: tuple[str, ...]
     functions: re.Pattern[str] | None
-    words: tuple[str, ...] = ()  # settings names (DATABASES, PGOPTIONS): any of them is enough
+    words: tuple[tuple[str, ...], ...] = ()  # settings paths: a file with all words of one is parsed
 
     def worth_parsing(self, text: str) -> bool:
-        if any(word in text for word in self.words):
+        if any(all(word in text for word in group) for group in self.words):
             return True
         if self.methods is not None and self.methods.search(text):
             return True
@@ -469,7 +469,9 @@ class Prefilter:
         )
 
 
-def build_prefilter(extra_sinks: Iterable[str], call_names: Iterable[str], words: Iterable[str] = ()) -> Prefilter:
+def build_prefilter(
+    extra_sinks: Iterable[str], call_names: Iterable[str], words: Iterable[tuple[str, ...]] = ()
+) -> Prefilter:
     functions, methods = split_sinks(extra_sinks)
     return Prefilter(
         methods=_call_regex(METHOD_SINKS | methods, method=True),
@@ -543,8 +545,10 @@ def extract_python(
     *,
     sinks: Iterable[str] = (),
     call_names: Iterable[str] = (),
+    tree: ast.Module | None = None,
 ) -> PythonExtraction:
-    """Parse ``source`` and return the SQL fragments reaching sinks, and the requested calls."""
+    """Parse ``source`` and return the SQL fragments reaching sinks, and the requested calls.
+    ``tree`` is ``ast.parse(source)`` when the caller has it already."""
     sinks = tuple(sinks)
     call_names = frozenset(call_names)
     function_sinks, method_sinks = split_sinks(sinks)
@@ -554,7 +558,7 @@ def extract_python(
         | {name.rsplit(".", 1)[-1] for name in FUNCTION_SINKS | function_sinks}
         | {name.rsplit(".", 1)[-1] for name in call_names}
     )
-    narrowed = relevant_source(source, interesting)
+    narrowed = relevant_source(source, interesting, tree)
     source = narrowed.text
     if len(source) > MAX_RELEVANT_CHARS:
         size = len(source) / 1_000_000
