@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -21,6 +22,7 @@ import click
 from pinlint import __version__
 from pinlint.catalog import CatalogError, Rule, load_catalog
 from pinlint.config import (
+    MACHINE_FORMATS,
     OUTPUT_FORMATS,
     TARGET_CHOICES,
     ConfigError,
@@ -138,6 +140,27 @@ def _declarations(files: list[Path], settings: Settings) -> Declarations:
     return found
 
 
+def _repository_root() -> Path:
+    """Where SARIF paths are relative to: the git repository around the current directory, else it."""
+    here = Path.cwd().resolve()
+    for directory in (here, *here.parents):
+        if (directory / ".git").exists():
+            return directory
+    return here
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write through a temporary file in the same directory, so a reader never sees half a report."""
+    try:
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=path.parent or Path("."), prefix=f".{path.name}.", delete=False
+        ) as handle:
+            handle.write(text)
+        os.replace(handle.name, path)
+    except OSError as error:
+        raise UserError(f"cannot write {path}: {error.strerror or error}") from None
+
+
 def _warn(message: str) -> None:
     click.echo(f"pinlint: warning: {message}", err=True)
 
@@ -189,6 +212,7 @@ def cli() -> None:
     default=None,
     help="Apply excludes to files named on the command line too (for pre-commit).",
 )
+@click.option("-o", "--output-file", type=str, default=None, metavar="FILE", help="Write the findings to FILE.")
 @click.option(
     "--stdin-filename", type=str, default=None, metavar="PATH", help="With `-`, the path the text on stdin stands for."
 )
@@ -205,6 +229,7 @@ def check(
     quiet: bool | None,
     color: bool | None,
     force_exclude: bool | None,
+    output_file: str | None,
     stdin_filename: str | None,
 ) -> int:
     """Lint PATHS (default: the current directory); `-` reads stdin."""
@@ -262,13 +287,25 @@ def check(
         elif result.note and not settings.quiet:
             click.echo(f"pinlint: note: {result.path}: {result.note}", err=True)
 
-    use_color = _use_color(settings.color)
+    use_color = _use_color(settings.color) and output_file is None
     if settings.statistics:
-        click.echo(render_statistics(findings), nl=False, color=use_color)
+        output = render_statistics(findings)
     else:
-        output = render(findings, settings.output_format, color=use_color, source_lines=sources)
+        output = render(
+            findings,
+            settings.output_format,
+            color=use_color,
+            source_lines=sources,
+            rules=rules,
+            root=_repository_root(),
+        )
+        if settings.output_format == "full" and os.environ.get("GITHUB_ACTIONS") == "true":
+            output += render(findings, "github", color=False, source_lines=sources)
+    if output_file is not None:
+        _write_atomically(Path(output_file), output)
+    else:
         click.echo(output, nl=False, color=use_color)
-    if settings.output_format != "json" and not settings.quiet:
+    if settings.output_format not in MACHINE_FORMATS and not settings.quiet:
         if findings and settings.output_format == "full" and not settings.statistics:
             click.echo()
         skipped = sum(1 for result in results if result.error)

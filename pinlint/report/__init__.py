@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
+from pinlint.catalog import Rule
 from pinlint.model import Finding
+from pinlint.report.ci import render_github, render_gitlab, render_json_lines
 from pinlint.report.concise import render_concise
 from pinlint.report.full import render_full
 from pinlint.report.json import render_json
+from pinlint.report.sarif import render_sarif
 
 __all__ = ["render", "render_statistics", "summary_line"]
 
@@ -19,10 +23,21 @@ def render(
     *,
     color: bool,
     source_lines: Callable[[str], list[str]],
+    rules: Sequence[Rule] = (),
+    root: Path | None = None,
 ) -> str:
-    """The findings in ``output_format``; ``source_lines(path)`` gives a file's lines for code frames."""
+    """The findings in ``output_format``; ``source_lines(path)`` gives a file's lines for code frames,
+    ``rules`` the rules that ran (SARIF lists them), ``root`` the directory SARIF paths are relative to."""
     if output_format == "json":
         return render_json(findings)
+    if output_format == "json-lines":
+        return render_json_lines(findings)
+    if output_format == "sarif":
+        return render_sarif(findings, rules, root or Path.cwd())
+    if output_format == "github":
+        return render_github(findings)
+    if output_format == "gitlab":
+        return render_gitlab(findings)
     if output_format == "concise":
         return render_concise(findings)
     return render_full(findings, color=color, source_lines=source_lines)

@@ -1,0 +1,124 @@
+"""Machine-readable output: SARIF for code scanning, GitHub annotations, GitLab Code Quality, JSON lines."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from conftest import ROOT, run_cli
+
+SCHEMA = json.loads((ROOT / "tests" / "schemas" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+SOURCE = (
+    'cur.execute("SET search_path TO tenant_42")\n'
+    'cur.execute(\n    """\n    SELECT 1;\n    LISTEN jobs\n    """\n)\n'
+    "cur.execute(\"SELECT nextval('s')\")\n"
+)
+
+
+def _project(tmp_path: Path, source: str = SOURCE) -> Path:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "db.py").write_text(source, encoding="utf-8")
+    return tmp_path
+
+
+def _sarif(tmp_path: Path) -> dict:
+    result = run_cli("check", "--output-format", "sarif", "app", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_sarif_is_valid_and_what_code_scanning_needs(tmp_path: Path) -> None:
+    document = _sarif(_project(tmp_path))
+    jsonschema.validate(document, SCHEMA)
+    run = document["runs"][0]
+    driver = run["tool"]["driver"]
+    assert driver["name"] == "pinlint" and driver["semanticVersion"] and driver["informationUri"]
+    rule_ids = [rule["id"] for rule in driver["rules"]]
+    for rule in driver["rules"]:
+        assert rule["shortDescription"]["text"] and rule["fullDescription"]["text"]
+        assert rule["help"]["text"] and rule["help"]["markdown"].startswith(f"# {rule['name']}")
+        assert rule["helpUri"].startswith("https://")
+        assert rule["defaultConfiguration"]["level"] in ("error", "warning")
+    codes = []
+    for result in run["results"]:
+        assert rule_ids[result["ruleIndex"]] == result["ruleId"]
+        (location,) = result["locations"]
+        artifact = location["physicalLocation"]["artifactLocation"]
+        assert artifact == {"uri": "app/db.py", "uriBaseId": "%SRCROOT%"}
+        region = location["physicalLocation"]["region"]
+        assert region["startLine"] >= 1 and region["startColumn"] >= 1
+        assert "primaryLocationLineHash" not in result.get("partialFingerprints", {})
+        codes.append((result["ruleId"], region["startLine"], region["startColumn"]))
+    assert codes == [("PIN001", 1, 14), ("PIN014", 5, 5), ("PIN016", 8, 21)]
+
+
+def test_sarif_fingerprints_survive_unrelated_edits(tmp_path: Path) -> None:
+    before = _sarif(_project(tmp_path))
+    (tmp_path / "app" / "db.py").write_text("import os\n\n\n" + SOURCE, encoding="utf-8")
+    after = _sarif(tmp_path)
+
+    def prints(document: dict) -> list[str]:
+        return [result["partialFingerprints"]["pinlint/v1"] for result in document["runs"][0]["results"]]
+
+    assert prints(before) == prints(after)
+    lines = [
+        result["locations"][0]["physicalLocation"]["region"]["startLine"] for result in after["runs"][0]["results"]
+    ]
+    assert lines == [4, 8, 11]
+
+
+def test_github_annotations(tmp_path: Path) -> None:
+    _project(tmp_path)
+    out = run_cli("check", "--output-format", "github", "app", cwd=tmp_path).stdout.splitlines()
+    assert out[0].startswith("::error file=app/db.py,line=1,col=14,endColumn=")
+    assert ",title=PIN001 session-set::Session-level `SET search_path` outlives" in out[0]
+    assert "%0AUse `SET LOCAL search_path" in out[0]  # newline escaped
+    assert out[2].startswith("::warning file=app/db.py,line=8,col=21,")
+    assert len(out) == 3
+
+
+def test_github_escaping_of_properties_and_multi_line_findings(tmp_path: Path) -> None:
+    source = 'cur.execute("""DECLARE c CURSOR\n  WITH HOLD FOR SELECT 1""")\n'
+    odd = tmp_path / "a,b:c%.py"
+    odd.write_text(source, encoding="utf-8")
+    (line,) = run_cli("check", "--output-format", "github", odd.name, cwd=tmp_path).stdout.splitlines()
+    assert line.startswith("::error file=a%2Cb%3Ac%25.py,line=1,endLine=2,title=PIN013 ")
+    assert ",col=" not in line
+
+
+def test_default_format_adds_annotations_on_github_actions(tmp_path: Path) -> None:
+    _project(tmp_path)
+    plain = run_cli("check", "app", cwd=tmp_path).stdout
+    actions = run_cli("check", "app", cwd=tmp_path, env={"GITHUB_ACTIONS": "true"}).stdout
+    assert "::error file=" not in plain
+    assert actions.count("::error file=") == 2 and "= help:" in actions
+
+
+def test_gitlab_code_quality(tmp_path: Path) -> None:
+    _project(tmp_path)
+    issues = json.loads(run_cli("check", "--output-format", "gitlab", "app", cwd=tmp_path).stdout)
+    first = issues[0]
+    assert set(first) == {"description", "check_name", "fingerprint", "severity", "location"}
+    assert first["check_name"] == "PIN001 session-set" and first["severity"] == "major"
+    assert first["location"] == {"path": "app/db.py", "lines": {"begin": 1}}
+    assert len({issue["fingerprint"] for issue in issues}) == len(issues)
+
+
+def test_json_lines(tmp_path: Path) -> None:
+    _project(tmp_path)
+    out = run_cli("check", "--output-format", "json-lines", "app", cwd=tmp_path).stdout.splitlines()
+    assert [json.loads(line)["code"] for line in out] == ["PIN001", "PIN014", "PIN016"]
+
+
+@pytest.mark.parametrize("output_format", ["sarif", "json", "concise"])
+def test_output_file(tmp_path: Path, output_format: str) -> None:
+    _project(tmp_path)
+    result = run_cli("check", "--output-format", output_format, "-o", "report.out", "app", cwd=tmp_path)
+    assert result.returncode == 1
+    written = (tmp_path / "report.out").read_text(encoding="utf-8")
+    assert "PIN001" in written and "PIN001" not in result.stdout
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".report.out")] == []  # no temp file left
