@@ -7,6 +7,7 @@ This module owns option parsing, exit codes and where output goes; the pipeline 
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -22,6 +23,7 @@ import click
 from pinlint import __version__
 from pinlint.catalog import CatalogError, Rule, load_catalog
 from pinlint.config import (
+    KEYS,
     MACHINE_FORMATS,
     OUTPUT_FORMATS,
     TARGET_CHOICES,
@@ -140,6 +142,17 @@ def _declarations(files: list[Path], settings: Settings) -> Declarations:
     return found
 
 
+def _settings_text(settings: Settings) -> str:
+    """The resolved settings, one `key = value` per line (TOML-like, for humans)."""
+    lines = [f"# config file: {settings.config_file or '(none)'}", f"# root: {settings.root}"]
+    for key, (name, _, _) in sorted(KEYS.items()):
+        value = getattr(settings, name)
+        if isinstance(value, tuple):
+            value = list(value)
+        lines.append(f"{key} = {json.dumps(value, default=str)}")
+    return "\n".join(lines) + "\n"
+
+
 def _repository_root() -> Path:
     """Where SARIF paths are relative to: the git repository around the current directory, else it."""
     here = Path.cwd().resolve()
@@ -212,6 +225,10 @@ def cli() -> None:
     default=None,
     help="Apply excludes to files named on the command line too (for pre-commit).",
 )
+@click.option("--show-files", is_flag=True, help="List the files that would be linted, and stop.")
+@click.option(
+    "--show-settings", is_flag=True, help="Print the settings in effect (after config and options), and stop."
+)
 @click.option("-o", "--output-file", type=str, default=None, metavar="FILE", help="Write the findings to FILE.")
 @click.option(
     "--stdin-filename", type=str, default=None, metavar="PATH", help="With `-`, the path the text on stdin stands for."
@@ -229,6 +246,8 @@ def check(
     quiet: bool | None,
     color: bool | None,
     force_exclude: bool | None,
+    show_files: bool,
+    show_settings: bool,
     output_file: str | None,
     stdin_filename: str | None,
 ) -> int:
@@ -254,6 +273,9 @@ def check(
             cli_values[key] = value
     extend = {"extend_select": _codes(extend_select), "ignore": _codes(ignore)}
     settings = _settings(path_list, stdin_filename, config_file, cli_values, extend)
+    if show_settings:
+        click.echo(_settings_text(settings), nl=False)
+        return EXIT_CLEAN
     setup = settings.pooler_setup
     selected = (rule.for_setup(setup) for rule in resolve_selection(settings, load_catalog()))
     rules = tuple(rule for rule in selected if rule.applies_to(settings.targets))
@@ -274,6 +296,9 @@ def check(
         found = discover(path_list, settings)
         if found.missing:
             raise UserError(f"path `{found.missing[0]}` does not exist")
+        if show_files:
+            click.echo("".join(f"{path.as_posix()}\n" for path in found.files), nl=False)
+            return EXIT_CLEAN
         declarations = _declarations(found.files, settings)
         linter = Linter(rules, settings, declarations)
         results.extend(lint_files(linter, found.files))

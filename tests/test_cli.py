@@ -188,3 +188,15 @@ def test_fixture_app_through_the_cli() -> None:
     result = run_cli("check", str(APP.relative_to(ROOT)), cwd=ROOT)
     assert result.returncode == 1
     assert "Found 17 findings in 6 files" in result.stdout
+
+
+def test_show_files_and_show_settings(tmp_path: Path) -> None:
+    _project(
+        tmp_path, {"a.py": SNIPPET, "b/c.sql": "SELECT 1;", "notes.txt": "x", "pinlint.toml": 'target = "pgbouncer"\n'}
+    )
+    files = run_cli("check", "--show-files", cwd=tmp_path)
+    assert files.returncode == 0 and files.stdout.splitlines() == ["a.py", "b/c.sql"]
+    shown = run_cli("check", "--show-settings", "--ignore", "PIN002", cwd=tmp_path)
+    assert shown.returncode == 0
+    assert 'target = "pgbouncer"' in shown.stdout and 'ignore = ["PIN002"]' in shown.stdout
+    assert "pinlint.toml" in shown.stdout.splitlines()[0]
