@@ -7,10 +7,12 @@ This module owns option parsing, exit codes and where output goes; the pipeline 
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
 import tempfile
+import tokenize
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -21,6 +23,7 @@ from typing import Any
 import click
 
 from pinlint import __version__
+from pinlint.addnoqa import add_noqa
 from pinlint.catalog import CatalogError, Rule, load_catalog
 from pinlint.config import (
     KEYS,
@@ -35,7 +38,8 @@ from pinlint.config import (
 )
 from pinlint.declarations import Declarations, find_declarations
 from pinlint.discover import discover
-from pinlint.engine import FileResult, Linter
+from pinlint.engine import FileResult, Linter, decode_python
+from pinlint.extract.sqlfile import decode_sql
 from pinlint.model import Finding
 from pinlint.report import render, render_statistics, summary_line
 from pinlint.rulesdoc import render_rule, render_rule_list
@@ -142,6 +146,58 @@ def _declarations(files: list[Path], settings: Settings) -> Declarations:
     return found
 
 
+def _add_noqa(linter: Linter, findings: list[Finding]) -> int:
+    """Add noqa comments file by file; a file is written only if, re-linted, it parses and is quiet."""
+    by_path: dict[str, list[Finding]] = {}
+    for finding in findings:
+        by_path.setdefault(finding.path, []).append(finding)
+    added = changed = 0
+    trouble = False
+    for path, found in by_path.items():
+        file = Path(path)
+        try:
+            data = file.read_bytes()
+        except OSError as error:
+            _warn(f"{path}: cannot read: {error.strerror or error}")
+            trouble = True
+            continue
+        is_sql = file.suffix == ".sql"
+        if is_sql:
+            text, note = decode_sql(data)
+            encoding = "latin-1" if note else "utf-8"
+        else:
+            text, problem = decode_python(data)
+            if problem:
+                _warn(f"{path}: {problem}")
+                trouble = True
+                continue
+            encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+        edit = add_noqa(text, found, sql=is_sql)
+        for finding in edit.unplaced:
+            _warn(f"{path}:{finding.line}:{finding.column}: no line can take a noqa comment for {finding.code}")
+            trouble = True
+        if not edit.added:
+            continue
+        check = linter.lint_source(edit.text, path)
+        if check.error or len(check.findings) != len(edit.unplaced):
+            _warn(f"{path}: adding noqa comments would not silence the findings cleanly; file left unchanged")
+            trouble = True
+            continue
+        try:
+            encoded = edit.text.encode(encoding)
+        except (UnicodeEncodeError, LookupError):
+            _warn(f"{path}: cannot write back in {encoding}; file left unchanged")
+            trouble = True
+            continue
+        _write_atomically(file, encoded)
+        added += edit.added
+        changed += 1
+    click.echo(
+        f"Added {added} noqa directive{'s' if added != 1 else ''} to {changed} file{'s' if changed != 1 else ''}."
+    )
+    return EXIT_FINDINGS if trouble else EXIT_CLEAN
+
+
 def _settings_text(settings: Settings) -> str:
     """The resolved settings, one `key = value` per line (TOML-like, for humans)."""
     lines = [f"# config file: {settings.config_file or '(none)'}", f"# root: {settings.root}"]
@@ -162,13 +218,16 @@ def _repository_root() -> Path:
     return here
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Write through a temporary file in the same directory, so a reader never sees half a report."""
+def _write_atomically(path: Path, content: str | bytes) -> None:
+    """Write through a temporary file in the same directory and rename it over ``path``, so that
+    nobody ever sees half a file; an existing file keeps its permissions."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
     try:
-        with tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", dir=path.parent or Path("."), prefix=f".{path.name}.", delete=False
-        ) as handle:
-            handle.write(text)
+        mode = path.stat().st_mode & 0o7777 if path.exists() else None
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as handle:
+            handle.write(data)
+        if mode is not None:
+            os.chmod(handle.name, mode)
         os.replace(handle.name, path)
     except OSError as error:
         raise UserError(f"cannot write {path}: {error.strerror or error}") from None
@@ -225,6 +284,7 @@ def cli() -> None:
     default=None,
     help="Apply excludes to files named on the command line too (for pre-commit).",
 )
+@click.option("--add-noqa", is_flag=True, help="Add `# noqa: CODE` comments that silence every current finding.")
 @click.option("--show-files", is_flag=True, help="List the files that would be linted, and stop.")
 @click.option(
     "--show-settings", is_flag=True, help="Print the settings in effect (after config and options), and stop."
@@ -246,6 +306,7 @@ def check(
     quiet: bool | None,
     color: bool | None,
     force_exclude: bool | None,
+    add_noqa: bool,
     show_files: bool,
     show_settings: bool,
     output_file: str | None,
@@ -306,6 +367,10 @@ def check(
     findings: list[Finding] = sorted(
         (finding for result in results for finding in result.findings), key=lambda finding: finding.sort_key
     )
+    if add_noqa:
+        if path_list == [STDIN]:
+            raise UserError("--add-noqa edits files: it cannot work on stdin")
+        return _add_noqa(linter, findings)
     for result in results:
         if result.error:
             _warn(f"{result.path}: {result.error}")
