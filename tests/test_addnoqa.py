@@ -46,7 +46,7 @@ def test_adds_merges_and_is_idempotent(tmp_path: Path) -> None:
     ast.parse(text)
     assert files["m.sql"] == b"SET search_path TO x;  -- noqa: PIN001\nSELECT 1;\n"
     assert run_cli("check", ".", cwd=tmp_path).returncode == 0
-    again, after = _run(tmp_path, {})
+    again, _ = _run(tmp_path, {})
     assert again.strip() == "Added 0 noqa directives to 0 files."
     assert {name: (tmp_path / name).read_bytes() for name in files} == files
 
