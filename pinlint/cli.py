@@ -388,6 +388,7 @@ def check(
             source_lines=sources,
             rules=rules,
             root=_repository_root(),
+            checked=[result.path for result in results if not result.error],
         )
         if settings.output_format == "full" and os.environ.get("GITHUB_ACTIONS") == "true":
             output += render(findings, "github", color=False, source_lines=sources)

@@ -22,8 +22,8 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 from pinlint.catalog import TARGETS, PoolerSetup, Rule, parse_version
 
-OUTPUT_FORMATS = ("full", "concise", "json", "json-lines", "sarif", "github", "gitlab")
-MACHINE_FORMATS = ("json", "json-lines", "sarif", "github", "gitlab")  # no summary line mixed in
+OUTPUT_FORMATS = ("full", "concise", "json", "json-lines", "sarif", "github", "gitlab", "junit", "pylint")
+MACHINE_FORMATS = ("json", "json-lines", "sarif", "github", "gitlab", "junit")  # no summary line mixed in
 TARGET_CHOICES = ("all", *TARGETS)
 DEFAULT_EXCLUDE = (
     ".git",

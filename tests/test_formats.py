@@ -122,3 +122,44 @@ def test_output_file(tmp_path: Path, output_format: str) -> None:
     written = (tmp_path / "report.out").read_text(encoding="utf-8")
     assert "PIN001" in written and "PIN001" not in result.stdout
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".report.out")] == []  # no temp file left
+
+
+def test_junit_and_pylint(tmp_path: Path) -> None:
+    from xml.etree import ElementTree
+
+    _project(tmp_path)
+    (tmp_path / "app" / "clean.py").write_text("x = 1\n", encoding="utf-8")
+    junit = run_cli("check", "--output-format", "junit", "app", cwd=tmp_path).stdout
+    root = ElementTree.fromstring(junit.split("\n", 1)[1] if junit.startswith("<?xml") else junit)
+    cases = root.findall(".//testcase")
+    assert [case.get("name") for case in cases] == ["app/clean.py", "app/db.py"]
+    assert [failure.get("type") for failure in cases[1].findall("failure")] == ["PIN001", "PIN014", "PIN016"]
+    assert cases[0].findall("failure") == []
+    pylint = run_cli("check", "--output-format", "pylint", "-q", "app", cwd=tmp_path).stdout.splitlines()
+    assert pylint[0].startswith("app/db.py:1: [PIN001(session-set), ] Session-level")
+
+
+def test_readme_ci_examples_run(tmp_path: Path) -> None:
+    """The README's GitHub Actions and GitLab CI snippets parse, and their pinlint commands work."""
+    import re
+    import shlex
+
+    import yaml
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = [yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", readme, re.DOTALL)]
+    steps = blocks[0]
+    commands = [step["run"] for step in steps if "run" in step and "pinlint check" in step["run"]]
+    upload = next(step for step in steps if "uses" in step)
+    assert upload["uses"].startswith("github/codeql-action/upload-sarif")
+    commands += [line for line in blocks[1]["pinlint"]["script"] if line.startswith("pinlint check")]
+    assert len(commands) == 2
+    _project(tmp_path)
+    for command in commands:
+        arguments = shlex.split(command)[1:]
+        result = run_cli(*arguments, cwd=tmp_path)
+        assert result.returncode in (0, 1), (command, result.stderr)
+    sarif = json.loads((tmp_path / upload["with"]["sarif_file"]).read_text(encoding="utf-8"))
+    jsonschema.validate(sarif, SCHEMA)
+    report = blocks[1]["pinlint"]["artifacts"]["reports"]["codequality"]
+    assert json.loads((tmp_path / report).read_text(encoding="utf-8"))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pinlint.catalog import Rule
 from pinlint.model import Finding
-from pinlint.report.ci import render_github, render_gitlab, render_json_lines
+from pinlint.report.ci import render_github, render_gitlab, render_json_lines, render_junit, render_pylint
 from pinlint.report.concise import render_concise
 from pinlint.report.full import render_full
 from pinlint.report.json import render_json
@@ -25,6 +25,7 @@ def render(
     source_lines: Callable[[str], list[str]],
     rules: Sequence[Rule] = (),
     root: Path | None = None,
+    checked: Sequence[str] = (),
 ) -> str:
     """The findings in ``output_format``; ``source_lines(path)`` gives a file's lines for code frames,
     ``rules`` the rules that ran (SARIF lists them), ``root`` the directory SARIF paths are relative to."""
@@ -38,6 +39,10 @@ def render(
         return render_github(findings)
     if output_format == "gitlab":
         return render_gitlab(findings)
+    if output_format == "pylint":
+        return render_pylint(findings)
+    if output_format == "junit":
+        return render_junit(findings, checked)
     if output_format == "concise":
         return render_concise(findings)
     return render_full(findings, color=color, source_lines=source_lines)

@@ -60,3 +60,28 @@ def render_gitlab(findings: Sequence[Finding]) -> str:
 
 def render_json_lines(findings: Sequence[Finding]) -> str:
     return "".join(json.dumps(finding_to_json(finding), ensure_ascii=False) + "\n" for finding in findings)
+
+
+def render_pylint(findings: Sequence[Finding]) -> str:
+    """``path:line: [CODE(name), ] message``, as pylint's parseable format."""
+    return "".join(f"{f.path}:{f.line}: [{f.code}({f.name}), ] {f.message}\n" for f in findings)
+
+
+def render_junit(findings: Sequence[Finding], checked: Sequence[str] = ()) -> str:
+    """JUnit XML: one test case per file, failing with one failure per finding."""
+    from xml.etree import ElementTree as ET
+
+    by_path: dict[str, list[Finding]] = {}
+    for finding in findings:
+        by_path.setdefault(finding.path, []).append(finding)
+    paths = sorted(set(checked) | set(by_path))
+    suites = ET.Element("testsuites", name="pinlint", tests=str(len(paths)), failures=str(len(by_path)))
+    suite = ET.SubElement(suites, "testsuite", name="pinlint", tests=str(len(paths)), failures=str(len(by_path)))
+    for path in paths:
+        case = ET.SubElement(suite, "testcase", name=path, classname="pinlint")
+        for finding in by_path.get(path, []):
+            failure = ET.SubElement(case, "failure", message=f"{finding.code} {finding.message}", type=finding.code)
+            failure.text = (
+                f"{finding.path}:{finding.line}:{finding.column}: {finding.code} {finding.message}\n{finding.fix}"
+            )
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
