@@ -19,10 +19,9 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 SERVERLESS_FILES = ("serverless.yml", "serverless.yaml")
 TEMPLATE_FILES = ("template.yaml", "template.yml", "template.json")
@@ -63,33 +62,36 @@ class Declarations:
         self.by_file.setdefault(path.resolve(), []).append(declaration)
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that records line numbers and accepts CloudFormation short-form tags."""
-
-
-def _any_tag(loader: _Loader, suffix: str, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        return loader.construct_scalar(node)
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node, deep=True)
-    return loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
-
-
 class _Line(str):
     """A string value that remembers its 1-based line in the YAML file."""
 
     line: int = 0
 
 
-def _scalar_with_line(loader: _Loader, node: yaml.ScalarNode) -> Any:
-    value = loader.construct_scalar(node)
-    marked = _Line(value)
-    marked.line = node.start_mark.line + 1
-    return marked
+@lru_cache(maxsize=1)
+def _yaml_loader() -> Any:
+    """A SafeLoader that records line numbers and accepts CloudFormation short-form tags
+    (``!Ref``, ``!Sub``, ``!GetAtt``, ``!If``...). PyYAML is imported only when a file needs it."""
+    import yaml
 
+    class Loader(yaml.SafeLoader):
+        pass
 
-_Loader.add_multi_constructor("!", _any_tag)
-_Loader.add_constructor("tag:yaml.org,2002:str", _scalar_with_line)
+    def any_tag(loader: Any, suffix: str, node: Any) -> Any:
+        if isinstance(node, yaml.ScalarNode):
+            return loader.construct_scalar(node)
+        if isinstance(node, yaml.SequenceNode):
+            return loader.construct_sequence(node, deep=True)
+        return loader.construct_mapping(node, deep=True)
+
+    def scalar_with_line(loader: Any, node: Any) -> Any:
+        marked = _Line(loader.construct_scalar(node))
+        marked.line = node.start_mark.line + 1
+        return marked
+
+    Loader.add_multi_constructor("!", any_tag)
+    Loader.add_constructor("tag:yaml.org,2002:str", scalar_with_line)
+    return Loader
 
 
 def _line(value: Any) -> int:
@@ -116,7 +118,12 @@ def _load(path: Path) -> Any:
     text = path.read_text(encoding="utf-8")
     if path.suffix == ".json":
         return json.loads(text)
-    return yaml.load(text, Loader=_Loader)
+    import yaml
+
+    try:
+        return yaml.load(text, Loader=_yaml_loader())
+    except yaml.YAMLError as error:
+        raise ValueError(str(error)) from None
 
 
 def _read_serverless(path: Path, data: Any, result: Declarations, root: Path) -> None:
@@ -337,7 +344,7 @@ def find_declarations(
                     continue
                 try:
                     data = _load(candidate)
-                except (OSError, UnicodeDecodeError, yaml.YAMLError, json.JSONDecodeError) as error:
+                except (OSError, UnicodeDecodeError, ValueError) as error:
                     problem = str(error).splitlines()[0] if str(error) else type(error).__name__
                     result.warnings.append(f"{_display(candidate, root)}: cannot read handler declarations ({problem})")
                     continue

@@ -22,7 +22,7 @@ from pinlint.config import Settings
 from pinlint.declarations import Declarations
 from pinlint.extract.calls import module_calls
 from pinlint.extract.handlers import connections_in_handlers, handler_functions, has_handler_candidates
-from pinlint.extract.python import ExtractionError, Prefilter, build_prefilter, extract_python
+from pinlint.extract.sinks import ExtractionError, Prefilter, build_prefilter
 from pinlint.extract.sqlfile import decode_sql, extract_sql
 from pinlint.matchers import (
     CallArgumentsMatcher,
@@ -129,6 +129,8 @@ class Linter:
             if not self.prefilter.worth_parsing(text):
                 return result
             try:
+                from pinlint.extract.python import extract_python  # libcst: imported when needed
+
                 tree = _parse(text)
                 extraction = extract_python(
                     text, path, sinks=self.settings.sinks, call_names=self.call_names(), tree=tree

@@ -123,3 +123,19 @@ sql = "SELECT 1;"
 
     result = Linter(catalog, Settings()).lint_source("CLUSTER orders USING orders_pkey;", "m.sql")
     assert [f.code for f in result.findings] == ["PIN900"]
+
+
+def test_tree_conditions_name_real_sqlglot_nodes() -> None:
+    from sqlglot import exp
+
+    from pinlint.matchers import StatementMatcher
+
+    names = [
+        pattern.tree_node
+        for rule in CATALOG
+        if isinstance(rule.matcher, StatementMatcher)
+        for pattern in rule.matcher.patterns
+        if pattern.tree_node
+    ]
+    assert names, "no rule uses a tree condition any more: drop this test"
+    assert [name for name in names if not isinstance(getattr(exp, name, None), type)] == []

@@ -22,50 +22,20 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from pinlint.extract.narrow import relevant_source
+from pinlint.extract.sinks import (
+    FUNCTION_SINKS,
+    KEYWORD_ONLY_SINKS,
+    METHOD_SINKS,
+    RUNSQL_ARGUMENTS,
+    SQL_KEYWORDS,
+    ExtractionError,
+    split_sinks,
+)
 from pinlint.matchers import CallFact
 from pinlint.model import CharMap, Fragment
 from pinlint.pystrings import Piece, decode, split_prefix, with_fields_as_holes
 
-METHOD_SINKS = frozenset(
-    {
-        "execute",
-        "executemany",
-        "mogrify",
-        "fetch",
-        "fetchrow",
-        "fetchval",
-        "cursor",
-        "prepare",
-        "exec_driver_sql",
-        "raw",
-        "read_sql",
-        "read_sql_query",
-        "execute_statement",
-        "batch_execute_statement",
-    }
-)
-FUNCTION_SINKS = frozenset(
-    {
-        "sqlalchemy.text",
-        "sqlalchemy.sql.text",
-        "sqlalchemy.sql.expression.text",
-        "sqlmodel.text",
-        "django.db.migrations.RunSQL",
-        "django.db.migrations.operations.RunSQL",
-        "django.db.migrations.operations.special.RunSQL",
-        "pandas.read_sql",
-        "pandas.read_sql_query",
-        "alembic.op.execute",
-    }
-)
-SQL_KEYWORDS = ("sql", "query", "statement", "operation")
-KEYWORD_ONLY_SINKS = frozenset({"execute_statement", "batch_execute_statement"})
-RUNSQL_ARGUMENTS = ("sql", "reverse_sql")
 MAX_NAME_DEPTH = 8
-
-
-class ExtractionError(Exception):
-    """The file cannot be parsed as Python."""
 
 
 @dataclass
@@ -432,56 +402,6 @@ class _SinkVisitor(cst.CSTVisitor):
         return CallFact(name, self._start(node)[0], positional, keywords, dict_keywords)
 
 
-def _call_regex(names: Iterable[str], *, method: bool) -> re.Pattern[str] | None:
-    ordered = sorted(set(names), key=len, reverse=True)
-    if not ordered:
-        return None
-    head = r"\.\s*" if method else r"\b"
-    return re.compile(head + "(?:" + "|".join(re.escape(name) for name in ordered) + r")\s*\(")
-
-
-@dataclass(frozen=True)
-class Prefilter:
-    """A cheap text test: can this file contain a call that extraction looks at?
-
-    Most Python files call no database API; they are passed over without being parsed.
-    A method sink needs ``.name(``; a library function sink also needs its library's name
-    somewhere in the file; configured sinks and connection factories need ``name(``.
-    """
-
-    methods: re.Pattern[str] | None
-    library_functions: re.Pattern[str] | None
-    libraries: tuple[str, ...]
-    functions: re.Pattern[str] | None
-    words: tuple[tuple[str, ...], ...] = ()  # settings paths: a file with all words of one is parsed
-
-    def worth_parsing(self, text: str) -> bool:
-        if any(all(word in text for word in group) for group in self.words):
-            return True
-        if self.methods is not None and self.methods.search(text):
-            return True
-        if self.functions is not None and self.functions.search(text):
-            return True
-        return (
-            self.library_functions is not None
-            and any(library in text for library in self.libraries)
-            and self.library_functions.search(text) is not None
-        )
-
-
-def build_prefilter(
-    extra_sinks: Iterable[str], call_names: Iterable[str], words: Iterable[tuple[str, ...]] = ()
-) -> Prefilter:
-    functions, methods = split_sinks(extra_sinks)
-    return Prefilter(
-        methods=_call_regex(METHOD_SINKS | methods, method=True),
-        library_functions=_call_regex((name.rsplit(".", 1)[-1] for name in FUNCTION_SINKS), method=False),
-        libraries=tuple(sorted({name.split(".", 1)[0] for name in FUNCTION_SINKS})),
-        functions=_call_regex([*(name.rsplit(".", 1)[-1] for name in functions), *call_names], method=False),
-        words=tuple(sorted(set(words))),
-    )
-
-
 MAX_RELEVANT_CHARS = 1_000_000  # libcst takes about 10 s per MB: beyond this, skip with a warning
 MAX_NESTING = 120  # deeper code makes libcst's recursive parser and visitors overflow
 _BRACKETS_RE = re.compile(r"[()\[\]{}]")
@@ -530,13 +450,6 @@ def _syntax_error(source: str, error: cst.ParserSyntaxError) -> str:
         pass
     message = error.message.split("error: ", 1)[-1]
     return f"syntax error at line {error.raw_line}: {message}; skipped"
-
-
-def split_sinks(sinks: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:
-    """Config sinks: ``pkg.mod.func`` is a qualified function, ``*.method`` any method of that name."""
-    functions = frozenset(sink for sink in sinks if not sink.startswith("*."))
-    methods = frozenset(sink[2:] for sink in sinks if sink.startswith("*."))
-    return functions, methods
 
 
 def extract_python(

@@ -8,9 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import click
-from pygments import highlight
-from pygments.formatters import TerminalFormatter
-from pygments.lexers import PostgresLexer
 
 from pinlint.model import Finding
 
@@ -68,6 +65,10 @@ def render_one(finding: Finding, lines: list[str], color: bool) -> str:
     if finding.sql:
         sql = _one_line_sql(finding.sql)
         if color:
+            from pygments import highlight  # only for a terminal
+            from pygments.formatters import TerminalFormatter
+            from pygments.lexers import PostgresLexer
+
             sql = highlight(sql, PostgresLexer(), TerminalFormatter()).rstrip("\n")
         out.append(f"{pad}= sql: {sql}")
     help_label = click.style("help", fg="cyan", bold=True) if color else "help"
