@@ -101,6 +101,8 @@ class Rule:
     notes: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
     consequence_if: tuple[ConsequenceIf, ...] = ()
+    default_enabled: bool = True  # off-by-default rules run only when selected by code, name or ALL
+    about_pinlint: bool = False  # ok on every pooler by nature (e.g. unused suppressions): --target keeps it
 
     def for_setup(self, setup: PoolerSetup) -> Rule:
         """This rule with its consequences adjusted to the user's pooler setup."""
@@ -116,7 +118,10 @@ class Rule:
         return f"pinlint rule {self.code}"
 
     def applies_to(self, targets: tuple[str, ...]) -> bool:
-        """True when the rule's consequence on any of ``targets`` is not ``ok``."""
+        """True when the rule's consequence on any of ``targets`` is not ``ok``, and for rules
+        about pinlint itself (ok on every pooler, such as unused suppressions)."""
+        if self.about_pinlint:
+            return True
         return any(self.targets.get(target, "ok") != "ok" for target in targets)
 
 
@@ -219,6 +224,8 @@ def load_rule(path: Path) -> Rule:
         good=_examples(examples.get("good", []), file, bad=False),
         file=file,
         consequence_if=tuple(overrides),
+        default_enabled=bool(data.get("enabled-by-default", True)),
+        about_pinlint=all(targets.get(target, "ok") == "ok" for target in TARGETS),
     )
 
 

@@ -56,7 +56,7 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
-    select: tuple[str, ...] = ("ALL",)
+    select: tuple[str, ...] = ()  # empty: the rules enabled by default
     extend_select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     target: str = "all"
@@ -202,12 +202,17 @@ def resolve_selection(settings: Settings, rules: tuple[Rule, ...]) -> tuple[Rule
         key = selector.strip()
         if key.upper() == "ALL":
             return {rule.code for rule in rules}
-        found = {rule.code for rule in rules if rule.code.startswith(key.upper()) or rule.name == key}
-        if not found:
+        exact = {rule.code for rule in rules if rule.code == key.upper() or rule.name == key}
+        if exact:
+            return exact
+        matched = [rule for rule in rules if rule.code.startswith(key.upper())]
+        if not matched:
             raise ConfigError(f"unknown rule selector `{selector}` in {option}")
-        return found
+        # a prefix picks the rules that are on by default, unless it names only opt-in ones
+        enabled = {rule.code for rule in matched if rule.default_enabled}
+        return enabled or {rule.code for rule in matched}
 
-    chosen: set[str] = set()
+    chosen: set[str] = set() if settings.select else {rule.code for rule in rules if rule.default_enabled}
     for selector in settings.select:
         chosen |= expand(selector, "select")
     for selector in settings.extend_select:

@@ -33,7 +33,7 @@ from pinlint.matchers import (
 )
 from pinlint.model import HOLE, Finding, Fragment
 from pinlint.sql.statements import Statement, split_statements
-from pinlint.suppress import SQL_IGNORE_RE, SQL_NOQA_RE, parse_codes, python_suppressions
+from pinlint.suppress import SQL_IGNORE_RE, SQL_NOQA_RE, PythonSuppressions, parse_codes, python_suppressions
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
@@ -83,6 +83,36 @@ class Linter:
         return tuple(rule for rule in self.rules if rule.matcher.level == "handler")
 
     @cached_property
+    def unused_rules(self) -> tuple[Rule, ...]:
+        return tuple(rule for rule in self.rules if rule.matcher.level == "suppression")
+
+    def _unused_noqa(self, suppressions: PythonSuppressions, path: str) -> list[Finding]:
+        """Line-level ``# noqa: CODE`` for a rule that ran here and found nothing on that line."""
+        findings: list[Finding] = []
+        active = {rule.code for rule in self.rules}
+        for rule in self.unused_rules:
+            for line, code in suppressions.unused(active):
+                start, end = suppressions.spans.get(line, (1, 1))
+                captures = {"code": code}
+                findings.append(
+                    Finding(
+                        code=rule.code,
+                        name=rule.name,
+                        message=_format(rule.message, captures),
+                        path=path,
+                        line=line,
+                        column=start,
+                        end_line=line,
+                        end_column=end,
+                        severity=rule.severity,
+                        fix=_format(rule.fix, captures),
+                        targets=dict(rule.targets),
+                        noqa_lines=(line,),
+                    )
+                )
+        return findings
+
+    @cached_property
     def prefilter(self) -> Prefilter:
         words = {
             word
@@ -90,6 +120,8 @@ class Linter:
             if isinstance(rule.matcher, SettingsMatcher)
             for word in rule.matcher.needles
         }
+        if self.unused_rules:
+            words.add(("noqa", "PIN"))  # a file whose only news is a stale noqa comment
         return build_prefilter(self.settings.sinks, self.call_names(), words)
 
     def call_names(self) -> frozenset[str]:
@@ -145,11 +177,12 @@ class Linter:
                     for hit in rule.matcher.match_call(call):
                         if hit.fragment is not None:
                             findings.append(self._finding(rule, hit.fragment, hit, ""))
-            if findings:
+            if findings or self.unused_rules:
                 suppressions = python_suppressions(text)
                 findings = [
                     finding for finding in findings if not suppressions.suppresses(finding.code, finding.noqa_lines)
                 ]
+                findings.extend(self._unused_noqa(suppressions, path))
             result.findings = findings
         result.findings = self._per_file_ignored(result.findings, path)
         result.findings.sort(key=lambda finding: finding.sort_key)

@@ -632,6 +632,23 @@ def _is_string_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
+@dataclass
+class UnusedSuppressionMatcher:
+    """Line-level ``# noqa: CODE`` comments that silence nothing (the engine tracks their use)."""
+
+    level: str = "suppression"
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> UnusedSuppressionMatcher:
+        return cls()
+
+    def match(self, statement: Statement, text: str) -> Iterator[Hit]:
+        return iter(())
+
+    def match_call(self, call: CallFact) -> Iterator[Hit]:
+        return iter(())
+
+
 _KINDS: dict[str, Any] = {
     "statement": StatementMatcher,
     "function-call": FunctionCallMatcher,
@@ -640,6 +657,7 @@ _KINDS: dict[str, Any] = {
     "handler-factory-call": ConnectionInHandlerMatcher,
     "call-arguments": CallArgumentsMatcher,
     "settings": SettingsMatcher,
+    "unused-suppression": UnusedSuppressionMatcher,
 }
 
 

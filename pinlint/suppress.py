@@ -28,11 +28,26 @@ def parse_codes(text: str) -> set[str]:
 class PythonSuppressions:
     lines: dict[int, set[str]] = field(default_factory=dict)
     file_codes: set[str] = field(default_factory=set)  # ALL for a whole-file noqa
+    spans: dict[int, tuple[int, int]] = field(default_factory=dict)  # line -> 1-based columns of the noqa
+    used: set[tuple[int, str]] = field(default_factory=set)  # (line, code) that silenced a finding
 
     def suppresses(self, code: str, lines: tuple[int, ...]) -> bool:
         if ALL in self.file_codes or code in self.file_codes:
             return True
-        return any(code in self.lines.get(line, ()) for line in lines)
+        for line in lines:
+            if code in self.lines.get(line, ()):
+                self.used.add((line, code))
+                return True
+        return False
+
+    def unused(self, codes: set[str]) -> list[tuple[int, str]]:
+        """(line, code) of line-level noqa entries for ``codes`` that silenced nothing."""
+        return sorted(
+            (line, code)
+            for line, found in self.lines.items()
+            for code in found
+            if code in codes and (line, code) not in self.used
+        )
 
 
 def python_suppressions(source: str) -> PythonSuppressions:
@@ -46,7 +61,7 @@ def python_suppressions(source: str) -> PythonSuppressions:
         return result  # the common case, without tokenizing the whole file
     try:
         comments = [
-            (token.start[0], token.string, token.line.lstrip().startswith("#"))
+            (token.start[0], token.string, token.line.lstrip().startswith("#"), token.start[1])
             for token in tokenize.generate_tokens(io.StringIO(source).readline)
             if token.type == tokenize.COMMENT
         ]
@@ -55,8 +70,8 @@ def python_suppressions(source: str) -> PythonSuppressions:
         for number, text in enumerate(source.splitlines(), start=1):
             index = text.find("#")
             if index != -1 and "noqa" in text[index:].lower():
-                comments.append((number, text[index:], index == len(text) - len(text.lstrip())))
-    for line, comment, own_line in comments:
+                comments.append((number, text[index:], index == len(text) - len(text.lstrip()), index))
+    for line, comment, own_line, column in comments:
         file_noqa = FILE_NOQA_RE.fullmatch(comment.strip())
         if file_noqa and own_line:
             codes = file_noqa.group("codes")
@@ -65,4 +80,5 @@ def python_suppressions(source: str) -> PythonSuppressions:
         noqa = NOQA_RE.search(comment)
         if noqa:
             result.lines.setdefault(line, set()).update(parse_codes(noqa.group("codes")))
+            result.spans[line] = (column + noqa.start() + 1, column + noqa.end() + 1)
     return result

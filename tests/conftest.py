@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pinlint.catalog import Rule, load_catalog
-from pinlint.config import Settings
+from pinlint.config import Settings, resolve_selection
 from pinlint.engine import Linter
 from pinlint.model import Finding
 
@@ -22,10 +22,12 @@ FIXTURES = ROOT / "fixtures"
 CATALOG: tuple[Rule, ...] = load_catalog()
 
 
-def lint(source: str, path: str = "snippet.py", **settings: object) -> list[Finding]:
-    """Findings of every rule for ``source`` linted as the file ``path``."""
+def lint(source: str, path: str = "snippet.py", *, all_rules: bool = False, **settings: object) -> list[Finding]:
+    """Findings for ``source`` linted as the file ``path``: the rules on by default (as the CLI
+    runs them), or with ``all_rules`` every rule of the catalog."""
     chosen = replace(Settings(root=ROOT), **settings)  # type: ignore[arg-type]
-    result = Linter(CATALOG, chosen).lint_source(source, path)
+    rules = CATALOG if all_rules else resolve_selection(chosen, CATALOG)
+    result = Linter(rules, chosen).lint_source(source, path)
     assert not result.error, result.error
     return result.findings
 

@@ -51,3 +51,27 @@ def test_per_file_ignores() -> None:
     ignores = {"migrations/*.sql": ("PIN001",)}
     assert codes("SET search_path TO x;", "migrations/001.sql", per_file_ignores=ignores) == []
     assert codes("SET search_path TO x;", "app/query.sql", per_file_ignores=ignores) == ["PIN001"]
+
+
+def test_unused_noqa_is_off_by_default_and_reports_stale_comments(tmp_path) -> None:
+    from conftest import run_cli
+
+    (tmp_path / "db.py").write_text(
+        'cur.execute("SET LOCAL search_path TO x")  # noqa: PIN001\n'
+        'cur.execute("LISTEN jobs")  # noqa: PIN014\n'
+        'cur.execute("SELECT 1")  # noqa: E501, PIN019\n'
+        "x = 1  # noqa: PIN999\n",
+        encoding="utf-8",
+    )
+    default = run_cli("check", "--output-format", "concise", "-q", ".", cwd=tmp_path)
+    assert default.returncode == 0 and default.stdout == ""
+    enabled = run_cli("check", "--extend-select", "unused-noqa", "--output-format", "concise", "-q", ".", cwd=tmp_path)
+    assert [line.split(" ", 2)[:2] for line in enabled.stdout.splitlines()] == [
+        ["db.py:1:44:", "PIN100"],
+        ["db.py:3:26:", "PIN100"],
+    ]
+    assert "Unused `noqa` for PIN019" in enabled.stdout
+    only_listen = run_cli("check", "--select", "PIN014,PIN100", "-q", "--output-format", "concise", ".", cwd=tmp_path)
+    assert only_listen.stdout == ""  # PIN001 and PIN019 did not run, so their comments are not judged
+    everything = run_cli("check", "--select", "ALL", "-q", "--output-format", "concise", ".", cwd=tmp_path)
+    assert everything.stdout.count("PIN100") == 2
