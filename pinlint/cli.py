@@ -7,9 +7,11 @@ This module owns option parsing, exit codes and where output goes; the pipeline 
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
+import shutil
 import sys
 import tempfile
 import tokenize
@@ -24,7 +26,8 @@ import click
 
 from pinlint import __version__
 from pinlint.addnoqa import add_noqa
-from pinlint.catalog import CatalogError, Rule, load_catalog
+from pinlint.cache import CACHE_DIR, Cache, file_key, run_fingerprint
+from pinlint.catalog import CatalogError, Rule, load_catalog, rules_directory
 from pinlint.config import (
     KEYS,
     MACHINE_FORMATS,
@@ -124,8 +127,33 @@ def _lint_in_worker(path: Path) -> FileResult:
     return _WORKER_LINTER.lint_path(path, path.as_posix())
 
 
-def lint_files(linter: Linter, files: list[Path]) -> list[FileResult]:
-    """Lint ``files`` in order; on several cores and many files, in worker processes."""
+def lint_files(linter: Linter, files: list[Path], cache: Cache | None = None) -> list[FileResult]:
+    """Lint ``files`` in order; results of unchanged files come from ``cache``; on several cores
+    and many files to lint, in worker processes."""
+    results: list[FileResult | None] = [None] * len(files)
+    keys: dict[int, str] = {}
+    if cache is not None:
+        run = _run_fingerprint(linter)
+        declarations = linter.declarations or Declarations()
+        for index, path in enumerate(files):
+            try:
+                data = path.read_bytes()
+            except OSError:
+                continue  # lint_path reports it
+            handlers = sorted((d.function, d.reason) for d in declarations.for_file(path))
+            extra = json.dumps([path.as_posix(), handlers, declarations.covers(path)])
+            keys[index] = key = file_key(data, run, extra)
+            results[index] = cache.get(key, path.as_posix())
+    todo = [index for index, result in enumerate(results) if result is None]
+    fresh = _lint_paths(linter, [files[index] for index in todo])
+    for index, result in zip(todo, fresh, strict=True):
+        results[index] = result
+        if cache is not None and index in keys:
+            cache.put(keys[index], result)
+    return [result for result in results if result is not None]
+
+
+def _lint_paths(linter: Linter, files: list[Path]) -> list[FileResult]:
     workers = min(os.cpu_count() or 1, 8)
     if workers > 1 and len(files) >= PARALLEL_MIN_FILES:
         try:
@@ -134,6 +162,26 @@ def lint_files(linter: Linter, files: list[Path]) -> list[FileResult]:
         except (OSError, BrokenProcessPool):
             pass  # no processes here (a sandbox, a killed worker): lint in this process
     return [linter.lint_path(path, path.as_posix()) for path in files]
+
+
+def _cache_directory(settings: Settings, option: str | None) -> Path:
+    if option:
+        return Path(option)
+    if settings.cache_dir:
+        return settings.root / settings.cache_dir
+    return settings.root / CACHE_DIR
+
+
+def _run_fingerprint(linter: Linter) -> str:
+    directory = rules_directory()
+    rule_files = []
+    for rule in linter.rules:
+        try:
+            content = (directory / rule.file).read_bytes()
+        except OSError:
+            content = rule.file.encode()
+        rule_files.append((rule.file, hashlib.sha256(content).hexdigest(), json.dumps(rule.targets, sort_keys=True)))
+    return run_fingerprint(_settings_text(linter.settings), sorted(rule_files))
 
 
 def _declarations(files: list[Path], settings: Settings) -> Declarations:
@@ -284,6 +332,10 @@ def cli() -> None:
     default=None,
     help="Apply excludes to files named on the command line too (for pre-commit).",
 )
+@click.option("--no-cache", is_flag=True, help="Lint every file, and leave the cache alone.")
+@click.option(
+    "--cache-dir", type=str, default=None, metavar="DIR", help="Where results are cached (default: .pinlint_cache)."
+)
 @click.option("--add-noqa", is_flag=True, help="Add `# noqa: CODE` comments that silence every current finding.")
 @click.option("--show-files", is_flag=True, help="List the files that would be linted, and stop.")
 @click.option(
@@ -306,6 +358,8 @@ def check(
     quiet: bool | None,
     color: bool | None,
     force_exclude: bool | None,
+    no_cache: bool,
+    cache_dir: str | None,
     add_noqa: bool,
     show_files: bool,
     show_settings: bool,
@@ -362,7 +416,10 @@ def check(
             return EXIT_CLEAN
         declarations = _declarations(found.files, settings)
         linter = Linter(rules, settings, declarations)
-        results.extend(lint_files(linter, found.files))
+        cache = None if no_cache else Cache(_cache_directory(settings, cache_dir), settings.root)
+        results.extend(lint_files(linter, found.files, cache))
+        if cache is not None:
+            cache.save()
 
     findings: list[Finding] = sorted(
         (finding for result in results for finding in result.findings), key=lambda finding: finding.sort_key
@@ -422,6 +479,20 @@ def rule(code: str | None, show_all: bool) -> int:
     if chosen is None:
         raise UserError(f"unknown rule `{code}` (see `pinlint rule --all`)")
     click.echo(render_rule(chosen), nl=False)
+    return EXIT_CLEAN
+
+
+@cli.command()
+@click.option("--config", "config_file", type=str, default=None, metavar="FILE", help="The config file to use.")
+def clean(config_file: str | None) -> int:
+    """Delete the result cache of the project in the current directory."""
+    settings = load_settings(Path(config_file) if config_file else None, Path.cwd())
+    directory = _cache_directory(settings, None)
+    if directory.is_dir() and (directory / "CACHEDIR.TAG").is_file():
+        shutil.rmtree(directory, ignore_errors=True)
+        click.echo(f"Removed {directory}")
+    else:
+        click.echo(f"No pinlint cache at {directory}")
     return EXIT_CLEAN
 
 

@@ -73,6 +73,7 @@ class Settings:
     sinks: tuple[str, ...] = ()
     handlers: tuple[str, ...] = ()
     pgbouncer_version: str = ""
+    cache_dir: str = ""
     max_prepared_statements: int | None = None
     root: Path = field(default_factory=Path.cwd)
     config_file: Path | None = None
@@ -121,6 +122,7 @@ KEYS: dict[str, tuple[str, Callable[[Any], bool], str]] = {
     "per-file-ignores": ("per_file_ignores", _per_file, "a table of glob = [codes]"),
     "sinks": ("sinks", _strings, "a list of dotted function names (or *.method)"),
     "handlers": ("handlers", _strings, 'a list of "path/module.py:function" Lambda handlers'),
+    "cache-dir": ("cache_dir", lambda value: isinstance(value, str), "a directory path"),
     "pgbouncer-version": ("pgbouncer_version", _version, 'a version string such as "1.24"'),
     "max-prepared-statements": (
         "max_prepared_statements",

@@ -46,20 +46,20 @@ class Declaration:
 class Declarations:
     """Handlers per Python file (resolved paths), and the directories some declaration covers."""
 
-    by_file: dict[Path, list[Declaration]] = field(default_factory=dict)
+    by_file: dict[str, list[Declaration]] = field(default_factory=dict)  # absolute, normalized paths
     declaring_dirs: set[Path] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
 
     def for_file(self, path: Path) -> list[Declaration]:
-        return self.by_file.get(path.resolve(), [])
+        return self.by_file.get(os.path.abspath(path), [])
 
     def covers(self, path: Path) -> bool:
         """True when a declaration file sits in this file's directory or one above it."""
-        resolved = path.resolve()
-        return any(directory in resolved.parents for directory in self.declaring_dirs)
+        absolute = os.path.abspath(path)
+        return any(absolute.startswith(os.path.join(os.path.abspath(d), "")) for d in self.declaring_dirs)
 
     def add(self, path: Path, declaration: Declaration) -> None:
-        self.by_file.setdefault(path.resolve(), []).append(declaration)
+        self.by_file.setdefault(os.path.abspath(path), []).append(declaration)
 
 
 class _Line(str):
@@ -308,7 +308,7 @@ def _project_root(files: list[Path], fallback: Path) -> Path:
     if not files:
         return fallback
     try:
-        base = Path(os.path.commonpath([str(file.resolve().parent) for file in files]))
+        base = Path(os.path.commonpath([os.path.dirname(os.path.abspath(file)) for file in files]))
     except ValueError:
         return fallback
     for directory in (base, *base.parents):
@@ -332,12 +332,15 @@ def find_declarations(
     """Declarations that cover ``files``: declaration files in their directories or above."""
     result = Declarations()
     seen: set[Path] = set()
+    cdk_apps: set[str] = set()
     for file in files:
-        directory = file.resolve().parent
+        directory = Path(os.path.abspath(file)).parent
         for _ in range(MAX_LEVELS_UP):
             if directory in seen:
                 break
             seen.add(directory)
+            if (directory / "cdk.json").is_file():
+                cdk_apps.add(os.path.join(str(directory), ""))
             for name in (*SERVERLESS_FILES, *TEMPLATE_FILES):
                 candidate = directory / name
                 if not candidate.is_file():
@@ -359,8 +362,8 @@ def find_declarations(
                 break
             directory = directory.parent
     for candidate in files:
-        if candidate.suffix != ".py":
-            continue
+        if candidate.suffix != ".py" or not any(os.path.abspath(candidate).startswith(app) for app in cdk_apps):
+            continue  # CDK stacks live in a CDK app: a directory with cdk.json
         try:
             head = candidate.read_bytes()
         except OSError:

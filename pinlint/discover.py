@@ -62,13 +62,21 @@ def discover(paths: list[str], settings: Settings) -> Discovery:
     result = Discovery()
     excluded = _spec(settings.exclude + settings.extend_exclude)
     root = settings.root.resolve()
-    seen: set[Path] = set()
+    root_prefix = str(root) + os.sep
+    seen: set[str] = set()
 
     def add(path: Path) -> None:
-        key = path.resolve()
+        absolute = os.path.abspath(path)
+        key = os.path.realpath(absolute) if os.path.islink(absolute) else absolute
         if key not in seen:
             seen.add(key)
             result.files.append(path)
+
+    def relative(candidate: Path) -> str:
+        absolute = os.path.abspath(candidate)
+        if absolute.startswith(root_prefix):
+            return absolute[len(root_prefix) :].replace(os.sep, "/")
+        return _relative(candidate, root)  # outside the root, or reached through a symlink
 
     for given in paths:
         path = Path(given)
@@ -91,9 +99,8 @@ def discover(paths: list[str], settings: Settings) -> Discovery:
             ignores = [(base, spec) for base, spec in ignores if base == here or base in here.parents]
 
             def skipped(candidate: Path, is_dir: bool, active: list[tuple[Path, Spec]] = ignores) -> bool:
-                relative = _relative(candidate, root)
                 suffix = "/" if is_dir else ""
-                if excluded.match_file(relative + suffix) or excluded.match_file(candidate.name + suffix):
+                if excluded.match_file(relative(candidate) + suffix) or excluded.match_file(candidate.name + suffix):
                     return True
                 return any(spec.match_file(candidate.relative_to(base).as_posix() + suffix) for base, spec in active)
 

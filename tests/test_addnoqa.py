@@ -60,7 +60,7 @@ def test_keeps_line_endings_encoding_and_permissions(tmp_path: Path) -> None:
     assert files["tool.py"] == b'import os\r\ncur.execute("LISTEN jobs")  # noqa: PIN014\r\n'
     assert files["legacy.py"] == b"# -*- coding: latin-1 -*-\n# caf\xe9\ncur.execute('LISTEN jobs')  # noqa: PIN014\n"
     assert (tmp_path / "tool.py").stat().st_mode & 0o777 == 0o750
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith((".tool.py", ".legacy.py"))] == []
 
 
 def test_stdin_is_refused(tmp_path: Path) -> None:

@@ -1,0 +1,132 @@
+"""Per-file result cache: a file whose content, settings and tool versions are unchanged is not
+linted again.
+
+The key of a file is a hash of its bytes, the run's fingerprint (settings, the selected rules
+and their files, the handler declarations that cover the file, and the versions of pinlint,
+libcst and sqlglot). Entries live in one JSON file per run root in the cache directory
+(``.pinlint_cache`` by default, with a CACHEDIR.TAG and a ``.gitignore`` so that backup tools
+and git leave it alone). The file is replaced atomically; a corrupt or unreadable cache is
+ignored and rebuilt, and concurrent runs at worst redo each other's work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from pinlint import __version__
+from pinlint.engine import FileResult
+from pinlint.model import Finding
+
+CACHE_DIR = ".pinlint_cache"
+FORMAT = 1
+CACHEDIR_TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file is a cache directory tag created by pinlint.\n"
+    "# For information about cache directory tags see https://bford.info/cachedir/\n"
+)
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+def _code_digest() -> str:
+    """pinlint's own source: a development checkout changes without a version bump."""
+    digest = hashlib.sha256()
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(path.name.encode())
+    return digest.hexdigest()
+
+
+def run_fingerprint(settings_text: str, rule_files: list[tuple[str, ...]]) -> str:
+    """What, besides a file's bytes, decides its findings."""
+    digest = hashlib.sha256()
+    parts = (FORMAT, __version__, _code_digest(), _version("libcst"), _version("sqlglot"), settings_text, rule_files)
+    for part in parts:
+        digest.update(json.dumps(part, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+def file_key(data: bytes, run: str, extra: str = "") -> str:
+    return hashlib.sha256(data + b"\0" + run.encode() + b"\0" + extra.encode()).hexdigest()
+
+
+def _to_json(result: FileResult) -> dict[str, Any]:
+    return {
+        "error": result.error,
+        "note": result.note,
+        "findings": [asdict(finding) for finding in result.findings],
+    }
+
+
+def _from_json(path: str, data: dict[str, Any]) -> FileResult:
+    findings = []
+    for item in data["findings"]:
+        item = dict(item)
+        item["noqa_lines"] = tuple(item.get("noqa_lines", ()))
+        item["path"] = path
+        findings.append(Finding(**item))
+    return FileResult(path, findings, data.get("error", ""), data.get("note", ""))
+
+
+class Cache:
+    """Results by file key for one run root; ``save()`` writes what this run saw."""
+
+    def __init__(self, directory: Path, root: Path) -> None:
+        self.directory = directory
+        self.file = directory / f"results-{hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]}.json"
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.fresh: dict[str, dict[str, Any]] = {}
+        try:
+            loaded = json.loads(self.file.read_text(encoding="utf-8"))
+            if isinstance(loaded, dict) and loaded.get("format") == FORMAT and isinstance(loaded.get("entries"), dict):
+                self.entries = loaded["entries"]
+        except (OSError, ValueError, UnicodeDecodeError):
+            self.entries = {}  # missing or corrupt: start over
+
+    def get(self, key: str, path: str) -> FileResult | None:
+        entry = self.entries.get(key)
+        if entry is None:
+            return None
+        try:
+            result = _from_json(path, entry)
+        except (KeyError, TypeError, ValueError):
+            return None
+        self.fresh[key] = entry
+        return result
+
+    def put(self, key: str, result: FileResult) -> None:
+        self.fresh[key] = _to_json(result)
+
+    def save(self) -> None:
+        """Keep the entries of this run only (files gone or changed drop out). Errors are ignored:
+        a cache that cannot be written only costs speed."""
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            tag = self.directory / "CACHEDIR.TAG"
+            if not tag.exists():
+                tag.write_text(CACHEDIR_TAG, encoding="utf-8")
+            ignore = self.directory / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# Created by pinlint.\n*\n", encoding="utf-8")
+            with tempfile.NamedTemporaryFile(
+                "w", encoding="utf-8", dir=self.directory, prefix=".results.", delete=False
+            ) as handle:
+                json.dump({"format": FORMAT, "entries": self.fresh}, handle)
+            os.replace(handle.name, self.file)
+        except OSError:
+            pass

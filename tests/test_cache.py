@@ -1,0 +1,62 @@
+"""The result cache: same findings as a cold run, invalidated by whatever changes them."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from conftest import FIXTURES, run_cli
+
+
+def _copy_app(tmp_path: Path) -> Path:
+    app = tmp_path / "app"
+    shutil.copytree(FIXTURES / "serverless-app", app, ignore=shutil.ignore_patterns(".pinlint_cache"))
+    return app
+
+
+def _concise(app: Path, *args: str) -> list[str]:
+    result = run_cli("check", "--output-format", "concise", "-q", *args, cwd=app)
+    assert result.returncode in (0, 1), result.stderr
+    return result.stdout.splitlines()
+
+
+def test_warm_run_matches_cold_run_and_tags_its_directory(tmp_path: Path) -> None:
+    app = _copy_app(tmp_path)
+    cold = _concise(app, "--no-cache")
+    assert not (app / ".pinlint_cache").exists()
+    first = _concise(app)
+    warm = _concise(app)
+    assert cold == first == warm
+    assert warm == (app / "expected-findings.txt").read_text(encoding="utf-8").splitlines()
+    cache = app / ".pinlint_cache"
+    assert (
+        (cache / "CACHEDIR.TAG").read_text(encoding="utf-8").startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    )
+    assert (cache / ".gitignore").read_text(encoding="utf-8").endswith("*\n")
+
+
+def test_edits_settings_and_declarations_invalidate(tmp_path: Path) -> None:
+    app = _copy_app(tmp_path)
+    before = _concise(app)
+    events = app / "handlers" / "events.py"
+    events.write_text(events.read_text(encoding="utf-8").replace("LISTEN order_events", "SELECT 1"), encoding="utf-8")
+    after_edit = _concise(app)
+    assert [line for line in before if "events.py" in line] and not [line for line in after_edit if "events.py" in line]
+    assert [line for line in _concise(app, "--ignore", "PIN022") if "PIN022" in line] == []
+    serverless = app / "serverless.yml"
+    serverless.write_text(
+        serverless.read_text(encoding="utf-8").replace("handler: handlers/export.export_orders", "handler: x.y"),
+        encoding="utf-8",
+    )
+    assert [line for line in _concise(app) if "PIN022" in line] == []  # export_orders is no handler now
+
+
+def test_corrupt_cache_is_ignored_and_clean_removes_it(tmp_path: Path) -> None:
+    app = _copy_app(tmp_path)
+    expected = _concise(app)
+    for entry in (app / ".pinlint_cache").glob("results-*.json"):
+        entry.write_text("{ not json", encoding="utf-8")
+    assert _concise(app) == expected
+    cleaned = run_cli("clean", cwd=app)
+    assert cleaned.returncode == 0 and "Removed" in cleaned.stdout
+    assert not (app / ".pinlint_cache").exists()
