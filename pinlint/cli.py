@@ -154,7 +154,10 @@ def lint_files(linter: Linter, files: list[Path], cache: Cache | None = None) ->
 
 
 def _lint_paths(linter: Linter, files: list[Path]) -> list[FileResult]:
-    workers = min(os.cpu_count() or 1, 8)
+    try:  # PINLINT_WORKERS=1 lints in this process (the benchmark compares both)
+        workers = max(int(os.environ.get("PINLINT_WORKERS", "0")), 0) or min(os.cpu_count() or 1, 8)
+    except ValueError:
+        workers = min(os.cpu_count() or 1, 8)
     if workers > 1 and len(files) >= PARALLEL_MIN_FILES:
         try:
             with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(linter,)) as pool:
