@@ -89,6 +89,12 @@ def discover(paths: list[str], settings: Settings) -> Discovery:
         if not path.is_dir():
             result.missing.append(given)
             continue
+        # A directory named on the command line is linted even when an exclude pattern covers it
+        # (`pinlint check .venv/lib/python3.12/site-packages`): excludes then apply below it only.
+        forced = (
+            not settings.force_exclude and _excluded_file(path, root, excluded) if path.resolve() != root else False
+        )
+        base_prefix = os.path.abspath(path) + os.sep
         ignores: list[tuple[Path, Spec]] = []
         for directory, subdirectories, names in os.walk(path):
             here = Path(directory)
@@ -98,9 +104,18 @@ def discover(paths: list[str], settings: Settings) -> Discovery:
                     ignores.append((here, spec))
             ignores = [(base, spec) for base, spec in ignores if base == here or base in here.parents]
 
-            def skipped(candidate: Path, is_dir: bool, active: list[tuple[Path, Spec]] = ignores) -> bool:
+            def skipped(
+                candidate: Path,
+                is_dir: bool,
+                active: list[tuple[Path, Spec]] = ignores,
+                forced: bool = forced,
+                base_prefix: str = base_prefix,
+            ) -> bool:
                 suffix = "/" if is_dir else ""
-                if excluded.match_file(relative(candidate) + suffix) or excluded.match_file(candidate.name + suffix):
+                shown = relative(candidate)
+                if forced:
+                    shown = os.path.abspath(candidate)[len(base_prefix) :].replace(os.sep, "/")
+                if excluded.match_file(shown + suffix) or excluded.match_file(candidate.name + suffix):
                     return True
                 return any(spec.match_file(candidate.relative_to(base).as_posix() + suffix) for base, spec in active)
 

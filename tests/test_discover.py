@@ -76,3 +76,11 @@ def test_symlink_loop_does_not_hang(tmp_path: Path) -> None:
     os.symlink(tmp_path / "pkg", tmp_path / "pkg" / "loop")
     os.symlink(tmp_path, tmp_path / "pkg" / "up")
     assert _found(tmp_path) == ["pkg/app.py"]
+
+
+def test_a_named_directory_is_linted_even_when_excluded(tmp_path: Path) -> None:
+    _touch(tmp_path, "app.py", ".venv/lib/site-packages/pkg/db.py", ".venv/lib/site-packages/pkg/__pycache__/x.py")
+    assert _found(tmp_path) == ["app.py"]
+    named = _found(tmp_path, [".venv/lib/site-packages"])
+    assert named == [".venv/lib/site-packages/pkg/db.py"]  # excludes still apply below it
+    assert _found(tmp_path, [".venv/lib/site-packages"], force_exclude=True) == []
