@@ -23,6 +23,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from pinlint.extract.calls import dotted_name
+
 SERVERLESS_FILES = ("serverless.yml", "serverless.yaml")
 TEMPLATE_FILES = ("template.yaml", "template.yml", "template.json")
 FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
@@ -224,7 +226,7 @@ def _read_cdk(path: Path, result: Declarations, root: Path) -> None:
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
-        dotted = _dotted(node.func)
+        dotted = dotted_name(node.func)
         head, _, rest = dotted.partition(".")
         qualified = f"{aliases.get(head, head)}.{rest}" if rest else aliases.get(head, head)
         name = qualified.removeprefix("aws_cdk.")
@@ -242,15 +244,6 @@ def _read_cdk(path: Path, result: Declarations, root: Path) -> None:
             target = _handler_target(base / values["code"][0], values["handler"][0])
             if target:
                 result.add(target[0], Declaration(target[1], shown, values["handler"][1]))
-
-
-def _dotted(node: ast.expr) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr}" if base else ""
-    return ""
 
 
 def _tf_blocks(text: str, pattern: re.Pattern[str]) -> Iterator[tuple[str, str, int]]:

@@ -71,20 +71,28 @@ class Linter:
     declarations: Declarations | None = None  # handler declarations of the project (serverless.yml...)
 
     @cached_property
+    def by_level(self) -> dict[str, tuple[Rule, ...]]:
+        """The rules grouped by what their matcher looks at (sql, python, handler, module, suppression)."""
+        levels: dict[str, list[Rule]] = {}
+        for rule in self.rules:
+            levels.setdefault(rule.matcher.level, []).append(rule)
+        return {level: tuple(rules) for level, rules in levels.items()}
+
+    @property
     def sql_rules(self) -> tuple[Rule, ...]:
-        return tuple(rule for rule in self.rules if rule.matcher.level == "sql")
+        return self.by_level.get("sql", ())
 
-    @cached_property
+    @property
     def python_rules(self) -> tuple[Rule, ...]:
-        return tuple(rule for rule in self.rules if rule.matcher.level == "python")
+        return self.by_level.get("python", ())
 
-    @cached_property
+    @property
     def handler_rules(self) -> tuple[Rule, ...]:
-        return tuple(rule for rule in self.rules if rule.matcher.level == "handler")
+        return self.by_level.get("handler", ())
 
-    @cached_property
+    @property
     def unused_rules(self) -> tuple[Rule, ...]:
-        return tuple(rule for rule in self.rules if rule.matcher.level == "suppression")
+        return self.by_level.get("suppression", ())
 
     def _unused_noqa(self, suppressions: PythonSuppressions, path: str) -> list[Finding]:
         """Line-level ``# noqa: CODE`` for a rule that ran here and found nothing on that line."""
@@ -238,9 +246,9 @@ class Linter:
             noqa_lines=tuple(sorted({line, end_line, *fragment.noqa_lines})),
         )
 
-    @cached_property
+    @property
     def module_rules(self) -> tuple[Rule, ...]:
-        return tuple(rule for rule in self.rules if rule.matcher.level == "module")
+        return self.by_level.get("module", ())
 
     @cached_property
     def module_interest(self) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:

@@ -56,11 +56,12 @@ class ModuleCalls:
     settings: list[Setting] = field(default_factory=list)
 
 
-def _dotted(node: ast.expr) -> str:
+def dotted_name(node: ast.expr) -> str:
+    """``a.b.c`` for a chain of names and attributes, else ''."""
     if isinstance(node, ast.Name):
         return node.id
     if isinstance(node, ast.Attribute):
-        base = _dotted(node.value)
+        base = dotted_name(node.value)
         return f"{base}.{node.attr}" if base else ""
     return ""
 
@@ -132,7 +133,7 @@ def module_calls(
             for alias in node.names:
                 aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
     for call_node, in_function in scan.calls:
-        dotted = _dotted(call_node.func)
+        dotted = dotted_name(call_node.func)
         head, _, rest = dotted.partition(".")
         name = ""
         if head in aliases:
@@ -187,7 +188,7 @@ def module_calls(
     for assign in scan.assigns:  # os.environ["NAME"] = value, anywhere
         for target in assign.targets:
             if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant):
-                base = _dotted(target.value)
+                base = dotted_name(target.value)
                 head, _, rest = base.partition(".")
                 qualified = f"{aliases.get(head, head)}.{rest}" if rest else aliases.get(head, head)
                 if isinstance(target.slice.value, str) and qualified:

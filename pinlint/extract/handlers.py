@@ -18,6 +18,8 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from pinlint.extract.calls import dotted_name
+
 CONVENTION_NAMES = ("lambda_handler", "handler")
 CHALICE_DECORATORS = ("route", "lambda_function", "schedule", "authorizer")
 MAX_DEPTH = 2
@@ -35,15 +37,6 @@ class FactoryCall:
     handler: str
     reason: str
     via: str = ""  # the module function that makes the call, when it is not the handler itself
-
-
-def _dotted(node: ast.expr) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr}" if base else ""
-    return ""
 
 
 class _Module:
@@ -74,7 +67,7 @@ class _Module:
         }
 
     def qualify(self, node: ast.expr) -> str:
-        dotted = _dotted(node)
+        dotted = dotted_name(node)
         if not dotted:
             return ""
         head, _, rest = dotted.partition(".")
