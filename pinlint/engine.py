@@ -78,27 +78,14 @@ class Linter:
             levels.setdefault(rule.matcher.level, []).append(rule)
         return {level: tuple(rules) for level, rules in levels.items()}
 
-    @property
-    def sql_rules(self) -> tuple[Rule, ...]:
-        return self.by_level.get("sql", ())
-
-    @property
-    def python_rules(self) -> tuple[Rule, ...]:
-        return self.by_level.get("python", ())
-
-    @property
-    def handler_rules(self) -> tuple[Rule, ...]:
-        return self.by_level.get("handler", ())
-
-    @property
-    def unused_rules(self) -> tuple[Rule, ...]:
-        return self.by_level.get("suppression", ())
+    def rules_at(self, level: str) -> tuple[Rule, ...]:
+        return self.by_level.get(level, ())
 
     def _unused_noqa(self, suppressions: PythonSuppressions, path: str) -> list[Finding]:
         """Line-level ``# noqa: CODE`` for a rule that ran here and found nothing on that line."""
         findings: list[Finding] = []
         active = {rule.code for rule in self.rules}
-        for rule in self.unused_rules:
+        for rule in self.rules_at("suppression"):
             for line, code in suppressions.unused(active):
                 start, end = suppressions.spans.get(line, (1, 1))
                 captures = {"code": code}
@@ -124,20 +111,20 @@ class Linter:
     def prefilter(self) -> Prefilter:
         words = {
             word
-            for rule in self.module_rules
+            for rule in self.rules_at("module")
             if isinstance(rule.matcher, SettingsMatcher)
             for word in rule.matcher.needles
         }
-        if self.unused_rules:
+        if self.rules_at("suppression"):
             words.add(("noqa", "PIN"))  # a file whose only news is a stale noqa comment
         return build_prefilter(self.settings.sinks, self.call_names(), words)
 
     def call_names(self) -> frozenset[str]:
         names: set[str] = set()
-        for rule in self.python_rules:
+        for rule in self.rules_at("python"):
             if isinstance(rule.matcher, ConnectOptionMatcher):
                 names |= rule.matcher.functions
-        for rule in (*self.handler_rules, *self.module_rules):
+        for rule in (*self.rules_at("handler"), *self.rules_at("module")):
             if isinstance(rule.matcher, ConnectionInHandlerMatcher | CallArgumentsMatcher):
                 names |= rule.matcher.call_names
         return frozenset(names)
@@ -181,11 +168,11 @@ class Linter:
             findings = self._lint_fragments(extraction.fragments)
             findings.extend(self._module_findings(text, path, tree))
             for call in extraction.calls:
-                for rule in self.python_rules:
+                for rule in self.rules_at("python"):
                     for hit in rule.matcher.match_call(call):
                         if hit.fragment is not None:
                             findings.append(self._finding(rule, hit.fragment, hit, ""))
-            if findings or self.unused_rules:
+            if findings or self.rules_at("suppression"):
                 suppressions = python_suppressions(text)
                 findings = [
                     finding for finding in findings if not suppressions.suppresses(finding.code, finding.noqa_lines)
@@ -210,7 +197,7 @@ class Linter:
             found: list[Finding] = []
             for statement in split_statements(fragment.text, psql=fragment.kind == "sql"):
                 ignored = _statement_ignores(statement)
-                for rule in self.sql_rules:
+                for rule in self.rules_at("sql"):
                     if rule.code in ignored:
                         continue
                     for hit in rule.matcher.match(statement, fragment.text):
@@ -246,17 +233,13 @@ class Linter:
             noqa_lines=tuple(sorted({line, end_line, *fragment.noqa_lines})),
         )
 
-    @property
-    def module_rules(self) -> tuple[Rule, ...]:
-        return self.by_level.get("module", ())
-
     @cached_property
     def module_interest(self) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
         """The function names, method names and settings roots the module-level rules look at."""
         functions: set[str] = set()
         methods: set[str] = set()
         roots: set[str] = set()
-        for rule in self.module_rules:
+        for rule in self.rules_at("module"):
             if isinstance(rule.matcher, CallArgumentsMatcher):
                 functions |= rule.matcher.functions
                 methods |= rule.matcher.methods
@@ -266,7 +249,7 @@ class Linter:
 
     def _module_findings(self, text: str, path: str, tree: ast.Module | None) -> list[Finding]:
         """Findings of the rules that look at a whole module: handlers and driver calls."""
-        if (not self.handler_rules and not self.module_rules) or tree is None:
+        if (not self.rules_at("handler") and not self.rules_at("module")) or tree is None:
             return []  # (without a tree, the SQL extractor has reported what is wrong with the file)
         declarations = self.declarations or Declarations()
         file = Path(path)
@@ -278,8 +261,12 @@ class Linter:
             defines_handler = False
         else:
             findings = self._handler_findings(tree, text, path, declared, use_convention)
-            defines_handler = bool(handler_functions(tree, declared, use_convention))
-        if self.module_rules:
+            needs_handlers = any(
+                isinstance(rule.matcher, CallArgumentsMatcher) and rule.matcher.handler_module
+                for rule in self.rules_at("module")
+            )
+            defines_handler = needs_handlers and bool(handler_functions(tree, declared, use_convention))
+        if self.rules_at("module"):
             calls = module_calls(
                 tree,
                 text,
@@ -287,7 +274,7 @@ class Linter:
                 methods=self.module_interest[1],
                 setting_roots=self.module_interest[2],
             )
-            for rule in self.module_rules:
+            for rule in self.rules_at("module"):
                 if isinstance(rule.matcher, CallArgumentsMatcher):
                     hits = rule.matcher.match_module(calls, defines_handler)
                 elif isinstance(rule.matcher, SettingsMatcher):
@@ -319,7 +306,7 @@ class Linter:
     ) -> list[Finding]:
         """Findings of the handler-level rules: connection factories run per invocation."""
         findings = []
-        for rule in self.handler_rules:
+        for rule in self.rules_at("handler"):
             matcher = rule.matcher
             if not isinstance(matcher, ConnectionInHandlerMatcher):
                 continue
