@@ -20,9 +20,13 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 from pinlint.matchers import Matcher, build_matcher
+from pinlint.sql.lexer import DIALECTS, MYSQL, POSTGRES
 
-TARGETS = ("rds-proxy", "pgbouncer")
-CONSEQUENCES = ("pins", "breaks", "errors", "churns", "wastes", "ok")
+TARGETS = ("rds-proxy", "pgbouncer", "proxysql")
+# The databases each pooler fronts: a rule lists its consequence on the targets of its dialects.
+TARGET_DIALECTS = {"rds-proxy": (POSTGRES, MYSQL), "pgbouncer": (POSTGRES,), "proxysql": (MYSQL,)}
+# "may-pin": the vendor says it sometimes pins; "undocumented": no source says, treat it as a risk.
+CONSEQUENCES = ("pins", "may-pin", "breaks", "errors", "churns", "wastes", "undocumented", "ok")
 SEVERITIES = ("error", "warning")
 CODE_RE = re.compile(r"^PIN\d{3}$")
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -178,9 +182,13 @@ def load_rule(path: Path) -> Rule:
     severity = data.get("severity", "warning")
     if severity not in SEVERITIES:
         raise CatalogError(f"{file}: severity must be one of {', '.join(SEVERITIES)}")
+    dialects = tuple(data.get("dialects", [POSTGRES]))
+    if not dialects or any(dialect not in DIALECTS for dialect in dialects):
+        raise CatalogError(f"{file}: `dialects` must list some of {', '.join(DIALECTS)}")
+    relevant = tuple(target for target in TARGETS if set(TARGET_DIALECTS[target]) & set(dialects))
     targets = _require(data, "targets", dict, file)
     for target, consequence in targets.items():
-        if target not in TARGETS or consequence not in CONSEQUENCES:
+        if target not in relevant or consequence not in CONSEQUENCES:
             raise CatalogError(f"{file}: bad target entry `{target} = {consequence!r}`")
     overrides = []
     for entry in data.get("consequence-if", []):
@@ -211,10 +219,10 @@ def load_rule(path: Path) -> Rule:
         name=name,
         summary=_require(data, "summary", str, file),
         severity=severity,
-        dialects=tuple(data.get("dialects", ["postgres"])),
+        dialects=dialects,
         message=_require(data, "message", str, file),
         fix=_require(data, "fix", str, file),
-        targets={target: targets.get(target, "ok") for target in TARGETS},
+        targets={target: targets.get(target, "ok") for target in relevant},
         matcher=matcher,
         what=_require(docs, "what", str, file),
         why=_require(docs, "why", str, file),
@@ -225,7 +233,7 @@ def load_rule(path: Path) -> Rule:
         file=file,
         consequence_if=tuple(overrides),
         default_enabled=bool(data.get("enabled-by-default", True)),
-        about_pinlint=all(targets.get(target, "ok") == "ok" for target in TARGETS),
+        about_pinlint=all(targets.get(target, "ok") == "ok" for target in relevant),
     )
 
 

@@ -46,6 +46,7 @@ from pinlint.extract.sqlfile import decode_sql
 from pinlint.model import Finding
 from pinlint.report import render, render_statistics, summary_line
 from pinlint.rulesdoc import render_rule, render_rule_list
+from pinlint.sql.lexer import DIALECTS
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -252,6 +253,8 @@ def _add_noqa(linter: Linter, findings: list[Finding]) -> int:
 def _settings_text(settings: Settings) -> str:
     """The resolved settings, one `key = value` per line (TOML-like, for humans)."""
     lines = [f"# config file: {settings.config_file or '(none)'}", f"# root: {settings.root}"]
+    if settings.dialect_origin:
+        lines.append(f"# dialect set by: {settings.dialect_origin}")
     for key, (name, _, _) in sorted(KEYS.items()):
         value = getattr(settings, name)
         if isinstance(value, tuple):
@@ -311,6 +314,12 @@ def cli() -> None:
     help="Keep findings that matter on this pooler (default: all).",
 )
 @click.option(
+    "--dialect",
+    type=click.Choice(DIALECTS),
+    default=None,
+    help="SQL dialect of files whose code does not say (default: postgres, or `dialect` in the config).",
+)
+@click.option(
     "--output-format", type=click.Choice(OUTPUT_FORMATS), default=None, help="How findings are printed (default: full)."
 )
 @click.option("--exit-zero", is_flag=True, default=None, help="Exit 0 even when there are findings.")
@@ -354,6 +363,7 @@ def check(
     extend_select: tuple[str, ...],
     ignore: tuple[str, ...],
     target: str | None,
+    dialect: str | None,
     output_format: str | None,
     exit_zero: bool | None,
     config_file: str | None,
@@ -380,6 +390,7 @@ def check(
         cli_values["select"] = _codes(select)
     for key, value in (
         ("target", target),
+        ("dialect", dialect),
         ("output-format", output_format),
         ("exit-zero", exit_zero),
         ("statistics", statistics),

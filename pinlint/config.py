@@ -21,6 +21,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 from pinlint.catalog import TARGETS, PoolerSetup, Rule, parse_version
+from pinlint.sql.lexer import DIALECTS, POSTGRES
 
 OUTPUT_FORMATS = ("full", "concise", "json", "json-lines", "sarif", "github", "gitlab", "junit", "pylint")
 MACHINE_FORMATS = ("json", "json-lines", "sarif", "github", "gitlab", "junit")  # no summary line mixed in
@@ -75,6 +76,9 @@ class Settings:
     pgbouncer_version: str = ""
     cache_dir: str = ""
     max_prepared_statements: int | None = None
+    dialect: str = POSTGRES
+    per_path_dialect: dict[str, str] = field(default_factory=dict)
+    dialect_origin: str = ""  # where `dialect` was set ("" when it is pinlint's default)
     root: Path = field(default_factory=Path.cwd)
     config_file: Path | None = None
 
@@ -100,6 +104,10 @@ def _version(value: Any) -> bool:
     return isinstance(value, str) and bool(re.fullmatch(r"\d+(\.\d+)*", value.strip()))
 
 
+def _per_path_dialect(value: Any) -> bool:
+    return isinstance(value, dict) and all(dialect in DIALECTS for dialect in value.values())
+
+
 def _per_file(value: Any) -> bool:
     return isinstance(value, dict) and all(_strings(codes) for codes in value.values())
 
@@ -122,6 +130,12 @@ KEYS: dict[str, tuple[str, Callable[[Any], bool], str]] = {
     "per-file-ignores": ("per_file_ignores", _per_file, "a table of glob = [codes]"),
     "sinks": ("sinks", _strings, "a list of dotted function names (or *.method)"),
     "handlers": ("handlers", _strings, 'a list of "path/module.py:function" Lambda handlers'),
+    "dialect": ("dialect", _choice(DIALECTS), f"one of {', '.join(DIALECTS)}"),
+    "per-path-dialect": (
+        "per_path_dialect",
+        _per_path_dialect,
+        f'a table of glob = dialect (one of {", ".join(DIALECTS)}), e.g. {{"migrations/mysql/**" = "mysql"}}',
+    ),
     "cache-dir": ("cache_dir", lambda value: isinstance(value, str), "a directory path"),
     "pgbouncer-version": ("pgbouncer_version", _version, 'a version string such as "1.24"'),
     "max-prepared-statements": (
@@ -182,6 +196,10 @@ def apply_values(settings: Settings, values: dict[str, Any], origin: str) -> Set
             raise ConfigError(f"`{key}` in {origin} must be {expected}, not {value!r}")
         if name == "per_file_ignores":
             value = {glob: tuple(codes) for glob, codes in value.items()}
+        elif name == "per_path_dialect":
+            value = dict(value)
+        elif name == "dialect":
+            changes["dialect_origin"] = "--dialect" if origin == "the command line" else "the configured `dialect`"
         elif isinstance(value, list):
             value = tuple(value)
         changes[name] = value

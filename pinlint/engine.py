@@ -20,6 +20,7 @@ import pathspec
 from pinlint.catalog import Rule
 from pinlint.config import Settings
 from pinlint.declarations import Declarations
+from pinlint.dialect import DialectChoice, Evidence, choose_dialect, python_evidence, sql_file_evidence
 from pinlint.extract.calls import module_calls
 from pinlint.extract.handlers import connections_in_handlers, handler_functions, has_handler_candidates
 from pinlint.extract.sinks import ExtractionError, Prefilter, build_prefilter
@@ -30,8 +31,10 @@ from pinlint.matchers import (
     ConnectOptionMatcher,
     Hit,
     SettingsMatcher,
+    StatementCountMatcher,
 )
 from pinlint.model import HOLE, Finding, Fragment
+from pinlint.sql.lexer import DIALECTS
 from pinlint.sql.statements import Statement, split_statements
 from pinlint.suppress import SQL_IGNORE_RE, SQL_NOQA_RE, PythonSuppressions, parse_codes, python_suppressions
 
@@ -80,6 +83,26 @@ class Linter:
 
     def rules_at(self, level: str) -> tuple[Rule, ...]:
         return self.by_level.get(level, ())
+
+    @cached_property
+    def _sql_rules_by_dialect(self) -> dict[str, tuple[Rule, ...]]:
+        return {
+            dialect: tuple(rule for rule in self.rules_at("sql") if dialect in rule.dialects) for dialect in DIALECTS
+        }
+
+    def dialect_for(self, path: str, evidence: list[Evidence]) -> DialectChoice:
+        """The dialect of the file ``path`` (as the user named it), given what its code shows."""
+        settings = self.settings
+        path_rule = None
+        if settings.per_path_dialect:
+            relative = _relative(path, settings.root)
+            for glob, dialect in settings.per_path_dialect.items():
+                if pathspec.GitIgnoreSpec.from_lines([glob]).match_file(relative):
+                    path_rule = (glob, dialect)
+                    break
+        return choose_dialect(
+            evidence, default=settings.dialect, default_origin=settings.dialect_origin, path_rule=path_rule
+        )
 
     def _unused_noqa(self, suppressions: PythonSuppressions, path: str) -> list[Finding]:
         """Line-level ``# noqa: CODE`` for a rule that ran here and found nothing on that line."""
@@ -141,7 +164,8 @@ class Linter:
             if "\x00" in text:
                 result.error = "binary file (contains NUL bytes); skipped"
                 return result
-            result.findings = self._lint_fragments([extract_sql(text, path)])
+            choice = self.dialect_for(path, sql_file_evidence(text))
+            result.findings = self._lint_fragments([extract_sql(text, path)], choice)
         else:
             if isinstance(source, bytes):
                 text, problem = decode_python(source)
@@ -165,7 +189,10 @@ class Linter:
             except ExtractionError as error:
                 result.error = str(error)
                 return result
-            findings = self._lint_fragments(extraction.fragments)
+            findings: list[Finding] = []
+            if extraction.fragments:
+                choice = self.dialect_for(path, python_evidence(tree))
+                findings = self._lint_fragments(extraction.fragments, choice)
             findings.extend(self._module_findings(text, path, tree))
             for call in extraction.calls:
                 for rule in self.rules_at("python"):
@@ -191,22 +218,33 @@ class Linter:
         return self.lint_source(data, display)
 
     # ------------------------------------------------------------------------------
-    def _lint_fragments(self, fragments: list[Fragment]) -> list[Finding]:
+    def _lint_fragments(self, fragments: list[Fragment], choice: DialectChoice) -> list[Finding]:
         findings: list[Finding] = []
+        rules = self._sql_rules_by_dialect[choice.name]
+        if not rules:
+            return findings
+        counters = [(rule, rule.matcher) for rule in rules if isinstance(rule.matcher, StatementCountMatcher)]
         for fragment in fragments:
             found: list[Finding] = []
-            for statement in split_statements(fragment.text, psql=fragment.kind == "sql"):
+            statements = split_statements(fragment.text, psql=fragment.kind == "sql", dialect=choice.name)
+            for rule, counter in counters:
+                if fragment.kind == "python":
+                    for hit in counter.match_statements(statements, fragment.text):
+                        found.append(self._finding(rule, fragment, hit, fragment.text.strip(), choice))
+            for statement in statements:
                 ignored = _statement_ignores(statement)
-                for rule in self.rules_at("sql"):
+                for rule in rules:
                     if rule.code in ignored:
                         continue
                     for hit in rule.matcher.match(statement, fragment.text):
                         sql = fragment.text[statement.start : statement.end].strip()
-                        found.append(self._finding(rule, fragment, hit, sql))
-            findings.extend(_sql_noqa(found, fragment))
+                        found.append(self._finding(rule, fragment, hit, sql, choice))
+            findings.extend(_sql_noqa(found, fragment, choice.name))
         return findings
 
-    def _finding(self, rule: Rule, fragment: Fragment, hit: Hit, sql: str) -> Finding:
+    def _finding(
+        self, rule: Rule, fragment: Fragment, hit: Hit, sql: str, choice: DialectChoice | None = None
+    ) -> Finding:
         line, column = fragment.source_map.position(hit.start)
         end_line, end_column = fragment.source_map.position(max(hit.end - 1, hit.start))
         message = _format(rule.message, hit.captures)
@@ -231,6 +269,8 @@ class Linter:
             targets=dict(rule.targets),
             sql=sql.replace(HOLE, "{…}"),
             noqa_lines=tuple(sorted({line, end_line, *fragment.noqa_lines})),
+            dialect=choice.name if choice else "",
+            dialect_reason=choice.reason if choice else "",
         )
 
     @cached_property
@@ -342,16 +382,21 @@ class Linter:
     def _per_file_ignored(self, findings: list[Finding], path: str) -> list[Finding]:
         if not findings or not self.settings.per_file_ignores:
             return findings
-        try:
-            relative = Path(path).resolve().relative_to(self.settings.root.resolve()).as_posix()
-        except ValueError:
-            relative = Path(path).as_posix()
+        relative = _relative(path, self.settings.root)
         ignored: set[str] = set()
         for glob, codes in self.settings.per_file_ignores.items():
             spec = pathspec.GitIgnoreSpec.from_lines([glob])
             if spec.match_file(relative):
                 ignored |= {code.upper() for code in codes}
         return [finding for finding in findings if not any(finding.code.startswith(code) for code in ignored)]
+
+
+def _relative(path: str, root: Path) -> str:
+    """``path`` relative to the project root, for config globs (as given when it is outside)."""
+    try:
+        return Path(path).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
 
 
 def _parse(text: str) -> ast.Module | None:
@@ -387,14 +432,14 @@ def _statement_ignores(statement: Statement) -> set[str]:
 _NOQA_PREFILTER = re.compile(r"noqa", re.IGNORECASE)
 
 
-def _sql_noqa(findings: list[Finding], fragment: Fragment) -> list[Finding]:
+def _sql_noqa(findings: list[Finding], fragment: Fragment, dialect: str) -> list[Finding]:
     """Drop findings on a line that carries an SQL ``-- noqa: CODE`` comment."""
     if not findings or not _NOQA_PREFILTER.search(fragment.text):
         return findings
     from pinlint.sql.lexer import COMMENT, tokenize
 
     lines: dict[int, set[str]] = {}
-    for token in tokenize(fragment.text, psql=fragment.kind == "sql"):
+    for token in tokenize(fragment.text, psql=fragment.kind == "sql", dialect=dialect):
         if token.kind == COMMENT:
             found = SQL_NOQA_RE.search(token.value)
             if found:

@@ -12,6 +12,13 @@ A rule's ``[match]`` table names one kind and configures it:
 - ``statement-size``: the statement's text is larger than ``max-bytes`` (holes count as zero).
 - ``connect-option`` (Python): a call to one of ``functions`` passes a startup option whose
   text matches ``value-regex`` through ``keywords``, a ``connect_args`` dict, or a DSN string.
+- ``token``: a token of one of ``token-kinds`` (``uservar``, ``sysvar``, ``exec-comment``, ``word``),
+  optionally one of ``values`` and none of ``unless-values``, anywhere in a statement whose
+  leading word is not in ``not-statements``; ``first-only`` reports one per statement.
+- ``set-assignment`` (MySQL): each assignment of a ``SET`` statement, classified by scope
+  (``user``, ``session``, ``local``, ``next-transaction``, ``global``, ``persist``) and variable
+  name; fires for the ``scopes`` listed, with ``variables.in`` / ``variables.not-in`` filters.
+- ``statement-count``: a string passed to one execute call holds more than ``max-statements``.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from pinlint.extract.calls import DYNAMIC, Argument, ModuleCalls
 from pinlint.extract.calls import Call as ModuleCall
 from pinlint.model import HOLE, Fragment
 from pinlint.patterns import Element, PatternError, compile_pattern, match_at, search
-from pinlint.sql.lexer import IDENT, OP, STRING, WORD, Token
+from pinlint.sql.lexer import EXEC, IDENT, OP, POSTGRES, STRING, SYSVAR, USERVAR, WORD, Token
 from pinlint.sql.statements import Statement
 
 QUERY_STATEMENTS = ("SELECT", "WITH", "INSERT", "UPDATE", "DELETE", "VALUES", "MERGE", "CALL", "EXPLAIN", "TABLE")
@@ -85,8 +92,8 @@ _sqlglot_logger_quiet = False
 
 
 @lru_cache(maxsize=4096)
-def parse_tree(sql: str) -> Any:
-    """The sqlglot tree of one PostgreSQL statement, or None when sqlglot cannot parse it."""
+def parse_tree(sql: str, dialect: str = POSTGRES) -> Any:
+    """The sqlglot tree of one statement, or None when sqlglot cannot parse it."""
     global _sqlglot_logger_quiet
     import sqlglot
     from sqlglot.errors import ErrorLevel, SqlglotError
@@ -95,7 +102,7 @@ def parse_tree(sql: str) -> Any:
         logging.getLogger("sqlglot").setLevel(logging.CRITICAL)
         _sqlglot_logger_quiet = True
     try:
-        trees = sqlglot.parse(sql.replace(HOLE, "pinlint_hole"), read="postgres", error_level=ErrorLevel.RAISE)
+        trees = sqlglot.parse(sql.replace(HOLE, "pinlint_hole"), read=dialect, error_level=ErrorLevel.RAISE)
     except (SqlglotError, RecursionError, ValueError):
         return None
     return trees[0] if len(trees) == 1 else None
@@ -161,7 +168,7 @@ class StatementMatcher:
         """The AST second opinion: the tree must have the node, unless sqlglot cannot read it."""
         if not pattern.tree_node:
             return True
-        tree = parse_tree(text[statement.start : statement.end].rstrip().rstrip(";"))
+        tree = parse_tree(text[statement.start : statement.end].rstrip().rstrip(";"), statement.dialect)
         from sqlglot import exp
 
         if tree is None or isinstance(tree, exp.Command):
@@ -649,7 +656,204 @@ class UnusedSuppressionMatcher:
         return iter(())
 
 
+TOKEN_KINDS = {"uservar": USERVAR, "sysvar": SYSVAR, "exec-comment": EXEC, "word": WORD}
+_SYSVAR_SCOPES = ("GLOBAL.", "SESSION.", "LOCAL.", "PERSIST.", "PERSIST_ONLY.")
+
+
+def sysvar_name(value: str) -> str:
+    """``@@SESSION.SQL_MODE`` -> ``SQL_MODE``."""
+    name = value[2:] if value.startswith("@@") else value
+    for scope in _SYSVAR_SCOPES:
+        if name.startswith(scope):
+            return name[len(scope) :]
+    return name
+
+
+@dataclass
+class TokenMatcher:
+    kinds: frozenset[str]
+    values: frozenset[str]
+    unless_values: frozenset[str]
+    not_statements: frozenset[str]
+    first_only: bool
+    level: str = "sql"
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> TokenMatcher:
+        kinds = _string_list(spec, "token-kinds")
+        unknown = [kind for kind in kinds if kind not in TOKEN_KINDS]
+        if unknown:
+            raise ValueError(f"match: unknown token kind(s) {', '.join(unknown)} (known: {', '.join(TOKEN_KINDS)})")
+        return cls(
+            kinds=frozenset(TOKEN_KINDS[kind] for kind in kinds),
+            values=frozenset(value.upper() for value in _string_list(spec, "values", [])),
+            unless_values=frozenset(value.upper() for value in _string_list(spec, "unless-values", [])),
+            not_statements=frozenset(word.upper() for word in _string_list(spec, "not-statements", [])),
+            first_only=bool(spec.get("first-only", False)),
+        )
+
+    def match(self, statement: Statement, text: str) -> Iterator[Hit]:
+        if self.not_statements and _leading_word(statement) in self.not_statements:
+            return
+        for token in statement.tokens:
+            if token.kind not in self.kinds:
+                continue
+            value = sysvar_name(token.value) if token.kind == SYSVAR else token.value
+            if (self.values and value not in self.values) or value in self.unless_values:
+                continue
+            yield Hit(token.start, token.end, {"token": text[token.start : token.end], "name": value.lower()})
+            if self.first_only:
+                return
+
+    def match_call(self, call: CallFact) -> Iterator[Hit]:
+        return iter(())
+
+
+SET_SCOPES = ("user", "session", "local", "next-transaction", "global", "persist")
+_SCOPE_WORDS = {
+    "GLOBAL": "global",
+    "SESSION": "session",
+    "LOCAL": "local",
+    "PERSIST": "persist",
+    "PERSIST_ONLY": "persist",
+}
+# Transaction characteristics set with a bare @@ apply to the next transaction only (MySQL 8.0 manual, 15.3.7).
+_NEXT_TRANSACTION_VARIABLES = frozenset(
+    ["TRANSACTION_ISOLATION", "TX_ISOLATION", "TRANSACTION_READ_ONLY", "TX_READ_ONLY"]
+)
+_NOT_VARIABLE_SETS = frozenset(["PASSWORD", "ROLE", "DEFAULT", "RESOURCE"])
+
+
+@dataclass(frozen=True)
+class Assignment:
+    scope: str
+    variable: str  # upper-cased name; NAMES, CHARACTER SET and TRANSACTION for those forms
+    first: int  # token index of the assignment's first token
+    last: int  # token index of its variable name
+
+
+def _split_top_level(tokens: list[Token], start: int) -> list[tuple[int, int]]:
+    """Index ranges of the comma-separated items from ``start``, ignoring commas in parentheses."""
+    items = []
+    depth = 0
+    begin = start
+    for index in range(start, len(tokens)):
+        token = tokens[index]
+        if token.kind == OP and token.value in ("(", "["):
+            depth += 1
+        elif token.kind == OP and token.value in (")", "]"):
+            depth = max(depth - 1, 0)
+        elif token.kind == OP and token.value == "," and depth == 0:
+            items.append((begin, index))
+            begin = index + 1
+    items.append((begin, len(tokens)))
+    return [(first, end) for first, end in items if first < end]
+
+
+def set_assignments(tokens: list[Token]) -> list[Assignment]:
+    """The assignments of a MySQL ``SET`` statement (empty for SET PASSWORD, SET ROLE...)."""
+    if not tokens or tokens[0].kind != WORD or tokens[0].value != "SET" or len(tokens) < 2:
+        return []
+    if tokens[1].kind == WORD and tokens[1].value in _NOT_VARIABLE_SETS:
+        return []
+    found = []
+    for first, end in _split_top_level(tokens, 1):
+        token = tokens[first]
+        if token.kind == USERVAR:
+            found.append(Assignment("user", token.value[1:], first, first))
+        elif token.kind == SYSVAR:
+            name = sysvar_name(token.value)
+            prefix = token.value[2 : len(token.value) - len(name)].rstrip(".")
+            if prefix:
+                scope = _SCOPE_WORDS.get(prefix, "session")
+            else:
+                scope = "next-transaction" if name in _NEXT_TRANSACTION_VARIABLES else "session"
+            found.append(Assignment(scope, name, first, first))
+        elif token.kind in (WORD, IDENT):
+            scope = "session"
+            index = first
+            if token.kind == WORD and token.value in _SCOPE_WORDS and index + 1 < end:
+                scope = _SCOPE_WORDS[token.value]
+                index += 1
+            name_token = tokens[index]
+            name = name_token.value.upper() if name_token.kind in (WORD, IDENT) else ""
+            if name == "TRANSACTION":
+                scope = "next-transaction" if index == first else scope
+            elif name in ("CHARACTER", "CHAR") and index + 1 < end and tokens[index + 1].value == "SET":
+                name, index = "CHARACTER SET", index + 1
+            elif name == "CHARSET":
+                name = "CHARACTER SET"
+            if name:
+                found.append(Assignment(scope, name, first, index))
+            if name == "TRANSACTION":
+                break  # the items after a comma are more characteristics of the same transaction
+    return found
+
+
+@dataclass
+class SetAssignmentMatcher:
+    scopes: frozenset[str]
+    variables_in: frozenset[str]
+    variables_not_in: frozenset[str]
+    level: str = "sql"
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> SetAssignmentMatcher:
+        scopes = _string_list(spec, "scopes")
+        unknown = [scope for scope in scopes if scope not in SET_SCOPES]
+        if unknown:
+            raise ValueError(f"match: unknown scope(s) {', '.join(unknown)} (known: {', '.join(SET_SCOPES)})")
+        variables = spec.get("variables", {})
+        return cls(
+            scopes=frozenset(scopes),
+            variables_in=frozenset(name.upper() for name in _string_list(variables, "in", [])),
+            variables_not_in=frozenset(name.upper() for name in _string_list(variables, "not-in", [])),
+        )
+
+    def match(self, statement: Statement, text: str) -> Iterator[Hit]:
+        tokens = statement.tokens
+        for assignment in set_assignments(tokens):
+            if assignment.scope not in self.scopes:
+                continue
+            if self.variables_in and assignment.variable not in self.variables_in:
+                continue
+            if assignment.variable in self.variables_not_in:
+                continue
+            start, end = tokens[assignment.first].start, tokens[assignment.last].end
+            yield Hit(start, end, {"variable": assignment.variable.lower(), "assignment": text[start:end]})
+
+    def match_call(self, call: CallFact) -> Iterator[Hit]:
+        return iter(())
+
+
+@dataclass
+class StatementCountMatcher:
+    """Several statements in the string of one execute call (Python fragments only)."""
+
+    max_statements: int
+    level: str = "sql"
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> StatementCountMatcher:
+        return cls(max_statements=int(spec.get("max-statements", 1)))
+
+    def match(self, statement: Statement, text: str) -> Iterator[Hit]:
+        return iter(())
+
+    def match_statements(self, statements: list[Statement], text: str) -> Iterator[Hit]:
+        if len(statements) > self.max_statements:
+            extra = statements[self.max_statements]
+            first = extra.tokens[0]
+            yield Hit(first.start, first.end, {"count": str(len(statements))})
+
+    def match_call(self, call: CallFact) -> Iterator[Hit]:
+        return iter(())
+
+
 _KINDS: dict[str, Any] = {
+    "token": TokenMatcher,
+    "set-assignment": SetAssignmentMatcher,
+    "statement-count": StatementCountMatcher,
     "statement": StatementMatcher,
     "function-call": FunctionCallMatcher,
     "statement-size": StatementSizeMatcher,

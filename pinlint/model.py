@@ -92,6 +92,8 @@ class Finding:
     targets: dict[str, str]
     sql: str = ""
     noqa_lines: tuple[int, ...] = ()
+    dialect: str = ""  # SQL findings: the dialect the statement was read in
+    dialect_reason: str = ""  # ... and why (``imports pymysql (line 3)``)
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:

@@ -16,9 +16,14 @@ def _path(example: Example) -> str:
     return "example.py" if example.language == "python" else "example.sql"
 
 
+def _lint(rule: Rule, example: Example):
+    """An example is read in its rule's first dialect unless its code names a driver."""
+    return lint(example.source, _path(example), all_rules=True, dialect=rule.dialects[0])
+
+
 @pytest.mark.parametrize(("rule", "example"), _cases(bad=True), ids=lambda value: getattr(value, "code", ""))
 def test_bad_example_fires_at_documented_place(rule: Rule, example: Example) -> None:
-    found = [(f.line, f.column) for f in lint(example.source, _path(example), all_rules=True) if f.code == rule.code]
+    found = [(f.line, f.column) for f in _lint(rule, example) if f.code == rule.code]
     assert found, f"{rule.code} did not fire on its bad example:\n{example.source}"
     if example.at is not None:
         assert tuple(example.at) in found, f"{rule.code} fired at {found}, documented at {example.at}"
@@ -26,9 +31,7 @@ def test_bad_example_fires_at_documented_place(rule: Rule, example: Example) -> 
 
 @pytest.mark.parametrize(("rule", "example"), _cases(bad=False), ids=lambda value: getattr(value, "code", ""))
 def test_good_example_is_not_flagged_by_its_rule(rule: Rule, example: Example) -> None:
-    found = [
-        (f.code, f.line, f.column) for f in lint(example.source, _path(example), all_rules=True) if f.code == rule.code
-    ]
+    found = [(f.code, f.line, f.column) for f in _lint(rule, example) if f.code == rule.code]
     assert found == []
 
 

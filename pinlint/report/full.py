@@ -9,16 +9,19 @@ from collections.abc import Callable, Sequence
 
 import click
 
+from pinlint.dialect import DIALECT_NAMES
 from pinlint.model import Finding
 
 MAX_SQL_CHARS = 160
 MAX_FRAME_LINES = 4
 CONSEQUENCES = {
     "pins": "pins the connection",
+    "may-pin": "sometimes pins the connection",
     "breaks": "breaks silently",
     "errors": "rejects the connection",
     "churns": "a new connection per invocation",
     "wastes": "idle connections held per environment",
+    "undocumented": "not documented (treat as a risk)",
     "ok": "ok",
 }
 
@@ -67,14 +70,17 @@ def render_one(finding: Finding, lines: list[str], color: bool) -> str:
         if color:
             from pygments import highlight  # only for a terminal
             from pygments.formatters import TerminalFormatter
-            from pygments.lexers import PostgresLexer
+            from pygments.lexers import MySqlLexer, PostgresLexer
 
-            sql = highlight(sql, PostgresLexer(), TerminalFormatter()).rstrip("\n")
+            lexer = MySqlLexer() if finding.dialect == "mysql" else PostgresLexer()
+            sql = highlight(sql, lexer, TerminalFormatter()).rstrip("\n")
         out.append(f"{pad}= sql: {sql}")
     help_label = click.style("help", fg="cyan", bold=True) if color else "help"
     out.append(f"{pad}= {help_label}: {finding.fix}")
     targets = " · ".join(f"{target}: {CONSEQUENCES.get(value, value)}" for target, value in finding.targets.items())
     out.append(f"{pad}= targets: {targets}")
+    if finding.dialect:
+        out.append(f"{pad}= dialect: {DIALECT_NAMES.get(finding.dialect, finding.dialect)}, {finding.dialect_reason}")
     out.append(f"{pad}= docs: pinlint rule {finding.code}")
     return "\n".join(out) + "\n"
 

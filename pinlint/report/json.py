@@ -21,6 +21,7 @@ def finding_to_json(finding: Finding) -> dict[str, Any]:
         "fix": {"message": finding.fix},
         "targets": dict(finding.targets),
         "sql": finding.sql,
+        "dialect": {"name": finding.dialect, "reason": finding.dialect_reason} if finding.dialect else None,
         "url": None,
         "doc": f"pinlint rule {finding.code}",
     }

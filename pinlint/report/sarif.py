@@ -69,6 +69,8 @@ def render_sarif(findings: Sequence[Finding], rules: Sequence[Rule], root: Path)
             "partialFingerprints": {"pinlint/v1": f"{print_}:{seen[print_]}"},
             "properties": {"targets": dict(finding.targets)},
         }
+        if finding.dialect:
+            result["properties"]["dialect"] = {"name": finding.dialect, "reason": finding.dialect_reason}
         if finding.code in index:
             result["ruleIndex"] = index[finding.code]
         results.append(result)

@@ -1,9 +1,17 @@
-"""A PostgreSQL-aware SQL lexer that keeps every token's offset.
+"""A dialect-aware SQL lexer (PostgreSQL or MySQL) that keeps every token's offset.
 
 It knows what makes keywords invisible: comments (nested ``/* */`` too), string literals
 (standard, ``E''`` escape strings, ``$tag$`` dollar quotes), quoted identifiers and bind
 placeholders of every DB-API paramstyle. In psql mode it also recognises backslash
 meta-commands. It never fails: unknown characters become single-character operators.
+
+In MySQL mode the rules are MySQL's: ``#`` and ``-- `` comments, flat ``/* */`` comments,
+executable comments ``/*! ... */`` and ``/*M! ... */`` as one EXEC token (the server runs
+them), ``'...'`` and ``"..."`` strings with backslash escapes, backquoted identifiers, user
+variables (``@name``, ``@'quoted'``) and system variables (``@@session.name``) as tokens of
+their own, ``:=``, and no dollar quotes. An ``@`` glued to a name or a quote is the account
+separator (``'app'@'%'``, ``root@localhost``), not a variable. In script mode the mysql
+client's ``DELIMITER`` command is honoured.
 """
 
 from __future__ import annotations
@@ -21,7 +29,14 @@ PARAM = "param"  # bind placeholder: %s, %(name)s, $1, :name, ?
 OP = "op"  # punctuation and operators
 SEMI = "semi"
 COMMENT = "comment"
-META = "meta"  # psql backslash command, up to the end of its line
+META = "meta"  # psql backslash command, up to the end of its line (MySQL: a DELIMITER line)
+USERVAR = "uservar"  # MySQL user variable: value is the upper-cased name with its @ ("@TOTAL")
+SYSVAR = "sysvar"  # MySQL system variable reference: "@@SESSION.SQL_MODE", "@@AUTOCOMMIT"
+EXEC = "exec-comment"  # MySQL executable comment /*! ... */ or /*M! ... */ (value: its whole text)
+
+POSTGRES = "postgres"
+MYSQL = "mysql"
+DIALECTS = (POSTGRES, MYSQL)
 
 
 @dataclass(slots=True)
@@ -60,8 +75,13 @@ def _find_string_end(text: str, pos: int, backslash_escapes: bool) -> int:
     return length
 
 
-def tokenize(text: str, *, psql: bool = False, keep_comments: bool = True) -> list[Token]:
-    """Split ``text`` into tokens; whitespace is dropped, everything else keeps its offsets."""
+def tokenize(text: str, *, psql: bool = False, keep_comments: bool = True, dialect: str = POSTGRES) -> list[Token]:
+    """Split ``text`` into tokens; whitespace is dropped, everything else keeps its offsets.
+
+    ``psql`` means a client script (a .sql file): psql meta-commands, or the mysql client's
+    DELIMITER command in MySQL mode."""
+    if dialect == MYSQL:
+        return _tokenize_mysql(text, script=psql, keep_comments=keep_comments)
     tokens: list[Token] = []
     append = tokens.append
     pos = 0
@@ -195,3 +215,167 @@ def tokenize(text: str, *, psql: bool = False, keep_comments: bool = True) -> li
         append(Token(OP, char, pos, pos + 1))
         pos += 1
     return tokens
+
+
+_MYSQL_NAME_RE = re.compile(rf"[A-Za-z0-9_$.\u0080-\uffff{HOLE}]+")
+_MYSQL_SYSVAR_RE = re.compile(
+    rf"@@(?:(?:global|session|local|persist|persist_only)\.)?[A-Za-z0-9_$\u0080-\uffff{HOLE}]+"
+    rf"(?:\.[A-Za-z0-9_$\u0080-\uffff{HOLE}]+)?",
+    re.IGNORECASE,
+)
+_MYSQL_WORD_RE = re.compile(rf"[{_WORD_CHARS}0-9$]*[{_WORD_CHARS}$][{_WORD_CHARS}0-9$]*")
+_DELIMITER_RE = re.compile(r"DELIMITER[ \t]+(\S+)[^\n]*", re.IGNORECASE)
+
+
+def _mysql_quoted_end(text: str, pos: int, quote: str) -> int:
+    """Offset just past the closing ``quote`` of a MySQL literal starting at pos (backslash escapes)."""
+    index = pos + 1
+    length = len(text)
+    while index < length:
+        char = text[index]
+        if char == "\\" and quote != "`":
+            index += 2
+            continue
+        if char == quote:
+            if index + 1 < length and text[index + 1] == quote:
+                index += 2
+                continue
+            return index + 1
+        index += 1
+    return length
+
+
+def _at_line_start(text: str, pos: int) -> bool:
+    line_start = text.rfind("\n", 0, pos) + 1
+    return not text[line_start:pos].strip()
+
+
+def _tokenize_mysql(text: str, *, script: bool, keep_comments: bool) -> list[Token]:
+    tokens: list[Token] = []
+    append = tokens.append
+    pos = 0
+    length = len(text)
+    delimiter = ";"
+    while pos < length:
+        char = text[pos]
+        if char.isspace():
+            match = _SPACE_RE.match(text, pos)
+            assert match is not None
+            pos = match.end()
+            continue
+        if delimiter != ";" and text.startswith(delimiter, pos):
+            append(Token(SEMI, delimiter, pos, pos + len(delimiter)))
+            pos += len(delimiter)
+            continue
+        if script and char in "dD" and _at_line_start(text, pos):
+            directive = _DELIMITER_RE.match(text, pos)
+            if directive:
+                append(Token(META, directive.group(), pos, directive.end()))
+                delimiter = directive.group(1)
+                pos = directive.end()
+                continue
+        if char == "#" or (
+            char == "-" and text.startswith("--", pos) and (pos + 2 >= length or text[pos + 2] in " \t\r\n\f\v")
+        ):
+            end = text.find("\n", pos)
+            end = length if end == -1 else end
+            if keep_comments:
+                append(Token(COMMENT, text[pos:end], pos, end))
+            pos = end
+            continue
+        if char == "/" and text.startswith("/*", pos):
+            close = text.find("*/", pos + 2)
+            end = length if close == -1 else close + 2
+            if text.startswith("/*!", pos) or text.startswith("/*M!", pos):
+                append(Token(EXEC, text[pos:end], pos, end))
+            elif keep_comments:
+                append(Token(COMMENT, text[pos:end], pos, end))
+            pos = end
+            continue
+        if char in "'\"":
+            end = _mysql_quoted_end(text, pos, char)
+            append(Token(STRING, text[pos + 1 : end - 1], pos, end))
+            pos = end
+            continue
+        if char in "bBxXnN" and pos + 1 < length and text[pos + 1] == "'":
+            end = _mysql_quoted_end(text, pos + 1, "'")
+            append(Token(STRING, text[pos + 2 : end - 1], pos, end))
+            pos = end
+            continue
+        if char == "`":
+            end = _mysql_quoted_end(text, pos, "`")
+            append(Token(IDENT, text[pos + 1 : end - 1].replace("``", "`"), pos, end))
+            pos = end
+            continue
+        if char == "@":
+            previous = text[pos - 1] if pos else " "
+            glued = previous.isalnum() or previous in "_$'\"`" + HOLE
+            if not glued and text.startswith("@@", pos):
+                match = _MYSQL_SYSVAR_RE.match(text, pos)
+                if match:
+                    append(Token(SYSVAR, match.group().upper(), pos, match.end()))
+                    pos = match.end()
+                    continue
+            elif not glued and pos + 1 < length:
+                following = text[pos + 1]
+                if following in "'\"`":
+                    end = _mysql_quoted_end(text, pos + 1, following)
+                    append(Token(USERVAR, "@" + text[pos + 2 : end - 1].upper(), pos, end))
+                    pos = end
+                    continue
+                match = _MYSQL_NAME_RE.match(text, pos + 1)
+                if match:
+                    append(Token(USERVAR, "@" + match.group().upper(), pos, match.end()))
+                    pos = match.end()
+                    continue
+            append(Token(OP, "@", pos, pos + 1))
+            pos += 1
+            continue
+        match = _MYSQL_WORD_RE.match(text, pos)
+        if match and not match.group().isdigit():
+            append(Token(WORD, match.group().upper(), pos, match.end()))
+            pos = match.end()
+            continue
+        if char.isdigit() or (char == "." and pos + 1 < length and text[pos + 1].isdigit()):
+            match = _NUMBER_RE.match(text, pos)
+            assert match is not None
+            append(Token(NUMBER, match.group(), pos, match.end()))
+            pos = match.end()
+            continue
+        if char == ";":
+            append(Token(SEMI if delimiter == ";" else OP, ";", pos, pos + 1))
+            pos += 1
+            continue
+        if char == "%":
+            match = _PYFORMAT_RE.match(text, pos)
+            if match:
+                append(Token(PARAM, match.group(), pos, match.end()))
+                pos = match.end()
+                continue
+        if char == ":":
+            if text.startswith(":=", pos):
+                append(Token(OP, ":=", pos, pos + 2))
+                pos += 2
+                continue
+            match = _COLON_PARAM_RE.match(text, pos)
+            if match:
+                append(Token(PARAM, match.group(), pos, match.end()))
+                pos = match.end()
+                continue
+        if char == "?":
+            append(Token(PARAM, "?", pos, pos + 1))
+            pos += 1
+            continue
+        if char in _MYSQL_OPERATOR_CHARS:
+            index = pos + 1
+            while index < length and text[index] in _MYSQL_OPERATOR_CHARS and not text.startswith("--", index):
+                index += 1
+            append(Token(OP, text[pos:index], pos, index))
+            pos = index
+            continue
+        append(Token(OP, char, pos, pos + 1))
+        pos += 1
+    return tokens
+
+
+_MYSQL_OPERATOR_CHARS = set("+-*/<>=~!&|^%")

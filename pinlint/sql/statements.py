@@ -4,6 +4,10 @@ A statement ends at a top-level ``;``. Bodies written as SQL-standard ``BEGIN AT
 keep their semicolons. In psql mode, backslash meta-commands end the statement in progress
 and are dropped, and the data block that follows ``COPY ... FROM STDIN`` (up to ``\\.``) is
 skipped, so that neither is ever read as SQL.
+
+In MySQL mode a stored program sent as one string (``CREATE PROCEDURE ... BEGIN ...; END``)
+keeps its inner semicolons, and in a script the ``DELIMITER`` command decides where
+statements end.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
-from pinlint.sql.lexer import COMMENT, META, SEMI, WORD, Token, tokenize
+from pinlint.sql.lexer import COMMENT, META, MYSQL, POSTGRES, SEMI, WORD, Token, tokenize
 
 _COPY_END_RE = re.compile(r"^\\\.[ \t]*\r?$", re.MULTILINE)
 
@@ -25,6 +29,7 @@ class Statement:
     comments: list[Token] = field(default_factory=list)
     start: int = 0
     end: int = 0
+    dialect: str = POSTGRES
 
     def words(self, count: int) -> list[str]:
         """The first ``count`` token values, upper-cased words included."""
@@ -43,12 +48,41 @@ def _is_copy_from_stdin(tokens: list[Token]) -> bool:
     return any(a == "FROM" and b == "STDIN" for a, b in itertools.pairwise(values))
 
 
-def split_statements(text: str, *, psql: bool = False) -> list[Statement]:
+_BLOCK_ENDERS = frozenset(["IF", "LOOP", "WHILE", "REPEAT", "CASE"])
+
+
+def _mysql_compound_change(tokens: list[Token], index: int, current: list[Token], case_depth: list[int]) -> int:
+    """+1 when ``tokens[index]`` opens a BEGIN ... END block of a stored program being created,
+    -1 when it closes one; CASE ... END expressions and END IF / END LOOP... are not blocks."""
+    token = tokens[index]
+    following = tokens[index + 1] if index + 1 < len(tokens) else None
+    if token.value == "BEGIN":
+        if not current or current[0].value != "CREATE":
+            return 0  # BEGIN as a transaction start
+        if following is not None and following.kind == WORD and following.value == "WORK":
+            return 0
+        return 1
+    if token.value == "CASE" and not (index and tokens[index - 1].value == "END"):
+        case_depth[0] += 1
+        return 0
+    if token.value == "END":
+        if following is not None and following.kind == WORD and following.value in _BLOCK_ENDERS:
+            return 0
+        if case_depth[0]:
+            case_depth[0] -= 1
+            return 0
+        return -1
+    return 0
+
+
+def split_statements(text: str, *, psql: bool = False, dialect: str = POSTGRES) -> list[Statement]:
     """Tokenize ``text`` and return its statements, comments attached to the one they precede."""
     statements: list[Statement] = []
-    tokens = tokenize(text, psql=psql)
-    current = Statement(tokens=[])
+    tokens = tokenize(text, psql=psql, dialect=dialect)
+    mysql = dialect == MYSQL
+    current = Statement(tokens=[], dialect=dialect)
     atomic_depth = 0
+    case_depth = [0]
     skip_until = -1
 
     def close(end: int) -> None:
@@ -56,8 +90,9 @@ def split_statements(text: str, *, psql: bool = False) -> list[Statement]:
         if current.tokens:
             current.end = end
             statements.append(current)
-            current = Statement(tokens=[])
+            current = Statement(tokens=[], dialect=dialect)
         atomic_depth = 0
+        case_depth[0] = 0
 
     for index, token in enumerate(tokens):
         if token.start < skip_until:
@@ -76,7 +111,10 @@ def split_statements(text: str, *, psql: bool = False) -> list[Statement]:
                 terminator = _COPY_END_RE.search(text, token.end)
                 skip_until = terminator.end() if terminator else len(text)
             continue
-        if token.kind == WORD:
+        if token.kind == WORD and mysql:
+            if token.value in ("BEGIN", "CASE", "END") and current.tokens and current.tokens[0].value == "CREATE":
+                atomic_depth = max(atomic_depth + _mysql_compound_change(tokens, index, current.tokens, case_depth), 0)
+        elif token.kind == WORD:
             if token.value == "ATOMIC" and index and tokens[index - 1].value == "BEGIN":
                 atomic_depth += 1
             elif token.value == "END" and atomic_depth and tokens[index - 1].kind == SEMI:

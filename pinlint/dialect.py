@@ -1,0 +1,132 @@
+"""Which SQL dialect a file speaks, and why: the decision every SQL finding carries.
+
+The order is: a ``per-path-dialect`` glob that matches the file; then what the code itself
+tells (the database drivers it imports, a SQLAlchemy URL or drivername, a Django ENGINE, a
+dump file's header); then the configured default (``dialect``, ``--dialect``; PostgreSQL when
+nothing is configured). Evidence of both dialects in one file also falls back to the default.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+from pinlint.sql.lexer import MYSQL, POSTGRES
+
+DIALECT_NAMES = {POSTGRES: "PostgreSQL", MYSQL: "MySQL"}
+
+# Top-level import names of database drivers.
+DRIVER_DIALECTS = {
+    "pymysql": MYSQL,
+    "MySQLdb": MYSQL,
+    "mysql": MYSQL,  # mysql.connector
+    "aiomysql": MYSQL,
+    "asyncmy": MYSQL,
+    "mariadb": MYSQL,
+    "psycopg2": POSTGRES,
+    "psycopg": POSTGRES,
+    "psycopg_pool": POSTGRES,
+    "asyncpg": POSTGRES,
+    "pg8000": POSTGRES,
+    "aiopg": POSTGRES,
+}
+_URL_RE = re.compile(r"^\s*(?P<scheme>mysql|mariadb|postgres|postgresql)(?:\+\w+)?(?::/{2}|$)", re.IGNORECASE)
+_DJANGO_ENGINES = {
+    "django.db.backends.mysql": MYSQL,
+    "django.contrib.gis.db.backends.mysql": MYSQL,
+    "django.db.backends.postgresql": POSTGRES,
+    "django.db.backends.postgresql_psycopg2": POSTGRES,
+    "django.contrib.gis.db.backends.postgis": POSTGRES,
+}
+_DUMP_HEADERS = (
+    (re.compile(r"^-- (?:MySQL|MariaDB) dump", re.MULTILINE), MYSQL, "a mysqldump header"),
+    (re.compile(r"^-- PostgreSQL database dump", re.MULTILINE), POSTGRES, "a pg_dump header"),
+)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    dialect: str
+    what: str  # "imports pymysql", "a SQLAlchemy URL mysql+pymysql://"
+    line: int = 0
+
+    def describe(self) -> str:
+        return f"{self.what} (line {self.line})" if self.line else self.what
+
+
+@dataclass(frozen=True)
+class DialectChoice:
+    """The dialect a file's SQL is read in, and the reason shown with its findings."""
+
+    name: str
+    reason: str
+    assumed: bool = False  # nothing in the file or the config decided it
+
+
+def python_evidence(tree: ast.Module | None) -> list[Evidence]:
+    """What a Python module says about its database: driver imports, URLs, Django engines."""
+    if tree is None:
+        return []
+    found: list[Evidence] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                root = alias.name.split(".")[0]
+                if root in DRIVER_DIALECTS and (root != "mysql" or alias.name.startswith("mysql.connector")):
+                    found.append(Evidence(DRIVER_DIALECTS[root], f"imports {alias.name}", node.lineno))
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            root = node.module.split(".")[0]
+            if root in DRIVER_DIALECTS and (root != "mysql" or node.module.startswith("mysql.connector")):
+                found.append(Evidence(DRIVER_DIALECTS[root], f"imports {node.module}", node.lineno))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) < 300:
+            value = node.value
+            if value in _DJANGO_ENGINES:
+                found.append(Evidence(_DJANGO_ENGINES[value], f"Django ENGINE {value}", node.lineno))
+                continue
+            url = _URL_RE.match(value)
+            if url and ("://" in value or "+" in value):
+                scheme = url.group("scheme").lower()
+                dialect = MYSQL if scheme in ("mysql", "mariadb") else POSTGRES
+                shown = value.split("://")[0] + ("://" if "://" in value else "")
+                found.append(Evidence(dialect, f"database URL {shown.strip()}", node.lineno))
+    return found
+
+
+def sql_file_evidence(text: str) -> list[Evidence]:
+    """A dump file's header names its database."""
+    head = text[:4096]
+    found = []
+    for pattern, dialect, what in _DUMP_HEADERS:
+        match = pattern.search(head)
+        if match:
+            found.append(Evidence(dialect, what, head.count("\n", 0, match.start()) + 1))
+    return found
+
+
+def choose_dialect(
+    evidence: list[Evidence],
+    *,
+    default: str = POSTGRES,
+    default_origin: str = "",
+    path_rule: tuple[str, str] | None = None,
+) -> DialectChoice:
+    """Decide a file's dialect. ``path_rule`` is a matching (glob, dialect) of per-path-dialect;
+    ``default_origin`` says where the default came from ("" means pinlint's own default)."""
+    if path_rule is not None:
+        glob, dialect = path_rule
+        return DialectChoice(dialect, f"per-path-dialect `{glob}`")
+    dialects = {item.dialect for item in evidence}
+    if len(dialects) == 1:
+        first = min(evidence, key=lambda item: item.line)
+        return DialectChoice(first.dialect, first.describe())
+    origin = default_origin or "pinlint's default"
+    if len(dialects) > 1:
+        mysql = next(item for item in evidence if item.dialect == MYSQL)
+        postgres = next(item for item in evidence if item.dialect == POSTGRES)
+        return DialectChoice(
+            default,
+            f"{origin}: the file shows both MySQL ({mysql.describe()}) and PostgreSQL ({postgres.describe()})",
+            assumed=True,
+        )
+    return DialectChoice(default, f"{origin}: nothing in the file names a database", assumed=True)
