@@ -656,6 +656,14 @@ class UnusedSuppressionMatcher:
         return iter(())
 
 
+def _short(text: str, limit: int = 48) -> str:
+    """One line of at most ``limit`` characters, for quoting a long token in a message."""
+    first_line = text.splitlines()[0] if text else text
+    if len(first_line) <= limit and first_line == text:
+        return text
+    return first_line[: limit - 1].rstrip() + "…"
+
+
 TOKEN_KINDS = {"uservar": USERVAR, "sysvar": SYSVAR, "exec-comment": EXEC, "word": WORD}
 _SYSVAR_SCOPES = ("GLOBAL.", "SESSION.", "LOCAL.", "PERSIST.", "PERSIST_ONLY.")
 
@@ -701,7 +709,7 @@ class TokenMatcher:
             value = sysvar_name(token.value) if token.kind == SYSVAR else token.value
             if (self.values and value not in self.values) or value in self.unless_values:
                 continue
-            yield Hit(token.start, token.end, {"token": text[token.start : token.end], "name": value.lower()})
+            yield Hit(token.start, token.end, {"token": _short(text[token.start : token.end]), "name": value.lower()})
             if self.first_only:
                 return
 

@@ -42,3 +42,12 @@ def test_handlers_that_follow_the_advice_stay_clean() -> None:
     ):
         result = run_cli("check", *files, cwd=FIXTURES / project)
         assert result.returncode == 0, result.stdout
+
+
+def test_mysql_app_crud_module_stays_clean_and_says_its_dialect() -> None:
+    project = FIXTURES / "aurora-mysql-app"
+    assert run_cli("check", "service/customers.py", "service/db.py", cwd=project).returncode == 0
+    result = run_cli("check", "--no-cache", "service/orders.py", "service/archive.py", "db/shop-dump.sql", cwd=project)
+    assert "= dialect: MySQL, imports pymysql (line 5)" in result.stdout
+    assert "= dialect: MySQL, the configured `dialect`: nothing in the file names a database" in result.stdout
+    assert "= dialect: MySQL, a mysqldump header (line 1)" in result.stdout
