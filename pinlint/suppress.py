@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 _CODES = r"(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)"
 NOQA_RE = re.compile(r"#\s*noqa\s*:\s*" + _CODES, re.IGNORECASE)
 FILE_NOQA_RE = re.compile(r"#\s*pinlint\s*:\s*noqa\b(?:\s*:\s*" + _CODES + ")?", re.IGNORECASE)
-SQL_NOQA_RE = re.compile(r"--\s*noqa\s*:\s*" + _CODES, re.IGNORECASE)
-SQL_IGNORE_RE = re.compile(r"(?:--|/\*)\s*pinlint\s*:\s*ignore\s+" + _CODES, re.IGNORECASE)
+SQL_NOQA_RE = re.compile(r"(?:--|#)\s*noqa\s*:\s*" + _CODES, re.IGNORECASE)
+SQL_IGNORE_RE = re.compile(r"(?:--|#|/\*)\s*pinlint\s*:\s*ignore\s+" + _CODES, re.IGNORECASE)
 ALL = "*"
 _NOQA_WORD_RE = re.compile(r"noqa", re.IGNORECASE)
 

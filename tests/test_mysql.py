@@ -327,3 +327,10 @@ def test_bad_dialect_in_config_is_a_one_line_error(tmp_path) -> None:
     assert result.stderr.strip().count("\n") == 0 and "`dialect`" in result.stderr
     (tmp_path / "pinlint.toml").write_text('per-path-dialect = {"x/**" = "mssql"}\n')
     assert run_cli("check", str(tmp_path / "a.sql"), cwd=tmp_path).returncode == 2
+
+
+def test_mysql_hash_comments_carry_noqa() -> None:
+    sql = "SET @x = 1; # noqa: PIN201\nSET @y = 1; -- noqa: PIN201\nSET @z = 1;\n"
+    assert mysql_codes(sql) == [("PIN201", 3, 5)]
+    # in PostgreSQL `#` is an operator, not a comment: no suppression hides there
+    assert [f.code for f in lint("SET search_path = a; # noqa: PIN001\n", "q.sql")] == ["PIN001"]
