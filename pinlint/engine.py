@@ -142,6 +142,18 @@ class Linter:
             words.add(("noqa", "PIN"))  # a file whose only news is a stale noqa comment
         return build_prefilter(self.settings.sinks, self.call_names(), words)
 
+    @cached_property
+    def fact_names(self) -> tuple[frozenset[str], tuple[str, ...]]:
+        """The calls the Python-level matchers read (CallFacts), and the words a file must contain
+        for any of them to fire (``options``: without it, no connect call can carry one)."""
+        names: set[str] = set()
+        needles: set[str] = set()
+        for rule in self.rules_at("python"):
+            if isinstance(rule.matcher, ConnectOptionMatcher):
+                names |= rule.matcher.functions
+                needles |= set(rule.matcher.keywords)
+        return frozenset(names), tuple(sorted(needles))
+
     def call_names(self) -> frozenset[str]:
         names: set[str] = set()
         for rule in self.rules_at("python"):
@@ -183,9 +195,10 @@ class Linter:
                 from pinlint.extract.python import extract_python  # libcst: imported when needed
 
                 tree = _parse(text)
-                extraction = extract_python(
-                    text, path, sinks=self.settings.sinks, call_names=self.call_names(), tree=tree
-                )
+                names, needles = self.fact_names
+                if not any(needle in text for needle in needles):
+                    names = frozenset()  # no call here can carry what those rules look for
+                extraction = extract_python(text, path, sinks=self.settings.sinks, call_names=names, tree=tree)
             except ExtractionError as error:
                 result.error = str(error)
                 return result

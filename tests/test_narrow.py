@@ -67,11 +67,12 @@ def run(conn):
 def _fragments(source: str, narrow: bool, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[int, int]]]:
     with monkeypatch.context() as patch:
         if not narrow:
-            patch.setattr(extraction, "relevant_source", lambda text, names, tree=None: Narrowed(text))
+            patch.setattr(extraction, "plan_units", lambda text, names, tree=None: None)
         result = extract_python(source, "m.py", call_names={"connect"})
     fragments = [(f.text, f.source_map.position(0)) for f in result.fragments]
     calls = [(c.name, c.line) for c in result.calls]
-    return fragments + [(name, (line, 0)) for name, line in calls]
+    # the order of fragments is not part of the contract (findings are sorted by position)
+    return sorted(fragments) + [(name, (line, 0)) for name, line in calls]
 
 
 def _sources() -> list[tuple[str, str]]:
@@ -110,8 +111,11 @@ def test_unparseable_source_is_left_alone() -> None:
 
 def test_too_much_relevant_code_is_skipped_with_a_reason(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(extraction, "MAX_RELEVANT_CHARS", 2000)
-    generated = "".join(f"def f{i}(cur):\n    cur.execute('SELECT {i}')\n" for i in range(200))
+    generated = "".join(f"def f{i}(cur, x):\n    cur.execute(f'SELECT {i} + {{x}}')\n" for i in range(200))
     with pytest.raises(extraction.ExtractionError, match="MB of code around database calls"):
         extract_python(generated, "generated.py")
+    # plain literals never reach libcst, so its size limit does not apply to them
+    plain = "".join(f"def f{i}(cur):\n    cur.execute('SELECT {i}')\n" for i in range(200))
+    assert len(extract_python(plain, "generated.py").fragments) == 200
     unrelated = "".join(f"def f{i}(x):\n    return {i}\n" for i in range(200)) + "cur.execute('LISTEN x')\n"
     assert [f.text for f in extract_python(unrelated, "big.py").fragments] == ["LISTEN x"]

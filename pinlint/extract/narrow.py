@@ -64,6 +64,11 @@ def _string_like(value: ast.expr | None) -> bool:
     return not isinstance(value, _NOT_STRING_LIKE)
 
 
+def always_kept(node: ast.stmt) -> bool:
+    """Kept whatever its calls: imports, and assignments of string-like values (bindings)."""
+    return _always_kept(node)
+
+
 def _always_kept(node: ast.stmt) -> bool:
     if isinstance(node, ast.Import | ast.ImportFrom):
         return True
@@ -97,17 +102,29 @@ class Narrowed:
         return self.line_numbers[line - 1]
 
 
-def relevant_source(source: str, call_names: Iterable[str], tree: ast.Module | None = None) -> Narrowed:
-    """The statements of ``source`` that can matter; each kept line is unchanged, so columns hold.
-    ``tree`` is ``ast.parse(source)`` when the caller has it already."""
+@dataclass
+class Unit:
+    """A candidate piece of a file for extraction: a top-level statement, a class member, or a
+    class header (``node`` None), with its 1-based line span and whether narrowing keeps it."""
+
+    start: int
+    end: int
+    node: ast.stmt | None
+    kept: bool
+    header: int = -1  # for a class member: the index of its class header unit
+
+
+def plan_units(source: str, call_names: Iterable[str], tree: ast.Module | None = None) -> list[Unit] | None:
+    """The units of ``source`` and which of them matter; None when the file is not narrowed
+    (old Mac line endings, or CPython cannot parse it). ``tree`` is ``ast.parse(source)``."""
     names = frozenset(call_names)
     if "\r" in source.replace("\r\n", ""):
-        return Narrowed(source)  # old Mac line endings: keep it simple
+        return None  # old Mac line endings: keep it simple
     if tree is None:
         try:
             tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return Narrowed(source)
+            return None
     names |= _aliases(tree, names)
     line_starts = [0]
     line_starts.extend(match.end() for match in re.finditer("\n", source))
@@ -119,48 +136,71 @@ def relevant_source(source: str, call_names: Iterable[str], tree: ast.Module | N
         index = bisect.bisect_left(call_lines, start)
         return index < len(call_lines) and call_lines[index] <= end
 
-    spans: list[tuple[int, int]] = []  # every candidate unit: top-level statements and class members
-    kept: list[bool] = []
+    units: list[Unit] = []  # every candidate unit: top-level statements and class members
     for node in tree.body:
         start, end = _span(node)
         if isinstance(node, ast.ClassDef) and node.body and has_call(start, end):
             first = _span(node.body[0])[0]
             if first <= node.lineno:
-                spans.append((start, end))
-                kept.append(True)
+                units.append(Unit(start, end, node, True))
                 continue
-            spans.append((start, first - 1))  # the class header
-            kept.append(True)
+            header = len(units)
+            units.append(Unit(start, first - 1, None, True))  # the class header
             members = [(*_span(member), member) for member in node.body]
             chosen = [_always_kept(member) or has_call(s, e) for s, e, member in members]
             if not any(chosen):
                 chosen = [True] * len(members)
-            for (s, e, _member), keep in zip(members, chosen, strict=True):
-                spans.append((s, e))
-                kept.append(keep)
+            for (s, e, member), keep in zip(members, chosen, strict=True):
+                units.append(Unit(s, e, member, keep, header))
             continue
-        spans.append((start, end))
-        kept.append(_always_kept(node) or has_call(start, end))
+        units.append(Unit(start, end, node, _always_kept(node) or has_call(start, end)))
 
     changed = True
     while changed:  # a unit that shares a line with a kept one is kept too
         changed = False
-        kept_lines = {line for (s, e), keep in zip(spans, kept, strict=True) if keep for line in (s, e)}
-        for index, (start, end) in enumerate(spans):
-            if not kept[index] and (start in kept_lines or end in kept_lines):
-                kept[index] = True
+        kept_lines = {line for unit in units if unit.kept for line in (unit.start, unit.end)}
+        for unit in units:
+            if not unit.kept and (unit.start in kept_lines or unit.end in kept_lines):
+                unit.kept = True
                 changed = True
+    return units
 
+
+def shares_a_line(units: list[Unit], index: int) -> bool:
+    """True when another kept unit starts or ends on a line of unit ``index``."""
+    unit = units[index]
+    return any(
+        other.kept and other is not unit and (other.start <= unit.end and unit.start <= other.end) for other in units
+    )
+
+
+def render(source: str, units: list[Unit] | None, drop: frozenset[int] = frozenset()) -> Narrowed:
+    """The kept units' lines, except the units in ``drop`` (handled elsewhere)."""
+    if units is None:
+        return Narrowed(source)
+    if drop:  # a class whose kept members are all handled elsewhere loses its header too
+        headers_in_use = {unit.header for index, unit in enumerate(units) if unit.kept and index not in drop}
+        drop = drop | {
+            index
+            for index, unit in enumerate(units)
+            if unit.node is None and index not in headers_in_use and index + 1 < len(units)
+        }
     lines = _LINE_RE.findall(source)
     keep_line = [False] * (len(lines) + 2)
-    for (start, end), keep in zip(spans, kept, strict=True):
-        if keep:
-            for line in range(start, end + 1):
+    for index, unit in enumerate(units):
+        if unit.kept and index not in drop:
+            for line in range(unit.start, unit.end + 1):
                 keep_line[line] = True
-    if sum(keep_line) >= KEEP_ALL_RATIO * len(lines):
+    if not drop and sum(keep_line) >= KEEP_ALL_RATIO * len(lines):
         return Narrowed(source)
     numbers = [number for number in range(1, len(lines) + 1) if keep_line[number]]
     text = "".join(lines[number - 1] for number in numbers)
     if text and not text.endswith("\n"):
         text += "\n"
     return Narrowed(text, tuple(numbers))
+
+
+def relevant_source(source: str, call_names: Iterable[str], tree: ast.Module | None = None) -> Narrowed:
+    """The statements of ``source`` that can matter; each kept line is unchanged, so columns hold.
+    ``tree`` is ``ast.parse(source)`` when the caller has it already."""
+    return render(source, plan_units(source, call_names, tree))

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from pinlint.extract.narrow import relevant_source
+from pinlint.extract.fast import SinkNames, fast_fragments, imports_of
+from pinlint.extract.narrow import plan_units, render
 from pinlint.extract.sinks import (
     FUNCTION_SINKS,
     KEYWORD_ONLY_SINKS,
@@ -459,9 +460,11 @@ def extract_python(
     sinks: Iterable[str] = (),
     call_names: Iterable[str] = (),
     tree: ast.Module | None = None,
+    fast_path: bool = True,
 ) -> PythonExtraction:
     """Parse ``source`` and return the SQL fragments reaching sinks, and the requested calls.
-    ``tree`` is ``ast.parse(source)`` when the caller has it already."""
+    ``tree`` is ``ast.parse(source)`` when the caller has it already. Units whose sink calls all
+    pass plain literals are read with ``ast`` (``fast_path``); libcst reads the rest."""
     sinks = tuple(sinks)
     call_names = frozenset(call_names)
     function_sinks, method_sinks = split_sinks(sinks)
@@ -471,7 +474,16 @@ def extract_python(
         | {name.rsplit(".", 1)[-1] for name in FUNCTION_SINKS | function_sinks}
         | {name.rsplit(".", 1)[-1] for name in call_names}
     )
-    narrowed = relevant_source(source, interesting, tree)
+    units = plan_units(source, interesting, tree)
+    fast: list[Fragment] = []
+    handled: frozenset[int] = frozenset()
+    if units is not None and fast_path:
+        names = SinkNames(FUNCTION_SINKS | function_sinks, METHOD_SINKS | method_sinks, call_names)
+        result = fast_fragments(source, units, path, names)
+        fast, handled = result.fragments, result.handled
+        if not result.needs_libcst:
+            return PythonExtraction(fragments=fast)  # every sink call was a plain literal: no libcst
+    narrowed = render(source, units, handled)
     source = narrowed.text
     if len(source) > MAX_RELEVANT_CHARS:
         size = len(source) / 1_000_000
@@ -492,10 +504,16 @@ def extract_python(
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         positions = wrapper.resolve(PositionProvider)
         bindings = _Bindings()
+        if handled and units is not None:
+            bindings.imports.update(imports_of(units))  # imports inside the units read with ast
         wrapper.module.visit(bindings)
         visitor = _SinkVisitor(path, bindings, positions, function_sinks, method_sinks, frozenset(call_names))
         visitor.original_line = narrowed.original_line
         wrapper.module.visit(visitor)
     except RecursionError:
         raise ExtractionError("too deeply nested for the Python parser") from None
+    if fast:
+        visitor.result.fragments = sorted(
+            [*fast, *visitor.result.fragments], key=lambda fragment: fragment.source_map.position(0)
+        )
     return visitor.result

@@ -1,0 +1,119 @@
+"""The ast fast path gives exactly the fragments libcst gives: same text, same position for
+every character, same sink, lines and function, on real code and on awkward literals."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import pinlint.extract.python as extraction
+from conftest import FIXTURES
+from pinlint.extract.python import extract_python
+from pinlint.model import Fragment
+
+AWKWARD = '''\
+from django.db import migrations
+from sqlalchemy import text
+
+def literals(cur):
+    cur.execute("SELECT 'é' FROM t WHERE x = 'ü'; SET search_path = a")  # non-ASCII before the trigger
+    cur.execute("SET a = 1"   # a comment between the parts
+                'SET b = 2'
+                r"SET c = '\\d'")
+    cur.execute("""
+        LISTEN channel;
+    """)
+    cur.execute('SELECT \\'quoted\\' , "x"\\n  ; LISTEN y')
+    cur.execute("SELECT 1" \\
+                " ; LISTEN z")
+    cur.execute(sql="SET sql_kw = 1")
+    cur.execute(u"SET unicode_prefix = 1")
+    cur.execute("")
+    conn.execute(text("SET through_text = 1"))
+    get().execute("SET chained = 1")
+    a.b.c.d.execute("SET deep = 1")
+
+class Migration(migrations.Migration):
+    operations = [
+        migrations.RunSQL(["SET in_list = 1", ("SET in_pair = %s", [1])], reverse_sql="RESET in_list"),
+    ]
+
+def mixed(cur, name):
+    cur.execute("SET plain = 1")
+    cur.execute(f"SET {name} = 1")
+    cur.execute(b"SET bytes = 1")
+
+async def nested(conn):
+    def inner():
+        return conn.fetch("LISTEN inner_channel")
+    return inner
+'''
+
+
+def _key(fragment: Fragment) -> tuple:
+    positions = [fragment.source_map.position(index) for index in range(len(fragment.text) + 1)]
+    return (
+        positions[0],
+        fragment.text,
+        positions,
+        fragment.sink,
+        fragment.sink_line,
+        fragment.noqa_lines,
+        fragment.function,
+        fragment.via_name,
+        fragment.dynamic,
+        fragment.kind,
+    )
+
+
+def _both(source: str) -> tuple[list[tuple], list[tuple]]:
+    fast = extract_python(source, "m.py", call_names={"connect"})
+    slow = extract_python(source, "m.py", call_names={"connect"}, fast_path=False)
+    return sorted(map(_key, fast.fragments)), sorted(map(_key, slow.fragments))
+
+
+_SINK_CALL_RE = re.compile(r"\.(execute|executemany|cursor|fetch|prepare|raw)\(")
+
+
+def _corpus() -> list[tuple[str, str]]:
+    """The example projects, and every module of the standard library with a sink-like call."""
+    stdlib = Path(sqlite3.__file__).parent.parent
+    found = [("awkward", AWKWARD)]
+    for path in [*sorted(FIXTURES.rglob("*.py")), *sorted(stdlib.rglob("*.py"))]:
+        if "site-packages" in path.parts:
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if path.is_relative_to(FIXTURES) or _SINK_CALL_RE.search(text):
+            found.append((str(path.relative_to(path.parents[1])), text))
+    return found
+
+
+@pytest.mark.parametrize(("name", "source"), _corpus(), ids=[name for name, _ in _corpus()])
+def test_fast_path_gives_the_libcst_fragments(name: str, source: str) -> None:
+    fast, slow = _both(source)
+    assert fast == slow
+
+
+def test_fast_path_handles_the_plain_literals_and_leaves_the_rest(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+    original = extraction.cst.parse_module
+
+    def spy(text: str, *args: object, **kwargs: object):
+        seen.append(text)
+        return original(text, *args, **kwargs)
+
+    monkeypatch.setattr(extraction.cst, "parse_module", spy)
+    result = extract_python(AWKWARD, "m.py")
+    assert len(seen) == 1
+    assert 'cur.execute(f"SET {name} = 1")' in seen[0]  # the f-string's unit goes to libcst
+    assert "def literals" not in seen[0]  # plain literals only: read with ast
+    assert "SET deep = 1" in [fragment.text for fragment in result.fragments]
+    seen.clear()
+    extract_python('def f(cur):\n    cur.execute("LISTEN x")\n', "m.py")
+    assert seen == []  # nothing needed libcst: it is not even called
