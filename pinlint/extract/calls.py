@@ -9,6 +9,9 @@ keeps only its method name. Argument values are literals rendered with ``repr`` 
 from __future__ import annotations
 
 import ast
+import bisect
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 DYNAMIC = "<dynamic>"
@@ -90,6 +93,109 @@ def _scan(tree: ast.Module) -> _Scan:
     return scan
 
 
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def _statements(tree: ast.Module) -> list[tuple[ast.stmt, bool]]:
+    """Every statement of the module, nested ones included, with whether it is inside a def."""
+    found: list[tuple[ast.stmt, bool]] = []
+    stack: list[tuple[ast.AST, bool]] = [(statement, False) for statement in reversed(tree.body)]
+    while stack:
+        node, in_function = stack.pop()
+        if isinstance(node, ast.stmt):
+            found.append((node, in_function))
+        inner = in_function or isinstance(node, _FUNCTIONS)
+        children = []
+        for name in _BLOCK_FIELDS:
+            block = getattr(node, name, None)
+            if block:
+                children.extend(block)
+        stack.extend((child, inner) for child in reversed(children))
+    return found
+
+
+_BLOCK_FIELDS = ("body", "handlers", "orelse", "finalbody", "cases")
+
+
+def _expressions(node: ast.stmt) -> list[ast.AST]:
+    """The parts of a statement that are not nested statements (its test, targets, decorators...)."""
+    parts: list[ast.AST] = []
+    for name, value in ast.iter_fields(node):
+        if name in _BLOCK_FIELDS:
+            if name == "handlers":
+                parts.extend(handler.type for handler in value if handler.type is not None)
+            elif name == "cases":
+                for case in value:
+                    parts.append(case.pattern)
+                    if case.guard is not None:
+                        parts.append(case.guard)
+            continue
+        if isinstance(value, list):
+            parts.extend(item for item in value if isinstance(item, ast.AST))
+        elif isinstance(value, ast.AST):
+            parts.append(value)
+    return parts
+
+
+def _scan_lines(tree: ast.Module, source: str, wanted: Callable[[dict[str, str]], re.Pattern[str]]) -> _Scan:
+    """Like ``_scan``, but looks for calls only in statements on whose lines ``wanted`` (built from
+    the module's import aliases) finds a call-shaped match: most of a module is never walked."""
+    scan = _Scan()
+    statements = _statements(tree)
+    for statement, _ in statements:
+        if isinstance(statement, ast.Import | ast.ImportFrom):
+            scan.imports.append(statement)
+        elif isinstance(statement, ast.Assign):
+            scan.assigns.append(statement)
+    pattern = wanted(_aliases(scan.imports))
+    line_starts = [0]
+    line_starts.extend(match.end() for match in re.finditer("\n", source))
+    call_lines = sorted({bisect.bisect_right(line_starts, match.start()) for match in pattern.finditer(source)})
+    if not call_lines:
+        return scan
+    for statement, in_function in statements:
+        start, end = statement.lineno, statement.end_lineno or statement.lineno
+        index = bisect.bisect_left(call_lines, start)
+        if index == len(call_lines) or call_lines[index] > end:
+            continue
+        inner = in_function or isinstance(statement, _FUNCTIONS)  # decorators and defaults too, as _scan
+        stack: list[tuple[ast.AST, bool]] = [(part, inner) for part in _expressions(statement)]
+        while stack:
+            node, flag = stack.pop()
+            if isinstance(node, ast.Call):
+                scan.calls.append((node, flag))
+            flag = flag or isinstance(node, ast.Lambda)
+            stack.extend((child, flag) for child in ast.iter_child_nodes(node))
+    return scan
+
+
+def _aliases(imports: list[ast.Import | ast.ImportFrom]) -> dict[str, str]:
+    aliases: dict[str, str] = {}
+    for node in imports:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                aliases[alias.asname or alias.name.split(".")[0]] = (
+                    alias.name if alias.asname else alias.name.split(".")[0]
+                )
+        elif node.module and not node.level:
+            for alias in node.names:
+                aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return aliases
+
+
+def _call_pattern(functions: frozenset[str], methods: frozenset[str]) -> Callable[[dict[str, str]], re.Pattern[str]]:
+    def build(aliases: dict[str, str]) -> re.Pattern[str]:
+        names = {name.rsplit(".", 1)[-1] for name in functions} | set(methods)
+        names |= {
+            local for local, target in aliases.items() if target in functions or target.rsplit(".", 1)[-1] in names
+        }
+        if not names:
+            return re.compile(r"(?!x)x")
+        return re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, names))) + r")\s*\(")
+
+    return build
+
+
 def module_calls(
     tree: ast.Module,
     source: str,
@@ -119,19 +225,17 @@ def module_calls(
         )
 
     result = ModuleCalls()
-    aliases: dict[str, str] = {}
-    scan = _scan(tree)
+    if functions is None or methods is None:
+        scan = _scan(tree)
+    else:
+        scan = _scan_lines(tree, source, _call_pattern(functions, methods))
+    scan.calls.sort(key=lambda item: (item[0].lineno, item[0].col_offset))
+    aliases = _aliases(scan.imports)
     for node in scan.imports:
         if isinstance(node, ast.Import):
-            for alias in node.names:
-                result.imports.add(alias.name.split(".")[0])
-                aliases[alias.asname or alias.name.split(".")[0]] = (
-                    alias.name if alias.asname else alias.name.split(".")[0]
-                )
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            result.imports.update(alias.name.split(".")[0] for alias in node.names)
+        elif node.module and not node.level:
             result.imports.add(node.module.split(".")[0])
-            for alias in node.names:
-                aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
     for call_node, in_function in scan.calls:
         dotted = dotted_name(call_node.func)
         head, _, rest = dotted.partition(".")
