@@ -143,16 +143,25 @@ class Linter:
         return build_prefilter(self.settings.sinks, self.call_names(), words)
 
     @cached_property
-    def fact_names(self) -> tuple[frozenset[str], tuple[str, ...]]:
-        """The calls the Python-level matchers read (CallFacts), and the words a file must contain
-        for any of them to fire (``options``: without it, no connect call can carry one)."""
+    def fact_names(self) -> tuple[frozenset[str], re.Pattern[str]]:
+        """The calls the Python-level matchers read (CallFacts), and what a file must contain for
+        any of them to fire (``options=``: without it, no connect call can carry a startup option)."""
         names: set[str] = set()
-        needles: set[str] = set()
+        needles: list[str] = []
         for rule in self.rules_at("python"):
             if isinstance(rule.matcher, ConnectOptionMatcher):
                 names |= rule.matcher.functions
-                needles |= set(rule.matcher.keywords)
-        return frozenset(names), tuple(sorted(needles))
+                needles.append(rule.matcher.needle)
+        return frozenset(names), re.compile("|".join(needles) or r"(?!x)x")
+
+    @cached_property
+    def fact_keywords(self) -> frozenset[str]:
+        return frozenset(
+            keyword
+            for rule in self.rules_at("python")
+            if isinstance(rule.matcher, ConnectOptionMatcher)
+            for keyword in rule.matcher.keywords
+        )
 
     def call_names(self) -> frozenset[str]:
         names: set[str] = set()
@@ -195,8 +204,8 @@ class Linter:
                 from pinlint.extract.python import extract_python  # libcst: imported when needed
 
                 tree = _parse(text)
-                names, needles = self.fact_names
-                if not any(needle in text for needle in needles):
+                names, needle = self.fact_names
+                if not (needle.search(text) and _needle_in_tree(tree, needle, self.fact_keywords)):
                     names = frozenset()  # no call here can carry what those rules look for
                 extraction = extract_python(text, path, sinks=self.settings.sinks, call_names=names, tree=tree)
             except ExtractionError as error:
@@ -402,6 +411,23 @@ class Linter:
             if spec.match_file(relative):
                 ignored |= {code.upper() for code in codes}
         return [finding for finding in findings if not any(finding.code.startswith(code) for code in ignored)]
+
+
+def _needle_in_tree(tree: ast.Module | None, needle: re.Pattern[str], keywords: frozenset[str]) -> bool:
+    """The text matched ``needle``; is it really a keyword argument, a dict key or a string
+    (not a variable that happens to share the name)? Without a tree, assume it is."""
+    if tree is None:
+        return True
+    for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg in keywords:
+            return True
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and (node.value in keywords or needle.search(node.value))
+        ):
+            return True
+    return False
 
 
 def _relative(path: str, root: Path) -> str:

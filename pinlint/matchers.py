@@ -331,6 +331,14 @@ class ConnectOptionMatcher:
             dsn_regex=re.compile(spec.get("dsn-regex", r"options=['\"]?(?:-c|--|%2[Dd]c)")),
         )
 
+    @property
+    def needle(self) -> str:
+        """A regex a file must match for this matcher to fire: one of its option keywords given
+        as ``keyword=`` (a keyword argument, a DSN field; not ``obj.keyword =``) or as a
+        ``"keyword":`` dict key."""
+        words = "|".join(re.escape(keyword) for keyword in self.keywords)
+        return rf"(?<![\w.])(?:{words})\s*=(?!=)|[\"'](?:{words})[\"']\s*:"
+
     def match(self, statement: Statement, text: str) -> Iterator[Hit]:
         return iter(())
 

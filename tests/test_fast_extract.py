@@ -117,3 +117,32 @@ def test_fast_path_handles_the_plain_literals_and_leaves_the_rest(monkeypatch: p
     seen.clear()
     extract_python('def f(cur):\n    cur.execute("LISTEN x")\n', "m.py")
     assert seen == []  # nothing needed libcst: it is not even called
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import psycopg2\nDSN = \"host=db options='-c search_path=app'\"\n\ndef f():\n    return psycopg2.connect(DSN)\n",
+        'import psycopg2\n\ndef f(o="-c search_path=app"):\n    return psycopg2.connect(host="db", options=o)\n',
+        'import psycopg2\nKW = {"options": "-c search_path=app"}\nconn = psycopg2.connect(**KW)\n',
+        'import psycopg2\nconn = psycopg2.connect(host="db", options="-c search_path=app")\n',
+    ],
+)
+def test_startup_options_are_still_read_however_they_are_written(source: str) -> None:
+    from conftest import lint
+
+    # the connect-option rule reads every connect call of a file that mentions an option keyword
+    found = [f.code for f in lint(source, "app.py")]
+    expected = [] if "**KW" in source or "o=" in source else ["PIN021"]
+    assert found == expected
+
+
+def test_a_variable_named_like_an_option_does_not_send_connect_calls_to_libcst(monkeypatch) -> None:
+    from conftest import lint
+
+    seen: list[str] = []
+    original = extraction.cst.parse_module
+    monkeypatch.setattr(extraction.cst, "parse_module", lambda text, *a, **k: seen.append(text) or original(text))
+    source = 'def f(sock, cur):\n    options = [1]\n    sock.connect(("h", 1))\n    cur.execute("LISTEN x")\n'
+    assert [f.code for f in lint(source, "app.py")] == ["PIN014"]
+    assert seen == []

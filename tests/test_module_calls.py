@@ -16,7 +16,7 @@ from pinlint.extract.calls import module_calls
 LINTER = Linter(CATALOG, Settings())
 FUNCTIONS, METHODS, _ = LINTER.module_interest
 
-TRICKY = '''
+TRICKY = """
 import psycopg as pg
 from asyncpg import create_pool as make_pool
 
@@ -36,7 +36,7 @@ def handler(event, context, conn=pg.connect(prepare_threshold=None)):
 
 class Repo:
     conn = pg.connect(autocommit=True)
-'''
+"""
 
 
 def _facts(calls) -> list[tuple]:
