@@ -122,7 +122,8 @@ def test_fast_path_handles_the_plain_literals_and_leaves_the_rest(monkeypatch: p
 @pytest.mark.parametrize(
     "source",
     [
-        "import psycopg2\nDSN = \"host=db options='-c search_path=app'\"\n\ndef f():\n    return psycopg2.connect(DSN)\n",
+        "import psycopg2\nDSN = \"host=db options='-c search_path=app'\"\n"
+        "\ndef f():\n    return psycopg2.connect(DSN)\n",
         'import psycopg2\n\ndef f(o="-c search_path=app"):\n    return psycopg2.connect(host="db", options=o)\n',
         'import psycopg2\nKW = {"options": "-c search_path=app"}\nconn = psycopg2.connect(**KW)\n',
         'import psycopg2\nconn = psycopg2.connect(host="db", options="-c search_path=app")\n',
