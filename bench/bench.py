@@ -1,0 +1,321 @@
+"""Benchmark pinlint against ruff, bandit and semgrep on real code nobody here wrote.
+
+Run from a clone, with pinlint installed:
+
+    python bench/bench.py                      # both corpora, 3 runs each, results to bench/results.md
+    python bench/bench.py --smoke              # a tiny run over fixtures/ (what CI may run)
+
+Corpora: this interpreter's standard library (Lib/, site-packages left out), and a
+site-packages of database code built once in a cache directory (a venv with SQLAlchemy,
+Django, alembic, psycopg, asyncpg, PyMySQL). Tools: pinlint cold (no cache), warm (cache,
+nothing changed), warm after touching one file, and a one-file run (the pre-commit case);
+`ruff check --select S608 --no-cache`, `bandit -t B608` and semgrep with an equivalent rule
+when they are installed (`pip install ruff bandit semgrep`, or --semgrep PATH). Each tool runs
+as a whole process; the script prints medians and spreads, peak RSS, ratios, checks that
+pinlint's findings are the same cold, warm and in one process, and times the standard library
+copied twice (linearity, and a corpus of well over a million lines). Figures from one machine
+are ratios, not absolutes: machines are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DB_PACKAGES = ["sqlalchemy", "django", "alembic", "psycopg", "asyncpg", "pymysql"]
+SEMGREP_RULE = """\
+rules:
+  - id: sql-session-state
+    languages: [python]
+    severity: WARNING
+    message: SQL that leaves state on the session
+    patterns:
+      - pattern-either:
+          - pattern: $CUR.execute("...", ...)
+          - pattern: $CUR.executemany("...", ...)
+          - pattern: text("...")
+      - pattern-regex: (?i)["']\\s*(SET\\s+(SESSION\\s+)?[a-z_.]+\\s*(=|TO)|RESET|LISTEN|PREPARE|DISCARD|{more})
+""".replace("{more}", "DECLARE|LOAD|CREATE\\s+TEMP")
+
+
+@dataclass
+class Timing:
+    label: str
+    times: list[float] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+    def row(self) -> str:
+        spread = f"{min(self.times):.2f}-{max(self.times):.2f}" if len(self.times) > 1 else "1 run"
+        return f"| {self.label} | {self.median:.2f} s | {spread} |"
+
+
+def _run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, str, int]:
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
+    return time.perf_counter() - start, done.stdout, done.returncode
+
+
+def _timed(label: str, command: list[str], runs: int, env: dict[str, str] | None = None, before=None) -> Timing:
+    timing = Timing(label)
+    for _ in range(runs):
+        if before is not None:
+            before()
+        timing.times.append(_run(command, env)[0])
+    print(f"  {label:<52} median {timing.median:6.2f} s  (min {min(timing.times):.2f}, max {max(timing.times):.2f})")
+    return timing
+
+
+def _peak_rss_mib(command: list[str]) -> float:
+    """Peak RSS of ``command`` (the largest of its processes), in MiB, measured by GNU time when
+    it is there, else by this process's children usage (a maximum over all children so far)."""
+    gnu_time = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else None)
+    if gnu_time:
+        with tempfile.NamedTemporaryFile("r", suffix=".txt") as report:
+            subprocess.run([gnu_time, "-f", "%M", "-o", report.name, *command], capture_output=True, check=False)
+            text = Path(report.name).read_text().strip().splitlines()
+            if text and text[-1].isdigit():
+                return int(text[-1]) / 1024
+    import resource
+
+    subprocess.run(command, capture_output=True, check=False)
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def _python_lines(path: Path) -> tuple[int, int]:
+    files = [p for p in path.rglob("*.py") if p.is_file()]
+    return len(files), sum(p.read_bytes().count(b"\n") for p in files)
+
+
+def _stdlib_copy(work: Path) -> Path:
+    """The standard library without site-packages, copied (so runs never write near the interpreter)."""
+    source = Path(sysconfig.get_paths()["stdlib"])
+    target = work / "stdlib"
+    if not target.exists():
+        shutil.copytree(source, target, ignore=shutil.ignore_patterns("site-packages", "__pycache__", "*.pyc"))
+    return target
+
+
+def _site_packages(work: Path, cache: Path) -> Path | None:
+    """A site-packages of database libraries, installed once into ``cache``; None without pip/network."""
+    venv = cache / "db-venv"
+    python = venv / "bin" / "python"
+    marker = venv / "installed.txt"
+    if not marker.exists():
+        print(f"building the site-packages corpus in {venv} (pip install {' '.join(DB_PACKAGES)}) ...")
+        shutil.rmtree(venv, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
+        done = subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *DB_PACKAGES],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            print("  could not install the database packages; the site-packages corpus is skipped")
+            print("  " + (done.stderr.strip().splitlines() or ["(no output)"])[-1])
+            return None
+        marker.write_text(" ".join(DB_PACKAGES))
+    found = sorted(venv.glob("lib/python*/site-packages"))
+    if not found:
+        return None
+    target = work / "site-packages-db"
+    if not target.exists():
+        shutil.copytree(found[0], target, ignore=shutil.ignore_patterns("pip", "pip-*", "__pycache__", "*.pyc"))
+    return target
+
+
+@dataclass
+class CorpusResult:
+    name: str
+    files: int
+    lines: int
+    rows: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    ratios: list[str] = field(default_factory=list)
+    identical: bool = False
+
+
+def _bench_corpus(name: str, target: Path, options: argparse.Namespace, work: Path) -> CorpusResult:
+    files, lines = _python_lines(target)
+    print(f"\n{name}: {target} ({files:,} .py files, {lines:,} lines)")
+    result = CorpusResult(name, files, lines)
+    pinlint = shutil.which("pinlint") or str(Path(sys.executable).parent / "pinlint")
+    base = [pinlint, "check", "--exit-zero", "--output-format", "concise", "--quiet"]
+    cache = work / f"cache-{name}"
+    runs = options.runs
+
+    cold = _timed("pinlint cold (--no-cache)", [*base, "--no-cache", str(target)], runs)
+    _run([*base, "--cache-dir", str(cache), str(target)])  # fill the cache
+    warm = _timed("pinlint warm (cache, nothing changed)", [*base, "--cache-dir", str(cache), str(target)], runs)
+    touched = max((p for p in target.rglob("*.py") if p.is_file()), key=lambda p: p.stat().st_size)
+
+    def touch() -> None:
+        with touched.open("a", encoding="utf-8") as handle:
+            handle.write("\n# touched by the benchmark\n")
+
+    warm_touched = _timed(
+        "pinlint warm, one file changed", [*base, "--cache-dir", str(cache), str(target)], runs, before=touch
+    )
+    timings = [cold, warm, warm_touched]
+    rss = _peak_rss_mib([*base, "--no-cache", str(target)])
+    result.notes.append(f"pinlint peak RSS (largest process): {rss:.0f} MiB")
+
+    cold_out = _run([*base, "--no-cache", str(target)])[1]
+    warm_out = _run([*base, "--cache-dir", str(cache), str(target)])[1]
+    serial_out = _run([*base, "--no-cache", str(target)], {**os.environ, "PINLINT_WORKERS": "1"})[1]
+    same = cold_out == warm_out == serial_out
+    result.identical = same
+    findings = cold_out.count("\n")
+    result.notes.append(
+        f"findings identical cold / warm / one process: {'yes' if same else 'NO'} ({findings} findings)"
+    )
+    if not same:
+        print("  WARNING: findings differ between cold, warm and one-process runs")
+
+    ruff = shutil.which("ruff")
+    if ruff:
+        s608 = _timed(
+            "ruff check --select S608 --no-cache",
+            [ruff, "check", "--no-cache", "--exit-zero", "--select", "S608", str(target)],
+            runs,
+        )
+        timings.append(s608)
+        result.ratios.append(f"pinlint cold / ruff S608: {cold.median / s608.median:.1f}x (target <= 5x)")
+        result.ratios.append(f"pinlint warm / ruff S608: {warm.median / s608.median:.2f}x (target <= 1x)")
+        result.ratios.append(f"pinlint warm, one file changed / ruff S608: {warm_touched.median / s608.median:.2f}x")
+        ruff_rss = _peak_rss_mib([ruff, "check", "--no-cache", "--exit-zero", "--select", "S608", str(target)])
+        result.notes.append(f"ruff peak RSS: {ruff_rss:.0f} MiB")
+    else:
+        print("  ruff: not installed (pip install ruff)")
+    semgrep = options.semgrep or shutil.which("semgrep")
+    if semgrep and not options.no_semgrep:
+        rule = work / "semgrep-rule.yml"
+        rule.write_text(SEMGREP_RULE)
+        jobs = str(os.cpu_count() or 1)
+        command = [semgrep, "scan", "--config", str(rule), "--metrics", "off", "--quiet", "--jobs", jobs, str(target)]
+        sem = _timed("semgrep (one equivalent rule)", command, 1)
+        timings.append(sem)
+        result.ratios.append(f"semgrep / pinlint cold: {sem.median / cold.median:.1f}x (target > 1x)")
+    else:
+        print("  semgrep: not installed (pip install semgrep, or --semgrep PATH)")
+    bandit = shutil.which("bandit")
+    if bandit and not options.no_bandit:
+        b608 = _timed("bandit -t B608 (1 run)", [bandit, "-q", "-r", "-t", "B608", str(target)], 1)
+        timings.append(b608)
+        result.ratios.append(f"bandit B608 / pinlint cold: {b608.median / cold.median:.1f}x (target >= 10x)")
+    else:
+        print("  bandit: not installed, or --no-bandit (pip install bandit)")
+    result.rows = [timing.row() for timing in timings]
+    for line in result.ratios + result.notes:
+        print(f"  {line}")
+    return result
+
+
+def _one_file(work: Path, runs: int) -> Timing:
+    pinlint = shutil.which("pinlint") or str(Path(sys.executable).parent / "pinlint")
+    sample = ROOT / "fixtures" / "serverless-app" / "handlers" / "reports.py"
+    return _timed(
+        "pinlint one file (pre-commit case)", [pinlint, "check", "--no-cache", "--exit-zero", str(sample)], runs
+    )
+
+
+def _linearity(stdlib: Path, work: Path, runs: int) -> tuple[Timing, Timing, int]:
+    """The standard library once and twice (two copies side by side)."""
+    pinlint = shutil.which("pinlint") or str(Path(sys.executable).parent / "pinlint")
+    double = work / "stdlib-x2"
+    if not double.exists():
+        double.mkdir()
+        for copy in ("a", "b"):
+            shutil.copytree(stdlib, double / copy)
+    base = [pinlint, "check", "--exit-zero", "--output-format", "concise", "--quiet", "--no-cache"]
+    once = _timed("pinlint cold, stdlib x1", [*base, str(stdlib)], runs)
+    twice = _timed("pinlint cold, stdlib x2", [*base, str(double)], runs)
+    return once, twice, _python_lines(double)[1]
+
+
+def _machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs per measurement (default 3)")
+    parser.add_argument("--smoke", action="store_true", help="a tiny run over fixtures/, no yardsticks")
+    parser.add_argument("--no-bandit", action="store_true", help="skip bandit (it takes minutes)")
+    parser.add_argument("--no-semgrep", action="store_true")
+    parser.add_argument("--no-site-packages", action="store_true", help="skip the site-packages corpus")
+    parser.add_argument("--semgrep", default=None, help="path of a semgrep executable")
+    parser.add_argument("--cache", default=str(Path.home() / ".cache" / "pinlint-bench"))
+    parser.add_argument("--output", default=str(ROOT / "bench" / "results.md"), help="where the results go")
+    options = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="pinlint-bench-") as scratch:
+        work = Path(scratch)
+        if options.smoke:
+            options.runs, options.no_bandit, options.no_semgrep = 1, True, True
+            corpus = work / "fixtures"
+            shutil.copytree(ROOT / "fixtures", corpus)
+            result = _bench_corpus("fixtures", corpus, options, work)
+            print("\nsmoke run done" if result.identical else "\nsmoke run: findings differ")
+            return 0 if result.identical else 1
+        cache = Path(options.cache)
+        cache.mkdir(parents=True, exist_ok=True)
+        stdlib = _stdlib_copy(work)
+        results = [_bench_corpus("stdlib", stdlib, options, work)]
+        site = None if options.no_site_packages else _site_packages(work, cache)
+        if site is not None:
+            results.append(_bench_corpus("site-packages", site, options, work))
+        print()
+        single = _one_file(work, max(options.runs, 5))
+        once, twice, double_lines = _linearity(stdlib, work, options.runs)
+        growth = twice.median / once.median
+
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Machine: {_machine()}. Taken {time.strftime('%Y-%m-%d')} with `python bench/bench.py"
+        + (f" --runs {options.runs}" if options.runs != 3 else "")
+        + "`; medians of the runs, whole processes, one run of everything on one machine (read the ratios).",
+        "",
+    ]
+    for result in results:
+        lines += [f"## {result.name} ({result.files:,} files, {result.lines:,} lines)", ""]
+        lines += ["| Run | Median | Spread |", "|---|---|---|", *result.rows, ""]
+        lines += [f"* {line}" for line in result.ratios + result.notes] + [""]
+    lines += [
+        "## Startup and scale",
+        "",
+        f"* one-file run (pre-commit): {single.median:.2f} s median (target < 0.4 s)",
+        f"* standard library x1: {once.median:.2f} s; x2 ({double_lines:,} lines): {twice.median:.2f} s;"
+        f" growth {growth:.2f}x for twice the files (target <= 2.2x)",
+        "",
+    ]
+    Path(options.output).write_text("\n".join(lines), encoding="utf-8")
+    print(f"\nresults written to {options.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
