@@ -143,3 +143,13 @@ def test_extract_returns_fragments_with_context() -> None:
     assert fragment.sink == "cur.execute"
     assert fragment.function == "handler"
     assert fragment.source_map.position(0) == (2, 18)
+
+
+def test_long_concatenations_are_read_whole() -> None:
+    """Ten implicitly concatenated parts, or ten ``+`` terms, are one statement, not nothing."""
+    implicit = "cur.execute(\n" + "".join(f'    "part{n} "\n' for n in range(10)) + '    "; LISTEN x"\n)\n'
+    added = "cur.execute(" + " + ".join(f'"p{n} "' for n in range(10)) + ' + "; LISTEN y")\n'
+    for source, channel in ((implicit, "x"), (added, "y")):
+        texts = [fragment.text for fragment in extract_python(source, "m.py", fast_path=False).fragments]
+        assert len(texts) == 1 and texts[0].endswith(f"; LISTEN {channel}")
+        assert [f.text for f in extract_python(source, "m.py").fragments] == texts

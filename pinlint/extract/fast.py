@@ -69,6 +69,107 @@ def imports_of(units: list[Unit]) -> dict[str, str]:
     return imports
 
 
+_TRY: tuple[type, ...] = (ast.Try, getattr(ast, "TryStar", ast.Try))  # try/except* from 3.11
+_UNRESOLVED = object()  # a binding libcst cannot follow (a parameter, an import, a loop target...)
+_Scope = dict[str, list[object]]
+
+
+class _Bindings:
+    """Every binding of every name per scope (module or function), as the libcst path's
+    ``_Bindings`` records them: classes and comprehensions open no scope, lambdas are skipped,
+    ``x += y`` on a name bound once to a value extends that value."""
+
+    def __init__(self, units: list[Unit], tree_body: list[ast.stmt] | None = None) -> None:
+        self.scopes: dict[ast.AST | None, _Scope] = {None: {}}
+        for unit in units:
+            if unit.kept and unit.node is not None:
+                self._statement(unit.node, None)
+
+    def _bind(self, scope: ast.AST | None, name: str, value: object) -> None:
+        self.scopes.setdefault(scope, {}).setdefault(name, []).append(value)
+
+    def _names(self, target: ast.AST, scope: ast.AST | None) -> None:
+        if isinstance(target, ast.Name):
+            self._bind(scope, target.id, _UNRESOLVED)
+        elif isinstance(target, ast.Tuple | ast.List):
+            for element in target.elts:
+                self._names(element, scope)
+        elif isinstance(target, ast.Starred):
+            self._names(target.value, scope)
+
+    def _statement(self, node: ast.AST, scope: ast.AST | None) -> None:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            self._bind(scope, node.name, _UNRESOLVED)
+            self.scopes[node] = {}
+            arguments = node.args
+            for argument in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]:
+                self._bind(node, argument.arg, _UNRESOLVED)
+            for star in (arguments.vararg, arguments.kwarg):
+                if star is not None:
+                    self._bind(node, star.arg, _UNRESOLVED)
+            for child in (*node.decorator_list, *arguments.defaults, *arguments.kw_defaults):
+                if child is not None:
+                    self._expression(child, scope)
+            for statement in node.body:
+                self._statement(statement, node)
+            return
+        if isinstance(node, ast.ClassDef):
+            self._bind(scope, node.name, _UNRESOLVED)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                self._bind(scope, alias.asname or alias.name.split(".")[0], _UNRESOLVED)
+        elif isinstance(node, ast.ImportFrom):
+            if node.module is not None and not node.level and node.names[0].name != "*":
+                for alias in node.names:
+                    self._bind(scope, alias.asname or alias.name, _UNRESOLVED)
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    self._bind(scope, target.id, node.value)
+                else:
+                    self._names(target, scope)
+        elif isinstance(node, ast.AnnAssign):
+            if isinstance(node.target, ast.Name):
+                self._bind(scope, node.target.id, node.value if node.value is not None else _UNRESOLVED)
+        elif isinstance(node, ast.AugAssign):
+            values = self.scopes.get(scope, {}).get(node.target.id, []) if isinstance(node.target, ast.Name) else []
+            if isinstance(node.op, ast.Add) and len(values) == 1 and values[0] is not _UNRESOLVED:
+                values[0] = ("+", values[0], node.value)  # built in steps: libcst resolves the sum
+            else:
+                self._names(node.target, scope)
+        elif isinstance(node, ast.For | ast.AsyncFor):
+            self._names(node.target, scope)
+        elif isinstance(node, ast.With | ast.AsyncWith):
+            for item in node.items:
+                if item.optional_vars is not None:
+                    self._names(item.optional_vars, scope)
+        elif isinstance(node, _TRY):
+            for handler in node.handlers:
+                if handler.name:
+                    self._bind(scope, handler.name, _UNRESOLVED)
+        for name, value in ast.iter_fields(node):
+            if isinstance(node, ast.ClassDef) and name == "body":
+                for statement in value:
+                    self._statement(statement, scope)  # a class body binds in the enclosing scope
+                continue
+            items = value if isinstance(value, list) else [value]
+            for item in items:
+                if isinstance(item, ast.stmt | ast.excepthandler | ast.match_case):
+                    self._statement(item, scope)
+                elif isinstance(item, ast.expr):
+                    self._expression(item, scope)
+
+    def _expression(self, node: ast.AST, scope: ast.AST | None) -> None:
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, ast.Lambda):
+                continue  # libcst's first pass does not look inside lambdas
+            if isinstance(current, ast.NamedExpr | ast.comprehension):
+                self._names(current.target, scope)
+            stack.extend(ast.iter_child_nodes(current))
+
+
 class _Lines:
     """Character columns from ast's UTF-8 byte offsets."""
 
@@ -128,12 +229,49 @@ def _literal_piece(node: ast.Constant, lines: _Lines) -> Piece:
     return piece
 
 
+MAX_NAME_DEPTH = 8  # as the libcst path
+
+
 class _UnitReader:
-    def __init__(self, path: str, names: SinkNames, imports: dict[str, str], lines: _Lines) -> None:
+    def __init__(
+        self, path: str, names: SinkNames, imports: dict[str, str], lines: _Lines, bindings: _Bindings | None = None
+    ) -> None:
         self.path = path
         self.names = names
         self.imports = imports
         self.lines = lines
+        self.bindings = bindings
+
+    def _resolve(
+        self, value: object, chain: tuple[ast.AST | None, ...], depth: int = 0
+    ) -> tuple[ast.Constant, str] | None:
+        """The str literal ``value`` stands for and the name it came through, as the libcst path
+        resolves it; None when libcst finds no string; _NotSimple when only libcst can tell."""
+        if depth > MAX_NAME_DEPTH:
+            return None
+        if isinstance(value, tuple | ast.JoinedStr | ast.BinOp):
+            raise _NotSimple  # an f-string, +, %, or a value built with +=
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "format":
+            raise _NotSimple
+        if isinstance(value, ast.Constant):
+            if isinstance(value.value, bytes):
+                raise _NotSimple
+            return (value, "") if isinstance(value.value, str) else None
+        if isinstance(value, ast.Name):
+            if self.bindings is None:
+                raise _NotSimple
+            for index in range(len(chain) - 1, -1, -1):
+                scope = self.bindings.scopes.get(chain[index], {})
+                if value.id in scope:
+                    values = scope[value.id]
+                    if len(values) != 1 or values[0] is _UNRESOLVED:
+                        return None
+                    found = self._resolve(values[0], chain[: index + 1], depth + 1)
+                    if found is None:
+                        return None
+                    return found[0], found[1] or value.id
+            return None
+        return None  # a call result, an attribute...: no string the code shows
 
     def _qualified(self, func: ast.expr) -> str:
         dotted = _dotted(func)
@@ -160,25 +298,26 @@ class _UnitReader:
                 return [keywords[name]]
         return positional[:1]
 
-    def _fragments(self, value: ast.expr, call: ast.Call, sink: str, function: str) -> list[Fragment]:
+    def _fragments(
+        self, value: ast.expr, call: ast.Call, sink: str, function: str, chain: tuple[ast.AST | None, ...]
+    ) -> list[Fragment]:
         if isinstance(value, ast.List | ast.Tuple):
             fragments = []
             for element in value.elts:
                 inner = element
                 if isinstance(inner, ast.Tuple | ast.List) and inner.elts:
                     inner = inner.elts[0]  # RunSQL's (sql, params) pairs
-                fragments.extend(self._fragments(inner, call, sink, function))
+                fragments.extend(self._fragments(inner, call, sink, function, chain))
             return fragments
-        if isinstance(value, ast.Name | ast.JoinedStr | ast.BinOp) or (
-            isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "format"
-        ):
-            raise _NotSimple  # a value libcst may resolve: a bound name, an f-string, +, %, .format()
-        if isinstance(value, ast.Constant) and isinstance(value.value, bytes):
-            raise _NotSimple
-        if not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
-            return []  # a call result, an attribute...: no string the code shows
-        piece = _literal_piece(value, self.lines)
-        assert value.end_lineno is not None
+        resolved = self._resolve(value, chain)
+        if resolved is None:
+            return []
+        literal, via_name = resolved
+        piece = _literal_piece(literal, self.lines)
+        assert literal.end_lineno is not None
+        noqa_lines = {literal.end_lineno, call.lineno}
+        if via_name:
+            noqa_lines.add(literal.lineno)
         return [
             Fragment(
                 text=piece.text,
@@ -187,16 +326,24 @@ class _UnitReader:
                 kind="python",
                 sink=sink,
                 sink_line=call.lineno,
-                noqa_lines=tuple(sorted({value.end_lineno, call.lineno})),
+                noqa_lines=tuple(sorted(noqa_lines)),
+                via_name=via_name,
                 function=function,
             )
         ]
 
-    def read(self, node: ast.AST, functions: tuple[str, ...], found: list[Fragment]) -> int:
+    def read(
+        self,
+        node: ast.AST,
+        functions: tuple[str, ...],
+        found: list[Fragment],
+        chain: tuple[ast.AST | None, ...] = (None,),
+    ) -> int:
         """Append the fragments of ``node``'s sink calls; return how many sink calls it has.
         (Imports inside a function reach the libcst path through ``imports_of``.)"""
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             functions = (*functions, node.name)
+            chain = (*chain, node)
         sinks = 0
         if isinstance(node, ast.Call):
             qualified = self._qualified(node.func)
@@ -210,9 +357,10 @@ class _UnitReader:
                 dotted = _dotted(node.func)
                 display = dotted if dotted and dotted.count(".") <= 2 else (f"….{method}" if method else "call")
                 for argument in arguments:
-                    found.extend(self._fragments(argument, node, display, functions[-1] if functions else ""))
+                    function = functions[-1] if functions else ""
+                    found.extend(self._fragments(argument, node, display, function, chain))
         for child in ast.iter_child_nodes(node):
-            sinks += self.read(child, functions, found)
+            sinks += self.read(child, functions, found, chain)
         return sinks
 
 
@@ -226,7 +374,7 @@ class FastResult:
 def fast_fragments(source: str, units: list[Unit], path: str, names: SinkNames) -> FastResult:
     """Fragments of the units whose sink calls all pass a plain literal, and those units' indices."""
     lines = _Lines(source)
-    reader = _UnitReader(path, names, imports_of(units), lines)
+    reader = _UnitReader(path, names, imports_of(units), lines, _Bindings(units))
     fragments: list[Fragment] = []
     handled: set[int] = set()
     needs_libcst = False

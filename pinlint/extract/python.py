@@ -242,7 +242,8 @@ class _SinkVisitor(cst.CSTVisitor):
     def _resolve(
         self, node: cst.BaseExpression, chain: list[cst.CSTNode], depth: int = 0
     ) -> tuple[Piece, cst.BaseExpression, str] | None:
-        """The string value of ``node``, the node holding the literal, and the name it came through."""
+        """The string value of ``node``, the node holding the literal, and the name it came through.
+        ``depth`` counts names followed (a cycle of names ends there), not the parts of a string."""
         if depth > MAX_NAME_DEPTH:
             return None
         if isinstance(node, cst.SimpleString):
@@ -250,8 +251,8 @@ class _SinkVisitor(cst.CSTVisitor):
         if isinstance(node, cst.FormattedString):
             return self._fstring(node), node, ""
         if isinstance(node, cst.ConcatenatedString):
-            left = self._resolve(node.left, chain, depth + 1)
-            right = self._resolve(node.right, chain, depth + 1)
+            left = self._resolve(node.left, chain, depth)
+            right = self._resolve(node.right, chain, depth)
             if left is None or right is None:
                 return None
             piece = Piece()
@@ -260,8 +261,8 @@ class _SinkVisitor(cst.CSTVisitor):
             return piece, node, ""
         if isinstance(node, cst.BinaryOperation):
             if isinstance(node.operator, cst.Add):
-                left = self._resolve(node.left, chain, depth + 1)
-                right = self._resolve(node.right, chain, depth + 1)
+                left = self._resolve(node.left, chain, depth)
+                right = self._resolve(node.right, chain, depth)
                 if left is None and right is None:
                     return None
                 piece = Piece()
@@ -273,13 +274,13 @@ class _SinkVisitor(cst.CSTVisitor):
                 holder = node if node in self.positions else (left or right or (None, node))[1]
                 return piece, holder, (left or right or (None, None, ""))[2]
             if isinstance(node.operator, cst.Modulo):
-                left = self._resolve(node.left, chain, depth + 1)
+                left = self._resolve(node.left, chain, depth)
                 if left is None:
                     return None
                 return with_fields_as_holes(left[0], "percent"), left[1], left[2]
             return None
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "format":
-            base = self._resolve(node.func.value, chain, depth + 1)
+            base = self._resolve(node.func.value, chain, depth)
             if base is None:
                 return None
             return with_fields_as_holes(base[0], "brace"), base[1], base[2]
