@@ -144,7 +144,7 @@ class _Bindings:
                 if item.optional_vars is not None:
                     self._names(item.optional_vars, scope)
         elif isinstance(node, _TRY):
-            for handler in node.handlers:
+            for handler in getattr(node, "handlers", ()):
                 if handler.name:
                     self._bind(scope, handler.name, _UNRESOLVED)
         for name, value in ast.iter_fields(node):
