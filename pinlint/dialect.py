@@ -39,6 +39,9 @@ _DJANGO_ENGINES = {
     "django.db.backends.postgresql_psycopg2": POSTGRES,
     "django.contrib.gis.db.backends.postgis": POSTGRES,
 }
+_STRING_HINT_RE = re.compile(
+    r"(?i)(?:mysql|mariadb|postgres)[^\n'\"]{0,40}(?:://|[\"'])|django\.(?:contrib\.gis\.)?db\.backends"
+)
 _DUMP_HEADERS = (
     (re.compile(r"^-- (?:MySQL|MariaDB) dump", re.MULTILINE), MYSQL, "a mysqldump header"),
     (re.compile(r"^-- PostgreSQL database dump", re.MULTILINE), POSTGRES, "a pg_dump header"),
@@ -64,12 +67,18 @@ class DialectChoice:
     assumed: bool = False  # nothing in the file or the config decided it
 
 
-def python_evidence(tree: ast.Module | None) -> list[Evidence]:
-    """What a Python module says about its database: driver imports, URLs, Django engines."""
+def python_evidence(tree: ast.Module | None, source: str | None = None) -> list[Evidence]:
+    """What a Python module says about its database: driver imports, URLs, Django engines.
+    With ``source``, string constants are only looked at when the text can hold one of those."""
     if tree is None:
         return []
+    from pinlint.extract.fast import statements_of
+
     found: list[Evidence] = []
-    for node in ast.walk(tree):
+    nodes: list[ast.AST] = [node for statement in tree.body for node in statements_of(statement)]
+    if source is None or _STRING_HINT_RE.search(source):
+        nodes += [node for node in ast.walk(tree) if isinstance(node, ast.Constant)]
+    for node in nodes:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 root = alias.name.split(".")[0]

@@ -213,7 +213,7 @@ class Linter:
                 return result
             findings: list[Finding] = []
             if extraction.fragments:
-                choice = self.dialect_for(path, python_evidence(tree))
+                choice = self.dialect_for(path, python_evidence(tree, text))
                 findings = self._lint_fragments(extraction.fragments, choice)
             findings.extend(self._module_findings(text, path, tree))
             for call in extraction.calls:

@@ -54,7 +54,7 @@ def imports_of(units: list[Unit]) -> dict[str, str]:
     for unit in units:
         if not unit.kept or unit.node is None:
             continue
-        for node in ast.walk(unit.node):
+        for node in statements_of(unit.node):
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:
@@ -168,6 +168,24 @@ class _Bindings:
             if isinstance(current, ast.NamedExpr | ast.comprehension):
                 self._names(current.target, scope)
             stack.extend(ast.iter_child_nodes(current))
+
+
+_BLOCKS = ("body", "handlers", "orelse", "finalbody", "cases")
+
+
+def statements_of(node: ast.AST) -> list[ast.AST]:
+    """``node`` and every statement nested in it (imports are statements: no need to visit
+    every expression to find them)."""
+    found: list[ast.AST] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        for name in _BLOCKS:
+            block = getattr(current, name, None)
+            if block:
+                stack.extend(reversed(block))
+    return found
 
 
 class _Lines:
