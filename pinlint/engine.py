@@ -22,6 +22,7 @@ from pinlint.config import Settings
 from pinlint.declarations import Declarations
 from pinlint.dialect import DialectChoice, Evidence, choose_dialect, python_evidence, sql_file_evidence
 from pinlint.extract.calls import module_calls
+from pinlint.extract.fast import plan
 from pinlint.extract.handlers import connections_in_handlers, handler_functions, has_handler_candidates
 from pinlint.extract.sinks import ExtractionError, Prefilter, build_prefilter
 from pinlint.extract.sqlfile import decode_sql, extract_sql
@@ -201,22 +202,29 @@ class Linter:
             if not self.prefilter.worth_parsing(text):
                 return result
             try:
-                from pinlint.extract.python import extract_python  # libcst: imported when needed
-
                 tree = _parse(text)
                 names, needle = self.fact_names
                 if not (needle.search(text) and _needle_in_tree(tree, needle, self.fact_keywords)):
                     names = frozenset()  # no call here can carry what those rules look for
-                extraction = extract_python(text, path, sinks=self.settings.sinks, call_names=names, tree=tree)
+                planned = plan(text, path, sinks=self.settings.sinks, call_names=names, tree=tree)
+                if planned.done and planned.fast is not None:
+                    fragments, calls = planned.fast.fragments, []
+                else:
+                    from pinlint.extract.python import extract_python  # libcst: imported when needed
+
+                    extraction = extract_python(
+                        text, path, sinks=self.settings.sinks, call_names=names, tree=tree, planned=planned
+                    )
+                    fragments, calls = extraction.fragments, extraction.calls
             except ExtractionError as error:
                 result.error = str(error)
                 return result
             findings: list[Finding] = []
-            if extraction.fragments:
+            if fragments:
                 choice = self.dialect_for(path, python_evidence(tree, text))
-                findings = self._lint_fragments(extraction.fragments, choice)
+                findings = self._lint_fragments(fragments, choice)
             findings.extend(self._module_findings(text, path, tree))
-            for call in extraction.calls:
+            for call in calls:
                 for rule in self.rules_at("python"):
                     for hit in rule.matcher.match_call(call):
                         if hit.fragment is not None:

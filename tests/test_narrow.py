@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import pinlint.extract.narrow as narrow_module
 import pinlint.extract.python as extraction
 from conftest import FIXTURES
 from pinlint.extract.narrow import Narrowed, relevant_source
@@ -67,7 +68,7 @@ def run(conn):
 def _fragments(source: str, narrow: bool, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[int, int]]]:
     with monkeypatch.context() as patch:
         if not narrow:
-            patch.setattr(extraction, "plan_units", lambda text, names, tree=None: None)
+            patch.setattr(narrow_module, "plan_units", lambda text, names, tree=None: None)
         result = extract_python(source, "m.py", call_names={"connect"})
     fragments = [(f.text, f.source_map.position(0)) for f in result.fragments]
     calls = [(c.name, c.line) for c in result.calls]

@@ -415,3 +415,43 @@ def fast_fragments(source: str, units: list[Unit], path: str, names: SinkNames) 
         elif sinks:
             needs_libcst = True  # kept for libcst (a binding other units need), and it has sink calls
     return FastResult(fragments, frozenset(handled), needs_libcst)
+
+
+@dataclass
+class Plan:
+    """What the fast path did for a file, and what is left for libcst."""
+
+    units: list[Unit] | None
+    fast: FastResult | None
+
+    @property
+    def done(self) -> bool:
+        """Nothing is left for libcst: ``fast.fragments`` are all the file's fragments."""
+        return self.fast is not None and not self.fast.needs_libcst
+
+
+def plan(
+    source: str,
+    path: str,
+    *,
+    sinks: tuple[str, ...] = (),
+    call_names: frozenset[str] = frozenset(),
+    tree: ast.Module | None = None,
+    fast_path: bool = True,
+) -> Plan:
+    """Narrow ``source`` to its units and read the plain-literal ones with ``ast`` (no libcst here)."""
+    from pinlint.extract.narrow import plan_units
+    from pinlint.extract.sinks import FUNCTION_SINKS, METHOD_SINKS, split_sinks
+
+    function_sinks, method_sinks = split_sinks(sinks)
+    interesting = (
+        METHOD_SINKS
+        | method_sinks
+        | {name.rsplit(".", 1)[-1] for name in FUNCTION_SINKS | function_sinks}
+        | {name.rsplit(".", 1)[-1] for name in call_names}
+    )
+    units = plan_units(source, interesting, tree)
+    if units is None or not fast_path:
+        return Plan(units, None)
+    names = SinkNames(FUNCTION_SINKS | function_sinks, METHOD_SINKS | method_sinks, call_names)
+    return Plan(units, fast_fragments(source, units, path, names))

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from pinlint.extract.fast import SinkNames, fast_fragments, imports_of
-from pinlint.extract.narrow import plan_units, render
+from pinlint.extract.fast import Plan, imports_of, plan
+from pinlint.extract.narrow import render
 from pinlint.extract.sinks import (
     FUNCTION_SINKS,
     KEYWORD_ONLY_SINKS,
@@ -462,28 +462,22 @@ def extract_python(
     call_names: Iterable[str] = (),
     tree: ast.Module | None = None,
     fast_path: bool = True,
+    planned: Plan | None = None,
 ) -> PythonExtraction:
     """Parse ``source`` and return the SQL fragments reaching sinks, and the requested calls.
     ``tree`` is ``ast.parse(source)`` when the caller has it already. Units whose sink calls all
-    pass plain literals are read with ``ast`` (``fast_path``); libcst reads the rest."""
+    pass plain literals are read with ``ast`` (``fast_path``); libcst reads the rest. ``planned``
+    is what ``fast.plan`` returned for the same arguments, when the caller has it already."""
     sinks = tuple(sinks)
     call_names = frozenset(call_names)
     function_sinks, method_sinks = split_sinks(sinks)
-    interesting = (
-        METHOD_SINKS
-        | method_sinks
-        | {name.rsplit(".", 1)[-1] for name in FUNCTION_SINKS | function_sinks}
-        | {name.rsplit(".", 1)[-1] for name in call_names}
-    )
-    units = plan_units(source, interesting, tree)
-    fast: list[Fragment] = []
-    handled: frozenset[int] = frozenset()
-    if units is not None and fast_path:
-        names = SinkNames(FUNCTION_SINKS | function_sinks, METHOD_SINKS | method_sinks, call_names)
-        result = fast_fragments(source, units, path, names)
-        fast, handled = result.fragments, result.handled
-        if not result.needs_libcst:
-            return PythonExtraction(fragments=fast)  # every sink call was a plain literal: no libcst
+    if planned is None:
+        planned = plan(source, path, sinks=sinks, call_names=call_names, tree=tree, fast_path=fast_path)
+    units = planned.units
+    fast: list[Fragment] = planned.fast.fragments if planned.fast else []
+    handled: frozenset[int] = planned.fast.handled if planned.fast else frozenset()
+    if planned.done:
+        return PythonExtraction(fragments=fast)  # every sink call was a plain literal: no libcst
     narrowed = render(source, units, handled)
     source = narrowed.text
     if len(source) > MAX_RELEVANT_CHARS:
