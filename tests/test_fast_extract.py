@@ -147,3 +147,27 @@ def test_a_variable_named_like_an_option_does_not_send_connect_calls_to_libcst(m
     source = 'def f(sock, cur):\n    options = [1]\n    sock.connect(("h", 1))\n    cur.execute("LISTEN x")\n'
     assert [f.code for f in lint(source, "app.py")] == ["PIN014"]
     assert seen == []
+
+
+DYNAMIC = """\
+def built(cur, table, tenant):
+    cur.execute("SET search_path = " + table)
+    cur.execute("SELECT * FROM t WHERE a = %s" % tenant)
+    cur.execute("LISTEN {}".format(table))
+    sql = "SET app.tenant = "
+    sql += tenant
+    cur.execute(sql)
+    cur.execute(("SET wrapped = " + table))
+    query = (
+        "SELECT 1"
+        + table
+    )
+    cur.execute(query)
+    cur.execute("SET a = 1; " + (table))
+"""
+
+
+def test_sums_formats_and_parentheses_match_libcst() -> None:
+    fast, slow = _both(DYNAMIC)
+    assert fast == slow
+    assert len(fast) == 7

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pinlint.extract.narrow import Unit, always_kept, shares_a_line
 from pinlint.extract.sinks import KEYWORD_ONLY_SINKS, RUNSQL_ARGUMENTS, SQL_KEYWORDS
 from pinlint.model import CharMap, Fragment
-from pinlint.pystrings import Piece, decode, split_prefix
+from pinlint.pystrings import Piece, decode, split_prefix, with_fields_as_holes
 
 _LITERAL_START_RE = re.compile(r"([rRuU]?)('''|\"\"\"|'|\")")
 _BETWEEN_RE = re.compile(r"(?:[ \t\f\r\n]+|\\\r?\n|#[^\n]*)*")
@@ -259,22 +259,66 @@ class _UnitReader:
         self.imports = imports
         self.lines = lines
         self.bindings = bindings
+        self.call_parens: set[tuple[int, int]] = set()  # (line, 0-based column) of sink calls' "("
+
+    def _start(self, node: ast.expr) -> tuple[int, int]:
+        """1-based (line, character column) of ``node``, as the libcst path gives it; _NotSimple when
+        the node is wrapped in its own parentheses (libcst counts them, ast does not)."""
+        if self._parenthesised(node):
+            raise _NotSimple
+        return node.lineno, self.lines.column(node.lineno, node.col_offset) + 1
+
+    def _parenthesised(self, node: ast.expr) -> bool:
+        line = node.lineno
+        column = self.lines.column(line, node.col_offset)
+        while line >= 1:
+            text = self.lines.lines[line - 1][:column].rstrip()
+            if text.endswith("\\"):
+                text = text[:-1].rstrip()
+            if text:
+                if not text.endswith("("):
+                    return False
+                return (line, len(text) - 1) not in self.call_parens
+            line -= 1
+            column = len(self.lines.lines[line - 1]) if line >= 1 else 0
+        return False
 
     def _resolve(
         self, value: object, chain: tuple[ast.AST | None, ...], depth: int = 0
-    ) -> tuple[ast.Constant, str] | None:
-        """The str literal ``value`` stands for and the name it came through, as the libcst path
-        resolves it; None when libcst finds no string; _NotSimple when only libcst can tell."""
+    ) -> tuple[Piece, ast.expr | None, str] | None:
+        """The string ``value`` stands for (a Piece with positions, dynamic parts as holes), the node
+        holding it, and the name it came through: as the libcst path resolves it. None when libcst
+        finds no string; _NotSimple when only libcst can tell (f-strings, bytes, parentheses)."""
         if depth > MAX_NAME_DEPTH:
             return None
-        if isinstance(value, tuple | ast.JoinedStr | ast.BinOp):
-            raise _NotSimple  # an f-string, +, %, or a value built with +=
+        if isinstance(value, ast.JoinedStr):
+            raise _NotSimple  # f-string positions: libcst
+        if isinstance(value, tuple):  # ``x += y`` on a name bound once: a sum no source node holds
+            left = self._resolve(value[1], chain, depth)
+            right = self._resolve(value[2], chain, depth)
+            return self._sum(left, right, value[1], value[2], None)
+        if isinstance(value, ast.BinOp):
+            if isinstance(value.op, ast.Add):
+                left = self._resolve(value.left, chain, depth)
+                right = self._resolve(value.right, chain, depth)
+                return self._sum(left, right, value.left, value.right, value)
+            if isinstance(value.op, ast.Mod):
+                base = self._resolve(value.left, chain, depth)
+                if base is None:
+                    return None
+                return with_fields_as_holes(base[0], "percent"), base[1], base[2]
+            return None
         if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "format":
-            raise _NotSimple
+            base = self._resolve(value.func.value, chain, depth)
+            if base is None:
+                return None
+            return with_fields_as_holes(base[0], "brace"), base[1], base[2]
         if isinstance(value, ast.Constant):
             if isinstance(value.value, bytes):
                 raise _NotSimple
-            return (value, "") if isinstance(value.value, str) else None
+            if not isinstance(value.value, str):
+                return None
+            return _literal_piece(value, self.lines), value, ""
         if isinstance(value, ast.Name):
             if self.bindings is None:
                 raise _NotSimple
@@ -287,9 +331,46 @@ class _UnitReader:
                     found = self._resolve(values[0], chain[: index + 1], depth + 1)
                     if found is None:
                         return None
-                    return found[0], found[1] or value.id
+                    return found[0], found[1], found[2] or value.id
             return None
         return None  # a call result, an attribute...: no string the code shows
+
+    def _sum(
+        self,
+        left: tuple[Piece, ast.expr | None, str] | None,
+        right: tuple[Piece, ast.expr | None, str] | None,
+        left_node: object,
+        right_node: object,
+        node: ast.BinOp | None,
+    ) -> tuple[Piece, ast.expr | None, str] | None:
+        """``left + right`` as the libcst path builds it: an unknown side becomes a hole at its start."""
+        if left is None and right is None:
+            return None
+        piece = Piece()
+        for side, side_node in ((left, left_node), (right, right_node)):
+            if side is not None:
+                piece.extend(side[0])
+            elif isinstance(side_node, ast.expr):
+                piece.extend(Piece.hole(*self._start(side_node)))
+            else:
+                raise _NotSimple
+        known = left or right
+        assert known is not None
+        if node is not None:
+            self._start(node)  # (parentheses around the sum: its lines differ in libcst)
+        return piece, node if node is not None else known[1], known[2]
+
+    def _open_paren(self, call: ast.Call) -> tuple[int, int]:
+        """Where the call's own "(" is: the first one after its function."""
+        assert call.func.end_lineno is not None and call.func.end_col_offset is not None
+        line = call.func.end_lineno
+        column = self.lines.column(line, call.func.end_col_offset)
+        while line <= len(self.lines.lines):
+            index = self.lines.lines[line - 1].find("(", column)
+            if index != -1:
+                return line, index
+            line, column = line + 1, 0
+        return 0, 0
 
     def _qualified(self, func: ast.expr) -> str:
         dotted = _dotted(func)
@@ -330,9 +411,9 @@ class _UnitReader:
         resolved = self._resolve(value, chain)
         if resolved is None:
             return []
-        literal, via_name = resolved
-        piece = _literal_piece(literal, self.lines)
-        assert literal.end_lineno is not None
+        piece, literal, via_name = resolved
+        if literal is None or literal.end_lineno is None:
+            raise _NotSimple
         noqa_lines = {literal.end_lineno, call.lineno}
         if via_name:
             noqa_lines.add(literal.lineno)
@@ -347,6 +428,7 @@ class _UnitReader:
                 noqa_lines=tuple(sorted(noqa_lines)),
                 via_name=via_name,
                 function=function,
+                dynamic=piece.dynamic,
             )
         ]
 
@@ -372,6 +454,7 @@ class _UnitReader:
             arguments = self._sink_arguments(node, qualified)
             if arguments:
                 sinks += 1
+                self.call_parens.add(self._open_paren(node))
                 dotted = _dotted(node.func)
                 display = dotted if dotted and dotted.count(".") <= 2 else (f"….{method}" if method else "call")
                 for argument in arguments:
