@@ -76,8 +76,12 @@ def python_evidence(tree: ast.Module | None, source: str | None = None) -> list[
 
     found: list[Evidence] = []
     nodes: list[ast.AST] = [node for statement in tree.body for node in statements_of(statement)]
-    if source is None or _STRING_HINT_RE.search(source):
+    if source is None:
         nodes += [node for node in ast.walk(tree) if isinstance(node, ast.Constant)]
+    else:
+        from pinlint.extract.calls import nodes_on_lines
+
+        nodes += [node for node in nodes_on_lines(tree, source, _STRING_HINT_RE) if isinstance(node, ast.Constant)]
     for node in nodes:
         if isinstance(node, ast.Import):
             for alias in node.names:

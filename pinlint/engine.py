@@ -21,7 +21,7 @@ from pinlint.catalog import Rule
 from pinlint.config import Settings
 from pinlint.declarations import Declarations
 from pinlint.dialect import DialectChoice, Evidence, choose_dialect, python_evidence, sql_file_evidence
-from pinlint.extract.calls import module_calls
+from pinlint.extract.calls import module_calls, nodes_on_lines
 from pinlint.extract.fast import plan
 from pinlint.extract.handlers import connections_in_handlers, handler_functions, has_handler_candidates
 from pinlint.extract.sinks import ExtractionError, Prefilter, build_prefilter
@@ -204,7 +204,7 @@ class Linter:
             try:
                 tree = _parse(text)
                 names, needle = self.fact_names
-                if not (needle.search(text) and _needle_in_tree(tree, needle, self.fact_keywords)):
+                if not (needle.search(text) and _needle_in_tree(tree, text, needle, self.fact_keywords)):
                     names = frozenset()  # no call here can carry what those rules look for
                 planned = plan(text, path, sinks=self.settings.sinks, call_names=names, tree=tree)
                 if planned.done and planned.fast is not None:
@@ -421,12 +421,12 @@ class Linter:
         return [finding for finding in findings if not any(finding.code.startswith(code) for code in ignored)]
 
 
-def _needle_in_tree(tree: ast.Module | None, needle: re.Pattern[str], keywords: frozenset[str]) -> bool:
+def _needle_in_tree(tree: ast.Module | None, source: str, needle: re.Pattern[str], keywords: frozenset[str]) -> bool:
     """The text matched ``needle``; is it really a keyword argument, a dict key or a string
     (not a variable that happens to share the name)? Without a tree, assume it is."""
     if tree is None:
         return True
-    for node in ast.walk(tree):
+    for node in nodes_on_lines(tree, source, needle):
         if isinstance(node, ast.keyword) and node.arg in keywords:
             return True
         if (

@@ -169,6 +169,25 @@ def _scan_lines(tree: ast.Module, source: str, wanted: Callable[[dict[str, str]]
     return scan
 
 
+def nodes_on_lines(tree: ast.Module, source: str, pattern: re.Pattern[str]) -> list[ast.AST]:
+    """Every expression node of the statements on whose lines ``pattern`` matches (nested
+    statements are judged by their own lines): a walk of the part of a module that can matter."""
+    line_starts = [0]
+    line_starts.extend(match.end() for match in re.finditer("\n", source))
+    lines = sorted({bisect.bisect_right(line_starts, match.start()) for match in pattern.finditer(source)})
+    if not lines:
+        return []
+    found: list[ast.AST] = []
+    for statement, _ in _statements(tree):
+        start, end = statement.lineno, statement.end_lineno or statement.lineno
+        index = bisect.bisect_left(lines, start)
+        if index == len(lines) or lines[index] > end:
+            continue
+        for part in _expressions(statement):
+            found.extend(ast.walk(part))
+    return found
+
+
 def _aliases(imports: list[ast.Import | ast.ImportFrom]) -> dict[str, str]:
     aliases: dict[str, str] = {}
     for node in imports:

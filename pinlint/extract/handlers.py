@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pinlint.extract.calls import dotted_name
+from pinlint.extract.fast import statements_of
 
 CONVENTION_NAMES = ("lambda_handler", "handler")
 CHALICE_DECORATORS = ("route", "lambda_function", "schedule", "authorizer")
@@ -44,7 +45,7 @@ class _Module:
         self.tree = tree
         self.lines = lines
         self.imports: dict[str, str] = {}
-        for node in ast.walk(tree):
+        for node in (inner for statement in tree.body for inner in statements_of(statement)):
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:
