@@ -408,6 +408,7 @@ class ArgumentCondition:
     greater_than: float | None = None
     default: float | None = None  # the library's default, for greater-than when absent
     only: frozenset[str] = frozenset()  # the condition applies to these functions only
+    matches: re.Pattern[str] | None = None  # a string (or an f-string's leading text) matching this
 
     @classmethod
     def from_spec(cls, spec: dict[str, Any]) -> ArgumentCondition:
@@ -425,6 +426,7 @@ class ArgumentCondition:
             "greater-than",
             "default",
             "only",
+            "matches",
         }
         unknown = set(spec) - known
         if unknown:
@@ -441,6 +443,7 @@ class ArgumentCondition:
             greater_than=spec.get("greater-than"),
             default=spec.get("default"),
             only=frozenset(_string_list(spec, "only", [])),
+            matches=re.compile(spec["matches"]) if isinstance(spec.get("matches"), str) else None,
         )
 
     def _find(self, call: ModuleCall) -> Argument | None:
@@ -473,6 +476,9 @@ class ArgumentCondition:
         value = argument.value
         if self.present:
             return argument, value
+        if self.matches is not None:
+            found = self.matches.search(argument.text)
+            return (argument, found.group()) if found else None
         if value == DYNAMIC:
             return None  # computed at run time: pinlint cannot tell
         if value in self.flag_values:
@@ -508,6 +514,7 @@ class CallArgumentsMatcher:
     handler_module: bool
     conditions: tuple[ArgumentCondition, ...]
     unless: tuple[ArgumentCondition, ...] = ()
+    require: tuple[ArgumentCondition, ...] = ()  # every one must hold for the call to be judged
     module_scope: bool = False  # only calls that run at import time, outside any function
     level: str = "module"
 
@@ -518,7 +525,7 @@ class CallArgumentsMatcher:
         if not functions and not methods:
             raise ValueError("match: call-arguments needs `functions` or `methods`")
         tables: dict[str, list[dict[str, Any]]] = {}
-        for key in ("when", "unless"):
+        for key in ("when", "unless", "require"):
             items = spec.get(key, [])
             if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
                 raise ValueError(f"match: `{key}` must be an array of tables ([[match.{key}]])")
@@ -531,6 +538,7 @@ class CallArgumentsMatcher:
             module_scope=spec.get("scope", "any") == "module",
             conditions=tuple(ArgumentCondition.from_spec(item) for item in tables["when"]),
             unless=tuple(ArgumentCondition.from_spec(item) for item in tables["unless"]),
+            require=tuple(ArgumentCondition.from_spec(item) for item in tables["require"]),
         )
 
     @property
@@ -549,6 +557,8 @@ class CallArgumentsMatcher:
             elif methods_apply and call.method in self.methods:
                 shown = call.display
             else:
+                continue
+            if any(condition.check(call) is None for condition in self.require):
                 continue
             if any(condition.check(call) is not None for condition in self.unless):
                 continue

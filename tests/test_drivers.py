@@ -116,3 +116,37 @@ def test_more_driver_rules(source: str, expected: list[tuple[str, int, int]]) ->
 )
 def test_settings_rules(source: str, expected: list[tuple[str, int, int]]) -> None:
     assert [finding for finding in where(source) if finding[0] in ("PIN033", "PIN034")] == expected
+
+
+# --- SQLAlchemy on psycopg 3 (PIN037) -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ('engine = create_engine("postgresql+psycopg://u@h/db")', [("PIN037", 2, 10)]),
+        ('engine = create_engine(url="postgresql+psycopg://u@h/db", pool_size=1)', [("PIN037", 2, 10)]),
+        ('engine = create_engine(f"postgresql+psycopg://{USER}@{HOST}/db")', [("PIN037", 2, 10)]),
+        ('engine = create_engine("postgresql+psycopg://u@h/db", connect_args={"prepare_threshold": None})', []),
+        (
+            'engine = create_engine("postgresql+psycopg://u@h/db", connect_args={"prepare_threshold": 5})',
+            [("PIN037", 2, 90)],
+        ),
+        ('engine = create_engine("postgresql+psycopg://u@h/db", connect_args=ARGS)', []),
+        ('engine = create_engine("postgresql+psycopg2://u@h/db")', []),
+        ('engine = create_engine("postgresql://u@h/db")', []),
+        ("engine = create_engine(DATABASE_URL)", []),
+    ],
+)
+def test_sqlalchemy_engine_on_psycopg3(source: str, expected: list[tuple[str, int, int]]) -> None:
+    found = [item for item in where("from sqlalchemy import create_engine\n" + source + "\n") if item[0] == "PIN037"]
+    assert found == expected
+
+
+def test_sqlalchemy_psycopg3_is_ok_on_a_pgbouncer_that_tracks_prepared_statements() -> None:
+    from conftest import CATALOG
+    from pinlint.catalog import PoolerSetup
+
+    rule = next(rule for rule in CATALOG if rule.code == "PIN037")
+    assert rule.for_setup(PoolerSetup((1, 24))).targets == {"rds-proxy": "pins", "pgbouncer": "ok"}
+    assert rule.for_setup(PoolerSetup((1, 20))).targets["pgbouncer"] == "breaks"

@@ -24,6 +24,7 @@ class Argument:
     column: int  # 1-based, characters
     end_line: int
     end_column: int  # exclusive
+    text: str = ""  # a string's own text; for an f-string, its text up to the first {field}
 
 
 @dataclass
@@ -239,8 +240,18 @@ def module_calls(
             value = DYNAMIC
         first = start or node
         end_line = node.end_lineno or node.lineno
+        text = ""
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            text = node.value
+        elif isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant):
+            text = str(node.values[0].value)
         return Argument(
-            value, first.lineno, column(first.lineno, first.col_offset), end_line, column(end_line, node.end_col_offset)
+            value,
+            first.lineno,
+            column(first.lineno, first.col_offset),
+            end_line,
+            column(end_line, node.end_col_offset),
+            text,
         )
 
     result = ModuleCalls()
