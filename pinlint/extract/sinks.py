@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 METHOD_SINKS = frozenset(
     {
@@ -83,13 +84,25 @@ class Prefilter:
             return True
         if self.methods is not None and self.methods.search(text):
             return True
-        if self.functions is not None and self.functions.search(text):
+        if self.functions is not None and _search(self.functions, text):
             return True
         return (
             self.library_functions is not None
             and any(library in text for library in self.libraries)
-            and self.library_functions.search(text) is not None
+            and _search(self.library_functions, text)
         )
+
+
+@lru_cache(maxsize=16)
+def _quick(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """``pattern`` without its leading ``\\b``: re skips ahead by the first letters only when the
+    pattern starts with them, which makes this version about twice as fast; it finds a superset."""
+    return re.compile(pattern.pattern.removeprefix(r"\b"))
+
+
+def _search(pattern: re.Pattern[str], text: str) -> bool:
+    """``pattern.search(text)``, answered by the quicker superset pattern when it finds nothing."""
+    return _quick(pattern).search(text) is not None and pattern.search(text) is not None
 
 
 def build_prefilter(
