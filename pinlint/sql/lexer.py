@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from pinlint.model import HOLE
 
@@ -48,10 +49,40 @@ class Token:
 
 
 _WORD_CHARS = r"A-Za-z_\u0080-\uffff" + HOLE
-_WORD_RE = re.compile(rf"[{_WORD_CHARS}][{_WORD_CHARS}0-9$]*")
+
+
+class _Unicode:
+    """The patterns with non-ASCII ranges, compiled on first use: each takes milliseconds to
+    compile, which a run that lexes no SQL (a warm run, a file without SQL) should not pay."""
+
+    @cached_property
+    def word(self) -> re.Pattern[str]:
+        return re.compile(rf"[{_WORD_CHARS}][{_WORD_CHARS}0-9$]*")
+
+    @cached_property
+    def dollar_tag(self) -> re.Pattern[str]:
+        return re.compile(rf"\$(?:[A-Za-z_\u0080-\uffff{HOLE}][A-Za-z0-9_\u0080-\uffff{HOLE}]*)?\$")
+
+    @cached_property
+    def mysql_name(self) -> re.Pattern[str]:
+        return re.compile(rf"[A-Za-z0-9_$.\u0080-\uffff{HOLE}]+")
+
+    @cached_property
+    def mysql_sysvar(self) -> re.Pattern[str]:
+        return re.compile(
+            rf"@@(?:(?:global|session|local|persist|persist_only)\.)?[A-Za-z0-9_$\u0080-\uffff{HOLE}]+"
+            rf"(?:\.[A-Za-z0-9_$\u0080-\uffff{HOLE}]+)?",
+            re.IGNORECASE,
+        )
+
+    @cached_property
+    def mysql_word(self) -> re.Pattern[str]:
+        return re.compile(rf"[{_WORD_CHARS}0-9$]*[{_WORD_CHARS}$][{_WORD_CHARS}0-9$]*")
+
+
+_UNICODE = _Unicode()
 _NUMBER_RE = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _SPACE_RE = re.compile(r"\s+")
-_DOLLAR_TAG_RE = re.compile(rf"\$(?:[A-Za-z_\u0080-\uffff{HOLE}][A-Za-z0-9_\u0080-\uffff{HOLE}]*)?\$")
 _PYFORMAT_RE = re.compile(r"%(?:\([^)\s]*\))?[sbtdrf]")
 _COLON_PARAM_RE = re.compile(r":[A-Za-z_][A-Za-z0-9_]*")
 _OPERATOR_CHARS = set("+-*/<>=~!@#%^&|`?")
@@ -82,6 +113,7 @@ def tokenize(text: str, *, psql: bool = False, keep_comments: bool = True, diale
     DELIMITER command in MySQL mode."""
     if dialect == MYSQL:
         return _tokenize_mysql(text, script=psql, keep_comments=keep_comments)
+    word, dollar_tag = _UNICODE.word, _UNICODE.dollar_tag
     tokens: list[Token] = []
     append = tokens.append
     pos = 0
@@ -151,7 +183,7 @@ def tokenize(text: str, *, psql: bool = False, keep_comments: bool = True, diale
             continue
         if char == "$":
             previous = text[pos - 1] if pos else " "
-            tag = _DOLLAR_TAG_RE.match(text, pos)
+            tag = dollar_tag.match(text, pos)
             if tag and not (previous.isalnum() or previous == "_"):
                 closing = text.find(tag.group(), tag.end())
                 end = length if closing == -1 else closing + len(tag.group())
@@ -170,7 +202,7 @@ def tokenize(text: str, *, psql: bool = False, keep_comments: bool = True, diale
             append(Token(META, text[pos:end], pos, end))
             pos = end
             continue
-        match = _WORD_RE.match(text, pos)
+        match = word.match(text, pos)
         if match:
             append(Token(WORD, match.group().upper(), pos, match.end()))
             pos = match.end()
@@ -217,13 +249,6 @@ def tokenize(text: str, *, psql: bool = False, keep_comments: bool = True, diale
     return tokens
 
 
-_MYSQL_NAME_RE = re.compile(rf"[A-Za-z0-9_$.\u0080-\uffff{HOLE}]+")
-_MYSQL_SYSVAR_RE = re.compile(
-    rf"@@(?:(?:global|session|local|persist|persist_only)\.)?[A-Za-z0-9_$\u0080-\uffff{HOLE}]+"
-    rf"(?:\.[A-Za-z0-9_$\u0080-\uffff{HOLE}]+)?",
-    re.IGNORECASE,
-)
-_MYSQL_WORD_RE = re.compile(rf"[{_WORD_CHARS}0-9$]*[{_WORD_CHARS}$][{_WORD_CHARS}0-9$]*")
 _DELIMITER_RE = re.compile(r"DELIMITER[ \t]+(\S+)[^\n]*", re.IGNORECASE)
 
 
@@ -251,6 +276,7 @@ def _at_line_start(text: str, pos: int) -> bool:
 
 
 def _tokenize_mysql(text: str, *, script: bool, keep_comments: bool) -> list[Token]:
+    name, sysvar, mysql_word = _UNICODE.mysql_name, _UNICODE.mysql_sysvar, _UNICODE.mysql_word
     tokens: list[Token] = []
     append = tokens.append
     pos = 0
@@ -311,7 +337,7 @@ def _tokenize_mysql(text: str, *, script: bool, keep_comments: bool) -> list[Tok
             previous = text[pos - 1] if pos else " "
             glued = previous.isalnum() or previous in "_$'\"`" + HOLE
             if not glued and text.startswith("@@", pos):
-                match = _MYSQL_SYSVAR_RE.match(text, pos)
+                match = sysvar.match(text, pos)
                 if match:
                     append(Token(SYSVAR, match.group().upper(), pos, match.end()))
                     pos = match.end()
@@ -323,7 +349,7 @@ def _tokenize_mysql(text: str, *, script: bool, keep_comments: bool) -> list[Tok
                     append(Token(USERVAR, "@" + text[pos + 2 : end - 1].upper(), pos, end))
                     pos = end
                     continue
-                match = _MYSQL_NAME_RE.match(text, pos + 1)
+                match = name.match(text, pos + 1)
                 if match:
                     append(Token(USERVAR, "@" + match.group().upper(), pos, match.end()))
                     pos = match.end()
@@ -331,7 +357,7 @@ def _tokenize_mysql(text: str, *, script: bool, keep_comments: bool) -> list[Tok
             append(Token(OP, "@", pos, pos + 1))
             pos += 1
             continue
-        match = _MYSQL_WORD_RE.match(text, pos)
+        match = mysql_word.match(text, pos)
         if match and not match.group().isdigit():
             append(Token(WORD, match.group().upper(), pos, match.end()))
             pos = match.end()
