@@ -113,22 +113,7 @@ class Linter:
             for line, code in suppressions.unused(active):
                 start, end = suppressions.spans.get(line, (1, 1))
                 captures = {"code": code}
-                findings.append(
-                    Finding(
-                        code=rule.code,
-                        name=rule.name,
-                        message=_format(rule.message, captures),
-                        path=path,
-                        line=line,
-                        column=start,
-                        end_line=line,
-                        end_column=end,
-                        severity=rule.severity,
-                        fix=_format(rule.fix, captures),
-                        targets=dict(rule.targets),
-                        noqa_lines=(line,),
-                    )
-                )
+                findings.append(_rule_finding(rule, captures, path, (line, start, line, end), (line,)))
         return findings
 
     @cached_property
@@ -353,22 +338,9 @@ class Linter:
                     continue
                 for hit in hits:
                     where = hit.argument or hit.call
-                    findings.append(
-                        Finding(
-                            code=rule.code,
-                            name=rule.name,
-                            message=_format(rule.message, hit.captures),
-                            path=path,
-                            line=where.line,
-                            column=where.column,
-                            end_line=where.end_line,
-                            end_column=where.end_column,
-                            severity=rule.severity,
-                            fix=_format(rule.fix, hit.captures),
-                            targets=dict(rule.targets),
-                            noqa_lines=tuple(sorted({where.line, hit.call.line})),
-                        )
-                    )
+                    span = (where.line, where.column, where.end_line, where.end_column)
+                    noqa = tuple(sorted({where.line, hit.call.line}))
+                    findings.append(_rule_finding(rule, hit.captures, path, span, noqa))
         return findings
 
     def _handler_findings(
@@ -391,22 +363,8 @@ class Linter:
             for fact in facts:
                 via = f", through `{fact.via}()`" if fact.via else ""
                 captures = {"factory": fact.factory, "handler": fact.handler, "reason": fact.reason, "via": via}
-                findings.append(
-                    Finding(
-                        code=rule.code,
-                        name=rule.name,
-                        message=_format(rule.message, captures),
-                        path=path,
-                        line=fact.line,
-                        column=fact.column,
-                        end_line=fact.end_line,
-                        end_column=fact.end_column,
-                        severity=rule.severity,
-                        fix=_format(rule.fix, captures),
-                        targets=dict(rule.targets),
-                        noqa_lines=(fact.line,),
-                    )
-                )
+                span = (fact.line, fact.column, fact.end_line, fact.end_column)
+                findings.append(_rule_finding(rule, captures, path, span, (fact.line,)))
         return findings
 
     def _per_file_ignored(self, findings: list[Finding], path: str) -> list[Finding]:
@@ -436,6 +394,31 @@ def _needle_in_tree(tree: ast.Module | None, source: str, needle: re.Pattern[str
         ):
             return True
     return False
+
+
+def _rule_finding(
+    rule: Rule,
+    captures: dict[str, str],
+    path: str,
+    span: tuple[int, int, int, int],
+    noqa_lines: tuple[int, ...],
+) -> Finding:
+    """A finding of ``rule`` at ``span`` (line, column, end line, end column), its texts filled in."""
+    line, column, end_line, end_column = span
+    return Finding(
+        code=rule.code,
+        name=rule.name,
+        message=_format(rule.message, captures),
+        path=path,
+        line=line,
+        column=column,
+        end_line=end_line,
+        end_column=end_column,
+        severity=rule.severity,
+        fix=_format(rule.fix, captures),
+        targets=dict(rule.targets),
+        noqa_lines=noqa_lines,
+    )
 
 
 def _relative(path: str, root: Path) -> str:

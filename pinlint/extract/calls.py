@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import bisect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 DYNAMIC = "<dynamic>"
@@ -148,7 +148,7 @@ def _scan_lines(tree: ast.Module, source: str, wanted: Callable[[dict[str, str]]
             scan.imports.append(statement)
         elif isinstance(statement, ast.Assign):
             scan.assigns.append(statement)
-    pattern = wanted(_aliases(scan.imports))
+    pattern = wanted(import_map(scan.imports))
     line_starts = [0]
     line_starts.extend(match.end() for match in re.finditer("\n", source))
     call_lines = sorted({bisect.bisect_right(line_starts, match.start()) for match in pattern.finditer(source)})
@@ -189,18 +189,23 @@ def nodes_on_lines(tree: ast.Module, source: str, pattern: re.Pattern[str]) -> l
     return found
 
 
-def _aliases(imports: list[ast.Import | ast.ImportFrom]) -> dict[str, str]:
-    aliases: dict[str, str] = {}
-    for node in imports:
+def import_map(nodes: Iterable[ast.AST]) -> dict[str, str]:
+    """Local name -> imported dotted name, from the import statements among ``nodes``
+    (``import a.b`` binds ``a``; relative and star imports are left out)."""
+    imports: dict[str, str] = {}
+    for node in nodes:
         if isinstance(node, ast.Import):
             for alias in node.names:
-                aliases[alias.asname or alias.name.split(".")[0]] = (
-                    alias.name if alias.asname else alias.name.split(".")[0]
-                )
-        elif node.module and not node.level:
+                if alias.asname:
+                    imports[alias.asname] = alias.name
+                else:
+                    top = alias.name.split(".")[0]
+                    imports.setdefault(top, top)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             for alias in node.names:
-                aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-    return aliases
+                if alias.name != "*":
+                    imports[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return imports
 
 
 def _call_pattern(functions: frozenset[str], methods: frozenset[str]) -> Callable[[dict[str, str]], re.Pattern[str]]:
@@ -260,7 +265,7 @@ def module_calls(
     else:
         scan = _scan_lines(tree, source, _call_pattern(functions, methods))
     scan.calls.sort(key=lambda item: (item[0].lineno, item[0].col_offset))
-    aliases = _aliases(scan.imports)
+    aliases = import_map(scan.imports)
     for node in scan.imports:
         if isinstance(node, ast.Import):
             result.imports.update(alias.name.split(".")[0] for alias in node.names)

@@ -16,8 +16,9 @@ import ast
 import re
 from dataclasses import dataclass
 
+from pinlint.extract.calls import dotted_name, import_map
 from pinlint.extract.narrow import Unit, always_kept, shares_a_line
-from pinlint.extract.sinks import KEYWORD_ONLY_SINKS, RUNSQL_ARGUMENTS, SQL_KEYWORDS
+from pinlint.extract.sinks import sql_arguments
 from pinlint.model import CharMap, Fragment
 from pinlint.pystrings import Piece, decode, split_prefix, with_fields_as_holes
 
@@ -39,34 +40,11 @@ class SinkNames:
     call_names: frozenset[str]  # calls recorded for Python-level matchers (libcst path only)
 
 
-def _dotted(node: ast.expr) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr}" if base else ""
-    return ""
-
-
 def imports_of(units: list[Unit]) -> dict[str, str]:
     """Local name -> imported dotted name, over the kept units (as the libcst path sees them)."""
-    imports: dict[str, str] = {}
-    for unit in units:
-        if not unit.kept or unit.node is None:
-            continue
-        for node in statements_of(unit.node):
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    if alias.asname:
-                        imports[alias.asname] = alias.name
-                    else:
-                        top = alias.name.split(".")[0]
-                        imports.setdefault(top, top)
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                for alias in node.names:
-                    if alias.name != "*":
-                        imports[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-    return imports
+    return import_map(
+        node for unit in units if unit.kept and unit.node is not None for node in statements_of(unit.node)
+    )
 
 
 _TRY: tuple[type, ...] = (ast.Try, getattr(ast, "TryStar", ast.Try))  # try/except* from 3.11
@@ -373,7 +351,7 @@ class _UnitReader:
         return 0, 0
 
     def _qualified(self, func: ast.expr) -> str:
-        dotted = _dotted(func)
+        dotted = dotted_name(func)
         if not dotted:
             return ""
         head, _, rest = dotted.partition(".")
@@ -382,20 +360,9 @@ class _UnitReader:
 
     def _sink_arguments(self, node: ast.Call, qualified: str) -> list[ast.expr]:
         method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
-        last = qualified.rsplit(".", 1)[-1]
-        if not (qualified in self.names.functions or (method and method in self.names.methods)):
-            return []
         positional = [arg for arg in node.args if not isinstance(arg, ast.Starred)]
         keywords = {keyword.arg: keyword.value for keyword in node.keywords if keyword.arg is not None}
-        if last == "RunSQL":
-            found = [keywords[name] for name in RUNSQL_ARGUMENTS if name in keywords]
-            return found + positional[:2]
-        if (method or last) in KEYWORD_ONLY_SINKS:
-            return [keywords["sql"]] if "sql" in keywords else []
-        for name in SQL_KEYWORDS:
-            if name in keywords:
-                return [keywords[name]]
-        return positional[:1]
+        return sql_arguments(qualified, method, positional, keywords, self.names.functions, self.names.methods)
 
     def _fragments(
         self, value: ast.expr, call: ast.Call, sink: str, function: str, chain: tuple[ast.AST | None, ...]
@@ -455,7 +422,7 @@ class _UnitReader:
             if arguments:
                 sinks += 1
                 self.call_parens.add(self._open_paren(node))
-                dotted = _dotted(node.func)
+                dotted = dotted_name(node.func)
                 display = dotted if dotted and dotted.count(".") <= 2 else (f"….{method}" if method else "call")
                 for argument in arguments:
                     function = functions[-1] if functions else ""

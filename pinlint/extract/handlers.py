@@ -18,7 +18,7 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pinlint.extract.calls import dotted_name
+from pinlint.extract.calls import dotted_name, import_map
 from pinlint.extract.fast import statements_of
 
 CONVENTION_NAMES = ("lambda_handler", "handler")
@@ -44,18 +44,7 @@ class _Module:
     def __init__(self, tree: ast.Module, lines: list[str]) -> None:
         self.tree = tree
         self.lines = lines
-        self.imports: dict[str, str] = {}
-        for node in (inner for statement in tree.body for inner in statements_of(statement)):
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    if alias.asname:
-                        self.imports[alias.asname] = alias.name
-                    else:
-                        top = alias.name.split(".")[0]
-                        self.imports.setdefault(top, top)
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                for alias in node.names:
-                    self.imports[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+        self.imports = import_map(inner for statement in tree.body for inner in statements_of(statement))
         self.functions = {
             node.name: node for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
         }

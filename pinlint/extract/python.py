@@ -25,12 +25,10 @@ from pinlint.extract.fast import Plan, imports_of, plan
 from pinlint.extract.narrow import render
 from pinlint.extract.sinks import (
     FUNCTION_SINKS,
-    KEYWORD_ONLY_SINKS,
     METHOD_SINKS,
-    RUNSQL_ARGUMENTS,
-    SQL_KEYWORDS,
     ExtractionError,
     split_sinks,
+    sql_arguments,
 )
 from pinlint.matchers import CallFact
 from pinlint.model import CharMap, Fragment
@@ -310,22 +308,9 @@ class _SinkVisitor(cst.CSTVisitor):
 
     def _sink_arguments(self, node: cst.Call, qualified: str) -> list[cst.BaseExpression]:
         method = node.func.attr.value if isinstance(node.func, cst.Attribute) else ""
-        last = qualified.rsplit(".", 1)[-1]
-        if qualified in self.function_sinks or (method and method in self.method_sinks):
-            pass
-        else:
-            return []
         positional = [arg.value for arg in node.args if arg.keyword is None and arg.star == ""]
         keywords = {arg.keyword.value: arg.value for arg in node.args if arg.keyword is not None}
-        if last == "RunSQL":
-            found = [keywords[name] for name in RUNSQL_ARGUMENTS if name in keywords]
-            return found + positional[:2]
-        if (method or last) in KEYWORD_ONLY_SINKS:
-            return [keywords["sql"]] if "sql" in keywords else []
-        for name in SQL_KEYWORDS:
-            if name in keywords:
-                return [keywords[name]]
-        return positional[:1]
+        return sql_arguments(qualified, method, positional, keywords, self.function_sinks, self.method_sinks)
 
     def _fragment(self, value: cst.BaseExpression, call: cst.Call, sink: str) -> list[Fragment]:
         if isinstance(value, (cst.List, cst.Tuple)):

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar
 
 METHOD_SINKS = frozenset(
     {
@@ -43,6 +44,31 @@ FUNCTION_SINKS = frozenset(
 SQL_KEYWORDS = ("sql", "query", "statement", "operation")
 KEYWORD_ONLY_SINKS = frozenset({"execute_statement", "batch_execute_statement"})
 RUNSQL_ARGUMENTS = ("sql", "reverse_sql")
+
+
+T = TypeVar("T")
+
+
+def sql_arguments(
+    qualified: str,
+    method: str,
+    positional: list[T],
+    keywords: dict[str, T],
+    function_sinks: frozenset[str],
+    method_sinks: frozenset[str],
+) -> list[T]:
+    """The arguments of a call that carry SQL, if the call is a sink (for ast and libcst nodes alike)."""
+    if not (qualified in function_sinks or (method and method in method_sinks)):
+        return []
+    last = qualified.rsplit(".", 1)[-1]
+    if last == "RunSQL":
+        return [keywords[name] for name in RUNSQL_ARGUMENTS if name in keywords] + positional[:2]
+    if (method or last) in KEYWORD_ONLY_SINKS:
+        return [keywords["sql"]] if "sql" in keywords else []
+    for name in SQL_KEYWORDS:
+        if name in keywords:
+            return [keywords[name]]
+    return positional[:1]
 
 
 class ExtractionError(Exception):

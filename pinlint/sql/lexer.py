@@ -207,46 +207,41 @@ def tokenize(text: str, *, psql: bool = False, keep_comments: bool = True, diale
             append(Token(WORD, match.group().upper(), pos, match.end()))
             pos = match.end()
             continue
-        if char.isdigit() or (char == "." and pos + 1 < length and text[pos + 1].isdigit()):
-            match = _NUMBER_RE.match(text, pos)
-            assert match is not None
-            append(Token(NUMBER, match.group(), pos, match.end()))
-            pos = match.end()
-            continue
-        if char == ";":
-            append(Token(SEMI, ";", pos, pos + 1))
-            pos += 1
-            continue
-        if char == "%":
-            match = _PYFORMAT_RE.match(text, pos)
-            if match:
-                append(Token(PARAM, match.group(), pos, match.end()))
-                pos = match.end()
-                continue
-        if char == ":":
-            if text.startswith("::", pos):
-                append(Token(OP, "::", pos, pos + 2))
-                pos += 2
-                continue
-            match = _COLON_PARAM_RE.match(text, pos)
-            if match:
-                append(Token(PARAM, match.group(), pos, match.end()))
-                pos = match.end()
-                continue
-        if char == "?":
-            append(Token(PARAM, "?", pos, pos + 1))
-            pos += 1
-            continue
-        if char in _OPERATOR_CHARS:
-            index = pos + 1
-            while index < length and text[index] in _OPERATOR_CHARS and not text.startswith("--", index):
-                index += 1
-            append(Token(OP, text[pos:index], pos, index))
-            pos = index
-            continue
-        append(Token(OP, char, pos, pos + 1))
-        pos += 1
+        token = _rest(text, pos, _OPERATOR_CHARS, "::", SEMI)
+        append(token)
+        pos = token.end
     return tokens
+
+
+def _rest(text: str, pos: int, operators: set[str], colon_operator: str, semicolon: str) -> Token:
+    """The token at ``pos`` once comments, strings and words are ruled out: a number, ``;`` (of
+    kind ``semicolon``), a placeholder, ``colon_operator`` (``::`` or ``:=``), an operator."""
+    char = text[pos]
+    length = len(text)
+    if char.isdigit() or (char == "." and pos + 1 < length and text[pos + 1].isdigit()):
+        match = _NUMBER_RE.match(text, pos)
+        assert match is not None
+        return Token(NUMBER, match.group(), pos, match.end())
+    if char == ";":
+        return Token(semicolon, ";", pos, pos + 1)
+    if char == "%":
+        match = _PYFORMAT_RE.match(text, pos)
+        if match:
+            return Token(PARAM, match.group(), pos, match.end())
+    if char == ":":
+        if text.startswith(colon_operator, pos):
+            return Token(OP, colon_operator, pos, pos + 2)
+        match = _COLON_PARAM_RE.match(text, pos)
+        if match:
+            return Token(PARAM, match.group(), pos, match.end())
+    if char == "?":
+        return Token(PARAM, "?", pos, pos + 1)
+    if char in operators:
+        index = pos + 1
+        while index < length and text[index] in operators and not text.startswith("--", index):
+            index += 1
+        return Token(OP, text[pos:index], pos, index)
+    return Token(OP, char, pos, pos + 1)
 
 
 _DELIMITER_RE = re.compile(r"DELIMITER[ \t]+(\S+)[^\n]*", re.IGNORECASE)
@@ -362,45 +357,9 @@ def _tokenize_mysql(text: str, *, script: bool, keep_comments: bool) -> list[Tok
             append(Token(WORD, match.group().upper(), pos, match.end()))
             pos = match.end()
             continue
-        if char.isdigit() or (char == "." and pos + 1 < length and text[pos + 1].isdigit()):
-            match = _NUMBER_RE.match(text, pos)
-            assert match is not None
-            append(Token(NUMBER, match.group(), pos, match.end()))
-            pos = match.end()
-            continue
-        if char == ";":
-            append(Token(SEMI if delimiter == ";" else OP, ";", pos, pos + 1))
-            pos += 1
-            continue
-        if char == "%":
-            match = _PYFORMAT_RE.match(text, pos)
-            if match:
-                append(Token(PARAM, match.group(), pos, match.end()))
-                pos = match.end()
-                continue
-        if char == ":":
-            if text.startswith(":=", pos):
-                append(Token(OP, ":=", pos, pos + 2))
-                pos += 2
-                continue
-            match = _COLON_PARAM_RE.match(text, pos)
-            if match:
-                append(Token(PARAM, match.group(), pos, match.end()))
-                pos = match.end()
-                continue
-        if char == "?":
-            append(Token(PARAM, "?", pos, pos + 1))
-            pos += 1
-            continue
-        if char in _MYSQL_OPERATOR_CHARS:
-            index = pos + 1
-            while index < length and text[index] in _MYSQL_OPERATOR_CHARS and not text.startswith("--", index):
-                index += 1
-            append(Token(OP, text[pos:index], pos, index))
-            pos = index
-            continue
-        append(Token(OP, char, pos, pos + 1))
-        pos += 1
+        token = _rest(text, pos, _MYSQL_OPERATOR_CHARS, ":=", SEMI if delimiter == ";" else OP)
+        append(token)
+        pos = token.end
     return tokens
 
 
