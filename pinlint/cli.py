@@ -185,7 +185,7 @@ def _run_fingerprint(linter: Linter) -> str:
         except OSError:
             content = rule.file.encode()
         rule_files.append((rule.file, hashlib.sha256(content).hexdigest(), json.dumps(rule.targets, sort_keys=True)))
-    return run_fingerprint(_settings_text(linter.settings), sorted(rule_files))
+    return run_fingerprint(_settings_text(linter.settings, RESULT_KEYS), sorted(rule_files))
 
 
 def _declarations(files: list[Path], settings: Settings) -> Declarations:
@@ -250,12 +250,33 @@ def _add_noqa(linter: Linter, findings: list[Finding]) -> int:
     return EXIT_FINDINGS if trouble else EXIT_CLEAN
 
 
-def _settings_text(settings: Settings) -> str:
-    """The resolved settings, one `key = value` per line (TOML-like, for humans)."""
+# The settings that decide a file's findings (the cache key); the others choose files or output.
+RESULT_KEYS = frozenset(
+    {
+        "select",
+        "extend-select",
+        "ignore",
+        "target",
+        "per-file-ignores",
+        "sinks",
+        "handlers",
+        "pgbouncer-version",
+        "max-prepared-statements",
+        "dialect",
+        "per-path-dialect",
+    }
+)
+
+
+def _settings_text(settings: Settings, only: frozenset[str] | None = None) -> str:
+    """The resolved settings, one `key = value` per line (TOML-like, for humans); with ``only``,
+    just those keys."""
     lines = [f"# config file: {settings.config_file or '(none)'}", f"# root: {settings.root}"]
     if settings.dialect_origin:
         lines.append(f"# dialect set by: {settings.dialect_origin}")
     for key, (name, _, _) in sorted(KEYS.items()):
+        if only is not None and key not in only:
+            continue
         value = getattr(settings, name)
         if isinstance(value, tuple):
             value = list(value)

@@ -9,6 +9,7 @@ output and caches. A file named explicitly is always linted. The order is sorted
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,27 @@ import pathspec
 
 from pinlint.config import Settings
 
-Spec = pathspec.PathSpec[Any]
 EXTENSIONS = (".py", ".pyi", ".sql")
+_GROUP_RE = re.compile(r"\(\?P<[^>]+>")
+
+
+class Spec:
+    """A gitignore-style spec that answers "no match" with one combined regex: only a path that
+    some pattern matches goes through pathspec's pattern-by-pattern gitignore logic."""
+
+    def __init__(self, lines: tuple[str, ...]) -> None:
+        self.spec: pathspec.PathSpec[Any] = pathspec.GitIgnoreSpec.from_lines(lines)
+        regexes = []
+        for pattern in self.spec.patterns:
+            regex = getattr(pattern, "regex", None)
+            if pattern.include and isinstance(regex, re.Pattern):
+                regexes.append(_GROUP_RE.sub("(?:", regex.pattern))
+        self.any = re.compile("|".join(f"(?:{regex})" for regex in regexes)) if regexes else None
+
+    def match_file(self, path: str) -> bool:
+        if self.any is None or self.any.search(path) is None:
+            return False
+        return self.spec.match_file(path)
 
 
 @dataclass
@@ -28,7 +48,7 @@ class Discovery:
 
 
 def _spec(patterns: tuple[str, ...]) -> Spec:
-    return pathspec.GitIgnoreSpec.from_lines(patterns)
+    return Spec(patterns)
 
 
 def _gitignore(directory: Path) -> Spec | None:

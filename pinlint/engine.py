@@ -12,8 +12,9 @@ import io
 import re
 import tokenize
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Any
 
 import pathspec
 
@@ -98,7 +99,7 @@ class Linter:
         if settings.per_path_dialect:
             relative = _relative(path, settings.root)
             for glob, dialect in settings.per_path_dialect.items():
-                if pathspec.GitIgnoreSpec.from_lines([glob]).match_file(relative):
+                if _glob(glob).match_file(relative):
                     path_rule = (glob, dialect)
                     break
         return choose_dialect(
@@ -373,8 +374,7 @@ class Linter:
         relative = _relative(path, self.settings.root)
         ignored: set[str] = set()
         for glob, codes in self.settings.per_file_ignores.items():
-            spec = pathspec.GitIgnoreSpec.from_lines([glob])
-            if spec.match_file(relative):
+            if _glob(glob).match_file(relative):
                 ignored |= {code.upper() for code in codes}
         return [finding for finding in findings if not any(finding.code.startswith(code) for code in ignored)]
 
@@ -394,6 +394,12 @@ def _needle_in_tree(tree: ast.Module | None, source: str, needle: re.Pattern[str
         ):
             return True
     return False
+
+
+@lru_cache(maxsize=256)
+def _glob(glob: str) -> pathspec.PathSpec[Any]:
+    """A config glob (per-file-ignores, per-path-dialect), compiled once per run."""
+    return pathspec.GitIgnoreSpec.from_lines([glob])
 
 
 def _rule_finding(

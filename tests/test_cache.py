@@ -60,3 +60,21 @@ def test_corrupt_cache_is_ignored_and_clean_removes_it(tmp_path: Path) -> None:
     cleaned = run_cli("clean", cwd=app)
     assert cleaned.returncode == 0 and "Removed" in cleaned.stdout
     assert not (app / ".pinlint_cache").exists()
+
+
+def _cache_keys(app: Path) -> set[str]:
+    import json
+
+    (results,) = (app / ".pinlint_cache").glob("results-*.json")
+    return set(json.loads(results.read_text(encoding="utf-8"))["entries"])
+
+
+def test_output_options_do_not_invalidate_the_cache(tmp_path: Path) -> None:
+    app = _copy_app(tmp_path)
+    _concise(app)
+    keys = _cache_keys(app)
+    for options in (["--output-format", "json"], ["--statistics"], ["--exit-zero", "--no-color"]):
+        assert run_cli("check", *options, cwd=app).returncode in (0, 1)
+        assert _cache_keys(app) == keys  # the same entries were reused, none recomputed
+    _concise(app, "--target", "pgbouncer")  # a setting that changes findings makes new entries
+    assert _cache_keys(app).isdisjoint(keys)

@@ -84,3 +84,26 @@ def test_a_named_directory_is_linted_even_when_excluded(tmp_path: Path) -> None:
     named = _found(tmp_path, [".venv/lib/site-packages"])
     assert named == [".venv/lib/site-packages/pkg/db.py"]  # excludes still apply below it
     assert _found(tmp_path, [".venv/lib/site-packages"], force_exclude=True) == []
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        (".git", "venv", "build", "*.egg-info", "site-packages"),
+        ("legacy/**", "!legacy/keep.py", "*.sql"),
+        ("/top_only.py", "docs/", "**/generated_*.py", "a?c.py"),
+        ("# a comment", "", "!nothing-included"),
+    ],
+)
+def test_quick_spec_answers_as_pathspec_does(lines: tuple[str, ...]) -> None:
+    import pathspec
+
+    from pinlint.discover import Spec
+
+    quick, reference = Spec(lines), pathspec.GitIgnoreSpec.from_lines(lines)
+    paths = [
+        "a.py", "venv/", "venv/x.py", "src/build/", "pkg.egg-info/", "legacy/x.py", "legacy/keep.py",
+        "q.sql", "top_only.py", "sub/top_only.py", "docs/", "docs/x.md", "x/generated_api.py", "abc.py",
+        "abbc.py", "site-packages/", "deep/site-packages/", ".git/",
+    ]  # fmt: skip
+    assert [quick.match_file(path) for path in paths] == [reference.match_file(path) for path in paths]
