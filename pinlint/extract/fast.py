@@ -1,13 +1,14 @@
-"""The fast path of Python extraction: sink calls whose SQL is a plain string literal, with ast.
+"""The fast path of Python extraction: sink calls whose SQL the code spells out, read with ast.
 
-Most SQL in real code is a literal passed straight to ``execute()``. For those calls CPython's
-``ast`` (already parsed for the file) gives everything libcst would: the call, its arguments
-and the literal's place; the literal's own text is decoded here, character by character, with
-the same decoder the libcst path uses. A unit of the file (a top-level statement or a class
-member, see ``narrow``) is handled here only when every sink call in it is of that kind and
-nothing else in it needs libcst (names bound to strings, f-strings, ``+``, ``%``,
-``.format()``, connection calls, imports). The rest goes to libcst as before, so the
-fragments are the same either way; ``tests/test_fast_extract.py`` checks that on real code.
+Most SQL in real code is a literal passed to ``execute()``, a name bound to one, or a string
+built with ``+``, ``%`` or ``.format()``. For those calls CPython's ``ast`` (already parsed for
+the file) gives everything libcst would: the call, its arguments, the bindings of names (an
+``ast`` port of the libcst path's), and the literals' places; the literals' text is decoded
+here, character by character, with the same decoder the libcst path uses. A unit of the file
+(a top-level statement or a class member, see ``narrow``) is handled here only when nothing in
+it needs libcst (f-strings, bytes, a sum in its own parentheses, connection calls whose
+options a rule reads). The rest goes to libcst as before, so the fragments are the same either
+way; ``tests/test_fast_extract.py`` checks that on the standard library.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ class _Bindings:
     ``_Bindings`` records them: classes and comprehensions open no scope, lambdas are skipped,
     ``x += y`` on a name bound once to a value extends that value."""
 
-    def __init__(self, units: list[Unit], tree_body: list[ast.stmt] | None = None) -> None:
+    def __init__(self, units: list[Unit]) -> None:
         self.scopes: dict[ast.AST | None, _Scope] = {None: {}}
         for unit in units:
             if unit.kept and unit.node is not None:
