@@ -70,6 +70,16 @@ def dotted_name(node: ast.expr) -> str:
     return ""
 
 
+def qualified_name(node: ast.expr, imports: dict[str, str]) -> str:
+    """``pg.connect`` -> ``psycopg2.connect`` through the module's imports; '' for no dotted name."""
+    dotted = dotted_name(node)
+    if not dotted:
+        return ""
+    head, _, rest = dotted.partition(".")
+    head = imports.get(head, head)
+    return f"{head}.{rest}" if rest else head
+
+
 @dataclass
 class _Scan:
     imports: list[ast.Import | ast.ImportFrom] = field(default_factory=list)

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from pinlint.extract.calls import dotted_name, import_map
+from pinlint.extract.calls import dotted_name, import_map, qualified_name
 from pinlint.extract.narrow import Unit, always_kept, shares_a_line
 from pinlint.extract.sinks import sql_arguments
 from pinlint.model import CharMap, Fragment
@@ -47,6 +49,9 @@ def imports_of(units: list[Unit]) -> dict[str, str]:
         node for unit in units if unit.kept and unit.node is not None for node in statements_of(unit.node)
     )
 
+
+P = TypeVar("P")  # a resolved piece
+H = TypeVar("H")  # the node holding it
 
 _TRY: tuple[type, ...] = (ast.Try, getattr(ast, "TryStar", ast.Try))  # try/except* from 3.11
 _UNRESOLVED = object()  # a binding libcst cannot follow (a parameter, an import, a loop target...)
@@ -165,6 +170,30 @@ def statements_of(node: ast.AST) -> list[ast.AST]:
             if block:
                 stack.extend(reversed(block))
     return found
+
+
+def follow_name(
+    name: str,
+    chain: Sequence[Any],
+    scopes: Mapping[Any, Mapping[str, list[Any]]],
+    unresolved: object,
+    resolve: Callable[[Any, Any, int], tuple[P, H, str] | None],
+    depth: int,
+) -> tuple[P, H, str] | None:
+    """The value a name stands for, as both extraction paths follow it: from the innermost scope
+    out; a name bound more than once, or to something unknown, stands for nothing. The result
+    carries the name the value came through (the one nearest to the literal)."""
+    for index in range(len(chain) - 1, -1, -1):
+        scope = scopes.get(chain[index], {})
+        if name in scope:
+            values = scope[name]
+            if len(values) != 1 or values[0] is unresolved:
+                return None
+            found = resolve(values[0], chain[: index + 1], depth + 1)
+            if found is None:
+                return None
+            return found[0], found[1], found[2] or name
+    return None
 
 
 class _Lines:
@@ -301,17 +330,7 @@ class _UnitReader:
         if isinstance(value, ast.Name):
             if self.bindings is None:
                 raise _NotSimple
-            for index in range(len(chain) - 1, -1, -1):
-                scope = self.bindings.scopes.get(chain[index], {})
-                if value.id in scope:
-                    values = scope[value.id]
-                    if len(values) != 1 or values[0] is _UNRESOLVED:
-                        return None
-                    found = self._resolve(values[0], chain[: index + 1], depth + 1)
-                    if found is None:
-                        return None
-                    return found[0], found[1], found[2] or value.id
-            return None
+            return follow_name(value.id, chain, self.bindings.scopes, _UNRESOLVED, self._resolve, depth)
         return None  # a call result, an attribute...: no string the code shows
 
     def _sum(
@@ -352,12 +371,7 @@ class _UnitReader:
         return 0, 0
 
     def _qualified(self, func: ast.expr) -> str:
-        dotted = dotted_name(func)
-        if not dotted:
-            return ""
-        head, _, rest = dotted.partition(".")
-        head = self.imports.get(head, head)
-        return f"{head}.{rest}" if rest else head
+        return qualified_name(func, self.imports)
 
     def _sink_arguments(self, node: ast.Call, qualified: str) -> list[ast.expr]:
         method = node.func.attr if isinstance(node.func, ast.Attribute) else ""

@@ -18,7 +18,7 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pinlint.extract.calls import dotted_name, import_map
+from pinlint.extract.calls import import_map, qualified_name
 from pinlint.extract.fast import statements_of
 
 CONVENTION_NAMES = ("lambda_handler", "handler")
@@ -57,12 +57,7 @@ class _Module:
         }
 
     def qualify(self, node: ast.expr) -> str:
-        dotted = dotted_name(node)
-        if not dotted:
-            return ""
-        head, _, rest = dotted.partition(".")
-        head = self.imports.get(head, head)
-        return f"{head}.{rest}" if rest else head
+        return qualified_name(node, self.imports)
 
     def column(self, line: int, byte_offset: int) -> int:
         """1-based character column from ast's UTF-8 byte offset."""

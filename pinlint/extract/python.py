@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from pinlint.extract.fast import Plan, imports_of, plan
+from pinlint.extract.fast import Plan, follow_name, imports_of, plan
 from pinlint.extract.narrow import render
 from pinlint.extract.sinks import (
     FUNCTION_SINKS,
@@ -283,17 +283,7 @@ class _SinkVisitor(cst.CSTVisitor):
                 return None
             return with_fields_as_holes(base[0], "brace"), base[1], base[2]
         if isinstance(node, cst.Name):
-            for index in range(len(chain) - 1, -1, -1):
-                scope = self.bindings.scopes.get(chain[index], {})
-                if node.value in scope:
-                    values = scope[node.value]
-                    if len(values) != 1 or values[0] is None:
-                        return None
-                    found = self._resolve(values[0], chain[: index + 1], depth + 1)
-                    if found is None:
-                        return None
-                    return found[0], found[1], found[2] or node.value
-            return None
+            return follow_name(node.value, chain, self.bindings.scopes, None, self._resolve, depth)
         return None
 
     # --- calls --------------------------------------------------------------------
