@@ -265,6 +265,8 @@ SQLGLOT_TABLE = [
     ("SELECT LAST_INSERT_ID()", "Select", "PIN211"),
     ("/*!40101 SET NAMES utf8 */", "nothing", "PIN212"),
     ("SELECT @@SESSION.sql_mode", "Select", "PIN213"),
+    ("SET auto_increment_increment = 2", "Set", "PIN215"),
+    ("GET DIAGNOSTICS @n = ROW_COUNT", "error", "PIN216"),
 ]
 
 
