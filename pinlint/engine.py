@@ -59,6 +59,16 @@ def decode_python(data: bytes) -> tuple[str, str]:
         return "", f"unknown encoding {encoding}; skipped"
 
 
+@dataclass(frozen=True)
+class ModuleInterest:
+    """What the module-level rules look at, so that the ast pass records nothing else."""
+
+    functions: frozenset[str]
+    methods: frozenset[str]
+    setting_roots: frozenset[str]
+    traced_methods: frozenset[str]  # methods whose receiver's origin a rule checks
+
+
 @dataclass
 class FileResult:
     path: str
@@ -290,18 +300,21 @@ class Linter:
         )
 
     @cached_property
-    def module_interest(self) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    def module_interest(self) -> ModuleInterest:
         """The function names, method names and settings roots the module-level rules look at."""
         functions: set[str] = set()
         methods: set[str] = set()
+        traced: set[str] = set()
         roots: set[str] = set()
         for rule in self.rules_at("module"):
             if isinstance(rule.matcher, CallArgumentsMatcher):
                 functions |= rule.matcher.functions
                 methods |= rule.matcher.methods
+                if rule.matcher.receivers:
+                    traced |= rule.matcher.methods
             elif isinstance(rule.matcher, SettingsMatcher):
                 roots |= {path[0] for path in rule.matcher.paths}
-        return frozenset(functions), frozenset(methods), frozenset(roots)
+        return ModuleInterest(frozenset(functions), frozenset(methods), frozenset(roots), frozenset(traced))
 
     def _module_findings(self, text: str, path: str, tree: ast.Module | None) -> list[Finding]:
         """Findings of the rules that look at a whole module: handlers and driver calls."""
@@ -326,9 +339,10 @@ class Linter:
             calls = module_calls(
                 tree,
                 text,
-                functions=self.module_interest[0],
-                methods=self.module_interest[1],
-                setting_roots=self.module_interest[2],
+                functions=self.module_interest.functions,
+                methods=self.module_interest.methods,
+                setting_roots=self.module_interest.setting_roots,
+                traced_methods=self.module_interest.traced_methods,
             )
             for rule in self.rules_at("module"):
                 if isinstance(rule.matcher, CallArgumentsMatcher):

@@ -516,6 +516,7 @@ class CallArgumentsMatcher:
     unless: tuple[ArgumentCondition, ...] = ()
     require: tuple[ArgumentCondition, ...] = ()  # every one must hold for the call to be judged
     module_scope: bool = False  # only calls that run at import time, outside any function
+    receivers: frozenset[str] = frozenset()  # a method counts only on an object made by one of these
     level: str = "module"
 
     @classmethod
@@ -539,6 +540,7 @@ class CallArgumentsMatcher:
             conditions=tuple(ArgumentCondition.from_spec(item) for item in tables["when"]),
             unless=tuple(ArgumentCondition.from_spec(item) for item in tables["unless"]),
             require=tuple(ArgumentCondition.from_spec(item) for item in tables["require"]),
+            receivers=frozenset(_string_list(spec, "receivers", [])),
         )
 
     @property
@@ -554,7 +556,11 @@ class CallArgumentsMatcher:
                 continue
             if call.name in self.functions:
                 shown = call.name
-            elif methods_apply and call.method in self.methods:
+            elif (
+                methods_apply
+                and call.method in self.methods
+                and (not self.receivers or bool(self.receivers & call.receiver_origins))
+            ):
                 shown = call.display
             else:
                 continue

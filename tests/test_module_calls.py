@@ -14,7 +14,7 @@ from pinlint.engine import Linter
 from pinlint.extract.calls import module_calls
 
 LINTER = Linter(CATALOG, Settings())
-FUNCTIONS, METHODS, _ = LINTER.module_interest
+FUNCTIONS, METHODS = LINTER.module_interest.functions, LINTER.module_interest.methods
 
 TRICKY = """
 import psycopg as pg
@@ -63,3 +63,67 @@ def test_reading_around_calls_equals_the_full_walk(name: str, source: str) -> No
     if name == "tricky":
         assert len(wanted) >= 8 and {c.in_function for c in wanted} == {True, False}
     assert narrow.imports == full.imports
+
+
+# --- what made the receiver of a method call -------------------------------------------------
+
+RECEIVERS = """
+import psycopg2 as pg
+from psycopg2.pool import ThreadedConnectionPool
+import psycopg2.extensions
+
+shared = pg.connect(DSN)
+pool = ThreadedConnectionPool(1, 1, DSN)
+
+def uses_module_connection():
+    shared.reset()                      # line 10
+
+def own_binding_wins():
+    shared = Timer()
+    shared.reset()                      # line 14
+
+def from_pool():
+    conn = pool.getconn()
+    def inner():
+        conn.reset()                    # line 19: the enclosing function's binding
+    inner()
+
+class Repo:
+    def __init__(self):
+        self.conn = pg.connect(DSN)
+
+    def recover(self):
+        self.conn.reset()               # line 27
+
+async def annotated(conn: psycopg2.extensions.connection, other):
+    conn.reset()                        # line 30
+    other.reset()                       # line 31: unknown
+
+def with_block():
+    with pg.connect(DSN) as conn:
+        conn.reset()                    # line 35
+    pg.connect(DSN).reset()             # line 36
+"""
+
+
+def test_receiver_origins_follow_bindings_through_scopes() -> None:
+    tree = ast.parse(RECEIVERS)
+    calls = module_calls(
+        tree, RECEIVERS, functions=frozenset(), methods=frozenset({"reset"}), traced_methods=frozenset({"reset"})
+    )
+    origins = {call.line: set(call.receiver_origins) for call in calls.calls}
+    assert origins == {
+        10: {"psycopg2.connect"},
+        14: {"Timer"},
+        19: {".getconn"},
+        27: {"psycopg2.connect"},
+        30: {"psycopg2.extensions.connection"},
+        31: set(),
+        35: {"psycopg2.connect"},
+        36: {"psycopg2.connect"},
+    }
+
+
+def test_reset_is_reported_only_on_psycopg2_connections() -> None:
+    findings = Linter(CATALOG, Settings(target="rds-proxy")).lint_source(RECEIVERS, "repo.py").findings
+    assert sorted(f.line for f in findings if f.code == "PIN038") == [10, 19, 27, 30, 35, 36]

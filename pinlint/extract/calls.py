@@ -41,6 +41,7 @@ class Call:
     dict_keywords: dict[str, dict[str, Argument]] = field(default_factory=dict)  # kwargs={"k": v}
     star_kwargs: bool = False  # ``**options``: any keyword may be set
     in_function: bool = False  # inside a def or lambda (else it runs once, at import)
+    receiver_origins: frozenset[str] = frozenset()  # what made ``x`` in ``x.method()``; see receiver_origins()
 
 
 @dataclass(frozen=True)
@@ -238,9 +239,11 @@ def module_calls(
     functions: frozenset[str] | None = None,
     methods: frozenset[str] | None = None,
     setting_roots: frozenset[str] | None = None,
+    traced_methods: frozenset[str] = frozenset(),
 ) -> ModuleCalls:
     """The calls (and settings) of a module. With ``functions``/``methods``/``setting_roots``,
-    only those are recorded: rendering every argument of every call is the costly part."""
+    only those are recorded: rendering every argument of every call is the costly part.
+    Calls of ``traced_methods`` also get their ``receiver_origins``."""
     lines = source.split("\n")
 
     def column(line: int, offset: int | None) -> int:
@@ -281,6 +284,7 @@ def module_calls(
             result.imports.update(alias.name.split(".")[0] for alias in node.names)
         elif node.module and not node.level:
             result.imports.add(node.module.split(".")[0])
+    traced: list[tuple[Call, ast.Call]] = []
     for call_node, in_function in scan.calls:
         dotted = dotted_name(call_node.func)
         head, _, rest = dotted.partition(".")
@@ -316,6 +320,12 @@ def module_calls(
                         entries[key.value] = argument(value)
                 call.dict_keywords[keyword.arg] = entries
         result.calls.append(call)
+        if method in traced_methods:
+            traced.append((call, call_node))
+    if traced:
+        origins = receiver_origins(tree, aliases, traced_methods)
+        for call, call_node in traced:
+            call.receiver_origins = origins.get((call_node.lineno, call_node.col_offset), frozenset())
     result.calls.sort(key=lambda call: (call.line, call.column))
 
     def flatten(prefix: tuple[str, ...], node: ast.expr, start: ast.expr | None = None) -> None:
@@ -343,3 +353,83 @@ def module_calls(
                 if isinstance(target.slice.value, str) and qualified:
                     result.settings.append(Setting((qualified, target.slice.value), argument(assign.value, target)))
     return result
+
+
+def _origin(value: ast.expr | None, imports: dict[str, str]) -> str:
+    """What made a value: the qualified name of the call that returned it (``psycopg2.connect``),
+    ``.getconn`` for a method of an object pinlint does not know, '' for anything else."""
+    while isinstance(value, ast.Await):
+        value = value.value
+    if not isinstance(value, ast.Call):
+        return ""
+    head = dotted_name(value.func).partition(".")[0]
+    if head in imports:
+        return qualified_name(value.func, imports)
+    if isinstance(value.func, ast.Attribute):
+        return f".{value.func.attr}"
+    return dotted_name(value.func)
+
+
+def receiver_origins(
+    tree: ast.Module, imports: dict[str, str], methods: frozenset[str]
+) -> dict[tuple[int, int], frozenset[str]]:
+    """For each call ``x.method(...)`` with ``method`` in ``methods`` (keyed by the call's line
+    and column offset): the origins of ``x``, from every binding of that name in the call's own
+    function, the functions around it, or the module; ``self.x`` from any ``self.x = ...`` in the
+    module. Bindings are assignments, ``with ... as x`` and parameter annotations (the annotation's
+    qualified name). Flow-insensitive on purpose: a name bound to a connection anywhere in the
+    scope counts."""
+    bindings: dict[tuple[int, str], set[str]] = {}  # (scope id, name or dotted attribute) -> origins
+    pending: list[tuple[ast.Call, tuple[int, ...]]] = []
+
+    def bind(scope: int, target: ast.expr, origin: str) -> None:
+        if not origin:
+            return
+        if isinstance(target, ast.Name):
+            bindings.setdefault((scope, target.id), set()).add(origin)
+        elif isinstance(target, ast.Attribute) and dotted_name(target):
+            bindings.setdefault((0, dotted_name(target)), set()).add(origin)
+
+    stack: list[tuple[ast.AST, tuple[int, ...]]] = [(tree, (0,))]
+    while stack:
+        node, chain = stack.pop()
+        scope = chain[-1]
+        if isinstance(node, ast.Assign):
+            origin = _origin(node.value, imports)
+            for target in node.targets:
+                bind(scope, target, origin)
+        elif isinstance(node, ast.AnnAssign):
+            bind(scope, node.target, _origin(node.value, imports) or qualified_name(node.annotation, imports))
+        elif isinstance(node, ast.With | ast.AsyncWith):
+            for item in node.items:
+                if item.optional_vars is not None:
+                    bind(scope, item.optional_vars, _origin(item.context_expr, imports))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in methods:
+            pending.append((node, chain))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+            inner = (*chain, id(node))
+            if not isinstance(node, ast.ClassDef):
+                arguments = node.args
+                for argument in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs):
+                    if argument.annotation is not None:
+                        origin = qualified_name(argument.annotation, imports)
+                        bind(id(node), ast.Name(argument.arg), origin)
+            stack.extend((child, inner) for child in ast.iter_child_nodes(node))
+        else:
+            stack.extend((child, chain) for child in ast.iter_child_nodes(node))
+
+    found: dict[tuple[int, int], frozenset[str]] = {}
+    for call, chain in pending:
+        receiver = call.func.value if isinstance(call.func, ast.Attribute) else call.func
+        origins: set[str] = set()
+        if isinstance(receiver, ast.Name):
+            for scope in reversed(chain):
+                if (scope, receiver.id) in bindings:
+                    origins = bindings[(scope, receiver.id)]
+                    break
+        elif isinstance(receiver, ast.Attribute) and dotted_name(receiver):
+            origins = bindings.get((0, dotted_name(receiver)), set())
+        else:
+            origins = {_origin(receiver, imports)} - {""}
+        found[(call.lineno, call.col_offset)] = frozenset(origins)
+    return found
