@@ -41,9 +41,10 @@ from pinlint.config import (
 )
 from pinlint.declarations import Declarations, find_declarations
 from pinlint.discover import discover
-from pinlint.engine import FileResult, Linter, decode_python
+from pinlint.engine import FileResult, Linter, decode_python, project_conditions
 from pinlint.extract.sqlfile import decode_sql
 from pinlint.model import Finding
+from pinlint.project import settle
 from pinlint.report import render, render_statistics, summary_line
 from pinlint.rulesdoc import render_rule, render_rule_list
 from pinlint.sql.lexer import DIALECTS
@@ -459,6 +460,7 @@ def check(
     findings: list[Finding] = sorted(
         (finding for result in results for finding in result.findings), key=lambda finding: finding.sort_key
     )
+    findings = settle(findings, project_conditions(rules), settings)
     if add_noqa:
         if path_list == [STDIN]:
             raise UserError("--add-noqa edits files: it cannot work on stdin")

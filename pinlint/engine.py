@@ -36,6 +36,7 @@ from pinlint.matchers import (
     StatementCountMatcher,
 )
 from pinlint.model import HOLE, Finding, Fragment
+from pinlint.project import ProjectCondition
 from pinlint.sql.lexer import DIALECTS
 from pinlint.sql.statements import Statement, split_statements
 from pinlint.suppress import SQL_IGNORE_RE, SQL_NOQA_RE, PythonSuppressions, parse_codes, python_suppressions
@@ -57,6 +58,15 @@ def decode_python(data: bytes) -> tuple[str, str]:
         return "", f"not valid {encoding.upper()} (byte {error.start + 1}); skipped"
     except LookupError:
         return "", f"unknown encoding {encoding}; skipped"
+
+
+def project_conditions(rules: tuple[Rule, ...]) -> dict[str, ProjectCondition]:
+    """Rule code -> the project-wide setting that settles its findings (see pinlint.project)."""
+    return {
+        rule.code: rule.matcher.unless_project
+        for rule in rules
+        if isinstance(rule.matcher, CallArgumentsMatcher) and rule.matcher.unless_project is not None
+    }
 
 
 @dataclass(frozen=True)
@@ -310,7 +320,7 @@ class Linter:
             if isinstance(rule.matcher, CallArgumentsMatcher):
                 functions |= rule.matcher.functions
                 methods |= rule.matcher.methods
-                if rule.matcher.receivers:
+                if rule.matcher.traces_receivers:
                     traced |= rule.matcher.methods
             elif isinstance(rule.matcher, SettingsMatcher):
                 roots |= {path[0] for path in rule.matcher.paths}

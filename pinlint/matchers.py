@@ -35,6 +35,7 @@ from pinlint.extract.calls import DYNAMIC, Argument, ModuleCalls
 from pinlint.extract.calls import Call as ModuleCall
 from pinlint.model import HOLE, Fragment
 from pinlint.patterns import Element, PatternError, compile_pattern, match_at, search
+from pinlint.project import ProjectCondition
 from pinlint.sql.lexer import EXEC, IDENT, OP, POSTGRES, STRING, SYSVAR, USERVAR, WORD, Token
 from pinlint.sql.statements import Statement
 
@@ -517,7 +518,14 @@ class CallArgumentsMatcher:
     require: tuple[ArgumentCondition, ...] = ()  # every one must hold for the call to be judged
     module_scope: bool = False  # only calls that run at import time, outside any function
     receivers: frozenset[str] = frozenset()  # a method counts only on an object made by one of these
+    within: frozenset[str] = frozenset()  # only inside one of these context managers or decorated functions
+    unless_within: frozenset[str] = frozenset()  # not inside these context managers or decorated functions
+    unless_project: ProjectCondition | None = None  # a project-wide setting that settles every finding
     level: str = "module"
+
+    @property
+    def traces_receivers(self) -> bool:
+        return bool(self.receivers or self.within or self.unless_within)
 
     @classmethod
     def from_spec(cls, spec: dict[str, Any]) -> CallArgumentsMatcher:
@@ -541,11 +549,19 @@ class CallArgumentsMatcher:
             unless=tuple(ArgumentCondition.from_spec(item) for item in tables["unless"]),
             require=tuple(ArgumentCondition.from_spec(item) for item in tables["require"]),
             receivers=frozenset(_string_list(spec, "receivers", [])),
+            within=frozenset(_string_list(spec, "within", [])),
+            unless_within=frozenset(_string_list(spec, "unless-within", [])),
+            unless_project=ProjectCondition.from_spec(spec["unless-project"]) if "unless-project" in spec else None,
         )
 
     @property
     def call_names(self) -> frozenset[str]:
         return frozenset(name.rsplit(".", 1)[-1] for name in self.functions) | self.methods
+
+    def _known_receiver(self, origins: frozenset[str]) -> bool:
+        """An origin is one of ``receivers``; an entry ``.name`` stands for any call or attribute
+        that ends in ``name`` (``.objects`` matches ``shop.models.Order.objects``)."""
+        return any(origin in self.receivers or f".{origin.rpartition('.')[2]}" in self.receivers for origin in origins)
 
     def match_module(self, calls: ModuleCalls, defines_handler: bool) -> Iterator[CallHit]:
         if self.handler_module and not defines_handler:
@@ -559,10 +575,12 @@ class CallArgumentsMatcher:
             elif (
                 methods_apply
                 and call.method in self.methods
-                and (not self.receivers or bool(self.receivers & call.receiver_origins))
+                and (not self.receivers or self._known_receiver(call.receiver_origins))
             ):
                 shown = call.display
             else:
+                continue
+            if (self.within and not self.within & call.within) or self.unless_within & call.within:
                 continue
             if any(condition.check(call) is None for condition in self.require):
                 continue

@@ -41,7 +41,8 @@ class Call:
     dict_keywords: dict[str, dict[str, Argument]] = field(default_factory=dict)  # kwargs={"k": v}
     star_kwargs: bool = False  # ``**options``: any keyword may be set
     in_function: bool = False  # inside a def or lambda (else it runs once, at import)
-    receiver_origins: frozenset[str] = frozenset()  # what made ``x`` in ``x.method()``; see receiver_origins()
+    receiver_origins: frozenset[str] = frozenset()  # what made ``x`` in ``x.method()``; see method_contexts()
+    within: frozenset[str] = frozenset()  # context managers and decorators around it; see method_contexts()
 
 
 @dataclass(frozen=True)
@@ -243,7 +244,7 @@ def module_calls(
 ) -> ModuleCalls:
     """The calls (and settings) of a module. With ``functions``/``methods``/``setting_roots``,
     only those are recorded: rendering every argument of every call is the costly part.
-    Calls of ``traced_methods`` also get their ``receiver_origins``."""
+    Calls of ``traced_methods`` also get their ``receiver_origins`` and ``within``."""
     lines = source.split("\n")
 
     def column(line: int, offset: int | None) -> int:
@@ -323,9 +324,11 @@ def module_calls(
         if method in traced_methods:
             traced.append((call, call_node))
     if traced:
-        origins = receiver_origins(tree, aliases, traced_methods)
+        contexts = method_contexts(tree, aliases, traced_methods)
         for call, call_node in traced:
-            call.receiver_origins = origins.get((call_node.lineno, call_node.col_offset), frozenset())
+            context = contexts.get((call_node.lineno, call_node.col_offset))
+            if context is not None:
+                call.receiver_origins, call.within = context.origins, context.within
     result.calls.sort(key=lambda call: (call.line, call.column))
 
     def flatten(prefix: tuple[str, ...], node: ast.expr, start: ast.expr | None = None) -> None:
@@ -370,17 +373,32 @@ def _origin(value: ast.expr | None, imports: dict[str, str]) -> str:
     return dotted_name(value.func)
 
 
-def receiver_origins(
+@dataclass(frozen=True)
+class MethodContext:
+    origins: frozenset[str]  # what made the object the method is called on
+    within: frozenset[str]  # qualified names of the context managers and decorators around the call
+
+
+def _guard(node: ast.expr, imports: dict[str, str]) -> str:
+    """``transaction.atomic`` for ``with transaction.atomic():`` and ``@transaction.atomic(using=x)``."""
+    return qualified_name(node.func if isinstance(node, ast.Call) else node, imports)
+
+
+def method_contexts(
     tree: ast.Module, imports: dict[str, str], methods: frozenset[str]
-) -> dict[tuple[int, int], frozenset[str]]:
+) -> dict[tuple[int, int], MethodContext]:
     """For each call ``x.method(...)`` with ``method`` in ``methods`` (keyed by the call's line
-    and column offset): the origins of ``x``, from every binding of that name in the call's own
-    function, the functions around it, or the module; ``self.x`` from any ``self.x = ...`` in the
-    module. Bindings are assignments, ``with ... as x`` and parameter annotations (the annotation's
-    qualified name). Flow-insensitive on purpose: a name bound to a connection anywhere in the
+    and column offset): the origins of ``x`` and the ``with`` blocks and decorated functions
+    around the call.
+
+    Origins come from every binding of the name in the call's own function, the functions
+    around it, or the module; ``self.x`` from any ``self.x = ...`` in the module. Bindings are
+    assignments, ``with ... as x`` and parameter annotations (the annotation's qualified name).
+    An attribute chain that nothing binds (``Order.objects``) has its last attribute as origin
+    (``.objects``). Flow-insensitive on purpose: a name bound to a connection anywhere in the
     scope counts."""
     bindings: dict[tuple[int, str], set[str]] = {}  # (scope id, name or dotted attribute) -> origins
-    pending: list[tuple[ast.Call, tuple[int, ...]]] = []
+    pending: list[tuple[ast.Call, tuple[int, ...], frozenset[str]]] = []
 
     def bind(scope: int, target: ast.expr, origin: str) -> None:
         if not origin:
@@ -390,9 +408,10 @@ def receiver_origins(
         elif isinstance(target, ast.Attribute) and dotted_name(target):
             bindings.setdefault((0, dotted_name(target)), set()).add(origin)
 
-    stack: list[tuple[ast.AST, tuple[int, ...]]] = [(tree, (0,))]
+    no_guards: frozenset[str] = frozenset()
+    stack: list[tuple[ast.AST, tuple[int, ...], frozenset[str]]] = [(tree, (0,), no_guards)]
     while stack:
-        node, chain = stack.pop()
+        node, chain, within = stack.pop()
         scope = chain[-1]
         if isinstance(node, ast.Assign):
             origin = _origin(node.value, imports)
@@ -404,22 +423,29 @@ def receiver_origins(
             for item in node.items:
                 if item.optional_vars is not None:
                     bind(scope, item.optional_vars, _origin(item.context_expr, imports))
+            inside = within | {_guard(item.context_expr, imports) for item in node.items}
+            stack.extend((child, chain, inside) for child in node.body)
+            stack.extend((item, chain, within) for item in node.items)
+            continue
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in methods:
-            pending.append((node, chain))
+            pending.append((node, chain, within))
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
             inner = (*chain, id(node))
-            if not isinstance(node, ast.ClassDef):
-                arguments = node.args
-                for argument in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs):
-                    if argument.annotation is not None:
-                        origin = qualified_name(argument.annotation, imports)
-                        bind(id(node), ast.Name(argument.arg), origin)
-            stack.extend((child, inner) for child in ast.iter_child_nodes(node))
+            if isinstance(node, ast.Lambda | ast.ClassDef):
+                stack.extend((child, inner, within) for child in ast.iter_child_nodes(node))
+                continue
+            arguments = node.args
+            for argument in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs):
+                if argument.annotation is not None:
+                    bind(id(node), ast.Name(argument.arg), qualified_name(argument.annotation, imports))
+            inside = within | {_guard(decorator, imports) for decorator in node.decorator_list}
+            stack.extend((child, inner, inside) for child in node.body)
+            stack.extend((child, chain, within) for child in (*node.decorator_list, node.args))
         else:
-            stack.extend((child, chain) for child in ast.iter_child_nodes(node))
+            stack.extend((child, chain, within) for child in ast.iter_child_nodes(node))
 
-    found: dict[tuple[int, int], frozenset[str]] = {}
-    for call, chain in pending:
+    found: dict[tuple[int, int], MethodContext] = {}
+    for call, chain, within in pending:
         receiver = call.func.value if isinstance(call.func, ast.Attribute) else call.func
         origins: set[str] = set()
         if isinstance(receiver, ast.Name):
@@ -428,8 +454,8 @@ def receiver_origins(
                     origins = bindings[(scope, receiver.id)]
                     break
         elif isinstance(receiver, ast.Attribute) and dotted_name(receiver):
-            origins = bindings.get((0, dotted_name(receiver)), set())
+            origins = bindings.get((0, dotted_name(receiver)), set()) or {f".{receiver.attr}"}
         else:
             origins = {_origin(receiver, imports)} - {""}
-        found[(call.lineno, call.col_offset)] = frozenset(origins)
+        found[(call.lineno, call.col_offset)] = MethodContext(frozenset(origins), within - {""})
     return found

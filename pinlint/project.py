@@ -1,0 +1,141 @@
+"""Facts about the project around the linted files that no single file tells.
+
+A few findings depend on a setting made elsewhere in the project: Django's
+``DISABLE_SERVER_SIDE_CURSORS`` lives in a settings module, while the ``QuerySet.iterator()`` it
+makes safe is in a view or a handler. Such a rule declares an ``unless-project`` condition; after
+the files are linted (or read from the cache), the findings of those rules are checked here
+against the Python files of the project the finding's file belongs to. A pre-commit run that
+passes one changed view still finds the settings, because the search starts at the project root
+(the nearest directory above the file holding the rule's marker, such as ``manage.py``), not at
+the files given on the command line. Nothing is read when no such finding exists.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pinlint.model import Finding
+
+if TYPE_CHECKING:  # the catalog's matchers import this module, and the config imports the catalog
+    from pinlint.config import Settings
+
+MAX_LEVELS_UP = 12
+
+
+@dataclass(frozen=True)
+class ProjectCondition:
+    """A project-wide setting that settles a rule's findings: ``key`` set to the literal ``value``
+    as a dict key (``{"KEY": True}``), a subscript assignment (``DATABASES["default"]["KEY"] = True``)
+    or a keyword argument (``config(key=True)``), in any letter case, in any Python file of the project."""
+
+    key: str
+    value: str  # repr of the literal, e.g. "True"
+    root_marker: str = ""  # a file that marks the project's root, e.g. "manage.py"
+
+    @classmethod
+    def from_spec(cls, spec: Any) -> ProjectCondition:
+        if not isinstance(spec, dict) or not isinstance(spec.get("key"), str) or not isinstance(spec.get("value"), str):
+            raise ValueError("match: `unless-project` needs a string `key` and a string `value` (a Python literal)")
+        return cls(spec["key"], spec["value"], str(spec.get("root-marker", "")))
+
+
+def project_root(file: Path, marker: str, fallback: Path) -> Path:
+    """The nearest directory above ``file`` holding ``marker``; ``fallback`` when there is none
+    below a repository root."""
+    directory = Path(os.path.abspath(file)).parent
+    for _ in range(MAX_LEVELS_UP):
+        if marker and (directory / marker).is_file():
+            return directory
+        if (directory / ".git").exists() or directory.parent == directory:
+            break
+        directory = directory.parent
+    return fallback
+
+
+def _literal(node: ast.expr) -> str:
+    try:
+        return repr(ast.literal_eval(node))
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return ""
+
+
+def sets_key(tree: ast.Module, condition: ProjectCondition) -> int:
+    """The line where ``tree`` sets the condition's key to its value, or 0."""
+    key = condition.key.lower()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Dict):
+            for name, value in zip(node.keys, node.values, strict=True):
+                is_key = isinstance(name, ast.Constant) and isinstance(name.value, str) and name.value.lower() == key
+                if is_key and _literal(value) == condition.value:
+                    return node.lineno
+        elif isinstance(node, ast.keyword):
+            if node.arg is not None and node.arg.lower() == key and _literal(node.value) == condition.value:
+                return node.value.lineno
+        elif isinstance(node, ast.Assign) and _literal(node.value) == condition.value:
+            for target in node.targets:
+                if (
+                    isinstance(target, ast.Subscript)
+                    and isinstance(target.slice, ast.Constant)
+                    and isinstance(target.slice.value, str)
+                    and target.slice.value.lower() == key
+                ):
+                    return node.lineno
+    return 0
+
+
+@dataclass
+class ProjectFacts:
+    """Answers for the findings of one run, each project root searched once."""
+
+    settings: Settings
+    answers: dict[tuple[Path, ProjectCondition], str] = dataclasses.field(default_factory=dict)
+
+    def where_set(self, root: Path, condition: ProjectCondition) -> str:
+        """``path:line`` of the first Python file under ``root`` that sets the condition, or ''."""
+        if (root, condition) in self.answers:
+            return self.answers[(root, condition)]
+        from pinlint.discover import discover
+
+        answer = ""
+        needle = re.compile(re.escape(condition.key).encode(), re.IGNORECASE)
+        for path in discover([str(root)], self.settings).files:
+            if path.suffix != ".py":
+                continue
+            try:
+                data = path.read_bytes()
+                if not needle.search(data):
+                    continue
+                line = sets_key(ast.parse(data), condition)
+            except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+                continue
+            if line:
+                answer = f"{path.as_posix()}:{line}"
+                break
+        self.answers[(root, condition)] = answer
+        return answer
+
+
+def settle(findings: list[Finding], conditions: dict[str, ProjectCondition], settings: Settings) -> list[Finding]:
+    """Drop the findings that a project setting makes safe; say where pinlint looked in the others."""
+    if not conditions or not any(finding.code in conditions for finding in findings):
+        return findings
+    facts = ProjectFacts(settings)
+    kept: list[Finding] = []
+    for finding in findings:
+        condition = conditions.get(finding.code)
+        if condition is None:
+            kept.append(finding)
+            continue
+        root = project_root(Path(finding.path), condition.root_marker, settings.root)
+        if facts.where_set(root, condition):
+            continue
+        shown = os.path.relpath(root) if root != Path.cwd() else "."
+        note = f" (no Python file under `{shown}` sets `{condition.key} = {condition.value}`)"
+        kept.append(dataclasses.replace(finding, message=finding.message + note))
+    return kept
