@@ -356,7 +356,7 @@ class Linter:
             )
             for rule in self.rules_at("module"):
                 if isinstance(rule.matcher, CallArgumentsMatcher):
-                    hits = rule.matcher.match_module(calls, defines_handler)
+                    hits = rule.matcher.match_module(calls, defines_handler, text)
                 elif isinstance(rule.matcher, SettingsMatcher):
                     hits = rule.matcher.match_settings(calls)
                 else:

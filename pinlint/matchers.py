@@ -521,6 +521,7 @@ class CallArgumentsMatcher:
     within: frozenset[str] = frozenset()  # only inside one of these context managers or decorated functions
     unless_within: frozenset[str] = frozenset()  # not inside these context managers or decorated functions
     unless_project: ProjectCondition | None = None  # a project-wide setting that settles every finding
+    unless_source: re.Pattern[str] | None = None  # a module whose text matches this is left alone
     level: str = "module"
 
     @property
@@ -552,6 +553,7 @@ class CallArgumentsMatcher:
             within=frozenset(_string_list(spec, "within", [])),
             unless_within=frozenset(_string_list(spec, "unless-within", [])),
             unless_project=ProjectCondition.from_spec(spec["unless-project"]) if "unless-project" in spec else None,
+            unless_source=re.compile(spec["unless-source"]) if isinstance(spec.get("unless-source"), str) else None,
         )
 
     @property
@@ -563,8 +565,10 @@ class CallArgumentsMatcher:
         that ends in ``name`` (``.objects`` matches ``shop.models.Order.objects``)."""
         return any(origin in self.receivers or f".{origin.rpartition('.')[2]}" in self.receivers for origin in origins)
 
-    def match_module(self, calls: ModuleCalls, defines_handler: bool) -> Iterator[CallHit]:
+    def match_module(self, calls: ModuleCalls, defines_handler: bool, source: str = "") -> Iterator[CallHit]:
         if self.handler_module and not defines_handler:
+            return
+        if self.unless_source is not None and self.unless_source.search(source):
             return
         methods_apply = bool(self.methods) and (not self.imports or bool(self.imports & calls.imports))
         for call in calls.calls:
