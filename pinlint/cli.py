@@ -258,6 +258,7 @@ RESULT_KEYS = frozenset(
         "extend-select",
         "ignore",
         "target",
+        "targets",
         "per-file-ignores",
         "sinks",
         "handlers",

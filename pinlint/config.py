@@ -61,6 +61,7 @@ class Settings:
     extend_select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     target: str = "all"
+    target_list: tuple[str, ...] = ()  # `targets = [...]`: several poolers (a single `target` wins)
     output_format: str = "full"
     exit_zero: bool = False
     statistics: bool = False
@@ -89,7 +90,9 @@ class Settings:
 
     @property
     def targets(self) -> tuple[str, ...]:
-        return TARGETS if self.target == "all" else (self.target,)
+        if self.target != "all":
+            return (self.target,)
+        return self.target_list or TARGETS
 
 
 def _strings(value: Any) -> bool:
@@ -118,6 +121,11 @@ KEYS: dict[str, tuple[str, Callable[[Any], bool], str]] = {
     "extend-select": ("extend_select", _strings, "a list of rule codes or prefixes"),
     "ignore": ("ignore", _strings, "a list of rule codes or prefixes"),
     "target": ("target", _choice(TARGET_CHOICES), f"one of {', '.join(TARGET_CHOICES)}"),
+    "targets": (
+        "target_list",
+        lambda value: _strings(value) and bool(value) and all(item in TARGETS for item in value),
+        f"a non-empty list of poolers among {', '.join(TARGETS)}",
+    ),
     "output-format": ("output_format", _choice(OUTPUT_FORMATS), f"one of {', '.join(OUTPUT_FORMATS)}"),
     "exit-zero": ("exit_zero", lambda value: isinstance(value, bool), "true or false"),
     "statistics": ("statistics", lambda value: isinstance(value, bool), "true or false"),
@@ -198,6 +206,8 @@ def apply_values(settings: Settings, values: dict[str, Any], origin: str) -> Set
             value = {glob: tuple(codes) for glob, codes in value.items()}
         elif name == "per_path_dialect":
             value = dict(value)
+        elif name == "target" and origin == "the command line":
+            changes["target_list"] = ()  # `--target` replaces the configured list, `all` included
         elif name == "dialect":
             changes["dialect_origin"] = "--dialect" if origin == "the command line" else "the configured `dialect`"
         elif isinstance(value, list):

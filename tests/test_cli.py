@@ -94,6 +94,23 @@ def test_target_keeps_only_findings_that_matter_there(tmp_path: Path) -> None:
     assert [line.split()[1] for line in rds.stdout.splitlines()[:-1]] == ["PIN001", "PIN002"]
 
 
+def test_configured_targets_list_and_the_command_line_over_it(tmp_path: Path) -> None:
+    """PIN002 (`SET TIME ZONE`) pins RDS Proxy and is fine on PgBouncer; PIN213 (`@@` read) matters on ProxySQL only."""
+    mysql = 'import pymysql\ncur.execute("SELECT @@sql_mode")\n'
+    _project(tmp_path, {"bad.py": SNIPPET, "my.py": mysql, "pinlint.toml": 'targets = ["pgbouncer", "proxysql"]\n'})
+
+    def codes(*options: str) -> list[str]:
+        result = run_cli("check", *options, "-q", "--output-format", "concise", "bad.py", "my.py", cwd=tmp_path)
+        return sorted({line.split()[1] for line in result.stdout.splitlines()})
+
+    assert codes() == ["PIN001", "PIN213"]
+    assert codes("--target", "rds-proxy") == ["PIN001", "PIN002"]
+    assert "PIN002" in codes("--target", "all")
+    (tmp_path / "pinlint.toml").write_text('targets = ["pgbouncer", "aurora"]\n')
+    bad = run_cli("check", "bad.py", cwd=tmp_path)
+    assert bad.returncode == 2 and "`targets`" in bad.stderr and "Traceback" not in bad.stderr
+
+
 def test_select_ignore_and_statistics(tmp_path: Path) -> None:
     _project(tmp_path, {"bad.py": SNIPPET})
     only = run_cli("check", "--select", "PIN002", "-q", "--output-format", "concise", "bad.py", cwd=tmp_path)
