@@ -70,6 +70,7 @@ def _to_json(result: FileResult) -> dict[str, Any]:
         "error": result.error,
         "note": result.note,
         "findings": [asdict(finding) for finding in result.findings],
+        "project_keys": result.project_keys,
     }
 
 
@@ -80,7 +81,7 @@ def _from_json(path: str, data: dict[str, Any]) -> FileResult:
         item["noqa_lines"] = tuple(item.get("noqa_lines", ()))
         item["path"] = path
         findings.append(Finding(**item))
-    return FileResult(path, findings, data.get("error", ""), data.get("note", ""))
+    return FileResult(path, findings, data.get("error", ""), data.get("note", ""), list(data.get("project_keys", [])))
 
 
 class Cache:

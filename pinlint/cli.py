@@ -44,7 +44,7 @@ from pinlint.discover import discover
 from pinlint.engine import FileResult, Linter, decode_python, project_conditions
 from pinlint.extract.sqlfile import decode_sql
 from pinlint.model import Finding
-from pinlint.project import settle
+from pinlint.project import ProjectFacts, settle
 from pinlint.report import render, render_statistics, summary_line
 from pinlint.rulesdoc import render_rule, render_rule_list
 from pinlint.sql.lexer import DIALECTS
@@ -461,7 +461,9 @@ def check(
     findings: list[Finding] = sorted(
         (finding for result in results for finding in result.findings), key=lambda finding: finding.sort_key
     )
-    findings = settle(findings, project_conditions(rules), settings)
+    covered = tuple(os.path.join(os.path.abspath(path), "") for path in path_list if os.path.isdir(path))
+    known = {os.path.abspath(result.path): result.project_keys for result in results if result.project_keys}
+    findings = settle(findings, project_conditions(rules), ProjectFacts(settings, known, covered))
     if add_noqa:
         if path_list == [STDIN]:
             raise UserError("--add-noqa edits files: it cannot work on stdin")

@@ -36,7 +36,7 @@ from pinlint.matchers import (
     StatementCountMatcher,
 )
 from pinlint.model import HOLE, Finding, Fragment
-from pinlint.project import ProjectCondition
+from pinlint.project import ProjectCondition, sets_key
 from pinlint.sql.lexer import DIALECTS
 from pinlint.sql.statements import Statement, split_statements
 from pinlint.suppress import SQL_IGNORE_RE, SQL_NOQA_RE, PythonSuppressions, parse_codes, python_suppressions
@@ -85,6 +85,7 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     error: str = ""  # the file could not be linted
     note: str = ""  # linted, with a caveat (e.g. its encoding)
+    project_keys: list[str] = field(default_factory=list)  # project-wide settings it makes (pinlint.project)
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,7 @@ class Linter:
             if "\x00" in text:
                 result.error = "binary file (contains NUL bytes); skipped"
                 return result
+            result.project_keys = self._project_keys(text)
             if not self.prefilter.worth_parsing(text):
                 return result
             try:
@@ -245,6 +247,20 @@ class Linter:
         result.findings = self._per_file_ignored(result.findings, path)
         result.findings.sort(key=lambda finding: finding.sort_key)
         return result
+
+    @cached_property
+    def project_conditions(self) -> dict[str, ProjectCondition]:
+        return project_conditions(self.rules)
+
+    def _project_keys(self, text: str) -> list[str]:
+        """The project-wide settings (``KEY=value``) this module makes, for the rules that ask."""
+        keys = []
+        for condition in set(self.project_conditions.values()):
+            if condition.key in text or condition.key.lower() in text:
+                tree = _parse(text)
+                if tree is not None and sets_key(tree, condition):
+                    keys.append(condition.label)
+        return keys
 
     def lint_path(self, path: Path, display: str) -> FileResult:
         try:

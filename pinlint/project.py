@@ -38,6 +38,10 @@ class ProjectCondition:
     value: str  # repr of the literal, e.g. "True"
     root_marker: str = ""  # a file that marks the project's root, e.g. "manage.py"
 
+    @property
+    def label(self) -> str:
+        return f"{self.key}={self.value}"
+
     @classmethod
     def from_spec(cls, spec: Any) -> ProjectCondition:
         if not isinstance(spec, dict) or not isinstance(spec.get("key"), str) or not isinstance(spec.get("value"), str):
@@ -91,21 +95,37 @@ def sets_key(tree: ast.Module, condition: ProjectCondition) -> int:
 
 @dataclass
 class ProjectFacts:
-    """Answers for the findings of one run, each project root searched once."""
+    """Answers for the findings of one run, each project root searched once.
+
+    ``known`` holds what the linted files make (absolute path -> labels, recorded while linting
+    and cached with each file's result); ``covered`` are the directories the run linted whole.
+    A root inside one of them needs no search: every file under it was linted. Otherwise the
+    files under the root that the run did not lint are read (a pre-commit run on one view)."""
 
     settings: Settings
+    known: dict[str, list[str]]
+    covered: tuple[str, ...] = ()
     answers: dict[tuple[Path, ProjectCondition], str] = dataclasses.field(default_factory=dict)
 
     def where_set(self, root: Path, condition: ProjectCondition) -> str:
-        """``path:line`` of the first Python file under ``root`` that sets the condition, or ''."""
+        """The first file under ``root`` that sets the condition (``path`` or ``path:line``), or ''."""
         if (root, condition) in self.answers:
             return self.answers[(root, condition)]
+        prefix = os.path.join(str(root), "")
+        answer = next(
+            (path for path, labels in self.known.items() if path.startswith(prefix) and condition.label in labels), ""
+        )
+        if not answer and not any(prefix.startswith(directory) for directory in self.covered):
+            answer = self._search(root, condition)
+        self.answers[(root, condition)] = answer
+        return answer
+
+    def _search(self, root: Path, condition: ProjectCondition) -> str:
         from pinlint.discover import discover
 
-        answer = ""
         needle = re.compile(re.escape(condition.key).encode(), re.IGNORECASE)
         for path in discover([str(root)], self.settings).files:
-            if path.suffix != ".py":
+            if path.suffix != ".py" or os.path.abspath(path) in self.known:
                 continue
             try:
                 data = path.read_bytes()
@@ -115,24 +135,21 @@ class ProjectFacts:
             except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
                 continue
             if line:
-                answer = f"{path.as_posix()}:{line}"
-                break
-        self.answers[(root, condition)] = answer
-        return answer
+                return f"{path.as_posix()}:{line}"
+        return ""
 
 
-def settle(findings: list[Finding], conditions: dict[str, ProjectCondition], settings: Settings) -> list[Finding]:
+def settle(findings: list[Finding], conditions: dict[str, ProjectCondition], facts: ProjectFacts) -> list[Finding]:
     """Drop the findings that a project setting makes safe; say where pinlint looked in the others."""
     if not conditions or not any(finding.code in conditions for finding in findings):
         return findings
-    facts = ProjectFacts(settings)
     kept: list[Finding] = []
     for finding in findings:
         condition = conditions.get(finding.code)
         if condition is None:
             kept.append(finding)
             continue
-        root = project_root(Path(finding.path), condition.root_marker, settings.root)
+        root = project_root(Path(finding.path), condition.root_marker, facts.settings.root)
         if facts.where_set(root, condition):
             continue
         shown = os.path.relpath(root) if root != Path.cwd() else "."

@@ -89,3 +89,27 @@ def test_a_cached_finding_is_settled_too(tmp_path: Path) -> None:
     (tmp_path / "mysite" / "settings.py").write_text('DATABASES = {"default": {"DISABLE_SERVER_SIDE_CURSORS": True}}\n')
     second = run_cli("check", "--output-format", "concise", "shop", cwd=tmp_path)
     assert second.returncode == 0 and "PIN039" not in second.stdout
+
+
+def test_a_root_the_run_linted_whole_is_answered_from_the_linted_files(tmp_path: Path) -> None:
+    from pinlint.config import Settings
+    from pinlint.project import ProjectFacts
+
+    _project(tmp_path, 'DATABASES = {"default": {"DISABLE_SERVER_SIDE_CURSORS": True}}\n')
+    settings_file = str(tmp_path / "mysite" / "settings.py")
+    covered = (str(tmp_path) + "/",)
+    known = ProjectFacts(Settings(root=tmp_path), {settings_file: [DISABLE.label]}, covered)
+    assert known.where_set(tmp_path, DISABLE) == settings_file
+    # linted whole and no linted file made the setting: the tree is not searched again
+    assert ProjectFacts(Settings(root=tmp_path), {}, covered).where_set(tmp_path, DISABLE) == ""
+    # not linted whole (a one-file run): the files under the root are searched
+    searched = ProjectFacts(Settings(root=tmp_path), {}, ()).where_set(tmp_path, DISABLE)
+    assert searched.endswith("mysite/settings.py:1")
+
+
+def test_whole_project_run_settles_from_the_settings_it_linted(tmp_path: Path) -> None:
+    _project(tmp_path, 'DATABASES = {"default": {"DISABLE_SERVER_SIDE_CURSORS": True}}\n')
+    result = run_cli("check", "--output-format", "concise", ".", cwd=tmp_path)
+    assert result.returncode == 0 and "PIN039" not in result.stdout
+    again = run_cli("check", "--output-format", "concise", ".", cwd=tmp_path)  # from the cache
+    assert again.returncode == 0 and "PIN039" not in again.stdout
