@@ -115,7 +115,10 @@ class Cache:
 
     def save(self) -> None:
         """Keep the entries of this run only (files gone or changed drop out). Errors are ignored:
-        a cache that cannot be written only costs speed."""
+        a cache that cannot be written only costs speed. A run that read every result from the
+        cache and saw every cached file again writes nothing."""
+        if self.fresh.keys() == self.entries.keys() and all(self.fresh[key] is self.entries[key] for key in self.fresh):
+            return
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             tag = self.directory / "CACHEDIR.TAG"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,25 +79,91 @@ def _excluded_file(path: Path, root: Path, excluded: Spec) -> bool:
     return any(excluded.match_file(candidate) for candidate in candidates)
 
 
+def _skipped(name: str, suffix: str, prefix: str, excluded: Spec, ignores: list[tuple[Spec, str]]) -> bool:
+    """Whether an exclude pattern (on the shown path or the bare name) or a .gitignore skips ``name``."""
+    if excluded.match_file(prefix + name + suffix) or excluded.match_file(name + suffix):
+        return True
+    return any(spec.match_file(below + name + suffix) for spec, below in ignores)
+
+
+def _walk(
+    top: Path,
+    base: str,
+    root: Path,
+    excluded: Spec,
+    respect_gitignore: bool,
+    forced: bool,
+    add: Callable[[Path, bool], None],
+) -> None:
+    """Walk the directory ``top`` (absolute ``base``) with os.scandir, on strings: the names
+    each exclude and .gitignore pattern sees are built once per directory, not per file.
+    Symlinked directories are not entered."""
+    root_text = str(root)
+    root_prefix = root_text + os.sep
+
+    def shown_for(absolute: str) -> str:
+        """How exclude patterns see a directory: relative to the root (or to ``top`` when an
+        exclude pattern covers ``top`` itself), else as given."""
+        if forced:
+            return absolute[len(base) + 1 :].replace(os.sep, "/") if absolute != base else ""
+        if absolute == root_text:
+            return ""
+        if absolute.startswith(root_prefix):
+            return absolute[len(root_prefix) :].replace(os.sep, "/")
+        return _relative(Path(absolute), root)  # outside the root, or reached through a symlink
+
+    # (directory as given, its absolute path, the .gitignore specs above it: (absolute base, spec))
+    stack: list[tuple[Path, str, list[tuple[str, Spec]]]] = [(top, base, [])]
+    while stack:
+        here, here_abs, inherited = stack.pop()
+        try:
+            with os.scandir(here) as scan:
+                entries = sorted(scan, key=lambda entry: entry.name)
+        except OSError:
+            continue
+        active = inherited
+        if respect_gitignore and any(entry.name == ".gitignore" for entry in entries):
+            spec = _gitignore(here)
+            if spec is not None:
+                active = [*inherited, (here_abs, spec)]
+        shown = shown_for(here_abs)
+        prefix = f"{shown}/" if shown else ""
+
+        # each .gitignore sees names relative to its own directory
+        ignores = []
+        for spec_base, spec in active:
+            below = here_abs[len(spec_base) + 1 :].replace(os.sep, "/") if here_abs != spec_base else ""
+            ignores.append((spec, f"{below}/" if below else ""))
+        directories = []
+        for entry in entries:
+            try:
+                is_link = entry.is_symlink()
+                if entry.is_dir(follow_symlinks=False):
+                    if not _skipped(entry.name, "/", prefix, excluded, ignores):
+                        directories.append(entry.name)
+                    continue
+            except OSError:
+                continue
+            if entry.name.endswith(EXTENSIONS) and not _skipped(entry.name, "", prefix, excluded, ignores):
+                add(here / entry.name, is_link)
+        for name in reversed(directories):
+            stack.append((here / name, os.path.join(here_abs, name), active))
+
+
 def discover(paths: list[str], settings: Settings) -> Discovery:
     result = Discovery()
     excluded = _spec(settings.exclude + settings.extend_exclude)
     root = settings.root.resolve()
-    root_prefix = str(root) + os.sep
     seen: set[str] = set()
 
-    def add(path: Path) -> None:
+    def add(path: Path, is_link: bool | None = None) -> None:
         absolute = os.path.abspath(path)
-        key = os.path.realpath(absolute) if os.path.islink(absolute) else absolute
+        if is_link is None:
+            is_link = os.path.islink(absolute)
+        key = os.path.realpath(absolute) if is_link else absolute
         if key not in seen:
             seen.add(key)
             result.files.append(path)
-
-    def relative(candidate: Path) -> str:
-        absolute = os.path.abspath(candidate)
-        if absolute.startswith(root_prefix):
-            return absolute[len(root_prefix) :].replace(os.sep, "/")
-        return _relative(candidate, root)  # outside the root, or reached through a symlink
 
     for given in paths:
         path = Path(given)
@@ -114,37 +181,7 @@ def discover(paths: list[str], settings: Settings) -> Discovery:
         forced = (
             not settings.force_exclude and _excluded_file(path, root, excluded) if path.resolve() != root else False
         )
-        base_prefix = os.path.abspath(path) + os.sep
-        ignores: list[tuple[Path, Spec]] = []
-        for directory, subdirectories, names in os.walk(path):
-            here = Path(directory)
-            if settings.respect_gitignore:
-                spec = _gitignore(here)
-                if spec is not None:
-                    ignores.append((here, spec))
-            ignores = [(base, spec) for base, spec in ignores if base == here or base in here.parents]
-
-            def skipped(
-                candidate: Path,
-                is_dir: bool,
-                active: list[tuple[Path, Spec]] = ignores,
-                forced: bool = forced,
-                base_prefix: str = base_prefix,
-            ) -> bool:
-                suffix = "/" if is_dir else ""
-                shown = relative(candidate)
-                if forced:
-                    shown = os.path.abspath(candidate)[len(base_prefix) :].replace(os.sep, "/")
-                if excluded.match_file(shown + suffix) or excluded.match_file(candidate.name + suffix):
-                    return True
-                return any(spec.match_file(candidate.relative_to(base).as_posix() + suffix) for base, spec in active)
-
-            subdirectories[:] = sorted(
-                name for name in subdirectories if not (here / name).is_symlink() and not skipped(here / name, True)
-            )
-            for name in sorted(names):
-                candidate = here / name
-                if candidate.suffix in EXTENSIONS and not skipped(candidate, False):
-                    add(candidate)
+        base = os.path.abspath(path)
+        _walk(path, base, root, excluded, settings.respect_gitignore, forced, add)
     result.files.sort(key=lambda item: item.as_posix())
     return result
