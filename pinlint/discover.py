@@ -24,22 +24,27 @@ _GROUP_RE = re.compile(r"\(\?P<[^>]+>")
 
 
 class Spec:
-    """A gitignore-style spec that answers "no match" with one combined regex: only a path that
-    some pattern matches goes through pathspec's pattern-by-pattern gitignore logic."""
+    """A gitignore-style spec that answers "no pattern here" with one combined regex: only a path
+    that some pattern matches goes through pathspec's pattern-by-pattern gitignore logic."""
 
     def __init__(self, lines: tuple[str, ...]) -> None:
         self.spec: pathspec.PathSpec[Any] = pathspec.GitIgnoreSpec.from_lines(lines)
         regexes = []
         for pattern in self.spec.patterns:
             regex = getattr(pattern, "regex", None)
-            if pattern.include and isinstance(regex, re.Pattern):
+            if pattern.include is not None and isinstance(regex, re.Pattern):
                 regexes.append(_GROUP_RE.sub("(?:", regex.pattern))
         self.any = re.compile("|".join(f"(?:{regex})" for regex in regexes)) if regexes else None
 
-    def match_file(self, path: str) -> bool:
+    def decision(self, path: str) -> bool | None:
+        """True: ignored; False: re-included by a `!pattern`; None: no pattern here speaks of it."""
         if self.any is None or self.any.search(path) is None:
-            return False
-        return self.spec.match_file(path)
+            return None
+        include: bool | None = self.spec.check_file(path).include
+        return include
+
+    def match_file(self, path: str) -> bool:
+        return bool(self.decision(path))
 
 
 @dataclass
@@ -83,7 +88,11 @@ def _skipped(name: str, suffix: str, prefix: str, excluded: Spec, ignores: list[
     """Whether an exclude pattern (on the shown path or the bare name) or a .gitignore skips ``name``."""
     if excluded.match_file(prefix + name + suffix) or excluded.match_file(name + suffix):
         return True
-    return any(spec.match_file(below + name + suffix) for spec, below in ignores)
+    for spec, below in reversed(ignores):  # the deepest .gitignore that speaks of the path decides
+        decision = spec.decision(below + name + suffix)
+        if decision is not None:
+            return decision
+    return False
 
 
 def _walk(

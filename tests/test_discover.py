@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -107,3 +109,24 @@ def test_quick_spec_answers_as_pathspec_does(lines: tuple[str, ...]) -> None:
         "abbc.py", "site-packages/", "deep/site-packages/", ".git/",
     ]  # fmt: skip
     assert [quick.match_file(path) for path in paths] == [reference.match_file(path) for path in paths]
+
+
+@pytest.mark.skipif(not shutil.which("git"), reason="git is the oracle")
+def test_nested_gitignores_agree_with_git(tmp_path: Path) -> None:
+    """Anchored, negated and nested patterns, each .gitignore relative to its own directory."""
+    _touch(
+        tmp_path,
+        "app.py", "gen.sql", "keep.sql",
+        "sub/a.py", "sub/deep/x.py", "sub/deep/y.py", "sub/deep/er/x.py", "sub/other/x.py",
+        "sub/z.sql", "lib/build/out.py", "lib/src/m.py", "docs/conf.py",
+    )  # fmt: skip
+    (tmp_path / ".gitignore").write_text("*.sql\n!keep.sql\n/docs\nbuild/\n", encoding="utf-8")
+    (tmp_path / "sub" / ".gitignore").write_text("deep/x.py\n!z.sql\n/other/\n", encoding="utf-8")
+    (tmp_path / "sub" / "deep" / ".gitignore").write_text("er/\n", encoding="utf-8")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    listed = subprocess.run(
+        ["git", "ls-files", "--others", "--exclude-standard"], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout.split()
+    expected = sorted(name for name in listed if name.endswith((".py", ".sql")))
+    assert _found(tmp_path) == expected
+    assert "sub/z.sql" in expected and "sub/deep/y.py" in expected  # the oracle saw the tricky cases
