@@ -1,12 +1,15 @@
 """Per-file result cache: a file whose content, settings and tool versions are unchanged is not
 linted again.
 
-The key of a file is a hash of its bytes, the run's fingerprint (settings, the selected rules
+The key of a file is a hash of its bytes' digest, the run's fingerprint (settings, the selected rules
 and their files, the handler declarations that cover the file, and the versions of pinlint,
 libcst and sqlglot). Entries live in one JSON file per run root in the cache directory
 (``.pinlint_cache`` by default, with a CACHEDIR.TAG and a ``.gitignore`` so that backup tools
 and git leave it alone). The file is replaced atomically; a corrupt or unreadable cache is
 ignored and rebuilt, and concurrent runs at worst redo each other's work.
+
+As in ruff's cache, a file whose size and modification time (in nanoseconds) are those recorded
+at the last run is not read again: its recorded digest is used.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from pinlint.engine import FileResult
 from pinlint.model import Finding
 
 CACHE_DIR = ".pinlint_cache"
-FORMAT = 1
+FORMAT = 2
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by pinlint.\n"
@@ -61,8 +64,13 @@ def run_fingerprint(settings_text: str, rule_files: list[tuple[str, ...]]) -> st
     return digest.hexdigest()
 
 
-def file_key(data: bytes, run: str, extra: str = "") -> str:
-    return hashlib.sha256(data + b"\0" + run.encode() + b"\0" + extra.encode()).hexdigest()
+def content_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def file_key(digest: str, run: str, extra: str = "") -> str:
+    """The cache key of a file with content ``digest`` in a run with fingerprint ``run``."""
+    return hashlib.sha256(f"{digest}\0{run}\0{extra}".encode()).hexdigest()
 
 
 def _to_json(result: FileResult) -> dict[str, Any]:
@@ -92,12 +100,41 @@ class Cache:
         self.file = directory / f"results-{hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]}.json"
         self.entries: dict[str, dict[str, Any]] = {}
         self.fresh: dict[str, dict[str, Any]] = {}
+        self.stats: dict[str, list[Any]] = {}  # absolute path -> [size, mtime_ns, digest]
+        self.fresh_stats: dict[str, list[Any]] = {}
         try:
             loaded = json.loads(self.file.read_text(encoding="utf-8"))
             if isinstance(loaded, dict) and loaded.get("format") == FORMAT and isinstance(loaded.get("entries"), dict):
                 self.entries = loaded["entries"]
+                if isinstance(loaded.get("stats"), dict):
+                    self.stats = loaded["stats"]
         except (OSError, ValueError, UnicodeDecodeError):
-            self.entries = {}  # missing or corrupt: start over
+            self.entries, self.stats = {}, {}  # missing or corrupt: start over
+
+    def digest(self, path: Path) -> str | None:
+        """The digest of the file's content, from the record of the last run when its size and
+        modification time are unchanged; None when it cannot be read (the linter reports it)."""
+        absolute = os.path.abspath(path)
+        try:
+            status = os.stat(absolute)
+        except OSError:
+            return None
+        recorded = self.stats.get(absolute)
+        if (
+            isinstance(recorded, list)
+            and len(recorded) == 3
+            and recorded[0] == status.st_size
+            and recorded[1] == status.st_mtime_ns
+        ):
+            self.fresh_stats[absolute] = recorded
+            return str(recorded[2])
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        digest = content_digest(data)
+        self.fresh_stats[absolute] = [status.st_size, status.st_mtime_ns, digest]
+        return digest
 
     def get(self, key: str, path: str) -> FileResult | None:
         entry = self.entries.get(key)
@@ -130,7 +167,7 @@ class Cache:
             with tempfile.NamedTemporaryFile(
                 "w", encoding="utf-8", dir=self.directory, prefix=".results.", delete=False
             ) as handle:
-                json.dump({"format": FORMAT, "entries": self.fresh}, handle)
+                json.dump({"format": FORMAT, "entries": self.fresh, "stats": self.fresh_stats}, handle)
             os.replace(handle.name, self.file)
         except OSError:
             pass

@@ -138,13 +138,12 @@ def lint_files(linter: Linter, files: list[Path], cache: Cache | None = None) ->
         run = _run_fingerprint(linter)
         declarations = linter.declarations or Declarations()
         for index, path in enumerate(files):
-            try:
-                data = path.read_bytes()
-            except OSError:
+            digest = cache.digest(path)
+            if digest is None:
                 continue  # lint_path reports it
             handlers = sorted((d.function, d.reason) for d in declarations.for_file(path))
             extra = json.dumps([path.as_posix(), handlers, declarations.covers(path)])
-            keys[index] = key = file_key(data, run, extra)
+            keys[index] = key = file_key(digest, run, extra)
             results[index] = cache.get(key, path.as_posix())
     todo = [index for index, result in enumerate(results) if result is None]
     fresh = _lint_paths(linter, [files[index] for index in todo])

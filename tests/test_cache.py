@@ -78,3 +78,22 @@ def test_output_options_do_not_invalidate_the_cache(tmp_path: Path) -> None:
         assert _cache_keys(app) == keys  # the same entries were reused, none recomputed
     _concise(app, "--target", "pgbouncer")  # a setting that changes findings makes new entries
     assert _cache_keys(app).isdisjoint(keys)
+
+
+def test_an_edit_of_the_same_size_is_seen(tmp_path: Path) -> None:
+    """The cache skips reading files whose size and mtime are unchanged: an edit that keeps the
+    size still changes the mtime, and the file is linted again."""
+    import os
+
+    app = _copy_app(tmp_path)
+    before = _concise(app)
+    events = app / "handlers" / "events.py"
+    text = events.read_text(encoding="utf-8")
+    same_size = text.replace("LISTEN order_events", "SELECT 1 -- ordeevt")
+    assert len(same_size) == len(text) and same_size != text
+    status = events.stat()
+    events.write_text(same_size, encoding="utf-8")
+    os.utime(events, ns=(status.st_atime_ns, status.st_mtime_ns + 1_000_000))
+    after = _concise(app)
+    assert [line for line in before if "events.py" in line and "PIN014" in line]
+    assert not [line for line in after if "events.py" in line and "PIN014" in line]
