@@ -16,8 +16,6 @@ import sys
 import tempfile
 import tokenize
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -25,7 +23,6 @@ from typing import Any
 import click
 
 from pinlint import __version__
-from pinlint.addnoqa import add_noqa
 from pinlint.cache import CACHE_DIR, Cache, file_key, run_fingerprint
 from pinlint.catalog import CatalogError, Rule, load_catalog, rules_directory
 from pinlint.config import (
@@ -46,7 +43,6 @@ from pinlint.extract.sqlfile import decode_sql
 from pinlint.model import Finding
 from pinlint.project import ProjectFacts, settle
 from pinlint.report import render, render_statistics, summary_line
-from pinlint.rulesdoc import render_rule, render_rule_list
 from pinlint.sql.lexer import DIALECTS
 
 EXIT_CLEAN = 0
@@ -160,6 +156,9 @@ def _lint_paths(linter: Linter, files: list[Path]) -> list[FileResult]:
     except ValueError:
         workers = min(os.cpu_count() or 1, 8)
     if workers > 1 and len(files) >= PARALLEL_MIN_FILES:
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
         try:
             with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(linter,)) as pool:
                 return list(pool.map(_lint_in_worker, files, chunksize=8))
@@ -200,6 +199,8 @@ def _declarations(files: list[Path], settings: Settings) -> Declarations:
 
 def _add_noqa(linter: Linter, findings: list[Finding]) -> int:
     """Add noqa comments file by file; a file is written only if, re-linted, it parses and is quiet."""
+    from pinlint.addnoqa import add_noqa as insert_noqa
+
     by_path: dict[str, list[Finding]] = {}
     for finding in findings:
         by_path.setdefault(finding.path, []).append(finding)
@@ -224,7 +225,7 @@ def _add_noqa(linter: Linter, findings: list[Finding]) -> int:
                 trouble = True
                 continue
             encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
-        edit = add_noqa(text, found, sql=is_sql)
+        edit = insert_noqa(text, found, sql=is_sql)
         for finding in edit.unplaced:
             _warn(f"{path}:{finding.line}:{finding.column}: no line can take a noqa comment for {finding.code}")
             trouble = True
@@ -507,6 +508,8 @@ def check(
 @click.option("--all", "show_all", is_flag=True, help="List every rule: code, name, summary.")
 def rule(code: str | None, show_all: bool) -> int:
     """Show the documentation of rule CODE (a code like PIN001, or its name)."""
+    from pinlint.rulesdoc import render_rule, render_rule_list
+
     rules = load_catalog()
     if show_all:
         click.echo(render_rule_list(rules), nl=False)

@@ -296,12 +296,12 @@ def _read_terraform(path: Path, result: Declarations, root: Path) -> None:
             result.add(target[0], Declaration(target[1], shown, handler_line))
 
 
-def _project_root(files: list[Path], fallback: Path) -> Path:
-    """The repository holding ``files`` (nearest ``.git`` above them), else their common directory."""
-    if not files:
+def _project_root(directories: set[str], fallback: Path) -> Path:
+    """The repository holding ``directories`` (nearest ``.git`` above them), else their common directory."""
+    if not directories:
         return fallback
     try:
-        base = Path(os.path.commonpath([os.path.dirname(os.path.abspath(file)) for file in files]))
+        base = Path(os.path.commonpath(sorted(directories)))
     except ValueError:
         return fallback
     for directory in (base, *base.parents):
@@ -312,11 +312,24 @@ def _project_root(files: list[Path], fallback: Path) -> Path:
 
 def _terraform_files(root: Path, max_depth: int = 4) -> list[Path]:
     found: list[Path] = []
-    for directory, subdirectories, names in os.walk(root):
-        depth = len(Path(directory).relative_to(root).parts)
-        subdirectories[:] = sorted(d for d in subdirectories if d not in TERRAFORM_SKIP and depth < max_depth)
-        found.extend(Path(directory) / name for name in sorted(names) if name.endswith(".tf"))
-    return found
+    stack: list[tuple[str, int]] = [(str(root), 0)]
+    while stack:
+        directory, depth = stack.pop()
+        try:
+            with os.scandir(directory) as scan:
+                entries = list(scan)
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if depth < max_depth and entry.name not in TERRAFORM_SKIP:
+                        stack.append((entry.path, depth + 1))
+                elif entry.name.endswith(".tf"):
+                    found.append(Path(entry.path))
+            except OSError:
+                continue
+    return sorted(found)
 
 
 def find_declarations(
@@ -324,19 +337,20 @@ def find_declarations(
 ) -> Declarations:
     """Declarations that cover ``files``: declaration files in their directories or above."""
     result = Declarations()
-    seen: set[Path] = set()
+    seen: set[str] = set()
     cdk_apps: set[str] = set()
-    for file in files:
-        directory = Path(os.path.abspath(file)).parent
+    file_directories = {os.path.dirname(os.path.abspath(file)) for file in files}
+    for start in sorted(file_directories):
+        directory = start
         for _ in range(MAX_LEVELS_UP):
             if directory in seen:
                 break
             seen.add(directory)
-            if (directory / "cdk.json").is_file():
-                cdk_apps.add(os.path.join(str(directory), ""))
+            if os.path.isfile(os.path.join(directory, "cdk.json")):
+                cdk_apps.add(os.path.join(directory, ""))
             for name in (*SERVERLESS_FILES, *TEMPLATE_FILES):
-                candidate = directory / name
-                if not candidate.is_file():
+                candidate = Path(directory, name)
+                if not os.path.isfile(candidate):
                     continue
                 try:
                     data = _load(candidate)
@@ -350,10 +364,11 @@ def find_declarations(
                 else:
                     _read_template(candidate, data, result, root)
                 if sum(len(entries) for entries in result.by_file.values()) > before:
-                    result.declaring_dirs.add(directory)
-            if (directory / ".git").exists() or directory.parent == directory:
+                    result.declaring_dirs.add(Path(directory))
+            parent = os.path.dirname(directory)
+            if os.path.exists(os.path.join(directory, ".git")) or parent == directory:
                 break
-            directory = directory.parent
+            directory = parent
     for candidate in files:
         if candidate.suffix != ".py" or not any(os.path.abspath(candidate).startswith(app) for app in cdk_apps):
             continue  # CDK stacks live in a CDK app: a directory with cdk.json
@@ -366,7 +381,7 @@ def find_declarations(
             _read_cdk(candidate, result, root)
             if len(result.by_file) > before:
                 result.declaring_dirs.add(_cdk_root(candidate))
-    for terraform in _terraform_files(_project_root(files, root)):
+    for terraform in _terraform_files(_project_root(file_directories, root)):
         before = len(result.by_file)
         _read_terraform(terraform, result, root)
         if len(result.by_file) > before:

@@ -106,57 +106,48 @@ def _walk(
 ) -> None:
     """Walk the directory ``top`` (absolute ``base``) with os.scandir, on strings: the names
     each exclude and .gitignore pattern sees are built once per directory, not per file.
-    Symlinked directories are not entered."""
+    Symlinked directories are not entered, so a child's shown path is its parent's plus its name."""
     root_text = str(root)
-    root_prefix = root_text + os.sep
+    if forced or base == root_text:  # forced: an exclude pattern covers ``top``; patterns see below it
+        top_shown = ""
+    elif base.startswith(root_text + os.sep):
+        top_shown = base[len(root_text) + 1 :].replace(os.sep, "/")
+    else:
+        top_shown = _relative(top, root)  # outside the root, or reached through a symlink
 
-    def shown_for(absolute: str) -> str:
-        """How exclude patterns see a directory: relative to the root (or to ``top`` when an
-        exclude pattern covers ``top`` itself), else as given."""
-        if forced:
-            return absolute[len(base) + 1 :].replace(os.sep, "/") if absolute != base else ""
-        if absolute == root_text:
-            return ""
-        if absolute.startswith(root_prefix):
-            return absolute[len(root_prefix) :].replace(os.sep, "/")
-        return _relative(Path(absolute), root)  # outside the root, or reached through a symlink
-
-    # (directory as given, its absolute path, the .gitignore specs above it: (absolute base, spec))
-    stack: list[tuple[Path, str, list[tuple[str, Spec]]]] = [(top, base, [])]
+    # (directory as given, its absolute path, how excludes see it, the .gitignore specs above it:
+    # (absolute directory of the .gitignore, spec)); the final list is sorted, so the walk is not
+    stack: list[tuple[str, str, str, list[tuple[str, Spec]]]] = [(str(top), base, top_shown, [])]
     while stack:
-        here, here_abs, inherited = stack.pop()
+        here, here_abs, shown, inherited = stack.pop()
         try:
             with os.scandir(here) as scan:
-                entries = sorted(scan, key=lambda entry: entry.name)
+                entries = list(scan)
         except OSError:
             continue
         active = inherited
         if respect_gitignore and any(entry.name == ".gitignore" for entry in entries):
-            spec = _gitignore(here)
+            spec = _gitignore(Path(here))
             if spec is not None:
                 active = [*inherited, (here_abs, spec)]
-        shown = shown_for(here_abs)
         prefix = f"{shown}/" if shown else ""
-
         # each .gitignore sees names relative to its own directory
         ignores = []
         for spec_base, spec in active:
             below = here_abs[len(spec_base) + 1 :].replace(os.sep, "/") if here_abs != spec_base else ""
             ignores.append((spec, f"{below}/" if below else ""))
-        directories = []
         for entry in entries:
+            name = entry.name
             try:
                 is_link = entry.is_symlink()
                 if entry.is_dir(follow_symlinks=False):
-                    if not _skipped(entry.name, "/", prefix, excluded, ignores):
-                        directories.append(entry.name)
+                    if not _skipped(name, "/", prefix, excluded, ignores):
+                        stack.append((os.path.join(here, name), os.path.join(here_abs, name), prefix + name, active))
                     continue
             except OSError:
                 continue
-            if entry.name.endswith(EXTENSIONS) and not _skipped(entry.name, "", prefix, excluded, ignores):
-                add(here / entry.name, is_link)
-        for name in reversed(directories):
-            stack.append((here / name, os.path.join(here_abs, name), active))
+            if name.endswith(EXTENSIONS) and not _skipped(name, "", prefix, excluded, ignores):
+                add(Path(here, name), is_link)
 
 
 def discover(paths: list[str], settings: Settings) -> Discovery:

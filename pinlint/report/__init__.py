@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pinlint.catalog import Rule
 from pinlint.model import Finding
-from pinlint.report.ci import render_github, render_gitlab, render_json_lines, render_junit, render_pylint
-from pinlint.report.concise import render_concise
-from pinlint.report.full import render_full
-from pinlint.report.json import render_json
-from pinlint.report.sarif import render_sarif
+
+if TYPE_CHECKING:
+    from pinlint.catalog import Rule
 
 __all__ = ["render", "render_statistics", "summary_line"]
 
@@ -28,23 +26,34 @@ def render(
     checked: Sequence[str] = (),
 ) -> str:
     """The findings in ``output_format``; ``source_lines(path)`` gives a file's lines for code frames,
-    ``rules`` the rules that ran (SARIF lists them), ``root`` the directory SARIF paths are relative to."""
+    ``rules`` the rules that ran (SARIF lists them), ``root`` the directory SARIF paths are relative to.
+    Each format's module is imported when it is used: a run pays only for its own."""
     if output_format == "json":
+        from pinlint.report.json import render_json
+
         return render_json(findings)
-    if output_format == "json-lines":
-        return render_json_lines(findings)
     if output_format == "sarif":
+        from pinlint.report.sarif import render_sarif
+
         return render_sarif(findings, rules, root or Path.cwd())
-    if output_format == "github":
-        return render_github(findings)
-    if output_format == "gitlab":
-        return render_gitlab(findings)
-    if output_format == "pylint":
-        return render_pylint(findings)
-    if output_format == "junit":
-        return render_junit(findings, checked)
+    if output_format in ("json-lines", "github", "gitlab", "pylint", "junit"):
+        from pinlint.report import ci
+
+        if output_format == "junit":
+            return ci.render_junit(findings, checked)
+        renderers = {
+            "json-lines": ci.render_json_lines,
+            "github": ci.render_github,
+            "gitlab": ci.render_gitlab,
+            "pylint": ci.render_pylint,
+        }
+        return renderers[output_format](findings)
     if output_format == "concise":
+        from pinlint.report.concise import render_concise
+
         return render_concise(findings)
+    from pinlint.report.full import render_full
+
     return render_full(findings, color=color, source_lines=source_lines)
 
 
