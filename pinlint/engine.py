@@ -76,7 +76,7 @@ class ModuleInterest:
     functions: frozenset[str]
     methods: frozenset[str]
     setting_roots: frozenset[str]
-    traced_methods: frozenset[str]  # methods whose receiver's origin a rule checks
+    traced_methods: dict[str, frozenset[str]]  # methods whose receiver a rule checks -> imports needed ({}: any)
 
 
 @dataclass
@@ -330,17 +330,22 @@ class Linter:
         """The function names, method names and settings roots the module-level rules look at."""
         functions: set[str] = set()
         methods: set[str] = set()
-        traced: set[str] = set()
+        traced: dict[str, frozenset[str]] = {}
+        anywhere: set[str] = set()
         roots: set[str] = set()
         for rule in self.rules_at("module"):
             if isinstance(rule.matcher, CallArgumentsMatcher):
                 functions |= rule.matcher.functions
                 methods |= rule.matcher.methods
                 if rule.matcher.traces_receivers:
-                    traced |= rule.matcher.methods
+                    for method in rule.matcher.methods:
+                        traced[method] = traced.get(method, frozenset()) | rule.matcher.imports
+                        if not rule.matcher.imports:
+                            anywhere.add(method)
             elif isinstance(rule.matcher, SettingsMatcher):
                 roots |= {path[0] for path in rule.matcher.paths}
-        return ModuleInterest(frozenset(functions), frozenset(methods), frozenset(roots), frozenset(traced))
+        traced.update(dict.fromkeys(anywhere, frozenset()))  # one rule without imports: every module
+        return ModuleInterest(frozenset(functions), frozenset(methods), frozenset(roots), traced)
 
     def _module_findings(self, text: str, path: str, tree: ast.Module | None) -> list[Finding]:
         """Findings of the rules that look at a whole module: handlers and driver calls."""

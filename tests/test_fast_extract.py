@@ -46,6 +46,20 @@ def mixed(cur, name):
     cur.execute(f"SET {name} = 1")
     cur.execute(b"SET bytes = 1")
 
+def fstrings(cur, name, t, d, width):
+    cur.execute(f"SET {name} = 1")
+    cur.execute(f"SET search_path = {d['schema']!r}; LISTEN {t}")
+    cur.execute(f"SELECT {{literal}} , {t:>{width}} ; SET x = {1 if t != 2 else 3}")
+    cur.execute(rf"SET a = '\\d{t}'" f' ; SET b = {(lambda v: v)(t)}')
+    cur.execute("SET plain = 1; " f"SET é = {t}"
+                F"  ; LISTEN {name}")
+    cur.execute(f"""
+        SET search_path = {t};
+        LISTEN {d["c"]}
+    """)
+    cur.execute(f"SET z = {t:%Y-%m-%d}; LISTEN q")
+    cur.execute(f"SELECT '{t}\\n' ; SET n = 1")
+
 async def nested(conn):
     def inner():
         return conn.fetch("LISTEN inner_channel")
@@ -111,8 +125,8 @@ def test_fast_path_handles_the_plain_literals_and_leaves_the_rest(monkeypatch: p
     monkeypatch.setattr(extraction.cst, "parse_module", spy)
     result = extract_python(AWKWARD, "m.py")
     assert len(seen) == 1
-    assert 'cur.execute(f"SET {name} = 1")' in seen[0]  # the f-string's unit goes to libcst
-    assert "def literals" not in seen[0]  # plain literals only: read with ast
+    assert 'cur.execute(b"SET bytes = 1")' in seen[0]  # the bytes literal's unit goes to libcst
+    assert "def literals" not in seen[0] and "def fstrings" not in seen[0]  # plain literals, f-strings: ast
     assert "SET deep = 1" in [fragment.text for fragment in result.fragments]
     seen.clear()
     extract_python('def f(cur):\n    cur.execute("LISTEN x")\n', "m.py")

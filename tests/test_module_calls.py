@@ -109,7 +109,7 @@ def with_block():
 def test_receiver_origins_follow_bindings_through_scopes() -> None:
     tree = ast.parse(RECEIVERS)
     calls = module_calls(
-        tree, RECEIVERS, functions=frozenset(), methods=frozenset({"reset"}), traced_methods=frozenset({"reset"})
+        tree, RECEIVERS, functions=frozenset(), methods=frozenset({"reset"}), traced_methods={"reset": frozenset()}
     )
     origins = {call.line: set(call.receiver_origins) for call in calls.calls}
     assert origins == {

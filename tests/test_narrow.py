@@ -112,11 +112,13 @@ def test_unparseable_source_is_left_alone() -> None:
 
 def test_too_much_relevant_code_is_skipped_with_a_reason(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(extraction, "MAX_RELEVANT_CHARS", 2000)
-    generated = "".join(f"def f{i}(cur, x):\n    cur.execute(f'SELECT {i} + {{x}}')\n" for i in range(200))
+    generated = "".join(f"def f{i}(cur, x):\n    cur.execute(b'SELECT {i}')\n" for i in range(200))  # bytes: libcst
     with pytest.raises(extraction.ExtractionError, match="MB of code around database calls"):
         extract_python(generated, "generated.py")
-    # plain literals never reach libcst, so its size limit does not apply to them
-    plain = "".join(f"def f{i}(cur):\n    cur.execute('SELECT {i}')\n" for i in range(200))
-    assert len(extract_python(plain, "generated.py").fragments) == 200
+    # plain literals and f-strings never reach libcst, so its size limit does not apply to them
+    plain = "".join(
+        f"def f{i}(cur, x):\n    cur.execute('SELECT {i}')\n    cur.execute(f'SELECT {{x}}')\n" for i in range(200)
+    )
+    assert len(extract_python(plain, "generated.py").fragments) == 400
     unrelated = "".join(f"def f{i}(x):\n    return {i}\n" for i in range(200)) + "cur.execute('LISTEN x')\n"
     assert [f.text for f in extract_python(unrelated, "big.py").fragments] == ["LISTEN x"]

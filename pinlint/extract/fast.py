@@ -6,8 +6,9 @@ the file) gives everything libcst would: the call, its arguments, the bindings o
 ``ast`` port of the libcst path's), and the literals' places; the literals' text is decoded
 here, character by character, with the same decoder the libcst path uses. A unit of the file
 (a top-level statement or a class member, see ``narrow``) is handled here only when nothing in
-it needs libcst (f-strings, bytes, a sum in its own parentheses, connection calls whose
-options a rule reads). The rest goes to libcst as before, so the fragments are the same either
+it needs libcst (bytes, a sum in its own parentheses, connection calls whose options a rule
+reads). f-strings are split here as libcst splits them: text parts decoded, each replacement
+field one hole at its ``{``. The rest goes to libcst as before, so the fragments are the same either
 way; ``tests/test_fast_extract.py`` checks that on the standard library.
 """
 
@@ -23,9 +24,9 @@ from pinlint.extract.calls import dotted_name, import_map, qualified_name
 from pinlint.extract.narrow import Unit, always_kept, shares_a_line
 from pinlint.extract.sinks import sql_arguments
 from pinlint.model import CharMap, Fragment
-from pinlint.pystrings import Piece, decode, split_prefix, with_fields_as_holes
+from pinlint.pystrings import Piece, decode, with_fields_as_holes
 
-_LITERAL_START_RE = re.compile(r"([rRuU]?)('''|\"\"\"|'|\")")
+_LITERAL_START_RE = re.compile(r"([rRuUfF]{0,2})('''|\"\"\"|'|\")")
 _BETWEEN_RE = re.compile(r"(?:[ \t\f\r\n]+|\\\r?\n|#[^\n]*)*")
 
 
@@ -223,33 +224,107 @@ class _Lines:
         return "".join(parts), start_line, start
 
 
-def _literal_piece(node: ast.Constant, lines: _Lines) -> Piece:
-    """The decoded text of a str literal (implicit concatenation included), with positions."""
+def _string_end(text: str, index: int) -> int:
+    """The index just past the string literal (any prefix letters already skipped) at ``index``."""
+    quote = text[index : index + 3] if text[index : index + 3] in ('"""', "'''") else text[index]
+    cursor = index + len(quote)
+    while cursor < len(text):
+        if text[cursor] == "\\":
+            cursor += 2
+        elif text.startswith(quote, cursor):
+            return cursor + len(quote)
+        else:
+            cursor += 1
+    raise _NotSimple
+
+
+def _field_end(body: str, index: int) -> int:
+    """The index just past the f-string replacement field ``{...}`` that starts at ``index``:
+    brackets, strings and a format spec (with its own nested fields) included."""
+    depth = 0
+    cursor = index + 1
+    while cursor < len(body):
+        char = body[cursor]
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            if depth == 0:
+                if char != "}":
+                    raise _NotSimple
+                return cursor + 1
+            depth -= 1
+        elif char in "'\"":
+            cursor = _string_end(body, cursor)
+            continue
+        elif char == ":" and depth == 0:  # the format spec: text and nested fields up to the "}"
+            cursor += 1
+            while cursor < len(body) and body[cursor] != "}":
+                cursor = _field_end(body, cursor) if body[cursor] == "{" else cursor + 1
+            if cursor >= len(body):
+                raise _NotSimple
+            return cursor + 1
+        cursor += 1
+    raise _NotSimple
+
+
+def _fstring_parts(text: str, start: int, quote: str) -> tuple[list[tuple[bool, int, int]], int]:
+    """The parts of an f-string body that starts at ``start`` in ``text``: (is a field, start, end)
+    spans, text and replacement fields in order, and the index of the closing quote. As libcst
+    splits it: ``{{`` and ``}}`` stay in the text, a whole ``{...}`` field is one part."""
+    parts: list[tuple[bool, int, int]] = []
+    cursor = text_start = start
+    while cursor < len(text):
+        char = text[cursor]
+        if char == "\\":
+            cursor += 2
+        elif text.startswith(quote, cursor):
+            if cursor > text_start:
+                parts.append((False, text_start, cursor))
+            return parts, cursor
+        elif char in "{}" and text[cursor : cursor + 2] in ("{{", "}}"):
+            cursor += 2
+        elif char == "{":
+            if cursor > text_start:
+                parts.append((False, text_start, cursor))
+            end = _field_end(text, cursor)
+            parts.append((True, cursor, end))
+            cursor = text_start = end
+        else:
+            cursor += 1
+    raise _NotSimple
+
+
+def _literal_piece(node: ast.Constant | ast.JoinedStr, lines: _Lines) -> Piece:
+    """The decoded text of a str literal or f-string (implicit concatenation included), with
+    positions; an f-string's replacement fields become holes at their ``{``, as in libcst."""
     text, line, column = lines.segment(node)
+
+    def where(index: int) -> tuple[int, int]:
+        """1-based line and column of ``text[index]``."""
+        newline = text.rfind("\n", 0, index)
+        if newline == -1:
+            return line, column + index + 1
+        return line + text.count("\n", 0, index), index - newline
+
     piece = Piece()
     index = 0
     while index < len(text):
         found = _LITERAL_START_RE.match(text, index)
         if not found:
             raise _NotSimple
-        quote = found.group(2)
-        cursor = found.end()
-        while True:
-            if cursor >= len(text):
-                raise _NotSimple
-            if text[cursor] == "\\":
-                cursor += 2
-                continue
-            if text.startswith(quote, cursor):
-                break
-            cursor += 1
-        end = cursor + len(quote)
-        literal = text[index:end]
-        prefix, quote, body = split_prefix(literal)
-        before = text[:index]
-        part_line = line + before.count("\n")
-        part_column = (column + index) if "\n" not in before else (index - before.rindex("\n") - 1)
-        piece.extend(decode(body, part_line, part_column + 1 + len(prefix) + len(quote), raw="r" in prefix))
+        prefix, quote = found.group(1).lower(), found.group(2)
+        raw = "r" in prefix
+        if "f" in prefix:
+            parts, closing = _fstring_parts(text, found.end(), quote)
+            for is_field, start, stop in parts:
+                if is_field:
+                    piece.extend(Piece.hole(*where(start)))
+                else:
+                    piece.extend(decode(text[start:stop], *where(start), raw=raw, fstring_text=True))
+            end = closing + len(quote)
+        else:
+            end = _string_end(text, found.start(2))
+            piece.extend(decode(text[found.end() : end - len(quote)], *where(found.end()), raw=raw))
         gap = _BETWEEN_RE.match(text, end)
         index = gap.end() if gap else end
     return piece
@@ -300,7 +375,7 @@ class _UnitReader:
         if depth > MAX_NAME_DEPTH:
             return None
         if isinstance(value, ast.JoinedStr):
-            raise _NotSimple  # f-string positions: libcst
+            return _literal_piece(value, self.lines), value, ""
         if isinstance(value, tuple):  # ``x += y`` on a name bound once: a sum no source node holds
             left = self._resolve(value[1], chain, depth)
             right = self._resolve(value[2], chain, depth)
@@ -431,8 +506,8 @@ class _UnitReader:
             qualified = self._qualified(node.func)
             method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
             last = qualified.rsplit(".", 1)[-1] if qualified else method
-            if last and (last in self.names.call_names or qualified in self.names.call_names):
-                raise _NotSimple
+            if (last in self.names.call_names or qualified in self.names.call_names) and (node.args or node.keywords):
+                raise _NotSimple  # a connect call whose arguments a Python-level rule reads: libcst
             arguments = self._sink_arguments(node, qualified)
             if arguments:
                 sinks += 1
@@ -459,6 +534,7 @@ def fast_fragments(source: str, units: list[Unit], path: str, names: SinkNames) 
     lines = _Lines(source)
     reader = _UnitReader(path, names, imports_of(units), lines, _Bindings(units))
     fragments: list[Fragment] = []
+    kept_fragments: list[Fragment] = []  # of units libcst must still see (bindings other units need)
     handled: set[int] = set()
     needs_libcst = False
     for index, unit in enumerate(units):
@@ -466,7 +542,7 @@ def fast_fragments(source: str, units: list[Unit], path: str, names: SinkNames) 
             continue
         found: list[Fragment] = []
         try:
-            sinks = reader.read(unit.node, (), found)
+            reader.read(unit.node, (), found)
         except (_NotSimple, RecursionError, UnicodeError):
             needs_libcst = True
             continue
@@ -477,8 +553,10 @@ def fast_fragments(source: str, units: list[Unit], path: str, names: SinkNames) 
         if droppable:
             fragments.extend(found)  # (a unit with no sink call at all has nothing to extract)
             handled.add(index)
-        elif sinks:
-            needs_libcst = True  # kept for libcst (a binding other units need), and it has sink calls
+        else:
+            kept_fragments.extend(found)
+    if not needs_libcst:
+        fragments.extend(kept_fragments)  # every unit was read here: libcst does not run at all
     return FastResult(fragments, frozenset(handled), needs_libcst)
 
 

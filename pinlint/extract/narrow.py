@@ -24,6 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from pinlint.extract.calls import call_regex, matched_lines
+
 KEEP_ALL_RATIO = 0.9  # when this much would be kept anyway, skip the rewriting
 
 _COMPOUND_WITH_IMPORTS = (ast.If, ast.Try, ast.With)
@@ -46,8 +48,7 @@ _LINE_RE = re.compile(r"[^\n]*\n|[^\n]+$")  # Python's lines: only \n ends one (
 
 @lru_cache(maxsize=64)
 def _call_regex(names: frozenset[str]) -> re.Pattern[str]:
-    alternatives = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
-    return re.compile(r"\b(?:" + alternatives + r")\s*\(")
+    return call_regex(names)
 
 
 def _span(node: ast.stmt) -> tuple[int, int]:
@@ -126,11 +127,7 @@ def plan_units(source: str, call_names: Iterable[str], tree: ast.Module | None =
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
     names |= _aliases(tree, names)
-    line_starts = [0]
-    line_starts.extend(match.end() for match in re.finditer("\n", source))
-    call_lines = sorted(
-        {bisect.bisect_right(line_starts, match.start()) for match in _call_regex(names).finditer(source)}
-    )
+    call_lines = matched_lines(source, _call_regex(names), word_start=True)
 
     def has_call(start: int, end: int) -> bool:
         index = bisect.bisect_left(call_lines, start)

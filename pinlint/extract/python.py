@@ -349,8 +349,8 @@ class _SinkVisitor(cst.CSTVisitor):
             if qualified
             else (node.func.attr.value if isinstance(node.func, cst.Attribute) else "")
         )
-        if last and (last in self.call_names or qualified in self.call_names):
-            self.result.calls.append(self._call_fact(node, qualified or last))
+        if last and (last in self.call_names or qualified in self.call_names) and node.args:
+            self.result.calls.append(self._call_fact(node, qualified or last))  # (no arguments: nothing to read)
 
     def _call_fact(self, node: cst.Call, name: str) -> CallFact:
         positional: list[Fragment] = []
