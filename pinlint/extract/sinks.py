@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TypeVar
 
+from pinlint.extract.calls import name_alternation
+
 METHOD_SINKS = frozenset(
     {
         "execute",
@@ -83,11 +85,11 @@ def split_sinks(sinks: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:
 
 
 def _call_regex(names: Iterable[str], *, method: bool) -> re.Pattern[str] | None:
-    ordered = sorted(set(names), key=len, reverse=True)
-    if not ordered:
+    alternation = name_alternation(names)
+    if not alternation:
         return None
     head = r"\.\s*" if method else r"\b"
-    return re.compile(head + "(?:" + "|".join(re.escape(name) for name in ordered) + r")\s*\(")
+    return re.compile(head + "(?:" + alternation + r")\s*\(")
 
 
 @dataclass(frozen=True)
