@@ -148,7 +148,7 @@ class Linter:
         }
         if self.rules_at("suppression"):
             words.add(("noqa", "PIN"))  # a file whose only news is a stale noqa comment
-        return build_prefilter(self.settings.sinks, self.call_names(), words)
+        return build_prefilter(self.settings.sinks, self.call_names(), words, self.gated_call_names())
 
     @cached_property
     def fact_names(self) -> tuple[frozenset[str], re.Pattern[str]]:
@@ -172,14 +172,25 @@ class Linter:
         )
 
     def call_names(self) -> frozenset[str]:
+        """Call names that make any file worth parsing (the connect-option rule reads ``connect()``
+        of any object); the module-level rules' names are gated, see ``gated_call_names``."""
         names: set[str] = set()
         for rule in self.rules_at("python"):
             if isinstance(rule.matcher, ConnectOptionMatcher):
                 names |= rule.matcher.functions
+        for libraries, gated in self.gated_call_names().items():
+            if not libraries:
+                names |= gated
+        return frozenset(names)
+
+    def gated_call_names(self) -> dict[frozenset[str], frozenset[str]]:
+        """Call names of the handler and module-level rules, by the libraries a file must name."""
+        groups: dict[frozenset[str], frozenset[str]] = {}
         for rule in (*self.rules_at("handler"), *self.rules_at("module")):
             if isinstance(rule.matcher, ConnectionInHandlerMatcher | CallArgumentsMatcher):
-                names |= rule.matcher.call_names
-        return frozenset(names)
+                for libraries, names in rule.matcher.gated_call_names.items():
+                    groups[libraries] = groups.get(libraries, frozenset()) | names
+        return groups
 
     def lint_source(self, source: str | bytes, path: str) -> FileResult:
         """Lint the contents of one file; ``path`` is how the user named it."""

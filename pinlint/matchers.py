@@ -387,6 +387,14 @@ class ConnectionInHandlerMatcher:
         """The names a file must call for this matcher to find anything (for the prefilter)."""
         return frozenset(name.rsplit(".", 1)[-1] for name in self.factories)
 
+    @property
+    def gated_call_names(self) -> dict[frozenset[str], frozenset[str]]:
+        """The factories by package: a qualified factory counts only where its package is imported."""
+        groups: dict[frozenset[str], set[str]] = {}
+        for name in self.factories:
+            groups.setdefault(frozenset({name.split(".", 1)[0]}), set()).add(name.rsplit(".", 1)[-1])
+        return {libraries: frozenset(names) for libraries, names in groups.items()}
+
     def match(self, statement: Statement, text: str) -> Iterator[Hit]:
         return iter(())
 
@@ -559,6 +567,18 @@ class CallArgumentsMatcher:
     @property
     def call_names(self) -> frozenset[str]:
         return frozenset(name.rsplit(".", 1)[-1] for name in self.functions) | self.methods
+
+    @property
+    def gated_call_names(self) -> dict[frozenset[str], frozenset[str]]:
+        """For the prefilter: the call names, by the libraries a file must name for them to count
+        (a function's own package, which its qualified name needs imported; a method's ``imports``);
+        the empty set for methods of any module."""
+        groups: dict[frozenset[str], set[str]] = {}
+        for name in self.functions:
+            groups.setdefault(frozenset({name.split(".", 1)[0]}), set()).add(name.rsplit(".", 1)[-1])
+        if self.methods:
+            groups.setdefault(self.imports, set()).update(self.methods)
+        return {libraries: frozenset(names) for libraries, names in groups.items()}
 
     def _known_receiver(self, origins: frozenset[str]) -> bool:
         """An origin is one of ``receivers``; an entry ``.name`` stands for any call or attribute

@@ -4,7 +4,7 @@ a Python file is worth parsing at all. No libcst here: importing this module is 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TypeVar
@@ -98,7 +98,9 @@ class Prefilter:
 
     Most Python files call no database API; they are passed over without being parsed.
     A method sink needs ``.name(``; a library function sink also needs its library's name
-    somewhere in the file; configured sinks and connection factories need ``name(``.
+    somewhere in the file; configured sinks and names any object may have need ``name(``; the
+    calls a driver rule reads only in modules importing a library (``conn.reset()`` of psycopg2)
+    need ``name(`` and that library's name.
     """
 
     methods: re.Pattern[str] | None
@@ -106,6 +108,7 @@ class Prefilter:
     libraries: tuple[str, ...]
     functions: re.Pattern[str] | None
     words: tuple[tuple[str, ...], ...] = ()  # settings paths: a file with all words of one is parsed
+    gated: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = ()  # (calls, libraries one of which is named)
 
     def worth_parsing(self, text: str) -> bool:
         if any(all(word in text for word in group) for group in self.words):
@@ -113,6 +116,10 @@ class Prefilter:
         if self.methods is not None and self.methods.search(text):
             return True
         if self.functions is not None and _search(self.functions, text):
+            return True
+        if any(
+            any(library in text for library in libraries) and _search(calls, text) for calls, libraries in self.gated
+        ):
             return True
         return (
             self.library_functions is not None
@@ -134,13 +141,24 @@ def _search(pattern: re.Pattern[str], text: str) -> bool:
 
 
 def build_prefilter(
-    extra_sinks: Iterable[str], call_names: Iterable[str], words: Iterable[tuple[str, ...]] = ()
+    extra_sinks: Iterable[str],
+    call_names: Iterable[str],
+    words: Iterable[tuple[str, ...]] = (),
+    gated: Mapping[frozenset[str], Iterable[str]] | None = None,
 ) -> Prefilter:
+    """``call_names`` count anywhere; ``gated`` maps a set of libraries to the call names that count
+    only in a file naming one of them."""
     functions, methods = split_sinks(extra_sinks)
+    gated_patterns = []
+    for libraries, names in sorted((gated or {}).items(), key=lambda item: sorted(item[0])):
+        pattern = _call_regex(names, method=False)
+        if pattern is not None and libraries:
+            gated_patterns.append((pattern, tuple(sorted(libraries))))
     return Prefilter(
         methods=_call_regex(METHOD_SINKS | methods, method=True),
         library_functions=_call_regex((name.rsplit(".", 1)[-1] for name in FUNCTION_SINKS), method=False),
         libraries=tuple(sorted({name.split(".", 1)[0] for name in FUNCTION_SINKS})),
         functions=_call_regex([*(name.rsplit(".", 1)[-1] for name in functions), *call_names], method=False),
         words=tuple(sorted(set(words))),
+        gated=tuple(gated_patterns),
     )
