@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pinlint.model import HOLE
+from pinlint.model import HOLE, CharMap, Fragment
 
 _SIMPLE_ESCAPES = {
     "\\": "\\",
@@ -49,6 +49,23 @@ class Piece:
         if not self.lines:
             return (1, 1)
         return self.lines[-1], self.columns[-1] + 1
+
+    def fragment(
+        self, path: str, sink: str, sink_line: int, noqa_lines: set[int], via_name: str, function: str
+    ) -> Fragment:
+        """The SQL fragment this piece is, as an argument of the sink call ``sink`` on ``sink_line``."""
+        return Fragment(
+            text=self.text,
+            source_map=CharMap(self.lines, self.columns, self.end_position()),
+            path=path,
+            kind="python",
+            sink=sink,
+            sink_line=sink_line,
+            noqa_lines=tuple(sorted(noqa_lines)),
+            via_name=via_name,
+            function=function,
+            dynamic=self.dynamic,
+        )
 
 
 def split_prefix(literal: str) -> tuple[str, str, str]:

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from pinlint.extract.calls import dotted_name, import_map, qualified_name
 from pinlint.extract.narrow import Unit, always_kept, shares_a_line
 from pinlint.extract.sinks import sql_arguments
-from pinlint.model import CharMap, Fragment
+from pinlint.model import Fragment
 from pinlint.pystrings import Piece, decode, with_fields_as_holes
 
 _LITERAL_START_RE = re.compile(r"([rRuUfF]{0,2})('''|\"\"\"|'|\")")
@@ -474,20 +474,7 @@ class _UnitReader:
         noqa_lines = {literal.end_lineno, call.lineno}
         if via_name:
             noqa_lines.add(literal.lineno)
-        return [
-            Fragment(
-                text=piece.text,
-                source_map=CharMap(piece.lines, piece.columns, piece.end_position()),
-                path=self.path,
-                kind="python",
-                sink=sink,
-                sink_line=call.lineno,
-                noqa_lines=tuple(sorted(noqa_lines)),
-                via_name=via_name,
-                function=function,
-                dynamic=piece.dynamic,
-            )
-        ]
+        return [piece.fragment(self.path, sink, call.lineno, noqa_lines, via_name, function)]
 
     def read(
         self,

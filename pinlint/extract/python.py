@@ -31,7 +31,7 @@ from pinlint.extract.sinks import (
     sql_arguments,
 )
 from pinlint.matchers import CallFact
-from pinlint.model import CharMap, Fragment
+from pinlint.model import Fragment
 from pinlint.pystrings import Piece, decode, split_prefix, with_fields_as_holes
 
 MAX_NAME_DEPTH = 8
@@ -319,20 +319,8 @@ class _SinkVisitor(cst.CSTVisitor):
         noqa_lines = {self._end_line(literal), call_line}
         if via_name:
             noqa_lines.add(self._start(literal)[0])
-        return [
-            Fragment(
-                text=piece.text,
-                source_map=CharMap(piece.lines, piece.columns, piece.end_position()),
-                path=self.path,
-                kind="python",
-                sink=sink,
-                sink_line=call_line,
-                noqa_lines=tuple(sorted(noqa_lines)),
-                via_name=via_name,
-                function=self.functions[-1] if self.functions else "",
-                dynamic=piece.dynamic,
-            )
-        ]
+        function = self.functions[-1] if self.functions else ""
+        return [piece.fragment(self.path, sink, call_line, noqa_lines, via_name, function)]
 
     def visit_Call(self, node: cst.Call) -> None:
         qualified = self._qualified(node.func)
