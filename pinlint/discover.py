@@ -102,7 +102,7 @@ def _walk(
     excluded: Spec,
     respect_gitignore: bool,
     forced: bool,
-    add: Callable[[Path, bool], None],
+    add: Callable[[Path, bool, str], None],
 ) -> None:
     """Walk the directory ``top`` (absolute ``base``) with os.scandir, on strings: the names
     each exclude and .gitignore pattern sees are built once per directory, not per file.
@@ -139,15 +139,15 @@ def _walk(
         for entry in entries:
             name = entry.name
             try:
-                is_link = entry.is_symlink()
                 if entry.is_dir(follow_symlinks=False):
                     if not _skipped(name, "/", prefix, excluded, ignores):
                         stack.append((os.path.join(here, name), os.path.join(here_abs, name), prefix + name, active))
                     continue
+                if not name.endswith(EXTENSIONS) or _skipped(name, "", prefix, excluded, ignores):
+                    continue
+                add(Path(here, name), entry.is_symlink(), os.path.join(here_abs, name))
             except OSError:
                 continue
-            if name.endswith(EXTENSIONS) and not _skipped(name, "", prefix, excluded, ignores):
-                add(Path(here, name), is_link)
 
 
 def discover(paths: list[str], settings: Settings) -> Discovery:
@@ -156,8 +156,8 @@ def discover(paths: list[str], settings: Settings) -> Discovery:
     root = settings.root.resolve()
     seen: set[str] = set()
 
-    def add(path: Path, is_link: bool | None = None) -> None:
-        absolute = os.path.abspath(path)
+    def add(path: Path, is_link: bool | None = None, absolute: str = "") -> None:
+        absolute = absolute or os.path.abspath(path)
         if is_link is None:
             is_link = os.path.islink(absolute)
         key = os.path.realpath(absolute) if is_link else absolute
