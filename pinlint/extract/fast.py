@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pinlint.extract.calls import dotted_name, import_map, qualified_name
-from pinlint.extract.narrow import Unit, always_kept, shares_a_line
+from pinlint.extract.narrow import Unit, always_kept, shares_a_line, spans_a_line
 from pinlint.extract.sinks import sql_arguments
 from pinlint.model import Fragment
 from pinlint.pystrings import Piece, decode, with_fields_as_holes
@@ -335,13 +335,20 @@ MAX_NAME_DEPTH = 8  # as the libcst path
 
 class _UnitReader:
     def __init__(
-        self, path: str, names: SinkNames, imports: dict[str, str], lines: _Lines, bindings: _Bindings | None = None
+        self,
+        path: str,
+        names: SinkNames,
+        imports: dict[str, str],
+        lines: _Lines,
+        bindings: _Bindings | None = None,
+        lines_with_calls: Sequence[int] | None = None,
     ) -> None:
         self.path = path
         self.names = names
         self.imports = imports
         self.lines = lines
         self.bindings = bindings
+        self.lines_with_calls = lines_with_calls
         self.call_parens: set[tuple[int, int]] = set()  # (line, 0-based column) of sink calls' "("
 
     def _start(self, node: ast.expr) -> tuple[int, int]:
@@ -485,6 +492,11 @@ class _UnitReader:
     ) -> int:
         """Append the fragments of ``node``'s sink calls; return how many sink calls it has.
         (Imports inside a function reach the libcst path through ``imports_of``.)"""
+        if isinstance(node, ast.stmt) and self.lines_with_calls is not None:
+            decorators = getattr(node, "decorator_list", ())
+            start = min([node.lineno, *(decorator.lineno for decorator in decorators)])
+            if not spans_a_line(self.lines_with_calls, start, node.end_lineno or node.lineno):
+                return 0  # no call of interest on its lines: no sink call inside
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             functions = (*functions, node.name)
             chain = (*chain, node)
@@ -516,10 +528,13 @@ class FastResult:
     needs_libcst: bool  # some kept unit holds a call only libcst can read
 
 
-def fast_fragments(source: str, units: list[Unit], path: str, names: SinkNames) -> FastResult:
-    """Fragments of the units whose sink calls all pass a plain literal, and those units' indices."""
+def fast_fragments(
+    source: str, units: list[Unit], path: str, names: SinkNames, lines_with_calls: Sequence[int] | None = None
+) -> FastResult:
+    """Fragments of the units whose sink calls all pass a plain literal, and those units' indices.
+    With ``lines_with_calls`` (see ``narrow.call_lines``), statements without one are not walked."""
     lines = _Lines(source)
-    reader = _UnitReader(path, names, imports_of(units), lines, _Bindings(units))
+    reader = _UnitReader(path, names, imports_of(units), lines, _Bindings(units), lines_with_calls)
     fragments: list[Fragment] = []
     kept_fragments: list[Fragment] = []  # of units libcst must still see (bindings other units need)
     handled: set[int] = set()
@@ -570,7 +585,7 @@ def plan(
     fast_path: bool = True,
 ) -> Plan:
     """Narrow ``source`` to its units and read the plain-literal ones with ``ast`` (no libcst here)."""
-    from pinlint.extract.narrow import plan_units
+    from pinlint.extract.narrow import call_lines, plan_units
     from pinlint.extract.sinks import FUNCTION_SINKS, METHOD_SINKS, split_sinks
 
     function_sinks, method_sinks = split_sinks(sinks)
@@ -584,4 +599,5 @@ def plan(
     if units is None or not fast_path:
         return Plan(units, None)
     names = SinkNames(FUNCTION_SINKS | function_sinks, METHOD_SINKS | method_sinks, call_names)
-    return Plan(units, fast_fragments(source, units, path, names))
+    lines_with_calls = call_lines(source, frozenset(interesting), tree) if tree is not None else None
+    return Plan(units, fast_fragments(source, units, path, names, lines_with_calls))

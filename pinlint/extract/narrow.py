@@ -20,7 +20,7 @@ from __future__ import annotations
 import ast
 import bisect
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -115,6 +115,19 @@ class Unit:
     header: int = -1  # for a class member: the index of its class header unit
 
 
+@lru_cache(maxsize=4)
+def call_lines(source: str, names: frozenset[str], tree: ast.Module) -> tuple[int, ...]:
+    """The lines of ``source`` that hold a call of one of ``names``, or of a local alias of one
+    (computed once per file: narrowing and the fast path both ask)."""
+    return tuple(matched_lines(source, _call_regex(names | _aliases(tree, names)), word_start=True))
+
+
+def spans_a_line(lines: Sequence[int], start: int, end: int) -> bool:
+    """True when one of the sorted ``lines`` is in ``start..end``."""
+    index = bisect.bisect_left(lines, start)
+    return index < len(lines) and lines[index] <= end
+
+
 def plan_units(source: str, call_names: Iterable[str], tree: ast.Module | None = None) -> list[Unit] | None:
     """The units of ``source`` and which of them matter; None when the file is not narrowed
     (old Mac line endings, or CPython cannot parse it). ``tree`` is ``ast.parse(source)``."""
@@ -126,12 +139,10 @@ def plan_units(source: str, call_names: Iterable[str], tree: ast.Module | None =
             tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
-    names |= _aliases(tree, names)
-    call_lines = matched_lines(source, _call_regex(names), word_start=True)
+    lines_with_calls = call_lines(source, names, tree)
 
     def has_call(start: int, end: int) -> bool:
-        index = bisect.bisect_left(call_lines, start)
-        return index < len(call_lines) and call_lines[index] <= end
+        return spans_a_line(lines_with_calls, start, end)
 
     units: list[Unit] = []  # every candidate unit: top-level statements and class members
     for node in tree.body:
