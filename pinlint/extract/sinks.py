@@ -110,6 +110,17 @@ class Prefilter:
     words: tuple[tuple[str, ...], ...] = ()  # settings paths: a file with all words of one is parsed
     gated: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = ()  # (calls, libraries one of which is named)
 
+    library_names: re.Pattern[str] | None = None  # every library above, in one alternation
+
+    def libraries_named(self, text: str) -> frozenset[str]:
+        """The libraries whose names occur in ``text`` (as substrings, like ``in``), in one scan:
+        a match such as ``aiomysql`` also names ``mysql``."""
+        if self.library_names is None:
+            return frozenset()
+        matched = {found.group() for found in self.library_names.finditer(text)}
+        known = {library for _, libraries in self.gated for library in libraries} | set(self.libraries)
+        return frozenset(library for library in known if any(library in word for word in matched))
+
     def worth_parsing(self, text: str) -> bool:
         if any(all(word in text for word in group) for group in self.words):
             return True
@@ -117,13 +128,14 @@ class Prefilter:
             return True
         if self.functions is not None and _search(self.functions, text):
             return True
-        if any(
-            any(library in text for library in libraries) and _search(calls, text) for calls, libraries in self.gated
-        ):
+        named = self.libraries_named(text)
+        if not named:
+            return False
+        if any(named.intersection(libraries) and _search(calls, text) for calls, libraries in self.gated):
             return True
         return (
             self.library_functions is not None
-            and any(library in text for library in self.libraries)
+            and bool(named.intersection(self.libraries))
             and _search(self.library_functions, text)
         )
 
@@ -154,10 +166,13 @@ def build_prefilter(
         pattern = _call_regex(names, method=False)
         if pattern is not None and libraries:
             gated_patterns.append((pattern, tuple(sorted(libraries))))
+    sink_libraries = {name.split(".", 1)[0] for name in FUNCTION_SINKS}
+    every_library = sink_libraries | {library for _, gated_libraries in gated_patterns for library in gated_libraries}
     return Prefilter(
         methods=_call_regex(METHOD_SINKS | methods, method=True),
         library_functions=_call_regex((name.rsplit(".", 1)[-1] for name in FUNCTION_SINKS), method=False),
-        libraries=tuple(sorted({name.split(".", 1)[0] for name in FUNCTION_SINKS})),
+        libraries=tuple(sorted(sink_libraries)),
+        library_names=re.compile(name_alternation(every_library)) if every_library else None,
         functions=_call_regex([*(name.rsplit(".", 1)[-1] for name in functions), *call_names], method=False),
         words=tuple(sorted(set(words))),
         gated=tuple(gated_patterns),
