@@ -4,6 +4,7 @@ Run from a clone, with pinlint installed:
 
     python bench/bench.py                      # both corpora, 3 runs each, results to bench/results.md
     python bench/bench.py --smoke              # a tiny run over fixtures/ (what CI may run)
+    python bench/bench.py --profile            # where a cold run's time goes, stage by stage
 
 Corpora: this interpreter's standard library (Lib/, site-packages left out), and a
 site-packages of database code built once in a cache directory (a venv with SQLAlchemy,
@@ -247,6 +248,46 @@ def _linearity(stdlib: Path, work: Path, runs: int) -> tuple[Timing, Timing, int
     return once, twice, _python_lines(double)[1]
 
 
+# Where a cold run spends its time: (stage, the function whose cumulative time it is). Stages
+# nest (the fast path includes narrowing); "share" is of the whole process.
+PROFILE_STAGES = [
+    ("whole process", "pinlint/__main__.py", "<module>"),
+    ("discovery", "pinlint/discover.py", "discover"),
+    ("handler declarations", "pinlint/declarations.py", "find_declarations"),
+    ("prefilter (text search, every file)", "pinlint/extract/sinks.py", "worth_parsing"),
+    ("CPython ast.parse (files past the prefilter)", "pinlint/engine.py", "_parse"),
+    ("fast path: narrowing + reading sink calls", "pinlint/extract/fast.py", "plan"),
+    ("  narrowing to the units with calls", "pinlint/extract/narrow.py", "plan_units"),
+    ("libcst path (files the fast path leaves)", "pinlint/extract/python.py", "extract_python"),
+    ("driver and handler rules (module facts)", "pinlint/engine.py", "_module_findings"),
+    ("dialect evidence", "pinlint/dialect.py", "python_evidence"),
+    ("SQL: split, classify, match", "pinlint/engine.py", "_lint_fragments"),
+    ("noqa comments (tokenize)", "pinlint/suppress.py", "python_suppressions"),
+]
+
+
+def _profile(name: str, target: Path, work: Path) -> list[str]:
+    """One cold run of pinlint in one process under cProfile; the stages' cumulative times."""
+    import pstats
+
+    output = work / f"profile-{name}.prof"
+    command = [sys.executable, "-m", "cProfile", "-o", str(output), "-m", "pinlint", "check", "--no-cache"]
+    command += ["--exit-zero", "--quiet", "--output-format", "concise", str(target)]
+    subprocess.run(command, capture_output=True, env={**os.environ, "PINLINT_WORKERS": "1"}, check=False)
+    stats = pstats.Stats(str(output)).stats  # type: ignore[attr-defined]
+    cumulative: dict[tuple[str, str], float] = {}
+    for (filename, _, function), (_, _, _, cumtime, _) in stats.items():
+        for _, suffix, wanted in PROFILE_STAGES:
+            if function == wanted and filename.endswith(suffix):
+                cumulative[(suffix, wanted)] = cumulative.get((suffix, wanted), 0.0) + cumtime
+    total = cumulative.get(("pinlint/__main__.py", "<module>"), 0.0) or 1.0
+    rows = ["| Stage | Seconds (profiled) | Share |", "|---|---|---|"]
+    for label, suffix, wanted in PROFILE_STAGES:
+        seconds = cumulative.get((suffix, wanted), 0.0)
+        rows.append(f"| {label} | {seconds:.2f} | {100 * seconds / total:.0f}% |")
+    return rows
+
+
 def _byte_compile_pinlint() -> str:
     """Write pinlint's .pyc files, as pip does when it installs a wheel. An editable install under
     PYTHONDONTWRITEBYTECODE=1 would otherwise compile every module on every run (about 0.1 s of
@@ -279,6 +320,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement (default 3)")
     parser.add_argument("--smoke", action="store_true", help="a tiny run over fixtures/, no yardsticks")
+    parser.add_argument(
+        "--profile", action="store_true", help="profile one cold run per corpus, by stage (to bench/profile.md)"
+    )
     parser.add_argument("--no-bandit", action="store_true", help="skip bandit (it takes minutes)")
     parser.add_argument("--no-semgrep", action="store_true")
     parser.add_argument("--no-site-packages", action="store_true", help="skip the site-packages corpus")
@@ -301,6 +345,10 @@ def main() -> int:
         cache = Path(options.cache)
         cache.mkdir(parents=True, exist_ok=True)
         stdlib = _stdlib_copy(work)
+        if options.profile:
+            return _write_profile(
+                options, stdlib, None if options.no_site_packages else _site_packages(work, cache), work
+            )
         results = [_bench_corpus("stdlib", stdlib, options, work)]
         site = None if options.no_site_packages else _site_packages(work, cache)
         if site is not None:
@@ -333,6 +381,28 @@ def main() -> int:
     ]
     Path(options.output).write_text("\n".join(lines), encoding="utf-8")
     print(f"\nresults written to {options.output}")
+    return 0
+
+
+def _write_profile(options: argparse.Namespace, stdlib: Path, site: Path | None, work: Path) -> int:
+    lines = [
+        "# Where a cold run's time goes",
+        "",
+        f"Machine: {_machine()}. Taken {time.strftime('%Y-%m-%d')} with `python bench/bench.py --profile`: one cold run"
+        " per corpus in one process (PINLINT_WORKERS=1) under cProfile, which slows Python code more than C code"
+        " (ast.parse is C); the stages are cumulative and nest, so read the shares, not a sum.",
+        "",
+    ]
+    for name, target in (("stdlib", stdlib), ("site-packages", site)):
+        if target is None:
+            continue
+        files, source_lines = _python_lines(target)
+        print(f"profiling {name} ({files:,} files) ...")
+        lines += [f"## {name} ({files:,} files, {source_lines:,} lines)", "", *_profile(name, target, work), ""]
+    output = Path(options.output).with_name("profile.md") if options.output else ROOT / "bench" / "profile.md"
+    output.write_text("\n".join(lines), encoding="utf-8")
+    print("\n".join(lines))
+    print(f"\nprofile written to {output}")
     return 0
 
 

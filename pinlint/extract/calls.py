@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import bisect
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -186,6 +186,36 @@ def _statements(tree: ast.Module) -> list[tuple[ast.stmt, bool]]:
 _BLOCK_FIELDS = ("body", "handlers", "orelse", "finalbody", "cases")
 
 
+def spans_a_line(lines: Sequence[int], start: int, end: int) -> bool:
+    """True when one of the sorted ``lines`` is in ``start..end``."""
+    index = bisect.bisect_left(lines, start)
+    return index < len(lines) and lines[index] <= end
+
+
+def _statements_on(tree: ast.Module, lines: Sequence[int]) -> list[tuple[ast.stmt, bool]]:
+    """The statements (nested ones included) whose lines hold one of the sorted ``lines``, in
+    source order, with whether each is inside a def. A statement without such a line is not
+    entered: its nested statements lie within its own lines. (``_statements`` filtered by
+    ``lines``, without visiting the rest of the module.)"""
+    found: list[tuple[ast.stmt, bool]] = []
+    stack: list[tuple[ast.AST, bool]] = [(statement, False) for statement in reversed(tree.body)]
+    while stack and lines:
+        node, in_function = stack.pop()
+        if isinstance(node, ast.stmt | ast.excepthandler):
+            if not spans_a_line(lines, node.lineno, node.end_lineno or node.lineno):
+                continue
+            if isinstance(node, ast.stmt):
+                found.append((node, in_function))
+        inner = in_function or isinstance(node, _FUNCTIONS)
+        children = []
+        for name in _BLOCK_FIELDS:
+            block = getattr(node, name, None)
+            if block:
+                children.extend(block)
+        stack.extend((child, inner) for child in reversed(children))
+    return found
+
+
 def _expressions(node: ast.stmt) -> list[ast.AST]:
     """The parts of a statement that are not nested statements (its test, targets, decorators...)."""
     parts: list[ast.AST] = []
@@ -218,13 +248,7 @@ def _scan_lines(tree: ast.Module, source: str, wanted: Callable[[dict[str, str]]
             scan.assigns.append(statement)
     pattern = wanted(import_map(scan.imports))
     call_lines = matched_lines(source, pattern, word_start=True)
-    if not call_lines:
-        return scan
-    for statement, in_function in statements:
-        start, end = statement.lineno, statement.end_lineno or statement.lineno
-        index = bisect.bisect_left(call_lines, start)
-        if index == len(call_lines) or call_lines[index] > end:
-            continue
+    for statement, in_function in _statements_on(tree, call_lines):
         inner = in_function or isinstance(statement, _FUNCTIONS)  # decorators and defaults too, as _scan
         stack: list[tuple[ast.AST, bool]] = [(part, inner) for part in _expressions(statement)]
         while stack:
@@ -239,15 +263,8 @@ def _scan_lines(tree: ast.Module, source: str, wanted: Callable[[dict[str, str]]
 def nodes_on_lines(tree: ast.Module, source: str, pattern: re.Pattern[str]) -> list[ast.AST]:
     """Every expression node of the statements on whose lines ``pattern`` matches (nested
     statements are judged by their own lines): a walk of the part of a module that can matter."""
-    lines = matched_lines(source, pattern)
-    if not lines:
-        return []
     found: list[ast.AST] = []
-    for statement, _ in _statements(tree):
-        start, end = statement.lineno, statement.end_lineno or statement.lineno
-        index = bisect.bisect_left(lines, start)
-        if index == len(lines) or lines[index] > end:
-            continue
+    for statement, _ in _statements_on(tree, matched_lines(source, pattern)):
         for part in _expressions(statement):
             found.extend(ast.walk(part))
     return found

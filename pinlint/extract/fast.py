@@ -20,8 +20,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from pinlint.extract.calls import dotted_name, import_map, qualified_name
-from pinlint.extract.narrow import Unit, always_kept, shares_a_line, spans_a_line
+from pinlint.extract.calls import dotted_name, import_map, qualified_name, spans_a_line
+from pinlint.extract.narrow import Unit, always_kept, shares_a_line
 from pinlint.extract.sinks import sql_arguments
 from pinlint.model import Fragment
 from pinlint.pystrings import Piece, decode, with_fields_as_holes

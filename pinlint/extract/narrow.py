@@ -18,13 +18,12 @@ interpreter) returns the source unchanged: libcst then decides, and reports erro
 from __future__ import annotations
 
 import ast
-import bisect
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pinlint.extract.calls import call_regex, matched_lines
+from pinlint.extract.calls import call_regex, matched_lines, spans_a_line
 
 KEEP_ALL_RATIO = 0.9  # when this much would be kept anyway, skip the rewriting
 
@@ -120,12 +119,6 @@ def call_lines(source: str, names: frozenset[str], tree: ast.Module) -> tuple[in
     """The lines of ``source`` that hold a call of one of ``names``, or of a local alias of one
     (computed once per file: narrowing and the fast path both ask)."""
     return tuple(matched_lines(source, _call_regex(names | _aliases(tree, names)), word_start=True))
-
-
-def spans_a_line(lines: Sequence[int], start: int, end: int) -> bool:
-    """True when one of the sorted ``lines`` is in ``start..end``."""
-    index = bisect.bisect_left(lines, start)
-    return index < len(lines) and lines[index] <= end
 
 
 def plan_units(source: str, call_names: Iterable[str], tree: ast.Module | None = None) -> list[Unit] | None:
