@@ -9,7 +9,9 @@ and git leave it alone). The file is replaced atomically; a corrupt or unreadabl
 ignored and rebuilt, and concurrent runs at worst redo each other's work.
 
 As in ruff's cache, a file whose size and modification time (in nanoseconds) are those recorded
-at the last run is not read again: its recorded digest is used.
+at the last run is not read again: its recorded digest is used. A file modified less than two
+seconds before it was read is not recorded that way (git's "racy" rule: a second edit within the
+file system's clock tick could keep both), so it is read again next time.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import importlib.util
 import json
 import os
 import tempfile
+import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -29,6 +32,7 @@ from pinlint.model import Finding
 
 CACHE_DIR = ".pinlint_cache"
 FORMAT = 2
+RACY_NS = 2_000_000_000  # a file modified this recently is read again next time, whatever its stat says
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by pinlint.\n"
@@ -142,6 +146,8 @@ class Cache:
         except OSError:
             return None
         digest = content_digest(data)
+        if time.time_ns() - status.st_mtime_ns < RACY_NS:
+            return digest  # written just now: an edit in the same clock tick would keep this mtime (git's "racy" case)
         self.fresh_stats[absolute] = [status.st_size, status.st_mtime_ns, digest]
         return digest
 

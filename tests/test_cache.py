@@ -80,20 +80,43 @@ def test_output_options_do_not_invalidate_the_cache(tmp_path: Path) -> None:
     assert _cache_keys(app).isdisjoint(keys)
 
 
+def _same_size_edit(events: Path) -> None:
+    text = events.read_text(encoding="utf-8")
+    same_size = text.replace("LISTEN order_events", "SELECT 1 -- ordeevt")
+    assert len(same_size) == len(text) and same_size != text
+    events.write_text(same_size, encoding="utf-8")
+
+
+def _listen_lines(app: Path) -> list[str]:
+    return [line for line in _concise(app) if "events.py" in line and "PIN014" in line]
+
+
 def test_an_edit_of_the_same_size_is_seen(tmp_path: Path) -> None:
     """The cache skips reading files whose size and mtime are unchanged: an edit that keeps the
     size still changes the mtime, and the file is linted again."""
     import os
 
     app = _copy_app(tmp_path)
-    before = _concise(app)
     events = app / "handlers" / "events.py"
-    text = events.read_text(encoding="utf-8")
-    same_size = text.replace("LISTEN order_events", "SELECT 1 -- ordeevt")
-    assert len(same_size) == len(text) and same_size != text
-    status = events.stat()
-    events.write_text(same_size, encoding="utf-8")
-    os.utime(events, ns=(status.st_atime_ns, status.st_mtime_ns + 1_000_000))
-    after = _concise(app)
-    assert [line for line in before if "events.py" in line and "PIN014" in line]
-    assert not [line for line in after if "events.py" in line and "PIN014" in line]
+    hour_ago = events.stat().st_mtime_ns - 3600 * 10**9
+    os.utime(events, ns=(hour_ago, hour_ago))  # an old file: its size and mtime are recorded
+    assert _listen_lines(app)
+    _same_size_edit(events)
+    os.utime(events, ns=(hour_ago + 1_000_000, hour_ago + 1_000_000))
+    assert not _listen_lines(app)
+
+
+def test_a_file_written_just_before_the_run_is_read_again(tmp_path: Path) -> None:
+    """git's racy rule: a file modified moments before it was read is not trusted by its stat,
+    because a second edit within the same clock tick can leave size and mtime as they were."""
+    import os
+    import time
+
+    app = _copy_app(tmp_path)
+    events = app / "handlers" / "events.py"
+    recent = time.time_ns()  # written just now (copytree kept the checkout's older mtime)
+    os.utime(events, ns=(recent, recent))
+    assert _listen_lines(app)
+    _same_size_edit(events)
+    os.utime(events, ns=(recent, recent))  # same size, same mtime as at the first run
+    assert not _listen_lines(app)
