@@ -164,25 +164,6 @@ def matched_lines(source: str, pattern: re.Pattern[str], *, word_start: bool = F
     return sorted(lines)
 
 
-@lru_cache(maxsize=4)
-def _statements(tree: ast.Module) -> list[tuple[ast.stmt, bool]]:
-    """Every statement of the module, nested ones included, with whether it is inside a def."""
-    found: list[tuple[ast.stmt, bool]] = []
-    stack: list[tuple[ast.AST, bool]] = [(statement, False) for statement in reversed(tree.body)]
-    while stack:
-        node, in_function = stack.pop()
-        if isinstance(node, ast.stmt):
-            found.append((node, in_function))
-        inner = in_function or isinstance(node, _FUNCTIONS)
-        children = []
-        for name in _BLOCK_FIELDS:
-            block = getattr(node, name, None)
-            if block:
-                children.extend(block)
-        stack.extend((child, inner) for child in reversed(children))
-    return found
-
-
 _BLOCK_FIELDS = ("body", "handlers", "orelse", "finalbody", "cases")
 
 
@@ -192,17 +173,18 @@ def spans_a_line(lines: Sequence[int], start: int, end: int) -> bool:
     return index < len(lines) and lines[index] <= end
 
 
-def _statements_on(tree: ast.Module, lines: Sequence[int]) -> list[tuple[ast.stmt, bool]]:
-    """The statements (nested ones included) whose lines hold one of the sorted ``lines``, in
-    source order, with whether each is inside a def. A statement without such a line is not
-    entered: its nested statements lie within its own lines. (``_statements`` filtered by
-    ``lines``, without visiting the rest of the module.)"""
+def _statements_on(tree: ast.Module, lines: Sequence[int] | None) -> list[tuple[ast.stmt, bool]]:
+    """The statements (nested ones included) in source order, with whether each is inside a def;
+    with ``lines`` (sorted), only those whose lines hold one of them. A statement without such a
+    line is not entered: its nested statements lie within its own lines."""
     found: list[tuple[ast.stmt, bool]] = []
+    if lines is not None and not lines:
+        return found
     stack: list[tuple[ast.AST, bool]] = [(statement, False) for statement in reversed(tree.body)]
-    while stack and lines:
+    while stack:
         node, in_function = stack.pop()
         if isinstance(node, ast.stmt | ast.excepthandler):
-            if not spans_a_line(lines, node.lineno, node.end_lineno or node.lineno):
+            if lines is not None and not spans_a_line(lines, node.lineno, node.end_lineno or node.lineno):
                 continue
             if isinstance(node, ast.stmt):
                 found.append((node, in_function))
@@ -214,6 +196,12 @@ def _statements_on(tree: ast.Module, lines: Sequence[int]) -> list[tuple[ast.stm
                 children.extend(block)
         stack.extend((child, inner) for child in reversed(children))
     return found
+
+
+@lru_cache(maxsize=4)
+def _statements(tree: ast.Module) -> list[tuple[ast.stmt, bool]]:
+    """Every statement of the module (computed once per tree: several passes ask)."""
+    return _statements_on(tree, None)
 
 
 def _expressions(node: ast.stmt) -> list[ast.AST]:
