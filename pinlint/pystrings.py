@@ -8,6 +8,7 @@ which is how implicit concatenation, ``+``, f-string holes and format fields are
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from pinlint.model import HOLE, CharMap, Fragment
@@ -88,14 +89,16 @@ def decode(body: str, line: int, column: int, *, raw: bool, fstring_text: bool =
     current_line, current_column = line, column
 
     def advance(count: int) -> None:
+        """Move past ``count`` (at least one) characters, counting lines as CPython does."""
         nonlocal index, current_line, current_column
-        for char in body[index : index + count]:
-            if char == "\n":
+        for offset in range(index, index + max(count, 1)):
+            char = body[offset] if offset < length else ""
+            if char == "\n" or (char == "\r" and body[offset + 1 : offset + 2] != "\n"):
                 current_line += 1
                 current_column = 1
             else:
                 current_column += 1
-        index += count
+        index += max(count, 1)  # never backwards, never in place: the loop always ends
 
     while index < length:
         char = body[index]
@@ -115,8 +118,13 @@ def decode(body: str, line: int, column: int, *, raw: bool, fstring_text: bool =
         nxt = body[index + 1] if index + 1 < length else ""
         decoded: str | None
         size = 2
-        if nxt == "\n":
+        if not nxt:  # a backslash at the very end (libcst accepts what CPython would not)
+            decoded, size = "\\", 1
+        elif nxt == "\n":
             decoded = ""
+        elif nxt == "\r":  # a line continuation in a file with \r\n or \r line ends
+            decoded = ""
+            size = 3 if body[index + 2 : index + 3] == "\n" else 2
         elif nxt in _SIMPLE_ESCAPES:
             decoded = _SIMPLE_ESCAPES[nxt]
         elif nxt in "01234567":
@@ -132,10 +140,8 @@ def decode(body: str, line: int, column: int, *, raw: bool, fstring_text: bool =
                 size = 2 + width
             except ValueError:
                 decoded = "\\" + nxt
-        elif nxt == "N" and body[index + 2 : index + 3] == "{":
-            close = body.find("}", index)
-            import unicodedata
-
+        elif nxt == "N" and body.find("}", index + 3) != -1 and body[index + 2 : index + 3] == "{":
+            close = body.find("}", index + 3)
             try:
                 decoded = unicodedata.lookup(body[index + 3 : close])
             except KeyError:

@@ -25,9 +25,10 @@ from pinlint.extract.narrow import Unit, always_kept, shares_a_line
 from pinlint.extract.sinks import sql_arguments
 from pinlint.model import Fragment
 from pinlint.pystrings import Piece, decode, with_fields_as_holes
+from pinlint.source import LineIndex
 
 _LITERAL_START_RE = re.compile(r"([rRuUfF]{0,2})('''|\"\"\"|'|\")")
-_BETWEEN_RE = re.compile(r"(?:[ \t\f\r\n]+|\\\r?\n|#[^\n]*)*")
+_BETWEEN_RE = re.compile(r"(?:[ \t\f\r\n]+|\\(?:\r\n|\r|\n)|#[^\r\n]*)*")
 
 
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -198,30 +199,21 @@ def follow_name(
 
 
 class _Lines:
-    """Character columns from ast's UTF-8 byte offsets."""
+    """Character columns and source segments from ast's UTF-8 byte offsets (see ``LineIndex``)."""
 
     def __init__(self, source: str) -> None:
-        self.lines = source.splitlines(keepends=True)
-        self.ascii = [line.isascii() for line in self.lines]
+        self.index = LineIndex(source)
+        self.lines = [self.index.line_text(line) for line in range(1, self.index.count + 1)]
 
     def column(self, line: int, byte_offset: int) -> int:
-        text = self.lines[line - 1]
-        if self.ascii[line - 1]:
-            return byte_offset
-        return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="replace"))
+        return self.index.column(line, byte_offset)
 
-    def segment(self, node: ast.expr) -> tuple[str, int, int]:
-        """The node's source text and its start (line, 0-based character column)."""
+    def segment(self, node: ast.expr) -> tuple[str, int]:
+        """The node's source text and the offset in the file where it starts."""
         assert node.end_lineno is not None and node.end_col_offset is not None
-        start_line, end_line = node.lineno, node.end_lineno
-        start = self.column(start_line, node.col_offset)
-        end = self.column(end_line, node.end_col_offset)
-        if start_line == end_line:
-            return self.lines[start_line - 1][start:end], start_line, start
-        parts = [self.lines[start_line - 1][start:]]
-        parts.extend(self.lines[start_line : end_line - 1])
-        parts.append(self.lines[end_line - 1][:end])
-        return "".join(parts), start_line, start
+        start = self.index.offset(node.lineno, self.column(node.lineno, node.col_offset))
+        end = self.index.offset(node.end_lineno, self.column(node.end_lineno, node.end_col_offset))
+        return self.index.text[start:end], start
 
 
 def _string_end(text: str, index: int) -> int:
@@ -297,14 +289,12 @@ def _fstring_parts(text: str, start: int, quote: str) -> tuple[list[tuple[bool, 
 def _literal_piece(node: ast.Constant | ast.JoinedStr, lines: _Lines) -> Piece:
     """The decoded text of a str literal or f-string (implicit concatenation included), with
     positions; an f-string's replacement fields become holes at their ``{``, as in libcst."""
-    text, line, column = lines.segment(node)
+    text, base = lines.segment(node)
 
     def where(index: int) -> tuple[int, int]:
         """1-based line and column of ``text[index]``."""
-        newline = text.rfind("\n", 0, index)
-        if newline == -1:
-            return line, column + index + 1
-        return line + text.count("\n", 0, index), index - newline
+        line, column = lines.index.position(base + index)
+        return line, column + 1
 
     piece = Piece()
     index = 0

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from pinlint.extract.calls import import_map, qualified_name
 from pinlint.extract.fast import statements_of
+from pinlint.source import LineIndex
 
 CONVENTION_NAMES = ("lambda_handler", "handler")
 CHALICE_DECORATORS = ("route", "lambda_function", "schedule", "authorizer")
@@ -41,7 +42,7 @@ class FactoryCall:
 
 
 class _Module:
-    def __init__(self, tree: ast.Module, lines: list[str]) -> None:
+    def __init__(self, tree: ast.Module, lines: LineIndex) -> None:
         self.tree = tree
         self.lines = lines
         self.imports = import_map(inner for statement in tree.body for inner in statements_of(statement))
@@ -61,8 +62,7 @@ class _Module:
 
     def column(self, line: int, byte_offset: int) -> int:
         """1-based character column from ast's UTF-8 byte offset."""
-        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-        return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="replace")) + 1
+        return self.lines.column(line, byte_offset) + 1
 
 
 def _is_cached(module: _Module, function: ast.FunctionDef | ast.AsyncFunctionDef, cache: frozenset[str]) -> bool:
@@ -186,7 +186,7 @@ def _handlers(module: _Module, declared: dict[str, str], use_convention: bool) -
 
 def handler_functions(tree: ast.Module, declared: dict[str, str], use_convention: bool) -> dict[str, str]:
     """The handler functions of this module, each with why it is one."""
-    return _handlers(_Module(tree, []), declared, use_convention)
+    return _handlers(_Module(tree, LineIndex("")), declared, use_convention)
 
 
 def has_handler_candidates(tree: ast.Module, declared: dict[str, str], use_convention: bool) -> bool:
@@ -209,7 +209,7 @@ def connections_in_handlers(
     use_convention: bool,
 ) -> list[FactoryCall]:
     """Factory calls that run per invocation of a handler of this module."""
-    module = _Module(tree, source.split("\n"))
+    module = _Module(tree, LineIndex(source))
     handlers = _handlers(module, declared, use_convention)
     results: dict[tuple[int, int], FactoryCall] = {}
     for handler, reason in handlers.items():
