@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol
 
-from pinlint.extract.calls import DYNAMIC, Argument, ModuleCalls
-from pinlint.extract.calls import Call as ModuleCall
+from pinlint.facts import DYNAMIC, Argument, CallFact, CallHit, ModuleCalls
+from pinlint.facts import Call as ModuleCall
 from pinlint.model import HOLE, Fragment
 from pinlint.patterns import Element, PatternError, compile_pattern, match_at, search
 from pinlint.project import ProjectCondition
@@ -50,17 +50,6 @@ class Hit:
     end: int
     captures: dict[str, str] = field(default_factory=dict)
     fragment: Fragment | None = None  # set by Python-level matchers
-
-
-@dataclass
-class CallFact:
-    """A call in Python source with its statically known string arguments."""
-
-    name: str  # dotted name as resolved through imports, e.g. "psycopg2.connect"
-    line: int
-    positional: list[Fragment]
-    keywords: dict[str, Fragment]
-    dict_keywords: dict[str, dict[str, Fragment]]  # keyword -> {key: value} for dict literals
 
 
 class Matcher(Protocol):
@@ -503,13 +492,6 @@ class ArgumentCondition:
             except ValueError:
                 return None
         return None
-
-
-@dataclass(frozen=True)
-class CallHit:
-    call: ModuleCall
-    argument: Argument | None
-    captures: dict[str, str]
 
 
 @dataclass

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pinlint.model import Finding
+from pinlint.pymodel import ParseError, parse_python
 
 if TYPE_CHECKING:  # the catalog's matchers import this module, and the config imports the catalog
     from pinlint.config import Settings
@@ -131,8 +132,8 @@ class ProjectFacts:
                 data = path.read_bytes()
                 if not needle.search(data):
                     continue
-                line = sets_key(ast.parse(data), condition)
-            except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+                line = sets_key(parse_python(data.decode("utf-8-sig", errors="replace")).tree, condition)
+            except (OSError, ParseError):
                 continue
             if line:
                 return f"{path.as_posix()}:{line}"

@@ -34,26 +34,22 @@ class Piece:
     text: str = ""
     lines: list[int] = field(default_factory=list)
     columns: list[int] = field(default_factory=list)
-    dynamic: bool = False
 
     def extend(self, other: Piece) -> None:
         self.text += other.text
         self.lines.extend(other.lines)
         self.columns.extend(other.columns)
-        self.dynamic = self.dynamic or other.dynamic
 
     @classmethod
     def hole(cls, line: int, column: int) -> Piece:
-        return cls(HOLE, [line], [column], dynamic=True)
+        return cls(HOLE, [line], [column])
 
     def end_position(self) -> tuple[int, int]:
         if not self.lines:
             return (1, 1)
         return self.lines[-1], self.columns[-1] + 1
 
-    def fragment(
-        self, path: str, sink: str, sink_line: int, noqa_lines: set[int], via_name: str, function: str
-    ) -> Fragment:
+    def fragment(self, path: str, sink: str, sink_line: int, noqa_lines: set[int], via_name: str) -> Fragment:
         """The SQL fragment this piece is, as an argument of the sink call ``sink`` on ``sink_line``."""
         return Fragment(
             text=self.text,
@@ -64,19 +60,7 @@ class Piece:
             sink_line=sink_line,
             noqa_lines=tuple(sorted(noqa_lines)),
             via_name=via_name,
-            function=function,
-            dynamic=self.dynamic,
         )
-
-
-def split_prefix(literal: str) -> tuple[str, str, str]:
-    """Split a literal's source into (prefix, quote, body)."""
-    index = 0
-    while literal[index] not in "'\"":
-        index += 1
-    prefix = literal[:index].lower()
-    quote = literal[index : index + 3] if literal[index : index + 3] in ('"""', "'''") else literal[index]
-    return prefix, quote, literal[index + len(quote) : len(literal) - len(quote)]
 
 
 def decode(body: str, line: int, column: int, *, raw: bool, fstring_text: bool = False) -> Piece:
@@ -172,5 +156,4 @@ def with_fields_as_holes(piece: Piece, style: str) -> Piece:
             result.extend(Piece.hole(piece.lines[start], piece.columns[start]))
         last = end
     result.extend(Piece(piece.text[last:], piece.lines[last:], piece.columns[last:]))
-    result.dynamic = result.dynamic or piece.dynamic
     return result

@@ -31,6 +31,7 @@ class LineIndex:
 
     @property
     def count(self) -> int:
+        """How many lines the text has."""
         return len(self.starts)
 
     def line_text(self, line: int) -> str:
@@ -63,10 +64,6 @@ class LineIndex:
         if line > len(self.starts):
             return len(self.text)
         return self.starts[max(line, 1) - 1] + column
-
-    def line_of(self, offset: int) -> int:
-        """The 1-based line holding the text offset ``offset``."""
-        return bisect.bisect_right(self.starts, offset)
 
     def position(self, offset: int) -> tuple[int, int]:
         """(1-based line, 0-based character column) of a text offset."""

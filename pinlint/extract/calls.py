@@ -1,108 +1,38 @@
-"""Every call in a Python module with its arguments as literal values, for driver rules.
+"""Driver-call facts of a Python module: the calls a driver rule looks at, with their arguments
+as literal values, and the settings structures a settings rule looks at. Read from the module's
+model (``pinlint.pymodel``): its statements, imports and line index.
 
-Works on CPython's ``ast``. A call's function is qualified through the module's imports
-(``pg.connect`` -> ``psycopg2.connect``); a method call on an object whose type is unknown
-keeps only its method name. Argument values are literals rendered with ``repr`` (``None``,
-``0``, ``True``, ``'name'``) or ``DYNAMIC`` when they are computed at run time.
+A call's function is qualified through the module's imports (``pg.connect`` -> ``psycopg2.connect``);
+a method call on an object whose type is unknown keeps only its method name. Argument values are
+literals rendered with ``repr`` (``None``, ``0``, ``True``, ``'name'``) or ``DYNAMIC`` when they are
+computed at run time.
 """
 
 from __future__ import annotations
 
 import ast
-import bisect
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any
 
-from pinlint.source import LineIndex
-
-DYNAMIC = "<dynamic>"
-
-
-@dataclass(frozen=True)
-class Argument:
-    value: str  # repr of the literal, or DYNAMIC
-    line: int
-    column: int  # 1-based, characters
-    end_line: int
-    end_column: int  # exclusive
-    text: str = ""  # a string's own text; for an f-string, its text up to the first {field}
-
-
-@dataclass
-class Call:
-    name: str  # qualified function name, or "" when the callee is a method of an unknown object
-    method: str  # the attribute name for ``x.method(...)`` calls, else ""
-    display: str  # the callee as written, e.g. ``conn.cursor``
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-    positional: list[Argument] = field(default_factory=list)
-    keywords: dict[str, Argument] = field(default_factory=dict)
-    dict_keywords: dict[str, dict[str, Argument]] = field(default_factory=dict)  # kwargs={"k": v}
-    star_kwargs: bool = False  # ``**options``: any keyword may be set
-    in_function: bool = False  # inside a def or lambda (else it runs once, at import)
-    receiver_origins: frozenset[str] = frozenset()  # what made ``x`` in ``x.method()``; see method_contexts()
-    within: frozenset[str] = frozenset()  # context managers and decorators around it; see method_contexts()
-
-
-@dataclass(frozen=True)
-class Setting:
-    """One entry of a settings structure: ``DATABASES["default"]["OPTIONS"]["options"]`` has the
-    path ("DATABASES", "default", "OPTIONS", "options"); ``os.environ["PGOPTIONS"] = v`` has
-    ("os.environ", "PGOPTIONS")."""
-
-    path: tuple[str, ...]
-    value: Argument
-
-
-@dataclass
-class ModuleCalls:
-    imports: set[str] = field(default_factory=set)  # top-level package names imported anywhere
-    calls: list[Call] = field(default_factory=list)
-    settings: list[Setting] = field(default_factory=list)
-
-
-def dotted_name(node: ast.expr) -> str:
-    """``a.b.c`` for a chain of names and attributes, else ''."""
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = dotted_name(node.value)
-        return f"{base}.{node.attr}" if base else ""
-    return ""
-
-
-def qualified_name(node: ast.expr, imports: dict[str, str]) -> str:
-    """``pg.connect`` -> ``psycopg2.connect`` through the module's imports; '' for no dotted name."""
-    dotted = dotted_name(node)
-    if not dotted:
-        return ""
-    head, _, rest = dotted.partition(".")
-    head = imports.get(head, head)
-    return f"{head}.{rest}" if rest else head
+from pinlint.facts import DYNAMIC, Argument, Call, ModuleCalls, Setting
+from pinlint.pymodel import FUNCTIONS, PythonModule, call_regex, dotted_name, expressions_of, qualified_name
 
 
 @dataclass
 class _Scan:
-    imports: list[ast.Import | ast.ImportFrom] = field(default_factory=list)
     calls: list[tuple[ast.Call, bool]] = field(default_factory=list)  # (call, inside a function)
     assigns: list[ast.Assign] = field(default_factory=list)
 
 
 def _scan(tree: ast.Module) -> _Scan:
-    """Imports, calls (with their scope) and assignments, in one pass over the tree."""
+    """Calls (with their scope) and assignments, in one pass over the tree."""
     scan = _Scan()
     stack: list[tuple[ast.AST, bool]] = [(tree, False)]
     while stack:
         node, in_function = stack.pop()
         if isinstance(node, ast.Call):
             scan.calls.append((node, in_function))
-        elif isinstance(node, ast.Import | ast.ImportFrom):
-            scan.imports.append(node)
         elif isinstance(node, ast.Assign):
             scan.assigns.append(node)
         inner = in_function or isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
@@ -110,132 +40,15 @@ def _scan(tree: ast.Module) -> _Scan:
     return scan
 
 
-_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
-
-
-def name_alternation(names: Iterable[str]) -> str:
-    """A regex matching any of ``names``, written as a trie (``exec(?:ute(?:many)?|_driver_sql)``):
-    re tests each character once instead of trying every name in turn (1.6x faster on SQLAlchemy).
-    At a place where a name and a longer one both match, the longer one wins."""
-    trie: dict[str, Any] = {}
-    for name in set(names):
-        node = trie
-        for char in name:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def build(node: dict[str, Any]) -> str:
-        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return build(trie)
-
-
-def call_regex(names: Iterable[str]) -> re.Pattern[str]:
-    """``name(`` for any of ``names``. No leading ``\\b``: re then skips ahead by the names' first
-    letters (about twice as fast); ``matched_lines(..., word_start=True)`` checks the boundary instead.
-    Built once per set of names (most files of a run ask for the same)."""
-    return _call_regex_of(frozenset(names))
-
-
-@lru_cache(maxsize=64)
-def _call_regex_of(names: frozenset[str]) -> re.Pattern[str]:
-    alternation = name_alternation(names)
-    return re.compile(f"(?:{alternation})\\s*\\(") if alternation else re.compile(r"(?!x)x")
-
-
-def matched_lines(source: str | LineIndex, pattern: re.Pattern[str], *, word_start: bool = False) -> list[int]:
-    """The sorted (1-based) lines where ``pattern`` matches; with ``word_start``, only matches
-    that do not continue a longer name (``execute(`` but not ``reexecute(``)."""
-    index = source if isinstance(source, LineIndex) else LineIndex(source)
-    text = index.text
-    offsets = []
-    for match in pattern.finditer(text):
-        offset = match.start()
-        if word_start and offset and (text[offset - 1].isalnum() or text[offset - 1] == "_"):
-            continue
-        offsets.append(offset)
-    return index.lines_of(offsets)
-
-
-_BLOCK_FIELDS = ("body", "handlers", "orelse", "finalbody", "cases")
-
-
-def spans_a_line(lines: Sequence[int], start: int, end: int) -> bool:
-    """True when one of the sorted ``lines`` is in ``start..end``."""
-    index = bisect.bisect_left(lines, start)
-    return index < len(lines) and lines[index] <= end
-
-
-def _statements_on(tree: ast.Module, lines: Sequence[int] | None) -> list[tuple[ast.stmt, bool]]:
-    """The statements (nested ones included) in source order, with whether each is inside a def;
-    with ``lines`` (sorted), only those whose lines hold one of them. A statement without such a
-    line is not entered: its nested statements lie within its own lines."""
-    found: list[tuple[ast.stmt, bool]] = []
-    if lines is not None and not lines:
-        return found
-    stack: list[tuple[ast.AST, bool]] = [(statement, False) for statement in reversed(tree.body)]
-    while stack:
-        node, in_function = stack.pop()
-        if isinstance(node, ast.stmt | ast.excepthandler):
-            if lines is not None and not spans_a_line(lines, node.lineno, node.end_lineno or node.lineno):
-                continue
-            if isinstance(node, ast.stmt):
-                found.append((node, in_function))
-        inner = in_function or isinstance(node, _FUNCTIONS)
-        children = []
-        for name in _BLOCK_FIELDS:
-            block = getattr(node, name, None)
-            if block:
-                children.extend(block)
-        stack.extend((child, inner) for child in reversed(children))
-    return found
-
-
-@lru_cache(maxsize=4)
-def _statements(tree: ast.Module) -> list[tuple[ast.stmt, bool]]:
-    """Every statement of the module (computed once per tree: several passes ask)."""
-    return _statements_on(tree, None)
-
-
-def _expressions(node: ast.stmt) -> list[ast.AST]:
-    """The parts of a statement that are not nested statements (its test, targets, decorators...)."""
-    parts: list[ast.AST] = []
-    for name, value in ast.iter_fields(node):
-        if name in _BLOCK_FIELDS:
-            if name == "handlers":
-                parts.extend(handler.type for handler in value if handler.type is not None)
-            elif name == "cases":
-                for case in value:
-                    parts.append(case.pattern)
-                    if case.guard is not None:
-                        parts.append(case.guard)
-            continue
-        if isinstance(value, list):
-            parts.extend(item for item in value if isinstance(item, ast.AST))
-        elif isinstance(value, ast.AST):
-            parts.append(value)
-    return parts
-
-
-def _scan_lines(tree: ast.Module, source: str, wanted: Callable[[dict[str, str]], re.Pattern[str]]) -> _Scan:
+def _scan_lines(model: PythonModule, wanted: Callable[[dict[str, str]], re.Pattern[str]]) -> _Scan:
     """Like ``_scan``, but looks for calls only in statements on whose lines ``wanted`` (built from
     the module's import aliases) finds a call-shaped match: most of a module is never walked."""
     scan = _Scan()
-    statements = _statements(tree)
-    for statement, _ in statements:
-        if isinstance(statement, ast.Import | ast.ImportFrom):
-            scan.imports.append(statement)
-        elif isinstance(statement, ast.Assign):
-            scan.assigns.append(statement)
-    pattern = wanted(import_map(scan.imports))
-    call_lines = matched_lines(source, pattern, word_start=True)
-    for statement, in_function in _statements_on(tree, call_lines):
-        inner = in_function or isinstance(statement, _FUNCTIONS)  # decorators and defaults too, as _scan
-        stack: list[tuple[ast.AST, bool]] = [(part, inner) for part in _expressions(statement)]
+    scan.assigns = [statement for statement, _ in model.statements if isinstance(statement, ast.Assign)]
+    call_lines = model.lines_matching(wanted(model.imports), word_start=True)
+    for statement, in_function in model.statements_on(call_lines):
+        inner = in_function or isinstance(statement, FUNCTIONS)  # decorators and defaults too, as _scan
+        stack: list[tuple[ast.AST, bool]] = [(part, inner) for part in expressions_of(statement)]
         while stack:
             node, flag = stack.pop()
             if isinstance(node, ast.Call):
@@ -243,35 +56,6 @@ def _scan_lines(tree: ast.Module, source: str, wanted: Callable[[dict[str, str]]
             flag = flag or isinstance(node, ast.Lambda)
             stack.extend((child, flag) for child in ast.iter_child_nodes(node))
     return scan
-
-
-def nodes_on_lines(tree: ast.Module, source: str, pattern: re.Pattern[str]) -> list[ast.AST]:
-    """Every expression node of the statements on whose lines ``pattern`` matches (nested
-    statements are judged by their own lines): a walk of the part of a module that can matter."""
-    found: list[ast.AST] = []
-    for statement, _ in _statements_on(tree, matched_lines(source, pattern)):
-        for part in _expressions(statement):
-            found.extend(ast.walk(part))
-    return found
-
-
-def import_map(nodes: Iterable[ast.AST]) -> dict[str, str]:
-    """Local name -> imported dotted name, from the import statements among ``nodes``
-    (``import a.b`` binds ``a``; relative and star imports are left out)."""
-    imports: dict[str, str] = {}
-    for node in nodes:
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname:
-                    imports[alias.asname] = alias.name
-                else:
-                    top = alias.name.split(".")[0]
-                    imports.setdefault(top, top)
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            for alias in node.names:
-                if alias.name != "*":
-                    imports[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-    return imports
 
 
 def _call_pattern(functions: frozenset[str], methods: frozenset[str]) -> Callable[[dict[str, str]], re.Pattern[str]]:
@@ -286,8 +70,7 @@ def _call_pattern(functions: frozenset[str], methods: frozenset[str]) -> Callabl
 
 
 def module_calls(
-    tree: ast.Module,
-    source: str,
+    model: PythonModule,
     *,
     functions: frozenset[str] | None = None,
     methods: frozenset[str] | None = None,
@@ -299,10 +82,8 @@ def module_calls(
     Calls of ``traced_methods`` (method -> the packages a module must import for it to matter;
     empty: any module) also get their ``receiver_origins`` and ``within``."""
     traced_methods = traced_methods or {}
-    lines = LineIndex(source)
-
-    def column(line: int, offset: int | None) -> int:
-        return lines.column(line, offset or 0) + 1
+    tree = model.tree
+    column = model.column
 
     def argument(node: ast.expr, start: ast.expr | ast.keyword | None = None) -> Argument:
         """The literal value of ``node``; the position runs from ``start`` (a keyword's name) to its end."""
@@ -330,21 +111,14 @@ def module_calls(
     if functions is None or methods is None:
         scan = _scan(tree)
     else:
-        scan = _scan_lines(tree, source, _call_pattern(functions, methods))
+        scan = _scan_lines(model, _call_pattern(functions, methods))
     scan.calls.sort(key=lambda item: (item[0].lineno, item[0].col_offset))
-    aliases = import_map(scan.imports)
-    for node in scan.imports:
-        if isinstance(node, ast.Import):
-            result.imports.update(alias.name.split(".")[0] for alias in node.names)
-        elif node.module and not node.level:
-            result.imports.add(node.module.split(".")[0])
+    aliases = model.imports
+    result.imports.update(model.packages)
     traced: list[tuple[Call, ast.Call]] = []
     for call_node, in_function in scan.calls:
         dotted = dotted_name(call_node.func)
-        head, _, rest = dotted.partition(".")
-        name = ""
-        if head in aliases:
-            name = f"{aliases[head]}.{rest}" if rest else aliases[head]
+        name = model.qualify(call_node.func, imported_only=True)
         method = call_node.func.attr if isinstance(call_node.func, ast.Attribute) else ""
         wanted_function = functions is None or name in functions
         wanted_method = methods is None or method in methods
@@ -408,9 +182,7 @@ def module_calls(
     for assign in scan.assigns:  # os.environ["NAME"] = value, anywhere
         for target in assign.targets:
             if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant):
-                base = dotted_name(target.value)
-                head, _, rest = base.partition(".")
-                qualified = f"{aliases.get(head, head)}.{rest}" if rest else aliases.get(head, head)
+                qualified = model.qualify(target.value)
                 if isinstance(target.slice.value, str) and qualified:
                     result.settings.append(Setting((qualified, target.slice.value), argument(assign.value, target)))
     return result
