@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
+from pinlint.pystrings import Piece, read_literal
 from pinlint.source import LineIndex
 
 MAX_NESTING = 120  # deeper code makes libcst's recursive parser overflow
@@ -206,6 +207,19 @@ class PythonModule:
     def column(self, line: int, byte_offset: int | None) -> int:
         """The 1-based character column of ``ast``'s byte offset."""
         return self.lines.column(line, byte_offset or 0) + 1
+
+    def offsets(self, node: ast.AST) -> tuple[int, int]:
+        """The text offsets where ``node`` starts and ends (without its own parentheses, as ``ast`` has it)."""
+        lines = self.lines
+        line: int = getattr(node, "lineno", 1)
+        end_line: int = getattr(node, "end_lineno", None) or line
+        start = lines.offset(line, lines.column(line, getattr(node, "col_offset", 0)))
+        end = lines.offset(end_line, lines.column(end_line, getattr(node, "end_col_offset", None) or 0))
+        return start, end
+
+    def string(self, node: ast.Constant | ast.JoinedStr) -> Piece:
+        """A string literal's decoded text with the place of every character (see ``pystrings``)."""
+        return read_literal(self.lines, *self.offsets(node))
 
     def lines_matching(self, pattern: re.Pattern[str], *, word_start: bool = False) -> list[int]:
         """The sorted (1-based) lines where ``pattern`` matches; with ``word_start``, only matches

@@ -1,8 +1,11 @@
 """Decode Python string literals while remembering where each character came from.
 
-The result is a ``Piece``: the decoded text and, for every character, the 1-based line and
-column of the source character (or escape sequence) that produced it. Pieces concatenate,
-which is how implicit concatenation, ``+``, f-string holes and format fields are mapped.
+``read_literal`` reads a literal as spelled in the source (any prefix, implicit concatenation,
+f-strings: a replacement field is one hole at its ``{``); ``decode`` reads one part's body. The
+decoder always moves forward: an escape it cannot read stays as written. The result is a
+``Piece``: the decoded text and, for every character, the 1-based line and column of the source
+character (or escape sequence) that produced it. Pieces concatenate, which is how implicit
+concatenation, ``+``, f-string holes and format fields are mapped.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from pinlint.model import HOLE, CharMap, Fragment
+from pinlint.source import LineIndex
 
 _SIMPLE_ESCAPES = {
     "\\": "\\",
@@ -157,3 +161,113 @@ def with_fields_as_holes(piece: Piece, style: str) -> Piece:
         last = end
     result.extend(Piece(piece.text[last:], piece.lines[last:], piece.columns[last:]))
     return result
+
+
+_LITERAL_START_RE = re.compile(r"([rRuUfFbB]{0,2})('''|\"\"\"|'|\")")
+_BETWEEN_RE = re.compile(r"(?:[ \t\f\r\n]+|\\(?:\r\n|\r|\n)|#[^\r\n]*)*")
+
+
+def read_literal(lines: LineIndex, start: int, stop: int) -> Piece:
+    """The decoded text of the literal spelled in ``lines.text[start:stop]`` (its prefixes, implicit
+    concatenation and comments between the parts included), every character with its position; an
+    f-string's replacement fields become holes at their ``{``."""
+    text = lines.text[start:stop]
+
+    def where(index: int) -> tuple[int, int]:
+        line, column = lines.position(start + index)
+        return line, column + 1
+
+    piece = Piece()
+    index = 0
+    while index < len(text):
+        found = _LITERAL_START_RE.match(text, index)
+        if not found:
+            break
+        prefix, quote = found.group(1).lower(), found.group(2)
+        raw = "r" in prefix
+        if "f" in prefix:
+            parts, closing = _fstring_parts(text, found.end(), quote)
+            for is_field, part_start, part_end in parts:
+                if is_field:
+                    piece.extend(Piece.hole(*where(part_start)))
+                else:
+                    piece.extend(decode(text[part_start:part_end], *where(part_start), raw=raw, fstring_text=True))
+            end = closing + len(quote)
+        else:
+            end = _string_end(text, found.start(2))
+            piece.extend(decode(text[found.end() : end - len(quote)], *where(found.end()), raw=raw))
+        gap = _BETWEEN_RE.match(text, end)
+        index = gap.end() if gap else end
+    return piece
+
+
+def _string_end(text: str, index: int) -> int:
+    """The index just past the string literal (any prefix letters already skipped) at ``index``."""
+    quote = text[index : index + 3] if text[index : index + 3] in ('"""', "'''") else text[index]
+    cursor = index + len(quote)
+    while cursor < len(text):
+        if text[cursor] == "\\":
+            cursor += 2
+        elif text.startswith(quote, cursor):
+            return cursor + len(quote)
+        else:
+            cursor += 1
+    return len(text)
+
+
+def _field_end(text: str, index: int) -> int:
+    """The index just past the f-string replacement field ``{...}`` that starts at ``index``:
+    brackets, strings and a format spec (with its own nested fields) included."""
+    depth = 0
+    cursor = index + 1
+    while cursor < len(text):
+        char = text[cursor]
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            if depth == 0:
+                return cursor + 1
+            depth -= 1
+        elif char in "'\"":
+            cursor = _string_end(text, cursor)
+            continue
+        elif char == "#":  # a comment inside a field (PEP 701)
+            newline = text.find("\n", cursor)
+            cursor = len(text) if newline == -1 else newline
+            continue
+        elif char == ":" and depth == 0:  # the format spec: text and nested fields up to the "}"
+            cursor += 1
+            while cursor < len(text) and text[cursor] != "}":
+                cursor = _field_end(text, cursor) if text[cursor] == "{" else cursor + 1
+            return min(cursor + 1, len(text))
+        cursor += 1
+    return len(text)
+
+
+def _fstring_parts(text: str, start: int, quote: str) -> tuple[list[tuple[bool, int, int]], int]:
+    """The parts of an f-string body that starts at ``start`` in ``text``: (is a field, start, end)
+    spans, text and replacement fields in order, and the index of the closing quote. ``{{`` and
+    ``}}`` stay in the text, a whole ``{...}`` field is one part (one hole)."""
+    parts: list[tuple[bool, int, int]] = []
+    cursor = text_start = start
+    while cursor < len(text):
+        char = text[cursor]
+        if char == "\\":
+            cursor += 2
+        elif text.startswith(quote, cursor):
+            if cursor > text_start:
+                parts.append((False, text_start, cursor))
+            return parts, cursor
+        elif char in "{}" and text[cursor : cursor + 2] in ("{{", "}}"):
+            cursor += 2
+        elif char == "{":
+            if cursor > text_start:
+                parts.append((False, text_start, cursor))
+            end = _field_end(text, cursor)
+            parts.append((True, cursor, end))
+            cursor = text_start = end
+        else:
+            cursor += 1
+    if len(text) > text_start:
+        parts.append((False, text_start, len(text)))
+    return parts, len(text)

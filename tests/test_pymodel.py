@@ -8,6 +8,7 @@ import ast
 import pytest
 
 import pinlint.extract.python as extraction
+import pinlint.pystrings as pystrings
 from conftest import lint
 from pinlint.pymodel import parse_python
 
@@ -82,13 +83,13 @@ def test_work_per_statement_does_not_grow_with_the_module(monkeypatch: pytest.Mo
     """Issue 20: module-level sink calls were compared pairwise. The reader decodes each literal once
     and looks each name up once: the work for 2,000 statements is twice that for 1,000."""
     counts: list[int] = []
-    original = extraction.decode
+    original = pystrings.decode
 
     def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
         counts[-1] += 1
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(extraction, "decode", counting)
+    monkeypatch.setattr(pystrings, "decode", counting)
     for size in (1000, 2000):
         counts.append(0)
         source = (

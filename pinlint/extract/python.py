@@ -21,7 +21,6 @@ first name that needs one.
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -30,12 +29,10 @@ from pinlint.extract.sinks import FUNCTION_SINKS, METHOD_SINKS, split_sinks, sql
 from pinlint.facts import CallFact
 from pinlint.model import Fragment
 from pinlint.pymodel import PythonModule, dotted_name, spans_a_line, statement_span
-from pinlint.pystrings import Piece, decode, with_fields_as_holes
+from pinlint.pystrings import Piece, with_fields_as_holes
 
 MAX_NAME_DEPTH = 8  # names followed from a sink to its string (a cycle of names ends there)
 
-_LITERAL_START_RE = re.compile(r"([rRuUfFbB]{0,2})('''|\"\"\"|'|\")")
-_BETWEEN_RE = re.compile(r"(?:[ \t\f\r\n]+|\\(?:\r\n|\r|\n)|#[^\r\n]*)*")
 _TRY: tuple[type, ...] = (ast.Try, getattr(ast, "TryStar", ast.Try))  # try/except* from 3.11
 _UNRESOLVED = object()  # a binding the reader cannot follow (a parameter, an import, a loop target...)
 _Scope = dict[str, list[object]]
@@ -163,78 +160,6 @@ class Bindings:
             stack.extend(ast.iter_child_nodes(current))
 
 
-def _string_end(text: str, index: int) -> int:
-    """The index just past the string literal (any prefix letters already skipped) at ``index``."""
-    quote = text[index : index + 3] if text[index : index + 3] in ('"""', "'''") else text[index]
-    cursor = index + len(quote)
-    while cursor < len(text):
-        if text[cursor] == "\\":
-            cursor += 2
-        elif text.startswith(quote, cursor):
-            return cursor + len(quote)
-        else:
-            cursor += 1
-    return len(text)
-
-
-def _field_end(text: str, index: int) -> int:
-    """The index just past the f-string replacement field ``{...}`` that starts at ``index``:
-    brackets, strings and a format spec (with its own nested fields) included."""
-    depth = 0
-    cursor = index + 1
-    while cursor < len(text):
-        char = text[cursor]
-        if char in "([{":
-            depth += 1
-        elif char in ")]}":
-            if depth == 0:
-                return cursor + 1
-            depth -= 1
-        elif char in "'\"":
-            cursor = _string_end(text, cursor)
-            continue
-        elif char == "#":  # a comment inside a field (PEP 701)
-            newline = text.find("\n", cursor)
-            cursor = len(text) if newline == -1 else newline
-            continue
-        elif char == ":" and depth == 0:  # the format spec: text and nested fields up to the "}"
-            cursor += 1
-            while cursor < len(text) and text[cursor] != "}":
-                cursor = _field_end(text, cursor) if text[cursor] == "{" else cursor + 1
-            return min(cursor + 1, len(text))
-        cursor += 1
-    return len(text)
-
-
-def _fstring_parts(text: str, start: int, quote: str) -> tuple[list[tuple[bool, int, int]], int]:
-    """The parts of an f-string body that starts at ``start`` in ``text``: (is a field, start, end)
-    spans, text and replacement fields in order, and the index of the closing quote. ``{{`` and
-    ``}}`` stay in the text, a whole ``{...}`` field is one part (one hole)."""
-    parts: list[tuple[bool, int, int]] = []
-    cursor = text_start = start
-    while cursor < len(text):
-        char = text[cursor]
-        if char == "\\":
-            cursor += 2
-        elif text.startswith(quote, cursor):
-            if cursor > text_start:
-                parts.append((False, text_start, cursor))
-            return parts, cursor
-        elif char in "{}" and text[cursor : cursor + 2] in ("{{", "}}"):
-            cursor += 2
-        elif char == "{":
-            if cursor > text_start:
-                parts.append((False, text_start, cursor))
-            end = _field_end(text, cursor)
-            parts.append((True, cursor, end))
-            cursor = text_start = end
-        else:
-            cursor += 1
-    if len(text) > text_start:
-        parts.append((False, text_start, len(text)))
-    return parts, len(text)
-
-
 class _Reader:
     """Reads the sink calls (and connection calls) of one module."""
 
@@ -261,54 +186,12 @@ class _Reader:
         return Bindings(self.model.tree, self.lines_with_calls)
 
     # --- places ---------------------------------------------------------------------------
-    def _offsets(self, node: ast.expr) -> tuple[int, int]:
-        """The text offsets where ``node`` starts and ends (as ``ast`` has it: without its own parentheses)."""
-        assert node.end_lineno is not None and node.end_col_offset is not None
-        lines = self.lines
-        start = lines.offset(node.lineno, lines.column(node.lineno, node.col_offset))
-        end = lines.offset(node.end_lineno, lines.column(node.end_lineno, node.end_col_offset))
-        return start, end
-
     def _start(self, node: ast.expr) -> tuple[int, int]:
         """1-based (line, character column) where ``node`` begins (as in ``ast``, and libcst: a
         node's own parentheses are not part of it, its children's are)."""
         return node.lineno, self.lines.column(node.lineno, node.col_offset) + 1
 
     # --- values ---------------------------------------------------------------------------
-    def _literal(self, node: ast.Constant | ast.JoinedStr) -> Piece:
-        """The decoded text of a literal (implicit concatenation included), with positions; an
-        f-string's replacement fields become holes at their ``{``."""
-        base, stop = self._offsets(node)
-        text = self.lines.text[base:stop]
-        lines = self.lines
-
-        def where(index: int) -> tuple[int, int]:
-            line, column = lines.position(base + index)
-            return line, column + 1
-
-        piece = Piece()
-        index = 0
-        while index < len(text):
-            found = _LITERAL_START_RE.match(text, index)
-            if not found:
-                break
-            prefix, quote = found.group(1).lower(), found.group(2)
-            raw = "r" in prefix
-            if "f" in prefix:
-                parts, closing = _fstring_parts(text, found.end(), quote)
-                for is_field, start, end in parts:
-                    if is_field:
-                        piece.extend(Piece.hole(*where(start)))
-                    else:
-                        piece.extend(decode(text[start:end], *where(start), raw=raw, fstring_text=True))
-                end = closing + len(quote)
-            else:
-                end = _string_end(text, found.start(2))
-                piece.extend(decode(text[found.end() : end - len(quote)], *where(found.end()), raw=raw))
-            gap = _BETWEEN_RE.match(text, end)
-            index = gap.end() if gap else end
-        return piece
-
     def _resolve(
         self, value: object, chain: tuple[ast.AST | None, ...], depth: int = 0
     ) -> tuple[Piece, ast.expr | None, str] | None:
@@ -317,7 +200,7 @@ class _Reader:
         if depth > MAX_NAME_DEPTH:
             return None
         if isinstance(value, ast.JoinedStr):
-            return self._literal(value), value, ""
+            return self.model.string(value), value, ""
         if isinstance(value, tuple):  # ``x += y`` on a name bound once: a sum no source node holds
             left = self._resolve(value[1], chain, depth)
             right = self._resolve(value[2], chain, depth)
@@ -341,7 +224,7 @@ class _Reader:
         if isinstance(value, ast.Constant):
             if not isinstance(value.value, str | bytes):
                 return None
-            return self._literal(value), value, ""
+            return self.model.string(value), value, ""
         if isinstance(value, ast.Name):
             bound = self.bindings.lookup(value.id, chain)
             if bound is None:
