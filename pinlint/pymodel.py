@@ -23,9 +23,10 @@ import ast
 import bisect
 import re
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
+from pinlint.bindings import ModuleScopes
 from pinlint.pystrings import Piece, read_literal
 from pinlint.source import LineIndex
 
@@ -199,6 +200,11 @@ class PythonModule:
                 else ([node.module.split(".")[0]] if node.module and not node.level else [])
             )
         )  # top-level package names imported anywhere
+
+    @cached_property
+    def scopes(self) -> ModuleScopes:
+        """Every scope and binding of the module (built on the first question, in one pass)."""
+        return ModuleScopes(self.tree)
 
     def qualify(self, node: ast.AST, *, imported_only: bool = False) -> str:
         """The callee's qualified name through the module's imports (see ``qualified_name``)."""

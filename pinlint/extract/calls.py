@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from pinlint.bindings import ANNOTATED, PARAMETER, Binding
 from pinlint.facts import DYNAMIC, Argument, Call, ModuleCalls, Setting
 from pinlint.pymodel import FUNCTIONS, PythonModule, call_regex, dotted_name, expressions_of, qualified_name
 
@@ -113,7 +114,6 @@ def module_calls(
     else:
         scan = _scan_lines(model, _call_pattern(functions, methods))
     scan.calls.sort(key=lambda item: (item[0].lineno, item[0].col_offset))
-    aliases = model.imports
     result.imports.update(model.packages)
     traced: list[tuple[Call, ast.Call]] = []
     for call_node, in_function in scan.calls:
@@ -156,7 +156,7 @@ def module_calls(
         if not traced_methods[call.method] or traced_methods[call.method] & result.imports
     ]
     if traced:
-        contexts = method_contexts(tree, aliases, frozenset(call.method for call, _ in traced))
+        contexts = method_contexts(model, frozenset(call.method for call, _ in traced))
         for call, call_node in traced:
             context = contexts.get((call_node.lineno, call_node.col_offset))
             if context is not None:
@@ -214,60 +214,52 @@ def _guard(node: ast.expr, imports: dict[str, str]) -> str:
     return qualified_name(node.func if isinstance(node, ast.Call) else node, imports)
 
 
-def method_contexts(
-    tree: ast.Module, imports: dict[str, str], methods: frozenset[str]
-) -> dict[tuple[int, int], MethodContext]:
+def _binding_origin(binding: Binding, imports: dict[str, str]) -> str:
+    """What made the object of one binding: the call its value came from, else (an annotated
+    assignment or parameter) its annotation's qualified name."""
+    if binding.kind == PARAMETER:
+        return qualified_name(binding.annotation, imports) if binding.annotation is not None else ""
+    made = _origin(binding.value, imports)
+    if not made and binding.kind == ANNOTATED and binding.annotation is not None:
+        return qualified_name(binding.annotation, imports)
+    return made
+
+
+def method_contexts(model: PythonModule, methods: frozenset[str]) -> dict[tuple[int, int], MethodContext]:
     """For each call ``x.method(...)`` with ``method`` in ``methods`` (keyed by the call's line
     and column offset): the origins of ``x`` and the ``with`` blocks and decorated functions
     around the call.
 
-    Origins come from every binding of the name in the call's own function, the functions
-    around it, or the module; ``self.x`` from any ``self.x = ...`` in the module. Bindings are
-    assignments, ``with ... as x`` and parameter annotations (the annotation's qualified name).
-    An attribute chain that nothing binds (``Order.objects``) has its last attribute as origin
-    (``.objects``). Flow-insensitive on purpose: a name bound to a connection anywhere in the
-    scope counts."""
-    bindings: dict[tuple[int, str], set[str]] = {}  # (scope id, name or dotted attribute) -> origins
-    pending: list[tuple[ast.Call, tuple[int, ...], frozenset[str]]] = []
+    Origins come from the bindings of the name (the model's scopes, see ``pinlint.bindings``) in
+    the call's own function, the scopes around it, or the module; ``self.x`` from any ``self.x = ...``
+    in the module. Bindings are assignments, ``with ... as x`` and parameter annotations (the
+    annotation's qualified name). An attribute chain that nothing binds (``Order.objects``) has its
+    last attribute as origin (``.objects``). Flow-insensitive on purpose: a name bound to a
+    connection anywhere in the scope counts."""
+    imports = model.imports
+    scopes = model.scopes
+    pending: list[tuple[ast.Call, tuple[ast.AST | None, ...], frozenset[str]]] = []
 
-    def bind(scope: int, target: ast.expr, origin: str) -> None:
-        if not origin:
-            return
-        if isinstance(target, ast.Name):
-            bindings.setdefault((scope, target.id), set()).add(origin)
-        elif isinstance(target, ast.Attribute) and dotted_name(target):
-            bindings.setdefault((0, dotted_name(target)), set()).add(origin)
+    def origin(binding: Binding) -> str:
+        return _binding_origin(binding, imports)
 
     no_guards: frozenset[str] = frozenset()
-    stack: list[tuple[ast.AST, tuple[int, ...], frozenset[str]]] = [(tree, (0,), no_guards)]
+    chain0: tuple[ast.AST | None, ...] = (None,)
+    stack: list[tuple[ast.AST, tuple[ast.AST | None, ...], frozenset[str]]] = [(model.tree, chain0, no_guards)]
     while stack:
         node, chain, within = stack.pop()
-        scope = chain[-1]
-        if isinstance(node, ast.Assign):
-            origin = _origin(node.value, imports)
-            for target in node.targets:
-                bind(scope, target, origin)
-        elif isinstance(node, ast.AnnAssign):
-            bind(scope, node.target, _origin(node.value, imports) or qualified_name(node.annotation, imports))
-        elif isinstance(node, ast.With | ast.AsyncWith):
-            for item in node.items:
-                if item.optional_vars is not None:
-                    bind(scope, item.optional_vars, _origin(item.context_expr, imports))
+        if isinstance(node, ast.With | ast.AsyncWith):
             inside = within | {_guard(item.context_expr, imports) for item in node.items}
             stack.extend((child, chain, inside) for child in node.body)
             stack.extend((item, chain, within) for item in node.items)
             continue
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in methods:
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in methods:
             pending.append((node, chain, within))
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
-            inner = (*chain, id(node))
+            inner = (*chain, node)
             if isinstance(node, ast.Lambda | ast.ClassDef):
                 stack.extend((child, inner, within) for child in ast.iter_child_nodes(node))
                 continue
-            arguments = node.args
-            for argument in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs):
-                if argument.annotation is not None:
-                    bind(id(node), ast.Name(argument.arg), qualified_name(argument.annotation, imports))
             inside = within | {_guard(decorator, imports) for decorator in node.decorator_list}
             stack.extend((child, inner, inside) for child in node.body)
             stack.extend((child, chain, within) for child in (*node.decorator_list, node.args))
@@ -279,12 +271,9 @@ def method_contexts(
         receiver = call.func.value if isinstance(call.func, ast.Attribute) else call.func
         origins: set[str] = set()
         if isinstance(receiver, ast.Name):
-            for scope in reversed(chain):
-                if (scope, receiver.id) in bindings:
-                    origins = bindings[(scope, receiver.id)]
-                    break
+            origins = scopes.origins(receiver.id, chain, origin)
         elif isinstance(receiver, ast.Attribute) and dotted_name(receiver):
-            origins = bindings.get((0, dotted_name(receiver)), set()) or {f".{receiver.attr}"}
+            origins = scopes.attribute_origins(dotted_name(receiver), origin) or {f".{receiver.attr}"}
         else:
             origins = {_origin(receiver, imports)} - {""}
         found[(call.lineno, call.col_offset)] = MethodContext(frozenset(origins), within - {""})

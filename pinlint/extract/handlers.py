@@ -115,10 +115,9 @@ def _factory_calls(
     if _is_cached(module, function, cache):
         return
     nodes = list(_own_nodes(function))
-    global_names = {name for node, _ in nodes if isinstance(node, ast.Global) for name in node.names}
-    local_names = {
-        node.id for node, _ in nodes if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
-    } - global_names
+    scopes = module.model.scopes
+    global_names = scopes.scope(function).globals
+    local_names = scopes.local_names(function)
     nested = {
         node.name: node
         for node, _ in nodes

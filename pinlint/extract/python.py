@@ -5,7 +5,8 @@ Only strings that reach a sink are read: the SQL argument of a DB-API or driver 
 ``Manager.raw``, pandas ``read_sql``, the RDS Data API, and sinks named in the config (see
 ``extract.sinks``). A sink's argument may be a literal of any kind (str, bytes, f-string,
 implicit concatenation), a ``+`` sum, a ``%`` or ``.format()`` template (dynamic parts become
-holes), or a name bound once to such a value in the same function or module (``Bindings``).
+holes), or a name bound once to such a value in the same function or module (the model's
+``scopes``, see ``pinlint.bindings``).
 Each literal is decoded character by character (``pinlint.pystrings``), so every character of a
 ``Fragment`` maps back to its line and column. Docstrings, comments, log messages and other
 strings are never looked at.
@@ -14,8 +15,8 @@ It also records the connection calls the connect-option rule reads (``CallFact``
 ``call_names`` with their string arguments as fragments.
 
 Only the statements on whose lines a call of interest may start are walked (a text search over
-the file, ``PythonModule.lines_with_calls``); the name bindings are built once per module, on the
-first name that needs one.
+the file, ``PythonModule.lines_with_calls``); the model's scopes are built once per module, on
+the first name that needs one.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from pinlint.extract.sinks import FUNCTION_SINKS, METHOD_SINKS, split_sinks, sql_arguments
 from pinlint.facts import CallFact
@@ -33,131 +33,11 @@ from pinlint.pystrings import Piece, with_fields_as_holes
 
 MAX_NAME_DEPTH = 8  # names followed from a sink to its string (a cycle of names ends there)
 
-_TRY: tuple[type, ...] = (ast.Try, getattr(ast, "TryStar", ast.Try))  # try/except* from 3.11
-_UNRESOLVED = object()  # a binding the reader cannot follow (a parameter, an import, a loop target...)
-_Scope = dict[str, list[object]]
-
 
 @dataclass
 class PythonExtraction:
     fragments: list[Fragment] = field(default_factory=list)
     calls: list[CallFact] = field(default_factory=list)
-
-
-class Bindings:
-    """Every binding of every name per scope (the module, or a function), in one pass over the
-    module: classes and comprehensions open no scope, lambdas are skipped, and ``x += y`` on a
-    name bound once to a value extends that value. The body of a function on whose lines no call
-    of interest starts is not entered: no sink call inside it can look its names up."""
-
-    def __init__(self, tree: ast.Module, lines_with_calls: list[int]) -> None:
-        self.scopes: dict[ast.AST | None, _Scope] = {None: {}}
-        self.lines_with_calls = lines_with_calls
-        for statement in tree.body:
-            self._statement(statement, None)
-
-    def lookup(self, name: str, chain: tuple[ast.AST | None, ...]) -> object | None:
-        """The one value ``name`` is bound to, from the innermost scope of ``chain`` out, with the
-        index of the scope; None when it is bound more than once, to something unknown, or not at all."""
-        for scope in reversed(chain):
-            values = self.scopes.get(scope, {}).get(name)
-            if values is not None:
-                return values[0] if len(values) == 1 and values[0] is not _UNRESOLVED else None
-        return None
-
-    def scope_of(self, name: str, chain: tuple[ast.AST | None, ...]) -> tuple[ast.AST | None, ...]:
-        """The part of ``chain`` up to the scope that binds ``name``."""
-        for index in range(len(chain) - 1, -1, -1):
-            if name in self.scopes.get(chain[index], {}):
-                return chain[: index + 1]
-        return chain
-
-    def _bind(self, scope: ast.AST | None, name: str, value: object) -> None:
-        self.scopes.setdefault(scope, {}).setdefault(name, []).append(value)
-
-    def _names(self, target: ast.AST, scope: ast.AST | None) -> None:
-        if isinstance(target, ast.Name):
-            self._bind(scope, target.id, _UNRESOLVED)
-        elif isinstance(target, ast.Tuple | ast.List):
-            for element in target.elts:
-                self._names(element, scope)
-        elif isinstance(target, ast.Starred):
-            self._names(target.value, scope)
-
-    def _statement(self, node: ast.AST, scope: ast.AST | None) -> None:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            self._bind(scope, node.name, _UNRESOLVED)
-            arguments = node.args
-            for child in (*node.decorator_list, *arguments.defaults, *arguments.kw_defaults):
-                if child is not None:
-                    self._expression(child, scope)
-            start, end = statement_span(node)
-            if not spans_a_line(self.lines_with_calls, start, end):
-                return  # no sink call inside: its scope is never looked up
-            self.scopes[node] = {}
-            for argument in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]:
-                self._bind(node, argument.arg, _UNRESOLVED)
-            for star in (arguments.vararg, arguments.kwarg):
-                if star is not None:
-                    self._bind(node, star.arg, _UNRESOLVED)
-            for statement in node.body:
-                self._statement(statement, node)
-            return
-        if isinstance(node, ast.ClassDef):
-            self._bind(scope, node.name, _UNRESOLVED)
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                self._bind(scope, alias.asname or alias.name.split(".")[0], _UNRESOLVED)
-        elif isinstance(node, ast.ImportFrom):
-            if node.module is not None and not node.level and node.names[0].name != "*":
-                for alias in node.names:
-                    self._bind(scope, alias.asname or alias.name, _UNRESOLVED)
-        elif isinstance(node, ast.Assign):
-            for target in node.targets:
-                if isinstance(target, ast.Name):
-                    self._bind(scope, target.id, node.value)
-                else:
-                    self._names(target, scope)
-        elif isinstance(node, ast.AnnAssign):
-            if isinstance(node.target, ast.Name):
-                self._bind(scope, node.target.id, node.value if node.value is not None else _UNRESOLVED)
-        elif isinstance(node, ast.AugAssign):
-            values = self.scopes.get(scope, {}).get(node.target.id, []) if isinstance(node.target, ast.Name) else []
-            if isinstance(node.op, ast.Add) and len(values) == 1 and values[0] is not _UNRESOLVED:
-                values[0] = ("+", values[0], node.value)  # built in steps: one value, resolved as a sum
-            else:
-                self._names(node.target, scope)
-        elif isinstance(node, ast.For | ast.AsyncFor):
-            self._names(node.target, scope)
-        elif isinstance(node, ast.With | ast.AsyncWith):
-            for item in node.items:
-                if item.optional_vars is not None:
-                    self._names(item.optional_vars, scope)
-        elif isinstance(node, _TRY):
-            for handler in getattr(node, "handlers", ()):
-                if handler.name:
-                    self._bind(scope, handler.name, _UNRESOLVED)
-        for name, value in ast.iter_fields(node):
-            if isinstance(node, ast.ClassDef) and name == "body":
-                for statement in value:
-                    self._statement(statement, scope)  # a class body binds in the enclosing scope
-                continue
-            items = value if isinstance(value, list) else [value]
-            for item in items:
-                if isinstance(item, ast.stmt | ast.excepthandler | ast.match_case):
-                    self._statement(item, scope)
-                elif isinstance(item, ast.expr):
-                    self._expression(item, scope)
-
-    def _expression(self, node: ast.AST, scope: ast.AST | None) -> None:
-        stack = [node]
-        while stack:
-            current = stack.pop()
-            if isinstance(current, ast.Lambda):
-                continue  # a lambda's names are its own
-            if isinstance(current, ast.NamedExpr | ast.comprehension):
-                self._names(current.target, scope)
-            stack.extend(ast.iter_child_nodes(current))
 
 
 class _Reader:
@@ -180,10 +60,6 @@ class _Reader:
         self.call_names = call_names
         self.lines_with_calls = lines_with_calls
         self.result = PythonExtraction()
-
-    @cached_property
-    def bindings(self) -> Bindings:
-        return Bindings(self.model.tree, self.lines_with_calls)
 
     # --- places ---------------------------------------------------------------------------
     def _start(self, node: ast.expr) -> tuple[int, int]:
@@ -226,10 +102,10 @@ class _Reader:
                 return None
             return self.model.string(value), value, ""
         if isinstance(value, ast.Name):
-            bound = self.bindings.lookup(value.id, chain)
+            bound = self.model.scopes.sql_value(value.id, chain)
             if bound is None:
                 return None
-            found = self._resolve(bound, self.bindings.scope_of(value.id, chain), depth + 1)
+            found = self._resolve(bound[0], bound[1], depth + 1)
             if found is None:
                 return None
             return found[0], found[1], found[2] or value.id
