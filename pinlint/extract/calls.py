@@ -19,6 +19,10 @@ from pinlint.bindings import ANNOTATED, PARAMETER, Binding
 from pinlint.facts import DYNAMIC, Argument, Call, ModuleCalls, Setting
 from pinlint.pymodel import FUNCTIONS, PythonModule, call_regex, dotted_name, expressions_of, qualified_name
 
+# The fact types live in pinlint.facts; they are re-exported here for the readers that name them
+# by this module (the rule kinds).
+__all__ = ["DYNAMIC", "Argument", "Call", "MethodContext", "ModuleCalls", "Setting", "method_contexts", "module_calls"]
+
 
 @dataclass
 class _Scan:
