@@ -190,6 +190,8 @@ def test_rule_command_renders_docs_from_the_rule_file() -> None:
         assert heading in doc
     assert "pg_advisory_xact_lock" in doc
     assert run_cli("rule", "listen").stdout.startswith("# listen (PIN014)")
+    page = (ROOT / "docs" / "rules" / "PIN019-session-advisory-lock.md").read_text(encoding="utf-8")
+    assert page.endswith(doc)  # the published page is what the command prints (after its header)
     listing = run_cli("rule", "--all").stdout.splitlines()
     assert listing[0].split()[:2] == ["PIN001", "session-set"]
     assert len(listing) == len(list((ROOT / "rules").glob("*.toml")))
@@ -223,3 +225,19 @@ def test_show_files_and_show_settings(tmp_path: Path) -> None:
     assert shown.returncode == 0
     assert 'target = "pgbouncer"' in shown.stdout and 'ignore = ["PIN002"]' in shown.stdout
     assert "pinlint.toml" in shown.stdout.splitlines()[0]
+
+
+def test_rule_command_shows_the_setups_that_change_a_consequence() -> None:
+    """PIN023 breaks PgBouncer unless it tracks prepared statements (1.22+ with the knob on)."""
+    doc = run_cli("rule", "PIN023").stdout
+    table = doc.split("### Consequence per pooler\n", 1)[1].split("\n## ", 1)[0]
+    assert "| pgbouncer | breaks | by default |" in table
+    conditions = "when `pgbouncer-version` is 1.22 or later and PgBouncer tracks prepared statements"
+    assert f"| pgbouncer | ok | {conditions}" in table
+    assert "| rds-proxy | pins | always |" in table
+
+
+def test_rule_command_fills_the_fix_from_the_rule_example() -> None:
+    fix = run_cli("rule", "PIN001").stdout.split("## Fix\n", 1)[1]
+    assert fix.lstrip().startswith("Use `SET LOCAL search_path ...` inside the transaction")
+    assert "{param}" not in run_cli("rule", "PIN001").stdout

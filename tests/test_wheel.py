@@ -23,7 +23,7 @@ def test_wheel_installs_and_lints(tmp_path: Path) -> None:
         text=True,
     )
     assert build.returncode == 0, build.stderr
-    (wheel,) = dist.glob("pinlint-*.whl")
+    (wheel,) = dist.glob("pinlint_db-*.whl")  # the distribution is pinlint-db; the package, pinlint
     names = zipfile.ZipFile(wheel).namelist()
     rule_files = sorted(name for name in names if name.startswith("pinlint/rules/") and name.endswith(".toml"))
     assert len(rule_files) == len(list((ROOT / "rules").glob("*.toml")))
