@@ -94,3 +94,27 @@ def test_install_lines_name_the_distribution_and_the_command() -> None:
         assert line in install, line
     installs = re.findall(r"\b(?:pip|pipx) install (\S+)", README)
     assert {name for name in installs if name.startswith("pinlint")} == {distribution}, installs
+
+
+def _table_options() -> set[str]:
+    """The option names in the first column of the README's table of `check` options."""
+    section = README.split("Options of `check`:\n", 1)[1]
+    rows = [line for line in section.split("\n\n", 1)[0].splitlines() if line.startswith("| `")]
+    first_cells = [row.split(" | ", 1)[0] for row in rows]
+    return {name for cell in first_cells for name in re.findall(r"`(--?[a-z][a-z-]*)", cell)}
+
+
+def test_options_table_lists_every_option_of_check() -> None:
+    import click
+
+    from pinlint.cli import check
+
+    options = {
+        name
+        for parameter in check.params
+        if isinstance(parameter, click.Option)
+        for name in (*parameter.opts, *parameter.secondary_opts)
+    }
+    assert "--no-cache" in options and "-o" in options
+    assert sorted(options - _table_options()) == [], "options missing from the README's table"
+    assert sorted(_table_options() - options) == [], "the README's table lists options `check` does not have"
