@@ -55,12 +55,20 @@ def condition_text(override: object) -> str:
         if item.name in CONDITION_FIELDS_SKIPPED or value in ((), False, None, ""):
             continue
         phrase = CONDITION_PHRASES.get(item.name)
-        if phrase is not None:
-            parts.append(phrase(value))
-        else:
-            shown = ".".join(map(str, value)) if isinstance(value, tuple) else value
-            parts.append(f"`{item.name.replace('_', '-')}` is {shown}")
+        parts.append(phrase(value) if phrase is not None else _generic_condition(item.name, value))
     return " and ".join(parts) or "always"
+
+
+def _generic_condition(field_name: str, value: object) -> str:
+    """A condition no phrase is written for, by its config key: on, a version, a list or a value."""
+    key = f"`{field_name.replace('_', '-')}`"
+    if value is True:
+        return f"{key} is on"
+    if isinstance(value, tuple) and all(isinstance(part, int) for part in value):
+        return f"{key} is {'.'.join(map(str, value))} or later"
+    if isinstance(value, (tuple, list, frozenset, set)):
+        return f"{key} includes {', '.join(f'`{part}`' for part in value)}"
+    return f"{key} is `{value}`"
 
 
 def consequence_table(rule: Rule) -> str:

@@ -118,3 +118,25 @@ def test_options_table_lists_every_option_of_check() -> None:
     assert "--no-cache" in options and "-o" in options
     assert sorted(options - _table_options()) == [], "options missing from the README's table"
     assert sorted(_table_options() - options) == [], "the README's table lists options `check` does not have"
+
+
+def test_a_new_kind_of_condition_still_reads_as_words() -> None:
+    """A [[consequence-if]] field without a phrase of its own (a knob added later) reads by its key."""
+    from dataclasses import dataclass
+
+    from pinlint.rulesdoc import condition_text
+
+    @dataclass(frozen=True)
+    class Override:
+        target: str = "pgbouncer"
+        consequence: str = "ok"
+        pgbouncer_version: tuple[int, ...] = (1, 20)
+        track_extra_parameters: tuple[str, ...] = ("IntervalStyle",)
+        ignore_startup_options: bool = False
+
+    assert condition_text(Override()) == (
+        "`pgbouncer-version` is 1.20 or later and `track-extra-parameters` includes `IntervalStyle`"
+    )
+    assert condition_text(Override(pgbouncer_version=(), track_extra_parameters=(), ignore_startup_options=True)) == (
+        "`ignore-startup-options` is on"
+    )
