@@ -6,18 +6,25 @@ units of the line before the trigger), not by the server's conversion."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 from pygls.workspace import PositionCodec
 
-from conftest import CATALOG, console_script
+from conftest import CATALOG, ROOT, console_script
 from pinlint.rulesdoc import render_rule, rule_url
 from pinlint.server import Fix, Linted, TextChange, client_lines, quick_fix
 
@@ -301,3 +308,23 @@ def test_a_fix_from_a_provider_becomes_a_quick_fix_in_client_units() -> None:
     )
     assert plain.edit is not None and plain.edit.changes is not None
     assert apply(text, list(plain.edit.changes[linted.uri])) == text.replace("TO app", "TO public")
+
+
+def test_the_readme_editor_setups_start_this_server() -> None:
+    """The VS Code, Neovim and Helix snippets parse and run `pinlint server` for Python and SQL."""
+    editors = (ROOT / "README.md").read_text(encoding="utf-8").split("## Editors", 1)[1].split("\n## ", 1)[0]
+    vscode = json.loads(re.search(r"```jsonc\n(.*?)```", editors, re.DOTALL).group(1))  # type: ignore[union-attr]
+    assert [vscode["glspc.server.command"], *vscode["glspc.server.commandArguments"]] == ["pinlint", "server"]
+    assert vscode["glspc.server.languageId"] == ["python", "sql"]
+    lua = re.search(r"```lua\n(.*?)```", editors, re.DOTALL).group(1)  # type: ignore[union-attr]
+    assert 'cmd = { "pinlint", "server" }' in lua and 'filetypes = { "python", "sql" }' in lua
+    assert 'vim.lsp.enable("pinlint")' in lua
+    helix = tomllib.loads(re.search(r"```toml\n(.*?)```", editors, re.DOTALL).group(1))  # type: ignore[union-attr]
+    assert [helix["language-server"]["pinlint"]["command"], *helix["language-server"]["pinlint"]["args"]] == [
+        "pinlint",
+        "server",
+    ]
+    assert {language["name"] for language in helix["language"] if "pinlint" in language["language-servers"]} == {
+        "python",
+        "sql",
+    }
