@@ -58,10 +58,12 @@ class Client:
     def queue(self, uri: str) -> asyncio.Queue[types.PublishDiagnosticsParams]:
         return self.published.setdefault(uri, asyncio.Queue())
 
+    async def publication(self, uri: str) -> types.PublishDiagnosticsParams:
+        return await asyncio.wait_for(self.queue(uri).get(), TIMEOUT)
+
     async def diagnostics(self, uri: str) -> list[types.Diagnostic]:
         """The next diagnostics published for ``uri``."""
-        params = await asyncio.wait_for(self.queue(uri).get(), TIMEOUT)
-        return list(params.diagnostics)
+        return list((await self.publication(uri)).diagnostics)
 
     def open(self, path: Path, text: str, language: str = "python") -> str:
         uri = path.as_uri()
@@ -195,7 +197,13 @@ def test_open_change_save_noqa_and_hover_on_an_unsaved_buffer(tmp_path: Path) ->
             client.change(uri, fixed)
             assert await client.diagnostics(uri) == []
 
+            for blank_lines in range(3):  # a burst of edits is linted once, at its last version
+                client.change(uri, PY_SOURCE + "\n" * blank_lines)
+            burst = await client.publication(uri)
+            assert burst.version == client.versions[uri] and len(burst.diagnostics) == 1
             client.change(uri, CLEAN_SOURCE + PY_SOURCE)  # the finding moves to line 2
+            # asked at once (before the edit's lint is due), hover answers for the new text
+            assert await client.hover(uri, types.Position(line=1, character=column + 4)) is not None
             (moved,) = await client.diagnostics(uri)
             assert (moved.range.start.line, moved.range.start.character) == (1, column)
             client.save(uri)
