@@ -65,8 +65,8 @@ class Client:
         """The next diagnostics published for ``uri``."""
         return list((await self.publication(uri)).diagnostics)
 
-    def open(self, path: Path, text: str, language: str = "python") -> str:
-        uri = path.as_uri()
+    def open(self, path: Path | str, text: str, language: str = "python") -> str:
+        uri = path.as_uri() if isinstance(path, Path) else path
         self.versions[uri] = 1
         item = types.TextDocumentItem(uri=uri, language_id=language, version=1, text=text)
         self.lsp.text_document_did_open(types.DidOpenTextDocumentParams(text_document=item))
@@ -222,14 +222,19 @@ def test_utf8_positions_when_the_client_offers_them(tmp_path: Path) -> None:
             column = len(PY_SOURCE[: PY_SOURCE.index("SET")].encode("utf-8"))
             assert column == PY_SOURCE.index("SET") + 3 + 3 + 1  # 4 + 4 + 2 bytes for 1 + 1 + 1 characters
             assert (diagnostic.range.start.line, diagnostic.range.start.character) == (0, column)
+            client.change(uri, PY_SOURCE.replace('")', '"'))  # half-typed: a syntax error clears them
+            assert await client.diagnostics(uri) == []
+            client.change(uri, PY_SOURCE)
+            assert [d.range for d in await client.diagnostics(uri)] == [diagnostic.range]
 
     asyncio.run(scenario())
 
 
 def test_sql_buffer_crlf_and_the_configuration_nearest_each_file(tmp_path: Path) -> None:
     """A .sql buffer with CR LF line endings gets its `-- noqa` edit before the line break; a
-    file under `svc/` follows `svc/pinlint.toml`, the root's file the defaults."""
-    svc = tmp_path / "svc"
+    file under `svc dir/` (a space in its URI) follows `svc dir/pinlint.toml`, the root's file
+    the defaults; an untitled SQL buffer is linted too."""
+    svc = tmp_path / "svc dir"
     svc.mkdir()
     (svc / "pinlint.toml").write_text('ignore = ["PIN001"]\n', encoding="utf-8")
     sql = "SELECT 1;\r\nSET search_path TO app;\r\n"
@@ -250,6 +255,8 @@ def test_sql_buffer_crlf_and_the_configuration_nearest_each_file(tmp_path: Path)
             assert await client.diagnostics(ignored) == []
             python = client.open(svc / "app.py", 'cur.execute("SELECT pg_advisory_lock(1)")\n')
             assert [d.code for d in await client.diagnostics(python)] == ["PIN019"]
+            untitled = client.open("untitled:Untitled-1", sql, language="sql")
+            assert [d.code for d in await client.diagnostics(untitled)] == ["PIN001"]
 
     asyncio.run(scenario())
 
