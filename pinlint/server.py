@@ -159,7 +159,7 @@ class PinlintServer(LanguageServer):
         super().__init__("pinlint", __version__)
         self.fix_providers = tuple(fix_providers)
         self.linted: dict[str, Linted] = {}
-        self._catalog: tuple[Rule, ...] | None = None
+        self._catalog: dict[str, Rule] | None = None
         self._linters: dict[tuple[str, int, str, str], Linter] = {}
         self._project_answers: dict[str, dict[tuple[Path, ProjectCondition], str]] = {}
         self._reported: set[str] = set()
@@ -167,9 +167,10 @@ class PinlintServer(LanguageServer):
 
     # -- settings and rules, per file ---------------------------------------------------------------
     @property
-    def catalog(self) -> tuple[Rule, ...]:
+    def catalog(self) -> dict[str, Rule]:
+        """Every rule by code, as the catalog defines it (hover shows these pages)."""
         if self._catalog is None:
-            self._catalog = load_catalog()
+            self._catalog = {rule.code: rule for rule in load_catalog()}
         return self._catalog
 
     def _workspace_root(self) -> Path:
@@ -201,7 +202,7 @@ class PinlintServer(LanguageServer):
         if linter is None:
             settings = self.settings_for(path)
             setup = settings.pooler_setup
-            selected = (rule.for_setup(setup) for rule in resolve_selection(settings, self.catalog))
+            selected = (rule.for_setup(setup) for rule in resolve_selection(settings, tuple(self.catalog.values())))
             rules = tuple(rule for rule in selected if rule.applies_to(settings.targets))
             linter = Linter(rules, settings, self._declarations(path, settings))
             self._linters[key] = linter
@@ -271,12 +272,9 @@ class PinlintServer(LanguageServer):
             self.report_once(f"pinlint: {error}")
         except Exception as error:  # a bug in pinlint: say so in one line, keep serving
             self.report_once(f"pinlint: internal error on {path}: {type(error).__name__}: {error}")
-        lines = client_lines(text)
-        codec = document.position_codec
-        by_code = {rule.code: rule for rule in self.catalog}
-        linted = Linted(
-            uri, document.version, text, path, findings, [finding_range(lines, codec, f) for f in findings], by_code
-        )
+        lines, codec = client_lines(text), document.position_codec
+        ranges = [finding_range(lines, codec, finding) for finding in findings]
+        linted = Linted(uri, document.version, text, path, findings, ranges, self._catalog or {})
         self.linted[uri] = linted
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, version=document.version, diagnostics=diagnostics(linted))
@@ -289,13 +287,15 @@ class PinlintServer(LanguageServer):
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     def saved(self, uri: str) -> None:
-        """On save: handler declarations, project settings or the config may have changed."""
+        """On save: handler declarations, project settings or the config may have changed, so
+        the saved buffer is linted afresh at once and the other open ones soon after."""
         self._linters.clear()
         self._project_answers.clear()
+        self._reported.clear()  # a configuration still wrong after a save is shown again
+        self.lint(uri)
         for open_uri in list(self.linted):
-            self.lint(open_uri)
-        if uri not in self.linted:
-            self.lint(uri)
+            if open_uri != uri:
+                self.lint_soon(open_uri)
 
     # -- messages to the user -----------------------------------------------------------------------
     def log(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:

@@ -261,7 +261,7 @@ def test_sql_buffer_crlf_and_the_configuration_nearest_each_file(tmp_path: Path)
     asyncio.run(scenario())
 
 
-def test_a_bad_configuration_is_shown_once_and_the_server_keeps_serving(tmp_path: Path) -> None:
+def test_a_bad_configuration_is_shown_once_and_a_save_applies_the_fixed_one(tmp_path: Path) -> None:
     (tmp_path / "pinlint.toml").write_text('select = ["NOPE999"]\n', encoding="utf-8")
 
     async def scenario() -> None:
@@ -270,10 +270,13 @@ def test_a_bad_configuration_is_shown_once_and_the_server_keeps_serving(tmp_path
             assert await client.diagnostics(uri) == []
             client.change(uri, PY_SOURCE + "\n")
             assert await client.diagnostics(uri) == []
+            other = client.open(tmp_path / "other.py", PY_SOURCE)
+            assert await client.diagnostics(other) == []
             assert len(client.shown) == 1 and "NOPE999" in client.shown[0]
             (tmp_path / "pinlint.toml").write_text('select = ["PIN001"]\n', encoding="utf-8")
-            client.save(uri)
+            client.save(uri)  # the saved buffer and every other open one follow the new config
             assert [d.code for d in await client.diagnostics(uri)] == ["PIN001"]
+            assert [d.code for d in await client.diagnostics(other)] == ["PIN001"]
 
     asyncio.run(scenario())
 
