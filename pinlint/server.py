@@ -37,6 +37,7 @@ from pinlint.addnoqa import add_noqa
 from pinlint.catalog import CatalogError, Rule, load_catalog
 from pinlint.config import ConfigError, Settings, find_config, load_settings, resolve_selection
 from pinlint.declarations import Declarations, find_declarations
+from pinlint.discover import discover
 from pinlint.engine import Linter
 from pinlint.model import Finding
 from pinlint.project import ProjectCondition, ProjectFacts, settle
@@ -164,6 +165,7 @@ class PinlintServer(LanguageServer):
         self._project_answers: dict[str, dict[tuple[Path, ProjectCondition], str]] = {}
         self._reported: set[str] = set()
         self._pending: dict[str, asyncio.TimerHandle] = {}
+        self._excluded: dict[tuple[str, Path, tuple[str, ...], tuple[str, ...]], bool] = {}
 
     # -- settings and rules, per file ---------------------------------------------------------------
     @property
@@ -261,6 +263,9 @@ class PinlintServer(LanguageServer):
         findings: list[Finding] = []
         try:
             linter = self.linter_for(path)
+            if self.excluded(path, linter.settings):
+                self._publish(Linted(uri, document.version, text, path, [], []))
+                return
             result = linter.lint_source(text, path)
             if result.error:
                 self.log(f"{path}: {result.error}", types.MessageType.Warning)
@@ -275,10 +280,23 @@ class PinlintServer(LanguageServer):
         lines, codec = client_lines(text), document.position_codec
         ranges = [finding_range(lines, codec, finding) for finding in findings]
         linted = Linted(uri, document.version, text, path, findings, ranges, self._catalog or {})
-        self.linted[uri] = linted
+        self._publish(linted)
+
+    def _publish(self, linted: Linted) -> None:
+        self.linted[linted.uri] = linted
         self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, version=document.version, diagnostics=diagnostics(linted))
+            types.PublishDiagnosticsParams(uri=linted.uri, version=linted.version, diagnostics=diagnostics(linted))
         )
+
+    def excluded(self, path: str, settings: Settings) -> bool:
+        """Whether the configuration's excludes cover the file (`exclude`, `extend-exclude`: a
+        library opened from site-packages, a build directory), as `--force-exclude` applies
+        them to files named on the command line; a file not on disk yet is never excluded."""
+        key = (path, settings.root, settings.exclude, settings.extend_exclude)
+        if key not in self._excluded:
+            found = discover([path], dataclasses.replace(settings, force_exclude=True))
+            self._excluded[key] = not found.files and not found.missing
+        return self._excluded[key]
 
     def forget(self, uri: str) -> None:
         self._cancel(uri)
@@ -291,6 +309,7 @@ class PinlintServer(LanguageServer):
         the saved buffer is linted afresh at once and the other open ones soon after."""
         self._linters.clear()
         self._project_answers.clear()
+        self._excluded.clear()
         self._reported.clear()  # a configuration still wrong after a save is shown again
         self.lint(uri)
         for open_uri in list(self.linted):

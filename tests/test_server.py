@@ -233,7 +233,8 @@ def test_utf8_positions_when_the_client_offers_them(tmp_path: Path) -> None:
 def test_sql_buffer_crlf_and_the_configuration_nearest_each_file(tmp_path: Path) -> None:
     """A .sql buffer with CR LF line endings gets its `-- noqa` edit before the line break; a
     file under `svc dir/` (a space in its URI) follows `svc dir/pinlint.toml`, the root's file
-    the defaults; an untitled SQL buffer is linted too."""
+    the defaults; an untitled SQL buffer is linted too, an excluded file (a library opened from
+    site-packages) is not."""
     svc = tmp_path / "svc dir"
     svc.mkdir()
     (svc / "pinlint.toml").write_text('ignore = ["PIN001"]\n', encoding="utf-8")
@@ -257,6 +258,10 @@ def test_sql_buffer_crlf_and_the_configuration_nearest_each_file(tmp_path: Path)
             assert [d.code for d in await client.diagnostics(python)] == ["PIN019"]
             untitled = client.open("untitled:Untitled-1", sql, language="sql")
             assert [d.code for d in await client.diagnostics(untitled)] == ["PIN001"]
+            for excluded in (tmp_path / "build" / "schema.sql", tmp_path / ".venv" / "site-packages" / "lib.sql"):
+                excluded.parent.mkdir(parents=True)  # `build` and `site-packages`: default excludes
+                excluded.write_text(sql, encoding="utf-8")
+                assert await client.diagnostics(client.open(excluded, sql, language="sql")) == []
 
     asyncio.run(scenario())
 
