@@ -24,9 +24,9 @@ from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 from pygls.workspace import PositionCodec
 
-from conftest import CATALOG, ROOT, console_script
+from conftest import CATALOG, ROOT, console_script, lint
 from pinlint.rulesdoc import render_rule, rule_url
-from pinlint.server import Fix, Linted, TextChange, client_lines, quick_fix
+from pinlint.server import Fix, Linted, TextChange, client_lines, noqa_change, quick_fix
 
 TIMEOUT = 20.0
 BMP_AND_BEYOND = "\U0001f600\U0001f600é"  # two characters outside the BMP (two UTF-16 units each), one inside
@@ -351,3 +351,12 @@ def test_the_readme_editor_setups_start_this_server() -> None:
         "python",
         "sql",
     }
+
+
+def test_noqa_goes_on_the_finding_line_past_a_form_feed() -> None:
+    """A form feed (a page break in old code) is not a line break for pinlint or LSP."""
+    text = "-- page one\x0cpage two\nSET search_path TO app;\n"
+    (finding,) = lint(text, "schema.sql")
+    assert finding.line == 2
+    change = noqa_change(text, finding, sql=True)
+    assert change == TextChange(2, 24, 2, 24, "  -- noqa: PIN001")
