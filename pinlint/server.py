@@ -42,12 +42,14 @@ from pinlint.engine import Linter
 from pinlint.model import Finding
 from pinlint.project import ProjectCondition, ProjectFacts, settle
 from pinlint.rulesdoc import render_rule, rule_url
+from pinlint.suppress import SQL_NOQA_RE as NOQA_COMMENT_RE  # `# noqa: ...` and `-- noqa: ...`
 
 SOURCE = "pinlint"  # Diagnostic.source: what editors show next to the message
 LINTED_SUFFIXES = (".py", ".pyi", ".sql")
 LANGUAGE_SUFFIXES = {"python": ".py", "sql": ".sql"}  # buffers without a usable file name, by languageId
 _LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")  # LSP's line breaks, no others (str.splitlines has more)
 CHANGE_DELAY = 0.15  # seconds of quiet after an edit before the buffer is linted (edits coalesce)
+_NOQA_ENTRY_RE = re.compile(r"[^\s,]+")  # one code (or name) in a noqa comment
 _SEVERITIES = {"error": types.DiagnosticSeverity.Error, "warning": types.DiagnosticSeverity.Warning}
 
 
@@ -328,6 +330,23 @@ class PinlintServer(LanguageServer):
             self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=message))
 
     # -- code actions and hover ---------------------------------------------------------------------
+    def _noqa_code_at(self, linted: Linted, position: types.Position) -> tuple[Rule, types.Range] | None:
+        """The rule whose code the cursor is on in a noqa comment, and that code's range."""
+        lines = client_lines(linted.text)
+        if position.line >= len(lines):
+            return None
+        codec = self.workspace.get_text_document(linted.uri).position_codec
+        for match in _noqa_codes(lines[position.line]):
+            entry = match.group()
+            rule = linted.rules.get(entry.upper()) or next(
+                (rule for rule in linted.rules.values() if rule.name == entry), None
+            )
+            line = position.line + 1
+            where = client_range(lines, codec, (line, match.start() + 1), (line, match.end() + 1))
+            if rule is not None and _start(where) <= (position.line, position.character) <= _end(where):
+                return rule, where
+        return None
+
     def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction]:
         linted = self.current(params.text_document.uri)
         only = params.context.only
@@ -368,11 +387,21 @@ class PinlintServer(LanguageServer):
                 pages.append(page)
                 first = first or where
         if not pages:
-            return None
+            noqa = self._noqa_code_at(linted, params.position)
+            if noqa is None:
+                return None
+            rule, first = noqa
+            pages.append(render_rule(rule))
         formats = get_capability(self.client_capabilities, "text_document.hover.content_format", [])
         kind = types.MarkupKind.Markdown if not formats or types.MarkupKind.Markdown in formats else None
         content = types.MarkupContent(kind=kind or types.MarkupKind.PlainText, value="\n---\n\n".join(pages))
         return types.Hover(contents=content, range=first)
+
+
+def _noqa_codes(line: str) -> list[re.Match[str]]:
+    """The rule codes of a ``# noqa: ...`` or ``-- noqa: ...`` comment on ``line``."""
+    found = NOQA_COMMENT_RE.search(line)
+    return list(_NOQA_ENTRY_RE.finditer(line, found.start("codes"), found.end("codes"))) if found else []
 
 
 def quick_fix(

@@ -196,6 +196,11 @@ def test_open_change_save_noqa_and_hover_on_an_unsaved_buffer(tmp_path: Path) ->
             assert fixed == PY_SOURCE.rstrip("\n") + "  # noqa: PIN001\n"
             client.change(uri, fixed)
             assert await client.diagnostics(uri) == []
+            code_at = utf16(fixed[: fixed.index("PIN001")])  # hover on the code in the noqa comment
+            on_code = await client.hover(uri, types.Position(line=0, character=code_at + 3))
+            assert on_code is not None and isinstance(on_code.contents, types.MarkupContent)
+            assert on_code.contents.value == render_rule(rule) and on_code.range is not None
+            assert (on_code.range.start.character, on_code.range.end.character) == (code_at, code_at + 6)
 
             for blank_lines in range(3):  # a burst of edits is linted once, at its last version
                 client.change(uri, PY_SOURCE + "\n" * blank_lines)
