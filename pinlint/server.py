@@ -1,9 +1,10 @@
 """``pinlint server``: a language server (LSP over stdin and stdout) built on pygls.
 
 This module owns what an editor sees: diagnostics for each open Python or SQL buffer, computed
-from its unsaved text with the settings of the nearest configuration above the file (on open,
-change and save); code actions (a ``# noqa: CODE`` comment, placed as ``--add-noqa`` places it,
-and one per fix once the engine has fixes: see ``FixProvider``); hover on a finding with the
+from its unsaved text with the settings of the nearest configuration above the file (on open and
+save at once, on change once the edits pause; files the excludes cover get none); code actions
+(a ``# noqa: CODE`` comment, placed as ``--add-noqa`` places it, and one per fix once the engine
+has fixes: see ``FixProvider``); hover on a finding, or on a code in a noqa comment, with the
 rule's page, the one ``pinlint rule CODE`` prints.
 
 Positions: pinlint counts 1-based lines and 1-based columns in code points, end exclusive. LSP
