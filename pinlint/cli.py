@@ -525,6 +525,15 @@ def rule(code: str | None, show_all: bool) -> int:
 
 
 @cli.command()
+def server() -> int:
+    """Run the language server for editors (LSP over stdin and stdout)."""
+    from pinlint.server import serve  # pygls is imported for this command only
+
+    serve()
+    return EXIT_CLEAN
+
+
+@cli.command()
 @click.option("--config", "config_file", type=str, default=None, metavar="FILE", help="The config file to use.")
 def clean(config_file: str | None) -> int:
     """Delete the result cache of the project in the current directory."""
