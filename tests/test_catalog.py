@@ -227,3 +227,11 @@ def test_tree_conditions_name_real_sqlglot_nodes() -> None:
     ]
     assert names, "no rule uses a tree condition any more: drop this test"
     assert [name for name in names if not isinstance(getattr(exp, name, None), type)] == []
+
+
+def test_docs_rule_kinds_is_generated_from_the_kinds() -> None:
+    """docs/rule-kinds.md is what ``python -m pinlint.kinds.reference`` writes (compared in memory)."""
+    from pinlint.kinds.reference import render
+
+    written = (ROOT / "docs" / "rule-kinds.md").read_text(encoding="utf-8")
+    assert written == render(), "docs/rule-kinds.md is stale: run `python -m pinlint.kinds.reference`"

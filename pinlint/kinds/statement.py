@@ -41,8 +41,8 @@ class StatementMatch(StatementKind):
 
     name = "statement"
     summary = (
-        "The statement's leading tokens match one of `patterns` (the pattern language is described"
-        " in `pinlint/patterns.py`), none of `unless-patterns` occurs anywhere in it, and each"
+        "The statement's leading tokens match one of `patterns` (the token pattern language is at the"
+        " end of this page), none of `unless-patterns` occurs anywhere in it, and each"
         " `captures.<name>` constraint holds. A pattern given as a table may add a `tree` condition:"
         " when sqlglot reads the statement (not as an opaque Command), its tree must contain that node"
         " with those arguments; when sqlglot cannot read it, the keyword-level match stands."
