@@ -43,7 +43,7 @@ class CatalogError(ValueError):
 class Example:
     language: str  # "python" or "sql"
     source: str
-    at: tuple[int, int] | None  # expected (line, column) of the finding, for bad examples
+    at: tuple[tuple[int, int], ...]  # every (line, column) of the rule's findings, for bad examples
     note: str = ""
 
 
@@ -136,7 +136,7 @@ def rules_directory() -> Path:
 EXAMPLE_KEYS = (
     Key("python", STRING, "The example as Python source."),
     Key("sql", STRING, "The example as a .sql file."),
-    Key("at", ANY, "Where the finding is, `[line, column]` (bad examples)."),
+    Key("at", ANY, "Where the findings are, `[line, column]` or a list of them (bad examples)."),
     Key("note", STRING, "What the example shows."),
 )
 RULE_FILE_KEYS = (
@@ -185,25 +185,31 @@ RULE_FILE_KEYS = (
 )
 
 
+def _is_position(value: Any) -> bool:
+    return isinstance(value, list) and len(value) == 2 and all(type(number) is int for number in value)
+
+
+def _positions(value: Any) -> tuple[tuple[int, int], ...] | None:
+    """``[line, column]`` or ``[[line, column], ...]`` as positions; None when it is neither."""
+    if _is_position(value):
+        return ((value[0], value[1]),)
+    if isinstance(value, list) and all(_is_position(item) for item in value):
+        return tuple((item[0], item[1]) for item in value)
+    return None
+
+
 def _examples(data: list[dict[str, Any]], where: str, bad: bool) -> tuple[Example, ...]:
     examples = []
     for item in data:
         languages = [key for key in ("python", "sql") if key in item]
         if len(languages) != 1:
             raise CatalogError(f"{where}: each example needs exactly one of `python` or `sql`")
-        at = item.get("at")
-        if at is not None and not (isinstance(at, list) and len(at) == 2 and all(type(n) is int for n in at)):
-            raise CatalogError(f"{where}: `at` must be [line, column]")
-        if bad and at is None:
+        at = _positions(item.get("at", []))
+        if at is None:
+            raise CatalogError(f"{where}: `at` must be [line, column] or a list of them")
+        if bad and not at:
             raise CatalogError(f"{where}: a bad example needs `at = [line, column]`")
-        examples.append(
-            Example(
-                language=languages[0],
-                source=item[languages[0]],
-                at=(at[0], at[1]) if at else None,
-                note=item.get("note", ""),
-            )
-        )
+        examples.append(Example(language=languages[0], source=item[languages[0]], at=at, note=item.get("note", "")))
     return tuple(examples)
 
 

@@ -130,7 +130,7 @@ sql = "SELECT 1;"
     assert [f.code for f in result.findings] == ["PIN900"]
     (rule,) = [rule for rule in catalog if rule.code == "PIN900"]
     found = linter.lint_source(rule.bad[0].source, "example.sql").findings
-    assert [(f.code, f.line, f.column) for f in found] == [("PIN900", *rule.bad[0].at)]
+    assert [(f.code, f.line, f.column) for f in found] == [("PIN900", *rule.bad[0].at[0])]
     assert linter.lint_source(rule.good[0].source, "example.sql").findings == []
 
 
