@@ -11,7 +11,7 @@ from typing import Any
 
 from pinlint.extract.calls import DYNAMIC, Argument
 from pinlint.extract.calls import Call as ModuleCall
-from pinlint.kinds.base import Interest, ModuleCallKind, ModuleFacts, compile_regex
+from pinlint.kinds.base import Interest, ModuleCallKind, ModuleFacts, compile_regex, gated_by_package
 from pinlint.kinds.project_condition import ProjectCondition
 from pinlint.kinds.schema import BOOLEAN, INTEGER, NUMBER, REGEX, STRING, STRINGS, TABLE, TABLES, Key
 from pinlint.matchers import CallHit
@@ -203,14 +203,12 @@ class CallArgumentsMatch(ModuleCallKind):
         """The call names, by the libraries a file must name for them to count (a function's own
         package, which its qualified name needs imported; a method's ``imports``; the empty set for
         methods of any module), and what the module facts must record."""
-        groups: dict[frozenset[str], set[str]] = {}
-        for name in self.functions:
-            groups.setdefault(frozenset({name.split(".", 1)[0]}), set()).add(name.rsplit(".", 1)[-1])
+        groups = gated_by_package(self.functions)
         if self.methods:
-            groups.setdefault(self.imports, set()).update(self.methods)
+            groups[self.imports] = groups.get(self.imports, frozenset()) | self.methods
         traces = bool(self.receivers or self.within or self.unless_within)
         return Interest(
-            gated_call_names={libraries: frozenset(names) for libraries, names in groups.items()},
+            gated_call_names=groups,
             module_functions=self.functions,
             module_methods=self.methods,
             traced_methods=dict.fromkeys(self.methods, self.imports) if traces else {},

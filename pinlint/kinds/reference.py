@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pinlint import patterns
 from pinlint.kinds import KINDS
+from pinlint.kinds.base import FACT_TYPES
 from pinlint.kinds.schema import MAP, PATTERNS, TABLE, TABLES, Key
 
 HEADER = """# Rule kinds
@@ -50,7 +51,11 @@ def render() -> str:
     from pinlint.catalog import load_catalog
 
     rules = load_catalog()
-    parts = [HEADER]
+    parts = [HEADER, "\n## Fact types\n\nThe engine extracts each type of fact and hands it to its kinds.\n\n"]
+    parts.append("| Fact | Base class in `pinlint/kinds/base.py` | Kinds |\n|---|---|---|\n")
+    for fact in FACT_TYPES:
+        consumers = ", ".join(f"`{name}`" for name, kind in KINDS.items() if issubclass(kind, fact))
+        parts.append(f"| {fact.consumes} | `{fact.__name__}` | {consumers} |\n")
     for name, kind in KINDS.items():
         codes = ", ".join(rule.code for rule in rules if rule.kind.name == name) or "none yet"
         parts.append(f"\n## `{name}`\n\nConsumes {kind.consumes}. Rules: {codes}.\n\n{kind.summary}\n")

@@ -8,6 +8,7 @@ naming the table, the key and the kind) and generate docs/rule-kinds.md.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,24 +64,26 @@ def _is_strings(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
-def _fits(key: Key, value: Any) -> bool:
-    kinds: dict[str, bool] = {
-        STRING: isinstance(value, str),
-        REGEX: isinstance(value, str),
-        BOOLEAN: isinstance(value, bool),
-        INTEGER: isinstance(value, int) and not isinstance(value, bool),
-        NUMBER: isinstance(value, int | float) and not isinstance(value, bool),
-        STRINGS: _is_strings(value),
-        KEY_PATHS: isinstance(value, list) and bool(value) and all(_is_strings(path) for path in value),
-        TABLE: isinstance(value, dict),
-        FREE_TABLE: isinstance(value, dict),
-        TABLES: isinstance(value, list) and all(isinstance(item, dict) for item in value),
-        MAP: isinstance(value, dict) and all(isinstance(item, dict) for item in value.values()),
-        STRING_MAP: isinstance(value, dict) and all(isinstance(item, str) for item in value.values()),
-        PATTERNS: isinstance(value, list) and all(isinstance(item, str | dict) for item in value),
-        ANY: True,
-    }
-    return kinds[key.type]
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+_FITS: dict[str, Callable[[Any], bool]] = {
+    STRING: lambda value: isinstance(value, str),
+    REGEX: lambda value: isinstance(value, str),
+    BOOLEAN: lambda value: isinstance(value, bool),
+    INTEGER: lambda value: isinstance(value, int) and not isinstance(value, bool),
+    NUMBER: _is_number,
+    STRINGS: _is_strings,
+    KEY_PATHS: lambda value: isinstance(value, list) and bool(value) and all(_is_strings(path) for path in value),
+    TABLE: lambda value: isinstance(value, dict),
+    FREE_TABLE: lambda value: isinstance(value, dict),
+    TABLES: lambda value: isinstance(value, list) and all(isinstance(item, dict) for item in value),
+    MAP: lambda value: isinstance(value, dict) and all(isinstance(item, dict) for item in value.values()),
+    STRING_MAP: lambda value: isinstance(value, dict) and all(isinstance(item, str) for item in value.values()),
+    PATTERNS: lambda value: isinstance(value, list) and all(isinstance(item, str | dict) for item in value),
+    ANY: lambda value: True,
+}
 
 
 def _inner(where: str, name: str) -> str:
@@ -103,7 +106,7 @@ def validate(table: dict[str, Any], keys: tuple[Key, ...], where: str, kind: str
                 raise SchemaError(f"missing key {key.name!r} {place}{suffix}")
             continue
         value = table[key.name]
-        if not _fits(key, value):
+        if not _FITS[key.type](value):
             article = "an" if key.type[0] in "aeiou" else "a"
             raise SchemaError(f"key {key.name!r} {place} must be {article} {key.type}, not {_type_name(value)}{suffix}")
         if key.choices:
