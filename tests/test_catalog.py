@@ -203,6 +203,19 @@ def _broken(tmp_path: Path, rule_file: str, old: str, new: str) -> Path:
             "",
             "rules/PIN006-set-config-session.toml: missing key 'sql-functions' in [match] (kind function-call)",
         ),
+        (
+            "PIN003-set-role.toml",
+            '"SET [SESSION] ROLE",',
+            '"SET [SESSION ROLE",',
+            "rules/PIN003-set-role.toml: unbalanced brackets in pattern 'SET [SESSION ROLE'"
+            " in [match] (kind statement)",
+        ),
+        (
+            "PIN041-asyncpg-jit-introspection.toml",
+            "unless-source-regex = '(?s)",
+            "unless-source-regex = '((?s)",
+            "rules/PIN041-asyncpg-jit-introspection.toml: key 'unless-source-regex' in [match] is not a valid regex",
+        ),
     ],
 )
 def test_a_rule_file_that_does_not_fit_its_kind_is_an_error_naming_file_table_key_and_kind(
