@@ -29,11 +29,11 @@ from pinlint.extract.fast import plan
 from pinlint.extract.handlers import connections_in_handlers, handler_functions, has_handler_candidates
 from pinlint.extract.sinks import ExtractionError, Prefilter, build_prefilter
 from pinlint.extract.sqlfile import decode_sql, extract_sql
+from pinlint.findings import finding_at, finding_from_hit
 from pinlint.kinds import consuming
 from pinlint.kinds.base import (
     CallKind,
     HandlerKind,
-    Hit,
     Interest,
     Kind,
     ModuleCallKind,
@@ -46,7 +46,7 @@ from pinlint.kinds.base import (
 )
 from pinlint.kinds.project_condition import ProjectCondition
 from pinlint.matchers import CallHit
-from pinlint.model import HOLE, Finding, Fragment
+from pinlint.model import Finding, Fragment
 from pinlint.project import sets_key
 from pinlint.sql.lexer import DIALECTS
 from pinlint.sql.statements import Statement, split_statements
@@ -168,7 +168,7 @@ class Linter:
         for rule, kind in self.suppression_kinds:
             for line, code in suppressions.unused(active):
                 start, end = suppressions.spans.get(line, (1, 1))
-                findings.append(_rule_finding(rule, kind.check(code), path, (line, start, line, end), (line,)))
+                findings.append(finding_at(rule, kind.check(code), path, (line, start, line, end), (line,)))
         return findings
 
     @cached_property
@@ -254,7 +254,7 @@ class Linter:
                 for rule, kind in self.call_kinds:
                     for hit in kind.check(call):
                         if hit.fragment is not None:
-                            findings.append(self._finding(rule, hit.fragment, hit, "", on_call=True))
+                            findings.append(finding_from_hit(rule, hit.fragment, hit, "", on_call=True))
             if findings or self.suppression_kinds:
                 suppressions = python_suppressions(text)
                 findings = [
@@ -300,7 +300,7 @@ class Linter:
             if fragment.kind == "python":  # the statements of one string passed to one call
                 for rule, counter in counters:
                     for hit in counter.check(statements, fragment.text):
-                        found.append(self._finding(rule, fragment, hit, fragment.text.strip(), choice))
+                        found.append(finding_from_hit(rule, fragment, hit, fragment.text.strip(), choice))
             for statement in statements:
                 ignored = _statement_ignores(statement)
                 for rule, kind in kinds:
@@ -308,47 +308,9 @@ class Linter:
                         continue
                     for hit in kind.check(statement, fragment.text):
                         sql = fragment.text[statement.start : statement.end].strip()
-                        found.append(self._finding(rule, fragment, hit, sql, choice))
+                        found.append(finding_from_hit(rule, fragment, hit, sql, choice))
             findings.extend(_sql_noqa(found, fragment, choice.name))
         return findings
-
-    def _finding(
-        self,
-        rule: Rule,
-        fragment: Fragment,
-        hit: Hit,
-        sql: str,
-        choice: DialectChoice | None = None,
-        *,
-        on_call: bool = False,  # the hit is in an argument of the call (not SQL that reaches it)
-    ) -> Finding:
-        line, column = fragment.source_map.position(hit.start)
-        end_line, end_column = fragment.source_map.position(max(hit.end - 1, hit.start))
-        message = _format(rule.message, hit.captures)
-        if fragment.kind == "python" and fragment.sink:
-            if fragment.via_name:
-                verb = "is passed to" if on_call else "reaches"
-                message += f" (`{fragment.via_name}` {verb} `{fragment.sink}()` on line {fragment.sink_line})"
-            elif fragment.sink_line != line:
-                verb = "passed to" if on_call else "reaches"
-                message += f" ({verb} `{fragment.sink}()` on line {fragment.sink_line})"
-        return Finding(
-            code=rule.code,
-            name=rule.name,
-            message=message,
-            path=fragment.path,
-            line=line,
-            column=column,
-            end_line=end_line,
-            end_column=end_column + 1,
-            severity=rule.severity,
-            fix=_format(rule.fix, hit.captures),
-            targets=dict(rule.targets),
-            sql=sql.replace(HOLE, "{…}"),
-            noqa_lines=tuple(sorted({line, end_line, *fragment.noqa_lines})),
-            dialect=choice.name if choice else "",
-            dialect_reason=choice.reason if choice else "",
-        )
 
     @cached_property
     def module_interest(self) -> ModuleInterest:
@@ -395,7 +357,7 @@ class Linter:
                 where = hit.argument or hit.call
                 span = (where.line, where.column, where.end_line, where.end_column)
                 noqa = tuple(sorted({where.line, hit.call.line}))
-                findings.append(_rule_finding(rule, hit.captures, path, span, noqa))
+                findings.append(finding_at(rule, hit.captures, path, span, noqa))
         return findings
 
     def _handler_findings(
@@ -414,7 +376,7 @@ class Linter:
             )
             for fact in facts:
                 span = (fact.line, fact.column, fact.end_line, fact.end_column)
-                findings.append(_rule_finding(rule, kind.check(fact), path, span, (fact.line,)))
+                findings.append(finding_at(rule, kind.check(fact), path, span, (fact.line,)))
         return findings
 
     def _per_file_ignored(self, findings: list[Finding], path: str) -> list[Finding]:
@@ -451,31 +413,6 @@ def _glob(glob: str) -> pathspec.PathSpec[Any]:
     return pathspec.GitIgnoreSpec.from_lines([glob])
 
 
-def _rule_finding(
-    rule: Rule,
-    captures: dict[str, str],
-    path: str,
-    span: tuple[int, int, int, int],
-    noqa_lines: tuple[int, ...],
-) -> Finding:
-    """A finding of ``rule`` at ``span`` (line, column, end line, end column), its texts filled in."""
-    line, column, end_line, end_column = span
-    return Finding(
-        code=rule.code,
-        name=rule.name,
-        message=_format(rule.message, captures),
-        path=path,
-        line=line,
-        column=column,
-        end_line=end_line,
-        end_column=end_column,
-        severity=rule.severity,
-        fix=_format(rule.fix, captures),
-        targets=dict(rule.targets),
-        noqa_lines=noqa_lines,
-    )
-
-
 def _relative(path: str, root: Path) -> str:
     """``path`` relative to the project root, for config globs (as given when it is outside)."""
     try:
@@ -490,19 +427,6 @@ def _parse(text: str) -> ast.Module | None:
         return ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-
-
-_PLACEHOLDER_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-
-def _format(template: str, captures: dict[str, str]) -> str:
-    """Fill ``{name}`` placeholders from ``captures``; any other brace stays as written."""
-
-    def fill(match: re.Match[str]) -> str:
-        value = captures.get(match.group(1))
-        return match.group() if value is None else value.replace(HOLE, "{…}")
-
-    return _PLACEHOLDER_RE.sub(fill, template)
 
 
 def _statement_ignores(statement: Statement) -> set[str]:
