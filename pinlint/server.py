@@ -40,10 +40,11 @@ from pinlint.config import ConfigError, Settings, find_config, load_settings, re
 from pinlint.declarations import Declarations, find_declarations
 from pinlint.discover import discover
 from pinlint.engine import Linter
+from pinlint.kinds.project_condition import ProjectCondition
 from pinlint.model import Finding
-from pinlint.project import ProjectCondition, ProjectFacts, settle
+from pinlint.project import ProjectFacts, settle
 from pinlint.rulesdoc import render_rule, rule_url
-from pinlint.suppress import SQL_NOQA_RE as NOQA_COMMENT_RE  # `# noqa: ...` and `-- noqa: ...`
+from pinlint.suppress import SQL_NOQA_RE as NOQA_COMMENT_RE  # matches both comment styles (hash and double dash)
 
 SOURCE = "pinlint"  # Diagnostic.source: what editors show next to the message
 LINTED_SUFFIXES = (".py", ".pyi", ".sql")
