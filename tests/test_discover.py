@@ -35,8 +35,12 @@ def test_default_excludes(tmp_path: Path) -> None:
     _touch(
         tmp_path,
         "app.py",
+        "pyproject.toml",
         ".venv/lib/site.py",
-        "venv/x.py",
+        "myenv/pyvenv.cfg",
+        "myenv/lib/python3.12/x.py",
+        "conda/conda-meta/history",
+        "conda/lib/y.py",
         ".git/hooks/h.py",
         "node_modules/pkg/x.py",
         "__pycache__/m.py",
@@ -44,6 +48,39 @@ def test_default_excludes(tmp_path: Path) -> None:
         "dist/m.py",
     )
     assert _found(tmp_path) == ["app.py"]
+
+
+def test_packages_named_like_tool_output_are_linted(tmp_path: Path) -> None:
+    # the standard library's venv package, pip's build package, a project's env package: ordinary
+    # code, not a virtual environment (no pyvenv.cfg) nor build output (no project file beside it)
+    _touch(
+        tmp_path,
+        "Lib/venv/__init__.py",
+        "pip/_internal/operations/build/wheel.py",
+        "app/env/settings.py",
+        "app/virtualenv/x.py",
+        "app/dist/y.py",
+    )
+    assert _found(tmp_path) == [
+        "Lib/venv/__init__.py",
+        "app/dist/y.py",
+        "app/env/settings.py",
+        "app/virtualenv/x.py",
+        "pip/_internal/operations/build/wheel.py",
+    ]
+
+
+def test_a_virtualenv_named_directly_is_linted_and_exclude_replaces_the_markers(tmp_path: Path) -> None:
+    _touch(tmp_path, "venv/pyvenv.cfg", "venv/lib/x.py", "proj/setup.py", "proj/build/lib/m.py")
+    assert _found(tmp_path, ["venv"]) == ["venv/lib/x.py"]
+    assert _found(tmp_path) == ["proj/setup.py"]
+    assert _found(tmp_path, exclude=()) == ["proj/build/lib/m.py", "proj/setup.py", "venv/lib/x.py"]
+
+
+def test_force_exclude_skips_a_named_file_inside_a_virtualenv(tmp_path: Path) -> None:
+    _touch(tmp_path, "env/pyvenv.cfg", "env/lib/x.py")
+    assert _found(tmp_path, ["env/lib/x.py"]) == ["env/lib/x.py"]
+    assert _found(tmp_path, ["env/lib/x.py"], force_exclude=True) == []
 
 
 def test_gitignore_is_respected_unless_disabled(tmp_path: Path) -> None:
