@@ -118,6 +118,10 @@ class _Mismatch(Exception):
 def _typed(value: Any, hint: Any) -> Any:
     """``value`` (from JSON) as a value of type ``hint``: arrays become tuples where a tuple is
     declared; _Mismatch when it is not of that type (a bool is no int, as JSON tells them apart)."""
+    if hint is str or hint is int or hint is bool:  # most fields: exact types (a bool is no int)
+        if type(value) is hint:
+            return value
+        raise _Mismatch
     origin, arguments = typing.get_origin(hint), typing.get_args(hint)
     if hint is Any:
         return value
@@ -171,6 +175,7 @@ def _from_json(path: str, data: Any) -> FileResult:
     wanted = _finding_fields()
     findings = []
     for item in _typed(data.get("findings"), list[dict[str, Any]]):
+        _typed(item.pop("path", ""), str)  # recorded, but the file's path now is the one that counts
         if not set(item) <= set(wanted):
             raise _Mismatch
         values = {name: _typed(item[name], wanted[name]) for name in item}
@@ -186,9 +191,10 @@ def _from_json(path: str, data: Any) -> FileResult:
 
 def _stat_record(recorded: Any) -> tuple[int, int, str] | None:
     """A file's recorded [size, mtime_ns, digest], or None when the record is not one."""
-    try:
-        size, mtime, digest = _typed(recorded, tuple[int, int, str])
-    except _Mismatch:
+    if not isinstance(recorded, list) or len(recorded) != 3:
+        return None
+    size, mtime, digest = recorded
+    if type(size) is not int or type(mtime) is not int or type(digest) is not str:
         return None
     return size, mtime, digest
 

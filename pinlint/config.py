@@ -32,7 +32,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 from pinlint.catalog import TARGETS, PoolerSetup, Rule, parse_version
-from pinlint.files import MAX_CONFIG_BYTES, UnreadableFile, inspect, read_bytes
+from pinlint.files import MAX_CONFIG_BYTES, UnreadableFile, inspect, read_text
 from pinlint.globs import pattern_problem
 from pinlint.sql.lexer import DIALECTS, POSTGRES
 
@@ -48,6 +48,7 @@ DEFAULT_EXCLUDE = (
     ".venv",
     ".env",
     ".direnv",
+    ".aws-sam",  # AWS SAM's build output and cache
     ".tox",
     ".nox",
     "__pycache__",
@@ -215,13 +216,10 @@ KEYS: dict[str, tuple[str, Callable[[Any], bool], str]] = {
 def _toml(path: Path) -> dict[str, Any]:
     """The TOML document in ``path``; ConfigError when it cannot be read or parsed."""
     try:
-        data = read_bytes(path, MAX_CONFIG_BYTES)
-        text = data.decode("utf-8-sig")
+        text = read_text(path, MAX_CONFIG_BYTES)
     except UnreadableFile as error:
         joiner = " " if str(error) == "does not exist" else ": "
         raise ConfigError(f"config file {path}{joiner}{error}") from None
-    except UnicodeDecodeError as error:
-        raise ConfigError(f"config file {path} is not valid UTF-8 (byte {error.start + 1})") from None
     try:
         document: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

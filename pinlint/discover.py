@@ -153,7 +153,8 @@ class _Walk:
 
 
 def _shown(path: str) -> str:
-    return path.replace(os.sep, "/")
+    """A path as warnings show it: as the linter shows the files (``./x.py`` is ``x.py``)."""
+    return Path(path).as_posix()
 
 
 def _walk(top: Path, base: str, forced: bool, walk: _Walk) -> None:
