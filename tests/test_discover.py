@@ -167,3 +167,23 @@ def test_nested_gitignores_agree_with_git(tmp_path: Path) -> None:
     expected = sorted(name for name in listed if name.endswith((".py", ".sql")))
     assert _found(tmp_path) == expected
     assert "sub/z.sql" in expected and "sub/deep/y.py" in expected  # the oracle saw the tricky cases
+
+
+def test_a_gitignore_that_is_not_a_regular_file_is_a_warning(tmp_path: Path) -> None:
+    _touch(tmp_path, "app.py")
+    os.mkfifo(tmp_path / ".gitignore")
+    found = discover([str(tmp_path)], Settings(root=tmp_path))
+    assert [path.name for path in found.files] == ["app.py"]
+    assert found.warnings == [
+        f"{(tmp_path / '.gitignore').as_posix()}: a FIFO (named pipe), not a regular file; its patterns are not applied"
+    ]
+
+
+def test_only_regular_files_are_listed_and_the_others_are_named(tmp_path: Path) -> None:
+    _touch(tmp_path, "app.py", "real.sql")
+    os.mkfifo(tmp_path / "pipe.py")
+    (tmp_path / "link.sql").symlink_to(tmp_path / "real.sql")
+    (tmp_path / "dir.py").symlink_to(tmp_path, target_is_directory=True)  # a symlinked directory: not followed
+    found = discover([str(tmp_path)], Settings(root=tmp_path))
+    assert sorted(path.name for path in found.files) == ["app.py", "real.sql"]  # the link is the same file
+    assert found.warnings == [f"{(tmp_path / 'pipe.py').as_posix()}: a FIFO (named pipe), not a regular file; skipped"]
