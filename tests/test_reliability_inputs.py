@@ -8,6 +8,8 @@ what it needs (the interpreter's own files may be out of that user's reach).
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import pwd
@@ -21,12 +23,14 @@ import tempfile
 import textwrap
 import warnings
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from conftest import console_script, run_cli
+from pinlint.cli import main
 from pinlint.config import ConfigError, Settings, load_settings
 from pinlint.discover import discover
 from pinlint.files import UnreadableFile, read_bytes
@@ -35,16 +39,49 @@ BAD = 'import psycopg2\ncur.execute("SET a = 1")\n'
 FINDING = "PIN001"
 
 
-def _check(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """``pinlint check --no-cache -q --output-format concise ARGS`` (run_cli's time limit fails a hang)."""
-    result: subprocess.CompletedProcess[str] = run_cli(
-        "check", "--no-cache", "-q", "--output-format", "concise", *args, cwd=cwd
-    )
+@dataclass
+class _Run:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def _expire(signum: int, frame: object) -> None:
+    raise TimeoutError("pinlint blocked for 30 s (a FIFO opened for reading?)")
+
+
+def _pinlint(cwd: Path, *args: str) -> _Run:
+    """pinlint's command line (``main``) run in this process, in ``cwd``: no interpreter start-up
+    per test. A run that blocks fails after 30 s instead of hanging the suite (the alarm's
+    exception interrupts a blocked ``open``)."""
+    out, err = io.StringIO(), io.StringIO()
+    previous = signal.signal(signal.SIGALRM, _expire)
+    signal.alarm(30)
+    here = os.getcwd()
+    code: object = 0
+    try:
+        os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                main(list(args))
+            except SystemExit as done:
+                code = done.code
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+        os.chdir(here)
+    assert isinstance(code, int)
+    return _Run(code, out.getvalue(), err.getvalue())
+
+
+def _check(cwd: Path, *args: str) -> _Run:
+    """``pinlint check --no-cache -q --output-format concise ARGS``."""
+    result = _pinlint(cwd, "check", "--no-cache", "-q", "--output-format", "concise", *args)
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr, result.stderr
     return result
 
 
-def _warnings(result: subprocess.CompletedProcess[str]) -> list[str]:
+def _warnings(result: _Run | subprocess.CompletedProcess[str]) -> list[str]:
     return [line.removeprefix("pinlint: warning: ") for line in result.stderr.splitlines()]
 
 
@@ -68,7 +105,8 @@ def odd_files(tmp_path: Path) -> Path:
 
 
 def test_odd_files_in_a_tree_are_skipped_with_a_warning_saying_what_they_are(odd_files: Path) -> None:
-    result = _check(odd_files, ".")
+    # end to end through the console script, within run_cli's time limit
+    result = run_cli("check", "--no-cache", "-q", "--output-format", "concise", ".", cwd=odd_files)
     assert result.returncode == 1 and f"good.py:2:14: {FINDING}" in result.stdout
     assert sorted(_warnings(result)) == [
         "dangling.py: a dangling symlink (to `" + str(odd_files / "nowhere.py") + "`); skipped",
@@ -248,7 +286,8 @@ def test_a_gitignore_line_git_tolerates_is_read_without_error_or_warning(tmp_pat
 def test_gitignore_lines_git_tolerates_never_end_the_run(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text(BAD, encoding="utf-8")
     (tmp_path / ".gitignore").write_text("foo\\\n!\n[z-a]\n[[:bogus:]]\n", encoding="utf-8")
-    result = _check(tmp_path, ".")
+    # in a process of its own, where a Python FutureWarning would reach stderr
+    result = run_cli("check", "--no-cache", "-q", "--output-format", "concise", ".", cwd=tmp_path)
     assert result.returncode == 1 and f"app.py:2:14: {FINDING}" in result.stdout and result.stderr == ""
 
 
@@ -263,7 +302,7 @@ def test_tolerated_gitignore_lines_match_what_git_matches(tmp_path: Path) -> Non
     listed = subprocess.run(
         ["git", "ls-files", "--others", "--exclude-standard"], cwd=tmp_path, capture_output=True, text=True, check=True
     ).stdout.split()
-    shown = run_cli("check", "--show-files", ".", cwd=tmp_path).stdout.split()
+    shown = _pinlint(tmp_path, "check", "--show-files", ".").stdout.split()
     assert sorted(path.removeprefix("./") for path in shown) == sorted(name for name in listed if name != ".gitignore")
     assert "z.py" not in listed and "5.py" not in listed and "a.py" in listed  # the oracle saw the cases
 
@@ -458,10 +497,8 @@ def cached_app(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _cached(app: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    result: subprocess.CompletedProcess[str] = run_cli(
-        "check", "-q", "--output-format", "concise", "--cache-dir", "c", *args, "t", cwd=app
-    )
+def _cached(app: Path, *args: str) -> _Run:
+    result = _pinlint(app, "check", "-q", "--output-format", "concise", "--cache-dir", "c", *args, "t")
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr, result.stderr
     return result
 
@@ -565,8 +602,8 @@ def test_the_cache_goes_to_the_repository_root_not_beside_the_linted_file(tmp_pa
     (tmp_path / ".git").mkdir()
     (tmp_path / "lib" / "sub").mkdir(parents=True)
     (tmp_path / "lib" / "sub" / "x.py").write_text(BAD, encoding="utf-8")
-    run_cli("check", "lib/sub/x.py", cwd=tmp_path)
-    run_cli("check", "x.py", cwd=tmp_path / "lib" / "sub")
+    _pinlint(tmp_path, "check", "lib/sub/x.py")
+    _pinlint(tmp_path / "lib" / "sub", "check", "x.py")
     caches = sorted(path.parent.relative_to(tmp_path).as_posix() for path in tmp_path.rglob("CACHEDIR.TAG"))
     assert caches == [".pinlint_cache"]
 
@@ -577,7 +614,7 @@ def test_the_cache_goes_beside_the_configuration(tmp_path: Path) -> None:
     (project / "app").mkdir(parents=True)
     (project / "pinlint.toml").write_text('target = "all"\n', encoding="utf-8")
     (project / "app" / "x.py").write_text(BAD, encoding="utf-8")
-    run_cli("check", "services/api/app/x.py", cwd=tmp_path)
+    _pinlint(tmp_path, "check", "services/api/app/x.py")
     caches = sorted(path.parent.relative_to(tmp_path).as_posix() for path in tmp_path.rglob("CACHEDIR.TAG"))
     assert caches == ["services/api/.pinlint_cache"]
 
@@ -585,7 +622,7 @@ def test_the_cache_goes_beside_the_configuration(tmp_path: Path) -> None:
 def test_without_repository_or_configuration_the_cache_goes_to_the_current_directory(tmp_path: Path) -> None:
     (tmp_path / "lib").mkdir()
     (tmp_path / "lib" / "x.py").write_text(BAD, encoding="utf-8")
-    run_cli("check", "lib/x.py", cwd=tmp_path)
+    _pinlint(tmp_path, "check", "lib/x.py")
     assert (tmp_path / ".pinlint_cache" / "CACHEDIR.TAG").is_file() and not (
         tmp_path / "lib" / ".pinlint_cache"
     ).exists()
@@ -595,22 +632,22 @@ def test_clean_on_a_symlinked_cache_removes_the_cache_it_leads_to(tmp_path: Path
     project, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
     project.mkdir()
     (project / "x.py").write_text(BAD, encoding="utf-8")
-    run_cli("check", "--cache-dir", str(elsewhere), ".", cwd=project)
+    _pinlint(project, "check", "--cache-dir", str(elsewhere), ".")
     assert (elsewhere / "CACHEDIR.TAG").is_file()
     (project / ".pinlint_cache").symlink_to(elsewhere)
-    cleaned = run_cli("clean", cwd=project)
+    cleaned = _pinlint(project, "clean")
     assert cleaned.returncode == 0
     assert cleaned.stdout == f"Removed {project.resolve() / '.pinlint_cache'} (a symlink to {elsewhere.resolve()})\n"
     assert list(elsewhere.iterdir()) == [] and (project / ".pinlint_cache").is_symlink()
-    assert run_cli("check", ".", cwd=project).returncode == 1  # the cache is written through the link again
+    assert _pinlint(project, "check", ".").returncode == 1  # the cache is written through the link again
     assert (elsewhere / "CACHEDIR.TAG").is_file()
-    assert run_cli("clean", cwd=project).returncode == 0
+    assert _pinlint(project, "clean").returncode == 0
 
 
 def test_clean_leaves_a_directory_that_is_not_a_pinlint_cache(tmp_path: Path) -> None:
     (tmp_path / ".pinlint_cache").mkdir()
     (tmp_path / ".pinlint_cache" / "mine.txt").write_text("keep\n", encoding="utf-8")
-    cleaned = run_cli("clean", cwd=tmp_path)
+    cleaned = _pinlint(tmp_path, "clean")
     assert cleaned.stdout.startswith("No pinlint cache at ") and (tmp_path / ".pinlint_cache" / "mine.txt").exists()
 
 
