@@ -276,22 +276,25 @@ class Cache:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             if not os.path.lexists(self.directory / "CACHEDIR.TAG"):
-                _write_atomically(self.directory / "CACHEDIR.TAG", CACHEDIR_TAG)
+                _write_atomically(self.directory / "CACHEDIR.TAG", CACHEDIR_TAG, 0o644)
             if not os.path.lexists(self.directory / ".gitignore"):
-                _write_atomically(self.directory / ".gitignore", "# Created by pinlint.\n*\n")
+                _write_atomically(self.directory / ".gitignore", "# Created by pinlint.\n*\n", 0o644)
             text = json.dumps({"format": FORMAT, "entries": self.fresh, "stats": self.fresh_stats})
             _write_atomically(self.file, text)
         except OSError:
             pass
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` through a temporary file beside ``path`` and rename it over ``path``; the
-    temporary file is removed when anything fails."""
+def _write_atomically(path: Path, text: str, mode: int | None = None) -> None:
+    """Write ``text`` through a temporary file beside ``path`` (readable by its owner only, unless
+    ``mode`` says otherwise) and rename it over ``path``; the temporary file is removed when
+    anything fails."""
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             handle.write(text)
+        if mode is not None:
+            os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
