@@ -143,6 +143,11 @@ def _globs(globs: Any, what: str = "") -> str:
     return ""
 
 
+def _per_file_selectors(table: dict[str, list[str]]) -> str:
+    problems = (_selectors(codes, f" (for `{glob}`)") for glob, codes in table.items())
+    return next((problem for problem in problems if problem), "")
+
+
 def _sink(value: str) -> bool:
     name = value.removeprefix("*.")
     return all(part.isidentifier() for part in name.split(".")) and (value == name or "." not in name)
@@ -160,10 +165,7 @@ CONTENT_CHECKS: dict[str, Callable[[Any], str]] = {
     "ignore": _selectors,
     "exclude": _globs,
     "extend-exclude": _globs,
-    "per-file-ignores": lambda table: (
-        _globs(table)
-        or next((_selectors(codes, f" (for `{glob}`)") for glob, codes in table.items() if _selectors(codes)), "")
-    ),
+    "per-file-ignores": lambda table: _globs(table) or _per_file_selectors(table),
     "per-path-dialect": _globs,
     "sinks": lambda sinks: next(
         (f"`{sink}` is not a dotted function name or `*.method`" for sink in sinks if not _sink(sink)), ""
