@@ -29,7 +29,9 @@ from pinlint.extract.fast import plan
 from pinlint.extract.handlers import connections_in_handlers, handler_functions, has_handler_candidates
 from pinlint.extract.sinks import ExtractionError, Prefilter, build_prefilter
 from pinlint.extract.sqlfile import decode_sql, extract_sql
+from pinlint.files import MAX_SOURCE_BYTES, UnreadableFile, read_bytes, wide_encoding
 from pinlint.findings import finding_at, finding_from_hit
+from pinlint.globs import config_spec
 from pinlint.kinds import consuming
 from pinlint.kinds.base import (
     CallKind,
@@ -52,7 +54,7 @@ from pinlint.sql.lexer import DIALECTS
 from pinlint.sql.statements import Statement, split_statements
 from pinlint.suppress import SQL_IGNORE_RE, SQL_NOQA_RE, PythonSuppressions, parse_codes, python_suppressions
 
-MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_FILE_BYTES = MAX_SOURCE_BYTES
 
 
 def decode_python(data: bytes) -> tuple[str, str]:
@@ -205,6 +207,9 @@ class Linter:
         if len(source) > MAX_FILE_BYTES:
             result.error = f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; skipped"
             return result
+        if isinstance(source, bytes) and wide_encoding(source):
+            result.error = f"{wide_encoding(source)}; skipped"
+            return result
         if path.endswith(".sql"):
             data = source if isinstance(source, bytes) else source.encode("utf-8")
             text, result.note = decode_sql(data)
@@ -282,9 +287,9 @@ class Linter:
 
     def lint_path(self, path: Path, display: str) -> FileResult:
         try:
-            data = path.read_bytes()
-        except OSError as error:
-            return FileResult(display, error=f"cannot read: {error.strerror or error}")
+            data = read_bytes(path, MAX_FILE_BYTES)
+        except UnreadableFile as error:
+            return FileResult(display, error=f"{error}; skipped")
         return self.lint_source(data, display)
 
     # ------------------------------------------------------------------------------
@@ -410,7 +415,7 @@ def _needle_in_tree(tree: ast.Module | None, source: str, needle: re.Pattern[str
 @lru_cache(maxsize=256)
 def _glob(glob: str) -> pathspec.PathSpec[Any]:
     """A config glob (per-file-ignores, per-path-dialect), compiled once per run."""
-    return pathspec.GitIgnoreSpec.from_lines([glob])
+    return config_spec([glob])
 
 
 def _relative(path: str, root: Path) -> str:

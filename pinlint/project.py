@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pinlint.files import UnreadableFile, read_bytes
 from pinlint.kinds.project_condition import ProjectCondition
 from pinlint.model import Finding
 
@@ -108,11 +109,11 @@ class ProjectFacts:
             if path.suffix != ".py" or os.path.abspath(path) in self.known:
                 continue
             try:
-                data = path.read_bytes()
+                data = read_bytes(path)
                 if not needle.search(data):
                     continue
                 line = sets_key(ast.parse(data), condition)
-            except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+            except (UnreadableFile, SyntaxError, ValueError, RecursionError, MemoryError):
                 continue
             if line:
                 return f"{path.as_posix()}:{line}"

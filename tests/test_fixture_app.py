@@ -66,5 +66,6 @@ def test_the_session_check_sees_a_cache_left_beside_a_project(tmp_path: Path) ->
     (tmp_path / ".venv" / "new.pyc").write_bytes(b"")
     run_cli("check", "app", cwd=tmp_path)
     created = work_tree_entries(tmp_path) - before
-    assert {"app/.pinlint_cache", "app/.pinlint_cache/CACHEDIR.TAG"} <= created
-    assert all(path.startswith("app/.pinlint_cache") for path in created), created
+    # no configuration and no repository above: the cache goes to the current directory (the project root)
+    assert {".pinlint_cache", ".pinlint_cache/CACHEDIR.TAG"} <= created
+    assert all(path.startswith(".pinlint_cache") for path in created), created

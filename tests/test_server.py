@@ -263,8 +263,12 @@ def test_sql_buffer_crlf_and_the_configuration_nearest_each_file(tmp_path: Path)
             assert [d.code for d in await client.diagnostics(python)] == ["PIN019"]
             untitled = client.open("untitled:Untitled-1", sql, language="sql")
             assert [d.code for d in await client.diagnostics(untitled)] == ["PIN001"]
+            # build output beside a project file, and a virtualenv (marked by pyvenv.cfg): default excludes
+            (tmp_path / "setup.cfg").write_text("", encoding="utf-8")
+            (tmp_path / ".venv").mkdir()
+            (tmp_path / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n", encoding="utf-8")
             for excluded in (tmp_path / "build" / "schema.sql", tmp_path / ".venv" / "site-packages" / "lib.sql"):
-                excluded.parent.mkdir(parents=True)  # `build` and `site-packages`: default excludes
+                excluded.parent.mkdir(parents=True)
                 excluded.write_text(sql, encoding="utf-8")
                 assert await client.diagnostics(client.open(excluded, sql, language="sql")) == []
 

@@ -391,10 +391,10 @@ def _too_deep(source: str) -> str:
         tree = ast.parse(source)
     except SyntaxError as error:
         if "nested" in str(error.msg):
-            return f"too deeply nested for the Python parser (line {error.lineno})"
+            return f"too deeply nested for the Python parser (line {error.lineno}); skipped"
         return ""  # maybe newer syntax than this interpreter knows: let libcst decide
     except (RecursionError, MemoryError):
-        return "too deeply nested for the Python parser"
+        return "too deeply nested for the Python parser; skipped"
     stack: list[tuple[ast.AST, int, int]] = [(tree, 0, 1)]
     while stack:
         node, level, line = stack.pop()
@@ -457,7 +457,7 @@ def extract_python(
     except cst.ParserSyntaxError as error:
         raise ExtractionError(_syntax_error(source, error)) from None
     except RecursionError:
-        raise ExtractionError("too deeply nested for the Python parser") from None
+        raise ExtractionError("too deeply nested for the Python parser; skipped") from None
     try:
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         positions = wrapper.resolve(PositionProvider)
@@ -469,7 +469,7 @@ def extract_python(
         visitor.original_line = narrowed.original_line
         wrapper.module.visit(visitor)
     except RecursionError:
-        raise ExtractionError("too deeply nested for the Python parser") from None
+        raise ExtractionError("too deeply nested for the Python parser; skipped") from None
     if fast:
         visitor.result.fragments = sorted(
             [*fast, *visitor.result.fragments], key=lambda fragment: fragment.source_map.position(0)
