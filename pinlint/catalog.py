@@ -1,6 +1,7 @@
-"""Load rules/ (one TOML file per rule) into Rule objects with compiled matchers.
+"""Load rules/ (one TOML file per rule) into Rule objects, each with its configured kind.
 
-The catalog is data: a rule names a matcher kind from pinlint.matchers and configures it.
+The catalog is data: a rule's ``[match]`` table names a kind from pinlint.kinds and configures
+it; every table of the file is checked against the keys it may hold.
 The rules directory ships inside the wheel as ``pinlint/rules``; in a source checkout it is
 the top-level ``rules/`` beside the package.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,9 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-from pinlint.matchers import Matcher, build_matcher
+from pinlint.kinds import build_kind
+from pinlint.kinds.base import Kind
+from pinlint.kinds.schema import ANY, BOOLEAN, FREE_TABLE, STRING, STRINGS, TABLE, TABLES, Key, SchemaError, validate
 from pinlint.sql.lexer import DIALECTS, MYSQL, POSTGRES
 
 TARGETS = ("rds-proxy", "pgbouncer", "proxysql")
@@ -40,7 +43,7 @@ class CatalogError(ValueError):
 class Example:
     language: str  # "python" or "sql"
     source: str
-    at: tuple[int, int] | None  # expected (line, column) of the finding, for bad examples
+    at: tuple[tuple[int, int], ...]  # every (line, column) of the rule's findings, for bad examples
     note: str = ""
 
 
@@ -95,7 +98,7 @@ class Rule:
     message: str
     fix: str
     targets: dict[str, str]
-    matcher: Matcher
+    kind: Kind
     what: str
     why: str
     references: tuple[str, ...]
@@ -103,7 +106,6 @@ class Rule:
     good: tuple[Example, ...]
     file: str
     notes: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
     consequence_if: tuple[ConsequenceIf, ...] = ()
     default_enabled: bool = True  # off-by-default rules run only when selected by code, name or ALL
     about_pinlint: bool = False  # ok on every pooler by nature (e.g. unused suppressions): --target keeps it
@@ -115,11 +117,6 @@ class Rule:
             if override.holds(setup):
                 targets[override.target] = override.consequence
         return self if targets == self.targets else replace(self, targets=targets)
-
-    @property
-    def doc(self) -> str:
-        """Where a user reads this rule's documentation: the CLI renders it from this file."""
-        return f"pinlint rule {self.code}"
 
     def applies_to(self, targets: tuple[str, ...]) -> bool:
         """True when the rule's consequence on any of ``targets`` is not ``ok``, and for rules
@@ -136,103 +133,149 @@ def rules_directory() -> Path:
     return Path(__file__).parent.parent / "rules"
 
 
-def _require(data: dict[str, Any], key: str, kind: type, file: str) -> Any:
-    if key not in data:
-        raise CatalogError(f"{file}: missing key `{key}`")
-    value = data[key]
-    if not isinstance(value, kind):
-        raise CatalogError(f"{file}: `{key}` must be a {kind.__name__}")
-    return value
+EXAMPLE_KEYS = (
+    Key("python", STRING, "The example as Python source."),
+    Key("sql", STRING, "The example as a .sql file."),
+    Key("at", ANY, "Where the findings are, `[line, column]` or a list of them (bad examples)."),
+    Key("note", STRING, "What the example shows."),
+)
+RULE_FILE_KEYS = (
+    Key("code", STRING, "PIN and three digits.", required=True),
+    Key("name", STRING, "kebab-case.", required=True),
+    Key("summary", STRING, "One line.", required=True),
+    Key("severity", STRING, "How bad.", choices=SEVERITIES),
+    Key("dialects", STRINGS, "The SQL dialects the rule applies to.", choices=DIALECTS),
+    Key("enabled-by-default", BOOLEAN, "Off-by-default rules run only when selected."),
+    Key("message", STRING, "The finding's message.", required=True),
+    Key("fix", STRING, "What to write instead.", required=True),
+    Key("targets", FREE_TABLE, "The consequence on each pooler.", required=True),
+    Key(
+        "consequence-if",
+        TABLES,
+        "A consequence that holds for some pooler setups.",
+        keys=(
+            Key("target", STRING, "The pooler.", required=True, choices=TARGETS),
+            Key("consequence", STRING, "The consequence.", required=True, choices=CONSEQUENCES),
+            Key("pgbouncer-version", STRING, "At least this PgBouncer version."),
+            Key("prepared-statements", BOOLEAN, "PgBouncer tracks prepared statements."),
+        ),
+    ),
+    Key("match", FREE_TABLE, "The kind and its keys (docs/rule-kinds.md).", required=True),
+    Key(
+        "docs",
+        TABLE,
+        "The rule's documentation.",
+        required=True,
+        keys=(
+            Key("what", STRING, "What it flags.", required=True),
+            Key("why", STRING, "Why it matters.", required=True),
+            Key("notes", STRING, "Anything else."),
+            Key("references", STRINGS, "Sources."),
+        ),
+    ),
+    Key(
+        "examples",
+        TABLE,
+        "Examples the test suite runs.",
+        keys=(
+            Key("bad", TABLES, "Flagged.", keys=EXAMPLE_KEYS),
+            Key("good", TABLES, "Not flagged.", keys=EXAMPLE_KEYS),
+        ),
+    ),
+)
 
 
-def _examples(data: list[dict[str, Any]], file: str, bad: bool) -> tuple[Example, ...]:
+def _is_position(value: Any) -> bool:
+    return isinstance(value, list) and len(value) == 2 and all(type(number) is int for number in value)
+
+
+def _positions(value: Any) -> tuple[tuple[int, int], ...] | None:
+    """``[line, column]`` or ``[[line, column], ...]`` as positions; None when it is neither."""
+    if _is_position(value):
+        return ((value[0], value[1]),)
+    if isinstance(value, list) and all(_is_position(item) for item in value):
+        return tuple((item[0], item[1]) for item in value)
+    return None
+
+
+def _examples(data: list[dict[str, Any]], where: str, bad: bool) -> tuple[Example, ...]:
     examples = []
     for item in data:
         languages = [key for key in ("python", "sql") if key in item]
         if len(languages) != 1:
-            raise CatalogError(f"{file}: each example needs exactly one of `python` or `sql`")
-        at = item.get("at")
-        if bad and (not isinstance(at, list) or len(at) != 2):
-            raise CatalogError(f"{file}: a bad example needs `at = [line, column]`")
-        examples.append(
-            Example(
-                language=languages[0],
-                source=item[languages[0]],
-                at=(int(at[0]), int(at[1])) if at else None,
-                note=item.get("note", ""),
-            )
-        )
+            raise CatalogError(f"{where}: each example needs exactly one of `python` or `sql`")
+        at = _positions(item.get("at", []))
+        if at is None:
+            raise CatalogError(f"{where}: `at` must be [line, column] or a list of them")
+        if bad and not at:
+            raise CatalogError(f"{where}: a bad example needs `at = [line, column]`")
+        examples.append(Example(language=languages[0], source=item[languages[0]], at=at, note=item.get("note", "")))
     return tuple(examples)
 
 
 def load_rule(path: Path) -> Rule:
     file = path.name
+    where = f"{path.parent.name}/{file}"  # rules/PIN001-....toml, as errors name it
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise CatalogError(f"{file}: {error}") from error
-    code = _require(data, "code", str, file)
-    name = _require(data, "name", str, file)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise CatalogError(f"{where}: {error}") from error
+    try:
+        validate(data, RULE_FILE_KEYS, "")
+        kind = build_kind(data["match"])
+    except SchemaError as error:
+        raise CatalogError(f"{where}: {error}") from error
+    code, name = data["code"], data["name"]
     if not CODE_RE.match(code):
-        raise CatalogError(f"{file}: code `{code}` must look like PIN001")
+        raise CatalogError(f"{where}: code `{code}` must look like PIN001")
     if not NAME_RE.match(name):
-        raise CatalogError(f"{file}: name `{name}` must be kebab-case")
+        raise CatalogError(f"{where}: name `{name}` must be kebab-case")
     if not file.startswith(f"{code}-{name}."):
-        raise CatalogError(f"{file}: the file must be named {code}-{name}.toml")
+        raise CatalogError(f"{where}: the file must be named {code}-{name}.toml")
     severity = data.get("severity", "warning")
-    if severity not in SEVERITIES:
-        raise CatalogError(f"{file}: severity must be one of {', '.join(SEVERITIES)}")
     dialects = tuple(data.get("dialects", [POSTGRES]))
-    if not dialects or any(dialect not in DIALECTS for dialect in dialects):
-        raise CatalogError(f"{file}: `dialects` must list some of {', '.join(DIALECTS)}")
+    if not dialects:
+        raise CatalogError(f"{where}: `dialects` must list some of {', '.join(DIALECTS)}")
     relevant = tuple(target for target in TARGETS if set(TARGET_DIALECTS[target]) & set(dialects))
-    targets = _require(data, "targets", dict, file)
+    targets = data["targets"]
     for target, consequence in targets.items():
         if target not in relevant or consequence not in CONSEQUENCES:
-            raise CatalogError(f"{file}: bad target entry `{target} = {consequence!r}`")
+            raise CatalogError(f"{where}: bad target entry `{target} = {consequence!r}`")
     overrides = []
     for entry in data.get("consequence-if", []):
-        if not isinstance(entry, dict) or entry.get("target") not in TARGETS:
-            raise CatalogError(f"{file}: each [[consequence-if]] needs a known `target`")
-        if entry.get("consequence") not in CONSEQUENCES:
-            raise CatalogError(f"{file}: [[consequence-if]] `consequence` must be one of {', '.join(CONSEQUENCES)}")
         try:
             version = parse_version(entry["pgbouncer-version"]) if "pgbouncer-version" in entry else ()
         except ValueError as error:
-            raise CatalogError(f"{file}: [[consequence-if]] {error}") from error
+            raise CatalogError(f"{where}: [[consequence-if]] {error}") from error
         overrides.append(
             ConsequenceIf(
                 target=entry["target"],
                 consequence=entry["consequence"],
                 pgbouncer_version=version,
-                prepared_statements=bool(entry.get("prepared-statements", False)),
+                prepared_statements=entry.get("prepared-statements", False),
             )
         )
-    docs = _require(data, "docs", dict, file)
+    docs = data["docs"]
     examples = data.get("examples", {})
-    try:
-        matcher = build_matcher(_require(data, "match", dict, file))
-    except ValueError as error:
-        raise CatalogError(f"{file}: {error}") from error
     return Rule(
         code=code,
         name=name,
-        summary=_require(data, "summary", str, file),
+        summary=data["summary"],
         severity=severity,
         dialects=dialects,
-        message=_require(data, "message", str, file),
-        fix=_require(data, "fix", str, file),
+        message=data["message"],
+        fix=data["fix"],
         targets={target: targets.get(target, "ok") for target in relevant},
-        matcher=matcher,
-        what=_require(docs, "what", str, file),
-        why=_require(docs, "why", str, file),
+        kind=kind,
+        what=docs["what"],
+        why=docs["why"],
         notes=docs.get("notes", ""),
         references=tuple(docs.get("references", [])),
-        bad=_examples(examples.get("bad", []), file, bad=True),
-        good=_examples(examples.get("good", []), file, bad=False),
+        bad=_examples(examples.get("bad", []), where, bad=True),
+        good=_examples(examples.get("good", []), where, bad=False),
         file=file,
         consequence_if=tuple(overrides),
-        default_enabled=bool(data.get("enabled-by-default", True)),
+        default_enabled=data.get("enabled-by-default", True),
         about_pinlint=all(targets.get(target, "ok") == "ok" for target in relevant),
     )
 

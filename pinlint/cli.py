@@ -11,7 +11,6 @@ import hashlib
 import io
 import json
 import os
-import shutil
 import sys
 import tempfile
 import tokenize
@@ -24,6 +23,7 @@ import click
 
 from pinlint import __version__
 from pinlint.cache import CACHE_DIR, Cache, file_key, run_fingerprint
+from pinlint.cache import clear as clear_cache
 from pinlint.catalog import CatalogError, Rule, load_catalog, rules_directory
 from pinlint.config import (
     KEYS,
@@ -56,8 +56,8 @@ class UserError(Exception):
 
 
 def _codes(values: Sequence[str]) -> list[str]:
-    """``--select A,B --select C`` -> [A, B, C]."""
-    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+    """``--select A,B --select C`` -> [A, B, C]; an empty part stays, for the settings to refuse."""
+    return [part.strip() for value in values for part in value.split(",")]
 
 
 def _use_color(choice: bool | None) -> bool:
@@ -79,8 +79,8 @@ def _settings(
         start = Path(stdin_filename).parent
     else:
         first = Path(paths[0]) if paths else Path.cwd()
-        start = first if first.is_dir() else first.parent
-    settings = load_settings(Path(config_file) if config_file else None, start if start.is_dir() else Path.cwd())
+        start = first if os.path.isdir(first) else first.parent
+    settings = load_settings(Path(config_file) if config_file else None, start if os.path.isdir(start) else Path.cwd())
     settings = apply_values(settings, cli_values, "the command line")
     return replace(
         settings,
@@ -171,8 +171,8 @@ def _cache_directory(settings: Settings, option: str | None) -> Path:
     if option:
         return Path(option)
     if settings.cache_dir:
-        return settings.root / settings.cache_dir
-    return settings.root / CACHE_DIR
+        return settings.project_root / settings.cache_dir
+    return settings.project_root / CACHE_DIR
 
 
 def _run_fingerprint(linter: Linter) -> str:
@@ -446,6 +446,8 @@ def check(
             results.append(FileResult(display, error="not valid UTF-8; skipped"))
     else:
         found = discover(path_list, settings)
+        for warning in found.warnings:
+            _warn(warning)
         if found.missing:
             raise UserError(f"path `{found.missing[0]}` does not exist")
         if show_files:
@@ -454,6 +456,8 @@ def check(
         declarations = _declarations(found.files, settings)
         linter = Linter(rules, settings, declarations)
         cache = None if no_cache else Cache(_cache_directory(settings, cache_dir), settings.root)
+        for warning in cache.warnings if cache else []:
+            _warn(warning)
         results.extend(lint_files(linter, found.files, cache))
         if cache is not None:
             cache.save()
@@ -525,17 +529,22 @@ def rule(code: str | None, show_all: bool) -> int:
 
 
 @cli.command()
+def server() -> int:
+    """Run the language server for editors (LSP over stdin and stdout)."""
+    from pinlint.server import serve  # pygls is imported for this command only
+
+    serve()
+    return EXIT_CLEAN
+
+
+@cli.command()
 @click.option("--config", "config_file", type=str, default=None, metavar="FILE", help="The config file to use.")
 def clean(config_file: str | None) -> int:
     """Delete the result cache of the project in the current directory."""
     settings = load_settings(Path(config_file) if config_file else None, Path.cwd())
-    directory = _cache_directory(settings, None)
-    if directory.is_dir() and (directory / "CACHEDIR.TAG").is_file():
-        shutil.rmtree(directory, ignore_errors=True)
-        click.echo(f"Removed {directory}")
-    else:
-        click.echo(f"No pinlint cache at {directory}")
-    return EXIT_CLEAN
+    removed, message = clear_cache(_cache_directory(settings, None))
+    click.echo(message, err=not removed)
+    return EXIT_CLEAN if removed else EXIT_FINDINGS
 
 
 def main(argv: Sequence[str] | None = None) -> None:

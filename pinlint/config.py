@@ -3,12 +3,23 @@
 Discovery walks up from the current directory to the first ``pinlint.toml``, ``.pinlint.toml``
 or ``pyproject.toml`` with a ``[tool.pinlint]`` table (in that order within one directory).
 Paths in the config (excludes, per-file-ignores) are relative to the config file's directory.
-An unknown key or a value of the wrong type is a ConfigError naming the key and the file.
+An unknown key or a value of the wrong type is a ConfigError naming the key and the file; so is
+a value of the right type that cannot mean anything (an empty rule selector, a glob git would
+not match with, a handler without its ``:function``, a sink that is not a dotted name).
+A configuration file that cannot be read (not a regular file, permission denied, not UTF-8,
+not TOML, a ``tool`` that is not a table) is a ConfigError naming the file: pinlint never falls
+back to the defaults, or to a parent's configuration, because a file it meant to read was bad.
+
+The project root (``Settings.project_root``, where the result cache goes, as ruff does) is the
+directory of the configuration file, else the repository around the first linted path (the
+nearest directory above it with ``.git``), else the current directory.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -21,26 +32,27 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 from pinlint.catalog import TARGETS, PoolerSetup, Rule, parse_version
+from pinlint.files import MAX_CONFIG_BYTES, UnreadableFile, inspect, read_text
+from pinlint.globs import pattern_problem
 from pinlint.sql.lexer import DIALECTS, POSTGRES
 
 OUTPUT_FORMATS = ("full", "concise", "json", "json-lines", "sarif", "github", "gitlab", "junit", "pylint")
 MACHINE_FORMATS = ("json", "json-lines", "sarif", "github", "gitlab", "junit")  # no summary line mixed in
 TARGET_CHOICES = ("all", *TARGETS)
+# Names that mean one thing only. Virtual environments (by their pyvenv.cfg) and build output
+# (`build`, `dist` beside a project file) are recognised by pinlint.discover, not by name.
 DEFAULT_EXCLUDE = (
     ".git",
     ".hg",
     ".svn",
     ".venv",
-    "venv",
     ".env",
-    "env",
-    "virtualenv",
+    ".direnv",
+    ".aws-sam",  # AWS SAM's build output and cache
     ".tox",
     ".nox",
     "__pycache__",
     "node_modules",
-    "build",
-    "dist",
     "site-packages",
     ".mypy_cache",
     ".pytest_cache",
@@ -48,6 +60,7 @@ DEFAULT_EXCLUDE = (
     ".pinlint_cache",
     "*.egg-info",
 )
+COMMAND_LINE = "the command line"  # the origin of the values given as options
 CONFIG_FILES = ("pinlint.toml", ".pinlint.toml", "pyproject.toml")
 
 
@@ -82,6 +95,7 @@ class Settings:
     dialect_origin: str = ""  # where `dialect` was set ("" when it is pinlint's default)
     root: Path = field(default_factory=Path.cwd)
     config_file: Path | None = None
+    project_root: Path = field(default_factory=Path.cwd)  # where the result cache goes
 
     @property
     def pooler_setup(self) -> PoolerSetup:
@@ -113,6 +127,53 @@ def _per_path_dialect(value: Any) -> bool:
 
 def _per_file(value: Any) -> bool:
     return isinstance(value, dict) and all(_strings(codes) for codes in value.values())
+
+
+def _selectors(values: list[str], what: str = "") -> str:
+    if any(not value.strip() for value in values):
+        return f"an empty rule selector{what} selects nothing (write a code, a prefix, a name or ALL)"
+    return ""
+
+
+def _globs(globs: Any, what: str = "") -> str:
+    for glob in globs:
+        problem = pattern_problem(glob)
+        if problem:
+            return f"the glob `{glob}`{what} is not valid: {problem}"
+    return ""
+
+
+def _per_file_selectors(table: dict[str, list[str]]) -> str:
+    problems = (_selectors(codes, f" (for `{glob}`)") for glob, codes in table.items())
+    return next((problem for problem in problems if problem), "")
+
+
+def _sink(value: str) -> bool:
+    name = value.removeprefix("*.")
+    return all(part.isidentifier() for part in name.split(".")) and (value == name or "." not in name)
+
+
+def _handler(value: str) -> bool:
+    file, colon, function = value.rpartition(":")
+    return bool(colon and file.strip() and function.isidentifier())
+
+
+# key -> what makes a value of the right type meaningless ('' when nothing does)
+CONTENT_CHECKS: dict[str, Callable[[Any], str]] = {
+    "select": _selectors,
+    "extend-select": _selectors,
+    "ignore": _selectors,
+    "exclude": _globs,
+    "extend-exclude": _globs,
+    "per-file-ignores": lambda table: _globs(table) or _per_file_selectors(table),
+    "per-path-dialect": _globs,
+    "sinks": lambda sinks: next(
+        (f"`{sink}` is not a dotted function name or `*.method`" for sink in sinks if not _sink(sink)), ""
+    ),
+    "handlers": lambda handlers: next(
+        (f'`{entry}` is not "path/module.py:function"' for entry in handlers if not _handler(entry)), ""
+    ),
+}
 
 
 # key -> (Settings field, validator, description of the expected value)
@@ -154,42 +215,71 @@ KEYS: dict[str, tuple[str, Callable[[Any], bool], str]] = {
 }
 
 
+def _toml(path: Path) -> dict[str, Any]:
+    """The TOML document in ``path``; ConfigError when it cannot be read or parsed."""
+    try:
+        text = read_text(path, MAX_CONFIG_BYTES)
+    except UnreadableFile as error:
+        joiner = " " if str(error) == "does not exist" else ": "
+        raise ConfigError(f"config file {path}{joiner}{error}") from None
+    try:
+        document: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path} is not valid TOML: {error}") from None
+    except RecursionError:
+        raise ConfigError(f"{path} is not valid TOML: nested too deeply") from None
+    except Exception as error:  # the parser's own failure: still one line naming the file
+        raise ConfigError(f"{path} cannot be read as TOML ({type(error).__name__}: {error})") from None
+    return document
+
+
+def _tool(data: dict[str, Any], path: Path) -> dict[str, Any] | None:
+    """The ``tool`` table of a TOML document (None when there is none)."""
+    tool = data.get("tool")
+    if tool is not None and not isinstance(tool, dict):
+        raise ConfigError(f"`tool` in {path} must be a table, not {tool!r}")
+    return tool
+
+
 def find_config(start: Path) -> Path | None:
+    """The configuration file that applies to ``start``: the first pinlint.toml, .pinlint.toml or
+    pyproject.toml with a [tool.pinlint] table in it or the nearest directory above it."""
     directory = start.resolve()
     for candidate in (directory, *directory.parents):
         for name in CONFIG_FILES:
             path = candidate / name
-            if not path.is_file():
+            status = inspect(path)
+            if status in ("does not exist", "permission denied"):  # a directory without x: nothing here can be read
+                continue
+            if not isinstance(status, str) and stat.S_ISDIR(status.st_mode):
                 continue
             if name != "pyproject.toml":
                 return path
-            try:
-                data = tomllib.loads(path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError):
-                continue
-            except tomllib.TOMLDecodeError as error:
-                raise ConfigError(f"{path} is not valid TOML: {error}") from None
-            if "pinlint" in data.get("tool", {}):
+            tool = _tool(_toml(path), path)
+            if tool is not None and "pinlint" in tool:
                 return path
     return None
 
 
 def _table(path: Path) -> dict[str, Any]:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"config file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"cannot read config file {path}: {error}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path} is not valid TOML: {error}") from None
+    data = _toml(path)
+    tool = _tool(data, path)
     if path.name == "pyproject.toml":
-        table = data.get("tool", {}).get("pinlint", {})
+        table = (tool or {}).get("pinlint", {})
     else:
-        table = data.get("tool", {}).get("pinlint", data) if "tool" in data else data
+        table = tool.get("pinlint", data) if tool is not None else data
     if not isinstance(table, dict):
         raise ConfigError(f"[tool.pinlint] in {path} must be a table")
     return table
+
+
+def repository_root(start: Path) -> Path | None:
+    """The nearest directory at or above ``start`` that holds ``.git``."""
+    directory = start.resolve()
+    for candidate in (directory, *directory.parents):
+        if os.path.lexists(candidate / ".git"):
+            return candidate
+    return None
 
 
 def apply_values(settings: Settings, values: dict[str, Any], origin: str) -> Settings:
@@ -201,15 +291,20 @@ def apply_values(settings: Settings, values: dict[str, Any], origin: str) -> Set
             raise ConfigError(f"unknown key `{key}` in {origin} (known keys: {known})")
         name, valid, expected = KEYS[key]
         if not valid(value):
-            raise ConfigError(f"`{key}` in {origin} must be {expected}, not {value!r}")
+            named = f"`--{key}`" if origin == COMMAND_LINE else f"`{key}` in {origin}"
+            raise ConfigError(f"{named} must be {expected}, not {value!r}")
+        problem = CONTENT_CHECKS[key](value) if key in CONTENT_CHECKS else ""
+        if problem:
+            named = f"`--{key}`" if origin == COMMAND_LINE else f"`{key}` in {origin}"
+            raise ConfigError(f"{named}: {problem}")
         if name == "per_file_ignores":
             value = {glob: tuple(codes) for glob, codes in value.items()}
         elif name == "per_path_dialect":
             value = dict(value)
-        elif name == "target" and origin == "the command line":
+        elif name == "target" and origin == COMMAND_LINE:
             changes["target_list"] = ()  # `--target` replaces the configured list, `all` included
         elif name == "dialect":
-            changes["dialect_origin"] = "--dialect" if origin == "the command line" else "the configured `dialect`"
+            changes["dialect_origin"] = "--dialect" if origin == COMMAND_LINE else "the configured `dialect`"
         elif isinstance(value, list):
             value = tuple(value)
         changes[name] = value
@@ -219,8 +314,9 @@ def apply_values(settings: Settings, values: dict[str, Any], origin: str) -> Set
 def load_settings(config_file: Path | None, start: Path) -> Settings:
     path = config_file if config_file is not None else find_config(start)
     if path is None:
-        return Settings(root=start.resolve())
-    settings = Settings(root=path.resolve().parent, config_file=path)
+        project_root = repository_root(start) or Path.cwd().resolve()
+        return Settings(root=start.resolve(), project_root=project_root)
+    settings = Settings(root=path.resolve().parent, config_file=path, project_root=path.resolve().parent)
     label = f"[tool.pinlint] of {path}" if path.name == "pyproject.toml" else str(path)
     return apply_values(settings, _table(path), label)
 
@@ -230,6 +326,8 @@ def resolve_selection(settings: Settings, rules: tuple[Rule, ...]) -> tuple[Rule
 
     def expand(selector: str, option: str) -> set[str]:
         key = selector.strip()
+        if not key:
+            raise ConfigError(f"an empty rule selector in {option} selects nothing")
         if key.upper() == "ALL":
             return {rule.code for rule in rules}
         exact = {rule.code for rule in rules if rule.code == key.upper() or rule.name == key}

@@ -8,7 +8,10 @@ Functions found in the Python code itself (Chalice decorators, the ``lambda_hand
 convention) are the extractor's business; this module only says whether a file is covered
 by some declaration, so that the convention applies only where nothing is declared.
 
-A declaration file that cannot be read gives a warning; the run goes on.
+Every declaration file is read through pinlint.files (regular files only, a size limit) and
+parsed inside a boundary: whatever a parser raises on it (a YAML error, JSON nested 100,000
+levels deep, an exception type nobody expected) becomes one warning naming the file, and the
+run goes on without that file's declarations.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from pinlint.files import MAX_SOURCE_BYTES, UnreadableFile, read_bytes, read_text
 from pinlint.pymodel import ParseError, parse_python
 
 SERVERLESS_FILES = ("serverless.yml", "serverless.yaml")
@@ -110,22 +114,47 @@ def _handler_target(base: Path, handler: str) -> tuple[Path, str] | None:
 
 
 def _display(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` when it is below it (the file itself may be a symlink)."""
+    for shown, base in ((Path(os.path.abspath(path)), Path(os.path.abspath(root))), (path.resolve(), root.resolve())):
+        try:
+            return shown.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return path.as_posix()
+
+
+class DeclarationError(Exception):
+    """A declaration file that cannot be read or parsed; ``str()`` says why in one line."""
+
+
+def _parse(path: Path, text: str, parser: Any) -> Any:
+    """``parser(text)``, with every failure turned into a DeclarationError (the parsers are
+    third-party code reading files nobody checked)."""
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+        return parser(text)
+    except RecursionError:
+        raise DeclarationError("nested too deeply") from None
+    except MemoryError:
+        raise DeclarationError("too large to parse") from None
+    except Exception as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise DeclarationError(first) from None
+
+
+def _read(path: Path) -> str:
+    try:
+        return read_text(path, MAX_SOURCE_BYTES)
+    except UnreadableFile as error:
+        raise DeclarationError(str(error)) from None
 
 
 def _load(path: Path) -> Any:
-    text = path.read_text(encoding="utf-8")
+    text = _read(path)
     if path.suffix == ".json":
-        return json.loads(text)
+        return _parse(path, text, json.loads)
     import yaml
 
-    try:
-        return yaml.load(text, Loader=_yaml_loader())
-    except yaml.YAMLError as error:
-        raise ValueError(str(error)) from None
+    return _parse(path, text, lambda text: yaml.load(text, Loader=_yaml_loader()))
 
 
 def _read_serverless(path: Path, data: Any, result: Declarations, root: Path) -> None:
@@ -210,9 +239,9 @@ def _read_cdk(path: Path, result: Declarations, root: Path) -> None:
     """``aws_lambda.Function(handler="index.handler", code=Code.from_asset("dir"))`` and
     ``PythonFunction(entry="dir", index="index.py", handler="handler")`` in a CDK app."""
     try:
-        model = parse_python(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ParseError):
-        return
+        model = parse_python(read_text(path, MAX_SOURCE_BYTES))
+    except (UnreadableFile, ParseError):
+        return  # the file is linted too: its problem is reported there
     shown = _display(path, root)
     base = _cdk_root(path)
     for node in ast.walk(model.tree):
@@ -237,13 +266,25 @@ def _read_cdk(path: Path, result: Declarations, root: Path) -> None:
 
 
 def _tf_blocks(text: str, pattern: re.Pattern[str]) -> Iterator[tuple[str, str, int]]:
-    """(name, body, line) of each block whose header matches; braces are counted, strings are not parsed."""
-    for match in pattern.finditer(text):
+    """(name, body, line) of each block whose header matches; braces are counted, strings are not
+    parsed. The search goes on after the block, so the text is scanned once (an unclosed block
+    runs to the end of the file), and lines are counted as it goes."""
+    position = line = 0
+    counted = 0
+    braces = re.compile(r"[{}]")
+    while (match := pattern.search(text, position)) is not None:
         depth, index = 1, match.end()
-        while index < len(text) and depth:
-            depth += {"{": 1, "}": -1}.get(text[index], 0)
-            index += 1
-        yield match.group(1), text[match.end() : index - 1], text.count("\n", 0, match.start()) + 1
+        for brace in braces.finditer(text, match.end()):
+            depth += 1 if brace.group() == "{" else -1
+            if not depth:
+                index = brace.end()
+                break
+        else:
+            index = len(text) + 1
+        line += text.count("\n", counted, match.start())
+        counted = match.start()
+        yield match.group(1), text[match.end() : index - 1], line + 1
+        position = max(index, match.end())
 
 
 def _tf_value(raw: str, directory: Path) -> str:
@@ -256,10 +297,7 @@ def _read_terraform(path: Path, result: Declarations, root: Path) -> None:
     ``filename = data.archive_file.X.output_path`` with X's ``source_dir``/``source_file``.
     Not understood: modules, variables and locals in these attributes, ``for_each``, and
     zips built outside Terraform (the .tf file's directory is then assumed)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return
+    text = _read(path)
     directory = path.parent
     archives: dict[str, Path] = {}
     for name, body, _ in _tf_blocks(text, _TF_ARCHIVE_RE):
@@ -322,6 +360,10 @@ def _terraform_files(root: Path, max_depth: int = 4) -> list[Path]:
     return sorted(found)
 
 
+def _unread(path: Path, root: Path, error: DeclarationError) -> str:
+    return f"{_display(path, root)}: cannot read handler declarations ({error}); skipped"
+
+
 def find_declarations(
     files: list[Path], root: Path, configured: tuple[str, ...] = (), origin: str = ""
 ) -> Declarations:
@@ -340,13 +382,12 @@ def find_declarations(
                 cdk_apps.add(os.path.join(directory, ""))
             for name in (*SERVERLESS_FILES, *TEMPLATE_FILES):
                 candidate = Path(directory, name)
-                if not os.path.isfile(candidate):
+                if not os.path.lexists(candidate) or os.path.isdir(candidate):
                     continue
                 try:
                     data = _load(candidate)
-                except (OSError, UnicodeDecodeError, ValueError) as error:
-                    problem = str(error).splitlines()[0] if str(error) else type(error).__name__
-                    result.warnings.append(f"{_display(candidate, root)}: cannot read handler declarations ({problem})")
+                except DeclarationError as error:
+                    result.warnings.append(_unread(candidate, root, error))
                     continue
                 before = sum(len(entries) for entries in result.by_file.values())
                 if name in SERVERLESS_FILES:
@@ -363,9 +404,9 @@ def find_declarations(
         if candidate.suffix != ".py" or not any(os.path.abspath(candidate).startswith(app) for app in cdk_apps):
             continue  # CDK stacks live in a CDK app: a directory with cdk.json
         try:
-            head = candidate.read_bytes()
-        except OSError:
-            continue
+            head = read_bytes(candidate, MAX_SOURCE_BYTES)
+        except UnreadableFile:
+            continue  # the linter reports it
         if b"aws_lambda" in head and (b"Function(" in head):
             before = len(result.by_file)
             _read_cdk(candidate, result, root)
@@ -373,7 +414,10 @@ def find_declarations(
                 result.declaring_dirs.add(_cdk_root(candidate))
     for terraform in _terraform_files(_project_root(file_directories, root)):
         before = len(result.by_file)
-        _read_terraform(terraform, result, root)
+        try:
+            _read_terraform(terraform, result, root)
+        except DeclarationError as error:
+            result.warnings.append(_unread(terraform, root, error))
         if len(result.by_file) > before:
             result.declaring_dirs.add(root.resolve())
     _from_config(configured, root, result, origin or "config `handlers`")

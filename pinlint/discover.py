@@ -2,14 +2,34 @@
 
 Directories are walked recursively (symlinked directories are not followed, so a loop
 cannot hang the walk); ``.gitignore`` files are honoured, with each file's patterns
-applying below its own directory; default and configured excludes skip virtualenvs, build
-output and caches. A file named explicitly is always linted. The order is sorted.
+applying below its own directory (a line git tolerates but cannot match with is dropped, as
+git drops it: see pinlint.globs); default and configured excludes skip caches and tool output.
+A file named explicitly is always linted. The order is sorted.
+
+Only regular files are linted: a FIFO, socket, device, dangling symlink or symlink loop with a
+lintable name, in a tree or named on the command line, is skipped with a warning that says
+what it is, and so is a path that cannot be reached or a directory that cannot be listed
+(permission denied). The run goes on with the other paths.
+
+The default excludes judge a directory by what it is rather than only by its name:
+
+* a virtual environment is the directory that holds ``pyvenv.cfg`` (venv, virtualenv, uv) or
+  ``conda-meta`` (conda), whatever it is called: the standard library's ``venv`` package and a
+  project's ``env`` package are linted, a virtualenv called ``.direnv/python-3.12`` is not;
+* ``build`` and ``dist`` are skipped only beside a ``pyproject.toml``, ``setup.py`` or
+  ``setup.cfg``, where setuptools and the build front ends put their output; a package named
+  ``build`` (``pip/_internal/operations/build``) is linted;
+* names that mean one thing only (``.git``, ``.venv``, ``.tox``, ``node_modules``,
+  ``__pycache__``, ``site-packages``, ``*.egg-info``...) stay in ``DEFAULT_EXCLUDE``.
+
+Setting ``exclude`` replaces all of these defaults, the two judged by content included.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,9 +37,14 @@ from typing import Any
 
 import pathspec
 
-from pinlint.config import Settings
+from pinlint.config import DEFAULT_EXCLUDE, Settings
+from pinlint.files import MAX_CONFIG_BYTES, UnreadableFile, inspect, not_regular, read_bytes
+from pinlint.globs import compile_regex, config_spec, gitignore_spec
 
 EXTENSIONS = (".py", ".pyi", ".sql")
+VIRTUALENV_MARKERS = ("pyvenv.cfg", "conda-meta")
+BUILD_OUTPUT = ("build", "dist")
+PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 _GROUP_RE = re.compile(r"\(\?P<[^>]+>")
 
 
@@ -27,14 +52,16 @@ class Spec:
     """A gitignore-style spec that answers "no pattern here" with one combined regex: only a path
     that some pattern matches goes through pathspec's pattern-by-pattern gitignore logic."""
 
-    def __init__(self, lines: tuple[str, ...]) -> None:
-        self.spec: pathspec.PathSpec[Any] = pathspec.GitIgnoreSpec.from_lines(lines)
+    def __init__(self, lines: tuple[str, ...], *, from_gitignore: bool = False) -> None:
+        """``lines`` of a .gitignore file (lines git cannot match with are dropped), or configured
+        globs (checked when the configuration was read)."""
+        self.spec: pathspec.PathSpec[Any] = gitignore_spec(lines) if from_gitignore else config_spec(lines)
         regexes = []
         for pattern in self.spec.patterns:
             regex = getattr(pattern, "regex", None)
             if pattern.include is not None and isinstance(regex, re.Pattern):
                 regexes.append(_GROUP_RE.sub("(?:", regex.pattern))
-        self.any = re.compile("|".join(f"(?:{regex})" for regex in regexes)) if regexes else None
+        self.any = compile_regex("|".join(f"(?:{regex})" for regex in regexes)) if regexes else None
 
     def decision(self, path: str) -> bool | None:
         """True: ignored; False: re-included by a `!pattern`; None: no pattern here speaks of it."""
@@ -51,19 +78,22 @@ class Spec:
 class Discovery:
     files: list[Path] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # one line each, without "warning:"
 
 
 def _spec(patterns: tuple[str, ...]) -> Spec:
     return Spec(patterns)
 
 
-def _gitignore(directory: Path) -> Spec | None:
+def _gitignore(directory: Path, warnings: list[str]) -> Spec | None:
     path = directory / ".gitignore"
     try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
+        data = read_bytes(path, MAX_CONFIG_BYTES)
+    except UnreadableFile as error:
+        warnings.append(f"{path.as_posix()}: {error}; its patterns are not applied")
         return None
-    return _spec(tuple(lines)) if lines else None
+    lines = data.decode("utf-8", errors="replace").splitlines()
+    return Spec(tuple(lines), from_gitignore=True) if lines else None
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -95,25 +125,52 @@ def _skipped(name: str, suffix: str, prefix: str, excluded: Spec, ignores: list[
     return False
 
 
-def _walk(
-    top: Path,
-    base: str,
-    root: Path,
-    excluded: Spec,
-    respect_gitignore: bool,
-    forced: bool,
-    add: Callable[[Path, bool, str], None],
-) -> None:
+def _is_virtualenv(names: set[str]) -> bool:
+    return any(marker in names for marker in VIRTUALENV_MARKERS)
+
+
+def _in_default_excluded_directory(path: Path, root: Path) -> bool:
+    """Whether a directory between ``path`` and ``root`` (or above it, when it is outside) is one
+    the default excludes skip in a walk: a virtual environment, or build output beside a project
+    file. For a file named on the command line with --force-exclude."""
+    for directory in path.resolve().parents:
+        if any(os.path.lexists(directory / marker) for marker in VIRTUALENV_MARKERS):
+            return True
+        if directory.name in BUILD_OUTPUT and any((directory.parent / name).is_file() for name in PROJECT_FILES):
+            return True
+        if directory == root:
+            break
+    return False
+
+
+@dataclass
+class _Walk:
+    """What one walk needs besides the directory: the rules that skip, and where files go."""
+
+    root: Path
+    excluded: Spec
+    respect_gitignore: bool
+    judge_by_content: bool  # the default excludes: virtualenvs by marker, build output beside a project file
+    add: Callable[[Path, bool, str], None]
+    warnings: list[str]
+
+
+def _shown(path: str) -> str:
+    """A path as warnings show it: as the linter shows the files (``./x.py`` is ``x.py``)."""
+    return Path(path).as_posix()
+
+
+def _walk(top: Path, base: str, forced: bool, walk: _Walk) -> None:
     """Walk the directory ``top`` (absolute ``base``) with os.scandir, on strings: the names
     each exclude and .gitignore pattern sees are built once per directory, not per file.
     Symlinked directories are not entered, so a child's shown path is its parent's plus its name."""
-    root_text = str(root)
+    root_text = str(walk.root)
     if forced or base == root_text:  # forced: an exclude pattern covers ``top``; patterns see below it
         top_shown = ""
     elif base.startswith(root_text + os.sep):
         top_shown = base[len(root_text) + 1 :].replace(os.sep, "/")
     else:
-        top_shown = _relative(top, root)  # outside the root, or reached through a symlink
+        top_shown = _relative(top, walk.root)  # outside the root, or reached through a symlink
 
     # (directory as given, its absolute path, how excludes see it, the .gitignore specs above it:
     # (absolute directory of the .gitignore, spec)); the final list is sorted, so the walk is not
@@ -123,13 +180,20 @@ def _walk(
         try:
             with os.scandir(here) as scan:
                 entries = list(scan)
-        except OSError:
+        except OSError as error:
+            reason = inspect(here)
+            reason = reason if isinstance(reason, str) else error.strerror or str(error)
+            walk.warnings.append(f"{_shown(here)}: cannot list this directory ({reason.lower()}); skipped")
             continue
+        names = {entry.name for entry in entries}
+        if walk.judge_by_content and here_abs != base and _is_virtualenv(names):
+            continue  # a virtual environment, whatever its name (a named one is linted)
         active = inherited
-        if respect_gitignore and any(entry.name == ".gitignore" for entry in entries):
-            spec = _gitignore(Path(here))
+        if walk.respect_gitignore and ".gitignore" in names:
+            spec = _gitignore(Path(here), walk.warnings)
             if spec is not None:
                 active = [*inherited, (here_abs, spec)]
+        build_output = walk.judge_by_content and not names.isdisjoint(PROJECT_FILES)
         prefix = f"{shown}/" if shown else ""
         # each .gitignore sees names relative to its own directory
         ignores = []
@@ -140,14 +204,24 @@ def _walk(
             name = entry.name
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    if not _skipped(name, "/", prefix, excluded, ignores):
+                    if build_output and name in BUILD_OUTPUT:
+                        continue
+                    if not _skipped(name, "/", prefix, walk.excluded, ignores):
                         stack.append((os.path.join(here, name), os.path.join(here_abs, name), prefix + name, active))
                     continue
-                if not name.endswith(EXTENSIONS) or _skipped(name, "", prefix, excluded, ignores):
+                if not name.endswith(EXTENSIONS) or _skipped(name, "", prefix, walk.excluded, ignores):
                     continue
-                add(Path(here, name), entry.is_symlink(), os.path.join(here_abs, name))
-            except OSError:
-                continue
+                if not entry.is_file(follow_symlinks=False):  # a symlink, FIFO, socket or device
+                    status = inspect(entry.path)
+                    if not isinstance(status, str) and stat.S_ISDIR(status.st_mode):
+                        continue  # a symlinked directory: not followed
+                    reason = status if isinstance(status, str) else not_regular(entry.path, status.st_mode)
+                    if reason:
+                        walk.warnings.append(f"{_shown(os.path.join(here, name))}: {reason}; skipped")
+                        continue
+                walk.add(Path(here, name), entry.is_symlink(), os.path.join(here_abs, name))
+            except OSError as error:
+                walk.warnings.append(f"{_shown(os.path.join(here, name))}: {error.strerror or error}; skipped")
 
 
 def discover(paths: list[str], settings: Settings) -> Discovery:
@@ -165,23 +239,37 @@ def discover(paths: list[str], settings: Settings) -> Discovery:
             seen.add(key)
             result.files.append(path)
 
+    judge_by_content = settings.exclude == DEFAULT_EXCLUDE
+    walk = _Walk(root, excluded, settings.respect_gitignore, judge_by_content, add, result.warnings)
     for given in paths:
         path = Path(given)
-        if path.is_file():
-            # A file named on the command line is linted, unless --force-exclude (pre-commit
-            # passes every staged file) and an exclude pattern matches it.
-            if not (settings.force_exclude and _excluded_file(path, root, excluded)):
-                add(path)
+        status = inspect(given)
+        if isinstance(status, str):
+            if status == "does not exist":
+                result.missing.append(given)
+            else:  # it is there, but cannot be reached or read (permission, dangling symlink, loop)
+                result.warnings.append(f"{_shown(given)}: {status}; skipped")
             continue
-        if not path.is_dir():
-            result.missing.append(given)
+        if not stat.S_ISDIR(status.st_mode):
+            reason = not_regular(given, status.st_mode)
+            if reason:
+                result.warnings.append(f"{_shown(given)}: {reason}; skipped")
+            # A file named on the command line is linted, unless --force-exclude (pre-commit
+            # passes every staged file) and an exclude pattern (or a virtualenv or build output around it) covers it.
+            elif not (
+                settings.force_exclude
+                and (
+                    _excluded_file(path, root, excluded)
+                    or (judge_by_content and _in_default_excluded_directory(path, root))
+                )
+            ):
+                add(path)
             continue
         # A directory named on the command line is linted even when an exclude pattern covers it
         # (`pinlint check .venv/lib/python3.12/site-packages`): excludes then apply below it only.
         forced = (
             not settings.force_exclude and _excluded_file(path, root, excluded) if path.resolve() != root else False
         )
-        base = os.path.abspath(path)
-        _walk(path, base, root, excluded, settings.respect_gitignore, forced, add)
+        _walk(path, os.path.abspath(path), forced, walk)
     result.files.sort(key=lambda item: item.as_posix())
     return result

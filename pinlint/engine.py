@@ -1,7 +1,9 @@
-"""Run the rules over one file: extract fragments, split statements, match, suppress.
+"""Run the rules over one file: extract fragments, split statements, check, suppress.
 
-The engine knows matcher levels, never individual rules: SQL-level matchers see every
-statement of every fragment, Python-level matchers see the calls the extractor recorded.
+The engine knows fact types, never individual rules or kinds: it extracts each type of fact
+(statements, the statements of one Python string, calls with string arguments, a module's calls
+and settings, handler factory calls, unused suppressions) and hands it to the kinds that consume
+it (pinlint.kinds). What makes a file worth reading is the merged ``Interest`` of the rules.
 A file that cannot be read or parsed gives a FileError; the caller goes on with the others.
 """
 
@@ -27,22 +29,33 @@ from pinlint.extract.handlers import connections_in_handlers, handler_functions,
 from pinlint.extract.python import extract_python
 from pinlint.extract.sinks import Prefilter, build_prefilter
 from pinlint.extract.sqlfile import decode_sql, extract_sql
-from pinlint.matchers import (
-    CallArgumentsMatcher,
-    ConnectionInHandlerMatcher,
-    ConnectOptionMatcher,
-    Hit,
-    SettingsMatcher,
-    StatementCountMatcher,
+from pinlint.files import MAX_SOURCE_BYTES, UnreadableFile, read_bytes, wide_encoding
+from pinlint.findings import finding_at, finding_from_hit
+from pinlint.globs import config_spec
+from pinlint.kinds import consuming
+from pinlint.kinds.base import (
+    CallKind,
+    HandlerKind,
+    Interest,
+    Kind,
+    ModuleCallKind,
+    ModuleFacts,
+    SettingKind,
+    StatementKind,
+    StatementsKind,
+    SuppressionKind,
+    merge_interests,
 )
-from pinlint.model import HOLE, Finding, Fragment
-from pinlint.project import ProjectCondition, sets_key
+from pinlint.kinds.project_condition import ProjectCondition
+from pinlint.matchers import CallHit
+from pinlint.model import Finding, Fragment
+from pinlint.project import sets_key
 from pinlint.pymodel import ParseError, PythonModule, parse_python
 from pinlint.sql.lexer import DIALECTS
 from pinlint.sql.statements import Statement, split_statements
 from pinlint.suppress import SQL_IGNORE_RE, SQL_NOQA_RE, PythonSuppressions, parse_codes, python_suppressions
 
-MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_FILE_BYTES = MAX_SOURCE_BYTES
 
 
 def decode_python(data: bytes) -> tuple[str, str]:
@@ -63,11 +76,12 @@ def decode_python(data: bytes) -> tuple[str, str]:
 
 def project_conditions(rules: tuple[Rule, ...]) -> dict[str, ProjectCondition]:
     """Rule code -> the project-wide setting that settles its findings (see pinlint.project)."""
-    return {
-        rule.code: rule.matcher.unless_project
-        for rule in rules
-        if isinstance(rule.matcher, CallArgumentsMatcher) and rule.matcher.unless_project is not None
-    }
+    conditions = {}
+    for rule in rules:
+        condition = rule.kind.interest.project_condition
+        if condition is not None:
+            conditions[rule.code] = condition
+    return conditions
 
 
 @dataclass(frozen=True)
@@ -98,21 +112,43 @@ class Linter:
     declarations: Declarations | None = None  # handler declarations of the project (serverless.yml...)
 
     @cached_property
-    def by_level(self) -> dict[str, tuple[Rule, ...]]:
-        """The rules grouped by what their matcher looks at (sql, python, handler, module, suppression)."""
-        levels: dict[str, list[Rule]] = {}
-        for rule in self.rules:
-            levels.setdefault(rule.matcher.level, []).append(rule)
-        return {level: tuple(rules) for level, rules in levels.items()}
-
-    def rules_at(self, level: str) -> tuple[Rule, ...]:
-        return self.by_level.get(level, ())
+    def _kinds(self) -> tuple[tuple[Rule, Kind], ...]:
+        return tuple((rule, rule.kind) for rule in self.rules)
 
     @cached_property
-    def _sql_rules_by_dialect(self) -> dict[str, tuple[Rule, ...]]:
-        return {
-            dialect: tuple(rule for rule in self.rules_at("sql") if dialect in rule.dialects) for dialect in DIALECTS
-        }
+    def call_kinds(self) -> tuple[tuple[Rule, CallKind], ...]:
+        return consuming(self._kinds, CallKind)
+
+    @cached_property
+    def module_call_kinds(self) -> tuple[tuple[Rule, ModuleCallKind], ...]:
+        return consuming(self._kinds, ModuleCallKind)
+
+    @cached_property
+    def setting_kinds(self) -> tuple[tuple[Rule, SettingKind], ...]:
+        return consuming(self._kinds, SettingKind)
+
+    @cached_property
+    def handler_kinds(self) -> tuple[tuple[Rule, HandlerKind], ...]:
+        return consuming(self._kinds, HandlerKind)
+
+    @cached_property
+    def suppression_kinds(self) -> tuple[tuple[Rule, SuppressionKind], ...]:
+        return consuming(self._kinds, SuppressionKind)
+
+    @cached_property
+    def _statement_kinds_by_dialect(self) -> dict[str, tuple[tuple[Rule, StatementKind], ...]]:
+        kinds = consuming(self._kinds, StatementKind)
+        return {dialect: tuple(pair for pair in kinds if dialect in pair[0].dialects) for dialect in DIALECTS}
+
+    @cached_property
+    def _statements_kinds_by_dialect(self) -> dict[str, tuple[tuple[Rule, StatementsKind], ...]]:
+        kinds = consuming(self._kinds, StatementsKind)
+        return {dialect: tuple(pair for pair in kinds if dialect in pair[0].dialects) for dialect in DIALECTS}
+
+    @cached_property
+    def interest(self) -> Interest:
+        """What the rules need from a file, merged over all of them."""
+        return merge_interests(rule.kind.interest for rule in self.rules)
 
     def dialect_for(self, path: str, evidence: list[Evidence]) -> DialectChoice:
         """The dialect of the file ``path`` (as the user named it), given what its code shows."""
@@ -132,53 +168,31 @@ class Linter:
         """Line-level ``# noqa: CODE`` for a rule that ran here and found nothing on that line."""
         findings: list[Finding] = []
         active = {rule.code for rule in self.rules}
-        for rule in self.rules_at("suppression"):
+        for rule, kind in self.suppression_kinds:
             for line, code in suppressions.unused(active):
                 start, end = suppressions.spans.get(line, (1, 1))
-                captures = {"code": code}
-                findings.append(_rule_finding(rule, captures, path, (line, start, line, end), (line,)))
+                findings.append(finding_at(rule, kind.check(code), path, (line, start, line, end), (line,)))
         return findings
 
     @cached_property
     def prefilter(self) -> Prefilter:
-        words = {
-            word
-            for rule in self.rules_at("module")
-            if isinstance(rule.matcher, SettingsMatcher)
-            for word in rule.matcher.needles
-        }
-        if self.rules_at("suppression"):
-            words.add(("noqa", "PIN"))  # a file whose only news is a stale noqa comment
-        return build_prefilter(self.settings.sinks, self.call_names(), words, self.gated_call_names())
+        interest = self.interest
+        return build_prefilter(self.settings.sinks, self.call_names(), set(interest.words), self.gated_call_names())
 
     @cached_property
     def fact_names(self) -> tuple[frozenset[str], re.Pattern[str]]:
-        """The calls the Python-level matchers read (CallFacts), and what a file must contain for
-        any of them to fire (``options=``: without it, no connect call can carry a startup option)."""
-        names: set[str] = set()
-        needles: list[str] = []
-        for rule in self.rules_at("python"):
-            if isinstance(rule.matcher, ConnectOptionMatcher):
-                names |= rule.matcher.functions
-                needles.append(rule.matcher.needle)
-        return frozenset(names), re.compile("|".join(needles) or r"(?!x)x")
+        """The calls recorded with their string arguments (CallFacts), and what a file must contain
+        for any of them to fire (``options=``: without it, no connect call can carry a startup option)."""
+        return self.interest.fact_calls, re.compile(self.interest.fact_needle or r"(?!x)x")
 
     @cached_property
     def fact_keywords(self) -> frozenset[str]:
-        return frozenset(
-            keyword
-            for rule in self.rules_at("python")
-            if isinstance(rule.matcher, ConnectOptionMatcher)
-            for keyword in rule.matcher.keywords
-        )
+        return self.interest.fact_keywords
 
     def call_names(self) -> frozenset[str]:
         """Call names that make any file worth parsing (the connect-option rule reads ``connect()``
         of any object); the module-level rules' names are gated, see ``gated_call_names``."""
-        names: set[str] = set()
-        for rule in self.rules_at("python"):
-            if isinstance(rule.matcher, ConnectOptionMatcher):
-                names |= rule.matcher.functions
+        names = set(self.interest.call_names)
         for libraries, gated in self.gated_call_names().items():
             if not libraries:
                 names |= gated
@@ -186,18 +200,16 @@ class Linter:
 
     def gated_call_names(self) -> dict[frozenset[str], frozenset[str]]:
         """Call names of the handler and module-level rules, by the libraries a file must name."""
-        groups: dict[frozenset[str], frozenset[str]] = {}
-        for rule in (*self.rules_at("handler"), *self.rules_at("module")):
-            if isinstance(rule.matcher, ConnectionInHandlerMatcher | CallArgumentsMatcher):
-                for libraries, names in rule.matcher.gated_call_names.items():
-                    groups[libraries] = groups.get(libraries, frozenset()) | names
-        return groups
+        return dict(self.interest.gated_call_names)
 
     def lint_source(self, source: str | bytes, path: str) -> FileResult:
         """Lint the contents of one file; ``path`` is how the user named it."""
         result = FileResult(path)
         if len(source) > MAX_FILE_BYTES:
             result.error = f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; skipped"
+            return result
+        if isinstance(source, bytes) and wide_encoding(source):
+            result.error = f"{wide_encoding(source)}; skipped"
             return result
         if path.endswith(".sql"):
             data = source if isinstance(source, bytes) else source.encode("utf-8")
@@ -238,11 +250,11 @@ class Linter:
                 findings = self._lint_fragments(fragments, choice)
             findings.extend(self._module_findings(model, path))
             for call in calls:
-                for rule in self.rules_at("python"):
-                    for hit in rule.matcher.match_call(call):
+                for rule, kind in self.call_kinds:
+                    for hit in kind.check(call):
                         if hit.fragment is not None:
-                            findings.append(self._finding(rule, hit.fragment, hit, ""))
-            if findings or self.rules_at("suppression"):
+                            findings.append(finding_from_hit(rule, hit.fragment, hit, "", on_call=True))
+            if findings or self.suppression_kinds:
                 suppressions = python_suppressions(text)
                 findings = [
                     finding for finding in findings if not suppressions.suppresses(finding.code, finding.noqa_lines)
@@ -269,92 +281,48 @@ class Linter:
 
     def lint_path(self, path: Path, display: str) -> FileResult:
         try:
-            data = path.read_bytes()
-        except OSError as error:
-            return FileResult(display, error=f"cannot read: {error.strerror or error}")
+            data = read_bytes(path, MAX_FILE_BYTES)
+        except UnreadableFile as error:
+            return FileResult(display, error=f"{error}; skipped")
         return self.lint_source(data, display)
 
     # ------------------------------------------------------------------------------
     def _lint_fragments(self, fragments: list[Fragment], choice: DialectChoice) -> list[Finding]:
         findings: list[Finding] = []
-        rules = self._sql_rules_by_dialect[choice.name]
-        if not rules:
+        kinds = self._statement_kinds_by_dialect[choice.name]
+        counters = self._statements_kinds_by_dialect[choice.name]
+        if not kinds and not counters:
             return findings
-        counters = [(rule, rule.matcher) for rule in rules if isinstance(rule.matcher, StatementCountMatcher)]
         for fragment in fragments:
             found: list[Finding] = []
             statements = split_statements(fragment.text, psql=fragment.kind == "sql", dialect=choice.name)
-            for rule, counter in counters:
-                if fragment.kind == "python":
-                    for hit in counter.match_statements(statements, fragment.text):
-                        found.append(self._finding(rule, fragment, hit, fragment.text.strip(), choice))
+            if fragment.kind == "python":  # the statements of one string passed to one call
+                for rule, counter in counters:
+                    for hit in counter.check(statements, fragment.text):
+                        found.append(finding_from_hit(rule, fragment, hit, fragment.text.strip(), choice))
             for statement in statements:
                 ignored = _statement_ignores(statement)
-                for rule in rules:
+                for rule, kind in kinds:
                     if rule.code in ignored:
                         continue
-                    for hit in rule.matcher.match(statement, fragment.text):
+                    for hit in kind.check(statement, fragment.text):
                         sql = fragment.text[statement.start : statement.end].strip()
-                        found.append(self._finding(rule, fragment, hit, sql, choice))
+                        found.append(finding_from_hit(rule, fragment, hit, sql, choice))
             findings.extend(_sql_noqa(found, fragment, choice.name))
         return findings
-
-    def _finding(
-        self, rule: Rule, fragment: Fragment, hit: Hit, sql: str, choice: DialectChoice | None = None
-    ) -> Finding:
-        line, column = fragment.source_map.position(hit.start)
-        end_line, end_column = fragment.source_map.position(max(hit.end - 1, hit.start))
-        message = _format(rule.message, hit.captures)
-        if fragment.kind == "python" and fragment.sink:
-            if fragment.via_name:
-                verb = "is passed to" if rule.matcher.level == "python" else "reaches"
-                message += f" (`{fragment.via_name}` {verb} `{fragment.sink}()` on line {fragment.sink_line})"
-            elif fragment.sink_line != line:
-                verb = "passed to" if rule.matcher.level == "python" else "reaches"
-                message += f" ({verb} `{fragment.sink}()` on line {fragment.sink_line})"
-        return Finding(
-            code=rule.code,
-            name=rule.name,
-            message=message,
-            path=fragment.path,
-            line=line,
-            column=column,
-            end_line=end_line,
-            end_column=end_column + 1,
-            severity=rule.severity,
-            fix=_format(rule.fix, hit.captures),
-            targets=dict(rule.targets),
-            sql=sql.replace(HOLE, "{…}"),
-            noqa_lines=tuple(sorted({line, end_line, *fragment.noqa_lines})),
-            dialect=choice.name if choice else "",
-            dialect_reason=choice.reason if choice else "",
-        )
 
     @cached_property
     def module_interest(self) -> ModuleInterest:
         """The function names, method names and settings roots the module-level rules look at."""
-        functions: set[str] = set()
-        methods: set[str] = set()
-        traced: dict[str, frozenset[str]] = {}
-        anywhere: set[str] = set()
-        roots: set[str] = set()
-        for rule in self.rules_at("module"):
-            if isinstance(rule.matcher, CallArgumentsMatcher):
-                functions |= rule.matcher.functions
-                methods |= rule.matcher.methods
-                if rule.matcher.traces_receivers:
-                    for method in rule.matcher.methods:
-                        traced[method] = traced.get(method, frozenset()) | rule.matcher.imports
-                        if not rule.matcher.imports:
-                            anywhere.add(method)
-            elif isinstance(rule.matcher, SettingsMatcher):
-                roots |= {path[0] for path in rule.matcher.paths}
-        traced.update(dict.fromkeys(anywhere, frozenset()))  # one rule without imports: every module
-        return ModuleInterest(frozenset(functions), frozenset(methods), frozenset(roots), traced)
+        interest = self.interest
+        return ModuleInterest(
+            interest.module_functions, interest.module_methods, interest.setting_roots, dict(interest.traced_methods)
+        )
 
     def _module_findings(self, model: PythonModule, path: str) -> list[Finding]:
         """Findings of the rules that look at a whole module: handlers and driver calls."""
-        if not self.rules_at("handler") and not self.rules_at("module"):
+        module_rules = self.module_call_kinds or self.setting_kinds
+        if not self.handler_kinds and not module_rules:
             return []
         declarations = self.declarations or Declarations()
         file = Path(path)
@@ -366,12 +334,9 @@ class Linter:
             defines_handler = False
         else:
             findings = self._handler_findings(model, path, declared, use_convention)
-            needs_handlers = any(
-                isinstance(rule.matcher, CallArgumentsMatcher) and rule.matcher.handler_module
-                for rule in self.rules_at("module")
-            )
+            needs_handlers = self.interest.needs_handlers
             defines_handler = needs_handlers and bool(handler_functions(model, declared, use_convention))
-        if self.rules_at("module"):
+        if module_rules:
             calls = module_calls(
                 model,
                 functions=self.module_interest.functions,
@@ -379,18 +344,18 @@ class Linter:
                 setting_roots=self.module_interest.setting_roots,
                 traced_methods=self.module_interest.traced_methods,
             )
-            for rule in self.rules_at("module"):
-                if isinstance(rule.matcher, CallArgumentsMatcher):
-                    hits = rule.matcher.match_module(calls, defines_handler, model.source)
-                elif isinstance(rule.matcher, SettingsMatcher):
-                    hits = rule.matcher.match_settings(calls)
-                else:
-                    continue
-                for hit in hits:
-                    where = hit.argument or hit.call
-                    span = (where.line, where.column, where.end_line, where.end_column)
-                    noqa = tuple(sorted({where.line, hit.call.line}))
-                    findings.append(_rule_finding(rule, hit.captures, path, span, noqa))
+            module = ModuleFacts(calls, defines_handler, model.source)
+            hits: list[tuple[Rule, CallHit]] = []
+            for rule, kind in self.module_call_kinds:
+                if kind.applies(module):
+                    hits.extend((rule, hit) for call in calls.calls for hit in kind.check(call, module))
+            for rule, setting_kind in self.setting_kinds:
+                hits.extend((rule, hit) for setting in calls.settings for hit in setting_kind.check(setting))
+            for rule, hit in hits:
+                where = hit.argument or hit.call
+                span = (where.line, where.column, where.end_line, where.end_column)
+                noqa = tuple(sorted({where.line, hit.call.line}))
+                findings.append(finding_at(rule, hit.captures, path, span, noqa))
         return findings
 
     def _handler_findings(
@@ -398,22 +363,17 @@ class Linter:
     ) -> list[Finding]:
         """Findings of the handler-level rules: connection factories run per invocation."""
         findings = []
-        for rule in self.rules_at("handler"):
-            matcher = rule.matcher
-            if not isinstance(matcher, ConnectionInHandlerMatcher):
-                continue
+        for rule, kind in self.handler_kinds:
             facts = connections_in_handlers(
                 model,
-                factories=matcher.factories,
-                cache_decorators=matcher.cache_decorators,
+                factories=kind.functions,
+                cache_decorators=kind.cache_decorators,
                 declared=declared,
                 use_convention=use_convention,
             )
             for fact in facts:
-                via = f", through `{fact.via}()`" if fact.via else ""
-                captures = {"factory": fact.factory, "handler": fact.handler, "reason": fact.reason, "via": via}
                 span = (fact.line, fact.column, fact.end_line, fact.end_column)
-                findings.append(_rule_finding(rule, captures, path, span, (fact.line,)))
+                findings.append(finding_at(rule, kind.check(fact), path, span, (fact.line,)))
         return findings
 
     def _per_file_ignored(self, findings: list[Finding], path: str) -> list[Finding]:
@@ -471,32 +431,7 @@ class _Parsed:
 @lru_cache(maxsize=256)
 def _glob(glob: str) -> pathspec.PathSpec[Any]:
     """A config glob (per-file-ignores, per-path-dialect), compiled once per run."""
-    return pathspec.GitIgnoreSpec.from_lines([glob])
-
-
-def _rule_finding(
-    rule: Rule,
-    captures: dict[str, str],
-    path: str,
-    span: tuple[int, int, int, int],
-    noqa_lines: tuple[int, ...],
-) -> Finding:
-    """A finding of ``rule`` at ``span`` (line, column, end line, end column), its texts filled in."""
-    line, column, end_line, end_column = span
-    return Finding(
-        code=rule.code,
-        name=rule.name,
-        message=_format(rule.message, captures),
-        path=path,
-        line=line,
-        column=column,
-        end_line=end_line,
-        end_column=end_column,
-        severity=rule.severity,
-        fix=_format(rule.fix, captures),
-        targets=dict(rule.targets),
-        noqa_lines=noqa_lines,
-    )
+    return config_spec([glob])
 
 
 def _relative(path: str, root: Path) -> str:
@@ -505,19 +440,6 @@ def _relative(path: str, root: Path) -> str:
         return Path(path).resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return Path(path).as_posix()
-
-
-_PLACEHOLDER_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-
-def _format(template: str, captures: dict[str, str]) -> str:
-    """Fill ``{name}`` placeholders from ``captures``; any other brace stays as written."""
-
-    def fill(match: re.Match[str]) -> str:
-        value = captures.get(match.group(1))
-        return match.group() if value is None else value.replace(HOLE, "{…}")
-
-    return _PLACEHOLDER_RE.sub(fill, template)
 
 
 def _statement_ignores(statement: Statement) -> set[str]:

@@ -17,7 +17,6 @@ Patterns are anchored at the statement's first token.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
 
 from pinlint.sql.lexer import IDENT, OP, WORD, Token
 
@@ -170,7 +169,6 @@ def _parse(source: str) -> tuple[Element, ...]:
     return tuple(elements)
 
 
-@cache
 def compile_pattern(source: str) -> tuple[Element, ...]:
     elements = _parse(source)
     if not elements:

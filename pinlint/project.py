@@ -18,36 +18,17 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from pinlint.files import UnreadableFile, read_bytes
+from pinlint.kinds.project_condition import ProjectCondition
 from pinlint.model import Finding
 from pinlint.pymodel import ParseError, parse_python
 
-if TYPE_CHECKING:  # the catalog's matchers import this module, and the config imports the catalog
+if TYPE_CHECKING:
     from pinlint.config import Settings
 
 MAX_LEVELS_UP = 12
-
-
-@dataclass(frozen=True)
-class ProjectCondition:
-    """A project-wide setting that settles a rule's findings: ``key`` set to the literal ``value``
-    as a dict key (``{"KEY": True}``), a subscript assignment (``DATABASES["default"]["KEY"] = True``)
-    or a keyword argument (``config(key=True)``), in any letter case, in any Python file of the project."""
-
-    key: str
-    value: str  # repr of the literal, e.g. "True"
-    root_marker: str = ""  # a file that marks the project's root, e.g. "manage.py"
-
-    @property
-    def label(self) -> str:
-        return f"{self.key}={self.value}"
-
-    @classmethod
-    def from_spec(cls, spec: Any) -> ProjectCondition:
-        if not isinstance(spec, dict) or not isinstance(spec.get("key"), str) or not isinstance(spec.get("value"), str):
-            raise ValueError("match: `unless-project` needs a string `key` and a string `value` (a Python literal)")
-        return cls(spec["key"], spec["value"], str(spec.get("root-marker", "")))
 
 
 def project_root(file: Path, marker: str, fallback: Path) -> Path:
@@ -129,11 +110,11 @@ class ProjectFacts:
             if path.suffix != ".py" or os.path.abspath(path) in self.known:
                 continue
             try:
-                data = path.read_bytes()
+                data = read_bytes(path)
                 if not needle.search(data):
                     continue
                 line = sets_key(parse_python(data.decode("utf-8-sig", errors="replace")).tree, condition)
-            except (OSError, ParseError):
+            except (UnreadableFile, ParseError):
                 continue
             if line:
                 return f"{path.as_posix()}:{line}"

@@ -125,21 +125,126 @@ sql = "SELECT 1;"
     from pinlint.config import Settings
     from pinlint.engine import Linter
 
-    result = Linter(catalog, Settings()).lint_source("CLUSTER orders USING orders_pkey;", "m.sql")
+    linter = Linter(catalog, Settings())
+    result = linter.lint_source("CLUSTER orders USING orders_pkey;", "m.sql")
     assert [f.code for f in result.findings] == ["PIN900"]
+    (rule,) = [rule for rule in catalog if rule.code == "PIN900"]
+    found = linter.lint_source(rule.bad[0].source, "example.sql").findings
+    assert [(f.code, f.line, f.column) for f in found] == [("PIN900", *rule.bad[0].at[0])]
+    assert linter.lint_source(rule.good[0].source, "example.sql").findings == []
+
+
+def _broken(tmp_path: Path, rule_file: str, old: str, new: str) -> Path:
+    """A copy of a real rule file, in a directory named rules/, with one edit."""
+    directory = tmp_path / "rules"
+    directory.mkdir(exist_ok=True)
+    text = (ROOT / "rules" / rule_file).read_text(encoding="utf-8")
+    assert old in text
+    return _write(directory, rule_file, text.replace(old, new, 1))
+
+
+@pytest.mark.parametrize(
+    ("rule_file", "old", "new", "error"),
+    [
+        (
+            "PIN023-psycopg-prepared-statements.toml",
+            'kind = "call-arguments"',
+            'kind = "call-arguments"\nunles = []',
+            "rules/PIN023-psycopg-prepared-statements.toml: unknown key 'unles' in [match] (kind call-arguments)",
+        ),
+        (
+            "PIN038-psycopg2-connection-reset.toml",
+            "receivers =",
+            "recievers =",
+            "rules/PIN038-psycopg2-connection-reset.toml: unknown key 'recievers' in [match] (kind call-arguments)",
+        ),
+        (
+            "PIN001-session-set.toml",
+            'severity = "error"',
+            'sevrity = "error"',
+            "rules/PIN001-session-set.toml: unknown key 'sevrity' at the top level",
+        ),
+        (
+            "PIN023-psycopg-prepared-statements.toml",
+            "flag-if-missing = true",
+            'flag-if-missing = "yes"',
+            "rules/PIN023-psycopg-prepared-statements.toml: key 'flag-if-missing' in [match.arguments]"
+            " must be a boolean, not string (kind call-arguments)",
+        ),
+        (
+            "PIN023-psycopg-prepared-statements.toml",
+            "keyword = ",
+            "keywrd = ",
+            "rules/PIN023-psycopg-prepared-statements.toml: unknown key 'keywrd' in [match.arguments]"
+            " (kind call-arguments)",
+        ),
+        (
+            "PIN001-session-set.toml",
+            "not-in = [",
+            "notin = [",
+            "rules/PIN001-session-set.toml: unknown key 'notin' in [match.captures.param] (kind statement)",
+        ),
+        (
+            "PIN020-oversized-statement.toml",
+            "max-bytes = 16384",
+            'max-bytes = "16 KB"',
+            "rules/PIN020-oversized-statement.toml: key 'max-bytes' in [match] must be an integer, not string"
+            " (kind statement-size)",
+        ),
+        (
+            "PIN201-mysql-user-variable.toml",
+            'token-kinds = ["uservar"]',
+            'token-kinds = ["uservariable"]',
+            "rules/PIN201-mysql-user-variable.toml: key 'token-kinds' in [match] has unknown value 'uservariable'",
+        ),
+        (
+            "PIN006-set-config-session.toml",
+            'sql-functions = ["set_config"]',
+            "",
+            "rules/PIN006-set-config-session.toml: missing key 'sql-functions' in [match] (kind function-call)",
+        ),
+        (
+            "PIN003-set-role.toml",
+            '"SET [SESSION] ROLE",',
+            '"SET [SESSION ROLE",',
+            "rules/PIN003-set-role.toml: unbalanced brackets in pattern 'SET [SESSION ROLE'"
+            " in [match] (kind statement)",
+        ),
+        (
+            "PIN041-asyncpg-jit-introspection.toml",
+            "unless-source-regex = '(?s)",
+            "unless-source-regex = '((?s)",
+            "rules/PIN041-asyncpg-jit-introspection.toml: key 'unless-source-regex' in [match] is not a valid regex",
+        ),
+    ],
+)
+def test_a_rule_file_that_does_not_fit_its_kind_is_an_error_naming_file_table_key_and_kind(
+    tmp_path: Path, rule_file: str, old: str, new: str, error: str
+) -> None:
+    with pytest.raises(CatalogError) as raised:
+        load_rule(_broken(tmp_path, rule_file, old, new))
+    assert str(raised.value).startswith(error)
 
 
 def test_tree_conditions_name_real_sqlglot_nodes() -> None:
     from sqlglot import exp
 
-    from pinlint.matchers import StatementMatcher
+    from pinlint.kinds.statement import StatementMatch
 
     names = [
         pattern.tree_node
         for rule in CATALOG
-        if isinstance(rule.matcher, StatementMatcher)
-        for pattern in rule.matcher.patterns
+        if isinstance(rule.kind, StatementMatch)
+        for pattern in rule.kind.patterns
         if pattern.tree_node
     ]
     assert names, "no rule uses a tree condition any more: drop this test"
     assert [name for name in names if not isinstance(getattr(exp, name, None), type)] == []
+
+
+def test_docs_rule_kinds_is_generated_from_the_kinds() -> None:
+    """docs/rule-kinds.md is what ``python -m pinlint.kinds.reference`` writes (compared in memory)."""
+    from pinlint.kinds.reference import render
+
+    written = (ROOT / "docs" / "rule-kinds.md").read_text(encoding="utf-8")
+    assert written == render(), "docs/rule-kinds.md is stale: run `python -m pinlint.kinds.reference`"

@@ -1,11 +1,18 @@
-"""The installed `pinlint` console script, as a user and an editor call it."""
+"""The `pinlint` command, as a user and an editor call it.
+
+Most runs go through the console script's `main` in this process (`run_cli`); the tests that are
+about the process itself (the exit status a shell sees, real stdin, `python -m pinlint`) start
+the installed script (`run_entry_point`).
+"""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
-from conftest import FIXTURES, ROOT, run_cli
+from conftest import FIXTURES, ROOT, run_cli, run_entry_point
 
 APP = FIXTURES / "serverless-app"
 SNIPPET = 'cur.execute("SET search_path TO tenant_42")\ncur.execute("SET TIME ZONE \'UTC\'")\n'
@@ -23,11 +30,12 @@ def _project(tmp_path: Path, files: dict[str, str | bytes]) -> Path:
 
 
 def test_findings_exit_1_and_clean_exit_0(tmp_path: Path) -> None:
+    """The exit status of the real console script, as a shell or CI sees it."""
     _project(tmp_path, {"bad.py": SNIPPET, "good.py": 'cur.execute("SET LOCAL search_path TO x")\n'})
-    bad = run_cli("check", "bad.py", cwd=tmp_path)
+    bad = run_entry_point("check", "bad.py", cwd=tmp_path)
     assert bad.returncode == 1, bad.stderr
     assert "Found 2 findings in 1 file (1 file checked)." in bad.stdout
-    good = run_cli("check", "good.py", cwd=tmp_path)
+    good = run_entry_point("check", "good.py", cwd=tmp_path)
     assert good.returncode == 0, good.stderr
     assert good.stdout.startswith("All checks passed!")
 
@@ -52,10 +60,6 @@ def test_full_format_shows_caret_sql_help_and_targets(tmp_path: Path) -> None:
     out = run_cli("check", "bad.py", "--no-color", cwd=tmp_path).stdout
     assert "bad.py:1:14: PIN001 " in out
     assert '1 | cur.execute("SET search_path TO tenant_42")' in out
-    caret_line = next(line for line in out.splitlines() if "^" in line)
-    assert (
-        caret_line.index("^") == out.splitlines()[1 + out.splitlines().index("  |") - 0].index("S") if False else True
-    )
     frame = out.splitlines()
     source_index = next(i for i, line in enumerate(frame) if line.startswith("1 | "))
     assert frame[source_index + 1].index("^") == frame[source_index].index("SET")
@@ -121,9 +125,10 @@ def test_select_ignore_and_statistics(tmp_path: Path) -> None:
     assert "1\tPIN001\tsession-set" in stats.stdout and "bad.py:1" not in stats.stdout
 
 
-def test_stdin_with_filename() -> None:
-    result = run_cli(
-        "check", "-", "--stdin-filename", "app/db.py", "--output-format", "concise", stdin=SNIPPET, cwd=ROOT
+def test_stdin_with_filename(tmp_path: Path) -> None:
+    """Real stdin of a real process, as an editor pipes the unsaved buffer."""
+    result = run_entry_point(
+        "check", "-", "--stdin-filename", "app/db.py", "--output-format", "concise", stdin=SNIPPET, cwd=tmp_path
     )
     assert result.returncode == 1
     assert result.stdout.splitlines()[0].startswith("app/db.py:1:14: PIN001 ")
@@ -185,26 +190,29 @@ def test_rule_command_renders_docs_from_the_rule_file() -> None:
         assert heading in doc
     assert "pg_advisory_xact_lock" in doc
     assert run_cli("rule", "listen").stdout.startswith("# listen (PIN014)")
+    page = (ROOT / "docs" / "rules" / "PIN019-session-advisory-lock.md").read_text(encoding="utf-8")
+    assert page.endswith(doc)  # the published page is what the command prints (after its header)
     listing = run_cli("rule", "--all").stdout.splitlines()
     assert listing[0].split()[:2] == ["PIN001", "session-set"]
     assert len(listing) == len(list((ROOT / "rules").glob("*.toml")))
 
 
 def test_version_and_python_m() -> None:
-    import subprocess
-    import sys
-
     from pinlint import __version__
 
-    assert run_cli("--version").stdout.strip() == f"pinlint {__version__}"
-    module = subprocess.run([sys.executable, "-m", "pinlint", "--version"], capture_output=True, text=True)
+    assert run_entry_point("--version").stdout.strip() == f"pinlint {__version__}"
+    module = subprocess.run(
+        [sys.executable, "-B", "-m", "pinlint", "--version"], capture_output=True, text=True, timeout=60
+    )
     assert module.stdout.strip() == f"pinlint {__version__}"
 
 
-def test_fixture_app_through_the_cli() -> None:
-    result = run_cli("check", str(APP.relative_to(ROOT)), cwd=ROOT)
+def test_fixture_app_through_the_console_script() -> None:
+    """The whole app through the real script: exit 1, the summary, and nothing at all on stderr."""
+    result = run_entry_point("check", "--no-cache", str(APP.relative_to(ROOT)), cwd=ROOT)
     assert result.returncode == 1
     assert "Found 17 findings in 6 files" in result.stdout
+    assert result.stderr == ""
 
 
 def test_show_files_and_show_settings(tmp_path: Path) -> None:
@@ -217,3 +225,19 @@ def test_show_files_and_show_settings(tmp_path: Path) -> None:
     assert shown.returncode == 0
     assert 'target = "pgbouncer"' in shown.stdout and 'ignore = ["PIN002"]' in shown.stdout
     assert "pinlint.toml" in shown.stdout.splitlines()[0]
+
+
+def test_rule_command_shows_the_setups_that_change_a_consequence() -> None:
+    """PIN023 breaks PgBouncer unless it tracks prepared statements (1.22+ with the knob on)."""
+    doc = run_cli("rule", "PIN023").stdout
+    table = doc.split("### Consequence per pooler\n", 1)[1].split("\n## ", 1)[0]
+    assert "| pgbouncer | breaks | by default |" in table
+    conditions = "when `pgbouncer-version` is 1.22 or later and PgBouncer tracks prepared statements"
+    assert f"| pgbouncer | ok | {conditions}" in table
+    assert "| rds-proxy | pins | always |" in table
+
+
+def test_rule_command_fills_the_fix_from_the_rule_example() -> None:
+    fix = run_cli("rule", "PIN001").stdout.split("## Fix\n", 1)[1]
+    assert fix.lstrip().startswith("Use `SET LOCAL search_path ...` inside the transaction")
+    assert "{param}" not in run_cli("rule", "PIN001").stdout

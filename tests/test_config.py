@@ -110,3 +110,16 @@ def test_knob_values_are_validated(tmp_path: Path) -> None:
     (tmp_path / "pinlint.toml").write_text('pgbouncer-version = "latest"\n', encoding="utf-8")
     result = run_cli("check", ".", cwd=tmp_path)
     assert result.returncode == 2 and "`pgbouncer-version`" in result.stderr
+
+
+def test_the_project_root_is_the_config_directory_else_the_repository_else_cwd(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "repo" / "pkg" / "sub").mkdir(parents=True)
+    (tmp_path / "repo" / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert load_settings(None, tmp_path / "repo" / "pkg" / "sub").project_root == (tmp_path / "repo").resolve()
+    (tmp_path / "repo" / "pkg" / "pinlint.toml").write_text('target = "all"\n', encoding="utf-8")
+    assert load_settings(None, tmp_path / "repo" / "pkg" / "sub").project_root == (tmp_path / "repo" / "pkg").resolve()
+    (tmp_path / "alone").mkdir()
+    assert load_settings(None, tmp_path / "alone").project_root == tmp_path.resolve()

@@ -35,8 +35,12 @@ def test_default_excludes(tmp_path: Path) -> None:
     _touch(
         tmp_path,
         "app.py",
+        "pyproject.toml",
         ".venv/lib/site.py",
-        "venv/x.py",
+        "myenv/pyvenv.cfg",
+        "myenv/lib/python3.12/x.py",
+        "conda/conda-meta/history",
+        "conda/lib/y.py",
         ".git/hooks/h.py",
         "node_modules/pkg/x.py",
         "__pycache__/m.py",
@@ -44,6 +48,48 @@ def test_default_excludes(tmp_path: Path) -> None:
         "dist/m.py",
     )
     assert _found(tmp_path) == ["app.py"]
+
+
+def test_packages_named_like_tool_output_are_linted(tmp_path: Path) -> None:
+    # the standard library's venv package, pip's build package, a project's env package: ordinary
+    # code, not a virtual environment (no pyvenv.cfg) nor build output (no project file beside it)
+    _touch(
+        tmp_path,
+        "Lib/venv/__init__.py",
+        "pip/_internal/operations/build/wheel.py",
+        "app/env/settings.py",
+        "app/virtualenv/x.py",
+        "app/dist/y.py",
+    )
+    assert _found(tmp_path) == [
+        "Lib/venv/__init__.py",
+        "app/dist/y.py",
+        "app/env/settings.py",
+        "app/virtualenv/x.py",
+        "pip/_internal/operations/build/wheel.py",
+    ]
+
+
+def test_a_virtualenv_named_directly_is_linted_and_exclude_replaces_the_markers(tmp_path: Path) -> None:
+    _touch(tmp_path, "venv/pyvenv.cfg", "venv/lib/x.py", "proj/setup.py", "proj/build/lib/m.py")
+    assert _found(tmp_path, ["venv"]) == ["venv/lib/x.py"]
+    assert _found(tmp_path) == ["proj/setup.py"]
+    assert _found(tmp_path, exclude=()) == ["proj/build/lib/m.py", "proj/setup.py", "venv/lib/x.py"]
+
+
+def test_force_exclude_skips_a_named_file_inside_a_virtualenv(tmp_path: Path) -> None:
+    _touch(tmp_path, "env/pyvenv.cfg", "env/lib/x.py")
+    assert _found(tmp_path, ["env/lib/x.py"]) == ["env/lib/x.py"]
+    assert _found(tmp_path, ["env/lib/x.py"], force_exclude=True) == []
+
+
+def test_force_exclude_skips_a_named_file_in_build_output_beside_a_project_file(tmp_path: Path) -> None:
+    """pre-commit names every staged file: build output is skipped as a walk skips it, and a
+    `build` package with no project file beside it is not build output."""
+    _touch(tmp_path, "proj/setup.cfg", "proj/build/lib/m.py", "tools/build/step.py")
+    assert _found(tmp_path, ["proj/build/lib/m.py"]) == ["proj/build/lib/m.py"]
+    assert _found(tmp_path, ["proj/build/lib/m.py"], force_exclude=True) == []
+    assert _found(tmp_path, ["tools/build/step.py"], force_exclude=True) == ["tools/build/step.py"]
 
 
 def test_gitignore_is_respected_unless_disabled(tmp_path: Path) -> None:
@@ -130,3 +176,23 @@ def test_nested_gitignores_agree_with_git(tmp_path: Path) -> None:
     expected = sorted(name for name in listed if name.endswith((".py", ".sql")))
     assert _found(tmp_path) == expected
     assert "sub/z.sql" in expected and "sub/deep/y.py" in expected  # the oracle saw the tricky cases
+
+
+def test_a_gitignore_that_is_not_a_regular_file_is_a_warning(tmp_path: Path) -> None:
+    _touch(tmp_path, "app.py")
+    os.mkfifo(tmp_path / ".gitignore")
+    found = discover([str(tmp_path)], Settings(root=tmp_path))
+    assert [path.name for path in found.files] == ["app.py"]
+    assert found.warnings == [
+        f"{(tmp_path / '.gitignore').as_posix()}: a FIFO (named pipe), not a regular file; its patterns are not applied"
+    ]
+
+
+def test_only_regular_files_are_listed_and_the_others_are_named(tmp_path: Path) -> None:
+    _touch(tmp_path, "app.py", "real.sql")
+    os.mkfifo(tmp_path / "pipe.py")
+    (tmp_path / "link.sql").symlink_to(tmp_path / "real.sql")
+    (tmp_path / "dir.py").symlink_to(tmp_path, target_is_directory=True)  # a symlinked directory: not followed
+    found = discover([str(tmp_path)], Settings(root=tmp_path))
+    assert sorted(path.name for path in found.files) == ["app.py", "real.sql"]  # the link is the same file
+    assert found.warnings == [f"{(tmp_path / 'pipe.py').as_posix()}: a FIFO (named pipe), not a regular file; skipped"]

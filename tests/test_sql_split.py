@@ -73,4 +73,5 @@ def test_unparseable_sql_still_gets_keyword_checks() -> None:
 def test_trigger_inside_do_block_or_function_body_is_not_reported() -> None:
     """Documented decision: the pooler only sees the outer statement (see README)."""
     assert codes("DO $$ BEGIN EXECUTE 'SET search_path TO x'; END $$;", "m.sql") == []
+    assert codes("DO $$ BEGIN PERFORM pg_advisory_lock(1); END $$;", "m.sql") == []
     assert codes("CREATE FUNCTION f() RETURNS void AS $$ LISTEN x $$ LANGUAGE sql;", "m.sql") == []

@@ -23,8 +23,14 @@ def test_wheel_installs_and_lints(tmp_path: Path) -> None:
         text=True,
     )
     assert build.returncode == 0, build.stderr
-    (wheel,) = dist.glob("pinlint-*.whl")
-    names = zipfile.ZipFile(wheel).namelist()
+    (wheel,) = dist.glob("pinlint_db-*.whl")  # the distribution is pinlint-db; the package, pinlint
+    archive = zipfile.ZipFile(wheel)
+    names = archive.namelist()
+    metadata = archive.read(next(name for name in names if name.endswith(".dist-info/METADATA"))).decode()
+    assert "\nName: pinlint-db\n" in metadata  # `pip install pinlint-db`, `uvx --from pinlint-db pinlint`
+    assert "\nProject-URL: Documentation, https://github.com/pinlint-db/pinlint/tree/main/docs/rules\n" in metadata
+    scripts = archive.read(next(name for name in names if name.endswith(".dist-info/entry_points.txt"))).decode()
+    assert "pinlint = pinlint.cli:main" in scripts  # the command stays `pinlint`
     rule_files = sorted(name for name in names if name.startswith("pinlint/rules/") and name.endswith(".toml"))
     assert len(rule_files) == len(list((ROOT / "rules").glob("*.toml")))
 

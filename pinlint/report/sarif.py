@@ -12,7 +12,7 @@ from typing import Any
 from pinlint import HOMEPAGE, __version__
 from pinlint.catalog import Rule
 from pinlint.model import Finding
-from pinlint.rulesdoc import render_rule
+from pinlint.rulesdoc import fix_text, render_rule, rule_url
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {"error": "error", "warning": "warning"}
@@ -38,8 +38,8 @@ def _rule(rule: Rule) -> dict[str, Any]:
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.what.strip()[:MAX_DESCRIPTION]},
-        "help": {"text": f"{rule.fix}\n\n{rule.why.strip()}", "markdown": render_rule(rule)},
-        "helpUri": rule.references[0] if rule.references else HOMEPAGE,
+        "help": {"text": f"{fix_text(rule)}\n\n{rule.why.strip()}", "markdown": render_rule(rule)},
+        "helpUri": rule_url(rule),
         "defaultConfiguration": {"level": LEVELS.get(rule.severity, "warning")},
         "properties": {"tags": ["database", "connection-pooling"], "precision": "high"},
     }

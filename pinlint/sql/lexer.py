@@ -106,13 +106,13 @@ def _find_string_end(text: str, pos: int, backslash_escapes: bool) -> int:
     return length
 
 
-def tokenize(text: str, *, psql: bool = False, keep_comments: bool = True, dialect: str = POSTGRES) -> list[Token]:
+def tokenize(text: str, *, psql: bool = False, dialect: str = POSTGRES) -> list[Token]:
     """Split ``text`` into tokens; whitespace is dropped, everything else keeps its offsets.
 
     ``psql`` means a client script (a .sql file): psql meta-commands, or the mysql client's
     DELIMITER command in MySQL mode."""
     if dialect == MYSQL:
-        return _tokenize_mysql(text, script=psql, keep_comments=keep_comments)
+        return _tokenize_mysql(text, script=psql)
     word, dollar_tag = _UNICODE.word, _UNICODE.dollar_tag
     tokens: list[Token] = []
     append = tokens.append
@@ -128,8 +128,7 @@ def tokenize(text: str, *, psql: bool = False, keep_comments: bool = True, diale
         if char == "-" and text.startswith("--", pos):
             end = text.find("\n", pos)
             end = length if end == -1 else end
-            if keep_comments:
-                append(Token(COMMENT, text[pos:end], pos, end))
+            append(Token(COMMENT, text[pos:end], pos, end))
             pos = end
             continue
         if char == "/" and text.startswith("/*", pos):
@@ -146,8 +145,7 @@ def tokenize(text: str, *, psql: bool = False, keep_comments: bool = True, diale
                         break
                 else:
                     index += 1
-            if keep_comments:
-                append(Token(COMMENT, text[pos:index], pos, index))
+            append(Token(COMMENT, text[pos:index], pos, index))
             pos = index
             continue
         if char == "'":
@@ -270,7 +268,7 @@ def _at_line_start(text: str, pos: int) -> bool:
     return not text[line_start:pos].strip()
 
 
-def _tokenize_mysql(text: str, *, script: bool, keep_comments: bool) -> list[Token]:
+def _tokenize_mysql(text: str, *, script: bool) -> list[Token]:
     name, sysvar, mysql_word = _UNICODE.mysql_name, _UNICODE.mysql_sysvar, _UNICODE.mysql_word
     tokens: list[Token] = []
     append = tokens.append
@@ -300,8 +298,7 @@ def _tokenize_mysql(text: str, *, script: bool, keep_comments: bool) -> list[Tok
         ):
             end = text.find("\n", pos)
             end = length if end == -1 else end
-            if keep_comments:
-                append(Token(COMMENT, text[pos:end], pos, end))
+            append(Token(COMMENT, text[pos:end], pos, end))
             pos = end
             continue
         if char == "/" and text.startswith("/*", pos):
@@ -309,7 +306,7 @@ def _tokenize_mysql(text: str, *, script: bool, keep_comments: bool) -> list[Tok
             end = length if close == -1 else close + 2
             if text.startswith("/*!", pos) or text.startswith("/*M!", pos):
                 append(Token(EXEC, text[pos:end], pos, end))
-            elif keep_comments:
+            else:
                 append(Token(COMMENT, text[pos:end], pos, end))
             pos = end
             continue

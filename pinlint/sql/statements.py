@@ -15,8 +15,11 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
-from pinlint.sql.lexer import COMMENT, META, MYSQL, POSTGRES, SEMI, WORD, Token, tokenize
+from pinlint.sql.lexer import COMMENT, META, MYSQL, OP, POSTGRES, SEMI, WORD, Token, tokenize
+
+UNPARSED: Any = object()  # Statement.tree before pinlint.sql.tree parsed it
 
 _COPY_END_RE = re.compile(r"^\\\.[ \t]*\r?$", re.MULTILINE)
 
@@ -30,15 +33,17 @@ class Statement:
     start: int = 0
     end: int = 0
     dialect: str = POSTGRES
-
-    def words(self, count: int) -> list[str]:
-        """The first ``count`` token values, upper-cased words included."""
-        return [token.value for token in self.tokens[:count]]
+    tree: Any = field(default=UNPARSED, repr=False, compare=False)  # sqlglot's, once asked (pinlint.sql.tree)
 
     @property
-    def leading(self) -> str:
-        first = self.tokens[0] if self.tokens else None
-        return first.value if first is not None and first.kind == WORD else ""
+    def leading_word(self) -> str:
+        """The statement's first keyword, past opening parentheses (``(SELECT ...)``); '' if none."""
+        for token in self.tokens:
+            if token.kind == WORD:
+                return token.value
+            if not (token.kind == OP and token.value == "("):
+                return ""
+        return ""
 
 
 def _is_copy_from_stdin(tokens: list[Token]) -> bool:

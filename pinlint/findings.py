@@ -1,0 +1,88 @@
+"""Hits into Findings: a rule's message and fix filled from the hit's captures, placed where the
+hit is in the file (through the fragment's source map for SQL in Python strings)."""
+
+from __future__ import annotations
+
+import re
+
+from pinlint.catalog import Rule
+from pinlint.dialect import DialectChoice
+from pinlint.kinds.base import Hit
+from pinlint.model import HOLE, Finding, Fragment
+
+
+def finding_from_hit(
+    rule: Rule,
+    fragment: Fragment,
+    hit: Hit,
+    sql: str,
+    choice: DialectChoice | None = None,
+    *,
+    on_call: bool = False,  # the hit is in an argument of the call (not SQL that reaches it)
+) -> Finding:
+    """The finding of ``rule`` for a hit in ``fragment`` (offsets into its text); ``sql`` is the statement."""
+    line, column = fragment.source_map.position(hit.start)
+    end_line, end_column = fragment.source_map.position(max(hit.end - 1, hit.start))
+    message = fill(rule.message, hit.captures)
+    if fragment.kind == "python" and fragment.sink:
+        if fragment.via_name:
+            verb = "is passed to" if on_call else "reaches"
+            message += f" (`{fragment.via_name}` {verb} `{fragment.sink}()` on line {fragment.sink_line})"
+        elif fragment.sink_line != line:
+            verb = "passed to" if on_call else "reaches"
+            message += f" ({verb} `{fragment.sink}()` on line {fragment.sink_line})"
+    return Finding(
+        code=rule.code,
+        name=rule.name,
+        message=message,
+        path=fragment.path,
+        line=line,
+        column=column,
+        end_line=end_line,
+        end_column=end_column + 1,
+        severity=rule.severity,
+        fix=fill(rule.fix, hit.captures),
+        targets=dict(rule.targets),
+        sql=sql.replace(HOLE, "{…}"),
+        noqa_lines=tuple(sorted({line, end_line, *fragment.noqa_lines})),
+        dialect=choice.name if choice else "",
+        dialect_reason=choice.reason if choice else "",
+    )
+
+
+def finding_at(
+    rule: Rule,
+    captures: dict[str, str],
+    path: str,
+    span: tuple[int, int, int, int],
+    noqa_lines: tuple[int, ...],
+) -> Finding:
+    """A finding of ``rule`` at ``span`` (line, column, end line, end column), its texts filled in."""
+    line, column, end_line, end_column = span
+    return Finding(
+        code=rule.code,
+        name=rule.name,
+        message=fill(rule.message, captures),
+        path=path,
+        line=line,
+        column=column,
+        end_line=end_line,
+        end_column=end_column,
+        severity=rule.severity,
+        fix=fill(rule.fix, captures),
+        targets=dict(rule.targets),
+        noqa_lines=noqa_lines,
+    )
+
+
+_PLACEHOLDER_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def fill(template: str, captures: dict[str, str]) -> str:
+    """Fill ``{name}`` placeholders from ``captures``; any other brace stays as written."""
+
+    def one(match: re.Match[str]) -> str:
+        value = captures.get(match.group(1))
+        return match.group() if value is None else value.replace(HOLE, "{…}")
+
+    return _PLACEHOLDER_RE.sub(one, template)

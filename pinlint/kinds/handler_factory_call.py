@@ -1,0 +1,53 @@
+"""Kind ``handler-factory-call`` (Python): a connection factory run on every invocation of a Lambda
+handler (the facts come from pinlint.extract.handlers)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pinlint.kinds.base import HandlerKind, Interest, gated_by_package
+from pinlint.kinds.schema import STRINGS, Key
+
+if TYPE_CHECKING:
+    from pinlint.extract.handlers import FactoryCall
+
+CACHE_DECORATORS = ("functools.cache", "functools.lru_cache")
+
+
+@dataclass(frozen=True)
+class HandlerFactoryCallMatch(HandlerKind):
+    functions: frozenset[str]
+    cache_decorators: frozenset[str]
+
+    name = "handler-factory-call"
+    summary = (
+        "A call of one of `functions` that runs on every invocation of a Lambda handler: in the"
+        " handler's body, or in a module function it calls that is not cached with one of"
+        " `cache-decorators`. Handlers come from the project's declarations (serverless.yml, SAM,"
+        " CDK, Terraform, Chalice, the configuration) or, where none exist, the naming convention."
+    )
+    keys = (
+        Key("functions", STRINGS, "Qualified connection factories, e.g. `psycopg2.connect`.", required=True),
+        Key(
+            "cache-decorators",
+            STRINGS,
+            "Decorators that make a function run once.",
+            default=", ".join(CACHE_DECORATORS),
+        ),
+    )
+
+    @classmethod
+    def build(cls, table: dict[str, Any]) -> HandlerFactoryCallMatch:
+        return cls(
+            functions=frozenset(table["functions"]),
+            cache_decorators=frozenset(table.get("cache-decorators", CACHE_DECORATORS)),
+        )
+
+    @property
+    def interest(self) -> Interest:
+        return Interest(gated_call_names=gated_by_package(self.functions))
+
+    def check(self, fact: FactoryCall) -> dict[str, str]:
+        via = f", through `{fact.via}()`" if fact.via else ""
+        return {"factory": fact.factory, "handler": fact.handler, "reason": fact.reason, "via": via}
