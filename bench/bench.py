@@ -248,17 +248,42 @@ def _linearity(stdlib: Path, work: Path, runs: int) -> tuple[Timing, Timing, int
     return once, twice, _python_lines(double)[1]
 
 
+GENERATED_SIZES = (10_000, 100_000)
+
+
+def _generated_scale(work: Path, runs: int) -> list[tuple[int, Timing]]:
+    """A generated seed script of N module-level sink calls (half of them through a name), for
+    N = 10k and 100k: every stage must be linear in the file (issue 20 measured 16k calls at 22 s)."""
+    pinlint = shutil.which("pinlint") or str(Path(sys.executable).parent / "pinlint")
+    found = []
+    for size in GENERATED_SIZES:
+        path = work / f"seed_{size}.py"
+        body = "cur.execute('INSERT INTO t VALUES (1, 2)')\ncur.execute(SQL)\n" * (size // 2)
+        path.write_text("import psycopg2\nSQL = 'SET a = 1'\n" + body, encoding="utf-8")
+        command = [pinlint, "check", "--no-cache", "--exit-zero", "--quiet", "--output-format", "concise", str(path)]
+        found.append((size, _timed(f"pinlint cold, generated module of {size:,} calls", command, runs)))
+    return found
+
+
+def _generated_line(generated: list[tuple[int, Timing]]) -> str:
+    (small, small_time), (large, large_time) = generated
+    factor = large // small
+    return (
+        f"* generated module, {small:,} module-level sink calls: {small_time.median:.2f} s; {large:,}:"
+        f" {large_time.median:.2f} s; growth {large_time.median / small_time.median:.1f}x for {factor}x the calls"
+        f" (linear: at most {factor}x)"
+    )
+
+
 # Where a cold run spends its time: (stage, the function whose cumulative time it is). Stages
-# nest (the fast path includes narrowing); "share" is of the whole process.
+# nest; "share" is of the whole process.
 PROFILE_STAGES = [
     ("whole process", "pinlint/__main__.py", "<module>"),
     ("discovery", "pinlint/discover.py", "discover"),
     ("handler declarations", "pinlint/declarations.py", "find_declarations"),
     ("prefilter (text search, every file)", "pinlint/extract/sinks.py", "worth_parsing"),
-    ("CPython ast.parse (files past the prefilter)", "pinlint/engine.py", "_parse"),
-    ("fast path: narrowing + reading sink calls", "pinlint/extract/fast.py", "plan"),
-    ("  narrowing to the units with calls", "pinlint/extract/narrow.py", "plan_units"),
-    ("libcst path (files the fast path leaves)", "pinlint/extract/python.py", "extract_python"),
+    ("the model: one parse (files past the prefilter)", "pinlint/pymodel.py", "parse_python"),
+    ("SQL fragments and connect calls from the model", "pinlint/extract/python.py", "extract_python"),
     ("driver and handler rules (module facts)", "pinlint/engine.py", "_module_findings"),
     ("dialect evidence", "pinlint/dialect.py", "python_evidence"),
     ("SQL: split, classify, match", "pinlint/engine.py", "_lint_fragments"),
@@ -358,6 +383,7 @@ def main() -> int:
         single = _one_file(work, max(options.runs, 5))
         once, twice, double_lines = _linearity(stdlib, work, options.runs)
         growth = twice.median / once.median
+        generated = _generated_scale(work, options.runs)
 
     lines = [
         "# Benchmark results",
@@ -378,6 +404,7 @@ def main() -> int:
         f"* one-file run (pre-commit): {single.median:.2f} s median (target < 0.4 s)",
         f"* standard library x1: {once.median:.2f} s; x2 ({double_lines:,} lines): {twice.median:.2f} s;"
         f" growth {growth:.2f}x for twice the files (target <= 2.2x)",
+        _generated_line(generated),
         "",
     ]
     Path(options.output).write_text("\n".join(lines), encoding="utf-8")

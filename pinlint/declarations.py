@@ -26,8 +26,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pinlint.extract.calls import dotted_name
 from pinlint.files import MAX_SOURCE_BYTES, UnreadableFile, read_bytes, read_text
+from pinlint.pymodel import ParseError, parse_python
 
 SERVERLESS_FILES = ("serverless.yml", "serverless.yaml")
 TEMPLATE_FILES = ("template.yaml", "template.yml", "template.json")
@@ -239,25 +239,15 @@ def _read_cdk(path: Path, result: Declarations, root: Path) -> None:
     """``aws_lambda.Function(handler="index.handler", code=Code.from_asset("dir"))`` and
     ``PythonFunction(entry="dir", index="index.py", handler="handler")`` in a CDK app."""
     try:
-        tree = ast.parse(read_text(path, MAX_SOURCE_BYTES))
-    except (UnreadableFile, SyntaxError, ValueError, RecursionError, MemoryError):
+        model = parse_python(read_text(path, MAX_SOURCE_BYTES))
+    except (UnreadableFile, ParseError):
         return  # the file is linted too: its problem is reported there
-    aliases: dict[str, str] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            for alias in node.names:
-                aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                aliases[alias.asname or alias.name] = alias.name
     shown = _display(path, root)
     base = _cdk_root(path)
-    for node in ast.walk(tree):
+    for node in ast.walk(model.tree):
         if not isinstance(node, ast.Call):
             continue
-        dotted = dotted_name(node.func)
-        head, _, rest = dotted.partition(".")
-        qualified = f"{aliases.get(head, head)}.{rest}" if rest else aliases.get(head, head)
+        qualified = model.qualify(node.func)
         name = qualified.removeprefix("aws_cdk.")
         if not any(name.endswith(target.removeprefix("aws_cdk.")) for target in CDK_FUNCTIONS):
             continue

@@ -12,6 +12,7 @@ import ast
 import re
 from dataclasses import dataclass
 
+from pinlint.pymodel import PythonModule
 from pinlint.sql.lexer import MYSQL, POSTGRES
 
 DIALECT_NAMES = {POSTGRES: "PostgreSQL", MYSQL: "MySQL"}
@@ -64,24 +65,16 @@ class DialectChoice:
 
     name: str
     reason: str
-    assumed: bool = False  # nothing in the file or the config decided it
 
 
-def python_evidence(tree: ast.Module | None, source: str | None = None) -> list[Evidence]:
+def python_evidence(model: PythonModule | None) -> list[Evidence]:
     """What a Python module says about its database: driver imports, URLs, Django engines.
-    With ``source``, string constants are only looked at when the text can hold one of those."""
-    if tree is None:
+    String constants are only looked at on lines whose text can hold one of those."""
+    if model is None:
         return []
-    from pinlint.extract.fast import statements_of
-
     found: list[Evidence] = []
-    nodes: list[ast.AST] = [node for statement in tree.body for node in statements_of(statement)]
-    if source is None:
-        nodes += [node for node in ast.walk(tree) if isinstance(node, ast.Constant)]
-    else:
-        from pinlint.extract.calls import nodes_on_lines
-
-        nodes += [node for node in nodes_on_lines(tree, source, _STRING_HINT_RE) if isinstance(node, ast.Constant)]
+    nodes: list[ast.AST] = list(model.import_statements)
+    nodes += [node for node in model.nodes_on_lines(_STRING_HINT_RE) if isinstance(node, ast.Constant)]
     for node in nodes:
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -138,8 +131,6 @@ def choose_dialect(
         mysql = next(item for item in evidence if item.dialect == MYSQL)
         postgres = next(item for item in evidence if item.dialect == POSTGRES)
         return DialectChoice(
-            default,
-            f"{origin}: the file shows both MySQL ({mysql.describe()}) and PostgreSQL ({postgres.describe()})",
-            assumed=True,
+            default, f"{origin}: the file shows both MySQL ({mysql.describe()}) and PostgreSQL ({postgres.describe()})"
         )
-    return DialectChoice(default, f"{origin}: nothing in the file names a database", assumed=True)
+    return DialectChoice(default, f"{origin}: nothing in the file names a database")

@@ -24,10 +24,10 @@ from pinlint.catalog import Rule
 from pinlint.config import Settings
 from pinlint.declarations import Declarations
 from pinlint.dialect import DialectChoice, Evidence, choose_dialect, python_evidence, sql_file_evidence
-from pinlint.extract.calls import module_calls, nodes_on_lines
-from pinlint.extract.fast import plan
+from pinlint.extract.calls import module_calls
 from pinlint.extract.handlers import connections_in_handlers, handler_functions, has_handler_candidates
-from pinlint.extract.sinks import ExtractionError, Prefilter, build_prefilter
+from pinlint.extract.python import extract_python
+from pinlint.extract.sinks import Prefilter, build_prefilter
 from pinlint.extract.sqlfile import decode_sql, extract_sql
 from pinlint.files import MAX_SOURCE_BYTES, UnreadableFile, read_bytes, wide_encoding
 from pinlint.findings import finding_at, finding_from_hit
@@ -50,6 +50,7 @@ from pinlint.kinds.project_condition import ProjectCondition
 from pinlint.matchers import CallHit
 from pinlint.model import Finding, Fragment
 from pinlint.project import sets_key
+from pinlint.pymodel import ParseError, PythonModule, parse_python
 from pinlint.sql.lexer import DIALECTS
 from pinlint.sql.statements import Statement, split_statements
 from pinlint.suppress import SQL_IGNORE_RE, SQL_NOQA_RE, PythonSuppressions, parse_codes, python_suppressions
@@ -229,32 +230,25 @@ class Linter:
             if "\x00" in text:
                 result.error = "binary file (contains NUL bytes); skipped"
                 return result
-            result.project_keys = self._project_keys(text)
+            parsed = _Parsed(text)
+            result.project_keys = self._project_keys(text, parsed)
             if not self.prefilter.worth_parsing(text):
                 return result
             try:
-                tree = _parse(text)
-                names, needle = self.fact_names
-                if not (needle.search(text) and _needle_in_tree(tree, text, needle, self.fact_keywords)):
-                    names = frozenset()  # no call here can carry what those rules look for
-                planned = plan(text, path, sinks=self.settings.sinks, call_names=names, tree=tree)
-                if planned.done and planned.fast is not None:
-                    fragments, calls = planned.fast.fragments, []
-                else:
-                    from pinlint.extract.python import extract_python  # libcst: imported when needed
-
-                    extraction = extract_python(
-                        text, path, sinks=self.settings.sinks, call_names=names, tree=tree, planned=planned
-                    )
-                    fragments, calls = extraction.fragments, extraction.calls
-            except ExtractionError as error:
+                model = parsed.model()
+            except ParseError as error:
                 result.error = str(error)
                 return result
+            names, needle = self.fact_names
+            if not (needle.search(text) and _needle_in_tree(model, needle, self.fact_keywords)):
+                names = frozenset()  # no call here can carry what those rules look for
+            extraction = extract_python(model, path, sinks=self.settings.sinks, call_names=names)
+            fragments, calls = extraction.fragments, extraction.calls
             findings: list[Finding] = []
             if fragments:
-                choice = self.dialect_for(path, python_evidence(tree, text))
+                choice = self.dialect_for(path, python_evidence(model))
                 findings = self._lint_fragments(fragments, choice)
-            findings.extend(self._module_findings(text, path, tree))
+            findings.extend(self._module_findings(model, path))
             for call in calls:
                 for rule, kind in self.call_kinds:
                     for hit in kind.check(call):
@@ -275,13 +269,13 @@ class Linter:
     def project_conditions(self) -> dict[str, ProjectCondition]:
         return project_conditions(self.rules)
 
-    def _project_keys(self, text: str) -> list[str]:
+    def _project_keys(self, text: str, parsed: _Parsed) -> list[str]:
         """The project-wide settings (``KEY=value``) this module makes, for the rules that ask."""
         keys = []
         for condition in set(self.project_conditions.values()):
             if condition.key in text or condition.key.lower() in text:
-                tree = _parse(text)
-                if tree is not None and sets_key(tree, condition):
+                model = parsed.model_or_none()
+                if model is not None and sets_key(model.tree, condition):
                     keys.append(condition.label)
         return keys
 
@@ -325,33 +319,32 @@ class Linter:
             interest.module_functions, interest.module_methods, interest.setting_roots, dict(interest.traced_methods)
         )
 
-    def _module_findings(self, text: str, path: str, tree: ast.Module | None) -> list[Finding]:
+    def _module_findings(self, model: PythonModule, path: str) -> list[Finding]:
         """Findings of the rules that look at a whole module: handlers and driver calls."""
         module_rules = self.module_call_kinds or self.setting_kinds
-        if (not self.handler_kinds and not module_rules) or tree is None:
-            return []  # (without a tree, the SQL extractor has reported what is wrong with the file)
+        if not self.handler_kinds and not module_rules:
+            return []
         declarations = self.declarations or Declarations()
         file = Path(path)
         declared = {declaration.function: declaration.reason for declaration in declarations.for_file(file)}
         use_convention = not declared and not declarations.covers(file)
-        if not has_handler_candidates(tree, declared, use_convention):
+        if not has_handler_candidates(model, declared, use_convention):
             declared, use_convention = {}, False  # no handler can be here: skip the analysis
             findings: list[Finding] = []
             defines_handler = False
         else:
-            findings = self._handler_findings(tree, text, path, declared, use_convention)
+            findings = self._handler_findings(model, path, declared, use_convention)
             needs_handlers = self.interest.needs_handlers
-            defines_handler = needs_handlers and bool(handler_functions(tree, declared, use_convention))
+            defines_handler = needs_handlers and bool(handler_functions(model, declared, use_convention))
         if module_rules:
             calls = module_calls(
-                tree,
-                text,
+                model,
                 functions=self.module_interest.functions,
                 methods=self.module_interest.methods,
                 setting_roots=self.module_interest.setting_roots,
                 traced_methods=self.module_interest.traced_methods,
             )
-            module = ModuleFacts(calls, defines_handler, text)
+            module = ModuleFacts(calls, defines_handler, model.source)
             hits: list[tuple[Rule, CallHit]] = []
             for rule, kind in self.module_call_kinds:
                 if kind.applies(module):
@@ -366,14 +359,13 @@ class Linter:
         return findings
 
     def _handler_findings(
-        self, tree: ast.Module, text: str, path: str, declared: dict[str, str], use_convention: bool
+        self, model: PythonModule, path: str, declared: dict[str, str], use_convention: bool
     ) -> list[Finding]:
         """Findings of the handler-level rules: connection factories run per invocation."""
         findings = []
         for rule, kind in self.handler_kinds:
             facts = connections_in_handlers(
-                tree,
-                text,
+                model,
                 factories=kind.functions,
                 cache_decorators=kind.cache_decorators,
                 declared=declared,
@@ -395,12 +387,10 @@ class Linter:
         return [finding for finding in findings if not any(finding.code.startswith(code) for code in ignored)]
 
 
-def _needle_in_tree(tree: ast.Module | None, source: str, needle: re.Pattern[str], keywords: frozenset[str]) -> bool:
+def _needle_in_tree(model: PythonModule, needle: re.Pattern[str], keywords: frozenset[str]) -> bool:
     """The text matched ``needle``; is it really a keyword argument, a dict key or a string
-    (not a variable that happens to share the name)? Without a tree, assume it is."""
-    if tree is None:
-        return True
-    for node in nodes_on_lines(tree, source, needle):
+    (not a variable that happens to share the name)?"""
+    for node in model.nodes_on_lines(needle):
         if isinstance(node, ast.keyword) and node.arg in keywords:
             return True
         if (
@@ -410,6 +400,32 @@ def _needle_in_tree(tree: ast.Module | None, source: str, needle: re.Pattern[str
         ):
             return True
     return False
+
+
+class _Parsed:
+    """A Python file's model, parsed once when a stage first asks for it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._model: PythonModule | None = None
+        self._error: ParseError | None = None
+
+    def model(self) -> PythonModule:
+        if self._model is None and self._error is None:
+            try:
+                self._model = parse_python(self.text)
+            except ParseError as error:
+                self._error = error
+        if self._error is not None:
+            raise self._error
+        assert self._model is not None
+        return self._model
+
+    def model_or_none(self) -> PythonModule | None:
+        try:
+            return self.model()
+        except ParseError:
+            return None
 
 
 @lru_cache(maxsize=256)
@@ -424,14 +440,6 @@ def _relative(path: str, root: Path) -> str:
         return Path(path).resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return Path(path).as_posix()
-
-
-def _parse(text: str) -> ast.Module | None:
-    """CPython's tree of a Python file, or None (newer syntax, nesting too deep: libcst decides)."""
-    try:
-        return ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
 
 
 def _statement_ignores(statement: Statement) -> set[str]:

@@ -49,10 +49,6 @@ class CharMap:
     columns: list[int] = field(default_factory=list)
     end: tuple[int, int] = (1, 1)
 
-    def add(self, line: int, column: int) -> None:
-        self.lines.append(line)
-        self.columns.append(column)
-
     def position(self, offset: int) -> tuple[int, int]:
         if offset < len(self.lines):
             return self.lines[offset], self.columns[offset]
@@ -71,8 +67,6 @@ class Fragment:
     sink_line: int = 0  # line of that call
     noqa_lines: tuple[int, ...] = ()  # extra lines whose noqa comment covers this fragment
     via_name: str = ""  # the variable name the SQL travelled through, if any
-    function: str = ""  # enclosing function, if any
-    dynamic: bool = False  # has holes
 
 
 @dataclass(frozen=True)

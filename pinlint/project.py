@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from pinlint.files import UnreadableFile, read_bytes
 from pinlint.kinds.project_condition import ProjectCondition
 from pinlint.model import Finding
+from pinlint.pymodel import ParseError, parse_python
 
 if TYPE_CHECKING:
     from pinlint.config import Settings
@@ -112,8 +113,8 @@ class ProjectFacts:
                 data = read_bytes(path)
                 if not needle.search(data):
                     continue
-                line = sets_key(ast.parse(data), condition)
-            except (UnreadableFile, SyntaxError, ValueError, RecursionError, MemoryError):
+                line = sets_key(parse_python(data.decode("utf-8-sig", errors="replace")).tree, condition)
+            except (UnreadableFile, ParseError):
                 continue
             if line:
                 return f"{path.as_posix()}:{line}"

@@ -6,6 +6,7 @@ import pytest
 
 from conftest import codes, lint, where
 from pinlint.extract.python import extract_python
+from pinlint.pymodel import parse_python
 
 # --- which strings are SQL ----------------------------------------------------------------
 
@@ -138,10 +139,9 @@ def test_configured_sinks() -> None:
 
 def test_extract_returns_fragments_with_context() -> None:
     source = "def handler(event, context):\n    cur.execute('LISTEN jobs')\n"
-    (fragment,) = extract_python(source, "h.py").fragments
+    (fragment,) = extract_python(parse_python(source), "h.py").fragments
     assert fragment.text == "LISTEN jobs"
     assert fragment.sink == "cur.execute"
-    assert fragment.function == "handler"
     assert fragment.source_map.position(0) == (2, 18)
 
 
@@ -150,6 +150,62 @@ def test_long_concatenations_are_read_whole() -> None:
     implicit = "cur.execute(\n" + "".join(f'    "part{n} "\n' for n in range(10)) + '    "; LISTEN x"\n)\n'
     added = "cur.execute(" + " + ".join(f'"p{n} "' for n in range(10)) + ' + "; LISTEN y")\n'
     for source, channel in ((implicit, "x"), (added, "y")):
-        texts = [fragment.text for fragment in extract_python(source, "m.py", fast_path=False).fragments]
+        texts = [fragment.text for fragment in extract_python(parse_python(source), "m.py").fragments]
         assert len(texts) == 1 and texts[0].endswith(f"; LISTEN {channel}")
-        assert [f.text for f in extract_python(source, "m.py").fragments] == texts
+
+
+# --- lines as CPython counts them (issue 18: form feeds and other line-like characters) ---------
+
+LINE_LIKE = ["\f", "\v", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
+
+
+@pytest.mark.parametrize("char", LINE_LIKE, ids=[f"U+{ord(char):04X}" for char in LINE_LIKE])
+@pytest.mark.parametrize(
+    "template",
+    [
+        "import psycopg2\n# {char} page\ndef f(c):\n    c.execute('SET a = 1')\n",
+        "import psycopg2\nX = '{char}'\ndef f(c):\n    c.execute('SET a = 1')\n",
+        "import psycopg2\nX = 1\n{formfeed}\ndef f(c):\n    c.execute('SET a = 1'); c.execute(\"SET b\" + x)\n",
+        "import psycopg\n# {char} page\nX = 1\nconn = psycopg.connect('dbname=x', options='-c statement_timeout=5')\n",
+    ],
+    ids=["comment", "string", "own-line", "connect-call"],
+)
+def test_a_line_like_character_before_a_sink_moves_no_finding(template: str, char: str) -> None:
+    """CPython ends lines only at \\n, \\r\\n and \\r: a form feed, \\v, \\x1c-\\x1e, U+0085, U+2028
+    or U+2029 earlier in the file leaves every finding where it is in the twin without it."""
+    formfeed = "\f" if char == "\f" else ""
+    plain = template.format(char=" ", formfeed="")
+    tricky = template.format(char=char, formfeed=formfeed)
+    expected = where(plain)
+    assert expected
+    assert where(tricky) == expected
+
+
+@pytest.mark.parametrize("ending", ["\r\n", "\r"])
+def test_windows_and_old_mac_line_ends_keep_positions(ending: str) -> None:
+    source = "import psycopg2\n\ndef f(c):\n    c.execute('SELECT 1;'\n              ' SET a = 1')\n"
+    assert where(source.replace("\n", ending)) == where(source) == [("PIN001", 5, 17)]
+
+
+# --- the string decoder always moves forward (issue 18: an unterminated \N{ hung the run) ------
+
+
+@pytest.mark.parametrize("body", ["\\N{", "\\N{LATIN", "CREATE S\\N{CHEMA {SCHEMA};", "\\N", "\\"])
+def test_the_decoder_ends_on_an_unterminated_escape(body: str) -> None:
+    from pinlint.pystrings import decode
+
+    piece = decode(body, 1, 1, raw=False)
+    assert piece.text.startswith(body[:2])  # an escape it cannot read stays as written
+    assert len(piece.lines) == len(piece.text)
+
+
+@pytest.mark.parametrize(
+    ("source", "column"),
+    [
+        ('import psycopg2\ncur.execute("SET a = 1 \\N{")\n', 14),
+        ('import psycopg2\ncur.execute(f"SET a = 1; CREATE S\\N{CHEMA {SCHEMA};")\n', 15),
+    ],
+)
+def test_an_unterminated_name_escape_is_read_not_a_hang(source: str, column: int) -> None:
+    """CPython rejects the file, libcst reads it: the SQL before the bad escape is still checked."""
+    assert where(source) == [("PIN001", 2, column)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import sqlite3
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from conftest import CATALOG, FIXTURES
 from pinlint.config import Settings
 from pinlint.engine import Linter
 from pinlint.extract.calls import module_calls
+from pinlint.pymodel import parse_python
 
 LINTER = Linter(CATALOG, Settings())
 FUNCTIONS, METHODS = LINTER.module_interest.functions, LINTER.module_interest.methods
@@ -55,9 +55,9 @@ def _corpus() -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize(("name", "source"), _corpus(), ids=[name for name, _ in _corpus()])
 def test_reading_around_calls_equals_the_full_walk(name: str, source: str) -> None:
-    tree = ast.parse(source)
-    narrow = module_calls(tree, source, functions=FUNCTIONS, methods=METHODS)
-    full = module_calls(tree, source)
+    model = parse_python(source)
+    narrow = module_calls(model, functions=FUNCTIONS, methods=METHODS)
+    full = module_calls(model)
     wanted = [c for c in full.calls if c.name in FUNCTIONS or (c.method and c.method in METHODS)]
     assert _facts(narrow.calls) == _facts(wanted)
     if name == "tricky":
@@ -107,9 +107,11 @@ def with_block():
 
 
 def test_receiver_origins_follow_bindings_through_scopes() -> None:
-    tree = ast.parse(RECEIVERS)
     calls = module_calls(
-        tree, RECEIVERS, functions=frozenset(), methods=frozenset({"reset"}), traced_methods={"reset": frozenset()}
+        parse_python(RECEIVERS),
+        functions=frozenset(),
+        methods=frozenset({"reset"}),
+        traced_methods={"reset": frozenset()},
     )
     origins = {call.line: set(call.receiver_origins) for call in calls.calls}
     assert origins == {

@@ -121,14 +121,14 @@ def test_per_path_dialect_wins() -> None:
 def test_dump_header_decides_for_sql_files() -> None:
     assert sql_file_evidence("-- MySQL dump 10.13  Distrib 8.0.36\n")[0].dialect == "mysql"
     assert sql_file_evidence("--\n-- PostgreSQL database dump\n")[0].dialect == "postgres"
-    assert choose_dialect(sql_file_evidence("SELECT 1;")).assumed
+    assert choose_dialect(sql_file_evidence("SELECT 1;")).reason.endswith("nothing in the file names a database")
 
 
 def test_evidence_reader_ignores_lookalikes() -> None:
-    import ast
+    from pinlint.pymodel import parse_python
 
-    tree = ast.parse('import mysqlx\nimport mysql_helpers\nnote = "mysql is fast"\nfrom . import pymysql')
-    assert python_evidence(tree) == []
+    model = parse_python('import mysqlx\nimport mysql_helpers\nnote = "mysql is fast"\nfrom . import pymysql')
+    assert python_evidence(model) == []
 
 
 def test_same_sql_gets_each_dialects_rule() -> None:

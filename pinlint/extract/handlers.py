@@ -1,8 +1,7 @@
 """Facts about Lambda handlers in one Python module: which functions are handlers, and
 which connection factories run on every invocation of one.
 
-Works on CPython's ``ast`` (positions of calls are all it needs; string literals, which
-need libcst's exact positions, are the SQL extractor's business). A handler is a function
+Reads the module's model (``pinlint.pymodel``): its functions, imports and columns. A handler is a function
 that a declaration names (see ``pinlint.declarations``), a Chalice route or event function,
 or, where nothing is declared, a module-level ``lambda_handler``/``handler`` taking
 ``(event, context)``. A factory call counts when it runs inside the handler, in a nested
@@ -18,8 +17,7 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pinlint.extract.calls import import_map, qualified_name
-from pinlint.extract.fast import statements_of
+from pinlint.pymodel import PythonModule
 
 CONVENTION_NAMES = ("lambda_handler", "handler")
 CHALICE_DECORATORS = ("route", "lambda_function", "schedule", "authorizer")
@@ -41,28 +39,24 @@ class FactoryCall:
 
 
 class _Module:
-    def __init__(self, tree: ast.Module, lines: list[str]) -> None:
-        self.tree = tree
-        self.lines = lines
-        self.imports = import_map(inner for statement in tree.body for inner in statements_of(statement))
+    """The handler analysis' view of a module: its model, and its module-level functions and names."""
+
+    def __init__(self, model: PythonModule) -> None:
+        self.model = model
+        self.tree = model.tree
         self.functions = {
-            node.name: node for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            node.name: node for node in self.tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
         }
         self.module_names = {
             target.id
-            for node in tree.body
+            for node in self.tree.body
             if isinstance(node, ast.Assign | ast.AnnAssign)
             for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
             if isinstance(target, ast.Name)
         }
 
     def qualify(self, node: ast.expr) -> str:
-        return qualified_name(node, self.imports)
-
-    def column(self, line: int, byte_offset: int) -> int:
-        """1-based character column from ast's UTF-8 byte offset."""
-        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-        return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="replace")) + 1
+        return self.model.qualify(node)
 
 
 def _is_cached(module: _Module, function: ast.FunctionDef | ast.AsyncFunctionDef, cache: frozenset[str]) -> bool:
@@ -121,10 +115,9 @@ def _factory_calls(
     if _is_cached(module, function, cache):
         return
     nodes = list(_own_nodes(function))
-    global_names = {name for node, _ in nodes if isinstance(node, ast.Global) for name in node.names}
-    local_names = {
-        node.id for node, _ in nodes if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
-    } - global_names
+    scopes = module.model.scopes
+    global_names = scopes.scope(function).globals
+    local_names = scopes.local_names(function)
     nested = {
         node.name: node
         for node, _ in nodes
@@ -184,13 +177,14 @@ def _handlers(module: _Module, declared: dict[str, str], use_convention: bool) -
     return handlers
 
 
-def handler_functions(tree: ast.Module, declared: dict[str, str], use_convention: bool) -> dict[str, str]:
+def handler_functions(model: PythonModule, declared: dict[str, str], use_convention: bool) -> dict[str, str]:
     """The handler functions of this module, each with why it is one."""
-    return _handlers(_Module(tree, []), declared, use_convention)
+    return _handlers(_Module(model), declared, use_convention)
 
 
-def has_handler_candidates(tree: ast.Module, declared: dict[str, str], use_convention: bool) -> bool:
+def has_handler_candidates(model: PythonModule, declared: dict[str, str], use_convention: bool) -> bool:
     """Cheap check before the analysis: can this module define a handler at all?"""
+    tree = model.tree
     names = {node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)}
     if names & set(declared):
         return True
@@ -200,8 +194,7 @@ def has_handler_candidates(tree: ast.Module, declared: dict[str, str], use_conve
 
 
 def connections_in_handlers(
-    tree: ast.Module,
-    source: str,
+    model: PythonModule,
     *,
     factories: frozenset[str],
     cache_decorators: frozenset[str],
@@ -209,7 +202,7 @@ def connections_in_handlers(
     use_convention: bool,
 ) -> list[FactoryCall]:
     """Factory calls that run per invocation of a handler of this module."""
-    module = _Module(tree, source.split("\n"))
+    module = _Module(model)
     handlers = _handlers(module, declared, use_convention)
     results: dict[tuple[int, int], FactoryCall] = {}
     for handler, reason in handlers.items():
@@ -225,9 +218,9 @@ def connections_in_handlers(
             results[key] = FactoryCall(
                 factory=module.qualify(call.func),
                 line=call.lineno,
-                column=module.column(call.lineno, call.col_offset),
+                column=model.column(call.lineno, call.col_offset),
                 end_line=end_line,
-                end_column=module.column(end_line, end_offset),
+                end_column=model.column(end_line, end_offset),
                 handler=handler,
                 reason=reason,
                 via="" if owner == handler else owner,

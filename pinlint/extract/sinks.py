@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TypeVar
 
-from pinlint.extract.calls import name_alternation
+from pinlint.pymodel import name_alternation
 
 METHOD_SINKS = frozenset(
     {
@@ -71,10 +71,6 @@ def sql_arguments(
         if name in keywords:
             return [keywords[name]]
     return positional[:1]
-
-
-class ExtractionError(Exception):
-    """The file cannot be parsed as Python."""
 
 
 def split_sinks(sinks: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:

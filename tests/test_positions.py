@@ -1,5 +1,5 @@
-"""The ast fast path gives exactly the fragments libcst gives: same text, same position for
-every character, same sink, lines and function, on real code and on awkward literals."""
+"""Every character of every SQL fragment maps back to the place in the file it came from, on real
+code and on awkward literals (prefixes, escapes, implicit concatenation, f-string holes, sums)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-import pinlint.extract.python as extraction
 from conftest import FIXTURES
 from pinlint.extract.python import extract_python
-from pinlint.model import Fragment
+from pinlint.model import HOLE, Fragment
+from pinlint.pymodel import parse_python
+from pinlint.source import LineIndex
 
 AWKWARD = '''\
 from django.db import migrations
@@ -67,26 +68,21 @@ async def nested(conn):
 '''
 
 
-def _key(fragment: Fragment) -> tuple:
-    positions = [fragment.source_map.position(index) for index in range(len(fragment.text) + 1)]
-    return (
-        positions[0],
-        fragment.text,
-        positions,
-        fragment.sink,
-        fragment.sink_line,
-        fragment.noqa_lines,
-        fragment.function,
-        fragment.via_name,
-        fragment.dynamic,
-        fragment.kind,
-    )
+def _fragments(source: str) -> list[Fragment]:
+    return extract_python(parse_python(source), "m.py", call_names={"connect"}).fragments
 
 
-def _both(source: str) -> tuple[list[tuple], list[tuple]]:
-    fast = extract_python(source, "m.py", call_names={"connect"})
-    slow = extract_python(source, "m.py", call_names={"connect"}, fast_path=False)
-    return sorted(map(_key, fast.fragments)), sorted(map(_key, slow.fragments))
+def _misplaced(source: str, fragment: Fragment) -> list[tuple[int, str, str]]:
+    """The characters of ``fragment`` whose mapped place in ``source`` does not hold them: a plain
+    character maps to itself, an escape to its backslash, a hole to wherever its part begins."""
+    index = LineIndex(source)
+    wrong = []
+    for offset, char in enumerate(fragment.text):
+        line, column = fragment.source_map.position(offset)
+        there = index.line_text(line)[column - 1 : column]
+        if char != HOLE and there != char and there != "\\" and not (char in "\r\n" and there in "\r\n"):
+            wrong.append((offset, char, there))
+    return wrong
 
 
 _SINK_CALL_RE = re.compile(r"\.(execute|executemany|cursor|fetch|prepare|raw)\(")
@@ -109,28 +105,19 @@ def _corpus() -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize(("name", "source"), _corpus(), ids=[name for name, _ in _corpus()])
-def test_fast_path_gives_the_libcst_fragments(name: str, source: str) -> None:
-    fast, slow = _both(source)
-    assert fast == slow
+def test_every_character_maps_back_to_its_place(name: str, source: str) -> None:
+    """On the example projects and every standard-library module with a sink-like call."""
+    for fragment in _fragments(source):
+        assert _misplaced(source, fragment) == [], fragment.text
 
 
-def test_fast_path_handles_the_plain_literals_and_leaves_the_rest(monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[str] = []
-    original = extraction.cst.parse_module
-
-    def spy(text: str, *args: object, **kwargs: object):
-        seen.append(text)
-        return original(text, *args, **kwargs)
-
-    monkeypatch.setattr(extraction.cst, "parse_module", spy)
-    result = extract_python(AWKWARD, "m.py")
-    assert len(seen) == 1
-    assert 'cur.execute(b"SET bytes = 1")' in seen[0]  # the bytes literal's unit goes to libcst
-    assert "def literals" not in seen[0] and "def fstrings" not in seen[0]  # plain literals, f-strings: ast
-    assert "SET deep = 1" in [fragment.text for fragment in result.fragments]
-    seen.clear()
-    extract_python('def f(cur):\n    cur.execute("LISTEN x")\n', "m.py")
-    assert seen == []  # nothing needed libcst: it is not even called
+def test_every_kind_of_literal_is_read() -> None:
+    texts = [fragment.text for fragment in _fragments(AWKWARD)]
+    for expected in ("SET deep = 1", "SET bytes = 1", "SET in_pair = %s", "RESET in_list", "SET unicode_prefix = 1"):
+        assert expected in texts
+    assert "SET a = 1SET b = 2SET c = '\\d'" in texts  # implicit concatenation, a raw part
+    assert "SELECT {literal} , \ue000 ; SET x = \ue000" in texts  # f-string: {{ }} kept, fields are holes
+    assert len(texts) == 26
 
 
 @pytest.mark.parametrize(
@@ -152,15 +139,11 @@ def test_startup_options_are_still_read_however_they_are_written(source: str) ->
     assert found == expected
 
 
-def test_a_variable_named_like_an_option_does_not_send_connect_calls_to_libcst(monkeypatch) -> None:
+def test_a_variable_named_like_an_option_is_not_a_startup_option() -> None:
     from conftest import lint
 
-    seen: list[str] = []
-    original = extraction.cst.parse_module
-    monkeypatch.setattr(extraction.cst, "parse_module", lambda text, *a, **k: seen.append(text) or original(text))
     source = 'def f(sock, cur):\n    options = [1]\n    sock.connect(("h", 1))\n    cur.execute("LISTEN x")\n'
     assert [f.code for f in lint(source, "app.py")] == ["PIN014"]
-    assert seen == []
 
 
 DYNAMIC = """\
@@ -181,7 +164,14 @@ def built(cur, table, tenant):
 """
 
 
-def test_sums_formats_and_parentheses_match_libcst() -> None:
-    fast, slow = _both(DYNAMIC)
-    assert fast == slow
-    assert len(fast) == 7
+def test_sums_formats_and_parentheses() -> None:
+    fragments = _fragments(DYNAMIC)
+    assert [_misplaced(DYNAMIC, fragment) for fragment in fragments] == [[]] * 7
+    texts = [fragment.text for fragment in fragments]
+    assert texts[:4] == [
+        "SET search_path = \ue000",
+        "SELECT * FROM t WHERE a = \ue000",
+        "LISTEN \ue000",
+        "SET app.tenant = \ue000",
+    ]
+    assert fragments[-1].source_map.position(len("SET a = 1; ")) == (14, 34)  # the hole: `table` in `(table)`
