@@ -28,7 +28,7 @@ from pathlib import Path
 
 import click
 
-from pinlint.atomic import replace_file
+from pinlint.atomic import OwnerError, replace_file
 from pinlint.engine import Linter, decode_python
 from pinlint.extract.sqlfile import decode_sql
 from pinlint.model import Finding
@@ -162,6 +162,9 @@ def _edit_file(linter: Linter, path: str, found: list[Finding], warn: Callable[[
         return 0, False
     try:
         replace_file(target, encoded, like=info)
+    except OwnerError as error:
+        warn(f"{path}: {error}; file left unchanged")
+        return 0, False
     except OSError as error:
         warn(f"{path}: cannot write: {error.strerror or error}; file left unchanged")
         return 0, False

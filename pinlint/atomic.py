@@ -14,6 +14,14 @@ import tempfile
 from pathlib import Path
 
 
+class OwnerError(PermissionError):
+    """The new file cannot be given the old one's owner and group (only root may give a file
+    away, and a group one is not in); the target is left as it was."""
+
+    def __init__(self, uid: int, gid: int) -> None:
+        super().__init__(f"cannot keep its owner and group (uid {uid}, gid {gid}) in a new file")
+
+
 def _default_mode() -> int:
     """The mode a new file gets from ``open()`` under the current umask."""
     umask = os.umask(0)
@@ -42,7 +50,10 @@ class AtomicFile:
         try:
             like = self.like
             if like is not None and (like.st_uid, like.st_gid) != (os.geteuid(), os.getegid()):
-                os.fchown(self.fd, like.st_uid, like.st_gid)  # before the mode: chown clears set-id bits
+                try:  # before the mode: chown clears the set-id bits
+                    os.fchown(self.fd, like.st_uid, like.st_gid)
+                except PermissionError:
+                    raise OwnerError(like.st_uid, like.st_gid) from None
             os.fchmod(self.fd, like.st_mode & 0o7777 if like is not None else _default_mode())
             self.closed = True
             os.close(self.fd)  # a delayed write error (NFS, quota) shows here

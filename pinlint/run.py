@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -69,6 +70,12 @@ def selected_rules(settings: Settings) -> tuple[Rule, ...]:
 
 def run(settings: Settings, request: RunRequest) -> int:
     """Lint what ``request`` names with ``settings``; report; return the exit code."""
+    with warnings.catch_warnings():
+        _ignore_code_warnings()
+        return _run(settings, request)
+
+
+def _run(settings: Settings, request: RunRequest) -> int:
     rules = selected_rules(settings)
     paths = list(request.paths)
     sources = _Sources()
@@ -194,11 +201,32 @@ _WORKER_LINTER: Linter | None = None
 def _start_worker(linter: Linter) -> None:
     global _WORKER_LINTER
     _WORKER_LINTER = linter
+    _ignore_code_warnings()
+
+
+def _ignore_code_warnings() -> None:
+    """What the interpreter warns about the code being linted (``SyntaxWarning: invalid escape
+    sequence``, printed by ``ast.parse`` on Python 3.12+ at every parse) is not pinlint's to say."""
+    warnings.simplefilter("ignore", SyntaxWarning)
+    warnings.simplefilter("ignore", DeprecationWarning)
 
 
 def _lint_in_worker(path: Path) -> FileResult:
     assert _WORKER_LINTER is not None
-    return _WORKER_LINTER.lint_path(path, path.as_posix())
+    return lint_one(_WORKER_LINTER, path)
+
+
+def lint_one(linter: Linter, path: Path) -> FileResult:
+    """Lint one file. An exception that escapes the linter (a bug in pinlint or in a parser it
+    calls) costs that file only: it becomes the file's warning, and the run goes on
+    (PINLINT_DEBUG=1 lets it through, with its traceback)."""
+    try:
+        return linter.lint_path(path, path.as_posix())
+    except Exception as error:
+        if os.environ.get("PINLINT_DEBUG"):
+            raise
+        first_line = (str(error).strip().splitlines() or [""])[0][:200]
+        return FileResult(path.as_posix(), error=f"internal error: {type(error).__name__}: {first_line}; skipped")
 
 
 def lint_files(linter: Linter, files: list[Path], cache: Cache | None = None) -> list[FileResult]:
@@ -240,7 +268,7 @@ def _lint_paths(linter: Linter, files: list[Path]) -> list[FileResult]:
                 return list(pool.map(_lint_in_worker, files, chunksize=8))
         except (OSError, BrokenProcessPool):
             pass  # no processes here (a sandbox, a killed worker): lint in this process
-    return [linter.lint_path(path, path.as_posix()) for path in files]
+    return [lint_one(linter, path) for path in files]
 
 
 def _cache_directory(settings: Settings, option: str | None) -> Path:

@@ -314,3 +314,43 @@ def test_12_the_closing_quote_line_takes_the_noqa_of_a_call_rule(tmp_path: Path)
 
 if sys.platform == "win32":  # pragma: no cover - the reproducers are POSIX
     pytestmark = pytest.mark.skip("POSIX file names and /dev/full")
+
+
+# the run loop's last line of defence ------------------------------------------------------------
+
+
+def test_an_exception_escaping_the_linter_costs_one_file_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pinlint import cli
+    from pinlint.engine import Linter
+
+    (tmp_path / "boom.py").write_text(BAD, encoding="utf-8")
+    (tmp_path / "fine.py").write_text(BAD, encoding="utf-8")
+    real = Linter.lint_path
+
+    def lint_path(self: Linter, path: Path, display: str):  # type: ignore[no-untyped-def]
+        if path.name == "boom.py":
+            raise UnboundLocalError("cannot access local variable 'expression'\nsecond line")
+        return real(self, path, display)
+
+    monkeypatch.setattr(Linter, "lint_path", lint_path)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PINLINT_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as exit_code:
+        cli.main(["check", "--no-cache", "--output-format", "concise", "."])
+    captured = capsys.readouterr()
+    assert exit_code.value.code == 1
+    assert captured.out.startswith("fine.py:2:14: PIN001 ")
+    assert captured.err.splitlines() == [
+        "pinlint: warning: boom.py: internal error: UnboundLocalError: cannot access local variable 'expression'; "
+        "skipped"
+    ]
+
+
+def test_the_interpreter_s_warnings_about_linted_code_are_not_printed(tmp_path: Path) -> None:
+    # `1if` is a SyntaxWarning at every ast.parse (and "\d" is one on Python 3.12+)
+    (tmp_path / "w.py").write_text(BAD + 'x = 1if True else 2\ny = "\\d"\n', encoding="utf-8")
+    done = run_cli("check", "--no-cache", "--output-format", "concise", ".", cwd=tmp_path)
+    assert done.returncode == 1 and done.stdout.startswith("w.py:2:14: PIN001")
+    assert done.stderr == ""
