@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 
@@ -35,6 +34,8 @@ class AtomicFile:
     replaced: its mode and owner are kept (a different owner needs the right to chown)."""
 
     def __init__(self, path: Path, like: os.stat_result | None = None) -> None:
+        import tempfile  # here: a run that writes no file does not pay for its import
+
         self.path = path
         self.like = like
         self.fd, self.temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

@@ -226,7 +226,8 @@ def lint_one(linter: Linter, path: Path) -> FileResult:
         if os.environ.get("PINLINT_DEBUG"):
             raise
         first_line = (str(error).strip().splitlines() or [""])[0][:200]
-        return FileResult(path.as_posix(), error=f"internal error: {type(error).__name__}: {first_line}; skipped")
+        detail = f"{type(error).__name__}: {first_line}" if first_line else type(error).__name__
+        return FileResult(path.as_posix(), error=f"internal error: {detail}; skipped")
 
 
 def lint_files(linter: Linter, files: list[Path], cache: Cache | None = None) -> list[FileResult]:

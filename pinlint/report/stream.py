@@ -19,8 +19,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from pinlint.atomic import AtomicFile
-
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
 
@@ -93,6 +91,8 @@ def stdout_stream() -> Iterator[TextIO]:
 @contextlib.contextmanager
 def file_stream(path: Path) -> Iterator[TextIO]:
     """A text stream that replaces ``path`` when it is complete; nothing is left on failure."""
+    from pinlint.atomic import AtomicFile
+
     target = Path(os.path.realpath(path))  # a symlinked report file: replace the file it points to
     try:
         like = target.stat() if target.exists() else None
