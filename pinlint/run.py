@@ -198,10 +198,27 @@ class _Sources:
 _WORKER_LINTER: Linter | None = None
 
 
-def _start_worker(linter: Linter) -> None:
+def _start_worker(linter: Linter, parent: int) -> None:
     global _WORKER_LINTER
     _WORKER_LINTER = linter
     _ignore_code_warnings()
+    _die_with(parent)
+
+
+def _die_with(parent: int) -> None:
+    """End this worker when pinlint's main process ends, however it ends (a CI job's timeout
+    kills it, not its workers): on Linux the kernel sends SIGKILL (``PR_SET_PDEATHSIG``), so a
+    worker busy on one file cannot outlive the run. Elsewhere a worker ends after its file."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        try:
+            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
+        except (OSError, AttributeError):
+            return
+    if os.getppid() != parent:  # the main process ended before the line above ran
+        os._exit(1)
 
 
 def _ignore_code_warnings() -> None:
@@ -265,7 +282,9 @@ def _lint_paths(linter: Linter, files: list[Path]) -> list[FileResult]:
         from concurrent.futures.process import BrokenProcessPool
 
         try:
-            with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(linter,)) as pool:
+            with ProcessPoolExecutor(
+                max_workers=workers, initializer=_start_worker, initargs=(linter, os.getpid())
+            ) as pool:
                 return list(pool.map(_lint_in_worker, files, chunksize=8))
         except (OSError, BrokenProcessPool):
             pass  # no processes here (a sandbox, a killed worker): lint in this process

@@ -36,6 +36,7 @@ from pinlint.engine import FileResult, Linter
 from pinlint.report import ReportOptions, group_by_file, write_report
 
 TIME_LIMIT_S = 10  # per input, in this process
+RUN_TIMEOUT_S = 180  # per whole run of a batch
 MAX_SEED_BYTES = 32 * 1024
 STDLIB_SEEDS = ("test/test_sqlite3/test_transactions.py", "test/test_sqlite3/test_hooks.py", "sqlite3/dump.py")
 
@@ -136,9 +137,13 @@ def _lint_within_limit(linter: Linter, data: bytes, path: str) -> FileResult:
         signal.signal(signal.SIGALRM, previous)
 
 
+# File names every output format must be able to write (the linter only reads them).
+NAMES = ["fuzzed", "dir with space/f", "caf\u00e9", "q" + os.fsdecode(b"\xe9"), "a,b:c%25#x", "new\nline", "\x1b[31m"]
+
+
 def _check_one(linter: Linter, case: tuple[str, bytes], cache_dir: Path) -> None:
     suffix, data = case
-    path = f"fuzzed{suffix}"
+    path = f"{NAMES[len(data) % len(NAMES)]}{suffix}"
     result = _lint_within_limit(linter, data, path)  # an exception here is the failure
     again = linter.lint_source(data, path)
     assert again == result  # deterministic
@@ -207,7 +212,7 @@ def _runs(directory: Path, cache_dir: Path) -> Iterator[tuple[str, subprocess.Co
             capture_output=True,
             text=True,
             env={**env, **extra},
-            timeout=300,
+            timeout=RUN_TIMEOUT_S,
         )
         yield name, done
 
@@ -217,7 +222,11 @@ def _differential(tmp_path: Path, seed: int, count: int) -> None:
     batch.mkdir()
     _write_batch(batch, random.Random(seed), count)
     outputs = {}
-    for name, done in _runs(batch, tmp_path / f"cache-{seed}"):
+    try:
+        runs = list(_runs(batch, tmp_path / f"cache-{seed}"))
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"seed {seed}: a run did not finish; inputs that fail alone: {_culprits(batch)}")
+    for name, done in runs:
         assert done.returncode == 0, (seed, name, done.stderr[-2000:])
         assert "internal error" not in done.stderr, (seed, name, done.stderr)
         strays = [line for line in done.stderr.splitlines() if not line.startswith("pinlint: ")]
@@ -226,6 +235,18 @@ def _differential(tmp_path: Path, seed: int, count: int) -> None:
     first = outputs["uncached, worker processes"]
     for name, output in outputs.items():
         assert output == first, f"seed {seed}: {name} differs from the uncached run"
+
+
+def _culprits(batch: Path) -> dict[str, str]:
+    """The files of ``batch`` that hang or raise when linted alone, with what happened."""
+    linter = Linter(CATALOG, Settings(root=ROOT))
+    found = {}
+    for path in sorted(batch.iterdir()):
+        try:
+            _lint_within_limit(linter, path.read_bytes(), path.name)
+        except (Hang, Exception) as error:
+            found[str(path)] = f"{type(error).__name__}: {error}"
+    return found
 
 
 def test_cached_uncached_one_process_and_workers_agree(tmp_path: Path) -> None:

@@ -354,3 +354,48 @@ def test_the_interpreter_s_warnings_about_linted_code_are_not_printed(tmp_path: 
     done = run_cli("check", "--no-cache", "--output-format", "concise", ".", cwd=tmp_path)
     assert done.returncode == 1 and done.stdout.startswith("w.py:2:14: PIN001")
     assert done.stderr == ""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2, reason="Linux, 2 CPUs")
+def test_worker_processes_end_with_the_main_process(tmp_path: Path) -> None:
+    """A CI timeout kills pinlint, not its workers: none may go on linting (or hang) alone."""
+    import signal
+    import time
+
+    project = tmp_path / "many-workers-project"
+    project.mkdir()
+    slow = "import psycopg2\n" + 'cur.execute(f"SET a = {x}" + "b")\n' * 3000
+    for index in range(80):  # 64 files or more: worker processes
+        (project / f"m{index}.py").write_text(slow, encoding="utf-8")
+    env = {**os.environ, "NO_COLOR": "1"}
+    env.pop("PINLINT_WORKERS", None)
+    main = subprocess.Popen(
+        [console_script(), "check", "--no-cache", str(project)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+
+    def ours() -> list[int]:
+        found = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and str(project).encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+        return found
+
+    deadline = time.monotonic() + 30
+    while len(ours()) < 2 and main.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)  # until the workers run
+    assert main.poll() is None, "the run ended before its workers could be seen"
+    main.send_signal(signal.SIGKILL)
+    main.wait()
+    deadline = time.monotonic() + 10
+    while ours() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = ours()
+    for pid in left:  # do not leave them running when the test fails
+        os.kill(pid, signal.SIGKILL)
+    assert left == []
