@@ -32,7 +32,7 @@ from pinlint.atomic import OwnerError, replace_file
 from pinlint.engine import Linter, decode_python
 from pinlint.extract.sqlfile import decode_sql
 from pinlint.model import Finding
-from pinlint.suppress import string_end_lines
+from pinlint.suppress import physical_lines, string_end_lines
 
 _PY_NOQA_RE = re.compile(r"#\s*noqa\s*:\s*(?P<codes>[A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*)", re.IGNORECASE)
 _SQL_NOQA_RE = re.compile(r"--\s*noqa\s*:\s*(?P<codes>[A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*)", re.IGNORECASE)
@@ -70,7 +70,7 @@ def _merge(line: str, codes: list[str], pattern: re.Pattern[str], opener: str) -
 
 
 def add_noqa(source: str, findings: Sequence[Finding], *, sql: bool) -> NoqaEdit:
-    lines = source.splitlines(keepends=True)
+    lines = physical_lines(source)
     allowed = set(range(1, len(lines) + 1)) if sql else _comment_lines(source)
     string_ends = {} if sql else string_end_lines(source)
     wanted: dict[int, list[str]] = {}

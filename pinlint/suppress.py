@@ -25,6 +25,16 @@ ALL = "*"
 _NOQA_WORD_RE = re.compile(r"noqa", re.IGNORECASE)
 
 
+# A line ends where Python ends one (and pinlint's positions count): \n, \r\n or \r; not at the
+# form feeds, \x1c-\x1e, U+0085, U+2028 and U+2029 where str.splitlines() also breaks.
+_LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def physical_lines(text: str) -> list[str]:
+    """``text``'s lines with their endings, as Python numbers them."""
+    return _LINE_RE.findall(text)
+
+
 def parse_codes(text: str) -> set[str]:
     return {code.upper() for code in re.split(r"[\s,]+", text.strip()) if code}
 
@@ -76,7 +86,8 @@ def python_suppressions(source: str) -> PythonSuppressions:
         result.string_ends = _string_ends(tokens)
     except (tokenize.TokenError, SyntaxError):
         comments = []
-        for number, text in enumerate(source.splitlines(), start=1):
+        for number, physical in enumerate(physical_lines(source), start=1):
+            text = physical.rstrip("\r\n")
             index = text.find("#")
             if index != -1 and "noqa" in text[index:].lower():
                 comments.append((number, text[index:], index == len(text) - len(text.lstrip()), index))

@@ -15,20 +15,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from pinlint.model import Finding
+from pinlint.report.groups import FileFindings, group_by_file
 from pinlint.report.text import printable, printable_finding
 
 if TYPE_CHECKING:
     from pinlint.catalog import Rule
 
-__all__ = ["FileFindings", "printable", "render", "render_statistics", "summary_line", "write_report"]
-
-
-@dataclass(frozen=True)
-class FileFindings:
-    """One file's findings in output order; ``path`` is the file's own name (to read its lines)."""
-
-    path: str
-    findings: Sequence[Finding]
+__all__ = [
+    "FileFindings",
+    "ReportOptions",
+    "group_by_file",
+    "printable",
+    "render",
+    "render_statistics",
+    "summary_line",
+    "write_report",
+]
 
 
 @dataclass(frozen=True)
@@ -75,14 +77,6 @@ def write_report(out: TextIO, files: Iterable[FileFindings], output_format: str,
         from pinlint.report.full import write_full
 
         write_full(out, safe, color=options.color, source_lines=options.source_lines)
-
-
-def group_by_file(findings: Iterable[Finding]) -> list[FileFindings]:
-    """Findings in output order (sorted by path, line, column), one group per file."""
-    groups: dict[str, list[Finding]] = {}
-    for finding in sorted(findings, key=lambda finding: finding.sort_key):
-        groups.setdefault(finding.path, []).append(finding)
-    return [FileFindings(path, found) for path, found in groups.items()]
 
 
 def render(findings: Sequence[Finding], output_format: str, options: ReportOptions | None = None) -> str:

@@ -14,7 +14,7 @@ from pinlint.report.json import ARRAY, finding_to_json, write_document
 from pinlint.report.sarif import fingerprint
 
 if TYPE_CHECKING:
-    from pinlint.report import FileFindings
+    from pinlint.report.groups import FileFindings
 
 GITLAB_SEVERITY = {"error": "major", "warning": "minor"}
 

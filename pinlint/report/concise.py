@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from pinlint.report import FileFindings
+    from pinlint.report.groups import FileFindings
 
 
 def write_concise(out: TextIO, files: Iterable[FileFindings]) -> None:

@@ -15,7 +15,7 @@ import click
 from pinlint.report.text import printable
 
 if TYPE_CHECKING:
-    from pinlint.report import FileFindings
+    from pinlint.report.groups import FileFindings
 
 from pinlint.dialect import DIALECT_NAMES
 from pinlint.model import Finding

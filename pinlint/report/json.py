@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from pinlint.model import Finding
 
 if TYPE_CHECKING:
-    from pinlint.report import FileFindings
+    from pinlint.report.groups import FileFindings
 
 ARRAY = "@@pinlint-streamed-array@@"  # the place of the streamed array in a document
 

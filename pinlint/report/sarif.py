@@ -17,7 +17,7 @@ from pinlint.report.json import ARRAY, write_document
 from pinlint.rulesdoc import render_rule
 
 if TYPE_CHECKING:
-    from pinlint.report import FileFindings
+    from pinlint.report.groups import FileFindings
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {"error": "error", "warning": "warning"}
