@@ -399,3 +399,20 @@ def test_worker_processes_end_with_the_main_process(tmp_path: Path) -> None:
     for pid in left:  # do not leave them running when the test fails
         os.kill(pid, signal.SIGKILL)
     assert left == []
+
+
+def test_15_output_file_that_is_a_fifo_or_device_is_written_not_replaced(tmp_path: Path) -> None:
+    import threading
+
+    (tmp_path / "x.py").write_text(BAD, encoding="utf-8")
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    done = run_cli("check", "--no-cache", "--output-format", "concise", "-o", str(fifo), ".", cwd=tmp_path)
+    reader.join(timeout=30)
+    assert done.returncode == 1, done.stderr
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)  # not replaced by a regular file (`-o /dev/null` as root)
+    assert received and received[0].startswith(b"x.py:2:14: PIN001 ")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["report.fifo", "x.py"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -89,16 +90,44 @@ def stdout_stream() -> Iterator[TextIO]:
 
 
 @contextlib.contextmanager
+def _special_file_stream(path: Path) -> Iterator[TextIO]:
+    """A device, FIFO or socket is written as it is: replacing it would put a regular file in
+    its place (``-o /dev/null`` as root would replace /dev/null)."""
+    fd = os.open(path, os.O_WRONLY)
+    stream = _text_stream(fd)
+    try:
+        yield stream
+        stream.flush()
+    finally:
+        with contextlib.suppress(OSError):
+            stream.close()
+        os.close(fd)
+
+
+@contextlib.contextmanager
 def file_stream(path: Path) -> Iterator[TextIO]:
     """A text stream that replaces ``path`` when it is complete; nothing is left on failure."""
     from pinlint.atomic import AtomicFile
 
     target = Path(os.path.realpath(path))  # a symlinked report file: replace the file it points to
     try:
-        like = target.stat() if target.exists() else None
-        handle = AtomicFile(target, like)
+        try:
+            like: os.stat_result | None = os.stat(path)
+        except FileNotFoundError:
+            like = None
+        special = like is not None and not stat.S_ISREG(like.st_mode)  # -o /dev/null, /dev/stdout, a FIFO
+        handle = None if special else AtomicFile(target, like)
     except OSError as error:
         raise ReportWriteError(f"cannot write {path}: {_reason(error)}") from None
+    if handle is None:
+        try:
+            with _special_file_stream(path) as special_stream:
+                yield special_stream
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise ReportWriteError(f"cannot write {path}: {_reason(error)}") from None
+        return
     stream = _text_stream(handle.fd)
     try:
         yield stream
