@@ -444,20 +444,11 @@ def quick_fix(
     )
 
 
-# Characters str.splitlines() breaks lines at, though neither Python, pinlint's positions nor LSP do.
-_SPLITLINES_ONLY_RE = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
-
-
 def noqa_change(text: str, finding: Finding, *, sql: bool) -> TextChange | None:
     """The change that adds ``# noqa: CODE`` (``-- noqa: CODE`` in .sql) for ``finding`` where
-    `pinlint check --add-noqa` would put it; None when no line can take one.
-
-    addnoqa numbers lines with str.splitlines(), which also breaks at a form feed and the like:
-    they are handed to it as spaces (one character for one, and whitespace to the tokenizer too),
-    so that its line numbers are the finding's."""
-    plain = _SPLITLINES_ONLY_RE.sub(" ", text)
-    edit = add_noqa(plain, [finding], sql=sql)
-    return replacement(plain, edit.text) if edit.added else None
+    `pinlint check --add-noqa` would put it; None when no line can take one."""
+    edit = add_noqa(text, [finding], sql=sql)
+    return replacement(text, edit.text) if edit.added else None
 
 
 def diagnostics(linted: Linted) -> list[types.Diagnostic]:

@@ -2,6 +2,10 @@
 
 A bare ``# noqa`` does not silence pinlint: SQL strings often carry one for line length,
 and a pinning risk should not vanish with it. Codes are required.
+
+As in ruff, a noqa comment after the closing quote of a multi-line string covers every line of
+that string, so a finding anywhere in it (or in a call on the string's first line, such as
+``await con.prepare('''...''')``) is silenced there, whatever rule found it.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import io
 import re
 import tokenize
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 _CODES = r"(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)"
@@ -18,6 +23,16 @@ SQL_NOQA_RE = re.compile(r"(?:--|#)\s*noqa\s*:\s*" + _CODES, re.IGNORECASE)
 SQL_IGNORE_RE = re.compile(r"(?:--|#|/\*)\s*pinlint\s*:\s*ignore\s+" + _CODES, re.IGNORECASE)
 ALL = "*"
 _NOQA_WORD_RE = re.compile(r"noqa", re.IGNORECASE)
+
+
+# A line ends where Python ends one (and pinlint's positions count): \n, \r\n or \r; not at the
+# form feeds, \x1c-\x1e, U+0085, U+2028 and U+2029 where str.splitlines() also breaks.
+_LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def physical_lines(text: str) -> list[str]:
+    """``text``'s lines with their endings, as Python numbers them."""
+    return _LINE_RE.findall(text)
 
 
 def parse_codes(text: str) -> set[str]:
@@ -30,14 +45,16 @@ class PythonSuppressions:
     file_codes: set[str] = field(default_factory=set)  # ALL for a whole-file noqa
     spans: dict[int, tuple[int, int]] = field(default_factory=dict)  # line -> 1-based columns of the noqa
     used: set[tuple[int, str]] = field(default_factory=set)  # (line, code) that silenced a finding
+    string_ends: dict[int, int] = field(default_factory=dict)  # line in a multi-line string -> its last line
 
     def suppresses(self, code: str, lines: tuple[int, ...]) -> bool:
         if ALL in self.file_codes or code in self.file_codes:
             return True
         for line in lines:
-            if code in self.lines.get(line, ()):
-                self.used.add((line, code))
-                return True
+            for candidate in (line, self.string_ends.get(line, line)):
+                if code in self.lines.get(candidate, ()):
+                    self.used.add((candidate, code))
+                    return True
         return False
 
     def unused(self, codes: set[str]) -> list[tuple[int, str]]:
@@ -60,14 +77,17 @@ def python_suppressions(source: str) -> PythonSuppressions:
     if not _NOQA_WORD_RE.search(source):
         return result  # the common case, without tokenizing the whole file
     try:
+        tokens = list(_tokens(source))
         comments = [
             (token.start[0], token.string, token.line.lstrip().startswith("#"), token.start[1])
-            for token in tokenize.generate_tokens(io.StringIO(source).readline)
+            for token in tokens
             if token.type == tokenize.COMMENT
         ]
+        result.string_ends = _string_ends(tokens)
     except (tokenize.TokenError, SyntaxError):
         comments = []
-        for number, text in enumerate(source.splitlines(), start=1):
+        for number, physical in enumerate(physical_lines(source), start=1):
+            text = physical.rstrip("\r\n")
             index = text.find("#")
             if index != -1 and "noqa" in text[index:].lower():
                 comments.append((number, text[index:], index == len(text) - len(text.lstrip()), index))
@@ -82,3 +102,41 @@ def python_suppressions(source: str) -> PythonSuppressions:
             result.lines.setdefault(line, set()).update(parse_codes(noqa.group("codes")))
             result.spans[line] = (column + noqa.start() + 1, column + noqa.end() + 1)
     return result
+
+
+def _tokens(source: str) -> Iterator[tokenize.TokenInfo]:
+    return tokenize.generate_tokens(io.StringIO(source).readline)
+
+
+# Python 3.12+ tokenizes an f-string as FSTRING_START ... FSTRING_END (3.14: TSTRING_* for t-strings).
+_STRING_STARTS = {getattr(tokenize, name) for name in ("FSTRING_START", "TSTRING_START") if hasattr(tokenize, name)}
+_STRING_ENDS = {getattr(tokenize, name) for name in ("FSTRING_END", "TSTRING_END") if hasattr(tokenize, name)}
+
+
+def _string_ends(tokens: Iterable[tokenize.TokenInfo]) -> dict[int, int]:
+    """Every line of a multi-line string (but its last) -> the string's last line."""
+    ends: dict[int, int] = {}
+    opened: list[int] = []  # start lines of the f-strings being read
+    for token in tokens:
+        if token.type in _STRING_STARTS:
+            opened.append(token.start[0])
+            continue
+        if token.type in _STRING_ENDS and opened:
+            first, last = opened.pop(), token.end[0]
+        elif token.type == tokenize.STRING:
+            first, last = token.start[0], token.end[0]
+        else:
+            continue
+        if last > first and not opened:
+            for line in range(first, last):
+                ends.setdefault(line, last)
+    return ends
+
+
+def string_end_lines(source: str) -> dict[int, int]:
+    """For a Python source: every line of a multi-line string (but its last) -> the string's last
+    line, where a noqa comment for anything on those lines goes; {} when it does not tokenize."""
+    try:
+        return _string_ends(_tokens(source))
+    except (tokenize.TokenError, SyntaxError):
+        return {}

@@ -66,3 +66,16 @@ def test_keeps_line_endings_encoding_and_permissions(tmp_path: Path) -> None:
 def test_stdin_is_refused(tmp_path: Path) -> None:
     result = run_cli("check", "--add-noqa", "-", stdin='cur.execute("LISTEN x")\n', cwd=tmp_path)
     assert result.returncode == 2 and "stdin" in result.stderr
+
+
+def test_lines_are_numbered_as_python_numbers_them() -> None:
+    """A form feed or U+2028 is not a line break for Python (nor for pinlint's positions), though
+    str.splitlines() breaks there: the comment goes on the finding's line as Python counts it."""
+    from pinlint.addnoqa import add_noqa
+    from pinlint.model import Finding
+
+    source = 'import os\n\x0c\nx = 1  # \u2028 note\ncur.execute("LISTEN x")\n'
+    listen = Finding("PIN014", "listen", "m", "db.py", 4, 13, 4, 20, "error", "fix", {}, noqa_lines=(4,))
+    edit = add_noqa(source, [listen], sql=False)
+    assert edit.text.split("\n")[3] == 'cur.execute("LISTEN x")  # noqa: PIN014'
+    assert edit.text.split("\n")[:3] == source.split("\n")[:3]

@@ -75,3 +75,13 @@ def test_unused_noqa_is_off_by_default_and_reports_stale_comments(tmp_path) -> N
     assert only_listen.stdout == ""  # PIN001 and PIN019 did not run, so their comments are not judged
     everything = run_cli("check", "--select", "ALL", "-q", "--output-format", "concise", ".", cwd=tmp_path)
     assert everything.stdout.count("PIN100") == 2
+
+
+def test_noqa_on_the_closing_quote_line_covers_every_rule_of_the_string() -> None:
+    prepare = 'import asyncpg\nasync def f(con):\n    stmt = await con.prepare("""\n        SELECT 1\n    """){noqa}\n'
+    assert codes(prepare.format(noqa="")) == ["PIN036"]
+    assert codes(prepare.format(noqa="  # noqa: PIN036")) == []
+    assert codes(prepare.format(noqa="  # noqa: PIN001")) == ["PIN036"]
+    fstring = 'cur.execute(f"""\n    LISTEN {{name}}\n"""){noqa}\n'
+    assert codes(fstring.format(noqa="")) == ["PIN014"]
+    assert codes(fstring.format(noqa="  # noqa: PIN014")) == []

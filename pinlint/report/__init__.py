@@ -1,60 +1,91 @@
-"""Rendering of findings: one module per output format, plus the summary and statistics lines."""
+"""Writing the findings: one module per output format, plus the summary and statistics lines.
+
+Reports are streamed: ``write_report`` takes the findings file by file, in output order, and
+each format writes each finding to the stream as it goes, so a report is never one string in
+memory. Every text a finding carries goes through ``report.text.printable`` first, so a lone
+surrogate or an undecodable byte of a file name is escaped the same way in every format.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from pinlint.model import Finding
+from pinlint.report.groups import FileFindings, group_by_file
+from pinlint.report.text import printable, printable_finding
 
 if TYPE_CHECKING:
     from pinlint.catalog import Rule
 
-__all__ = ["render", "render_statistics", "summary_line"]
+__all__ = [
+    "FileFindings",
+    "ReportOptions",
+    "group_by_file",
+    "printable",
+    "render",
+    "render_statistics",
+    "summary_line",
+    "write_report",
+]
 
 
-def render(
-    findings: Sequence[Finding],
-    output_format: str,
-    *,
-    color: bool,
-    source_lines: Callable[[str], list[str]],
-    rules: Sequence[Rule] = (),
-    root: Path | None = None,
-    checked: Sequence[str] = (),
-) -> str:
-    """The findings in ``output_format``; ``source_lines(path)`` gives a file's lines for code frames,
-    ``rules`` the rules that ran (SARIF lists them), ``root`` the directory SARIF paths are relative to.
-    Each format's module is imported when it is used: a run pays only for its own."""
+@dataclass(frozen=True)
+class ReportOptions:
+    """What a format may need besides the findings."""
+
+    color: bool = False
+    source_lines: Callable[[str], list[str]] = lambda path: []
+    rules: Sequence[Rule] = ()  # the rules that ran (SARIF lists them)
+    root: Path | None = None  # the directory SARIF paths are relative to
+    checked: Sequence[str] = ()  # the files linted (JUnit has a test case for each)
+
+
+def write_report(out: TextIO, files: Iterable[FileFindings], output_format: str, options: ReportOptions) -> None:
+    """Write the findings of ``files`` to ``out`` in ``output_format``. Each format's module is
+    imported when it is used: a run pays only for its own."""
+    safe = (FileFindings(file.path, [printable_finding(f) for f in file.findings]) for file in files)
     if output_format == "json":
-        from pinlint.report.json import render_json
+        from pinlint.report.json import write_json
 
-        return render_json(findings)
-    if output_format == "sarif":
-        from pinlint.report.sarif import render_sarif
+        write_json(out, safe)
+    elif output_format == "sarif":
+        from pinlint.report.sarif import write_sarif
 
-        return render_sarif(findings, rules, root or Path.cwd())
-    if output_format in ("json-lines", "github", "gitlab", "pylint", "junit"):
+        write_sarif(out, safe, options.rules, options.root or Path.cwd())
+    elif output_format in ("json-lines", "github", "gitlab", "pylint", "junit"):
         from pinlint.report import ci
 
         if output_format == "junit":
-            return ci.render_junit(findings, checked)
-        renderers = {
-            "json-lines": ci.render_json_lines,
-            "github": ci.render_github,
-            "gitlab": ci.render_gitlab,
-            "pylint": ci.render_pylint,
-        }
-        return renderers[output_format](findings)
-    if output_format == "concise":
-        from pinlint.report.concise import render_concise
+            ci.write_junit(out, safe, [printable(path) for path in options.checked])
+        else:
+            writers = {
+                "json-lines": ci.write_json_lines,
+                "github": ci.write_github,
+                "gitlab": ci.write_gitlab,
+                "pylint": ci.write_pylint,
+            }
+            writers[output_format](out, safe)
+    elif output_format == "concise":
+        from pinlint.report.concise import write_concise
 
-        return render_concise(findings)
-    from pinlint.report.full import render_full
+        write_concise(out, safe)
+    else:
+        from pinlint.report.full import write_full
 
-    return render_full(findings, color=color, source_lines=source_lines)
+        write_full(out, safe, color=options.color, source_lines=options.source_lines)
+
+
+def render(findings: Sequence[Finding], output_format: str, options: ReportOptions | None = None) -> str:
+    """The whole report as one string (for tests and small reports; the CLI streams)."""
+    import io
+
+    out = io.StringIO()
+    write_report(out, group_by_file(findings), output_format, options or ReportOptions())
+    return out.getvalue()
 
 
 def render_statistics(findings: Sequence[Finding]) -> str:

@@ -1,14 +1,20 @@
-"""Formats for CI systems: GitHub Actions workflow commands, GitLab Code Quality, JSON lines."""
+"""Formats for CI systems: GitHub Actions workflow commands, GitLab Code Quality, JSON lines,
+pylint's parseable format and JUnit XML."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TextIO
 
 from pinlint.model import Finding
-from pinlint.report.json import finding_to_json
+from pinlint.report.json import ARRAY, finding_to_json, write_document
 from pinlint.report.sarif import fingerprint
+
+if TYPE_CHECKING:
+    from pinlint.report.groups import FileFindings
 
 GITLAB_SEVERITY = {"error": "major", "warning": "minor"}
 
@@ -21,11 +27,15 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def render_github(findings: Sequence[Finding]) -> str:
+def _findings(files: Iterable[FileFindings]) -> Iterator[Finding]:
+    for file in files:
+        yield from file.findings
+
+
+def write_github(out: TextIO, files: Iterable[FileFindings]) -> None:
     """``::error file=...,line=...::message``, escaped as @actions/core escapes them; col and
     endColumn only when the finding is on one line (GitHub drops them otherwise)."""
-    lines = []
-    for finding in findings:
+    for finding in _findings(files):
         command = "error" if finding.severity == "error" else "warning"
         properties = [f"file={_escape_property(finding.path)}", f"line={finding.line}"]
         if finding.end_line == finding.line:
@@ -34,54 +44,66 @@ def render_github(findings: Sequence[Finding]) -> str:
             properties.append(f"endLine={finding.end_line}")
         properties.append(f"title={_escape_property(f'{finding.code} {finding.name}')}")
         message = _escape_data(f"{finding.message}\n{finding.fix}")
-        lines.append(f"::{command} {','.join(properties)}::{message}\n")
-    return "".join(lines)
+        out.write(f"::{command} {','.join(properties)}::{message}\n")
 
 
-def render_gitlab(findings: Sequence[Finding]) -> str:
-    """GitLab Code Quality; fingerprints stay the same when lines move (as in SARIF)."""
-    issues = []
+def _gitlab_issues(files: Iterable[FileFindings]) -> Iterator[dict[str, Any]]:
+    """GitLab Code Quality issues; fingerprints stay the same when lines move (as in SARIF)."""
     seen: dict[str, int] = {}
-    for finding in findings:
+    for finding in _findings(files):
         base = fingerprint(finding, finding.path)
         seen[base] = seen.get(base, 0) + 1
         digest = hashlib.sha256(f"{base}:{seen[base]}".encode()).hexdigest()
-        issues.append(
-            {
-                "description": f"{finding.code} {finding.message}",
-                "check_name": f"{finding.code} {finding.name}",
-                "fingerprint": digest,
-                "severity": GITLAB_SEVERITY.get(finding.severity, "minor"),
-                "location": {"path": finding.path, "lines": {"begin": finding.line}},
-            }
-        )
-    return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
+        yield {
+            "description": f"{finding.code} {finding.message}",
+            "check_name": f"{finding.code} {finding.name}",
+            "fingerprint": digest,
+            "severity": GITLAB_SEVERITY.get(finding.severity, "minor"),
+            "location": {"path": finding.path, "lines": {"begin": finding.line}},
+        }
 
 
-def render_json_lines(findings: Sequence[Finding]) -> str:
-    return "".join(json.dumps(finding_to_json(finding), ensure_ascii=False) + "\n" for finding in findings)
+def write_gitlab(out: TextIO, files: Iterable[FileFindings]) -> None:
+    write_document(out, ARRAY, _gitlab_issues(files))
 
 
-def render_pylint(findings: Sequence[Finding]) -> str:
+def write_json_lines(out: TextIO, files: Iterable[FileFindings]) -> None:
+    for finding in _findings(files):
+        out.write(json.dumps(finding_to_json(finding), ensure_ascii=False) + "\n")
+
+
+def write_pylint(out: TextIO, files: Iterable[FileFindings]) -> None:
     """``path:line: [CODE(name), ] message``, as pylint's parseable format."""
-    return "".join(f"{f.path}:{f.line}: [{f.code}({f.name}), ] {f.message}\n" for f in findings)
+    for f in _findings(files):
+        out.write(f"{f.path}:{f.line}: [{f.code}({f.name}), ] {f.message}\n")
 
 
-def render_junit(findings: Sequence[Finding], checked: Sequence[str] = ()) -> str:
-    """JUnit XML: one test case per file, failing with one failure per finding."""
+# Characters XML 1.0 cannot hold at all (not even as a reference): written as \xNN, \uNNNN.
+_NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML_RE.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def write_junit(out: TextIO, files: Iterable[FileFindings], checked: Sequence[str] = ()) -> None:
+    """JUnit XML: one test case per file (every file linted, sorted), failing with one failure
+    per finding; the counts in the header need the files with findings, so those are gathered
+    first (their findings are held, each test case is written as it is built)."""
     from xml.etree import ElementTree as ET
 
-    by_path: dict[str, list[Finding]] = {}
-    for finding in findings:
-        by_path.setdefault(finding.path, []).append(finding)
+    by_path = {file.findings[0].path: file.findings for file in files if file.findings}
     paths = sorted(set(checked) | set(by_path))
-    suites = ET.Element("testsuites", name="pinlint", tests=str(len(paths)), failures=str(len(by_path)))
-    suite = ET.SubElement(suites, "testsuite", name="pinlint", tests=str(len(paths)), failures=str(len(by_path)))
+    counts = f'tests="{len(paths)}" failures="{len(by_path)}"'
+    out.write("<?xml version='1.0' encoding='utf-8'?>\n")
+    out.write(f'<testsuites name="pinlint" {counts}><testsuite name="pinlint" {counts}>')
     for path in paths:
-        case = ET.SubElement(suite, "testcase", name=path, classname="pinlint")
+        case = ET.Element("testcase", name=_xml_text(path), classname="pinlint")
         for finding in by_path.get(path, []):
-            failure = ET.SubElement(case, "failure", message=f"{finding.code} {finding.message}", type=finding.code)
-            failure.text = (
+            message = _xml_text(f"{finding.code} {finding.message}")
+            failure = ET.SubElement(case, "failure", message=message, type=finding.code)
+            failure.text = _xml_text(
                 f"{finding.path}:{finding.line}:{finding.column}: {finding.code} {finding.message}\n{finding.fix}"
             )
-    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+        out.write(ET.tostring(case, encoding="unicode"))
+    out.write("</testsuite></testsuites>\n")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, TextIO
 
-from pinlint.model import Finding
+if TYPE_CHECKING:
+    from pinlint.report.groups import FileFindings
 
 
-def render_concise(findings: Sequence[Finding]) -> str:
-    return "".join(f"{f.path}:{f.line}:{f.column}: {f.code} {f.message}\n" for f in findings)
+def write_concise(out: TextIO, files: Iterable[FileFindings]) -> None:
+    for file in files:
+        for f in file.findings:
+            out.write(f"{f.path}:{f.line}:{f.column}: {f.code} {f.message}\n")

@@ -1,19 +1,31 @@
 """The full format: header line, code frame with a caret under the trigger, the statement, help.
 
-Colour (click styles, pygments for the SQL) only when the caller asks for it.
+Colour (click styles, pygments for the SQL) only when the caller asks for it. A source line
+longer than ``MAX_LINE_CHARS`` is clipped to a window around the finding (``…`` marks the cut),
+so a generated file with thousands of findings on one long line prints a few lines per finding.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, TextIO
 
 import click
+
+from pinlint.report.text import printable
+
+if TYPE_CHECKING:
+    from pinlint.report.groups import FileFindings
 
 from pinlint.dialect import DIALECT_NAMES
 from pinlint.model import Finding
 
 MAX_SQL_CHARS = 160
 MAX_FRAME_LINES = 4
+MAX_LINE_CHARS = 200  # of a source line shown in a frame
+LEFT_CONTEXT = 40  # characters shown before the finding on a clipped line
+ELLIPSIS = "…"
+TAB = 4
 CONSEQUENCES = {
     "pins": "pins the connection",
     "may-pin": "sometimes pins the connection",
@@ -31,6 +43,22 @@ def _one_line_sql(sql: str) -> str:
     return text if len(text) <= MAX_SQL_CHARS else text[: MAX_SQL_CHARS - 1] + "…"
 
 
+def _window(raw: str, start: int, stop: int) -> tuple[str, int, int]:
+    """The part of the line ``raw`` to show, and the caret's display columns in it, for the
+    characters ``start:stop`` (0-based); a long line is cut around them, with ``…`` at a cut."""
+    if len(raw) <= MAX_LINE_CHARS:
+        left, right = 0, len(raw)
+    else:
+        left = max(0, min(start - LEFT_CONTEXT, len(raw) - MAX_LINE_CHARS))
+        right = min(len(raw), left + MAX_LINE_CHARS)
+    prefix = ELLIPSIS if left > 0 else ""
+    suffix = ELLIPSIS if right < len(raw) else ""
+    shown = prefix + raw[left:right].rstrip().expandtabs(TAB) + suffix
+    begin = len(prefix) + len(raw[left : max(left, min(start, right))].expandtabs(TAB))
+    end = len(prefix) + len(raw[left : max(left, min(stop, right))].expandtabs(TAB))
+    return printable(shown), begin, max(end, begin + 1)
+
+
 def _frame(finding: Finding, lines: list[str], color: bool) -> list[str]:
     if not 1 <= finding.line <= len(lines):
         return []
@@ -39,19 +67,18 @@ def _frame(finding: Finding, lines: list[str], color: bool) -> list[str]:
     gutter = " " * width + " |"
     out = [gutter]
     for number in range(finding.line, last + 1):
-        out.append(f"{number:>{width}} | {lines[number - 1].rstrip().expandtabs(4)}")
+        raw = lines[number - 1]
         if number == finding.line:
-            raw = lines[number - 1].rstrip("\r\n")
-            start = len(raw[: finding.column - 1].expandtabs(4))
-            if finding.end_line == finding.line:
-                stop = len(raw[: finding.end_column - 1].expandtabs(4))
-            else:
-                stop = len(raw.rstrip().expandtabs(4))
-            carets = "^" * max(stop - start, 1)
-            marker = f"{carets} {finding.code}"
+            start = finding.column - 1
+            stop = finding.end_column - 1 if finding.end_line == finding.line else len(raw.rstrip())
+            shown, begin, end = _window(raw, start, stop)
+            out.append(f"{number:>{width}} | {shown}")
+            marker = f"{'^' * (end - begin)} {finding.code}"
             if color:
                 marker = click.style(marker, fg="red", bold=True)
-            out.append(f"{gutter} {' ' * start}{marker}")
+            out.append(f"{gutter} {' ' * begin}{marker}")
+        else:
+            out.append(f"{number:>{width}} | {_window(raw, 0, 0)[0]}")
     out.append(gutter)
     return out
 
@@ -85,5 +112,18 @@ def render_one(finding: Finding, lines: list[str], color: bool) -> str:
     return "\n".join(out) + "\n"
 
 
-def render_full(findings: Sequence[Finding], *, color: bool, source_lines: Callable[[str], list[str]]) -> str:
-    return "\n".join(render_one(finding, source_lines(finding.path), color) for finding in findings)
+def write_full(
+    out: TextIO, files: Iterable[FileFindings], *, color: bool, source_lines: Callable[[str], list[str]]
+) -> None:
+    """Each finding with its frame, a blank line between findings; a file's lines are read when
+    its first finding is written."""
+    first = True
+    for file in files:
+        if not file.findings:
+            continue
+        lines = source_lines(file.path)
+        for finding in file.findings:
+            if not first:
+                out.write("\n")
+            first = False
+            out.write(render_one(finding, lines, color))

@@ -1,12 +1,21 @@
-"""The json format: an array of findings with ruff's field names plus pinlint's targets and SQL."""
+"""The json format: an array of findings with ruff's field names plus pinlint's targets and SQL.
+
+Also the helper that streams a JSON document's one long array (json, SARIF, GitLab): the output
+is what ``json.dumps(document, indent=2)`` would give, written one element at a time.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TextIO
 
 from pinlint.model import Finding
+
+if TYPE_CHECKING:
+    from pinlint.report.groups import FileFindings
+
+ARRAY = "@@pinlint-streamed-array@@"  # the place of the streamed array in a document
 
 
 def finding_to_json(finding: Finding) -> dict[str, Any]:
@@ -27,5 +36,23 @@ def finding_to_json(finding: Finding) -> dict[str, Any]:
     }
 
 
-def render_json(findings: Sequence[Finding]) -> str:
-    return json.dumps([finding_to_json(finding) for finding in findings], indent=2, ensure_ascii=False) + "\n"
+def write_document(out: TextIO, document: Any, items: Iterable[Any]) -> None:
+    """Write ``document`` (indented by 2) whose one value ``ARRAY`` (the string) stands for the
+    array of ``items``; the items are encoded and written one by one."""
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    head, tail = text.split(json.dumps(ARRAY), 1)
+    last_line = head[head.rfind("\n") + 1 :]
+    indent = last_line[: len(last_line) - len(last_line.lstrip(" "))]
+    out.write(head)
+    first = True
+    for item in items:
+        out.write("[\n" if first else ",\n")
+        first = False
+        encoded = json.dumps(item, indent=2, ensure_ascii=False)
+        out.write(indent + "  " + encoded.replace("\n", "\n" + indent + "  "))
+    out.write("[]" if first else "\n" + indent + "]")
+    out.write(tail + "\n")
+
+
+def write_json(out: TextIO, files: Iterable[FileFindings]) -> None:
+    write_document(out, ARRAY, (finding_to_json(finding) for file in files for finding in file.findings))

@@ -4,15 +4,20 @@ repo-relative URIs under %SRCROOT%, and stable partial fingerprints."""
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Sequence
+import os
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
+from urllib.parse import quote
 
 from pinlint import HOMEPAGE, __version__
 from pinlint.catalog import Rule
 from pinlint.model import Finding
+from pinlint.report.json import ARRAY, write_document
 from pinlint.rulesdoc import fix_text, render_rule, rule_url
+
+if TYPE_CHECKING:
+    from pinlint.report.groups import FileFindings
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {"error": "error", "warning": "warning"}
@@ -20,10 +25,13 @@ MAX_DESCRIPTION = 1000
 
 
 def _relative_uri(path: str, root: Path) -> str:
+    """``path`` relative to ``root`` as a URI reference: each byte of the file's name that a URI
+    cannot hold (a space, ``#``, ``%``, non-ASCII, an undecodable byte) is percent-encoded."""
     try:
-        return Path(path).resolve().relative_to(root.resolve()).as_posix()
+        relative = Path(path).resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
-        return Path(path).as_posix()
+        relative = Path(path).as_posix()
+    return quote(os.fsencode(relative), safe="/")
 
 
 def fingerprint(finding: Finding, uri: str) -> str:
@@ -45,35 +53,43 @@ def _rule(rule: Rule) -> dict[str, Any]:
     }
 
 
-def render_sarif(findings: Sequence[Finding], rules: Sequence[Rule], root: Path) -> str:
+def _results(files: Iterable[FileFindings], rules: Sequence[Rule], root: Path) -> Iterator[dict[str, Any]]:
     index = {rule.code: position for position, rule in enumerate(rules)}
-    results = []
     seen: dict[str, int] = {}
-    for finding in findings:
-        uri = _relative_uri(finding.path, root)
-        print_ = fingerprint(finding, uri)
-        seen[print_] = seen.get(print_, 0) + 1  # the same text twice in a file gets its own print
-        region: dict[str, int] = {"startLine": max(finding.line, 1), "startColumn": max(finding.column, 1)}
-        region["endLine"] = max(finding.end_line, region["startLine"])
-        if finding.end_column > 0 and (
-            region["endLine"] > region["startLine"] or finding.end_column > region["startColumn"]
-        ):
-            region["endColumn"] = finding.end_column
-        result: dict[str, Any] = {
-            "ruleId": finding.code,
-            "level": LEVELS.get(finding.severity, "warning"),
-            "message": {"text": f"{finding.message}. Fix: {finding.fix}"},
-            "locations": [
-                {"physicalLocation": {"artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"}, "region": region}}
-            ],
-            "partialFingerprints": {"pinlint/v1": f"{print_}:{seen[print_]}"},
-            "properties": {"targets": dict(finding.targets)},
-        }
-        if finding.dialect:
-            result["properties"]["dialect"] = {"name": finding.dialect, "reason": finding.dialect_reason}
-        if finding.code in index:
-            result["ruleIndex"] = index[finding.code]
-        results.append(result)
+    for file in files:
+        uri = _relative_uri(file.path, root)
+        for finding in file.findings:
+            yield _result(finding, uri, index, seen)
+
+
+def _result(finding: Finding, uri: str, index: dict[str, int], seen: dict[str, int]) -> dict[str, Any]:
+    print_ = fingerprint(finding, uri)
+    seen[print_] = seen.get(print_, 0) + 1  # the same text twice in a file gets its own print
+    region: dict[str, int] = {"startLine": max(finding.line, 1), "startColumn": max(finding.column, 1)}
+    region["endLine"] = max(finding.end_line, region["startLine"])
+    if finding.end_column > 0 and (
+        region["endLine"] > region["startLine"] or finding.end_column > region["startColumn"]
+    ):
+        region["endColumn"] = finding.end_column
+    result: dict[str, Any] = {
+        "ruleId": finding.code,
+        "level": LEVELS.get(finding.severity, "warning"),
+        "message": {"text": f"{finding.message}. Fix: {finding.fix}"},
+        "locations": [
+            {"physicalLocation": {"artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"}, "region": region}}
+        ],
+        "partialFingerprints": {"pinlint/v1": f"{print_}:{seen[print_]}"},
+        "properties": {"targets": dict(finding.targets)},
+    }
+    if finding.dialect:
+        result["properties"]["dialect"] = {"name": finding.dialect, "reason": finding.dialect_reason}
+    if finding.code in index:
+        result["ruleIndex"] = index[finding.code]
+    return result
+
+
+def write_sarif(out: TextIO, files: Iterable[FileFindings], rules: Sequence[Rule], root: Path) -> None:
+    """The SARIF document, its results streamed (``files`` are the original paths, for the URIs)."""
     document = {
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -89,8 +105,8 @@ def render_sarif(findings: Sequence[Finding], rules: Sequence[Rule], root: Path)
                 },
                 "originalUriBaseIds": {"%SRCROOT%": {"uri": root.resolve().as_uri() + "/"}},
                 "columnKind": "unicodeCodePoints",
-                "results": results,
+                "results": ARRAY,
             }
         ],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    write_document(out, document, _results(files, rules, root))

@@ -1,0 +1,374 @@
+"""The run loop of ``pinlint check``: discover the files, lint them (cache, worker processes),
+settle the project-wide conditions, then write the report (or the noqa comments).
+
+``cli`` turns options into ``Settings`` and a ``RunRequest`` and calls ``run``, which returns the
+exit code. Errors the user can fix are raised as ``UserError`` (one line, exit 2).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+import click
+
+from pinlint.cache import CACHE_DIR, Cache, file_key, run_fingerprint
+from pinlint.catalog import Rule, load_catalog, rules_directory
+from pinlint.config import KEYS, MACHINE_FORMATS, Settings, resolve_selection
+from pinlint.declarations import Declarations, find_declarations
+from pinlint.discover import discover
+from pinlint.engine import FileResult, Linter, project_conditions
+from pinlint.model import Finding
+from pinlint.project import ProjectFacts, settle
+from pinlint.report import (
+    FileFindings,
+    ReportOptions,
+    group_by_file,
+    render_statistics,
+    summary_line,
+    write_report,
+)
+from pinlint.report.stream import file_stream, stdout_stream
+from pinlint.report.text import printable
+
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+STDIN = "-"
+PARALLEL_MIN_FILES = 64
+
+
+class UserError(Exception):
+    """Something the user can fix: reported as one line, exit 2."""
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """What ``pinlint check`` was asked to do, beyond the settings."""
+
+    paths: tuple[str, ...]
+    stdin_filename: str | None = None
+    no_cache: bool = False
+    cache_dir: str | None = None
+    add_noqa: bool = False
+    show_files: bool = False
+    output_file: str | None = None
+
+
+def selected_rules(settings: Settings) -> tuple[Rule, ...]:
+    """The rules the settings select, for the targets they name, with the pooler's knobs applied."""
+    setup = settings.pooler_setup
+    selected = (rule.for_setup(setup) for rule in resolve_selection(settings, load_catalog()))
+    return tuple(rule for rule in selected if rule.applies_to(settings.targets))
+
+
+def run(settings: Settings, request: RunRequest) -> int:
+    """Lint what ``request`` names with ``settings``; report; return the exit code."""
+    with warnings.catch_warnings():
+        _ignore_code_warnings()
+        return _run(settings, request)
+
+
+def _run(settings: Settings, request: RunRequest) -> int:
+    rules = selected_rules(settings)
+    paths = list(request.paths)
+    sources = _Sources()
+    if paths == [STDIN]:
+        if request.add_noqa:
+            raise UserError("--add-noqa edits files: it cannot work on stdin")
+        display = request.stdin_filename or STDIN
+        linter = Linter(rules, settings, _declarations([Path(display)], settings))
+        text = sys.stdin.buffer.read().decode("utf-8", errors="surrogateescape")
+        sources = _Sources(display, text)
+        try:
+            results = [linter.lint_source(text.encode("utf-8", errors="surrogateescape"), display)]
+        except UnicodeEncodeError:
+            results = [FileResult(display, error="not valid UTF-8; skipped")]
+    else:
+        found = discover(paths, settings)
+        for warning in found.warnings:
+            warn(warning)
+        if found.missing:
+            raise UserError(f"path `{found.missing[0]}` does not exist")
+        if request.show_files:
+            with stdout_stream() as stdout:
+                stdout.writelines(f"{printable(path.as_posix())}\n" for path in found.files)
+            return EXIT_CLEAN
+        linter = Linter(rules, settings, _declarations(found.files, settings))
+        cache = None if request.no_cache else Cache(_cache_directory(settings, request.cache_dir), settings.root)
+        for warning in cache.warnings if cache else []:
+            warn(warning)
+        results = lint_files(linter, found.files, cache)
+        if cache is not None:
+            cache.save()
+
+    findings: list[Finding] = sorted(
+        (finding for result in results for finding in result.findings), key=lambda finding: finding.sort_key
+    )
+    covered = tuple(os.path.join(os.path.abspath(path), "") for path in paths if os.path.isdir(path))
+    known = {os.path.abspath(result.path): result.project_keys for result in results if result.project_keys}
+    findings = settle(findings, project_conditions(rules), ProjectFacts(settings, known, covered))
+    for result in results:
+        if result.error:
+            warn(f"{printable(result.path)}: {result.error}")
+        elif result.note and not settings.quiet:
+            click.echo(f"pinlint: note: {printable(result.path)}: {result.note}", err=True)
+    if request.add_noqa:
+        from pinlint.addnoqa import add_noqa_to_files
+
+        code = add_noqa_to_files(linter, findings, warn)
+        return EXIT_CLEAN if settings.exit_zero else code
+
+    use_color = _use_color(settings.color) and request.output_file is None
+    files = group_by_file(findings)
+    with stdout_stream() as stdout:
+        if settings.statistics:
+            report = render_statistics(findings)
+            if request.output_file is None:
+                stdout.write(report)
+            else:
+                with file_stream(Path(request.output_file)) as out:
+                    out.write(report)
+        else:
+            options = ReportOptions(
+                color=use_color,
+                source_lines=sources,
+                rules=rules,
+                root=_repository_root(),
+                checked=[result.path for result in results if not result.error],
+            )
+            if request.output_file is None:
+                _write_findings(stdout, files, settings.output_format, options)
+            else:
+                with file_stream(Path(request.output_file)) as out:
+                    _write_findings(out, files, settings.output_format, options)
+        if settings.output_format not in MACHINE_FORMATS and not settings.quiet:
+            if findings and settings.output_format == "full" and not settings.statistics:
+                stdout.write("\n")
+            skipped = sum(1 for result in results if result.error)
+            stdout.write(summary_line(findings, len(results) - skipped, skipped) + "\n")
+    if findings and not settings.exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def _write_findings(out: TextIO, files: list[FileFindings], output_format: str, options: ReportOptions) -> None:
+    write_report(out, files, output_format, options)
+    if output_format == "full" and os.environ.get("GITHUB_ACTIONS") == "true":
+        write_report(out, files, "github", options)
+
+
+def warn(message: str) -> None:
+    click.echo(f"pinlint: warning: {message}", err=True)
+
+
+def _use_color(choice: bool | None) -> bool:
+    if choice is not None:
+        return choice
+    if os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+class _Sources:
+    """Source lines for code frames, read on demand, the last file kept (stdin is kept in memory).
+    Lines end where Python's do (``\\n``, ``\\r\\n``, ``\\r``), as the positions of findings count them."""
+
+    def __init__(self, stdin_name: str = "", stdin_text: str = "") -> None:
+        self.stdin_name = stdin_name
+        self.stdin_text = stdin_text
+        self.last: tuple[str, list[str]] = ("", [])
+
+    def __call__(self, path: str) -> list[str]:
+        if self.last[0] != path or not path:
+            if self.stdin_name and path == self.stdin_name:
+                text = self.stdin_text
+            else:
+                try:
+                    data = Path(path).read_bytes()
+                except OSError:
+                    data = b""
+                text = data.decode("utf-8", errors="replace")
+            self.last = (path, text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+        return self.last[1]
+
+
+_WORKER_LINTER: Linter | None = None
+
+
+def _start_worker(linter: Linter, parent: int) -> None:
+    global _WORKER_LINTER
+    _WORKER_LINTER = linter
+    _ignore_code_warnings()
+    _die_with(parent)
+
+
+def _die_with(parent: int) -> None:
+    """End this worker when pinlint's main process ends, however it ends (a CI job's timeout
+    kills it, not its workers): on Linux the kernel sends SIGKILL (``PR_SET_PDEATHSIG``), so a
+    worker busy on one file cannot outlive the run. Elsewhere a worker ends after its file."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        try:
+            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
+        except (OSError, AttributeError):
+            return
+    if os.getppid() != parent:  # the main process ended before the line above ran
+        os._exit(1)
+
+
+def _ignore_code_warnings() -> None:
+    """What the interpreter warns about the code being linted (``SyntaxWarning: invalid escape
+    sequence``, printed by ``ast.parse`` on Python 3.12+ at every parse) is not pinlint's to say."""
+    warnings.simplefilter("ignore", SyntaxWarning)
+    warnings.simplefilter("ignore", DeprecationWarning)
+
+
+def _lint_in_worker(path: Path) -> FileResult:
+    assert _WORKER_LINTER is not None
+    return lint_one(_WORKER_LINTER, path)
+
+
+def lint_one(linter: Linter, path: Path) -> FileResult:
+    """Lint one file. An exception that escapes the linter (a bug in pinlint or in a parser it
+    calls) costs that file only: it becomes the file's warning, and the run goes on
+    (PINLINT_DEBUG=1 lets it through, with its traceback)."""
+    try:
+        return linter.lint_path(path, path.as_posix())
+    except Exception as error:
+        if os.environ.get("PINLINT_DEBUG"):
+            raise
+        first_line = (str(error).strip().splitlines() or [""])[0][:200]
+        detail = f"{type(error).__name__}: {first_line}" if first_line else type(error).__name__
+        return FileResult(path.as_posix(), error=f"internal error: {detail}; skipped")
+
+
+def lint_files(linter: Linter, files: list[Path], cache: Cache | None = None) -> list[FileResult]:
+    """Lint ``files`` in order; results of unchanged files come from ``cache``; on several cores
+    and many files to lint, in worker processes."""
+    results: list[FileResult | None] = [None] * len(files)
+    keys: dict[int, str] = {}
+    if cache is not None:
+        run = _run_fingerprint(linter)
+        declarations = linter.declarations or Declarations()
+        for index, path in enumerate(files):
+            digest = cache.digest(path)
+            if digest is None:
+                continue  # lint_path reports it
+            handlers = sorted((d.function, d.reason) for d in declarations.for_file(path))
+            extra = json.dumps([path.as_posix(), handlers, declarations.covers(path)])
+            keys[index] = key = file_key(digest, run, extra)
+            results[index] = cache.get(key, path.as_posix())
+    todo = [index for index, result in enumerate(results) if result is None]
+    fresh = _lint_paths(linter, [files[index] for index in todo])
+    for index, result in zip(todo, fresh, strict=True):
+        results[index] = result
+        if cache is not None and index in keys:
+            cache.put(keys[index], result)
+    return [result for result in results if result is not None]
+
+
+def _lint_paths(linter: Linter, files: list[Path]) -> list[FileResult]:
+    try:  # PINLINT_WORKERS=1 lints in this process (the benchmark compares both)
+        workers = max(int(os.environ.get("PINLINT_WORKERS", "0")), 0) or min(os.cpu_count() or 1, 8)
+    except ValueError:
+        workers = min(os.cpu_count() or 1, 8)
+    if workers > 1 and len(files) >= PARALLEL_MIN_FILES:
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            with ProcessPoolExecutor(
+                max_workers=workers, initializer=_start_worker, initargs=(linter, os.getpid())
+            ) as pool:
+                return list(pool.map(_lint_in_worker, files, chunksize=8))
+        except (OSError, BrokenProcessPool):
+            pass  # no processes here (a sandbox, a killed worker): lint in this process
+    return [lint_one(linter, path) for path in files]
+
+
+def _cache_directory(settings: Settings, option: str | None) -> Path:
+    if option:
+        return Path(option)
+    if settings.cache_dir:
+        return settings.project_root / settings.cache_dir
+    return settings.project_root / CACHE_DIR
+
+
+def cache_directory(settings: Settings) -> Path:
+    """Where the result cache of the project of ``settings`` lives (``pinlint clean``)."""
+    return _cache_directory(settings, None)
+
+
+def _run_fingerprint(linter: Linter) -> str:
+    directory = rules_directory()
+    rule_files = []
+    for rule in linter.rules:
+        try:
+            content = (directory / rule.file).read_bytes()
+        except OSError:
+            content = rule.file.encode()
+        rule_files.append((rule.file, hashlib.sha256(content).hexdigest(), json.dumps(rule.targets, sort_keys=True)))
+    return run_fingerprint(settings_text(linter.settings, RESULT_KEYS), sorted(rule_files))
+
+
+def _declarations(files: list[Path], settings: Settings) -> Declarations:
+    """Handler declarations (serverless.yml, SAM templates, config) covering ``files``."""
+    origin = f"`handlers` in {settings.config_file}" if settings.config_file else "`handlers`"
+    python_files = [file for file in files if file.suffix in (".py", ".pyi") or file.name == STDIN]
+    found = find_declarations(python_files, settings.root, settings.handlers, origin)
+    for warning in found.warnings:
+        warn(warning)
+    return found
+
+
+# The settings that decide a file's findings (the cache key); the others choose files or output.
+RESULT_KEYS = frozenset(
+    {
+        "select",
+        "extend-select",
+        "ignore",
+        "target",
+        "targets",
+        "per-file-ignores",
+        "sinks",
+        "handlers",
+        "pgbouncer-version",
+        "max-prepared-statements",
+        "dialect",
+        "per-path-dialect",
+    }
+)
+
+
+def settings_text(settings: Settings, only: frozenset[str] | None = None) -> str:
+    """The resolved settings, one `key = value` per line (TOML-like, for humans); with ``only``,
+    just those keys."""
+    lines = [f"# config file: {settings.config_file or '(none)'}", f"# root: {settings.root}"]
+    if settings.dialect_origin:
+        lines.append(f"# dialect set by: {settings.dialect_origin}")
+    for key, (name, _, _) in sorted(KEYS.items()):
+        if only is not None and key not in only:
+            continue
+        value = getattr(settings, name)
+        if isinstance(value, tuple):
+            value = list(value)
+        lines.append(f"{key} = {json.dumps(value, default=str)}")
+    return "\n".join(lines) + "\n"
+
+
+def _repository_root() -> Path:
+    """Where SARIF paths are relative to: the git repository around the current directory, else it."""
+    here = Path.cwd().resolve()
+    for directory in (here, *here.parents):
+        if (directory / ".git").exists():
+            return directory
+    return here
