@@ -9,7 +9,9 @@ import pytest
 
 import pinlint.extract.python as extraction
 import pinlint.pystrings as pystrings
-from conftest import lint
+from conftest import CATALOG, ROOT, lint
+from pinlint.config import Settings
+from pinlint.engine import Linter
 from pinlint.pymodel import parse_python
 
 # Each file of a syntax newer than Python 3.11, and its twin in older syntax: the same findings of
@@ -108,3 +110,11 @@ def test_work_per_statement_does_not_grow_with_the_module(monkeypatch: pytest.Mo
         fragments = extraction.extract_python(parse_python(source), "seed.py").fragments
         assert len(fragments) == 2 * size
     assert counts[1] == 2 * counts[0]
+
+
+def test_a_file_libcst_rejects_after_parsing_is_a_syntax_warning() -> None:
+    """`"a" b"b"` is a SyntaxError for CPython; libcst parses it and then raises its own
+    validation error: the file gets CPython's message, not an internal error."""
+    result = Linter(CATALOG, Settings(root=ROOT)).lint_source('cur.execute("SELECT 1" b"x")\n', "mixed.py")
+    assert result.findings == []
+    assert result.error == "syntax error at line 1: cannot mix bytes and nonbytes literals; skipped"

@@ -75,3 +75,11 @@ def test_trigger_inside_do_block_or_function_body_is_not_reported() -> None:
     assert codes("DO $$ BEGIN EXECUTE 'SET search_path TO x'; END $$;", "m.sql") == []
     assert codes("DO $$ BEGIN PERFORM pg_advisory_lock(1); END $$;", "m.sql") == []
     assert codes("CREATE FUNCTION f() RETURNS void AS $$ LISTEN x $$ LANGUAGE sql;", "m.sql") == []
+
+
+def test_a_unicode_digit_after_a_dot_is_not_a_number() -> None:
+    """SQL numbers are ASCII digits: `.³` (str.isdigit() is true for `³`) is an operator and a
+    word, and the statement is still read; `.5` stays a number."""
+    assert [token.value for token in tokenize("SELECT .\u00b3")][-2:] == [".", "\u00b3"]
+    assert tokenize("SELECT .5")[-1].value == ".5"
+    assert codes("SELECT .\u00b3; LISTEN x", "odd.sql") == ["PIN014"]

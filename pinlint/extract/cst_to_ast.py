@@ -76,8 +76,8 @@ def convert_source(source: str, max_nesting: int) -> ast.Module | None:
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         positions = wrapper.resolve(PositionProvider)
         return _Converter(positions, LineIndex(source)).module(wrapper.module)
-    except (cst.ParserSyntaxError, RecursionError, MemoryError, ValueError):
-        return None
+    except Exception:  # the boundary around libcst: whatever it raises (ParserSyntaxError, or
+        return None  # CSTValidationError for `"a" b"b"`), the file is one CPython cannot read
 
 
 class _Converter:

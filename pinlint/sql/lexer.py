@@ -81,7 +81,7 @@ class _Unicode:
 
 
 _UNICODE = _Unicode()
-_NUMBER_RE = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_NUMBER_RE = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 _SPACE_RE = re.compile(r"\s+")
 _PYFORMAT_RE = re.compile(r"%(?:\([^)\s]*\))?[sbtdrf]")
 _COLON_PARAM_RE = re.compile(r":[A-Za-z_][A-Za-z0-9_]*")
@@ -211,12 +211,16 @@ def tokenize(text: str, *, psql: bool = False, dialect: str = POSTGRES) -> list[
     return tokens
 
 
+ASCII_DIGITS = frozenset("0123456789")
+
+
 def _rest(text: str, pos: int, operators: set[str], colon_operator: str, semicolon: str) -> Token:
     """The token at ``pos`` once comments, strings and words are ruled out: a number, ``;`` (of
     kind ``semicolon``), a placeholder, ``colon_operator`` (``::`` or ``:=``), an operator."""
     char = text[pos]
     length = len(text)
-    if char.isdigit() or (char == "." and pos + 1 < length and text[pos + 1].isdigit()):
+    # SQL numbers are ASCII digits: str.isdigit() is true for `³` and other Unicode digits
+    if char in ASCII_DIGITS or (char == "." and pos + 1 < length and text[pos + 1] in ASCII_DIGITS):
         match = _NUMBER_RE.match(text, pos)
         assert match is not None
         return Token(NUMBER, match.group(), pos, match.end())
