@@ -19,6 +19,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
+from pinlint.infra import build_matcher as build_infrastructure_matcher
 from pinlint.matchers import Matcher, build_matcher
 from pinlint.sql.lexer import DIALECTS, MYSQL, POSTGRES
 
@@ -26,8 +27,32 @@ TARGETS = ("rds-proxy", "pgbouncer", "proxysql")
 # The databases each pooler fronts: a rule lists its consequence on the targets of its dialects.
 TARGET_DIALECTS = {"rds-proxy": (POSTGRES, MYSQL), "pgbouncer": (POSTGRES,), "proxysql": (MYSQL,)}
 # "may-pin": the vendor says it sometimes pins; "undocumented": no source says, treat it as a risk.
-CONSEQUENCES = ("pins", "may-pin", "breaks", "errors", "churns", "wastes", "undocumented", "ok")
+# "costs": pays for capacity it never uses; "misconfigured": a setting the pooler does not accept or
+# support; "exposes": a credential is readable in the pooler's configuration (infrastructure rules).
+CONSEQUENCES = (
+    "pins",
+    "may-pin",
+    "breaks",
+    "errors",
+    "churns",
+    "wastes",
+    "costs",
+    "misconfigured",
+    "exposes",
+    "undocumented",
+    "ok",
+)
 SEVERITIES = ("error", "warning")
+# An example's language -> the file it is linted as, and its Markdown fence. yaml (a SAM or
+# CloudFormation template), json (a JSON template) and terraform are for infrastructure rules.
+EXAMPLE_FILES = {
+    "python": ("example.py", "python"),
+    "sql": ("example.sql", "sql"),
+    "yaml": ("template.yaml", "yaml"),
+    "json": ("template.json", "json"),
+    "terraform": ("main.tf", "hcl"),
+}
+EXAMPLE_LANGUAGES = tuple(EXAMPLE_FILES)
 CODE_RE = re.compile(r"^PIN\d{3}$")
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
@@ -38,10 +63,19 @@ class CatalogError(ValueError):
 
 @dataclass(frozen=True)
 class Example:
-    language: str  # "python" or "sql"
+    language: str  # one of EXAMPLE_LANGUAGES
     source: str
     at: tuple[int, int] | None  # expected (line, column) of the finding, for bad examples
     note: str = ""
+
+    @property
+    def path(self) -> str:
+        """The file name the example is linted as (its suffix decides how it is read)."""
+        return EXAMPLE_FILES[self.language][0]
+
+    @property
+    def fence(self) -> str:
+        return EXAMPLE_FILES[self.language][1]
 
 
 @dataclass(frozen=True)
@@ -148,9 +182,9 @@ def _require(data: dict[str, Any], key: str, kind: type, file: str) -> Any:
 def _examples(data: list[dict[str, Any]], file: str, bad: bool) -> tuple[Example, ...]:
     examples = []
     for item in data:
-        languages = [key for key in ("python", "sql") if key in item]
+        languages = [key for key in EXAMPLE_LANGUAGES if key in item]
         if len(languages) != 1:
-            raise CatalogError(f"{file}: each example needs exactly one of `python` or `sql`")
+            raise CatalogError(f"{file}: each example needs exactly one of `{'`, `'.join(EXAMPLE_LANGUAGES)}`")
         at = item.get("at")
         if bad and (not isinstance(at, list) or len(at) != 2):
             raise CatalogError(f"{file}: a bad example needs `at = [line, column]`")
@@ -211,7 +245,10 @@ def load_rule(path: Path) -> Rule:
     docs = _require(data, "docs", dict, file)
     examples = data.get("examples", {})
     try:
-        matcher = build_matcher(_require(data, "match", dict, file))
+        match = _require(data, "match", dict, file)
+        matcher: Matcher = (
+            build_infrastructure_matcher(match) if match.get("kind") == "infrastructure" else build_matcher(match)
+        )
     except ValueError as error:
         raise CatalogError(f"{file}: {error}") from error
     return Rule(

@@ -455,6 +455,7 @@ def check(
         linter = Linter(rules, settings, declarations)
         cache = None if no_cache else Cache(_cache_directory(settings, cache_dir), settings.root)
         results.extend(lint_files(linter, found.files, cache))
+        results.extend(linter.lint_infrastructure(path_list))
         if cache is not None:
             cache.save()
 

@@ -27,6 +27,7 @@ from pinlint.extract.fast import plan
 from pinlint.extract.handlers import connections_in_handlers, handler_functions, has_handler_candidates
 from pinlint.extract.sinks import ExtractionError, Prefilter, build_prefilter
 from pinlint.extract.sqlfile import decode_sql, extract_sql
+from pinlint.infra import FileHits, is_infrastructure_path, lint_paths, lint_stacks
 from pinlint.matchers import (
     CallArgumentsMatcher,
     ConnectionInHandlerMatcher,
@@ -194,6 +195,11 @@ class Linter:
 
     def lint_source(self, source: str | bytes, path: str) -> FileResult:
         """Lint the contents of one file; ``path`` is how the user named it."""
+        if is_infrastructure_path(path):  # templates and Terraform: pinlint.infra
+            return next(
+                iter(self._infrastructure_results(lint_stacks(self.rules_at("infrastructure"), {path: source}))),
+                FileResult(path),
+            )
         result = FileResult(path)
         if len(source) > MAX_FILE_BYTES:
             result.error = f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; skipped"
@@ -258,6 +264,26 @@ class Linter:
         result.findings = self._per_file_ignored(result.findings, path)
         result.findings.sort(key=lambda finding: finding.sort_key)
         return result
+
+    def lint_infrastructure(self, paths: list[str]) -> list[FileResult]:
+        """The templates and Terraform modules below the directories in ``paths`` (pinlint.infra)."""
+        if not self.rules_at("infrastructure"):
+            return []
+        excludes = self.settings.exclude + self.settings.extend_exclude
+        return self._infrastructure_results(
+            lint_paths(self.rules_at("infrastructure"), paths, self.settings.root, excludes)
+        )
+
+    def _infrastructure_results(self, files: list[FileHits]) -> list[FileResult]:
+        results = []
+        for file in files:
+            findings = [
+                _rule_finding(hit.rule, hit.captures, file.path, hit.span.as_tuple(), (hit.span.line,))
+                for hit in file.hits
+            ]
+            findings = sorted(self._per_file_ignored(findings, file.path), key=lambda finding: finding.sort_key)
+            results.append(FileResult(file.path, findings, error=file.error))
+        return results
 
     @cached_property
     def project_conditions(self) -> dict[str, ProjectCondition]:

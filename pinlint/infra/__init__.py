@@ -1,0 +1,34 @@
+"""Infrastructure as code: read CloudFormation/SAM/serverless.yml and Terraform with positions,
+derive the database facts they declare (Aurora clusters, RDS Proxies and their pools), and run the
+``infrastructure`` rules over those facts.
+
+The engine knows this package through three names: ``is_infrastructure_path`` (which files it
+reads), ``build_matcher`` (a rule's ``[match]`` table of kind ``infrastructure``) and
+``lint_stacks`` / ``lint_paths`` (the hits of those rules, with their positions).
+"""
+
+from __future__ import annotations
+
+from pinlint.infra.checks import (
+    FileHits,
+    InfraHit,
+    InfrastructureMatcher,
+    build_matcher,
+    check_documents,
+    lint_paths,
+    lint_stacks,
+)
+from pinlint.infra.files import infrastructure_files, is_infrastructure_path, read_documents
+
+__all__ = [
+    "FileHits",
+    "InfraHit",
+    "InfrastructureMatcher",
+    "build_matcher",
+    "check_documents",
+    "infrastructure_files",
+    "is_infrastructure_path",
+    "lint_paths",
+    "lint_stacks",
+    "read_documents",
+]

@@ -1,0 +1,226 @@
+"""The ``infrastructure`` matcher kind: a rule names one check and configures it.
+
+``[match]`` of such a rule::
+
+    kind = "infrastructure"
+    check = "session-pinning-filters"   # one of CHECKS
+    engine-families = ["POSTGRESQL"]           # check-specific settings
+
+Each check reads a stack's facts (pinlint.infra.facts) and yields the Value to report (a finding
+lands on that property) with the captures its rule's message names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from pinlint.infra.facts import Pool, Stack, stack_facts
+from pinlint.infra.model import Document, Span, Unknown, Value
+
+Captures = dict[str, str]
+CheckResult = Iterator[tuple[Value, Captures]]
+
+
+@dataclass
+class InfrastructureMatcher:
+    check: str
+    settings: dict[str, Any] = field(default_factory=dict)
+    level: str = "infrastructure"
+
+    def match(self, statement: object, text: str) -> Iterator[Any]:
+        return iter(())  # not a statement-level matcher
+
+    def match_call(self, call: object) -> Iterator[Any]:
+        return iter(())  # not a call-level matcher
+
+    def run(self, stack: Stack) -> CheckResult:
+        return CHECKS[self.check](stack, self.settings)
+
+
+@dataclass(frozen=True)
+class InfraHit:
+    """A check fired: the rule, the span of the property, the message's captures."""
+
+    rule: Any  # pinlint.catalog.Rule (not imported: the catalog imports this module)
+    span: Span
+    captures: Captures
+
+
+def build_matcher(spec: dict[str, Any]) -> InfrastructureMatcher:
+    check = spec.get("check")
+    if check not in CHECKS:
+        raise ValueError(f"match: unknown infrastructure check {check!r} (known: {', '.join(sorted(CHECKS))})")
+    settings = {key: value for key, value in spec.items() if key not in ("kind", "check")}
+    allowed = _SETTINGS.get(check, {})
+    for key, value in settings.items():
+        if key not in allowed:
+            raise ValueError(f"match: `{key}` is not a setting of check {check}")
+        if not isinstance(value, allowed[key]):
+            raise ValueError(f"match: `{key}` must be a {allowed[key].__name__}")
+    if "regex" in settings:
+        try:
+            re.compile(settings["regex"])
+        except re.error as error:
+            raise ValueError(f"match: `regex`: {error}") from error
+    return InfrastructureMatcher(check, settings)
+
+
+def check_documents(rules: tuple[Any, ...], documents: list[Document]) -> list[InfraHit]:
+    """The hits of the infrastructure ``rules`` on one stack, less those a `# noqa: CODE` silences."""
+    stack = stack_facts(documents)
+    noqa = {document.path: document.noqa for document in documents}
+    hits = []
+    for rule in rules:
+        for value, captures in rule.matcher.run(stack):
+            span = value.span
+            silenced = noqa.get(span.path, {})
+            if any(rule.code in silenced.get(line, ()) for line in {span.line, span.end_line}):
+                continue
+            hits.append(InfraHit(rule, span, captures))
+    return hits
+
+
+# ---------------------------------------------------------------------------- the checks
+def _where(span: Span) -> str:
+    return f"{span.path.replace(chr(92), '/').rsplit('/', 1)[-1]} line {span.line}"
+
+
+def _shown(value: Value) -> str:
+    data = value.data
+    shown = data.text if isinstance(data, Unknown) else repr(data) if isinstance(data, str) else str(data)
+    if isinstance(data, float) and data.is_integer():
+        shown = str(int(data)) if value.number() is not None else shown
+    return f"{shown} (from {value.origin})" if value.origin else shown
+
+
+def _pool_name(pool: Pool) -> str:
+    return pool.proxy_label
+
+
+def min_capacity_zero_with_proxy(stack: Stack, settings: dict[str, Any]) -> CheckResult:
+    for cluster in stack.clusters:
+        minimum = cluster.min_capacity
+        if minimum is None or minimum.number() != 0:
+            continue
+        targets = stack.pools_targeting(cluster)
+        if targets:
+            pool, span = targets[0]
+            yield (
+                minimum,
+                {
+                    "cluster": cluster.resource.name,
+                    "proxy": _pool_name(pool),
+                    "target": _where(span),
+                    "value": _shown(minimum),
+                },
+            )
+
+
+def proxy_borrow_timeout_zero(stack: Stack, settings: dict[str, Any]) -> CheckResult:
+    for pool in stack.pools:
+        timeout = pool.settings["borrow_timeout"]
+        if timeout is not None and timeout.number() == 0:
+            yield timeout, {"proxy": _pool_name(pool), "value": _shown(timeout)}
+
+
+def proxy_idle_above_max(stack: Stack, settings: dict[str, Any]) -> CheckResult:
+    for pool in stack.pools:
+        idle, maximum = pool.settings["max_idle"], pool.settings["max_connections"]
+        idle_number = idle.number() if idle is not None else None
+        if idle is None or idle_number is None:
+            continue
+        if maximum is None:
+            limit, said = 100.0, "100% (the default)"
+        else:
+            number = maximum.number()
+            if number is None:
+                continue
+            limit, said = number, f"{_shown(maximum)}% ({_where(maximum.span)})"
+        if idle_number > limit:
+            yield idle, {"proxy": _pool_name(pool), "idle": _shown(idle), "max": said}
+
+
+def proxy_session_pinning_filters(stack: Stack, settings: dict[str, Any]) -> CheckResult:
+    families = {family.upper() for family in settings.get("engine-families", [])}
+    wanted = set(settings.get("filters", []))
+    for pool in stack.pools:
+        filters = pool.settings["filters"]
+        if filters is None or pool.engine_family not in families:
+            continue
+        named = [item.data for item in filters.items() if isinstance(item.data, str)]
+        chosen = [name for name in named if not wanted or name in wanted]
+        if chosen:
+            yield filters, {"proxy": _pool_name(pool), "filters": ", ".join(chosen), "family": pool.engine_family}
+
+
+def init_query_matches(stack: Stack, settings: dict[str, Any]) -> CheckResult:
+    pattern = re.compile(settings.get("regex", r"(?!x)x"), re.IGNORECASE)
+    for pool in stack.pools:
+        query = pool.settings["init_query"]
+        if query is None:
+            continue
+        text = query.data.text if isinstance(query.data, Unknown) else query.text()
+        found = pattern.search(text or "")
+        if found:
+            yield query, {"proxy": _pool_name(pool), "match": found.group(0)}
+
+
+CHECKS: dict[str, Callable[[Stack, dict[str, Any]], CheckResult]] = {
+    "min-capacity-zero-behind-proxy": min_capacity_zero_with_proxy,
+    "borrow-timeout-zero": proxy_borrow_timeout_zero,
+    "idle-percent-above-max": proxy_idle_above_max,
+    "session-pinning-filters": proxy_session_pinning_filters,
+    "init-query-matches": init_query_matches,
+}
+_SETTINGS: dict[str, dict[str, type]] = {
+    "session-pinning-filters": {"engine-families": list, "filters": list},
+    "init-query-matches": {"regex": str},
+}
+
+
+@dataclass
+class FileHits:
+    """One infrastructure file of a run: why it could not be read, or the hits on it."""
+
+    path: str
+    error: str = ""
+    hits: list[InfraHit] = field(default_factory=list)
+
+
+def lint_stacks(rules: tuple[Any, ...], sources: dict[str, str | bytes]) -> list[FileHits]:
+    """Read ``sources`` (path -> contents) as stacks and run ``rules`` on each; one entry per file
+    that is infrastructure (a YAML file that is not a template gives none)."""
+    from pinlint.infra.files import decode, read_documents
+
+    results: dict[str, FileHits] = {}
+    texts: dict[str, str] = {}
+    for path, source in sources.items():
+        text, problem = decode(source)
+        if problem:
+            results[path] = FileHits(path, problem)
+        else:
+            texts[path] = text
+    for stack in read_documents(texts):
+        for document in stack:
+            results[document.path] = FileHits(document.path, document.error)
+        for hit in check_documents(rules, stack):
+            results[hit.span.path].hits.append(hit)
+    return sorted(results.values(), key=lambda item: item.path)
+
+
+def lint_paths(rules: tuple[Any, ...], paths: list[str], root: Any, excludes: tuple[str, ...]) -> list[FileHits]:
+    """The infrastructure files below the directories in ``paths``, read and checked."""
+    from pinlint.infra.files import infrastructure_files, read_text
+
+    sources: dict[str, str | bytes] = {}
+    unreadable = []
+    for path in infrastructure_files(paths, root, excludes):
+        text, problem = read_text(path)
+        if problem:
+            unreadable.append(FileHits(path, problem))
+        else:
+            sources[path] = text
+    return sorted([*lint_stacks(rules, sources), *unreadable], key=lambda item: item.path)
