@@ -267,3 +267,29 @@ def test_every_infrastructure_rule_has_an_example_in_each_flavour() -> None:
         if rule.matcher.level == "infrastructure":
             assert {example.language for example in rule.bad} == {"yaml", "json", "terraform"}, rule.code
             assert {example.language for example in rule.good} >= {"yaml", "json", "terraform"}, rule.code
+
+
+def test_terraform_attribute_paths_into_object_defaults_and_heredoc_markers_with_trailing_spaces() -> None:
+    text = (
+        'variable "cluster" {\n'
+        "  default = {\n"
+        "    scaling = { min_capacity = 0.5 }\n"
+        "  }\n"
+        "}\n"
+        "locals {\n"
+        "  policy = <<EOF\n"
+        '{"Version": "2012-10-17"}\n'
+        "EOF  \n"
+        "}\n"
+        'resource "aws_rds_cluster" "db" {\n'
+        "  serverlessv2_scaling_configuration {\n"
+        "    min_capacity = var.cluster.scaling.min_capacity\n"
+        "  }\n"
+        "}\n"
+    )
+    (document,) = read_module({"main.tf": text})
+    assert document.error == ""
+    (cluster,) = stack_facts([document]).clusters
+    assert cluster.min_capacity is not None and cluster.min_capacity.data == 0.5
+    assert cluster.min_capacity.span.line == 13
+    assert cluster.min_capacity.origin == "var.cluster.scaling.min_capacity, main.tf line 3"

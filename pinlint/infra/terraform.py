@@ -21,7 +21,7 @@ from pinlint.infra.model import Document, Ref, Resource, Span, Unknown, Value
 from pinlint.suppress import NOQA_RE, parse_codes
 
 _TRAVERSAL_RE = re.compile(r"^[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*|\[\d+\])+$")
-_BLOCK_KINDS = ("resource", "variable", "locals")
+_TRAILING_SPACE_RE = re.compile(r"[ \t]+$", re.MULTILINE)
 
 
 def looks_like_terraform(text: str) -> bool:
@@ -42,7 +42,7 @@ def read_module(sources: dict[str, str]) -> list[Document]:
         document = Document(path, "terraform")
         documents.append(document)
         try:
-            tree = hcl2.parses_to_tree(text)
+            tree, text = _parse(hcl2, text, LarkError)
         except (LarkError, ValueError, RecursionError) as error:
             document.error = f"cannot read as Terraform: {_first_line(error)}; skipped"
             continue
@@ -71,6 +71,20 @@ def read_module(sources: dict[str, str]) -> list[Document]:
     return documents
 
 
+def _parse(hcl2: Any, text: str, lark_error: type[Exception]) -> tuple[Any, str]:
+    """python-hcl2's tree of ``text``, and the text it read. Its grammar rejects spaces after a
+    heredoc's closing marker (``EOF  ``), which Terraform accepts; on an error the text is parsed
+    again with trailing whitespace removed from every line, which moves no line or column of
+    anything else (the tree's character offsets are then those of the stripped text)."""
+    try:
+        return hcl2.parses_to_tree(text), text
+    except lark_error:
+        stripped = _TRAILING_SPACE_RE.sub("", text)
+        if stripped == text:
+            raise
+        return hcl2.parses_to_tree(stripped), stripped
+
+
 def _first_line(error: BaseException) -> str:
     text = str(error).strip().splitlines()
     return text[0] if text else type(error).__name__
@@ -81,11 +95,15 @@ def _resolve(value: Value, variables: dict[str, Value], locals_: dict[str, Value
     data = value.data
     if isinstance(data, Ref) and depth < 8:
         source = variables if data.target == "var" else locals_ if data.target == "local" else None
-        if source is not None and data.attribute in source:
-            named = source[data.attribute]
-            _resolve(named, variables, locals_, depth + 1)
-            value.data = named.data
-            value.origin = f"{data.target}.{data.attribute}, {_short(named.span.path)} line {named.span.line}"
+        name, *path = data.attribute.split(".")
+        if source is not None and name in source:
+            named: Value | None = source[name]
+            _resolve(source[name], variables, locals_, depth + 1)
+            for key in path:  # an attribute of an object value: var.cluster.scaling.min_capacity
+                named = named.get(key) if named is not None and isinstance(named.data, dict) else None
+            if named is not None:
+                value.data = named.data
+                value.origin = f"{data.target}.{data.attribute}, {_short(named.span.path)} line {named.span.line}"
     elif isinstance(data, list):
         for item in data:
             _resolve(item, variables, locals_, depth)
@@ -209,7 +227,7 @@ def _literal(source: str) -> Any:
     if _TRAVERSAL_RE.match(source):
         head, _, rest = source.partition(".")
         if head in ("var", "local"):
-            return Ref(head, re.split(r"[.\[]", rest)[0])
+            return Ref(head, rest)  # the name and any attribute path into its value (var.db.scaling.min)
         parts = re.split(r"\.|\[\d+\]\.?", source)
         parts = [part for part in parts if part]
         if head == "data" and len(parts) >= 3:
