@@ -293,3 +293,49 @@ def test_terraform_attribute_paths_into_object_defaults_and_heredoc_markers_with
     assert cluster.min_capacity is not None and cluster.min_capacity.data == 0.5
     assert cluster.min_capacity.span.line == 13
     assert cluster.min_capacity.origin == "var.cluster.scaling.min_capacity, main.tf line 3"
+
+
+SECRET_READING_FUNCTION = """\
+Resources:
+  Api:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: api/
+      Handler: app.handler
+      VpcConfig:
+        SubnetIds: {subnets}
+{extra}"""
+SECRET_CODE = "import boto3\n\nsm = boto3.client('secretsmanager')\nvalue = sm.get_secret_value(SecretId='db')\n"
+
+
+def _pin307(tmp_path: Path, subnets: str = "[subnet-1]", extra: str = "", code: str = SECRET_CODE) -> list[str]:
+    _write(tmp_path, {"template.yaml": SECRET_READING_FUNCTION.format(subnets=subnets, extra=extra)})
+    _write(tmp_path, {"api/app.py": "from api.secrets import load\n", "api/secrets.py": code})
+    result = run_cli(
+        "check", "--no-cache", "--output-format", "concise", "--quiet", "--select", "PIN307", ".", cwd=tmp_path
+    )
+    return result.stdout.splitlines()
+
+
+def test_vpc_function_reading_secrets_is_reported_at_its_vpc_config_with_where_the_code_reads(tmp_path: Path) -> None:
+    (line,) = _pin307(tmp_path)
+    assert line.startswith("template.yaml:7:7: PIN307 Lambda `Api` runs in a VPC and calls `get_secret_value()`")
+    assert "(api/secrets.py line 4)" in line and "without a NAT gateway the call hangs" in line
+
+
+def test_a_nat_gateway_changes_the_message_and_an_endpoint_silences_it(tmp_path: Path) -> None:
+    nat = "  Nat:\n    Type: AWS::EC2::NatGateway\n    Properties:\n      SubnetId: subnet-public\n"
+    (line,) = _pin307(tmp_path, extra=nat)
+    assert "the call goes through the stack's NAT gateway, billed per hour and per GB" in line
+    endpoint = (
+        "  Endpoint:\n    Type: AWS::EC2::VPCEndpoint\n    Properties:\n"
+        "      ServiceName: !Sub com.amazonaws.${AWS::Region}.secretsmanager\n"
+    )
+    assert _pin307(tmp_path, extra=endpoint) == []
+    unknown = "  Endpoint:\n    Type: AWS::EC2::VPCEndpoint\n    Properties:\n      ServiceName: !Join ['', [a, b]]\n"
+    assert _pin307(tmp_path, extra=unknown) == []  # a service pinlint cannot read may be Secrets Manager
+
+
+def test_no_vpc_or_no_secret_read_is_not_reported(tmp_path: Path) -> None:
+    assert _pin307(tmp_path, subnets="[]") == []
+    assert _pin307(tmp_path, code="import boto3\nboto3.client('s3').list_buckets()\n") == []

@@ -12,12 +12,14 @@ lands on that property) with the captures its rule's message names.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from pinlint.infra.facts import Pool, Stack, stack_facts
+from pinlint.infra.code import SECRET_CALL_RE, python_files, secret_reads
+from pinlint.infra.facts import Function, Pool, Stack, stack_facts
 from pinlint.infra.model import Document, Span, Unknown, Value
 
 Captures = dict[str, str]
@@ -84,8 +86,12 @@ def check_documents(rules: tuple[Any, ...], documents: list[Document]) -> list[I
 
 
 # ---------------------------------------------------------------------------- the checks
+def _short(path: str) -> str:
+    return path.replace(chr(92), "/").rsplit("/", 1)[-1]
+
+
 def _where(span: Span) -> str:
-    return f"{span.path.replace(chr(92), '/').rsplit('/', 1)[-1]} line {span.line}"
+    return f"{_short(span.path)} line {span.line}"
 
 
 def _shown(value: Value) -> str:
@@ -168,16 +174,62 @@ def init_query_matches(stack: Stack, settings: dict[str, Any]) -> CheckResult:
             yield query, {"proxy": _pool_name(pool), "match": found.group(0)}
 
 
+def vpc_function_reads_secrets_without_endpoint(stack: Stack, settings: dict[str, Any]) -> CheckResult:
+    services = settings.get("services", ["secretsmanager"])
+    layer_marker = settings.get("layer", "Parameters-and-Secrets-Lambda-Extension")
+    if any(service is None or any(name in service for name in services) for service in stack.endpoint_services):
+        return  # an endpoint for the service (or one whose service pinlint cannot read) is in the stack
+    for function in stack.functions:
+        if function.vpc is None:
+            continue
+        use = _secrets_use(function, layer_marker)
+        if use is None:
+            continue
+        route = (
+            "the call goes through the stack's NAT gateway, billed per hour and per GB"
+            if stack.nat
+            else "without a NAT gateway the call hangs until the function times out, and with one it is billed per GB"
+        )
+        yield function.vpc, {"function": function.resource.name, "use": use, "route": route}
+
+
+def _secrets_use(function: Function, layer_marker: str) -> str | None:
+    """How the function reads secrets at run time, with where it shows, or None."""
+    for layer in function.layers:
+        text = layer.data.text if isinstance(layer.data, Unknown) else layer.text()
+        if text and layer_marker in text:
+            return f"lists the AWS Parameters and Secrets extension layer ({_where(layer.span)})"
+    if function.inline is not None:
+        text = function.inline.text() or ""
+        found = SECRET_CALL_RE.search(text)
+        if found:
+            line = function.inline.span.line + text.count("\n", 0, found.start()) + 1
+            return f"calls `{found.group(1)}()` in its inline code ({_short(function.inline.span.path)} line {line})"
+    files: list[str] = []
+    for path, recursive in function.code:
+        files.extend(python_files(path, recursive) if os.path.isdir(path) else [path] if path.endswith(".py") else [])
+    call = secret_reads(tuple(files))
+    if call is None:
+        return None
+    return f"calls `{call.what}` ({_display(call.path)} line {call.line})"
+
+
+def _display(path: str) -> str:
+    return os.path.relpath(path).replace(os.sep, "/") if not os.path.isabs(path) else path
+
+
 CHECKS: dict[str, Callable[[Stack, dict[str, Any]], CheckResult]] = {
     "min-capacity-zero-behind-proxy": min_capacity_zero_with_proxy,
     "borrow-timeout-zero": proxy_borrow_timeout_zero,
     "idle-percent-above-max": proxy_idle_above_max,
     "session-pinning-filters": proxy_session_pinning_filters,
     "init-query-matches": init_query_matches,
+    "vpc-function-reads-secrets-without-endpoint": vpc_function_reads_secrets_without_endpoint,
 }
 _SETTINGS: dict[str, dict[str, type]] = {
     "session-pinning-filters": {"engine-families": list, "filters": list},
     "init-query-matches": {"regex": str},
+    "vpc-function-reads-secrets-without-endpoint": {"services": list, "layer": str},
 }
 
 

@@ -44,8 +44,10 @@ def read_template(text: str, path: str) -> Document:
         resources = value.get("Resources")
         if resources is None:
             resources = value.get("resources", "Resources")  # serverless.yml
+        _serverless_functions(value, document)
         if resources is None or not isinstance(resources.data, dict):
             continue
+        document.function_defaults = document.function_defaults or value.get("Globals", "Function")
         for name, body in resources.data.items():
             kind = body.get("Type")
             if kind is None or not isinstance(kind.data, str):
@@ -53,6 +55,20 @@ def read_template(text: str, path: str) -> Document:
             properties = body.get("Properties") or Value({}, body.span)
             document.resources.append(Resource(kind.data, name, properties, body.span))
     return document
+
+
+SERVERLESS_FUNCTION = "serverless.yml function"  # the kind given to serverless.yml's `functions`
+
+
+def _serverless_functions(root: Value, document: Document) -> None:
+    """serverless.yml's ``functions`` (with ``provider`` as their defaults) as resources."""
+    functions, provider = root.get("functions"), root.get("provider")
+    if functions is None or not isinstance(functions.data, dict) or root.get("service") is None:
+        return
+    document.function_defaults = provider
+    for name, body in functions.data.items():
+        if isinstance(body.data, dict):
+            document.resources.append(Resource(SERVERLESS_FUNCTION, name, body, body.span))
 
 
 def _span(start: yaml.Node, end: yaml.Node, path: str) -> Span:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pathspec
 
 from pinlint.infra.cloudformation import looks_like_template, read_template
+from pinlint.infra.facts import TEMPLATE_MARKERS, TERRAFORM_MARKERS
 from pinlint.infra.model import Document
 from pinlint.infra.terraform import looks_like_terraform, read_module
 
@@ -60,18 +61,25 @@ def _relative(directory: str, root: Path) -> str:
 
 
 def read_documents(sources: dict[str, str]) -> list[list[Document]]:
-    """The stacks in ``sources`` (path -> text): one per template, one per directory of ``.tf``."""
+    """The stacks in ``sources`` (path -> text): one per template, one per directory of ``.tf``.
+    A stack that mentions none of the resource types the checks read is not parsed at all (so a
+    project whose Terraform declares no database never loads the HCL parser)."""
     stacks: list[list[Document]] = []
     modules: dict[str, dict[str, str]] = {}
     for path, text in sources.items():
         if path.endswith(TERRAFORM_SUFFIX):
             if looks_like_terraform(text):
                 modules.setdefault(os.path.dirname(path), {})[path] = text
-        elif looks_like_template(text):
+        elif looks_like_template(text) and _mentions(text, TEMPLATE_MARKERS):
             stacks.append([read_template(text, path)])
     for module in modules.values():
-        stacks.append(read_module(module))
+        if any(_mentions(text, TERRAFORM_MARKERS) for text in module.values()):
+            stacks.append(read_module(module))
     return stacks
+
+
+def _mentions(text: str, markers: tuple[str, ...]) -> bool:
+    return any(marker in text for marker in markers)
 
 
 def read_text(path: str) -> tuple[str, str]:

@@ -112,3 +112,5 @@ class Document:
     resources: list[Resource] = field(default_factory=list)
     noqa: dict[int, set[str]] = field(default_factory=dict)  # line -> the codes its noqa comment names
     error: str = ""
+    # properties every function of the file inherits: SAM ``Globals.Function``, serverless.yml ``provider``
+    function_defaults: Value | None = None

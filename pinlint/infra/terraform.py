@@ -61,13 +61,18 @@ def read_module(sources: dict[str, str]) -> list[Document]:
                 locals_.update(reader.body(block))
             elif labels[0] == "resource" and len(labels) == 3:
                 blocks.append((f"{labels[1]}.{labels[2]}", block))
+            elif labels[0] == "data" and len(labels) == 3:
+                blocks.append((f"data.{labels[1]}.{labels[2]}", block))
+            elif labels[0] == "module" and len(labels) == 2:
+                blocks.append((f"module.{labels[1]}", block))
         pending.append((document, [(name, (reader, block)) for name, block in blocks]))
     for document, blocks in pending:
         for name, (reader, block) in blocks:
             body = reader.body(block)
             properties = Value(body, reader.span(block))
             _resolve(properties, variables, locals_)
-            document.resources.append(Resource(name.split(".", 1)[0], name, properties, reader.span(block)))
+            kind = name.rsplit(".", 1)[0] if name.startswith("data.") else name.split(".", 1)[0]
+            document.resources.append(Resource(kind, name, properties, reader.span(block)))
     return documents
 
 
