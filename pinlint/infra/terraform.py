@@ -1,11 +1,12 @@
-"""Read Terraform (``.tf``) with python-hcl2's parser, keeping positions, and resolve references.
+"""Read Terraform (``.tf``) with tree-sitter's HCL grammar, keeping positions, and resolve references.
 
-python-hcl2 parses with Lark and ``propagate_positions``: every block and attribute of its tree
-carries its line, column and character offsets. Attribute values are read from that tree: literals
-become Python values, ``aws_rds_cluster.main.cluster_identifier`` becomes a ``Ref`` to the resource
-``aws_rds_cluster.main``, and ``var.x`` / ``local.y`` become the literal default (or local value)
-they name, with a note of where it was written. Anything else (a function call, a conditional, an
-interpolated string) is an ``Unknown``: no rule judges what it cannot know.
+tree-sitter-hcl parses each file into a syntax tree whose every block and attribute carries its
+line and column. Attribute values are read from that tree: literals become Python values,
+``aws_rds_cluster.main.cluster_identifier`` becomes a ``Ref`` to the resource
+``aws_rds_cluster.main``, and ``var.x`` / ``local.y`` (with any attribute path into an object
+value) become the literal default or local value they name, with a note of where it was written.
+Anything else (a function call, a conditional, an interpolated string) is an ``Unknown``: no rule
+judges what it cannot know.
 
 The files of one directory are one Terraform module: they are read together, so a reference from
 ``proxy.tf`` to a cluster in ``main.tf`` resolves.
@@ -15,41 +16,46 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Any
 
 from pinlint.infra.model import Document, Ref, Resource, Span, Unknown, Value
 from pinlint.suppress import NOQA_RE, parse_codes
 
 _TRAVERSAL_RE = re.compile(r"^[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*|\[\d+\])+$")
-_TRAILING_SPACE_RE = re.compile(r"[ \t]+$", re.MULTILINE)
 
 
 def looks_like_terraform(text: str) -> bool:
     return "resource" in text or "variable" in text or "locals" in text
 
 
+@lru_cache(maxsize=1)
+def _parser() -> Any:
+    """tree-sitter's HCL parser, loaded only when a project has Terraform worth reading."""
+    import tree_sitter
+    import tree_sitter_hcl
+
+    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_hcl.language()))
+
+
 def read_module(sources: dict[str, str]) -> list[Document]:
     """Read the ``.tf`` files of one directory (path -> text) as one module."""
-    import hcl2  # imported only when a project has Terraform
-    from lark import Token, Tree
-    from lark.exceptions import LarkError
-
     documents: list[Document] = []
     variables: dict[str, Value] = {}
     locals_: dict[str, Value] = {}
-    pending: list[tuple[Document, list[tuple[str, Any]]]] = []
+    pending: list[tuple[Document, _Reader, list[tuple[str, Any]]]] = []
     for path, text in sources.items():
         document = Document(path, "terraform")
         documents.append(document)
-        try:
-            tree, text = _parse(hcl2, text, LarkError)
-        except (LarkError, ValueError, RecursionError) as error:
-            document.error = f"cannot read as Terraform: {_first_line(error)}; skipped"
+        data = text.encode("utf-8", errors="surrogateescape")
+        tree = _parser().parse(data)
+        reader = _Reader(path, data)
+        if tree.root_node.has_error:
+            document.error = f"cannot read as Terraform: {reader.first_error(tree.root_node)}; skipped"
             continue
-        reader = _Reader(path, text, Tree, Token)
-        document.noqa = reader.noqa(tree)
+        document.noqa = reader.noqa(tree.root_node)
         blocks = []
-        for block in reader.blocks(tree):
+        for block in reader.blocks(tree.root_node):
             labels = reader.labels(block)
             if not labels:
                 continue
@@ -65,34 +71,14 @@ def read_module(sources: dict[str, str]) -> list[Document]:
                 blocks.append((f"data.{labels[1]}.{labels[2]}", block))
             elif labels[0] == "module" and len(labels) == 2:
                 blocks.append((f"module.{labels[1]}", block))
-        pending.append((document, [(name, (reader, block)) for name, block in blocks]))
-    for document, blocks in pending:
-        for name, (reader, block) in blocks:
-            body = reader.body(block)
-            properties = Value(body, reader.span(block))
+        pending.append((document, reader, blocks))
+    for document, reader, blocks in pending:
+        for name, block in blocks:
+            properties = Value(reader.body(block), reader.span(block))
             _resolve(properties, variables, locals_)
             kind = name.rsplit(".", 1)[0] if name.startswith("data.") else name.split(".", 1)[0]
             document.resources.append(Resource(kind, name, properties, reader.span(block)))
     return documents
-
-
-def _parse(hcl2: Any, text: str, lark_error: type[Exception]) -> tuple[Any, str]:
-    """python-hcl2's tree of ``text``, and the text it read. Its grammar rejects spaces after a
-    heredoc's closing marker (``EOF  ``), which Terraform accepts; on an error the text is parsed
-    again with trailing whitespace removed from every line, which moves no line or column of
-    anything else (the tree's character offsets are then those of the stripped text)."""
-    try:
-        return hcl2.parses_to_tree(text), text
-    except lark_error:
-        stripped = _TRAILING_SPACE_RE.sub("", text)
-        if stripped == text:
-            raise
-        return hcl2.parses_to_tree(stripped), stripped
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__
 
 
 def _resolve(value: Value, variables: dict[str, Value], locals_: dict[str, Value], depth: int = 0) -> None:
@@ -122,47 +108,70 @@ def _short(path: str) -> str:
 
 
 class _Reader:
-    """Turns python-hcl2's Lark tree of one file into Values."""
+    """Turns tree-sitter's syntax tree of one file into Values. tree-sitter counts columns in
+    bytes; the spans count characters, as the other readers and the reports do."""
 
-    def __init__(self, path: str, text: str, tree_type: type, token_type: type) -> None:
+    def __init__(self, path: str, data: bytes) -> None:
         self.path = path
-        self.text = text
-        self.Tree: Any = tree_type
-        self.Token: Any = token_type
+        self.data = data
+        self.lines = data.split(b"\n")
 
-    def span(self, node: Any, start: Any = None) -> Span:
-        first = (start or node).meta
-        return Span(self.path, first.line, first.column, node.meta.end_line, node.meta.end_column)
+    def _column(self, point: Any) -> int:
+        row, column = point
+        line = self.lines[row] if row < len(self.lines) else b""
+        return len(line[:column].decode("utf-8", errors="replace")) + 1
 
-    def blocks(self, tree: Any) -> list[Any]:
-        body = next((child for child in tree.children if self._is(child, "body")), None)
-        return [child for child in body.children if self._is(child, "block")] if body is not None else []
+    def span(self, node: Any) -> Span:
+        return Span(
+            self.path,
+            node.start_point[0] + 1,
+            self._column(node.start_point),
+            node.end_point[0] + 1,
+            self._column(node.end_point),
+        )
+
+    def first_error(self, root: Any) -> str:
+        """Where the parse failed: the first missing token, else the innermost unreadable text."""
+        node = root
+        while True:
+            broken = [child for child in node.children if child.has_error or child.is_missing]
+            if not broken:
+                break
+            node = broken[0]
+        if node.is_missing:
+            what = f"missing `{node.type}`" if not node.is_named else f"missing {node.type}"
+        else:
+            what = "unexpected text"
+        return f"{what} at line {node.start_point[0] + 1}, column {self._column(node.start_point)}"
+
+    def blocks(self, root: Any) -> list[Any]:
+        body = _child(root, "body")
+        return [child for child in body.named_children if child.type == "block"] if body is not None else []
 
     def labels(self, block: Any) -> list[str]:
         labels = []
-        for child in block.children:
-            if self._is(child, "identifier"):
-                labels.append(str(child.children[0]))
-            elif self._is(child, "string"):
+        for child in block.named_children:
+            if child.type == "identifier":
+                labels.append(self._source(child))
+            elif child.type == "string_lit":
                 labels.append(self._source(child)[1:-1])
-            elif self._is(child, "body"):
+            elif child.type == "block_start":
                 break
         return labels
 
     def body(self, block: Any) -> dict[str, Value]:
         """A block's attributes and nested blocks (a nested block given twice becomes a list)."""
-        body = next((child for child in block.children if self._is(child, "body")), None)
+        body = _child(block, "body")
         result: dict[str, Value] = {}
         if body is None:
             return result
-        for child in body.children:
-            if self._is(child, "attribute"):
-                name = str(child.children[0].children[0])
-                expression = child.children[-1]
-                value = self.expression(expression)
+        for child in body.named_children:
+            if child.type == "attribute":
+                name = self._source(child.named_children[0])
+                value = self.expression(child.named_children[-1])
                 value.span = self.span(child)
                 result[name] = value
-            elif self._is(child, "block"):
+            elif child.type == "block":
                 labels = self.labels(child)
                 if not labels:
                     continue
@@ -175,41 +184,42 @@ class _Reader:
 
     def expression(self, node: Any) -> Value:
         span = self.span(node)
-        while self._is(node, "expr_term") and len(node.children) == 1 and isinstance(node.children[0], self.Tree):
-            node = node.children[0]
-        if self._is(node, "tuple"):
-            items = [self.expression(child) for child in node.children if isinstance(child, self.Tree)]
+        while node.type in ("expression", "collection_value") and node.named_child_count == 1:
+            node = node.named_children[0]
+        if node.type == "tuple":
+            items = [self.expression(child) for child in node.named_children if child.type == "expression"]
             return Value(items, span)
-        if self._is(node, "object"):
+        if node.type == "object":
             mapping: dict[str, Value] = {}
-            for element in node.children:
-                if self._is(element, "object_elem"):
-                    key_text = self._source(element.children[0]).strip().strip('"')
-                    mapping[key_text] = self.expression(element.children[-1])
+            for element in node.named_children:
+                if element.type == "object_elem" and element.named_child_count >= 2:
+                    key = self._source(element.named_children[0]).strip().strip('"')
+                    mapping[key] = self.expression(element.named_children[-1])
             return Value(mapping, span)
-        source = self._source(node).strip()
-        return Value(_literal(source), span)
+        return Value(_literal(self._source(node).strip()), span)
 
-    def noqa(self, tree: Any) -> dict[int, set[str]]:
-        """`# noqa: CODE` (or `// noqa: CODE`) comments, read from the parser's comment tokens."""
+    def noqa(self, root: Any) -> dict[int, set[str]]:
+        """`# noqa: CODE` (or `// noqa: CODE`) comments, read from the tree's comment nodes."""
         lines: dict[int, set[str]] = {}
-        if "noqa" not in self.text.lower():
+        if b"noqa" not in self.data.lower():
             return lines
-        for token in tree.scan_values(self._is_noqa_token):
-            for offset, piece in enumerate(str(token).split("\n")):
-                found = NOQA_RE.search(piece.replace("//", "#", 1))
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if node.type == "comment":
+                found = NOQA_RE.search(self._source(node).replace("//", "#", 1))
                 if found:
-                    lines.setdefault(token.line + offset, set()).update(parse_codes(found.group("codes")))
+                    lines.setdefault(node.start_point[0] + 1, set()).update(parse_codes(found.group("codes")))
+            else:
+                stack.extend(node.children)
         return lines
 
-    def _is_noqa_token(self, item: Any) -> bool:
-        return isinstance(item, self.Token) and "noqa" in item.lower()
-
-    def _is(self, node: Any, name: str) -> bool:
-        return isinstance(node, self.Tree) and node.data == name
-
     def _source(self, node: Any) -> str:
-        return str(self.text[node.meta.start_pos : node.meta.end_pos])
+        return self.data[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
+
+
+def _child(node: Any, kind: str) -> Any:
+    return next((child for child in node.named_children if child.type == kind), None)
 
 
 def _literal(source: str) -> Any:
