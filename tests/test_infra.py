@@ -339,3 +339,30 @@ def test_a_nat_gateway_changes_the_message_and_an_endpoint_silences_it(tmp_path:
 def test_no_vpc_or_no_secret_read_is_not_reported(tmp_path: Path) -> None:
     assert _pin307(tmp_path, subnets="[]") == []
     assert _pin307(tmp_path, code="import boto3\nboto3.client('s3').list_buckets()\n") == []
+
+
+def test_add_noqa_never_writes_comments_into_a_json_template(tmp_path: Path) -> None:
+    template = (
+        '{"Resources": {"G": {"Type": "AWS::RDS::DBProxyTargetGroup",\n'
+        '  "Properties": {"ConnectionPoolConfigurationInfo": {"ConnectionBorrowTimeout": 0}}}}}\n'
+    )
+    _write(tmp_path, {"template.json": template, "template.yaml": PROXIED_CLUSTER_YAML.format(minimum=0)})
+    result = run_cli("check", "--no-cache", "--add-noqa", ".", cwd=tmp_path)
+    assert (tmp_path / "template.json").read_text(encoding="utf-8") == template
+    assert "template.json: adding noqa comments would not silence the findings cleanly" in result.stderr
+    assert "MinCapacity: 0  # noqa: PIN301" in (tmp_path / "template.yaml").read_text(encoding="utf-8")
+
+
+def test_hcl_columns_count_characters_not_bytes() -> None:
+    hcl = (
+        'resource "aws_db_proxy_default_target_group" "g" {\n'
+        "  connection_pool_config {\n"
+        "    /* réglé */ connection_borrow_timeout = 0\n"
+        "  }\n"
+        "}\n"
+    )
+    (pool,) = stack_facts(read_module({"main.tf": hcl})).pools
+    timeout = pool.settings["borrow_timeout"]
+    assert timeout is not None and (timeout.span.line, timeout.span.column, timeout.span.end_column) == (3, 17, 46)
+    (document,) = read_module({"main.tf": 'locals {\n  é = "x"\n  a = "é" + \n}\n'})
+    assert document.error.startswith("cannot read as Terraform: ")

@@ -8,6 +8,7 @@ JSON is read by the same composer (JSON is YAML), so JSON templates keep positio
 
 from __future__ import annotations
 
+import json
 import re
 
 import yaml
@@ -31,6 +32,12 @@ def looks_like_template(text: str) -> bool:
 
 def read_template(text: str, path: str) -> Document:
     document = Document(path, "cloudformation", noqa=_yaml_noqa(text))
+    if path.endswith(".json"):
+        try:  # the composer below is YAML's, which also accepts comments and other non-JSON
+            json.loads(text)
+        except ValueError as error:
+            document.error = f"not valid JSON ({error}); skipped"
+            return document
     try:
         roots = [node for node in yaml.compose_all(text, Loader=_Loader) if node is not None]
     except yaml.YAMLError as error:
