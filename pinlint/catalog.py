@@ -44,13 +44,14 @@ CONSEQUENCES = (
 )
 SEVERITIES = ("error", "warning")
 # An example's language -> the file it is linted as, and its Markdown fence. yaml (a SAM or
-# CloudFormation template), json (a JSON template) and terraform are for infrastructure rules.
+# CloudFormation template), json (a JSON template), terraform and cdk are for infrastructure rules.
 EXAMPLE_FILES = {
     "python": ("example.py", "python"),
     "sql": ("example.sql", "sql"),
     "yaml": ("template.yaml", "yaml"),
     "json": ("template.json", "json"),
     "terraform": ("main.tf", "hcl"),
+    "cdk": ("app.py", "python"),  # an AWS CDK app in Python
 }
 EXAMPLE_LANGUAGES = tuple(EXAMPLE_FILES)
 CODE_RE = re.compile(r"^PIN\d{3}$")

@@ -27,7 +27,7 @@ from pinlint.extract.fast import plan
 from pinlint.extract.handlers import connections_in_handlers, handler_functions, has_handler_candidates
 from pinlint.extract.sinks import ExtractionError, Prefilter, build_prefilter
 from pinlint.extract.sqlfile import decode_sql, extract_sql
-from pinlint.infra import FileHits, is_infrastructure_path, lint_paths, lint_stacks
+from pinlint.infra import FileHits, is_infrastructure_path, lint_cdk_source, lint_paths, lint_stacks
 from pinlint.matchers import (
     CallArgumentsMatcher,
     ConnectionInHandlerMatcher,
@@ -224,7 +224,10 @@ class Linter:
                 result.error = "binary file (contains NUL bytes); skipped"
                 return result
             result.project_keys = self._project_keys(text)
+            cdk = lint_cdk_source(self.rules_at("infrastructure"), text, path)  # a CDK app's constructs
+            infrastructure = self._infrastructure_results([FileHits(path, hits=cdk)])[0].findings if cdk else []
             if not self.prefilter.worth_parsing(text):
+                result.findings = infrastructure
                 return result
             try:
                 tree = _parse(text)
@@ -249,6 +252,7 @@ class Linter:
                 choice = self.dialect_for(path, python_evidence(tree, text))
                 findings = self._lint_fragments(fragments, choice)
             findings.extend(self._module_findings(text, path, tree))
+            findings.extend(infrastructure)
             for call in calls:
                 for rule in self.rules_at("python"):
                     for hit in rule.matcher.match_call(call):

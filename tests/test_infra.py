@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from conftest import CATALOG, lint, run_cli
+from pinlint.infra.checks import CDK_CHECKS
 from pinlint.infra.cloudformation import read_template
 from pinlint.infra.facts import stack_facts
 from pinlint.infra.model import Ref, Unknown
@@ -262,11 +263,43 @@ def test_infrastructure_findings_carry_their_region_in_every_format(tmp_path: Pa
     assert "6 |         MinCapacity: 0\n  |         ^^^^^^^^^^^^^^ PIN301" in full
 
 
-def test_every_infrastructure_rule_has_an_example_in_each_flavour() -> None:
+def test_every_infrastructure_rule_has_an_example_in_each_flavour_it_reads() -> None:
     for rule in CATALOG:
         if rule.matcher.level == "infrastructure":
-            assert {example.language for example in rule.bad} == {"yaml", "json", "terraform"}, rule.code
-            assert {example.language for example in rule.good} >= {"yaml", "json", "terraform"}, rule.code
+            flavours = {"yaml", "json", "terraform"} | ({"cdk"} if rule.matcher.check in CDK_CHECKS else set())
+            assert {example.language for example in rule.bad} == flavours, rule.code
+            assert {example.language for example in rule.good} >= flavours, rule.code
+
+
+CDK_APP = """\
+from aws_cdk import Duration
+from aws_cdk import aws_rds as rds
+
+db = rds.DatabaseCluster(
+    stack, "Db", engine=rds.DatabaseClusterEngine.aurora_mysql(version=V), serverless_v2_min_capacity=0
+)
+proxy = rds.DatabaseProxy(
+    stack,
+    "Proxy",
+    proxy_target=rds.ProxyTarget.from_cluster(db),
+    borrow_timeout=Duration.millis(0),
+    session_pinning_filters=[rds.SessionPinningFilter.EXCLUDE_VARIABLE_SETS],  # noqa: PIN305
+)
+"""
+
+
+def test_cdk_app_constructs_are_read_from_the_source_at_their_keywords() -> None:
+    found = lint(CDK_APP, "infra/app.py")
+    assert [(finding.code, finding.line, finding.column) for finding in found] == [
+        ("PIN301", 5, 76),
+        ("PIN302", 11, 5),
+    ]
+    assert "RDS Proxy `proxy`" in found[1].message
+
+
+def test_python_without_database_constructs_is_not_read_as_cdk() -> None:
+    source = "import aws_cdk\nfrom aws_cdk import aws_rds as rds\nrds.DatabaseInstance(stack, 'x', max_idle=0)\n"
+    assert lint(source, "infra/app.py") == []
 
 
 def test_terraform_attribute_paths_into_object_defaults_and_heredoc_markers_with_trailing_spaces() -> None:

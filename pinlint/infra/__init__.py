@@ -4,7 +4,7 @@ derive the database facts they declare (Aurora clusters, RDS Proxies and their p
 
 The engine knows this package through three names: ``is_infrastructure_path`` (which files it
 reads), ``build_matcher`` (a rule's ``[match]`` table of kind ``infrastructure``) and
-``lint_stacks`` / ``lint_paths`` (the hits of those rules, with their positions).
+``lint_stacks`` / ``lint_paths`` / ``lint_cdk_source`` (the hits of those rules, with their positions).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pinlint.infra.checks import (
     InfrastructureMatcher,
     build_matcher,
     check_documents,
+    lint_cdk_source,
     lint_paths,
     lint_stacks,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "check_documents",
     "infrastructure_files",
     "is_infrastructure_path",
+    "lint_cdk_source",
     "lint_paths",
     "lint_stacks",
     "read_documents",

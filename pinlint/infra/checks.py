@@ -226,6 +226,16 @@ CHECKS: dict[str, Callable[[Stack, dict[str, Any]], CheckResult]] = {
     "init-query-matches": init_query_matches,
     "vpc-function-reads-secrets-without-endpoint": vpc_function_reads_secrets_without_endpoint,
 }
+# The checks whose facts a CDK app gives (pinlint.infra.cdk reads clusters and proxies only).
+CDK_CHECKS = frozenset(
+    {
+        "min-capacity-zero-behind-proxy",
+        "borrow-timeout-zero",
+        "idle-percent-above-max",
+        "session-pinning-filters",
+        "init-query-matches",
+    }
+)
 _SETTINGS: dict[str, dict[str, type]] = {
     "session-pinning-filters": {"engine-families": list, "filters": list},
     "init-query-matches": {"regex": str},
@@ -276,3 +286,15 @@ def lint_paths(rules: tuple[Any, ...], paths: list[str], root: Any, excludes: tu
         else:
             sources[path] = text
     return sorted([*lint_stacks(rules, sources), *unreadable], key=lambda item: item.path)
+
+
+def lint_cdk_source(rules: tuple[Any, ...], text: str, path: str) -> list[InfraHit]:
+    """The hits of the infrastructure ``rules`` on a CDK app in Python (one file, one stack);
+    nothing for a module that defines no database construct. A file that does not parse is
+    reported by the Python pass, not here."""
+    from pinlint.infra.cdk import looks_like_cdk, read_app
+
+    if not rules or not looks_like_cdk(text):
+        return []
+    document = read_app(text, path)
+    return [] if document.error else check_documents(rules, [document])
