@@ -224,9 +224,11 @@ class Linter:
                 result.error = "binary file (contains NUL bytes); skipped"
                 return result
             result.project_keys = self._project_keys(text)
-            cdk = lint_cdk_source(self.rules_at("infrastructure"), text, path)  # a CDK app's constructs
+            worth_parsing = self.prefilter.worth_parsing(text)
+            # a CDK app's constructs; in a parsed file, its noqa comments are applied below with the others
+            cdk = lint_cdk_source(self.rules_at("infrastructure"), text, path, apply_noqa=not worth_parsing)
             infrastructure = self._infrastructure_results([FileHits(path, hits=cdk)])[0].findings if cdk else []
-            if not self.prefilter.worth_parsing(text):
+            if not worth_parsing:
                 result.findings = infrastructure
                 return result
             try:

@@ -399,3 +399,9 @@ def test_hcl_columns_count_characters_not_bytes() -> None:
     assert timeout is not None and (timeout.span.line, timeout.span.column, timeout.span.end_column) == (3, 17, 46)
     (document,) = read_module({"main.tf": 'locals {\n  é = "x"\n  a = "é" + \n}\n'})
     assert document.error.startswith("cannot read as Terraform: ")
+
+
+def test_a_cdk_noqa_that_silences_a_finding_is_not_reported_unused() -> None:
+    codes = [finding.code for finding in lint(CDK_APP, "infra/app.py", all_rules=True)]
+    assert "PIN305" not in codes and "PIN100" not in codes
+    assert "PIN305" in [finding.code for finding in lint(CDK_APP.replace("  # noqa: PIN305", ""), "infra/app.py")]

@@ -288,13 +288,16 @@ def lint_paths(rules: tuple[Any, ...], paths: list[str], root: Any, excludes: tu
     return sorted([*lint_stacks(rules, sources), *unreadable], key=lambda item: item.path)
 
 
-def lint_cdk_source(rules: tuple[Any, ...], text: str, path: str) -> list[InfraHit]:
+def lint_cdk_source(rules: tuple[Any, ...], text: str, path: str, *, apply_noqa: bool) -> list[InfraHit]:
     """The hits of the infrastructure ``rules`` on a CDK app in Python (one file, one stack);
     nothing for a module that defines no database construct. A file that does not parse is
-    reported by the Python pass, not here."""
+    reported by the Python pass, not here. Without ``apply_noqa`` the caller applies the file's
+    ``# noqa`` comments (the engine's Python suppressions, which also track unused ones)."""
     from pinlint.infra.cdk import looks_like_cdk, read_app
 
     if not rules or not looks_like_cdk(text):
         return []
     document = read_app(text, path)
+    if not apply_noqa:
+        document.noqa = {}
     return [] if document.error else check_documents(rules, [document])
