@@ -405,3 +405,20 @@ def test_a_cdk_noqa_that_silences_a_finding_is_not_reported_unused() -> None:
     codes = [finding.code for finding in lint(CDK_APP, "infra/app.py", all_rules=True)]
     assert "PIN305" not in codes and "PIN100" not in codes
     assert "PIN305" in [finding.code for finding in lint(CDK_APP.replace("  # noqa: PIN305", ""), "infra/app.py")]
+
+
+def test_min_capacity_zero_versions_without_auto_pause() -> None:
+    def pin308(engine: str, version: str) -> list[str]:
+        hcl = (
+            f'resource "aws_rds_cluster" "c" {{\n  engine = "{engine}"\n  engine_version = "{version}"\n'
+            "  serverlessv2_scaling_configuration {\n    min_capacity = 0\n  }\n}\n"
+        )
+        return [finding.code for finding in lint(hcl, "main.tf") if finding.code == "PIN308"]
+
+    assert pin308("aurora-postgresql", "12.22") == ["PIN308"]  # below every auto-pause line
+    assert pin308("aurora-postgresql", "13.14") == ["PIN308"]
+    assert pin308("aurora-postgresql", "13.15") == []
+    assert pin308("aurora-postgresql", "17.1") == []  # a major line newer than the table
+    assert pin308("aurora-postgresql", "16") == []  # a major alone: which minor deploys is unknown
+    assert pin308("aurora-mysql", "8.0.mysql_aurora.3.07.1") == ["PIN308"]
+    assert pin308("aurora-mysql", "8.0.mysql_aurora.3.10.0") == []

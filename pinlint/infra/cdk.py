@@ -12,6 +12,7 @@ known by the name it is assigned to (``cluster = rds.DatabaseCluster(...)``, ``s
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any
 
 from pinlint.infra.model import Document, Ref, Resource, Span, Unknown, Value
@@ -126,7 +127,15 @@ class _Reader:
                 properties["ServerlessV2ScalingConfiguration"] = Value({"MinCapacity": value}, value.span)
             engine = keywords.get("engine")
             if engine is not None:
-                self.engines[identity] = _engine_family(ast.unparse(engine.value))
+                text = ast.unparse(engine.value)
+                self.engines[identity] = _engine_family(text)
+                family = self.engines[identity]
+                properties["Engine"] = Value(
+                    {"POSTGRESQL": "aurora-postgresql", "MYSQL": "aurora-mysql"}.get(family, ""), self.span(engine)
+                )
+                version = re.search(r"VER_(\d+(?:_\d+)*)", text)  # AuroraPostgresEngineVersion.VER_16_4
+                if version is not None:
+                    properties["EngineVersion"] = Value(version.group(1).replace("_", "."), self.span(engine))
             self.resources.append(
                 Resource("AWS::RDS::DBCluster", identity, Value(properties, self.span(call)), self.span(call))
             )

@@ -125,6 +125,43 @@ def min_capacity_zero_with_proxy(stack: Stack, settings: dict[str, Any]) -> Chec
             )
 
 
+def min_capacity_zero_below_auto_pause(stack: Stack, settings: dict[str, Any]) -> CheckResult:
+    """Minimum 0 on an engine version without auto-pause (versions from the rule's settings)."""
+    written = {
+        _version(text): text for text in [*settings.get("postgres-minimums", []), settings.get("mysql-minimum", "")]
+    }
+    postgres = [_version(text) for text in settings.get("postgres-minimums", [])]
+    mysql = _version(settings.get("mysql-minimum", "")) if settings.get("mysql-minimum") else None
+    for cluster in stack.clusters:
+        minimum = cluster.min_capacity
+        if minimum is None or minimum.number() != 0 or not cluster.engine_version:
+            continue
+        running = _version(cluster.engine_version.rsplit("mysql_aurora.", 1)[-1])
+        if len(running) < 2:
+            continue  # "16": a major version alone does not say which minor deploys
+        needed: tuple[int, ...] | None = None
+        if cluster.engine == "aurora-postgresql" and postgres:
+            line = [version for version in postgres if version[0] == running[0]]
+            needed = line[0] if line else min(postgres) if running < min(postgres) else None
+        elif cluster.engine == "aurora-mysql" and mysql:
+            needed = mysql
+        if needed is not None and running < needed:
+            yield (
+                minimum,
+                {
+                    "cluster": cluster.resource.name,
+                    "engine": "Aurora PostgreSQL" if cluster.engine == "aurora-postgresql" else "Aurora MySQL",
+                    "version": cluster.engine_version,
+                    "needed": written.get(needed, ".".join(str(part) for part in needed)),
+                },
+            )
+
+
+def _version(text: str) -> tuple[int, ...]:
+    parts = re.findall(r"\d+", text)
+    return tuple(int(part) for part in parts)
+
+
 def proxy_borrow_timeout_zero(stack: Stack, settings: dict[str, Any]) -> CheckResult:
     for pool in stack.pools:
         timeout = pool.settings["borrow_timeout"]
@@ -225,6 +262,7 @@ CHECKS: dict[str, Callable[[Stack, dict[str, Any]], CheckResult]] = {
     "session-pinning-filters": proxy_session_pinning_filters,
     "init-query-matches": init_query_matches,
     "vpc-function-reads-secrets-without-endpoint": vpc_function_reads_secrets_without_endpoint,
+    "min-capacity-zero-below-auto-pause": min_capacity_zero_below_auto_pause,
 }
 # The checks whose facts a CDK app gives (pinlint.infra.cdk reads clusters and proxies only).
 CDK_CHECKS = frozenset(
@@ -234,12 +272,14 @@ CDK_CHECKS = frozenset(
         "idle-percent-above-max",
         "session-pinning-filters",
         "init-query-matches",
+        "min-capacity-zero-below-auto-pause",
     }
 )
 _SETTINGS: dict[str, dict[str, type]] = {
     "session-pinning-filters": {"engine-families": list, "filters": list},
     "init-query-matches": {"regex": str},
     "vpc-function-reads-secrets-without-endpoint": {"services": list, "layer": str},
+    "min-capacity-zero-below-auto-pause": {"postgres-minimums": list, "mysql-minimum": str},
 }
 
 

@@ -37,7 +37,8 @@ _POOL_SETTINGS = {
 class Cluster:
     resource: Resource
     min_capacity: Value | None
-    engine: str
+    engine: str  # aurora-postgresql, aurora-mysql, "" when not known
+    engine_version: str = ""  # 16.4, 8.0.mysql_aurora.3.08.0, "" when not known
 
 
 @dataclass
@@ -88,7 +89,13 @@ def stack_facts(documents: list[Document]) -> Stack:
             )
             minimum = scaling.get("min_capacity" if terraform else "MinCapacity") if scaling else None
             engine = resource.properties.get("engine" if terraform else "Engine")
-            cluster = Cluster(resource, minimum, (engine.text() or "") if engine else "")
+            version = resource.properties.get("engine_version" if terraform else "EngineVersion")
+            cluster = Cluster(
+                resource,
+                minimum,
+                (engine.text() or "") if engine else "",
+                str(version.data) if version is not None and isinstance(version.data, str | int | float) else "",
+            )
             stack.clusters.append(cluster)
             clusters[resource.name] = cluster
             identifier = resource.properties.get("cluster_identifier" if terraform else "DBClusterIdentifier")
