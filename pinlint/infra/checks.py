@@ -157,6 +157,38 @@ def min_capacity_zero_below_auto_pause(stack: Stack, settings: dict[str, Any]) -
             )
 
 
+def proxies_share_over_hundred(stack: Stack, settings: dict[str, Any]) -> CheckResult:
+    """Several proxies on one cluster whose MaxConnectionsPercent (100 when unset) add up over 100."""
+    for cluster in stack.clusters:
+        targets = stack.pools_targeting(cluster)
+        pools = list({id(pool): (pool, span) for pool, span in targets}.values())
+        if len(pools) < 2:
+            continue
+        shares = []
+        for pool, span in pools:
+            value = pool.settings["max_connections"]
+            number = value.number() if value is not None else 100.0
+            if number is None:
+                break  # a share pinlint cannot read: the sum is unknown
+            shares.append((pool, value, span, number))
+        else:
+            total = sum(share for _, _, _, share in shares)
+            if total > 100:
+                pool, value, span, _ = shares[-1]
+                listed = ", ".join(
+                    f"`{_pool_name(item)}` {share:g}%{'' if setting is not None else ' (the default)'}"
+                    for item, setting, _, share in shares
+                )
+                yield (
+                    (value if value is not None else Value(None, span)),
+                    {
+                        "cluster": cluster.resource.name,
+                        "total": f"{total:g}",
+                        "shares": listed,
+                    },
+                )
+
+
 def _version(text: str) -> tuple[int, ...]:
     parts = re.findall(r"\d+", text)
     return tuple(int(part) for part in parts)
@@ -263,6 +295,7 @@ CHECKS: dict[str, Callable[[Stack, dict[str, Any]], CheckResult]] = {
     "init-query-matches": init_query_matches,
     "vpc-function-reads-secrets-without-endpoint": vpc_function_reads_secrets_without_endpoint,
     "min-capacity-zero-below-auto-pause": min_capacity_zero_below_auto_pause,
+    "proxies-share-over-hundred": proxies_share_over_hundred,
 }
 # The checks whose facts a CDK app gives (pinlint.infra.cdk reads clusters and proxies only).
 CDK_CHECKS = frozenset(
@@ -273,6 +306,7 @@ CDK_CHECKS = frozenset(
         "session-pinning-filters",
         "init-query-matches",
         "min-capacity-zero-below-auto-pause",
+        "proxies-share-over-hundred",
     }
 )
 _SETTINGS: dict[str, dict[str, type]] = {
