@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import CATALOG, lint, run_cli
+from conftest import CATALOG, ROOT, lint, run_cli
 from pinlint.infra.checks import CDK_CHECKS
 from pinlint.infra.cloudformation import read_template
 from pinlint.infra.facts import stack_facts
@@ -422,3 +422,20 @@ def test_min_capacity_zero_versions_without_auto_pause() -> None:
     assert pin308("aurora-postgresql", "16") == []  # a major alone: which minor deploys is unknown
     assert pin308("aurora-mysql", "8.0.mysql_aurora.3.07.1") == ["PIN308"]
     assert pin308("aurora-mysql", "8.0.mysql_aurora.3.10.0") == []
+
+
+def test_the_catalog_rejects_an_unknown_infrastructure_check_or_setting(tmp_path: Path) -> None:
+    import pytest
+
+    from pinlint.catalog import CatalogError, load_rule
+
+    source = (ROOT / "rules" / "PIN304-proxy-pinning-filters-on-postgres.toml").read_text(encoding="utf-8")
+    for old, new, error in (
+        ('check = "session-pinning-filters"', 'check = "no-such-check"', "unknown infrastructure check"),
+        ('engine-families = ["POSTGRESQL"]', 'engine-familys = ["POSTGRESQL"]', "is not a setting of check"),
+        ('engine-families = ["POSTGRESQL"]', 'engine-families = "POSTGRESQL"', "must be a list"),
+    ):
+        path = tmp_path / "PIN304-proxy-pinning-filters-on-postgres.toml"
+        path.write_text(source.replace(old, new), encoding="utf-8")
+        with pytest.raises(CatalogError, match=error):
+            load_rule(path)

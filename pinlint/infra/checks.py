@@ -3,8 +3,8 @@
 ``[match]`` of such a rule::
 
     kind = "infrastructure"
-    check = "session-pinning-filters"   # one of CHECKS
-    engine-families = ["POSTGRESQL"]           # check-specific settings
+    check = "session-pinning-filters"  # one of CHECKS
+    engine-families = ["POSTGRESQL"]   # that check's settings (_SETTINGS says which, of what type)
 
 Each check reads a stack's facts (pinlint.infra.facts) and yields the Value to report (a finding
 lands on that property) with the captures its rule's message names.
