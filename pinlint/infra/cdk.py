@@ -121,10 +121,15 @@ class _Reader:
         self.count += 1
         if callee in (f"{RDS}.DatabaseCluster", f"{RDS}.ServerlessCluster"):
             properties: dict[str, Value] = {}
-            minimum = keywords.get("serverless_v2_min_capacity")
-            if minimum is not None:
-                value = self.value(minimum)
-                properties["ServerlessV2ScalingConfiguration"] = Value({"MinCapacity": value}, value.span)
+            scaling: dict[str, Value] = {}
+            for keyword, setting in (
+                ("serverless_v2_min_capacity", "MinCapacity"),
+                ("serverless_v2_auto_pause_duration", "SecondsUntilAutoPause"),
+            ):
+                if keyword in keywords:
+                    scaling[setting] = self.value(keywords[keyword])
+            if scaling:
+                properties["ServerlessV2ScalingConfiguration"] = Value(scaling, self.span(call))
             engine = keywords.get("engine")
             if engine is not None:
                 text = ast.unparse(engine.value)

@@ -157,6 +157,15 @@ def min_capacity_zero_below_auto_pause(stack: Stack, settings: dict[str, Any]) -
             )
 
 
+def auto_pause_without_min_zero(stack: Stack, settings: dict[str, Any]) -> CheckResult:
+    """SecondsUntilAutoPause on a cluster whose minimum capacity is set and is not 0."""
+    for cluster in stack.clusters:
+        minimum, pause = cluster.min_capacity, cluster.auto_pause
+        if pause is None or minimum is None or minimum.number() is None or minimum.number() == 0:
+            continue
+        yield pause, {"cluster": cluster.resource.name, "minimum": _shown(minimum), "where": _where(minimum.span)}
+
+
 def proxies_share_over_hundred(stack: Stack, settings: dict[str, Any]) -> CheckResult:
     """Several proxies on one cluster whose MaxConnectionsPercent (100 when unset) add up over 100."""
     for cluster in stack.clusters:
@@ -296,6 +305,7 @@ CHECKS: dict[str, Callable[[Stack, dict[str, Any]], CheckResult]] = {
     "vpc-function-reads-secrets-without-endpoint": vpc_function_reads_secrets_without_endpoint,
     "min-capacity-zero-below-auto-pause": min_capacity_zero_below_auto_pause,
     "proxies-share-over-hundred": proxies_share_over_hundred,
+    "auto-pause-without-min-zero": auto_pause_without_min_zero,
 }
 # The checks whose facts a CDK app gives (pinlint.infra.cdk reads clusters and proxies only).
 CDK_CHECKS = frozenset(
@@ -307,6 +317,7 @@ CDK_CHECKS = frozenset(
         "init-query-matches",
         "min-capacity-zero-below-auto-pause",
         "proxies-share-over-hundred",
+        "auto-pause-without-min-zero",
     }
 )
 _SETTINGS: dict[str, dict[str, type]] = {

@@ -39,6 +39,7 @@ class Cluster:
     min_capacity: Value | None
     engine: str  # aurora-postgresql, aurora-mysql, "" when not known
     engine_version: str = ""  # 16.4, 8.0.mysql_aurora.3.08.0, "" when not known
+    auto_pause: Value | None = None  # SecondsUntilAutoPause
 
 
 @dataclass
@@ -95,6 +96,7 @@ def stack_facts(documents: list[Document]) -> Stack:
                 minimum,
                 (engine.text() or "") if engine else "",
                 str(version.data) if version is not None and isinstance(version.data, str | int | float) else "",
+                scaling.get("seconds_until_auto_pause" if terraform else "SecondsUntilAutoPause") if scaling else None,
             )
             stack.clusters.append(cluster)
             clusters[resource.name] = cluster
