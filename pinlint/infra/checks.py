@@ -157,6 +157,32 @@ def min_capacity_zero_below_auto_pause(stack: Stack, settings: dict[str, Any]) -
             )
 
 
+def borrow_timeout_not_below_function_timeout(stack: Stack, settings: dict[str, Any]) -> CheckResult:
+    """A proxy's explicit borrow timeout at least the timeout of a function whose environment
+    names the proxy (``DB_HOST: !GetAtt OrdersProxy.Endpoint``, ``aws_db_proxy.orders.endpoint``)."""
+    reported: set[int] = set()
+    for function in stack.functions:
+        if function.environment is None:
+            continue
+        targets = {ref.target for ref in function.environment.refs()}
+        for pool in stack.pools:
+            timeout = pool.settings["borrow_timeout"]
+            seconds = timeout.number() if timeout is not None else None
+            if pool.proxy is None or pool.proxy.name not in targets or timeout is None or seconds is None:
+                continue
+            if seconds >= function.timeout and id(pool) not in reported:
+                reported.add(id(pool))
+                yield (
+                    timeout,
+                    {
+                        "proxy": _pool_name(pool),
+                        "borrow": f"{seconds:g}",
+                        "function": function.resource.name,
+                        "timeout": f"{function.timeout:g}",
+                    },
+                )
+
+
 def auto_pause_without_min_zero(stack: Stack, settings: dict[str, Any]) -> CheckResult:
     """SecondsUntilAutoPause on a cluster whose minimum capacity is set and is not 0."""
     for cluster in stack.clusters:
@@ -306,6 +332,7 @@ CHECKS: dict[str, Callable[[Stack, dict[str, Any]], CheckResult]] = {
     "min-capacity-zero-below-auto-pause": min_capacity_zero_below_auto_pause,
     "proxies-share-over-hundred": proxies_share_over_hundred,
     "auto-pause-without-min-zero": auto_pause_without_min_zero,
+    "borrow-timeout-not-below-function-timeout": borrow_timeout_not_below_function_timeout,
 }
 # The checks whose facts a CDK app gives (pinlint.infra.cdk reads clusters and proxies only).
 CDK_CHECKS = frozenset(

@@ -63,6 +63,8 @@ class Function:
     layers: list[Value]
     code: list[tuple[str, bool]]  # (file or directory, read the directory recursively)
     inline: Value | None = None  # AWS::Lambda::Function Code.ZipFile
+    environment: Value | None = None  # its environment variables (a dict of Values)
+    timeout: float = 3.0  # seconds (Lambda's default is 3, the Serverless Framework's 6)
 
 
 @dataclass
@@ -276,7 +278,21 @@ def _template_function(resource: Resource, document: Document) -> Function:
         if uri is not None and "://" not in uri and "${" not in uri:
             code.append((os.path.join(base, uri), True))
     inline = own.get("Code", "ZipFile") or own.get("InlineCode")
-    return Function(resource, vpc, layers.items() if layers is not None else [], code, inline)
+    # the function's own variables and the defaults' (SAM Globals and serverless.yml's provider merge them)
+    keys = ("environment",) if serverless else ("Environment", "Variables")
+    variables = [found for source in (own, defaults) if source is not None and (found := source.get(*keys))]
+    environment = Value(variables, resource.span) if variables else None
+    timeout = prop("timeout" if serverless else "Timeout")
+    seconds = timeout.number() if timeout is not None else None
+    return Function(
+        resource,
+        vpc,
+        layers.items() if layers is not None else [],
+        code,
+        inline,
+        environment,
+        seconds if seconds is not None else 6.0 if serverless else 3.0,
+    )
 
 
 def _terraform_function(resource: Resource, by_name: dict[str, Resource]) -> Function:
@@ -299,4 +315,13 @@ def _terraform_function(resource: Resource, by_name: dict[str, Resource]) -> Fun
                 path = os.path.join(base, source)
             if "${" not in path:
                 code.append((os.path.normpath(path), recursive))
-    return Function(resource, vpc, layers.items() if layers is not None else [], code)
+    timeout = properties.get("timeout")
+    seconds = timeout.number() if timeout is not None else None
+    return Function(
+        resource,
+        vpc,
+        layers.items() if layers is not None else [],
+        code,
+        environment=properties.get("environment", "variables"),
+        timeout=seconds if seconds is not None else 3.0,
+    )
