@@ -439,3 +439,19 @@ def test_the_catalog_rejects_an_unknown_infrastructure_check_or_setting(tmp_path
         path.write_text(source.replace(old, new), encoding="utf-8")
         with pytest.raises(CatalogError, match=error):
             load_rule(path)
+
+
+def test_a_serverless_function_is_linked_to_a_proxy_through_the_provider_environment() -> None:
+    def pin311(borrow: int) -> list[tuple[int, int]]:
+        text = (
+            "service: s\nprovider:\n  name: aws\n  environment:\n    DB_HOST: !GetAtt Proxy.Endpoint\n"
+            "functions:\n  api:\n    handler: app.handler\n"
+            "resources:\n  Resources:\n    Proxy:\n      Type: AWS::RDS::DBProxy\n      Properties:\n"
+            "        EngineFamily: POSTGRESQL\n    Targets:\n      Type: AWS::RDS::DBProxyTargetGroup\n"
+            "      Properties:\n        DBProxyName: !Ref Proxy\n        ConnectionPoolConfigurationInfo:\n"
+            f"          ConnectionBorrowTimeout: {borrow}\n"
+        )
+        return [(f.line, f.column) for f in lint(text, "serverless.yml") if f.code == "PIN311"]
+
+    assert pin311(6) == [(20, 11)]  # the Serverless Framework's default timeout is 6 s
+    assert pin311(5) == []
