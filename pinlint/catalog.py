@@ -29,8 +29,33 @@ TARGETS = ("rds-proxy", "pgbouncer", "proxysql")
 # The databases each pooler fronts: a rule lists its consequence on the targets of its dialects.
 TARGET_DIALECTS = {"rds-proxy": (POSTGRES, MYSQL), "pgbouncer": (POSTGRES,), "proxysql": (MYSQL,)}
 # "may-pin": the vendor says it sometimes pins; "undocumented": no source says, treat it as a risk.
-CONSEQUENCES = ("pins", "may-pin", "breaks", "errors", "churns", "wastes", "undocumented", "ok")
+# "costs": pays for capacity it never uses; "misconfigured": a setting the pooler does not accept or
+# support; "exposes": a credential is readable in the pooler's configuration (infrastructure rules).
+CONSEQUENCES = (
+    "pins",
+    "may-pin",
+    "breaks",
+    "errors",
+    "churns",
+    "wastes",
+    "costs",
+    "misconfigured",
+    "exposes",
+    "undocumented",
+    "ok",
+)
 SEVERITIES = ("error", "warning")
+# An example's language -> the file it is linted as, and its Markdown fence. yaml (a SAM or
+# CloudFormation template), json (a JSON template), terraform and cdk are for infrastructure rules.
+EXAMPLE_FILES = {
+    "python": ("example.py", "python"),
+    "sql": ("example.sql", "sql"),
+    "yaml": ("template.yaml", "yaml"),
+    "json": ("template.json", "json"),
+    "terraform": ("main.tf", "hcl"),
+    "cdk": ("app.py", "python"),  # an AWS CDK app in Python
+}
+EXAMPLE_LANGUAGES = tuple(EXAMPLE_FILES)
 CODE_RE = re.compile(r"^PIN\d{3}$")
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
@@ -41,10 +66,19 @@ class CatalogError(ValueError):
 
 @dataclass(frozen=True)
 class Example:
-    language: str  # "python" or "sql"
+    language: str  # one of EXAMPLE_LANGUAGES
     source: str
     at: tuple[tuple[int, int], ...]  # every (line, column) of the rule's findings, for bad examples
     note: str = ""
+
+    @property
+    def path(self) -> str:
+        """The file name the example is linted as (its suffix decides how it is read)."""
+        return EXAMPLE_FILES[self.language][0]
+
+    @property
+    def fence(self) -> str:
+        return EXAMPLE_FILES[self.language][1]
 
 
 @dataclass(frozen=True)
@@ -136,6 +170,10 @@ def rules_directory() -> Path:
 EXAMPLE_KEYS = (
     Key("python", STRING, "The example as Python source."),
     Key("sql", STRING, "The example as a .sql file."),
+    Key("yaml", STRING, "The example as a SAM or CloudFormation template in YAML."),
+    Key("json", STRING, "The example as a CloudFormation template in JSON."),
+    Key("terraform", STRING, "The example as a Terraform file."),
+    Key("cdk", STRING, "The example as an AWS CDK app in Python."),
     Key("at", ANY, "Where the findings are, `[line, column]` or a list of them (bad examples)."),
     Key("note", STRING, "What the example shows."),
 )
@@ -201,9 +239,9 @@ def _positions(value: Any) -> tuple[tuple[int, int], ...] | None:
 def _examples(data: list[dict[str, Any]], where: str, bad: bool) -> tuple[Example, ...]:
     examples = []
     for item in data:
-        languages = [key for key in ("python", "sql") if key in item]
+        languages = [key for key in EXAMPLE_LANGUAGES if key in item]
         if len(languages) != 1:
-            raise CatalogError(f"{where}: each example needs exactly one of `python` or `sql`")
+            raise CatalogError(f"{where}: each example needs exactly one of `{'`, `'.join(EXAMPLE_LANGUAGES)}`")
         at = _positions(item.get("at", []))
         if at is None:
             raise CatalogError(f"{where}: `at` must be [line, column] or a list of them")

@@ -32,6 +32,7 @@ from pinlint.extract.sqlfile import decode_sql, extract_sql
 from pinlint.files import MAX_SOURCE_BYTES, UnreadableFile, read_bytes, wide_encoding
 from pinlint.findings import finding_at, finding_from_hit
 from pinlint.globs import config_spec
+from pinlint.infra import FileHits, is_infrastructure_path, lint_cdk_source, lint_paths, lint_stacks
 from pinlint.kinds import consuming
 from pinlint.kinds.base import (
     CallKind,
@@ -41,6 +42,7 @@ from pinlint.kinds.base import (
     ModuleCallKind,
     ModuleFacts,
     SettingKind,
+    StackKind,
     StatementKind,
     StatementsKind,
     SuppressionKind,
@@ -132,6 +134,11 @@ class Linter:
         return consuming(self._kinds, HandlerKind)
 
     @cached_property
+    def stack_rules(self) -> tuple[Rule, ...]:
+        """The rules whose kind checks a stack (pinlint.infra reads the stacks and runs them)."""
+        return tuple(rule for rule, _ in consuming(self._kinds, StackKind))
+
+    @cached_property
     def suppression_kinds(self) -> tuple[tuple[Rule, SuppressionKind], ...]:
         return consuming(self._kinds, SuppressionKind)
 
@@ -204,6 +211,11 @@ class Linter:
 
     def lint_source(self, source: str | bytes, path: str) -> FileResult:
         """Lint the contents of one file; ``path`` is how the user named it."""
+        if is_infrastructure_path(path):  # templates and Terraform: pinlint.infra
+            return next(
+                iter(self._infrastructure_results(lint_stacks(self.stack_rules, {path: source}))),
+                FileResult(path),
+            )
         result = FileResult(path)
         if len(source) > MAX_FILE_BYTES:
             result.error = f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; skipped"
@@ -232,7 +244,12 @@ class Linter:
                 return result
             parsed = _Parsed(text)
             result.project_keys = self._project_keys(text, parsed)
-            if not self.prefilter.worth_parsing(text):
+            worth_parsing = self.prefilter.worth_parsing(text)
+            # a CDK app's constructs; in a parsed file, its noqa comments are applied below with the others
+            cdk = lint_cdk_source(self.stack_rules, text, path, apply_noqa=not worth_parsing)
+            infrastructure = self._infrastructure_results([FileHits(path, hits=cdk)])[0].findings if cdk else []
+            if not worth_parsing:
+                result.findings = infrastructure
                 return result
             try:
                 model = parsed.model()
@@ -249,6 +266,7 @@ class Linter:
                 choice = self.dialect_for(path, python_evidence(model))
                 findings = self._lint_fragments(fragments, choice)
             findings.extend(self._module_findings(model, path))
+            findings.extend(infrastructure)
             for call in calls:
                 for rule, kind in self.call_kinds:
                     for hit in kind.check(call):
@@ -264,6 +282,24 @@ class Linter:
         result.findings = self._per_file_ignored(result.findings, path)
         result.findings.sort(key=lambda finding: finding.sort_key)
         return result
+
+    def lint_infrastructure(self, paths: list[str]) -> list[FileResult]:
+        """The templates and Terraform modules below the directories in ``paths`` (pinlint.infra)."""
+        if not self.stack_rules:
+            return []
+        excludes = self.settings.exclude + self.settings.extend_exclude
+        return self._infrastructure_results(lint_paths(self.stack_rules, paths, self.settings.root, excludes))
+
+    def _infrastructure_results(self, files: list[FileHits]) -> list[FileResult]:
+        results = []
+        for file in files:
+            findings = [
+                finding_at(hit.rule, hit.captures, file.path, hit.span.as_tuple(), (hit.span.line,))
+                for hit in file.hits
+            ]
+            findings = sorted(self._per_file_ignored(findings, file.path), key=lambda finding: finding.sort_key)
+            results.append(FileResult(file.path, findings, error=file.error))
+        return results
 
     @cached_property
     def project_conditions(self) -> dict[str, ProjectCondition]:

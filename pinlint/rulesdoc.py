@@ -102,14 +102,12 @@ def _example_findings(rule: Rule, example: Example) -> list[Finding]:
     from pinlint.engine import Linter
 
     settings = Settings(root=Path.cwd(), dialect=rule.dialects[0])
-    path = "example.py" if example.language == "python" else "example.sql"
-    result = Linter(load_catalog(), settings).lint_source(example.source, path)
+    result = Linter(load_catalog(), settings).lint_source(example.source, example.path)
     return list(result.findings)
 
 
 def _example(example: Example) -> str:
-    language = "python" if example.language == "python" else "sql"
-    text = f"```{language}\n{example.source.rstrip()}\n```\n"
+    text = f"```{example.fence}\n{example.source.rstrip()}\n```\n"
     if example.note:
         text += f"\n{example.note}\n"
     return text

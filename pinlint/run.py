@@ -105,6 +105,7 @@ def _run(settings: Settings, request: RunRequest) -> int:
         for warning in cache.warnings if cache else []:
             warn(warning)
         results = lint_files(linter, found.files, cache)
+        results.extend(linter.lint_infrastructure(list(paths)))
         if cache is not None:
             cache.save()
 

@@ -12,13 +12,9 @@ def _cases(bad: bool) -> list[tuple[Rule, Example]]:
     return [(rule, example) for rule in CATALOG for example in (rule.bad if bad else rule.good)]
 
 
-def _path(example: Example) -> str:
-    return "example.py" if example.language == "python" else "example.sql"
-
-
 def _lint(rule: Rule, example: Example):
     """An example is read in its rule's first dialect unless its code names a driver."""
-    return lint(example.source, _path(example), all_rules=True, dialect=rule.dialects[0])
+    return lint(example.source, example.path, all_rules=True, dialect=rule.dialects[0])
 
 
 @pytest.mark.parametrize(("rule", "example"), _cases(bad=True), ids=lambda value: getattr(value, "code", ""))

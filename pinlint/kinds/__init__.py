@@ -15,6 +15,7 @@ from pinlint.kinds.call_arguments import CallArgumentsMatch
 from pinlint.kinds.connect_option import ConnectOptionMatch
 from pinlint.kinds.function_call import FunctionCallMatch
 from pinlint.kinds.handler_factory_call import HandlerFactoryCallMatch
+from pinlint.kinds.infrastructure import InfrastructureMatch
 from pinlint.kinds.schema import SchemaError
 from pinlint.kinds.set_assignment import SetAssignmentMatch
 from pinlint.kinds.settings import SettingsMatch
@@ -41,6 +42,7 @@ KINDS: dict[str, type[Kind]] = {
         CallArgumentsMatch,
         SettingsMatch,
         UnusedSuppressionMatch,
+        InfrastructureMatch,
     )
 }
 

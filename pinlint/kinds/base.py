@@ -20,6 +20,8 @@ from pinlint.kinds.schema import Key, validate
 if TYPE_CHECKING:
     from pinlint.extract.calls import Call, ModuleCalls, Setting
     from pinlint.extract.handlers import FactoryCall
+    from pinlint.infra.checks import CheckResult
+    from pinlint.infra.facts import Stack
     from pinlint.kinds.project_condition import ProjectCondition
     from pinlint.matchers import CallFact, CallHit
     from pinlint.model import Fragment
@@ -189,6 +191,13 @@ class HandlerKind(Kind):
 
     def check(self, fact: FactoryCall) -> dict[str, str]:
         """The message captures for one factory call."""
+        raise NotImplementedError
+
+
+class StackKind(Kind):
+    consumes = "the database resources of one stack (pinlint.infra)"
+
+    def run(self, stack: Stack) -> CheckResult:
         raise NotImplementedError
 
 

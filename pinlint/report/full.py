@@ -33,6 +33,9 @@ CONSEQUENCES = {
     "errors": "rejects the connection",
     "churns": "a new connection per invocation",
     "wastes": "idle connections held per environment",
+    "costs": "pays for capacity it never uses",
+    "misconfigured": "a setting it does not accept or support",
+    "exposes": "exposes a credential",
     "undocumented": "not documented (treat as a risk)",
     "ok": "ok",
 }

@@ -1,0 +1,219 @@
+"""Read an AWS CDK app in Python (aws-cdk-lib v2) from its syntax tree, never executing it, into
+the same resources the templates give: what ``cdk synth`` would write for the constructs the
+checks read, each property at the keyword argument that sets it.
+
+Read: ``rds.DatabaseCluster(engine=..., serverless_v2_min_capacity=...)``, ``rds.DatabaseProxy(
+proxy_target=rds.ProxyTarget.from_cluster(cluster), ...)`` and ``cluster.add_proxy(...)`` with
+their pool settings (``borrow_timeout``, ``max_connections_percent``,
+``max_idle_connections_percent``, ``session_pinning_filters``, ``init_query``). A construct is
+known by the name it is assigned to (``cluster = rds.DatabaseCluster(...)``, ``self.db = ...``).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any
+
+from pinlint.infra.model import Document, Ref, Resource, Span, Unknown, Value
+from pinlint.suppress import python_suppressions
+
+RDS = "aws_cdk.aws_rds"
+_DURATION_SECONDS = {"millis": 0.001, "seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+_POOL_KEYWORDS = {
+    "borrow_timeout": "ConnectionBorrowTimeout",
+    "max_connections_percent": "MaxConnectionsPercent",
+    "max_idle_connections_percent": "MaxIdleConnectionsPercent",
+    "session_pinning_filters": "SessionPinningFilters",
+    "init_query": "InitQuery",
+}
+
+
+def looks_like_cdk(text: str) -> bool:
+    return "aws_cdk" in text and ("DatabaseCluster" in text or "add_proxy" in text or "DatabaseProxy" in text)
+
+
+def read_app(text: str, path: str, tree: ast.Module | None = None) -> Document:
+    document = Document(path, "cdk")
+    if tree is None:
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError) as error:
+            document.error = f"cannot read as a CDK app: {error}; skipped"
+            return document
+    reader = _Reader(path, text, _aliases(tree))
+    calls: list[tuple[ast.Call, str | None]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign | ast.AnnAssign | ast.Expr) and isinstance(node.value, ast.Call):
+            targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+            calls.append((node.value, _name(targets[0]) if targets and targets[0] is not None else None))
+    calls.sort(key=lambda item: (item[0].lineno, item[0].col_offset))
+    for call, name in calls:  # clusters first: a proxy takes its engine family from its target
+        if reader.qualified(call.func).endswith(("DatabaseCluster", "ServerlessCluster")):
+            reader.construct(call, name)
+    for call, name in calls:
+        if not reader.qualified(call.func).endswith(("DatabaseCluster", "ServerlessCluster")):
+            reader.construct(call, name)
+    document.resources = reader.resources
+    suppressions = python_suppressions(text)
+    document.noqa = {line: set(codes) for line, codes in suppressions.lines.items()}
+    return document
+
+
+def _aliases(tree: ast.Module) -> dict[str, str]:
+    """Local name -> dotted module or object name, from the module's imports."""
+    names: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                names[alias.asname or alias.name.split(".")[0]] = (
+                    alias.name if alias.asname else alias.name.split(".")[0]
+                )
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return names
+
+
+def _name(node: ast.expr) -> str | None:
+    """``cluster`` or ``self.cluster``: how the app refers to a construct."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        inner = _name(node.value)
+        return f"{inner}.{node.attr}" if inner else None
+    return None
+
+
+class _Reader:
+    def __init__(self, path: str, text: str, aliases: dict[str, str]) -> None:
+        self.path = path
+        self.lines = text.splitlines()
+        self.aliases = aliases
+        self.resources: list[Resource] = []
+        self.engines: dict[str, str] = {}  # cluster name -> POSTGRESQL / MYSQL
+        self.count = 0
+
+    def qualified(self, node: ast.expr) -> str:
+        dotted = _name(node) or ""
+        head, _, rest = dotted.partition(".")
+        if head in self.aliases:
+            return f"{self.aliases[head]}.{rest}" if rest else self.aliases[head]
+        if head == "aws_cdk":
+            return dotted
+        return dotted
+
+    def span(self, node: ast.AST, start: ast.AST | None = None) -> Span:
+        first = start or node
+        line, column = first.lineno, first.col_offset  # type: ignore[attr-defined]
+        end_line, end_column = node.end_lineno or line, node.end_col_offset or column  # type: ignore[attr-defined]
+        return Span(self.path, line, self._column(line, column), end_line, self._column(end_line, end_column))
+
+    def _column(self, line: int, offset: int) -> int:
+        """ast counts UTF-8 bytes; a span counts characters."""
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        return len(text.encode("utf-8")[:offset].decode("utf-8", errors="replace")) + 1
+
+    def construct(self, call: ast.Call, name: str | None) -> None:
+        callee = self.qualified(call.func)
+        keywords = {keyword.arg: keyword for keyword in call.keywords if keyword.arg}
+        identity = name or self._construct_id(call) or f"construct{self.count}"
+        self.count += 1
+        if callee in (f"{RDS}.DatabaseCluster", f"{RDS}.ServerlessCluster"):
+            properties: dict[str, Value] = {}
+            scaling: dict[str, Value] = {}
+            for keyword, setting in (
+                ("serverless_v2_min_capacity", "MinCapacity"),
+                ("serverless_v2_auto_pause_duration", "SecondsUntilAutoPause"),
+            ):
+                if keyword in keywords:
+                    scaling[setting] = self.value(keywords[keyword])
+            if scaling:
+                properties["ServerlessV2ScalingConfiguration"] = Value(scaling, self.span(call))
+            engine = keywords.get("engine")
+            if engine is not None:
+                text = ast.unparse(engine.value)
+                self.engines[identity] = _engine_family(text)
+                family = self.engines[identity]
+                properties["Engine"] = Value(
+                    {"POSTGRESQL": "aurora-postgresql", "MYSQL": "aurora-mysql"}.get(family, ""), self.span(engine)
+                )
+                version = re.search(r"VER_(\d+(?:_\d+)*)", text)  # AuroraPostgresEngineVersion.VER_16_4
+                if version is not None:
+                    properties["EngineVersion"] = Value(version.group(1).replace("_", "."), self.span(engine))
+            self.resources.append(
+                Resource("AWS::RDS::DBCluster", identity, Value(properties, self.span(call)), self.span(call))
+            )
+        elif callee == f"{RDS}.DatabaseProxy":
+            target = keywords.get("proxy_target")
+            cluster = None
+            if (
+                target is not None
+                and isinstance(target.value, ast.Call)
+                and target.value.args
+                and self.qualified(target.value.func).endswith("ProxyTarget.from_cluster")
+            ):
+                cluster = _name(target.value.args[0])
+            self._proxy(call, identity, cluster, keywords)
+        elif isinstance(call.func, ast.Attribute) and call.func.attr == "add_proxy":
+            cluster = _name(call.func.value)
+            self._proxy(call, identity, cluster, keywords)
+
+    def _construct_id(self, call: ast.Call) -> str | None:
+        """The construct's id: ``Construct(self, "Id", ...)``, or ``cluster.add_proxy("Id", ...)``."""
+        index = 0 if isinstance(call.func, ast.Attribute) and call.func.attr == "add_proxy" else 1
+        argument = call.args[index] if len(call.args) > index else None
+        if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+            return argument.value
+        return None
+
+    def _proxy(self, call: ast.Call, identity: str, cluster: str | None, keywords: dict[str, ast.keyword]) -> None:
+        span = self.span(call)
+        family = self.engines.get(cluster or "", "")
+        proxy = Resource("AWS::RDS::DBProxy", identity, Value({"EngineFamily": Value(family, span)}, span), span)
+        pool = {
+            setting: self.value(keywords[keyword]) for keyword, setting in _POOL_KEYWORDS.items() if keyword in keywords
+        }
+        properties: dict[str, Value] = {
+            "DBProxyName": Value(Ref(identity), span),
+            "ConnectionPoolConfigurationInfo": Value(pool, span),
+        }
+        if cluster is not None:
+            properties["DBClusterIdentifiers"] = Value([Value(Ref(cluster), span)], span)
+        self.resources.append(proxy)
+        self.resources.append(
+            Resource("AWS::RDS::DBProxyTargetGroup", f"{identity} (target group)", Value(properties, span), span)
+        )
+
+    def value(self, keyword: ast.keyword) -> Value:
+        """A keyword argument's value, spanning the keyword (as a template spans the property)."""
+        span = self.span(keyword.value, start=keyword)
+        return Value(self._literal(keyword.value, span), span)
+
+    def _literal(self, node: ast.expr, span: Span) -> Any:
+        if isinstance(node, ast.Constant) and isinstance(node.value, int | float | str | bool):
+            return node.value
+        if isinstance(node, ast.List | ast.Tuple):
+            return [Value(self._literal(item, span), span) for item in node.elts]
+        if isinstance(node, ast.Attribute) and self.qualified(node).startswith(f"{RDS}.SessionPinningFilter."):
+            return node.attr  # SessionPinningFilter.EXCLUDE_VARIABLE_SETS
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
+            unit = _DURATION_SECONDS.get(node.func.attr)
+            argument = node.args[0]
+            if (
+                unit is not None
+                and self.qualified(node.func.value).endswith("Duration")
+                and isinstance(argument, ast.Constant)
+                and isinstance(argument.value, int | float)
+            ):
+                return argument.value * unit
+        return Unknown(ast.unparse(node))
+
+
+def _engine_family(engine: str) -> str:
+    """``rds.DatabaseClusterEngine.aurora_postgres(version=...)`` -> POSTGRESQL."""
+    if "aurora_postgres" in engine or "AURORA_POSTGRESQL" in engine:
+        return "POSTGRESQL"
+    if "aurora_mysql" in engine or "AURORA_MYSQL" in engine:
+        return "MYSQL"
+    return ""

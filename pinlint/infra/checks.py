@@ -1,0 +1,394 @@
+"""The checks of the ``infrastructure`` kind (pinlint.kinds.infrastructure): a rule names one
+check and configures it.
+
+``[match]`` of such a rule::
+
+    kind = "infrastructure"
+    check = "session-pinning-filters"  # one of CHECKS
+    engine-families = ["POSTGRESQL"]   # that check's settings (SETTINGS says which, of what type)
+
+Each check reads a stack's facts (pinlint.infra.facts) and yields the Value to report (a finding
+lands on that property) with the captures its rule's message names.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from pinlint.infra.code import SECRET_CALL_RE, python_files, secret_reads
+from pinlint.infra.facts import Function, Pool, Stack, stack_facts
+from pinlint.infra.model import Document, Span, Unknown, Value
+
+Captures = dict[str, str]
+CheckResult = Iterator[tuple[Value, Captures]]
+
+
+@dataclass(frozen=True)
+class InfraHit:
+    """A check fired: the rule, the span of the property, the message's captures."""
+
+    rule: Any  # pinlint.catalog.Rule (not imported: the catalog imports this module)
+    span: Span
+    captures: Captures
+
+
+def validate_settings(check: str, settings: dict[str, Any]) -> None:
+    """ValueError when ``settings`` are not the settings of ``check`` (a rule's [match] table)."""
+    allowed = SETTINGS.get(check, {})
+    for key in settings:
+        if key not in allowed:
+            raise ValueError(f"`{key}` is not a setting of check {check}")
+    if "regex" in settings:
+        try:
+            re.compile(settings["regex"])
+        except re.error as error:
+            raise ValueError(f"`regex`: {error}") from error
+
+
+def check_documents(rules: tuple[Any, ...], documents: list[Document]) -> list[InfraHit]:
+    """The hits of the infrastructure ``rules`` on one stack, less those a `# noqa: CODE` silences."""
+    stack = stack_facts(documents)
+    noqa = {document.path: document.noqa for document in documents}
+    hits = []
+    for rule in rules:
+        for value, captures in rule.kind.run(stack):
+            span = value.span
+            silenced = noqa.get(span.path, {})
+            if any(rule.code in silenced.get(line, ()) for line in {span.line, span.end_line}):
+                continue
+            hits.append(InfraHit(rule, span, captures))
+    return hits
+
+
+# ---------------------------------------------------------------------------- the checks
+def _short(path: str) -> str:
+    return path.replace(chr(92), "/").rsplit("/", 1)[-1]
+
+
+def _where(span: Span) -> str:
+    return f"{_short(span.path)} line {span.line}"
+
+
+def _shown(value: Value) -> str:
+    data = value.data
+    shown = data.text if isinstance(data, Unknown) else repr(data) if isinstance(data, str) else str(data)
+    if isinstance(data, float) and data.is_integer():
+        shown = str(int(data)) if value.number() is not None else shown
+    return f"{shown} (from {value.origin})" if value.origin else shown
+
+
+def _pool_name(pool: Pool) -> str:
+    return pool.proxy_label
+
+
+def min_capacity_zero_with_proxy(stack: Stack, settings: dict[str, Any]) -> CheckResult:
+    for cluster in stack.clusters:
+        minimum = cluster.min_capacity
+        if minimum is None or minimum.number() != 0:
+            continue
+        targets = stack.pools_targeting(cluster)
+        if targets:
+            pool, span = targets[0]
+            yield (
+                minimum,
+                {
+                    "cluster": cluster.resource.name,
+                    "proxy": _pool_name(pool),
+                    "target": _where(span),
+                    "value": _shown(minimum),
+                },
+            )
+
+
+def min_capacity_zero_below_auto_pause(stack: Stack, settings: dict[str, Any]) -> CheckResult:
+    """Minimum 0 on an engine version without auto-pause (versions from the rule's settings)."""
+    written = {
+        _version(text): text for text in [*settings.get("postgres-minimums", []), settings.get("mysql-minimum", "")]
+    }
+    postgres = [_version(text) for text in settings.get("postgres-minimums", [])]
+    mysql = _version(settings.get("mysql-minimum", "")) if settings.get("mysql-minimum") else None
+    for cluster in stack.clusters:
+        minimum = cluster.min_capacity
+        if minimum is None or minimum.number() != 0 or not cluster.engine_version:
+            continue
+        running = _version(cluster.engine_version.rsplit("mysql_aurora.", 1)[-1])
+        if len(running) < 2:
+            continue  # "16": a major version alone does not say which minor deploys
+        needed: tuple[int, ...] | None = None
+        if cluster.engine == "aurora-postgresql" and postgres:
+            line = [version for version in postgres if version[0] == running[0]]
+            needed = line[0] if line else min(postgres) if running < min(postgres) else None
+        elif cluster.engine == "aurora-mysql" and mysql:
+            needed = mysql
+        if needed is not None and running < needed:
+            yield (
+                minimum,
+                {
+                    "cluster": cluster.resource.name,
+                    "engine": "Aurora PostgreSQL" if cluster.engine == "aurora-postgresql" else "Aurora MySQL",
+                    "version": cluster.engine_version,
+                    "needed": written.get(needed, ".".join(str(part) for part in needed)),
+                },
+            )
+
+
+def borrow_timeout_not_below_function_timeout(stack: Stack, settings: dict[str, Any]) -> CheckResult:
+    """A proxy's explicit borrow timeout at least the timeout of a function whose environment
+    names the proxy (``DB_HOST: !GetAtt OrdersProxy.Endpoint``, ``aws_db_proxy.orders.endpoint``)."""
+    reported: set[int] = set()
+    for function in stack.functions:
+        if function.environment is None:
+            continue
+        targets = {ref.target for ref in function.environment.refs()}
+        for pool in stack.pools:
+            timeout = pool.settings["borrow_timeout"]
+            seconds = timeout.number() if timeout is not None else None
+            if pool.proxy is None or pool.proxy.name not in targets or timeout is None or seconds is None:
+                continue
+            if seconds >= function.timeout and id(pool) not in reported:
+                reported.add(id(pool))
+                yield (
+                    timeout,
+                    {
+                        "proxy": _pool_name(pool),
+                        "borrow": f"{seconds:g}",
+                        "function": function.resource.name,
+                        "timeout": f"{function.timeout:g}",
+                    },
+                )
+
+
+def auto_pause_without_min_zero(stack: Stack, settings: dict[str, Any]) -> CheckResult:
+    """SecondsUntilAutoPause on a cluster whose minimum capacity is set and is not 0."""
+    for cluster in stack.clusters:
+        minimum, pause = cluster.min_capacity, cluster.auto_pause
+        if pause is None or minimum is None or minimum.number() is None or minimum.number() == 0:
+            continue
+        yield pause, {"cluster": cluster.resource.name, "minimum": _shown(minimum), "where": _where(minimum.span)}
+
+
+def proxies_share_over_hundred(stack: Stack, settings: dict[str, Any]) -> CheckResult:
+    """Several proxies on one cluster whose MaxConnectionsPercent (100 when unset) add up over 100."""
+    for cluster in stack.clusters:
+        targets = stack.pools_targeting(cluster)
+        pools = list({id(pool): (pool, span) for pool, span in targets}.values())
+        if len(pools) < 2:
+            continue
+        shares = []
+        for pool, span in pools:
+            value = pool.settings["max_connections"]
+            number = value.number() if value is not None else 100.0
+            if number is None:
+                break  # a share pinlint cannot read: the sum is unknown
+            shares.append((pool, value, span, number))
+        else:
+            total = sum(share for _, _, _, share in shares)
+            if total > 100:
+                pool, value, span, _ = shares[-1]
+                listed = ", ".join(
+                    f"`{_pool_name(item)}` {share:g}%{'' if setting is not None else ' (the default)'}"
+                    for item, setting, _, share in shares
+                )
+                yield (
+                    (value if value is not None else Value(None, span)),
+                    {
+                        "cluster": cluster.resource.name,
+                        "total": f"{total:g}",
+                        "shares": listed,
+                    },
+                )
+
+
+def _version(text: str) -> tuple[int, ...]:
+    parts = re.findall(r"\d+", text)
+    return tuple(int(part) for part in parts)
+
+
+def proxy_borrow_timeout_zero(stack: Stack, settings: dict[str, Any]) -> CheckResult:
+    for pool in stack.pools:
+        timeout = pool.settings["borrow_timeout"]
+        if timeout is not None and timeout.number() == 0:
+            yield timeout, {"proxy": _pool_name(pool), "value": _shown(timeout)}
+
+
+def proxy_idle_above_max(stack: Stack, settings: dict[str, Any]) -> CheckResult:
+    for pool in stack.pools:
+        idle, maximum = pool.settings["max_idle"], pool.settings["max_connections"]
+        idle_number = idle.number() if idle is not None else None
+        if idle is None or idle_number is None:
+            continue
+        if maximum is None:
+            limit, said = 100.0, "100% (the default)"
+        else:
+            number = maximum.number()
+            if number is None:
+                continue
+            limit, said = number, f"{_shown(maximum)}% ({_where(maximum.span)})"
+        if idle_number > limit:
+            yield idle, {"proxy": _pool_name(pool), "idle": _shown(idle), "max": said}
+
+
+def proxy_session_pinning_filters(stack: Stack, settings: dict[str, Any]) -> CheckResult:
+    families = {family.upper() for family in settings.get("engine-families", [])}
+    wanted = set(settings.get("filters", []))
+    for pool in stack.pools:
+        filters = pool.settings["filters"]
+        if filters is None or pool.engine_family not in families:
+            continue
+        named = [item.data for item in filters.items() if isinstance(item.data, str)]
+        chosen = [name for name in named if not wanted or name in wanted]
+        if chosen:
+            yield filters, {"proxy": _pool_name(pool), "filters": ", ".join(chosen), "family": pool.engine_family}
+
+
+def init_query_matches(stack: Stack, settings: dict[str, Any]) -> CheckResult:
+    pattern = re.compile(settings.get("regex", r"(?!x)x"), re.IGNORECASE)
+    for pool in stack.pools:
+        query = pool.settings["init_query"]
+        if query is None:
+            continue
+        text = query.data.text if isinstance(query.data, Unknown) else query.text()
+        found = pattern.search(text or "")
+        if found:
+            yield query, {"proxy": _pool_name(pool), "match": found.group(0)}
+
+
+def vpc_function_reads_secrets_without_endpoint(stack: Stack, settings: dict[str, Any]) -> CheckResult:
+    services = settings.get("services", ["secretsmanager"])
+    layer_marker = settings.get("layer", "Parameters-and-Secrets-Lambda-Extension")
+    if any(service is None or any(name in service for name in services) for service in stack.endpoint_services):
+        return  # an endpoint for the service (or one whose service pinlint cannot read) is in the stack
+    for function in stack.functions:
+        if function.vpc is None:
+            continue
+        use = _secrets_use(function, layer_marker)
+        if use is None:
+            continue
+        route = (
+            "the call goes through the stack's NAT gateway, billed per hour and per GB"
+            if stack.nat
+            else "without a NAT gateway the call hangs until the function times out, and with one it is billed per GB"
+        )
+        yield function.vpc, {"function": function.resource.name, "use": use, "route": route}
+
+
+def _secrets_use(function: Function, layer_marker: str) -> str | None:
+    """How the function reads secrets at run time, with where it shows, or None."""
+    for layer in function.layers:
+        text = layer.data.text if isinstance(layer.data, Unknown) else layer.text()
+        if text and layer_marker in text:
+            return f"lists the AWS Parameters and Secrets extension layer ({_where(layer.span)})"
+    if function.inline is not None:
+        text = function.inline.text() or ""
+        found = SECRET_CALL_RE.search(text)
+        if found:
+            line = function.inline.span.line + text.count("\n", 0, found.start()) + 1
+            return f"calls `{found.group(1)}()` in its inline code ({_short(function.inline.span.path)} line {line})"
+    files: list[str] = []
+    for path, recursive in function.code:
+        files.extend(python_files(path, recursive) if os.path.isdir(path) else [path] if path.endswith(".py") else [])
+    call = secret_reads(tuple(files))
+    if call is None:
+        return None
+    return f"calls `{call.what}` ({_display(call.path)} line {call.line})"
+
+
+def _display(path: str) -> str:
+    return os.path.relpath(path).replace(os.sep, "/") if not os.path.isabs(path) else path
+
+
+CHECKS: dict[str, Callable[[Stack, dict[str, Any]], CheckResult]] = {
+    "min-capacity-zero-behind-proxy": min_capacity_zero_with_proxy,
+    "borrow-timeout-zero": proxy_borrow_timeout_zero,
+    "idle-percent-above-max": proxy_idle_above_max,
+    "session-pinning-filters": proxy_session_pinning_filters,
+    "init-query-matches": init_query_matches,
+    "vpc-function-reads-secrets-without-endpoint": vpc_function_reads_secrets_without_endpoint,
+    "min-capacity-zero-below-auto-pause": min_capacity_zero_below_auto_pause,
+    "proxies-share-over-hundred": proxies_share_over_hundred,
+    "auto-pause-without-min-zero": auto_pause_without_min_zero,
+    "borrow-timeout-not-below-function-timeout": borrow_timeout_not_below_function_timeout,
+}
+# The checks whose facts a CDK app gives (pinlint.infra.cdk reads clusters and proxies only).
+CDK_CHECKS = frozenset(
+    {
+        "min-capacity-zero-behind-proxy",
+        "borrow-timeout-zero",
+        "idle-percent-above-max",
+        "session-pinning-filters",
+        "init-query-matches",
+        "min-capacity-zero-below-auto-pause",
+        "proxies-share-over-hundred",
+        "auto-pause-without-min-zero",
+    }
+)
+SETTINGS: dict[str, dict[str, type]] = {
+    "session-pinning-filters": {"engine-families": list, "filters": list},
+    "init-query-matches": {"regex": str},
+    "vpc-function-reads-secrets-without-endpoint": {"services": list, "layer": str},
+    "min-capacity-zero-below-auto-pause": {"postgres-minimums": list, "mysql-minimum": str},
+}
+
+
+@dataclass
+class FileHits:
+    """One infrastructure file of a run: why it could not be read, or the hits on it."""
+
+    path: str
+    error: str = ""
+    hits: list[InfraHit] = field(default_factory=list)
+
+
+def lint_stacks(rules: tuple[Any, ...], sources: dict[str, str | bytes]) -> list[FileHits]:
+    """Read ``sources`` (path -> contents) as stacks and run ``rules`` on each; one entry per file
+    that is infrastructure (a YAML file that is not a template gives none)."""
+    from pinlint.infra.files import decode, read_documents
+
+    results: dict[str, FileHits] = {}
+    texts: dict[str, str] = {}
+    for path, source in sources.items():
+        text, problem = decode(source)
+        if problem:
+            results[path] = FileHits(path, problem)
+        else:
+            texts[path] = text
+    for stack in read_documents(texts):
+        for document in stack:
+            results[document.path] = FileHits(document.path, document.error)
+        for hit in check_documents(rules, stack):
+            results[hit.span.path].hits.append(hit)
+    return sorted(results.values(), key=lambda item: item.path)
+
+
+def lint_paths(rules: tuple[Any, ...], paths: list[str], root: Any, excludes: tuple[str, ...]) -> list[FileHits]:
+    """The infrastructure files below the directories in ``paths``, read and checked."""
+    from pinlint.infra.files import infrastructure_files, read_text
+
+    sources: dict[str, str | bytes] = {}
+    unreadable = []
+    for path in infrastructure_files(paths, root, excludes):
+        text, problem = read_text(path)
+        if problem:
+            unreadable.append(FileHits(path, problem))
+        else:
+            sources[path] = text
+    return sorted([*lint_stacks(rules, sources), *unreadable], key=lambda item: item.path)
+
+
+def lint_cdk_source(rules: tuple[Any, ...], text: str, path: str, *, apply_noqa: bool) -> list[InfraHit]:
+    """The hits of the infrastructure ``rules`` on a CDK app in Python (one file, one stack);
+    nothing for a module that defines no database construct. A file that does not parse is
+    reported by the Python pass, not here. Without ``apply_noqa`` the caller applies the file's
+    ``# noqa`` comments (the engine's Python suppressions, which also track unused ones)."""
+    from pinlint.infra.cdk import looks_like_cdk, read_app
+
+    if not rules or not looks_like_cdk(text):
+        return []
+    document = read_app(text, path)
+    if not apply_noqa:
+        document.noqa = {}
+    return [] if document.error else check_documents(rules, [document])
