@@ -46,10 +46,20 @@ class Example:
 
 @dataclass(frozen=True)
 class PoolerSetup:
-    """What the user told about their pooler (config `pgbouncer-version`, `max-prepared-statements`)."""
+    """What the user told about their pooler (config `pgbouncer-version`, `max-prepared-statements`,
+    `track-extra-parameters`)."""
 
     pgbouncer_version: tuple[int, ...] = ()
     max_prepared_statements: int | None = None
+    track_extra_parameters: tuple[str, ...] | None = None  # None: PgBouncer's default (IntervalStyle)
+
+    def tracks(self, parameter: str) -> bool:
+        """PgBouncer restores ``parameter`` per client: ``track_extra_parameters`` exists from 1.20
+        (default ``IntervalStyle``); PostgreSQL must also report the parameter (GUC_REPORT)."""
+        if not self.pgbouncer_version or self.pgbouncer_version < (1, 20):
+            return False
+        extras = ("IntervalStyle",) if self.track_extra_parameters is None else self.track_extra_parameters
+        return parameter.lower() in {name.lower() for name in extras}
 
     @property
     def pgbouncer_prepared_statements(self) -> bool:
@@ -71,9 +81,12 @@ class ConsequenceIf:
     consequence: str
     pgbouncer_version: tuple[int, ...] = ()  # at least this version
     prepared_statements: bool = False  # PgBouncer tracks prepared statements
+    tracks: tuple[str, ...] = ()  # PgBouncer tracks these parameters (`track_extra_parameters`)
 
     def holds(self, setup: PoolerSetup) -> bool:
         if self.pgbouncer_version and (not setup.pgbouncer_version or setup.pgbouncer_version < self.pgbouncer_version):
+            return False
+        if not all(setup.tracks(parameter) for parameter in self.tracks):
             return False
         return not self.prepared_statements or setup.pgbouncer_prepared_statements
 
@@ -206,6 +219,7 @@ def load_rule(path: Path) -> Rule:
                 consequence=entry["consequence"],
                 pgbouncer_version=version,
                 prepared_statements=bool(entry.get("prepared-statements", False)),
+                tracks=tuple(str(name) for name in entry.get("tracks", [])),
             )
         )
     docs = _require(data, "docs", dict, file)

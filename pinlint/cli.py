@@ -264,6 +264,7 @@ RESULT_KEYS = frozenset(
         "handlers",
         "pgbouncer-version",
         "max-prepared-statements",
+        "track-extra-parameters",
         "dialect",
         "per-path-dialect",
     }

@@ -77,6 +77,7 @@ class Settings:
     pgbouncer_version: str = ""
     cache_dir: str = ""
     max_prepared_statements: int | None = None
+    track_extra_parameters: tuple[str, ...] | None = None  # None: PgBouncer's default
     dialect: str = POSTGRES
     per_path_dialect: dict[str, str] = field(default_factory=dict)
     dialect_origin: str = ""  # where `dialect` was set ("" when it is pinlint's default)
@@ -86,7 +87,7 @@ class Settings:
     @property
     def pooler_setup(self) -> PoolerSetup:
         version = parse_version(self.pgbouncer_version) if self.pgbouncer_version else ()
-        return PoolerSetup(version, self.max_prepared_statements)
+        return PoolerSetup(version, self.max_prepared_statements, self.track_extra_parameters)
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -150,6 +151,11 @@ KEYS: dict[str, tuple[str, Callable[[Any], bool], str]] = {
         "max_prepared_statements",
         lambda value: isinstance(value, int) and not isinstance(value, bool) and value >= 0,
         "a whole number (0 turns prepared-statement support off)",
+    ),
+    "track-extra-parameters": (
+        "track_extra_parameters",
+        _strings,
+        'a list of parameter names, as in PgBouncer\'s `track_extra_parameters` (default ["IntervalStyle"])',
     ),
 }
 

@@ -34,6 +34,9 @@ def render_rule(rule: Rule) -> str:
             conditions.append(
                 "prepared statements are on (`max-prepared-statements` above 0; 200 by default from 1.24)"
             )
+        if override.tracks:
+            names = ", ".join(f"`{name}`" for name in override.tracks)
+            conditions.append(f"`track-extra-parameters` lists {names} (its default lists `IntervalStyle`)")
         consequences += f"- {override.target}: {override.consequence} when {' and '.join(conditions)}\n"
     parts.append("## Consequence\n" + consequences)
     parts.append(f"## What it does\n{rule.what.strip()}\n")
