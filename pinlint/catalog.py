@@ -47,11 +47,12 @@ class Example:
 @dataclass(frozen=True)
 class PoolerSetup:
     """What the user told about their pooler (config `pgbouncer-version`, `max-prepared-statements`,
-    `track-extra-parameters`)."""
+    `track-extra-parameters`, `ignore-startup-parameters`)."""
 
     pgbouncer_version: tuple[int, ...] = ()
     max_prepared_statements: int | None = None
     track_extra_parameters: tuple[str, ...] | None = None  # None: PgBouncer's default (IntervalStyle)
+    ignore_startup_parameters: tuple[str, ...] = ()  # PgBouncer's `ignore_startup_parameters`
 
     def tracks(self, parameter: str) -> bool:
         """PgBouncer restores ``parameter`` per client: ``track_extra_parameters`` exists from 1.20
@@ -82,11 +83,15 @@ class ConsequenceIf:
     pgbouncer_version: tuple[int, ...] = ()  # at least this version
     prepared_statements: bool = False  # PgBouncer tracks prepared statements
     tracks: tuple[str, ...] = ()  # PgBouncer tracks these parameters (`track_extra_parameters`)
+    ignores: tuple[str, ...] = ()  # PgBouncer ignores these startup parameters (`ignore_startup_parameters`)
 
     def holds(self, setup: PoolerSetup) -> bool:
         if self.pgbouncer_version and (not setup.pgbouncer_version or setup.pgbouncer_version < self.pgbouncer_version):
             return False
         if not all(setup.tracks(parameter) for parameter in self.tracks):
+            return False
+        ignored = {name.lower() for name in setup.ignore_startup_parameters}
+        if not all(name.lower() in ignored for name in self.ignores):
             return False
         return not self.prepared_statements or setup.pgbouncer_prepared_statements
 
@@ -220,6 +225,7 @@ def load_rule(path: Path) -> Rule:
                 pgbouncer_version=version,
                 prepared_statements=bool(entry.get("prepared-statements", False)),
                 tracks=tuple(str(name) for name in entry.get("tracks", [])),
+                ignores=tuple(str(name) for name in entry.get("ignores-startup-parameters", [])),
             )
         )
     docs = _require(data, "docs", dict, file)

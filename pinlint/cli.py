@@ -265,6 +265,7 @@ RESULT_KEYS = frozenset(
         "pgbouncer-version",
         "max-prepared-statements",
         "track-extra-parameters",
+        "ignore-startup-parameters",
         "dialect",
         "per-path-dialect",
     }

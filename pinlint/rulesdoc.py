@@ -37,6 +37,9 @@ def render_rule(rule: Rule) -> str:
         if override.tracks:
             names = ", ".join(f"`{name}`" for name in override.tracks)
             conditions.append(f"`track-extra-parameters` lists {names} (its default lists `IntervalStyle`)")
+        if override.ignores:
+            names = ", ".join(f"`{name}`" for name in override.ignores)
+            conditions.append(f"`ignore-startup-parameters` lists {names}")
         consequences += f"- {override.target}: {override.consequence} when {' and '.join(conditions)}\n"
     parts.append("## Consequence\n" + consequences)
     parts.append(f"## What it does\n{rule.what.strip()}\n")

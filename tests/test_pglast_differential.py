@@ -24,11 +24,10 @@ from pglast.enums import OnCommitAction, VariableSetKind  # noqa: E402
 TRACKED = {
     "client_encoding",
     "datestyle",
-    "intervalstyle",
     "timezone",
     "standard_conforming_strings",
-    "application_name",
 }
+TRACKED_FROM_1_20 = {"intervalstyle", "application_name"}  # PIN042
 ROLE_PARAMETERS = {"role", "session_authorization"}
 CURSOR_OPT_HOLD = 0x0020
 QUERY_NODES = (pg.SelectStmt, pg.InsertStmt, pg.UpdateStmt, pg.DeleteStmt, pg.MergeStmt, pg.CallStmt, pg.ExplainStmt)
@@ -112,7 +111,7 @@ def oracle(sql: str) -> set[str]:
             elif kind in (VariableSetKind.VAR_RESET, VariableSetKind.VAR_RESET_ALL, VariableSetKind.VAR_SET_DEFAULT):
                 found.add("PIN005")
             elif kind == VariableSetKind.VAR_SET_VALUE:
-                found.add("PIN002" if name in TRACKED else "PIN001")
+                found.add("PIN002" if name in TRACKED else "PIN042" if name in TRACKED_FROM_1_20 else "PIN001")
         elif isinstance(statement, pg.DeallocateStmt):
             found.add("PIN008" if statement.isall else "PIN007")
         elif isinstance(statement, pg.PrepareStmt | pg.ExecuteStmt):

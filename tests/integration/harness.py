@@ -12,7 +12,8 @@ A rule file's ``[integration]`` table says how to see the state its statements t
 * ``probe-other``: ``false`` when only the client's own probe counts (the example reads state, as
   ``currval()``: another client's answer changing is that client's finding, not this one's);
 * ``answers``: compare the example's own results with a direct connection's (a wrong answer is a leak);
-* ``setup``: SQL run directly on PostgreSQL before each run, after the base schema below.
+* ``setup``: SQL run directly on PostgreSQL before each run, after the base schema below;
+* ``sql``: what the client sends for every example of a driver rule (a runnable entry can override it).
 
 ``[[integration.runnable]]`` entries (``example = "bad 2"``) replace an example that cannot run as it
 stands (placeholders, driver code) with the SQL it sends, and may override any of the keys above;
@@ -162,7 +163,7 @@ def rule_file_directory() -> Path:
 
 KEYS = (
     *("probe", "victim", "victim-connect", "before", "connect", "setup"),
-    *("answers", "probe-other", "fails-directly", "skip"),
+    *("sql", "answers", "probe-other", "fails-directly", "skip"),
 )
 
 
@@ -366,4 +367,5 @@ def settings_for(setup: PoolerSetup, root: Path) -> Settings:
         pgbouncer_version=version,
         max_prepared_statements=setup.max_prepared_statements,
         track_extra_parameters=setup.track_extra_parameters,
+        ignore_startup_parameters=setup.ignore_startup_parameters,
     )

@@ -47,8 +47,10 @@ class Variant:
     only_startup: bool = False  # only the cases that pass startup parameters differ here
 
 
-def _setup(version: str, mps: int | None = None, extra: tuple[str, ...] | None = None) -> PoolerSetup:
-    return PoolerSetup(tuple(int(part) for part in version.split(".")), mps, extra)
+def _setup(
+    version: str, mps: int | None = None, extra: tuple[str, ...] | None = None, ignored: tuple[str, ...] = ()
+) -> PoolerSetup:
+    return PoolerSetup(tuple(int(part) for part in version.split(".")), mps, extra, ignored)
 
 
 VARIANTS = (
@@ -61,8 +63,20 @@ VARIANTS = (
         {"track_extra_parameters": "IntervalStyle, default_transaction_read_only"},
         _setup("1.25.2", None, ("IntervalStyle", "default_transaction_read_only")),
     ),
-    Variant("1.18-ignore-options", "1.18", {"ignore_startup_parameters": "options"}, _setup("1.18"), True),
-    Variant("1.25-ignore-options", "1.25", {"ignore_startup_parameters": "options"}, _setup("1.25.2"), True),
+    Variant(
+        "1.18-ignore-options",
+        "1.18",
+        {"ignore_startup_parameters": "options"},
+        _setup("1.18", ignored=("options",)),
+        only_startup=True,
+    ),
+    Variant(
+        "1.25-ignore-options",
+        "1.25",
+        {"ignore_startup_parameters": "options"},
+        _setup("1.25.2", ignored=("options",)),
+        only_startup=True,
+    ),
 )
 
 
