@@ -252,6 +252,9 @@ class PgBouncer:
     def dsn(self, database: str, extra: str = "") -> str:
         return f"host=127.0.0.1 port={self.port} user={USER} dbname={database} {extra}".strip()
 
+    def url(self, database: str) -> str:
+        return f"postgresql://{USER}@127.0.0.1:{self.port}/{database}"
+
     def fresh_servers(self, database: str) -> None:
         """Close the pool's server connections, so that a case starts from clean ones."""
         admin = psycopg2.connect(self.dsn("pgbouncer"))

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 
+import drivers
 import harness
 import servers
 from conftest import CATALOG, ROOT
@@ -60,12 +61,10 @@ def _parameters() -> list[object]:
 def test_stated_consequence_is_observed(running: servers.Servers, case: harness.Case, variant: servers.Variant) -> None:
     if case.skip:
         pytest.skip(case.skip)
-    refs = _references_of(running, case)
-    answers = zip(case.statements, refs[1].answers, strict=True)
-    failed = [statement for statement, (state, _) in answers if state == "error"]
-    if failed and not case.fails_directly:
-        pytest.fail(f"{case.id} does not run on PostgreSQL as it stands ({failed[0]!r}): give it a runnable form")
-    observation = harness.observe(running.postgres, running.bouncer(variant), case, refs)
+    if case.driver:
+        observation = _driver_observation(running, case, variant)
+    else:
+        observation = _sql_observation(running, case, variant)
     stated, verdicts = harness.expected(case, CATALOG, variant.setup, harness.settings_for(variant.setup, ROOT))
     record = os.environ.get("PINLINT_OBSERVED_TABLE")  # a file outside the repo: one JSON line per case
     if record:
@@ -76,3 +75,22 @@ def test_stated_consequence_is_observed(running: servers.Servers, case: harness.
         f"{case.id} on PgBouncer {variant.name}: pinlint says {stated} ({', '.join(verdicts) or 'no finding'}), "
         f"observed {observation.summary}: " + "; ".join(observation.details)
     )
+
+
+def _driver_observation(running: servers.Servers, case: harness.Case, variant: servers.Variant) -> harness.Observation:
+    bouncer = running.bouncer(variant)
+    bouncer.fresh_servers("two")
+    harness.prepare_database(running.postgres, case)
+    try:
+        return drivers.SCENARIOS[case.driver](running.postgres, bouncer, case.example.source)
+    finally:
+        bouncer.fresh_servers("two")
+
+
+def _sql_observation(running: servers.Servers, case: harness.Case, variant: servers.Variant) -> harness.Observation:
+    refs = _references_of(running, case)
+    answers = zip(case.statements, refs[1].answers, strict=True)
+    failed = [statement for statement, (state, _) in answers if state == "error"]
+    if failed and not case.fails_directly:
+        pytest.fail(f"{case.id} does not run on PostgreSQL as it stands ({failed[0]!r}): give it a runnable form")
+    return harness.observe(running.postgres, running.bouncer(variant), case, refs)
