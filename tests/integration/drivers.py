@@ -9,6 +9,8 @@ client C holds a server connection so that A's next transaction lands on the oth
   A wrong answer (B's statement answered) or "already exists" is **leaked**; "does not exist" is **lost**.
 * ``sqlalchemy-asyncpg`` (an async engine on asyncpg, the URL pointed at PgBouncer): one engine
   connection runs QA in two transactions (S1), C holds S1, the third transaction runs on S2.
+* ``asyncpg-function`` (the example defines ``async def f(conn, ids)``): called on a default asyncpg
+  connection with ids 1 and 2; after the first id, C holds the server connection used so far.
 * ``asyncpg-prepared`` (asyncpg statement cache, prepare()): A runs QA twice on S1 (a named statement if
   the cache is on); C holds S1; A runs QA again, on S2. "does not exist" is **lost**, a wrong answer
   **leaked**.
@@ -81,7 +83,7 @@ def _sent(postgres: Postgres, offset: int) -> str:
     return "sent: " + (", ".join(sorted(set(names))) or "simple queries only")
 
 
-def psycopg_prepared(postgres: Postgres, bouncer: PgBouncer, source: str) -> Observation:
+def psycopg_prepared(postgres: Postgres, bouncer: PgBouncer, source: str, connect: str = "") -> Observation:
     import psycopg
     import psycopg_pool
 
@@ -124,7 +126,7 @@ def psycopg_prepared(postgres: Postgres, bouncer: PgBouncer, source: str) -> Obs
     return observation
 
 
-def asyncpg_prepared(postgres: Postgres, bouncer: PgBouncer, source: str) -> Observation:
+def asyncpg_prepared(postgres: Postgres, bouncer: PgBouncer, source: str, connect: str = "") -> Observation:
     return asyncio.run(_asyncpg_prepared(postgres, bouncer, source))
 
 
@@ -164,7 +166,7 @@ async def _asyncpg_prepared(postgres: Postgres, bouncer: PgBouncer, source: str)
     return observation
 
 
-def sqlalchemy_asyncpg(postgres: Postgres, bouncer: PgBouncer, source: str) -> Observation:
+def sqlalchemy_asyncpg(postgres: Postgres, bouncer: PgBouncer, source: str, connect: str = "") -> Observation:
     return asyncio.run(_sqlalchemy_asyncpg(postgres, bouncer, source))
 
 
@@ -204,8 +206,66 @@ async def _sqlalchemy_asyncpg(postgres: Postgres, bouncer: PgBouncer, source: st
     return observation
 
 
-SCENARIOS: dict[str, Callable[[Postgres, PgBouncer, str], Observation]] = {
+class _HoldingIds(list[int]):
+    """The ids a function of the example receives: iterating past the first one makes C hold the server
+    connection used so far, so that whatever the function sends next lands on the other one."""
+
+    def __init__(self, ids: list[int], hold: Callable[[], None]) -> None:
+        super().__init__(ids)
+        self.hold = hold
+
+    def __iter__(self) -> Any:
+        for position, value in enumerate(list.__iter__(self)):
+            if position == 1:
+                self.hold()
+            yield value
+
+
+def asyncpg_function(postgres: Postgres, bouncer: PgBouncer, source: str, connect: str = "") -> Observation:
+    return asyncio.run(_asyncpg_function(postgres, bouncer, source, connect))
+
+
+async def _asyncpg_function(postgres: Postgres, bouncer: PgBouncer, source: str, connect: str) -> Observation:
+    """The example defines `async def f(conn, ids)`: call it on an asyncpg connection (the default one,
+    statement cache on, unless ``connect`` gives `statement_cache_size=0`) with ids 1 and 2, and compare
+    with the same call on a direct connection."""
+    import asyncpg
+
+    options = {key: int(value) for key, value in (item.split("=") for item in connect.split())}
+
+    observation = Observation()
+    namespace = _run_example(source, bouncer.url("two"))
+    function = next(value for name, value in namespace.items() if asyncio.iscoroutinefunction(value))
+    direct = await asyncpg.connect(postgres.url())
+    try:
+        wanted = await function(direct, [1, 2])
+    finally:
+        await direct.close()
+    offset = postgres.log_size()
+    holder = _holder(bouncer)
+    conn = await asyncpg.connect(bouncer.url("two"), **options)
+    try:
+        answer, error = None, None
+        try:
+            answer = await function(conn, _HoldingIds([1, 2], lambda: _hold(holder)))
+        except asyncpg.PostgresError as failure:
+            error = failure
+        _release(holder)
+        if error is not None:
+            _classify(None, error, observation)
+        elif answer != wanted:
+            observation.seen.add(LEAKED)
+            observation.details.append(f"answered {answer!r}, directly {wanted!r}: wrong rows, no error")
+    finally:
+        holder.close()
+        await conn.close()
+    observation.details.append(_sent(postgres, offset))
+    return observation
+
+
+SCENARIOS: dict[str, Callable[[Postgres, PgBouncer, str, str], Observation]] = {
     "psycopg-prepared": psycopg_prepared,
     "asyncpg-prepared": asyncpg_prepared,
     "sqlalchemy-asyncpg": sqlalchemy_asyncpg,
+    "asyncpg-function": asyncpg_function,
 }

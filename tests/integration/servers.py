@@ -182,6 +182,9 @@ class Postgres:
     def dsn(self, database: str = DATABASE) -> str:
         return f"host=127.0.0.1 port={self.port} user={USER} dbname={database}"
 
+    def url(self, database: str = DATABASE) -> str:
+        return f"postgresql://{USER}@127.0.0.1:{self.port}/{database}"
+
     def connect(self, database: str = DATABASE) -> psycopg2.extensions.connection:
         conn = psycopg2.connect(self.dsn(database))
         conn.autocommit = True

@@ -82,7 +82,7 @@ def _driver_observation(running: servers.Servers, case: harness.Case, variant: s
     bouncer.fresh_servers("two")
     harness.prepare_database(running.postgres, case)
     try:
-        return drivers.SCENARIOS[case.driver](running.postgres, bouncer, case.example.source)
+        return drivers.SCENARIOS[case.driver](running.postgres, bouncer, case.example.source, case.connect)
     finally:
         bouncer.fresh_servers("two")
 
