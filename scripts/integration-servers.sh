@@ -10,7 +10,8 @@
 # PINLINT_PGBOUNCER_TARBALL   the tarball (default: ../shared/vendor/ beside the checkout, else /work/shared/vendor/)
 set -eu
 here="$(cd "$(dirname "$0")/.." && pwd)"
-cache="${PINLINT_INTEGRATION_CACHE:-$HOME/.cache/pinlint-integration}"
+home="${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}"
+cache="${PINLINT_INTEGRATION_CACHE:-$home/.cache/pinlint-integration}"
 version=1.25.2
 binary="$cache/pgbouncer-$version/pgbouncer"
 
