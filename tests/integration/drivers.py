@@ -11,6 +11,8 @@ client C holds a server connection so that A's next transaction lands on the oth
   connection runs QA in two transactions (S1), C holds S1, the third transaction runs on S2.
 * ``asyncpg-function`` (the example defines ``async def f(conn, ids)``): called on a default asyncpg
   connection with ids 1 and 2; after the first id, C holds the server connection used so far.
+* ``psycopg2-session`` (the example works on a psycopg2 `conn`): pool of one, another client's
+  `default_transaction_isolation`; pool of two, the client's own next transaction.
 * ``asyncpg-prepared`` (asyncpg statement cache, prepare()): A runs QA twice on S1 (a named statement if
   the cache is on); C holds S1; A runs QA again, on S2. "does not exist" is **lost**, a wrong answer
   **leaked**.
@@ -263,9 +265,61 @@ async def _asyncpg_function(postgres: Postgres, bouncer: PgBouncer, source: str,
     return observation
 
 
+PSYCOPG2_PROBE = "SELECT current_setting('default_transaction_isolation')"
+
+
+def _psycopg2_example(source: str, dsn: str) -> psycopg2.extensions.connection:
+    """Run the example with `conn` bound to a new psycopg2 connection; return that connection."""
+    conn = psycopg2.connect(dsn)
+    namespace: dict[str, Any] = {"DSN": dsn, "conn": conn}
+    exec(compile(source, "example.py", "exec"), namespace)
+    conn.autocommit = True
+    return conn
+
+
+def _probe(conn: psycopg2.extensions.connection) -> str:
+    cursor = conn.cursor()
+    cursor.execute(PSYCOPG2_PROBE)
+    return str(cursor.fetchone()[0])
+
+
+def psycopg2_session(postgres: Postgres, bouncer: PgBouncer, source: str, connect: str = "") -> Observation:
+    """The example works on `conn` (psycopg2). Pool of one: does B's default_transaction_isolation change?
+    Pool of two: does the client's own next transaction, on the other server connection, keep it?"""
+    observation = Observation()
+    offset = postgres.log_size()
+    direct = _psycopg2_example(source, postgres.dsn())
+    wanted = _probe(direct)
+    direct.close()
+    other = psycopg2.connect(bouncer.dsn("one"))
+    other.autocommit = True
+    before = _probe(other)
+    client = _psycopg2_example(source, bouncer.dsn("one"))
+    after = _probe(other)
+    client.close()
+    other.close()
+    if before != after:
+        observation.seen.add(LEAKED)
+        observation.details.append(f"another client's default_transaction_isolation: {before!r} -> {after!r}")
+    bouncer.fresh_servers("one")
+    holder = _holder(bouncer)
+    client = _psycopg2_example(source, bouncer.dsn("two"))
+    _hold(holder)
+    own = _probe(client)
+    _release(holder)
+    client.close()
+    holder.close()
+    if own != wanted:
+        observation.seen.add(LOST)
+        observation.details.append(f"the client's next transaction: {own!r}, directly {wanted!r}")
+    observation.details.append("sent: " + "; ".join(re.findall(r"statement: (SET [^\n]*)", postgres.log_since(offset))))
+    return observation
+
+
 SCENARIOS: dict[str, Callable[[Postgres, PgBouncer, str, str], Observation]] = {
     "psycopg-prepared": psycopg_prepared,
     "asyncpg-prepared": asyncpg_prepared,
     "sqlalchemy-asyncpg": sqlalchemy_asyncpg,
     "asyncpg-function": asyncpg_function,
+    "psycopg2-session": psycopg2_session,
 }

@@ -79,11 +79,13 @@ def test_stated_consequence_is_observed(running: servers.Servers, case: harness.
 
 def _driver_observation(running: servers.Servers, case: harness.Case, variant: servers.Variant) -> harness.Observation:
     bouncer = running.bouncer(variant)
+    bouncer.fresh_servers("one")
     bouncer.fresh_servers("two")
     harness.prepare_database(running.postgres, case)
     try:
         return drivers.SCENARIOS[case.driver](running.postgres, bouncer, case.example.source, case.connect)
     finally:
+        bouncer.fresh_servers("one")
         bouncer.fresh_servers("two")
 
 
