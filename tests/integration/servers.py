@@ -17,8 +17,10 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -305,6 +307,9 @@ class Servers:
 
 @contextlib.contextmanager
 def running() -> Iterator[Servers]:
+    """The servers, stopped on the way out, also when the run is terminated (SIGTERM, e.g. `timeout`)."""
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     servers = Servers()
     try:
         servers.start()
