@@ -83,10 +83,21 @@ class Example:
 
 @dataclass(frozen=True)
 class PoolerSetup:
-    """What the user told about their pooler (config `pgbouncer-version`, `max-prepared-statements`)."""
+    """What the user told about their pooler (config `pgbouncer-version`, `max-prepared-statements`,
+    `track-extra-parameters`, `ignore-startup-parameters`)."""
 
     pgbouncer_version: tuple[int, ...] = ()
     max_prepared_statements: int | None = None
+    track_extra_parameters: tuple[str, ...] | None = None  # None: PgBouncer's default (IntervalStyle)
+    ignore_startup_parameters: tuple[str, ...] = ()  # PgBouncer's `ignore_startup_parameters`
+
+    def tracks(self, parameter: str) -> bool:
+        """PgBouncer restores ``parameter`` per client: ``track_extra_parameters`` exists from 1.20
+        (default ``IntervalStyle``); PostgreSQL must also report the parameter (GUC_REPORT)."""
+        if not self.pgbouncer_version or self.pgbouncer_version < (1, 20):
+            return False
+        extras = ("IntervalStyle",) if self.track_extra_parameters is None else self.track_extra_parameters
+        return parameter.lower() in {name.lower() for name in extras}
 
     @property
     def pgbouncer_prepared_statements(self) -> bool:
@@ -108,9 +119,16 @@ class ConsequenceIf:
     consequence: str
     pgbouncer_version: tuple[int, ...] = ()  # at least this version
     prepared_statements: bool = False  # PgBouncer tracks prepared statements
+    tracks: tuple[str, ...] = ()  # PgBouncer tracks these parameters (`track_extra_parameters`)
+    ignores: tuple[str, ...] = ()  # PgBouncer ignores these startup parameters (`ignore_startup_parameters`)
 
     def holds(self, setup: PoolerSetup) -> bool:
         if self.pgbouncer_version and (not setup.pgbouncer_version or setup.pgbouncer_version < self.pgbouncer_version):
+            return False
+        if not all(setup.tracks(parameter) for parameter in self.tracks):
+            return False
+        ignored = {name.lower() for name in setup.ignore_startup_parameters}
+        if not all(name.lower() in ignored for name in self.ignores):
             return False
         return not self.prepared_statements or setup.pgbouncer_prepared_statements
 
@@ -196,9 +214,16 @@ RULE_FILE_KEYS = (
             Key("consequence", STRING, "The consequence.", required=True, choices=CONSEQUENCES),
             Key("pgbouncer-version", STRING, "At least this PgBouncer version."),
             Key("prepared-statements", BOOLEAN, "PgBouncer tracks prepared statements."),
+            Key("tracks", STRINGS, "PgBouncer tracks these parameters (track_extra_parameters)."),
+            Key("ignores-startup-parameters", STRINGS, "PgBouncer ignores these startup parameters."),
         ),
     ),
     Key("match", FREE_TABLE, "The kind and its keys (docs/rule-kinds.md).", required=True),
+    Key(
+        "integration",
+        FREE_TABLE,
+        "How tests/integration/ runs the examples on a real PgBouncer: the probe that shows the state, runnable forms.",
+    ),
     Key(
         "docs",
         TABLE,
@@ -290,7 +315,9 @@ def load_rule(path: Path) -> Rule:
                 target=entry["target"],
                 consequence=entry["consequence"],
                 pgbouncer_version=version,
-                prepared_statements=entry.get("prepared-statements", False),
+                prepared_statements=bool(entry.get("prepared-statements", False)),
+                tracks=tuple(str(name) for name in entry.get("tracks", [])),
+                ignores=tuple(str(name) for name in entry.get("ignores-startup-parameters", [])),
             )
         )
     docs = data["docs"]

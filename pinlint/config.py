@@ -90,6 +90,8 @@ class Settings:
     pgbouncer_version: str = ""
     cache_dir: str = ""
     max_prepared_statements: int | None = None
+    track_extra_parameters: tuple[str, ...] | None = None  # None: PgBouncer's default
+    ignore_startup_parameters: tuple[str, ...] = ()
     dialect: str = POSTGRES
     per_path_dialect: dict[str, str] = field(default_factory=dict)
     dialect_origin: str = ""  # where `dialect` was set ("" when it is pinlint's default)
@@ -100,7 +102,9 @@ class Settings:
     @property
     def pooler_setup(self) -> PoolerSetup:
         version = parse_version(self.pgbouncer_version) if self.pgbouncer_version else ()
-        return PoolerSetup(version, self.max_prepared_statements)
+        return PoolerSetup(
+            version, self.max_prepared_statements, self.track_extra_parameters, self.ignore_startup_parameters
+        )
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -211,6 +215,16 @@ KEYS: dict[str, tuple[str, Callable[[Any], bool], str]] = {
         "max_prepared_statements",
         lambda value: isinstance(value, int) and not isinstance(value, bool) and value >= 0,
         "a whole number (0 turns prepared-statement support off)",
+    ),
+    "track-extra-parameters": (
+        "track_extra_parameters",
+        _strings,
+        'a list of parameter names, as in PgBouncer\'s `track_extra_parameters` (default ["IntervalStyle"])',
+    ),
+    "ignore-startup-parameters": (
+        "ignore_startup_parameters",
+        _strings,
+        'a list of startup parameter names, as in PgBouncer\'s `ignore_startup_parameters` (e.g. ["options"])',
     ),
 }
 

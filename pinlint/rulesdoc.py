@@ -33,6 +33,10 @@ CONDITION_PHRASES: dict[str, Callable[[Any], str]] = {
     "prepared_statements": lambda _: (
         "PgBouncer tracks prepared statements (`max-prepared-statements` above 0; 200 by default from 1.24)"
     ),
+    "tracks": lambda names: (
+        f"`track-extra-parameters` lists {', '.join(f'`{name}`' for name in names)} (its default lists `IntervalStyle`)"
+    ),
+    "ignores": lambda names: f"`ignore-startup-parameters` lists {', '.join(f'`{name}`' for name in names)}",
 }
 CONDITION_FIELDS_SKIPPED = ("target", "consequence")
 

@@ -344,6 +344,8 @@ RESULT_KEYS = frozenset(
         "handlers",
         "pgbouncer-version",
         "max-prepared-statements",
+        "track-extra-parameters",
+        "ignore-startup-parameters",
         "dialect",
         "per-path-dialect",
     }

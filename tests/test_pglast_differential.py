@@ -30,17 +30,16 @@ from pglast.enums import OnCommitAction, VariableSetKind  # noqa: E402
 TRACKED = {
     "client_encoding",
     "datestyle",
-    "intervalstyle",
     "timezone",
     "standard_conforming_strings",
-    "application_name",
 }
+TRACKED_FROM_1_20 = {"intervalstyle", "application_name"}  # PIN042
 ROLE_PARAMETERS = {"role", "session_authorization"}
 CURSOR_OPT_HOLD = 0x0020
 # The statements that run a function: what the function-call kind's `statements` mean in the grammar.
 QUERY_NODES = (pg.SelectStmt, pg.InsertStmt, pg.UpdateStmt, pg.DeleteStmt, pg.MergeStmt, pg.CallStmt, pg.ExplainStmt)
 # The rules whose statements the oracle below recognises in PostgreSQL's tree.
-STATEMENT_ORACLE = {f"PIN0{number:02d}" for number in range(1, 16) if number != 6}
+STATEMENT_ORACLE = {f"PIN0{number:02d}" for number in range(1, 16) if number != 6} | {"PIN042"}
 POSTGRES_RULES = [rule for rule in CATALOG if "postgres" in rule.dialects]
 FUNCTION_RULES = [(rule.code, rule.kind) for rule in POSTGRES_RULES if isinstance(rule.kind, FunctionCallMatch)]
 
@@ -104,10 +103,13 @@ def oracle(sql: str) -> set[str]:
             elif kind == VariableSetKind.VAR_SET_MULTI:
                 if name == "session characteristics":
                     found.add("PIN004")
-            elif kind in (VariableSetKind.VAR_RESET, VariableSetKind.VAR_RESET_ALL, VariableSetKind.VAR_SET_DEFAULT):
+            elif kind in (VariableSetKind.VAR_RESET, VariableSetKind.VAR_SET_DEFAULT):
+                if name not in TRACKED:  # every PgBouncer learns a tracked parameter's reset value
+                    found.add("PIN005")
+            elif kind == VariableSetKind.VAR_RESET_ALL:
                 found.add("PIN005")
             elif kind == VariableSetKind.VAR_SET_VALUE:
-                found.add("PIN002" if name in TRACKED else "PIN001")
+                found.add("PIN002" if name in TRACKED else "PIN042" if name in TRACKED_FROM_1_20 else "PIN001")
         elif isinstance(statement, pg.DeallocateStmt):
             found.add("PIN008" if statement.isall else "PIN007")
         elif isinstance(statement, pg.PrepareStmt | pg.ExecuteStmt):

@@ -1,0 +1,325 @@
+"""Driver rules observed with the real drivers: the rule's example code runs with `DSN` pointing at PgBouncer.
+
+A rule's ``[integration]`` table names a scenario with ``driver = "..."``. The example (the same code the
+unit tests lint) is executed with ``DSN`` bound to the pool of two, as two clients A and B; a third
+client C holds a server connection so that A's next transaction lands on the other one:
+
+* ``psycopg-prepared`` (psycopg 3 auto-prepare): A runs query QA until psycopg prepares it (`_pg3_0` on
+  S1); C holds S1; B runs QB until it is prepared on S2 under the same name; A runs QA again, now on S2.
+  A wrong answer (B's statement answered) or "already exists" is **leaked**; "does not exist" is **lost**.
+* ``sqlalchemy-asyncpg`` (an async engine on asyncpg, the URL pointed at PgBouncer): one engine
+  connection runs QA in two transactions (S1), C holds S1, the third transaction runs on S2.
+* ``asyncpg-function`` (the example defines ``async def f(conn, ids)``): called on a default asyncpg
+  connection with ids 1 and 2; after the first id, C holds the server connection used so far.
+* ``psycopg2-session`` (the example works on a psycopg2 `conn`): pool of one, another client's
+  `default_transaction_isolation`; pool of two, the client's own next transaction.
+* ``asyncpg-prepared`` (asyncpg statement cache, prepare()): A runs QA twice on S1 (a named statement if
+  the cache is on); C holds S1; A runs QA again, on S2. "does not exist" is **lost**, a wrong answer
+  **leaked**.
+
+What the driver really sent is read from PostgreSQL's log (`log_statement = all`) and kept in the
+details: the names it executed (`_pg3_0`, `__asyncpg_stmt_1__`, PgBouncer's `PGBOUNCER_1`, unnamed).
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import re
+from collections.abc import Callable
+from typing import Any
+
+import psycopg2
+
+from harness import LEAKED, LOST, Observation
+from servers import PgBouncer, Postgres
+
+QA = "SELECT name FROM users WHERE id = {}"  # answers 'user1' for 1
+QB = "SELECT payload FROM events WHERE id = {}"  # answers 'e1' for 1
+RIGHT = "user1"
+
+
+def _run_example(source: str, dsn: str) -> dict[str, Any]:
+    namespace: dict[str, Any] = {"DSN": dsn}
+    exec(compile(source, "example.py", "exec"), namespace)
+    return namespace
+
+
+async def _run_async_example(source: str, dsn: str) -> dict[str, Any]:
+    namespace: dict[str, Any] = {"DSN": dsn}
+    code = compile(source, "example.py", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    result = eval(code, namespace)
+    if asyncio.iscoroutine(result):
+        await result
+    return namespace
+
+
+def _holder(bouncer: PgBouncer) -> psycopg2.extensions.connection:
+    holder = psycopg2.connect(bouncer.dsn("two"))
+    holder.autocommit = True
+    return holder
+
+
+def _hold(holder: psycopg2.extensions.connection) -> None:
+    cursor = holder.cursor()
+    cursor.execute("BEGIN")
+    cursor.execute("SELECT 1")  # the holder now keeps the server connection the last client used
+
+
+def _release(holder: psycopg2.extensions.connection) -> None:
+    holder.cursor().execute("COMMIT")
+
+
+def _classify(answer: Any, error: Exception | None, observation: Observation) -> None:
+    if error is not None:
+        text = str(error).strip().splitlines()[0]
+        observation.seen.add(LOST if "does not exist" in text else LEAKED)
+        observation.details.append(f"the client's next query failed: {text}")
+    elif answer != RIGHT:
+        observation.seen.add(LEAKED)
+        observation.details.append(f"the client's query answered {answer!r}, directly {RIGHT!r}: wrong rows, no error")
+
+
+def _sent(postgres: Postgres, offset: int) -> str:
+    names = re.findall(r"execute ([A-Za-z_0-9<>]+)", postgres.log_since(offset))
+    return "sent: " + (", ".join(sorted(set(names))) or "simple queries only")
+
+
+def psycopg_prepared(postgres: Postgres, bouncer: PgBouncer, source: str, connect: str = "") -> Observation:
+    import psycopg
+    import psycopg_pool
+
+    observation = Observation()
+    opened: list[Any] = []
+
+    def client() -> Any:
+        namespace = _run_example(source, bouncer.dsn("two"))
+        made = [
+            value for value in namespace.values() if isinstance(value, psycopg.Connection | psycopg_pool.ConnectionPool)
+        ]
+        opened.extend(made)
+        conn = made[-1]
+        if isinstance(conn, psycopg_pool.ConnectionPool):
+            conn = conn.getconn()
+        conn.autocommit = True  # each query its own transaction, as in a web request
+        return conn
+
+    offset = postgres.log_size()
+    holder = _holder(bouncer)
+    try:
+        first, second = client(), client()
+        for _ in range(8):
+            first.execute(QA.format("%s"), (1,)).fetchall()
+        _hold(holder)
+        for _ in range(8):
+            second.execute(QB.format("%s"), (1,)).fetchall()
+        answer, error = None, None
+        try:
+            answer = first.execute(QA.format("%s"), (1,)).fetchone()[0]
+        except psycopg.Error as failure:
+            error = failure
+        _release(holder)
+        _classify(answer, error, observation)
+    finally:
+        holder.close()
+        for made in opened:
+            made.close()
+    observation.details.append(_sent(postgres, offset))
+    return observation
+
+
+def asyncpg_prepared(postgres: Postgres, bouncer: PgBouncer, source: str, connect: str = "") -> Observation:
+    return asyncio.run(_asyncpg_prepared(postgres, bouncer, source))
+
+
+async def _asyncpg_prepared(postgres: Postgres, bouncer: PgBouncer, source: str) -> Observation:
+    import asyncpg
+
+    observation = Observation()
+    offset = postgres.log_size()
+    namespace = await _run_async_example(source, bouncer.url("two"))
+    made = [value for value in namespace.values() if isinstance(value, asyncpg.Connection | asyncpg.Pool)]
+    statement = next((value for value in namespace.values() if hasattr(value, "fetchval")), None)
+    holder = _holder(bouncer)
+    try:
+        source_object = made[-1]
+        conn = await source_object.acquire() if isinstance(source_object, asyncpg.Pool) else source_object
+        if statement is not None and not isinstance(statement, asyncpg.Connection | asyncpg.Pool):
+            run: Callable[[], Any] = lambda: statement.fetchval(1)  # noqa: E731 - the example's prepare()
+        else:
+            run = lambda: conn.fetchval(QA.format("$1"), 1)  # noqa: E731
+        await run()
+        await run()
+        _hold(holder)
+        answer, error = None, None
+        try:
+            answer = await run()
+        except asyncpg.PostgresError as failure:
+            error = failure
+        _release(holder)
+        _classify(answer, error, observation)
+        if isinstance(source_object, asyncpg.Pool):
+            await source_object.release(conn)
+    finally:
+        holder.close()
+        for value in made:
+            await value.close()
+    observation.details.append(_sent(postgres, offset))
+    return observation
+
+
+def sqlalchemy_asyncpg(postgres: Postgres, bouncer: PgBouncer, source: str, connect: str = "") -> Observation:
+    return asyncio.run(_sqlalchemy_asyncpg(postgres, bouncer, source))
+
+
+async def _sqlalchemy_asyncpg(postgres: Postgres, bouncer: PgBouncer, source: str) -> Observation:
+    """One engine connection, three transactions: two on S1, the third on S2 while C holds S1."""
+    from sqlalchemy import exc, text
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    observation = Observation()
+    offset = postgres.log_size()
+    runnable = re.sub(
+        r"postgresql\+asyncpg://[^\"'?]*", bouncer.url("two").replace("postgresql", "postgresql+asyncpg"), source
+    )
+    namespace = await _run_async_example(runnable, bouncer.url("two"))
+    engine = next(value for value in namespace.values() if isinstance(value, AsyncEngine))
+    holder = _holder(bouncer)
+    query = text(QA.format(":id"))
+    try:
+        async with engine.connect() as conn:
+            for _ in range(2):
+                await conn.execute(query, {"id": 1})
+                await conn.commit()
+            _hold(holder)
+            answer, error = None, None
+            try:
+                answer = (await conn.execute(query, {"id": 1})).scalar()
+                await conn.commit()
+            except exc.DBAPIError as failure:
+                error = failure
+                await conn.rollback()
+            _release(holder)
+            _classify(answer, error, observation)
+    finally:
+        holder.close()
+        await engine.dispose()
+    observation.details.append(_sent(postgres, offset))
+    return observation
+
+
+class _HoldingIds(list[int]):
+    """The ids a function of the example receives: iterating past the first one makes C hold the server
+    connection used so far, so that whatever the function sends next lands on the other one."""
+
+    def __init__(self, ids: list[int], hold: Callable[[], None]) -> None:
+        super().__init__(ids)
+        self.hold = hold
+
+    def __iter__(self) -> Any:
+        for position, value in enumerate(list.__iter__(self)):
+            if position == 1:
+                self.hold()
+            yield value
+
+
+def asyncpg_function(postgres: Postgres, bouncer: PgBouncer, source: str, connect: str = "") -> Observation:
+    return asyncio.run(_asyncpg_function(postgres, bouncer, source, connect))
+
+
+async def _asyncpg_function(postgres: Postgres, bouncer: PgBouncer, source: str, connect: str) -> Observation:
+    """The example defines `async def f(conn, ids)`: call it on an asyncpg connection (the default one,
+    statement cache on, unless ``connect`` gives `statement_cache_size=0`) with ids 1 and 2, and compare
+    with the same call on a direct connection."""
+    import asyncpg
+
+    options = {key: int(value) for key, value in (item.split("=") for item in connect.split())}
+
+    observation = Observation()
+    namespace = _run_example(source, bouncer.url("two"))
+    function = next(value for name, value in namespace.items() if asyncio.iscoroutinefunction(value))
+    direct = await asyncpg.connect(postgres.url())
+    try:
+        wanted = await function(direct, [1, 2])
+    finally:
+        await direct.close()
+    offset = postgres.log_size()
+    holder = _holder(bouncer)
+    conn = await asyncpg.connect(bouncer.url("two"), **options)
+    try:
+        answer, error = None, None
+        try:
+            answer = await function(conn, _HoldingIds([1, 2], lambda: _hold(holder)))
+        except asyncpg.PostgresError as failure:
+            error = failure
+        _release(holder)
+        if error is not None:
+            _classify(None, error, observation)
+        elif answer != wanted:
+            observation.seen.add(LEAKED)
+            observation.details.append(f"answered {answer!r}, directly {wanted!r}: wrong rows, no error")
+    finally:
+        holder.close()
+        await conn.close()
+    observation.details.append(_sent(postgres, offset))
+    return observation
+
+
+PSYCOPG2_PROBE = "SELECT current_setting('default_transaction_isolation')"
+
+
+def _psycopg2_example(source: str, dsn: str) -> psycopg2.extensions.connection:
+    """Run the example with `conn` bound to a new psycopg2 connection; return that connection."""
+    conn = psycopg2.connect(dsn)
+    namespace: dict[str, Any] = {"DSN": dsn, "conn": conn}
+    exec(compile(source, "example.py", "exec"), namespace)
+    conn.autocommit = True
+    return conn
+
+
+def _probe(conn: psycopg2.extensions.connection) -> str:
+    cursor = conn.cursor()
+    cursor.execute(PSYCOPG2_PROBE)
+    return str(cursor.fetchone()[0])
+
+
+def psycopg2_session(postgres: Postgres, bouncer: PgBouncer, source: str, connect: str = "") -> Observation:
+    """The example works on `conn` (psycopg2). Pool of one: does B's default_transaction_isolation change?
+    Pool of two: does the client's own next transaction, on the other server connection, keep it?"""
+    observation = Observation()
+    offset = postgres.log_size()
+    direct = _psycopg2_example(source, postgres.dsn())
+    wanted = _probe(direct)
+    direct.close()
+    other = psycopg2.connect(bouncer.dsn("one"))
+    other.autocommit = True
+    before = _probe(other)
+    client = _psycopg2_example(source, bouncer.dsn("one"))
+    after = _probe(other)
+    client.close()
+    other.close()
+    if before != after:
+        observation.seen.add(LEAKED)
+        observation.details.append(f"another client's default_transaction_isolation: {before!r} -> {after!r}")
+    bouncer.fresh_servers("one")
+    holder = _holder(bouncer)
+    client = _psycopg2_example(source, bouncer.dsn("two"))
+    _hold(holder)
+    own = _probe(client)
+    _release(holder)
+    client.close()
+    holder.close()
+    if own != wanted:
+        observation.seen.add(LOST)
+        observation.details.append(f"the client's next transaction: {own!r}, directly {wanted!r}")
+    observation.details.append("sent: " + "; ".join(re.findall(r"statement: (SET [^\n]*)", postgres.log_since(offset))))
+    return observation
+
+
+SCENARIOS: dict[str, Callable[[Postgres, PgBouncer, str, str], Observation]] = {
+    "psycopg-prepared": psycopg_prepared,
+    "asyncpg-prepared": asyncpg_prepared,
+    "sqlalchemy-asyncpg": sqlalchemy_asyncpg,
+    "asyncpg-function": asyncpg_function,
+    "psycopg2-session": psycopg2_session,
+}
