@@ -246,7 +246,7 @@ class Linter:
             result.project_keys = self._project_keys(text, parsed)
             worth_parsing = self.prefilter.worth_parsing(text)
             # a CDK app's constructs; in a parsed file, its noqa comments are applied below with the others
-            cdk = lint_cdk_source(self.stack_rules, text, path, apply_noqa=not worth_parsing)
+            cdk = lint_cdk_source(self.stack_rules, text, path, parsed.model_or_none, apply_noqa=not worth_parsing)
             infrastructure = self._infrastructure_results([FileHits(path, hits=cdk)])[0].findings if cdk else []
             if not worth_parsing:
                 result.findings = infrastructure

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pinlint.infra.model import Document, Ref, Resource, Span, Unknown, Value
 from pinlint.suppress import python_suppressions
@@ -28,20 +28,19 @@ _POOL_KEYWORDS = {
     "init_query": "InitQuery",
 }
 
+if TYPE_CHECKING:
+    from pinlint.pymodel import PythonModule
+
 
 def looks_like_cdk(text: str) -> bool:
     return "aws_cdk" in text and ("DatabaseCluster" in text or "add_proxy" in text or "DatabaseProxy" in text)
 
 
-def read_app(text: str, path: str, tree: ast.Module | None = None) -> Document:
+def read_app(path: str, model: PythonModule) -> Document:
+    """The database constructs of a CDK app, read from the file's one model (never run)."""
     document = Document(path, "cdk")
-    if tree is None:
-        try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError, RecursionError) as error:
-            document.error = f"cannot read as a CDK app: {error}; skipped"
-            return document
-    reader = _Reader(path, text, _aliases(tree))
+    text, tree = model.source, model.tree
+    reader = _Reader(path, text, model.imports)
     calls: list[tuple[ast.Call, str | None]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign | ast.AnnAssign | ast.Expr) and isinstance(node.value, ast.Call):
@@ -58,21 +57,6 @@ def read_app(text: str, path: str, tree: ast.Module | None = None) -> Document:
     suppressions = python_suppressions(text)
     document.noqa = {line: set(codes) for line, codes in suppressions.lines.items()}
     return document
-
-
-def _aliases(tree: ast.Module) -> dict[str, str]:
-    """Local name -> dotted module or object name, from the module's imports."""
-    names: dict[str, str] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                names[alias.asname or alias.name.split(".")[0]] = (
-                    alias.name if alias.asname else alias.name.split(".")[0]
-                )
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            for alias in node.names:
-                names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-    return names
 
 
 def _name(node: ast.expr) -> str | None:

@@ -17,11 +17,14 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pinlint.infra.code import SECRET_CALL_RE, python_files, secret_reads
 from pinlint.infra.facts import Function, Pool, Stack, stack_facts
 from pinlint.infra.model import Document, Span, Unknown, Value
+
+if TYPE_CHECKING:
+    from pinlint.pymodel import PythonModule
 
 Captures = dict[str, str]
 CheckResult = Iterator[tuple[Value, Captures]]
@@ -379,16 +382,22 @@ def lint_paths(rules: tuple[Any, ...], paths: list[str], root: Any, excludes: tu
     return sorted([*lint_stacks(rules, sources), *unreadable], key=lambda item: item.path)
 
 
-def lint_cdk_source(rules: tuple[Any, ...], text: str, path: str, *, apply_noqa: bool) -> list[InfraHit]:
+def lint_cdk_source(
+    rules: tuple[Any, ...], text: str, path: str, model: Callable[[], PythonModule | None], *, apply_noqa: bool
+) -> list[InfraHit]:
     """The hits of the infrastructure ``rules`` on a CDK app in Python (one file, one stack);
-    nothing for a module that defines no database construct. A file that does not parse is
+    nothing for a module that defines no database construct. ``model`` gives the file's one
+    model (parsed only for a file that looks like a CDK app); a file that does not parse is
     reported by the Python pass, not here. Without ``apply_noqa`` the caller applies the file's
     ``# noqa`` comments (the engine's Python suppressions, which also track unused ones)."""
     from pinlint.infra.cdk import looks_like_cdk, read_app
 
     if not rules or not looks_like_cdk(text):
         return []
-    document = read_app(text, path)
+    parsed = model()
+    if parsed is None:
+        return []
+    document = read_app(path, parsed)
     if not apply_noqa:
         document.noqa = {}
     return [] if document.error else check_documents(rules, [document])
