@@ -120,10 +120,15 @@ def _handler_target(base: Path, handler: str) -> tuple[Path, str] | None:
 NOT_FOLLOWED = "it is not analysed, and the lambda_handler(event, context) convention stays on"
 
 
-def _unmapped(shown: str, line: int, handler: str, why: str) -> str:
-    """The one-line warning for a declared handler that cannot be mapped to a Python function."""
+def _unmapped(shown: str, line: int, what: str, why: str) -> str:
+    """The one-line warning for a declared function that cannot be mapped to a Python function:
+    ``what`` is ``the handler `x` `` or ``an image function``."""
     place = f"{shown}:{line}" if line else shown
-    return f"{place}: cannot map the handler `{handler}` to source ({why}); {NOT_FOLLOWED}"
+    return f"{place}: cannot map {what} to source ({why}); {NOT_FOLLOWED}"
+
+
+def _handler(value: str) -> str:
+    return f"the handler `{value}`"
 
 
 def _claim(
@@ -132,11 +137,11 @@ def _claim(
     """Record the declaration of ``handler`` (a ``module.function`` mapped to ``target``), or warn
     when it maps to no Python file of the project; True when it was recorded."""
     if target is None:
-        result.warnings.append(_unmapped(shown, line, handler, "not `module.function`"))
+        result.warnings.append(_unmapped(shown, line, _handler(handler), "not `module.function`"))
         return False
     if not target[0].is_file():
         missing = _display(target[0], root)
-        result.warnings.append(_unmapped(shown, line, handler, f"it names {missing}, which is not there"))
+        result.warnings.append(_unmapped(shown, line, _handler(handler), f"it names {missing}, which is not there"))
         return False
     result.add(target[0], Declaration(target[1], shown, line))
     return True
@@ -195,12 +200,13 @@ def _read_serverless(path: Path, data: Any, result: Declarations, root: Path) ->
         handler = spec.get("handler") if isinstance(spec, dict) else None
         if isinstance(spec, dict) and handler is None and isinstance(spec.get("image"), str | dict):
             line = _line(spec["image"]) if isinstance(spec["image"], str) else 0
-            result.warnings.append(_unmapped(shown, line, "image", "an image function: its handler is the image's CMD"))
+            why = "its handler is the image's CMD, which pinlint does not read"
+            result.warnings.append(_unmapped(shown, line, "an image function", why))
             continue
         if not isinstance(handler, str):
             continue
         if "${" in handler:
-            result.warnings.append(_unmapped(shown, _line(handler), handler, "a `${...}` variable"))
+            result.warnings.append(_unmapped(shown, _line(handler), _handler(handler), "a `${...}` variable"))
             continue
         _claim(result, _handler_target(path.parent, handler), handler, shown, _line(handler), root)
 
@@ -220,14 +226,14 @@ def _read_template(path: Path, data: Any, result: Declarations, root: Path) -> N
             continue
         if properties.get("PackageType") == "Image":
             kind = properties["PackageType"]
-            why = "an image function: its handler is the image's CMD (`ImageConfig.Command`)"
-            result.warnings.append(_unmapped(shown, _line(kind), "PackageType: Image", why))
+            why = "its handler is the image's CMD or `ImageConfig.Command`, which pinlint does not read"
+            result.warnings.append(_unmapped(shown, _line(kind), "an image function", why))
             continue
         handler = properties.get("Handler", defaults.get("Handler"))
         code_uri = properties.get("CodeUri", defaults.get("CodeUri", "."))
         if not isinstance(handler, str):
             if handler is not None:  # !Sub, !If, !Ref...: a value CloudFormation computes
-                result.warnings.append(_unmapped(shown, 0, "Handler", "a value computed by CloudFormation"))
+                result.warnings.append(_unmapped(shown, 0, "a `Handler`", "a value computed by CloudFormation"))
             continue
         base = path.parent / code_uri if isinstance(code_uri, str) and "://" not in code_uri else path.parent
         _claim(result, _handler_target(base, handler), handler, shown, _line(handler), root)
@@ -359,13 +365,13 @@ def _read_terraform(path: Path, result: Declarations, root: Path) -> None:
         raw = attributes.get("handler", "")
         if not raw:
             if "Image" in attributes.get("package_type", ""):
-                why = "an image function: its handler is the image's CMD"
-                result.warnings.append(_unmapped(shown, line, 'package_type = "Image"', why))
+                why = "its handler is the image's CMD, which pinlint does not read"
+                result.warnings.append(_unmapped(shown, line, "an image function", why))
             continue
         literal = _TF_STRING_RE.fullmatch(raw)
         if literal is None or "${" in raw:
             why = "an expression, not a string: for_each, locals, variables and modules are not followed"
-            result.warnings.append(_unmapped(shown, handler_line, raw, why))
+            result.warnings.append(_unmapped(shown, handler_line, _handler(raw), why))
             continue
         handler = _tf_value(raw, directory)
         code_dir = directory

@@ -317,14 +317,20 @@ def test_a_declared_handler_whose_module_is_not_there_is_a_warning(tmp_path: Pat
         (
             "serverless.yml",
             "functions:\n  api:\n    image: 123.dkr.ecr.eu-west-1.amazonaws.com/api:latest\n",
-            "serverless.yml:3: cannot map the handler `image` to source (an image function: its handler is the"
-            " image's CMD)",
+            "serverless.yml:3: cannot map an image function to source (its handler is the image's CMD, which"
+            " pinlint does not read)",
         ),
         (
             "template.yaml",
             "Resources:\n  Api:\n    Type: AWS::Serverless::Function\n    Properties:\n      PackageType: Image\n",
-            "template.yaml:5: cannot map the handler `PackageType: Image` to source (an image function: its handler"
-            " is the image's CMD (`ImageConfig.Command`))",
+            "template.yaml:5: cannot map an image function to source (its handler is the image's CMD or"
+            " `ImageConfig.Command`, which pinlint does not read)",
+        ),
+        (
+            "main.tf",
+            'resource "aws_lambda_function" "api" {\n  package_type = "Image"\n  image_uri = var.image\n}\n',
+            "main.tf:1: cannot map an image function to source (its handler is the image's CMD, which pinlint"
+            " does not read)",
         ),
     ],
 )
