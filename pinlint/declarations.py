@@ -302,15 +302,19 @@ def _read_cdk(path: Path, result: Declarations, root: Path) -> None:
         values = _keyword_strings(node)
         if name.endswith("PythonFunction"):
             if "entry" not in values:
+                why = "`entry` is not a string literal"
+                result.warnings.append(_unmapped(shown, node.lineno, f"the handler of `{name}`", why))
                 continue
             entry = base / values["entry"][0]
             index = values.get("index", ("index.py", 0))[0]
             handler, line = values.get("handler", ("handler", node.lineno))
             result.add(entry / index, Declaration(handler, shown, line or node.lineno))
         elif "handler" in values and "code" in values:
-            target = _handler_target(base / values["code"][0], values["handler"][0])
-            if target:
-                result.add(target[0], Declaration(target[1], shown, values["handler"][1]))
+            handler, line = values["handler"]
+            _claim(result, _handler_target(base / values["code"][0], handler), handler, shown, line, root)
+        else:
+            why = '`handler` is not a string literal or `code` is not `Code.from_asset("dir")`'
+            result.warnings.append(_unmapped(shown, node.lineno, f"the handler of `{name}`", why))
 
 
 def _tf_blocks(text: str, pattern: re.Pattern[str]) -> Iterator[tuple[str, str, int]]:

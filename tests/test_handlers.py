@@ -339,3 +339,24 @@ def test_other_unmappable_declarations_are_warnings(tmp_path: Path, name: str, t
     stdout, stderr = _check_handlers(tmp_path)
     assert [line.split(" ", 1)[0] for line in stdout] == ["app.py:5:12:"]
     assert stderr == [f"pinlint: warning: {expected}; {NOT_FOLLOWED}"]
+
+
+def test_a_cdk_function_with_a_computed_handler_is_a_warning(tmp_path: Path) -> None:
+    stack = """from aws_cdk import aws_lambda as lambda_
+
+HANDLER = "app.run"
+
+
+def build(self):
+    lambda_.Function(self, "Api", handler=HANDLER, code=lambda_.Code.from_asset("src"))
+"""
+    _write(
+        tmp_path,
+        {"cdk.json": "{}", "infra/stack.py": stack, "src/app.py": CONNECT_IN_HANDLER.format(name="lambda_handler")},
+    )
+    stdout, stderr = _check_handlers(tmp_path)
+    assert [line.split(" ", 1)[0] for line in stdout] == ["src/app.py:5:12:"]
+    assert stderr == [
+        "pinlint: warning: infra/stack.py:7: cannot map the handler of `aws_lambda.Function` to source (`handler`"
+        ' is not a string literal or `code` is not `Code.from_asset("dir")`); ' + NOT_FOLLOWED
+    ]
