@@ -227,6 +227,9 @@ LOCK_COPY = "COPY (SELECT pg_advisory_lock(1)) TO STDOUT"
         'await conn.copy_from_query("SELECT pg_advisory_lock(1)", output="/tmp/x")',  # asyncpg
         'await conn.copy_from_query(query="SELECT pg_advisory_lock(1)", output=out)',
         'conn.pgconn.exec_(b"SELECT pg_advisory_lock(1)")',  # psycopg 3's libpq wrapper
+        'conn.pgconn.exec_params(b"SELECT pg_advisory_lock($1)", [b"1"])',
+        'conn.pgconn.send_query(b"SELECT pg_advisory_lock(1)")',
+        'conn.pgconn.send_query_params(b"SELECT pg_advisory_lock($1)", [b"1"])',
     ],
 )
 def test_copy_and_libpq_sinks_at_the_function(source: str) -> None:

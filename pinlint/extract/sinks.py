@@ -29,7 +29,10 @@ METHOD_SINKS = frozenset(
         "batch_execute_statement",
         "copy_expert",  # psycopg2: copy_expert(sql, file)
         "copy_from_query",  # asyncpg: copy_from_query(query, *args, output=...)
-        "exec_",  # psycopg 3's libpq level: conn.pgconn.exec_(b"...")
+        "exec_",  # psycopg 3's libpq level: conn.pgconn.exec_(b"..."), and the same command in:
+        "exec_params",
+        "send_query",
+        "send_query_params",
     }
 )
 # Method names too common to be sinks by name alone (``dict.copy()``, ``shutil.copy(src, dst)``):
