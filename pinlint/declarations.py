@@ -139,12 +139,24 @@ def _claim(
     if target is None:
         result.warnings.append(_unmapped(shown, line, _handler(handler), "not `module.function`"))
         return False
+    target = _beside_zip(target)
     if not target[0].is_file():
         missing = _display(target[0], root)
         result.warnings.append(_unmapped(shown, line, _handler(handler), f"it names {missing}, which is not there"))
         return False
     result.add(target[0], Declaration(target[1], shown, line))
     return True
+
+
+def _beside_zip(target: tuple[Path, str]) -> tuple[Path, str]:
+    """A handler module inside a code zip (``lambda/deploy.zip`` + ``mod.py``) that is not there:
+    the same module beside the zip, where the zip is usually built from, when it exists."""
+    path, function = target
+    for archive in path.parents:
+        if archive.suffix == ".zip":
+            beside = archive.parent / path.relative_to(archive)
+            return (beside, function) if beside.is_file() else target
+    return target
 
 
 def _display(path: Path, root: Path) -> str:

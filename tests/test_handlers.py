@@ -360,3 +360,17 @@ def build(self):
         "pinlint: warning: infra/stack.py:7: cannot map the handler of `aws_lambda.Function` to source (`handler`"
         ' is not a string literal or `code` is not `Code.from_asset("dir")`); ' + NOT_FOLLOWED
     ]
+
+
+def test_a_handler_in_a_code_zip_is_the_module_beside_the_zip(tmp_path: Path) -> None:
+    stack = """from aws_cdk import aws_lambda as lambda_
+
+
+def build(self):
+    lambda_.Function(self, "Api", handler="app.run", code=lambda_.Code.from_asset("src/deploy.zip"))
+"""
+    _write(tmp_path, {"cdk.json": "{}", "infra/stack.py": stack, "src/app.py": CONNECT_IN_HANDLER.format(name="run")})
+    stdout, stderr = _check_handlers(tmp_path)
+    assert [line.split(" ", 1)[0] for line in stdout] == ["src/app.py:5:12:"]
+    assert "(declared in infra/stack.py line 5)" in stdout[0]
+    assert stderr == []
