@@ -270,7 +270,7 @@ _TF_ARCHIVE_RE = re.compile(r'data\s+"archive_file"\s+"([^"]+)"\s*\{')
 _TF_ATTRIBUTE_RE = re.compile(
     r"^\s*(handler|filename|source_dir|source_file|package_type)\s*=\s*(.+?)\s*$", re.MULTILINE
 )
-_TF_STRING_RE = re.compile(r'"([^"]*)"')
+_TF_STRING_RE = re.compile(r'"([^"]*)"\s*(?:(?:#|//).*)?')  # a string, then perhaps a line comment
 
 
 def _cdk_root(path: Path) -> Path:
@@ -389,7 +389,7 @@ def _read_terraform(path: Path, result: Declarations, root: Path) -> None:
             why = "an expression, not a string: for_each, locals, variables and modules are not followed"
             result.warnings.append(_unmapped(shown, handler_line, _handler(raw), why))
             continue
-        handler = _tf_value(raw, directory)
+        handler = _tf_value(f'"{literal.group(1)}"', directory)
         code_dir = directory
         archive = re.match(r"data\.archive_file\.([\w-]+)\.output_path", attributes.get("filename", "").strip())
         if archive and archive.group(1) in archives:

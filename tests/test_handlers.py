@@ -272,7 +272,7 @@ def test_a_mapped_terraform_handler_claims_its_code_directory_only(tmp_path: Pat
     _write(
         tmp_path,
         {
-            "infra/main.tf": FOR_EACH_TF % '"handlers.get.run"',
+            "infra/main.tf": FOR_EACH_TF % '"handlers.get.run" # the GET route',
             "infra/src/handlers/get.py": CONNECT_IN_HANDLER.format(name="run"),
             "infra/src/handlers/other.py": CONNECT_IN_HANDLER.format(name="lambda_handler"),  # in the claimed code
             "services/orders/app.py": CONNECT_IN_HANDLER.format(name="lambda_handler"),  # claimed by nothing
