@@ -8,6 +8,10 @@ Functions found in the Python code itself (Chalice decorators, the ``lambda_hand
 convention) are the extractor's business; this module only says whether a file is covered
 by some declaration, so that the convention applies only where nothing is declared.
 
+A declared handler that cannot be mapped to a Python file of the project (an expression, a
+variable, an image function, a module that is not there) is a one-line warning naming its file
+and line, and claims nothing: the convention stays on around it.
+
 Every declaration file is read through pinlint.files (regular files only, a size limit) and
 parsed inside a boundary: whatever a parser raises on it (a YAML error, JSON nested 100,000
 levels deep, an exception type nobody expected) becomes one warning naming the file, and the
@@ -113,6 +117,48 @@ def _handler_target(base: Path, handler: str) -> tuple[Path, str] | None:
     return base / f"{module_path}.py", function
 
 
+NOT_FOLLOWED = "it is not analysed, and the lambda_handler(event, context) convention stays on"
+
+
+def _unmapped(shown: str, line: int, what: str, why: str) -> str:
+    """The one-line warning for a declared function that cannot be mapped to a Python function:
+    ``what`` is ``the handler `x` `` or ``an image function``."""
+    place = f"{shown}:{line}" if line else shown
+    return f"{place}: cannot map {what} to source ({why}); {NOT_FOLLOWED}"
+
+
+def _handler(value: str) -> str:
+    return f"the handler `{value}`"
+
+
+def _claim(
+    result: Declarations, target: tuple[Path, str] | None, handler: str, shown: str, line: int, root: Path
+) -> bool:
+    """Record the declaration of ``handler`` (a ``module.function`` mapped to ``target``), or warn
+    when it maps to no Python file of the project; True when it was recorded."""
+    if target is None:
+        result.warnings.append(_unmapped(shown, line, _handler(handler), "not `module.function`"))
+        return False
+    target = _beside_zip(target)
+    if not target[0].is_file():
+        missing = _display(target[0], root)
+        result.warnings.append(_unmapped(shown, line, _handler(handler), f"it names {missing}, which is not there"))
+        return False
+    result.add(target[0], Declaration(target[1], shown, line))
+    return True
+
+
+def _beside_zip(target: tuple[Path, str]) -> tuple[Path, str]:
+    """A handler module inside a code zip (``lambda/deploy.zip`` + ``mod.py``) that is not there:
+    the same module beside the zip, where the zip is usually built from, when it exists."""
+    path, function = target
+    for archive in path.parents:
+        if archive.suffix == ".zip":
+            beside = archive.parent / path.relative_to(archive)
+            return (beside, function) if beside.is_file() else target
+    return target
+
+
 def _display(path: Path, root: Path) -> str:
     """``path`` relative to ``root`` when it is below it (the file itself may be a symlink)."""
     for shown, base in ((Path(os.path.abspath(path)), Path(os.path.abspath(root))), (path.resolve(), root.resolve())):
@@ -164,11 +210,17 @@ def _read_serverless(path: Path, data: Any, result: Declarations, root: Path) ->
     shown = _display(path, root)
     for spec in functions.values():
         handler = spec.get("handler") if isinstance(spec, dict) else None
-        if not isinstance(handler, str) or "${" in handler:
+        if isinstance(spec, dict) and handler is None and isinstance(spec.get("image"), str | dict):
+            line = _line(spec["image"]) if isinstance(spec["image"], str) else 0
+            why = "its handler is the image's CMD, which pinlint does not read"
+            result.warnings.append(_unmapped(shown, line, "an image function", why))
             continue
-        target = _handler_target(path.parent, handler)
-        if target:
-            result.add(target[0], Declaration(target[1], shown, _line(handler)))
+        if not isinstance(handler, str):
+            continue
+        if "${" in handler:
+            result.warnings.append(_unmapped(shown, _line(handler), _handler(handler), "a `${...}` variable"))
+            continue
+        _claim(result, _handler_target(path.parent, handler), handler, shown, _line(handler), root)
 
 
 def _read_template(path: Path, data: Any, result: Declarations, root: Path) -> None:
@@ -184,14 +236,19 @@ def _read_template(path: Path, data: Any, result: Declarations, root: Path) -> N
         properties = resource.get("Properties") or {}
         if not isinstance(properties, dict):
             continue
+        if properties.get("PackageType") == "Image":
+            kind = properties["PackageType"]
+            why = "its handler is the image's CMD or `ImageConfig.Command`, which pinlint does not read"
+            result.warnings.append(_unmapped(shown, _line(kind), "an image function", why))
+            continue
         handler = properties.get("Handler", defaults.get("Handler"))
         code_uri = properties.get("CodeUri", defaults.get("CodeUri", "."))
         if not isinstance(handler, str):
+            if handler is not None:  # !Sub, !If, !Ref...: a value CloudFormation computes
+                result.warnings.append(_unmapped(shown, 0, "a `Handler`", "a value computed by CloudFormation"))
             continue
         base = path.parent / code_uri if isinstance(code_uri, str) and "://" not in code_uri else path.parent
-        target = _handler_target(base, handler)
-        if target:
-            result.add(target[0], Declaration(target[1], shown, _line(handler)))
+        _claim(result, _handler_target(base, handler), handler, shown, _line(handler), root)
 
 
 def _from_config(entries: tuple[str, ...], config_root: Path, result: Declarations, origin: str) -> None:
@@ -210,7 +267,10 @@ CDK_FUNCTIONS = (
 TERRAFORM_SKIP = (".terraform", ".git", "node_modules", ".venv", "venv", "__pycache__")
 _TF_LAMBDA_RE = re.compile(r'resource\s+"aws_lambda_function"\s+"([^"]+)"\s*\{')
 _TF_ARCHIVE_RE = re.compile(r'data\s+"archive_file"\s+"([^"]+)"\s*\{')
-_TF_ATTRIBUTE_RE = re.compile(r"^\s*(handler|filename|source_dir|source_file)\s*=\s*(.+?)\s*$", re.MULTILINE)
+_TF_ATTRIBUTE_RE = re.compile(
+    r"^\s*(handler|filename|source_dir|source_file|package_type)\s*=\s*(.+?)\s*$", re.MULTILINE
+)
+_TF_STRING_RE = re.compile(r'"([^"]*)"\s*(?:(?:#|//).*)?')  # a string, then perhaps a line comment
 
 
 def _cdk_root(path: Path) -> Path:
@@ -254,15 +314,19 @@ def _read_cdk(path: Path, result: Declarations, root: Path) -> None:
         values = _keyword_strings(node)
         if name.endswith("PythonFunction"):
             if "entry" not in values:
+                why = "`entry` is not a string literal"
+                result.warnings.append(_unmapped(shown, node.lineno, f"the handler of `{name}`", why))
                 continue
             entry = base / values["entry"][0]
             index = values.get("index", ("index.py", 0))[0]
             handler, line = values.get("handler", ("handler", node.lineno))
             result.add(entry / index, Declaration(handler, shown, line or node.lineno))
         elif "handler" in values and "code" in values:
-            target = _handler_target(base / values["code"][0], values["handler"][0])
-            if target:
-                result.add(target[0], Declaration(target[1], shown, values["handler"][1]))
+            handler, line = values["handler"]
+            _claim(result, _handler_target(base / values["code"][0], handler), handler, shown, line, root)
+        else:
+            why = '`handler` is not a string literal or `code` is not `Code.from_asset("dir")`'
+            result.warnings.append(_unmapped(shown, node.lineno, f"the handler of `{name}`", why))
 
 
 def _tf_blocks(text: str, pattern: re.Pattern[str]) -> Iterator[tuple[str, str, int]]:
@@ -296,7 +360,10 @@ def _read_terraform(path: Path, result: Declarations, root: Path) -> None:
     """``resource "aws_lambda_function"`` blocks: ``handler``, and the code directory from
     ``filename = data.archive_file.X.output_path`` with X's ``source_dir``/``source_file``.
     Not understood: modules, variables and locals in these attributes, ``for_each``, and
-    zips built outside Terraform (the .tf file's directory is then assumed)."""
+    zips built outside Terraform (the .tf file's directory is then assumed). A handler that is
+    an expression (``each.value.handler``, ``var.handler``, ``"${...}"``), an image function, or
+    one whose module file is not there is a warning and claims nothing; a mapped one claims its
+    code directory (where the convention is then off)."""
     text = _read(path)
     directory = path.parent
     archives: dict[str, Path] = {}
@@ -309,19 +376,27 @@ def _read_terraform(path: Path, result: Declarations, root: Path) -> None:
     shown = _display(path, root)
     for _name, body, line in _tf_blocks(text, _TF_LAMBDA_RE):
         attributes = dict(_TF_ATTRIBUTE_RE.findall(body))
-        handler = _tf_value(attributes.get("handler", ""), directory)
-        if not handler or "${" in handler or "var." in handler:
+        offset = body.find("handler")
+        handler_line = line + body.count("\n", 0, offset) if offset >= 0 else line
+        raw = attributes.get("handler", "")
+        if not raw:
+            if "Image" in attributes.get("package_type", ""):
+                why = "its handler is the image's CMD, which pinlint does not read"
+                result.warnings.append(_unmapped(shown, line, "an image function", why))
             continue
+        literal = _TF_STRING_RE.fullmatch(raw)
+        if literal is None or "${" in raw:
+            why = "an expression, not a string: for_each, locals, variables and modules are not followed"
+            result.warnings.append(_unmapped(shown, handler_line, _handler(raw), why))
+            continue
+        handler = _tf_value(f'"{literal.group(1)}"', directory)
         code_dir = directory
         archive = re.match(r"data\.archive_file\.([\w-]+)\.output_path", attributes.get("filename", "").strip())
         if archive and archive.group(1) in archives:
             code_dir = archives[archive.group(1)]
         code_dir = code_dir if code_dir.is_absolute() else directory / code_dir
-        target = _handler_target(code_dir, handler)
-        if target:
-            offset = body.find("handler")
-            handler_line = line + body.count("\n", 0, offset) if offset >= 0 else line
-            result.add(target[0], Declaration(target[1], shown, handler_line))
+        if _claim(result, _handler_target(code_dir, handler), handler, shown, handler_line, root):
+            result.declaring_dirs.add(code_dir.resolve())
 
 
 def _project_root(directories: set[str], fallback: Path) -> Path:
@@ -413,12 +488,9 @@ def find_declarations(
             if len(result.by_file) > before:
                 result.declaring_dirs.add(_cdk_root(candidate))
     for terraform in _terraform_files(_project_root(file_directories, root)):
-        before = len(result.by_file)
         try:
             _read_terraform(terraform, result, root)
         except DeclarationError as error:
             result.warnings.append(_unread(terraform, root, error))
-        if len(result.by_file) > before:
-            result.declaring_dirs.add(root.resolve())
     _from_config(configured, root, result, origin or "config `handlers`")
     return result

@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import bisect
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from functools import cached_property, lru_cache
 from typing import Any
@@ -269,7 +270,11 @@ def parse_python(source: str) -> PythonModule:
     """The model of ``source``: CPython's ``ast`` when it parses the text, else libcst's tree
     converted to ``ast`` nodes (newer syntax); ``ParseError`` when neither reads it."""
     try:
-        return PythonModule(source, ast.parse(source))
+        with warnings.catch_warnings():  # the linted code's invalid escapes are its own business
+            warnings.simplefilter("ignore", SyntaxWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            parsed = ast.parse(source)
+        return PythonModule(source, parsed)
     except SyntaxError as error:
         python_error: SyntaxError | None = error
     except (RecursionError, MemoryError):

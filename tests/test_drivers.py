@@ -169,3 +169,39 @@ WORKAROUND = "\n\nasync def init(conn):\n    conn._server_caps = conn._server_ca
 )
 def test_asyncpg_jit_switch(source: str, expected: list[tuple[str, int, int]]) -> None:
     assert [finding for finding in where(source) if finding[0] == "PIN041"] == expected
+
+
+MIGRATION = """from django.db import migrations
+
+
+def backfill(apps, schema_editor):
+    for item in apps.get_model("app", "Item").objects.filter(flag=False).iterator():
+        item.save()
+
+
+class Migration(migrations.Migration):
+{atomic}    operations = [migrations.RunPython({call})]
+"""
+
+
+@pytest.mark.parametrize(
+    ("atomic", "call", "expected"),
+    [
+        # atomic by default on PostgreSQL: the cursor is declared without hold (PIN040's)
+        ("", "backfill", "PIN040"),
+        ("", "migrations.RunPython.noop, reverse_code=backfill", "PIN040"),
+        ("    atomic = True\n", "backfill", "PIN040"),
+        ("", "backfill, atomic=False", "PIN040"),  # the migration's transaction still holds it
+        # a non-atomic migration runs the function in autocommit: WITH HOLD (PIN039's)
+        ("    atomic = False\n", "backfill", "PIN039"),
+        ("    atomic = False\n", "backfill, atomic=True", "PIN040"),  # RunPython's own transaction
+    ],
+)
+def test_iterator_in_a_run_python_function(atomic: str, call: str, expected: str) -> None:
+    source = MIGRATION.format(atomic=atomic, call=call)
+    assert where(source, "app/migrations/0002_backfill.py") == [(expected, 5, 17)]
+
+
+def test_a_function_handed_to_another_call_is_not_in_a_transaction() -> None:
+    source = MIGRATION.replace("migrations.RunPython({call})", "register({call})").format(atomic="", call="backfill")
+    assert where(source, "app/migrations/0002_backfill.py") == [("PIN039", 5, 17)]

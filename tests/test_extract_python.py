@@ -209,3 +209,58 @@ def test_the_decoder_ends_on_an_unterminated_escape(body: str) -> None:
 def test_an_unterminated_name_escape_is_read_not_a_hang(source: str, column: int) -> None:
     """CPython rejects the file, libcst reads it: the SQL before the bad escape is still checked."""
     assert where(source) == [("PIN001", 2, column)]
+
+
+# --- COPY and libpq-level sinks -------------------------------------------------------------
+
+LOCK_COPY = "COPY (SELECT pg_advisory_lock(1)) TO STDOUT"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        f'with cur.copy("{LOCK_COPY}") as copy:\n    pass',  # psycopg 3
+        f'with cur.copy(statement="{LOCK_COPY}") as copy:\n    pass',
+        f'cur.copy("-- export\\n{LOCK_COPY}")',
+        f'cur.copy_expert("{LOCK_COPY}", out)',  # psycopg2
+        f'cur.copy_expert(sql="{LOCK_COPY}", file=out)',
+        'await conn.copy_from_query("SELECT pg_advisory_lock(1)", output="/tmp/x")',  # asyncpg
+        'await conn.copy_from_query(query="SELECT pg_advisory_lock(1)", output=out)',
+        'conn.pgconn.exec_(b"SELECT pg_advisory_lock(1)")',  # psycopg 3's libpq wrapper
+        'conn.pgconn.exec_params(b"SELECT pg_advisory_lock($1)", [b"1"])',
+        'conn.pgconn.send_query(b"SELECT pg_advisory_lock(1)")',
+        'conn.pgconn.send_query_params(b"SELECT pg_advisory_lock($1)", [b"1"])',
+    ],
+)
+def test_copy_and_libpq_sinks_at_the_function(source: str) -> None:
+    """The lock inside the statement is found at its own place (a COPY's query runs its functions)."""
+    before = source[: source.index("pg_advisory")]
+    line, column = before.count("\n") + 1, len(before) - before.rfind("\n")
+    assert where(source) == [("PIN019", line, column)]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        f'import shutil\nshutil.copy("SELECT pg_advisory_lock(1)", "b")  # {LOCK_COPY}',
+        f"settings = defaults.copy()  # {LOCK_COPY}",
+        f"frame.copy(deep=True)  # {LOCK_COPY}",
+        f'obj.copy("SELECT pg_advisory_lock(1)")  # not a COPY statement; {LOCK_COPY}',
+        'import copy\ncopy.copy("SELECT pg_advisory_lock(1)")  # COPY',
+        "cur.copy_expert  # COPY (SELECT pg_advisory_lock(1)) TO STDOUT, no call",
+    ],
+)
+def test_copy_look_alikes_stay_quiet(source: str) -> None:
+    assert codes(source) == []
+
+
+def test_a_copy_call_alone_does_not_get_a_file_parsed() -> None:
+    """``.copy(`` is everywhere (dicts, frames, shutil): a file is read for it only when its text
+    also shows a COPY statement."""
+    from pinlint.extract.sinks import build_prefilter
+
+    prefilter = build_prefilter((), ())
+    assert not prefilter.worth_parsing("settings = defaults.copy()\nshutil.copy(a, b)\n")
+    assert prefilter.worth_parsing('with cur.copy("COPY t FROM STDIN") as copy:\n    pass\n')
+    assert prefilter.worth_parsing('cur.copy("copy t from stdin")\n')
+    assert prefilter.worth_parsing("cur.copy_expert(sql, f)\n")

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
+from pinlint.declarations import NOT_FOLLOWED
 
 CONNECT_IN_HANDLER = """import psycopg2
 
@@ -214,3 +215,162 @@ def helper():
 def test_what_counts_as_per_invocation(tmp_path: Path, body: str, flagged: bool) -> None:
     _write(tmp_path, {"fn.py": body})
     assert bool(_findings(tmp_path)) is flagged
+
+
+# --- declarations pinlint cannot map to source ------------------------------------------------
+
+FOR_EACH_TF = """locals {
+  lambda_functions = {
+    get = { handler = "handlers.get.lambda_handler" }
+  }
+}
+
+data "archive_file" "bundle" {
+  type        = "zip"
+  source_dir  = "${path.module}/src"
+  output_path = "${path.module}/build/bundle.zip"
+}
+
+resource "aws_lambda_function" "this" {
+  for_each      = local.lambda_functions
+  function_name = each.key
+  handler       = %s
+  filename      = data.archive_file.bundle.output_path
+}
+"""
+
+
+def _check_handlers(root: Path) -> tuple[list[str], list[str]]:
+    result = run_cli("check", "--select", "PIN022", "--output-format", "concise", "-q", ".", cwd=root)
+    assert result.returncode in (0, 1) and "Traceback" not in result.stderr, result.stderr
+    return result.stdout.splitlines(), result.stderr.splitlines()
+
+
+@pytest.mark.parametrize("handler", ["each.value.handler", "var.handler", "local.handlers.get", '"${var.handler}"'])
+def test_a_terraform_handler_expression_is_a_warning_and_keeps_the_convention(tmp_path: Path, handler: str) -> None:
+    """The handler of a for_each resource is no declaration: the convention still finds the handler."""
+    (tmp_path / ".git").mkdir()  # the repository root, where Terraform files are looked for
+    _write(
+        tmp_path,
+        {
+            "infra/main.tf": FOR_EACH_TF % handler,
+            "infra/src/handlers/get.py": CONNECT_IN_HANDLER.format(name="lambda_handler"),
+        },
+    )
+    stdout, stderr = _check_handlers(tmp_path)
+    assert [line.split(" ", 1)[0] for line in stdout] == ["infra/src/handlers/get.py:5:12:"]
+    assert stderr == [
+        f"pinlint: warning: infra/main.tf:16: cannot map the handler `{handler}` to source (an expression, not"
+        " a string: for_each, locals, variables and modules are not followed); it is not analysed, and the"
+        " lambda_handler(event, context) convention stays on"
+    ]
+
+
+def test_a_mapped_terraform_handler_claims_its_code_directory_only(tmp_path: Path) -> None:
+    """A main.tf two folders away no longer switches the convention off for the whole tree."""
+    (tmp_path / ".git").mkdir()
+    _write(
+        tmp_path,
+        {
+            "infra/main.tf": FOR_EACH_TF % '"handlers.get.run" # the GET route',
+            "infra/src/handlers/get.py": CONNECT_IN_HANDLER.format(name="run"),
+            "infra/src/handlers/other.py": CONNECT_IN_HANDLER.format(name="lambda_handler"),  # in the claimed code
+            "services/orders/app.py": CONNECT_IN_HANDLER.format(name="lambda_handler"),  # claimed by nothing
+        },
+    )
+    stdout, stderr = _check_handlers(tmp_path)
+    assert [line.split(" ", 1)[0] for line in stdout] == [
+        "infra/src/handlers/get.py:5:12:",
+        "services/orders/app.py:5:12:",
+    ]
+    assert "(declared in infra/main.tf line 16)" in stdout[0]
+    assert "named like a Lambda handler" in stdout[1]
+    assert stderr == []
+
+
+def test_a_declared_handler_whose_module_is_not_there_is_a_warning(tmp_path: Path) -> None:
+    """serverless-wsgi's `wsgi_handler.handler` is installed at deploy time: nothing here claims app.py."""
+    _write(
+        tmp_path,
+        {
+            "serverless.yml": "functions:\n  api:\n    handler: wsgi_handler.handler\n",
+            "app.py": CONNECT_IN_HANDLER.format(name="lambda_handler"),
+        },
+    )
+    stdout, stderr = _check_handlers(tmp_path)
+    assert [line.split(" ", 1)[0] for line in stdout] == ["app.py:5:12:"]
+    assert stderr == [
+        "pinlint: warning: serverless.yml:3: cannot map the handler `wsgi_handler.handler` to source (it names"
+        " wsgi_handler.py, which is not there); it is not analysed, and the lambda_handler(event, context)"
+        " convention stays on"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        (
+            "serverless.yml",
+            "functions:\n  api:\n    handler: ${self:custom.handler}\n",
+            "serverless.yml:3: cannot map the handler `${self:custom.handler}` to source (a `${...}` variable)",
+        ),
+        (
+            "serverless.yml",
+            "functions:\n  api:\n    image: 123.dkr.ecr.eu-west-1.amazonaws.com/api:latest\n",
+            "serverless.yml:3: cannot map an image function to source (its handler is the image's CMD, which"
+            " pinlint does not read)",
+        ),
+        (
+            "template.yaml",
+            "Resources:\n  Api:\n    Type: AWS::Serverless::Function\n    Properties:\n      PackageType: Image\n",
+            "template.yaml:5: cannot map an image function to source (its handler is the image's CMD or"
+            " `ImageConfig.Command`, which pinlint does not read)",
+        ),
+        (
+            "main.tf",
+            'resource "aws_lambda_function" "api" {\n  package_type = "Image"\n  image_uri = var.image\n}\n',
+            "main.tf:1: cannot map an image function to source (its handler is the image's CMD, which pinlint"
+            " does not read)",
+        ),
+    ],
+)
+def test_other_unmappable_declarations_are_warnings(tmp_path: Path, name: str, text: str, expected: str) -> None:
+    _write(tmp_path, {name: text, "app.py": CONNECT_IN_HANDLER.format(name="lambda_handler")})
+    stdout, stderr = _check_handlers(tmp_path)
+    assert [line.split(" ", 1)[0] for line in stdout] == ["app.py:5:12:"]
+    assert stderr == [f"pinlint: warning: {expected}; {NOT_FOLLOWED}"]
+
+
+def test_a_cdk_function_with_a_computed_handler_is_a_warning(tmp_path: Path) -> None:
+    stack = """from aws_cdk import aws_lambda as lambda_
+
+HANDLER = "app.run"
+
+
+def build(self):
+    lambda_.Function(self, "Api", handler=HANDLER, code=lambda_.Code.from_asset("src"))
+"""
+    _write(
+        tmp_path,
+        {"cdk.json": "{}", "infra/stack.py": stack, "src/app.py": CONNECT_IN_HANDLER.format(name="lambda_handler")},
+    )
+    stdout, stderr = _check_handlers(tmp_path)
+    assert [line.split(" ", 1)[0] for line in stdout] == ["src/app.py:5:12:"]
+    assert stderr == [
+        "pinlint: warning: infra/stack.py:7: cannot map the handler of `aws_lambda.Function` to source (`handler`"
+        ' is not a string literal or `code` is not `Code.from_asset("dir")`); ' + NOT_FOLLOWED
+    ]
+
+
+def test_a_handler_in_a_code_zip_is_the_module_beside_the_zip(tmp_path: Path) -> None:
+    stack = """from aws_cdk import aws_lambda as lambda_
+
+
+def build(self):
+    lambda_.Function(self, "Api", handler="app.run", code=lambda_.Code.from_asset("src/deploy.zip"))
+"""
+    _write(tmp_path, {"cdk.json": "{}", "infra/stack.py": stack, "src/app.py": CONNECT_IN_HANDLER.format(name="run")})
+    stdout, stderr = _check_handlers(tmp_path)
+    assert [line.split(" ", 1)[0] for line in stdout] == ["src/app.py:5:12:"]
+    assert "(declared in infra/stack.py line 5)" in stdout[0]
+    assert stderr == []

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from conftest import codes
-from pinlint.sql.lexer import COMMENT, PARAM, STRING, tokenize
+import pytest
+
+from conftest import codes, where
+from pinlint.sql.lexer import COMMENT, PARAM, STRING, WORD, tokenize
 from pinlint.sql.statements import split_statements
 
 
@@ -83,3 +85,54 @@ def test_a_unicode_digit_after_a_dot_is_not_a_number() -> None:
     assert [token.value for token in tokenize("SELECT .\u00b3")][-2:] == [".", "\u00b3"]
     assert tokenize("SELECT .5")[-1].value == ".5"
     assert codes("SELECT .\u00b3; LISTEN x", "odd.sql") == ["PIN014"]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "LISTEN {channel_name};",  # procrastinate's named queries, str.format
+        "LISTEN {{ channel }};",  # Jinja
+        "LISTEN {{channel}};",
+        "LISTEN {0};",
+        "UNLISTEN {channel_name};",
+    ],
+)
+def test_templating_placeholders_in_sql_files_stand_for_names(statement: str) -> None:
+    """A .sql file whose loader fills in ``{name}`` keeps its triggers, at the statement's place."""
+    text = f"-- name: listen_queue\n{statement}\n"
+    assert where(text, "queries.sql") == [("PIN014", 2, 1)]
+
+
+def test_templating_placeholders_are_only_read_in_sql_files() -> None:
+    """In Python, a ``{`` in a plain string is text, not a template (f-string fields are holes already)."""
+    assert codes('cur.execute("LISTEN {channel_name}")') == []
+    assert codes('cur.execute(f"LISTEN {channel_name}")') == ["PIN014"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT '{\"channel\": 1}'::jsonb, :name::text, %(name)s::int;",  # JSON in a string, casts
+        "SELECT * FROM jobs WHERE tags @> '{urgent}';",
+        "SELECT {fn NOW()};",  # an ODBC escape is no placeholder
+        "NOTIFY {channel}, 'hello';",  # sending is safe, placeholder or not
+    ],
+)
+def test_sql_file_look_alikes_of_placeholders_stay_quiet(text: str) -> None:
+    assert codes(text, "queries.sql") == []
+
+
+def test_tokens_of_a_placeholder_and_of_bind_parameters() -> None:
+    """The placeholder is one word over its whole text; ``:name`` and ``%(name)s`` stay bind parameters."""
+    text = "LISTEN {{ ch }}; SELECT :a::text, %(b)s"
+    tokens = tokenize(text, psql=True)
+    shown = [(token.kind, text[token.start : token.end]) for token in tokens if token.kind in (WORD, PARAM)]
+    assert shown == [
+        (WORD, "LISTEN"),
+        (WORD, "{{ ch }}"),
+        (WORD, "SELECT"),
+        (PARAM, ":a"),
+        (WORD, "text"),
+        (PARAM, "%(b)s"),
+    ]
+    assert [token.value for token in tokenize("LISTEN {ch}")][:2] == ["LISTEN", "{"]  # not in Python strings

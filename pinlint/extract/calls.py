@@ -218,6 +218,58 @@ def _guard(node: ast.expr, imports: dict[str, str]) -> str:
     return qualified_name(node.func if isinstance(node, ast.Call) else node, imports)
 
 
+def _switched_off(node: ast.AST, name: str) -> bool:
+    """Whether ``node`` (a call's keywords, or a class body's assignments) sets ``name`` to False."""
+    if isinstance(node, ast.Call):
+        values = [keyword.value for keyword in node.keywords if keyword.arg == name]
+    elif isinstance(node, ast.ClassDef):
+        values = [
+            statement.value
+            for statement in node.body
+            if isinstance(statement, ast.Assign)
+            and any(isinstance(target, ast.Name) and target.id == name for target in statement.targets)
+        ]
+    else:
+        return False
+    return any(isinstance(value, ast.Constant) and value.value is False for value in values)
+
+
+def _switched_on(call: ast.Call, name: str) -> bool:
+    return any(
+        keyword.arg == name and isinstance(keyword.value, ast.Constant) and keyword.value.value is True
+        for keyword in call.keywords
+    )
+
+
+def functions_run_by_calls(model: PythonModule) -> dict[str, frozenset[str]]:
+    """The module-level functions handed by name to a call (``RunPython(backfill)``), each with
+    the qualified names of the calls that take it: the function's body runs within those calls, as
+    it runs within a ``with`` block or a decorator.
+
+    ``atomic = False`` on the class whose body holds the call (Django's ``Migration.atomic``)
+    means the function runs outside the transaction that call would give it, unless the call
+    itself says ``atomic=True``: then it is not within the call."""
+    defined = {node.name for node in model.tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)}
+    if not defined:
+        return {}
+    found: dict[str, set[str]] = {}
+    stack: list[tuple[ast.AST, ast.ClassDef | None]] = [(model.tree, None)]
+    while stack:
+        node, owner = stack.pop()
+        if isinstance(node, ast.ClassDef):
+            owner = node
+        if isinstance(node, ast.Call):
+            passed = [*node.args, *(keyword.value for keyword in node.keywords)]
+            names = [argument.id for argument in passed if isinstance(argument, ast.Name) and argument.id in defined]
+            guard = _guard(node, model.imports) if names else ""
+            off = owner is not None and _switched_off(owner, "atomic") and not _switched_on(node, "atomic")
+            if guard and not off:
+                for name in names:
+                    found.setdefault(name, set()).add(guard)
+        stack.extend((child, owner) for child in ast.iter_child_nodes(node))
+    return {name: frozenset(guards) for name, guards in found.items()}
+
+
 def _binding_origin(binding: Binding, imports: dict[str, str]) -> str:
     """What made the object of one binding: the call its value came from, else (an annotated
     assignment or parameter) its annotation's qualified name."""
@@ -232,7 +284,7 @@ def _binding_origin(binding: Binding, imports: dict[str, str]) -> str:
 def method_contexts(model: PythonModule, methods: frozenset[str]) -> dict[tuple[int, int], MethodContext]:
     """For each call ``x.method(...)`` with ``method`` in ``methods`` (keyed by the call's line
     and column offset): the origins of ``x`` and the ``with`` blocks and decorated functions
-    around the call.
+    around the call, and the calls a module-level function is handed to (``functions_run_by_calls``).
 
     Origins come from the bindings of the name (the model's scopes, see ``pinlint.bindings``) in
     the call's own function, the scopes around it, or the module; ``self.x`` from any ``self.x = ...``
@@ -248,6 +300,7 @@ def method_contexts(model: PythonModule, methods: frozenset[str]) -> dict[tuple[
         return _binding_origin(binding, imports)
 
     no_guards: frozenset[str] = frozenset()
+    run_by = functions_run_by_calls(model)
     chain0: tuple[ast.AST | None, ...] = (None,)
     stack: list[tuple[ast.AST, tuple[ast.AST | None, ...], frozenset[str]]] = [(model.tree, chain0, no_guards)]
     while stack:
@@ -265,6 +318,8 @@ def method_contexts(model: PythonModule, methods: frozenset[str]) -> dict[tuple[
                 stack.extend((child, inner, within) for child in ast.iter_child_nodes(node))
                 continue
             inside = within | {_guard(decorator, imports) for decorator in node.decorator_list}
+            if chain == chain0:
+                inside |= run_by.get(node.name, no_guards)
             stack.extend((child, inner, inside) for child in node.body)
             stack.extend((child, chain, within) for child in (*node.decorator_list, node.args))
         else:

@@ -25,7 +25,14 @@ import ast
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from pinlint.extract.sinks import FUNCTION_SINKS, METHOD_SINKS, split_sinks, sql_arguments
+from pinlint.extract.sinks import (
+    FUNCTION_SINKS,
+    METHOD_SINKS,
+    STATEMENT_SINKS,
+    begins_with_keyword,
+    split_sinks,
+    sql_arguments,
+)
 from pinlint.facts import CallFact
 from pinlint.model import Fragment
 from pinlint.pymodel import PythonModule, dotted_name, spans_a_line, statement_span
@@ -193,8 +200,12 @@ class _Reader:
         if arguments:
             dotted = dotted_name(node.func)
             display = dotted if dotted and dotted.count(".") <= 2 else (f"….{method}" if method else "call")
+            keyword = "" if qualified in self.functions else STATEMENT_SINKS.get(method, "")
             for argument in arguments:
-                self.result.fragments.extend(self._fragments(argument, node, display, chain))
+                fragments = self._fragments(argument, node, display, chain)
+                if keyword:  # ``cursor.copy("COPY ...")``, not ``shutil.copy("a", "b")``
+                    fragments = [fragment for fragment in fragments if begins_with_keyword(fragment.text, keyword)]
+                self.result.fragments.extend(fragments)
         if is_fact:
             self.result.calls.append(self._call_fact(node, qualified or last, chain))
 
@@ -228,7 +239,7 @@ def extract_python(
     their string arguments. ``sinks`` are the configured extra sinks (``pkg.func``, ``*.method``)."""
     function_sinks, method_sinks = split_sinks(sinks)
     functions = FUNCTION_SINKS | function_sinks
-    methods = METHOD_SINKS | method_sinks
+    methods = METHOD_SINKS | STATEMENT_SINKS.keys() | method_sinks
     names = frozenset(call_names)
     lines_with_calls = model.lines_with_calls(interesting_names(functions, methods, names))
     reader = _Reader(model, path, functions, methods, names, lines_with_calls)

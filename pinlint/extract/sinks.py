@@ -27,8 +27,20 @@ METHOD_SINKS = frozenset(
         "read_sql_query",
         "execute_statement",
         "batch_execute_statement",
+        "copy_expert",  # psycopg2: copy_expert(sql, file)
+        "copy_from_query",  # asyncpg: copy_from_query(query, *args, output=...)
+        "exec_",  # psycopg 3's libpq level: conn.pgconn.exec_(b"..."), and the same command in:
+        "exec_params",
+        "send_query",
+        "send_query_params",
     }
 )
+# Method names too common to be sinks by name alone (``dict.copy()``, ``shutil.copy(src, dst)``):
+# such a call sends SQL only when its argument is a statement that begins with the keyword given
+# (psycopg 3's ``cursor.copy("COPY ...")``), and a file is parsed for it only when its text
+# shows that keyword as SQL (``COPY_TEXT``).
+STATEMENT_SINKS = {"copy": "COPY"}
+COPY_TEXT = re.compile(r"\bCOPY\b|(?i:\bcopy\b[^\n]*\b(?:from\s+stdin|to\s+stdout)\b)")
 FUNCTION_SINKS = frozenset(
     {
         "sqlalchemy.text",
@@ -44,6 +56,15 @@ FUNCTION_SINKS = frozenset(
     }
 )
 SQL_KEYWORDS = ("sql", "query", "statement", "operation")
+_FIRST_WORD = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*(\w+)", re.DOTALL)
+
+
+def begins_with_keyword(sql: str, keyword: str) -> bool:
+    """Whether ``sql``'s first word, after blanks and comments, is ``keyword`` (in any case)."""
+    first = _FIRST_WORD.match(sql)
+    return first is not None and first.group(1).upper() == keyword
+
+
 KEYWORD_ONLY_SINKS = frozenset({"execute_statement", "batch_execute_statement"})
 RUNSQL_ARGUMENTS = ("sql", "reverse_sql")
 
@@ -107,6 +128,7 @@ class Prefilter:
     gated: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = ()  # (calls, libraries one of which is named)
 
     library_names: re.Pattern[str] | None = None  # every library above, in one alternation
+    statement_methods: re.Pattern[str] | None = None  # STATEMENT_SINKS: count only with COPY_TEXT
 
     def libraries_named(self, text: str) -> frozenset[str]:
         """The libraries whose names occur in ``text`` (as substrings, like ``in``), in one scan:
@@ -121,6 +143,8 @@ class Prefilter:
         if any(all(word in text for word in group) for group in self.words):
             return True
         if self.methods is not None and self.methods.search(text):
+            return True
+        if self.statement_methods is not None and self.statement_methods.search(text) and COPY_TEXT.search(text):
             return True
         if self.functions is not None and _search(self.functions, text):
             return True
@@ -172,4 +196,5 @@ def build_prefilter(
         functions=_call_regex([*(name.rsplit(".", 1)[-1] for name in functions), *call_names], method=False),
         words=tuple(sorted(set(words))),
         gated=tuple(gated_patterns),
+        statement_methods=_call_regex(STATEMENT_SINKS, method=True),
     )

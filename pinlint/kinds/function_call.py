@@ -11,7 +11,19 @@ from pinlint.kinds.schema import INTEGER, STRING_MAP, STRINGS, TABLE, Key
 from pinlint.sql.lexer import IDENT, OP, STRING, WORD, Token
 from pinlint.sql.statements import Statement
 
-QUERY_STATEMENTS = ("SELECT", "WITH", "INSERT", "UPDATE", "DELETE", "VALUES", "MERGE", "CALL", "EXPLAIN", "TABLE")
+QUERY_STATEMENTS = (
+    "SELECT",
+    "WITH",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "VALUES",
+    "MERGE",
+    "CALL",
+    "EXPLAIN",
+    "TABLE",
+    "COPY",
+)
 
 
 def call_arguments(tokens: list[Token], open_index: int) -> tuple[list[list[Token]], int]:

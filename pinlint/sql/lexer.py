@@ -86,6 +86,17 @@ _SPACE_RE = re.compile(r"\s+")
 _PYFORMAT_RE = re.compile(r"%(?:\([^)\s]*\))?[sbtdrf]")
 _COLON_PARAM_RE = re.compile(r":[A-Za-z_][A-Za-z0-9_]*")
 _OPERATOR_CHARS = set("+-*/<>=~!@#%^&|`?")
+# Templating placeholders of .sql files that loaders fill with text before the SQL is sent:
+# ``{name}`` (str.format, procrastinate's named queries) and Jinja's ``{{ name }}``. Each is one
+# word that stands for a name, as an f-string field is in Python. (``:name`` and ``%(name)s``
+# are bind placeholders, PARAM tokens, in every mode.)
+_TEMPLATE_RE = re.compile(r"\{\{[^{}\n]*\}\}|\{(?:[A-Za-z_][A-Za-z0-9_.]*|\d*)(?:![rsa])?\}")
+
+
+def _template_placeholder(text: str, pos: int) -> Token | None:
+    """The templating placeholder at ``pos`` of a .sql file, as a word that stands for a name."""
+    match = _TEMPLATE_RE.match(text, pos)
+    return Token(WORD, HOLE, pos, match.end()) if match else None
 
 
 def _find_string_end(text: str, pos: int, backslash_escapes: bool) -> int:
@@ -110,7 +121,7 @@ def tokenize(text: str, *, psql: bool = False, dialect: str = POSTGRES) -> list[
     """Split ``text`` into tokens; whitespace is dropped, everything else keeps its offsets.
 
     ``psql`` means a client script (a .sql file): psql meta-commands, or the mysql client's
-    DELIMITER command in MySQL mode."""
+    DELIMITER command in MySQL mode, and templating placeholders (``{name}``, ``{{ name }}``)."""
     if dialect == MYSQL:
         return _tokenize_mysql(text, script=psql)
     word, dollar_tag = _UNICODE.word, _UNICODE.dollar_tag
@@ -204,6 +215,10 @@ def tokenize(text: str, *, psql: bool = False, dialect: str = POSTGRES) -> list[
         if match:
             append(Token(WORD, match.group().upper(), pos, match.end()))
             pos = match.end()
+            continue
+        if char == "{" and psql and (placeholder := _template_placeholder(text, pos)) is not None:
+            append(placeholder)
+            pos = placeholder.end
             continue
         token = _rest(text, pos, _OPERATOR_CHARS, "::", SEMI)
         append(token)
@@ -357,6 +372,10 @@ def _tokenize_mysql(text: str, *, script: bool) -> list[Token]:
         if match and not match.group().isdigit():
             append(Token(WORD, match.group().upper(), pos, match.end()))
             pos = match.end()
+            continue
+        if char == "{" and script and (placeholder := _template_placeholder(text, pos)) is not None:
+            append(placeholder)
+            pos = placeholder.end
             continue
         token = _rest(text, pos, _MYSQL_OPERATOR_CHARS, ":=", SEMI if delimiter == ";" else OP)
         append(token)
