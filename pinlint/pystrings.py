@@ -163,7 +163,7 @@ def with_fields_as_holes(piece: Piece, style: str) -> Piece:
     return result
 
 
-_LITERAL_START_RE = re.compile(r"([rRuUfFbB]{0,2})('''|\"\"\"|'|\")")
+_LITERAL_START_RE = re.compile(r"([rRuUfFtTbB]{0,2})('''|\"\"\"|'|\")")
 _BETWEEN_RE = re.compile(r"(?:[ \t\f\r\n]+|\\(?:\r\n|\r|\n)|#[^\r\n]*)*")
 
 
@@ -185,7 +185,7 @@ def read_literal(lines: LineIndex, start: int, stop: int) -> Piece:
             break
         prefix, quote = found.group(1).lower(), found.group(2)
         raw = "r" in prefix
-        if "f" in prefix:
+        if "f" in prefix or "t" in prefix:  # a t-string (PEP 750) is spelled like an f-string
             parts, closing = _fstring_parts(text, found.end(), quote)
             for is_field, part_start, part_end in parts:
                 if is_field:

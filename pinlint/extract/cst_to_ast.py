@@ -282,7 +282,7 @@ class _Converter:
             ]
             keywords = [self.keyword(arg) for arg in node.args if arg.keyword is not None or arg.star == "**"]
             return ast.Call(self.expr(node.func), args, keywords)
-        if isinstance(node, cst.SimpleString | cst.ConcatenatedString | cst.FormattedString):
+        if isinstance(node, cst.SimpleString | cst.ConcatenatedString | cst.FormattedString | cst.TemplatedString):
             return self.string(node)
         if isinstance(node, cst.Integer | cst.Float | cst.Imaginary):
             return ast.Constant(_number(node))
@@ -391,11 +391,12 @@ class _Converter:
             except (ValueError, SyntaxError, UnicodeError):
                 value = node.raw_value
             parts.append(self._at(ast.Constant(value), node))
-        elif isinstance(node, cst.FormattedString):
+        elif isinstance(node, cst.FormattedString | cst.TemplatedString):
+            # a t-string (PEP 750: psycopg 3.3 sends its fields as parameters) reads as an f-string
             for part in node.parts:
-                if isinstance(part, cst.FormattedStringText):
+                if isinstance(part, cst.FormattedStringText | cst.TemplatedStringText):
                     parts.append(self._at(ast.Constant(part.value), part))
-                elif isinstance(part, cst.FormattedStringExpression):
+                elif isinstance(part, cst.FormattedStringExpression | cst.TemplatedStringExpression):
                     conversion = ord(part.conversion) if part.conversion else -1
                     field = ast.FormattedValue(self.expr(part.expression), conversion, None)
                     parts.append(self._at(field, part))
