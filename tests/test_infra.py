@@ -461,3 +461,15 @@ def test_a_serverless_function_is_linked_to_a_proxy_through_the_provider_environ
 
     assert pin311(6) == [(20, 11)]  # the Serverless Framework's default timeout is 6 s
     assert pin311(5) == []
+
+
+def test_a_large_json_file_in_the_tree_is_data_not_a_template(tmp_path: Path) -> None:
+    """A JSON report of several MB beside the code is passed over without a word (CloudFormation
+    takes templates of at most 1 MB); a template in the same tree is still read."""
+    from conftest import run_cli
+
+    (tmp_path / "out.json").write_text('{"Resources": {"AWS::": ' + "0" * (6 * 1024 * 1024) + "}}", encoding="utf-8")
+    (tmp_path / "app.py").write_text('cur.execute("LISTEN x")\n', encoding="utf-8")
+    result = run_cli("check", "--no-cache", ".", cwd=tmp_path)
+    assert result.stderr == ""
+    assert result.returncode == 1

@@ -49,8 +49,19 @@ def infrastructure_files(paths: Iterable[str], root: Path, excludes: tuple[str, 
             ]
             for name in names:
                 if is_infrastructure_path(name) and not spec.match_file(relative + name):
-                    found.append(Path(directory, name).as_posix())
+                    path = os.path.join(directory, name)
+                    if _small_enough(path):
+                        found.append(Path(path).as_posix())
     return sorted(set(found))
+
+
+def _small_enough(path: str) -> bool:
+    """A file over MAX_BYTES found in a walk is not a template (CloudFormation takes at most 1 MB)
+    but data, such as a JSON report: it is passed over without a warning. Named files are read."""
+    try:
+        return os.stat(path).st_size <= MAX_BYTES
+    except OSError:
+        return True  # let the reader say what is wrong with it
 
 
 def _relative(directory: str, root: Path) -> str:
