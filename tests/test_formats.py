@@ -163,3 +163,27 @@ def test_readme_ci_examples_run(tmp_path: Path) -> None:
     jsonschema.validate(sarif, SCHEMA)
     report = blocks[1]["pinlint"]["artifacts"]["reports"]["codequality"]
     assert json.loads((tmp_path / report).read_text(encoding="utf-8"))
+
+
+def test_statistics_follow_the_output_format_and_quiet(tmp_path: Path) -> None:
+    _project(tmp_path, SOURCE + 'cur.execute("SET search_path TO tenant_43")\n')
+    table = run_cli("check", "--statistics", "app", cwd=tmp_path)
+    assert table.returncode == 1
+    counts = ["2\tPIN001\tsession-set", "1\tPIN014\tlisten", "1\tPIN016\texplicit-sequence-function"]
+    assert table.stdout.splitlines()[:3] == counts
+    assert table.stdout.splitlines()[-1].startswith("Found 4 findings")
+    quiet = run_cli("check", "--statistics", "-q", "--output-format", "concise", "app", cwd=tmp_path)
+    assert quiet.stdout.splitlines() == counts  # -q: no summary line
+    as_json = run_cli("check", "--statistics", "--output-format", "json", "app", cwd=tmp_path)
+    assert as_json.returncode == 1
+    rows = json.loads(as_json.stdout)
+    assert rows == [
+        {"code": "PIN001", "name": "session-set", "count": 2},
+        {"code": "PIN014", "name": "listen", "count": 1},
+        {"code": "PIN016", "name": "explicit-sequence-function", "count": 1},
+    ]
+    lines = run_cli("check", "--statistics", "--output-format", "json-lines", "app", cwd=tmp_path).stdout
+    assert [json.loads(line) for line in lines.splitlines()] == rows
+    refused = run_cli("check", "--statistics", "--output-format", "sarif", "app", cwd=tmp_path)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert "--statistics" in refused.stderr and "json" in refused.stderr and "Traceback" not in refused.stderr
