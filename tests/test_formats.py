@@ -124,17 +124,37 @@ def test_output_file(tmp_path: Path, output_format: str) -> None:
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".report.out")] == []  # no temp file left
 
 
-def test_junit_and_pylint(tmp_path: Path) -> None:
-    from xml.etree import ElementTree
+def test_junit_has_a_test_case_per_finding_and_a_passing_one_per_clean_file(tmp_path: Path) -> None:
+    from junitparser import Failure, JUnitXml
 
     _project(tmp_path)
     (tmp_path / "app" / "clean.py").write_text("x = 1\n", encoding="utf-8")
-    junit = run_cli("check", "--output-format", "junit", "app", cwd=tmp_path).stdout
-    root = ElementTree.fromstring(junit.split("\n", 1)[1] if junit.startswith("<?xml") else junit)
-    cases = root.findall(".//testcase")
-    assert [case.get("name") for case in cases] == ["app/clean.py", "app/db.py"]
-    assert [failure.get("type") for failure in cases[1].findall("failure")] == ["PIN001", "PIN014", "PIN016"]
-    assert cases[0].findall("failure") == []
+    result = run_cli("check", "--output-format", "junit", "app", cwd=tmp_path)
+    assert result.returncode == 1
+    report = JUnitXml.fromstring(result.stdout.encode("utf-8"))
+    suites = list(report)
+    assert [suite.name for suite in suites] == ["app/clean.py", "app/db.py"]
+    clean, dirty = ([(case.name, case.classname, case.result) for case in suite] for suite in suites)
+    assert clean == [("pinlint", "app/clean.py", [])]
+    assert [(name, classname) for name, classname, _ in dirty] == [
+        ("pinlint.PIN001", "app/db.py"),
+        ("pinlint.PIN014", "app/db.py"),
+        ("pinlint.PIN016", "app/db.py"),
+    ]
+    for _, _, outcome in dirty:
+        (failure,) = outcome
+        assert isinstance(failure, Failure) and failure.message.startswith(failure.type + " ")
+    lines = [case._elem.get("line") for case in suites[1]]
+    assert lines == ["1", "5", "8"]
+    # the header's counts are the ones a CI tool recomputes from the cases
+    header = (report.tests, report.failures, report.errors)
+    report.update_statistics()
+    assert header == (report.tests, report.failures, report.errors) == (4, 3, 0)
+    assert [(suite.tests, suite.failures) for suite in suites] == [(1, 0), (3, 3)]
+
+
+def test_pylint(tmp_path: Path) -> None:
+    _project(tmp_path)
     pylint = run_cli("check", "--output-format", "pylint", "-q", "app", cwd=tmp_path).stdout.splitlines()
     assert pylint[0].startswith("app/db.py:1: [PIN001(session-set), ] Session-level")
 
