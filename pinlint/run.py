@@ -149,6 +149,7 @@ def _run(settings: Settings, request: RunRequest) -> int:
                 rules=rules,
                 root=_repository_root(),
                 checked=[result.path for result in results if not result.error],
+                skipped=[(result.path, result.error) for result in results if result.error],
             )
             if request.output_file is None:
                 _write_findings(stdout, files, settings.output_format, options)

@@ -207,3 +207,26 @@ def test_statistics_follow_the_output_format_and_quiet(tmp_path: Path) -> None:
     refused = run_cli("check", "--statistics", "--output-format", "sarif", "app", cwd=tmp_path)
     assert refused.returncode == 2 and refused.stdout == ""
     assert "--statistics" in refused.stderr and "json" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_a_syntax_error_is_a_warning_and_a_sarif_tool_execution_notification(tmp_path: Path) -> None:
+    _project(tmp_path)
+    (tmp_path / "app" / "broken.py").write_text('cur.execute("SET search_path TO x")\ndef f(:\n', encoding="utf-8")
+    result = run_cli("check", "--output-format", "sarif", "app", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "pinlint: warning: app/broken.py: syntax error at line 2" in result.stderr
+    document = json.loads(result.stdout)
+    jsonschema.validate(document, SCHEMA)
+    (invocation,) = document["runs"][0]["invocations"]
+    assert invocation["executionSuccessful"] is True  # the other files were linted
+    (notification,) = invocation["toolExecutionNotifications"]
+    assert notification["level"] == "warning"
+    assert notification["message"]["text"].startswith("app/broken.py: syntax error at line 2")
+    (location,) = notification["locations"]
+    assert location["physicalLocation"]["artifactLocation"] == {"uri": "app/broken.py", "uriBaseId": "%SRCROOT%"}
+    assert {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in document["runs"][0]["results"]
+    } == {"app/db.py"}
+    (tmp_path / "app" / "broken.py").unlink()
+    clean = json.loads(run_cli("check", "--output-format", "sarif", "app", cwd=tmp_path).stdout)
+    assert clean["runs"][0]["invocations"] == [{"executionSuccessful": True, "toolExecutionNotifications": []}]

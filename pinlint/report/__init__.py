@@ -43,6 +43,7 @@ class ReportOptions:
     rules: Sequence[Rule] = ()  # the rules that ran (SARIF lists them)
     root: Path | None = None  # the directory SARIF paths are relative to
     checked: Sequence[str] = ()  # the files linted (JUnit has a test case for each)
+    skipped: Sequence[tuple[str, str]] = ()  # (path, why) of the files that could not be linted (SARIF notes them)
 
 
 def write_report(out: TextIO, files: Iterable[FileFindings], output_format: str, options: ReportOptions) -> None:
@@ -56,7 +57,8 @@ def write_report(out: TextIO, files: Iterable[FileFindings], output_format: str,
     elif output_format == "sarif":
         from pinlint.report.sarif import write_sarif
 
-        write_sarif(out, safe, options.rules, options.root or Path.cwd())
+        skipped = [(printable(path), printable(why)) for path, why in options.skipped]
+        write_sarif(out, safe, options.rules, options.root or Path.cwd(), skipped)
     elif output_format in ("json-lines", "github", "gitlab", "pylint", "junit"):
         from pinlint.report import ci
 
