@@ -230,3 +230,19 @@ def test_a_syntax_error_is_a_warning_and_a_sarif_tool_execution_notification(tmp
     (tmp_path / "app" / "broken.py").unlink()
     clean = json.loads(run_cli("check", "--output-format", "sarif", "app", cwd=tmp_path).stdout)
     assert clean["runs"][0]["invocations"] == [{"executionSuccessful": True, "toolExecutionNotifications": []}]
+
+
+def test_json_url_is_the_rule_page_and_every_field_is_in_the_readme(tmp_path: Path) -> None:
+    import re
+
+    _project(tmp_path)
+    items = json.loads(run_cli("check", "--output-format", "json", "app", cwd=tmp_path).stdout)
+    help_uris = {rule["id"]: rule["helpUri"] for rule in _sarif(tmp_path)["runs"][0]["tool"]["driver"]["rules"]}
+    for item in items:
+        assert item["url"] == help_uris[item["code"]]
+        page = item["url"].rsplit("/blob/main/", 1)[1]
+        assert page == f"docs/rules/{item['code']}-{item['name']}.md" and (ROOT / page).is_file()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### JSON fields", 1)[1].split("\n#", 1)[0]
+    documented = re.findall(r"^\| `([a-z_]+)` \|", section, re.MULTILINE)
+    assert documented == list(items[0])  # every key, in the order pinlint writes them
