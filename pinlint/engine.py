@@ -13,14 +13,14 @@ import ast
 import io
 import re
 import tokenize
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
 import pathspec
 
-from pinlint.catalog import Rule
+from pinlint.catalog import Rule, load_catalog
 from pinlint.config import Settings
 from pinlint.declarations import Declarations
 from pinlint.dialect import DialectChoice, Evidence, choose_dialect, python_evidence, sql_file_evidence
@@ -55,7 +55,14 @@ from pinlint.project import sets_key
 from pinlint.pymodel import ParseError, PythonModule, parse_python
 from pinlint.sql.lexer import DIALECTS
 from pinlint.sql.statements import Statement, split_statements
-from pinlint.suppress import SQL_IGNORE_RE, SQL_NOQA_RE, PythonSuppressions, parse_codes, python_suppressions
+from pinlint.suppress import (
+    SQL_IGNORE_RE,
+    SQL_NOQA_RE,
+    PythonSuppressions,
+    misnamed_message,
+    parse_codes,
+    python_suppressions,
+)
 
 MAX_FILE_BYTES = MAX_SOURCE_BYTES
 
@@ -179,6 +186,11 @@ class Linter:
             for line, code in suppressions.unused(active):
                 start, end = suppressions.spans.get(line, (1, 1))
                 findings.append(finding_at(rule, kind.check(code), path, (line, start, line, end), (line,)))
+            for line, entry, why in suppressions.misnamed:  # a noqa entry that is not a rule code
+                start, end = suppressions.spans.get(line, (1, 1))
+                message, fix = misnamed_message(entry, why)
+                found = finding_at(rule, kind.check(entry), path, (line, start, line, end), (line,))
+                findings.append(replace(found, message=message, fix=fix))
         return findings
 
     @cached_property
@@ -273,11 +285,16 @@ class Linter:
                         if hit.fragment is not None:
                             findings.append(finding_from_hit(rule, hit.fragment, hit, "", on_call=True))
             if findings or self.suppression_kinds:
-                suppressions = python_suppressions(text)
+                suppressions = python_suppressions(text, _rule_codes_by_name())
                 findings = [
                     finding for finding in findings if not suppressions.suppresses(finding.code, finding.noqa_lines)
                 ]
                 findings.extend(self._unused_noqa(suppressions, path))
+                if suppressions.misnamed and not self.suppression_kinds:  # PIN100 is off: say it as a note
+                    line, _, why = suppressions.misnamed[0]
+                    more = f" (and {len(suppressions.misnamed) - 1} more)" if len(suppressions.misnamed) > 1 else ""
+                    note = f"line {line}: `noqa` entry {why}, so it silences nothing{more}"
+                    result.note = f"{result.note}; {note}" if result.note else note
             result.findings = findings
         result.findings = self._per_file_ignored(result.findings, path)
         result.findings.sort(key=lambda finding: finding.sort_key)
@@ -488,6 +505,12 @@ def _statement_ignores(statement: Statement) -> set[str]:
 
 
 _NOQA_PREFILTER = re.compile(r"noqa", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _rule_codes_by_name() -> dict[str, str]:
+    """Every rule's name -> its code (the whole catalog): what a noqa entry is checked against."""
+    return {rule.name: rule.code for rule in load_catalog()}
 
 
 def _sql_noqa(findings: list[Finding], fragment: Fragment, dialect: str) -> list[Finding]:

@@ -27,6 +27,7 @@ from pinlint.engine import FileResult, Linter, project_conditions
 from pinlint.model import Finding
 from pinlint.project import ProjectFacts, settle
 from pinlint.report import (
+    STATISTICS_FORMATS,
     FileFindings,
     ReportOptions,
     group_by_file,
@@ -76,6 +77,11 @@ def run(settings: Settings, request: RunRequest) -> int:
 
 
 def _run(settings: Settings, request: RunRequest) -> int:
+    if settings.statistics and settings.output_format not in STATISTICS_FORMATS and not request.add_noqa:
+        raise UserError(
+            f"--statistics is written as a table or as JSON: use --output-format "
+            f"{', '.join(STATISTICS_FORMATS)} (not {settings.output_format})"
+        )
     rules = selected_rules(settings)
     paths = list(request.paths)
     sources = _Sources()
@@ -130,7 +136,7 @@ def _run(settings: Settings, request: RunRequest) -> int:
     files = group_by_file(findings)
     with stdout_stream() as stdout:
         if settings.statistics:
-            report = render_statistics(findings)
+            report = render_statistics(findings, settings.output_format)
             if request.output_file is None:
                 stdout.write(report)
             else:
@@ -143,6 +149,7 @@ def _run(settings: Settings, request: RunRequest) -> int:
                 rules=rules,
                 root=_repository_root(),
                 checked=[result.path for result in results if not result.error],
+                skipped=[(result.path, result.error) for result in results if result.error],
             )
             if request.output_file is None:
                 _write_findings(stdout, files, settings.output_format, options)

@@ -3,6 +3,10 @@
 A bare ``# noqa`` does not silence pinlint: SQL strings often carry one for line length,
 and a pinning risk should not vanish with it. Codes are required.
 
+As in ruff, a noqa comment takes rule codes only (``# noqa: PIN001``): a prefix (``PIN0``) or a
+rule name (``session-set``) silences nothing, and is not left to do so silently: ``misnamed_codes``
+says why, for PIN100 to report (or, when PIN100 is off, for a note on the file).
+
 As in ruff, a noqa comment after the closing quote of a multi-line string covers every line of
 that string, so a finding anywhere in it (or in a call on the string's first line, such as
 ``await con.prepare('''...''')``) is silenced there, whatever rule found it.
@@ -13,7 +17,7 @@ from __future__ import annotations
 import io
 import re
 import tokenize
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 _CODES = r"(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)"
@@ -23,6 +27,9 @@ SQL_NOQA_RE = re.compile(r"(?:--|#)\s*noqa\s*:\s*" + _CODES, re.IGNORECASE)
 SQL_IGNORE_RE = re.compile(r"(?:--|#|/\*)\s*pinlint\s*:\s*ignore\s+" + _CODES, re.IGNORECASE)
 ALL = "*"
 _NOQA_WORD_RE = re.compile(r"noqa", re.IGNORECASE)
+# what follows `noqa:` as written, names and prefixes included (`# noqa: session-set, PIN0`)
+_NOQA_WORDS_RE = re.compile(r"#\s*noqa\s*:\s*(?P<words>[\w-]+(?:[\s,]+[\w-]+)*)", re.IGNORECASE)
+_CODE_SHAPE_RE = re.compile(r"[A-Z]+[0-9]+|PIN", re.IGNORECASE)
 
 
 # A line ends where Python ends one (and pinlint's positions count): \n, \r\n or \r; not at the
@@ -46,6 +53,7 @@ class PythonSuppressions:
     spans: dict[int, tuple[int, int]] = field(default_factory=dict)  # line -> 1-based columns of the noqa
     used: set[tuple[int, str]] = field(default_factory=set)  # (line, code) that silenced a finding
     string_ends: dict[int, int] = field(default_factory=dict)  # line in a multi-line string -> its last line
+    misnamed: list[tuple[int, str, str]] = field(default_factory=list)  # (line, entry, why it silences nothing)
 
     def suppresses(self, code: str, lines: tuple[int, ...]) -> bool:
         if ALL in self.file_codes or code in self.file_codes:
@@ -67,8 +75,9 @@ class PythonSuppressions:
         )
 
 
-def python_suppressions(source: str) -> PythonSuppressions:
-    """Collect noqa comments from real comment tokens (never from inside strings).
+def python_suppressions(source: str, rule_codes: Mapping[str, str] | None = None) -> PythonSuppressions:
+    """Collect noqa comments from real comment tokens (never from inside strings); with
+    ``rule_codes`` (every rule's name -> its code), also the entries that are no rule's code.
 
     A file-level ``# pinlint: noqa`` counts only as a comment on a line of its own. When the
     tokenizer fails (syntax newer than this interpreter), comments are found line by line.
@@ -97,11 +106,48 @@ def python_suppressions(source: str) -> PythonSuppressions:
             codes = file_noqa.group("codes")
             result.file_codes |= parse_codes(codes) if codes else {ALL}
             continue
+        misnamed = misnamed_codes(comment, rule_codes) if rule_codes else []
+        if misnamed:
+            result.misnamed.extend((line, entry, why) for entry, why in misnamed)
+            words = _NOQA_WORDS_RE.search(comment)
+            if words:  # where PIN100 points (the codes' own span, below, when there are codes)
+                result.spans[line] = (column + words.start() + 1, column + words.end() + 1)
         noqa = NOQA_RE.search(comment)
         if noqa:
             result.lines.setdefault(line, set()).update(parse_codes(noqa.group("codes")))
             result.spans[line] = (column + noqa.start() + 1, column + noqa.end() + 1)
     return result
+
+
+def misnamed_codes(comment: str, rule_codes: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The entries of a ``# noqa:`` comment meant for pinlint that name no rule code, each with
+    why it silences nothing: a pinlint rule's name (``session-set``) or a ``PIN`` word that is not
+    a code (``PIN0``, ``PIN999``). Other tools' codes (``E501``) are not pinlint's to judge; the
+    list ends at the first word that is neither code-shaped nor a rule name (the comment's prose).
+    ``rule_codes`` maps every rule's name to its code (the whole catalog, not the rules selected)."""
+    found = _NOQA_WORDS_RE.search(comment)
+    if not found:
+        return []
+    names, codes = rule_codes, set(rule_codes.values())
+    misnamed: list[tuple[str, str]] = []
+    for entry in re.split(r"[\s,]+", found.group("words").strip()):
+        if entry.lower() in names:
+            misnamed.append((entry, f"`{entry}` is a rule name: noqa takes its code, `{names[entry.lower()]}`"))
+        elif not _CODE_SHAPE_RE.fullmatch(entry):
+            break
+        elif entry.upper().startswith("PIN") and entry.upper() not in codes:
+            prefix = entry.upper() != "PIN" and any(code.startswith(entry.upper()) for code in codes)
+            why = "noqa takes whole codes, not a prefix" if prefix else "no rule has this code"
+            misnamed.append((entry, f"`{entry}` is not a rule code: {why}"))
+    return misnamed
+
+
+def misnamed_message(entry: str, why: str) -> tuple[str, str]:
+    """The message and fix of PIN100 for a noqa entry that is not a rule code."""
+    return (
+        f"`noqa` entry {why}, so it silences nothing",
+        f"Write the codes of the rules to silence (`pinlint rule {entry}` shows a rule by code or name)",
+    )
 
 
 def _tokens(source: str) -> Iterator[tokenize.TokenInfo]:

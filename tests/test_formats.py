@@ -124,17 +124,47 @@ def test_output_file(tmp_path: Path, output_format: str) -> None:
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".report.out")] == []  # no temp file left
 
 
-def test_junit_and_pylint(tmp_path: Path) -> None:
-    from xml.etree import ElementTree
+def test_junit_has_a_test_case_per_finding_and_a_passing_one_per_clean_file(tmp_path: Path) -> None:
+    from junitparser import Failure, JUnitXml
 
     _project(tmp_path)
     (tmp_path / "app" / "clean.py").write_text("x = 1\n", encoding="utf-8")
-    junit = run_cli("check", "--output-format", "junit", "app", cwd=tmp_path).stdout
-    root = ElementTree.fromstring(junit.split("\n", 1)[1] if junit.startswith("<?xml") else junit)
-    cases = root.findall(".//testcase")
-    assert [case.get("name") for case in cases] == ["app/clean.py", "app/db.py"]
-    assert [failure.get("type") for failure in cases[1].findall("failure")] == ["PIN001", "PIN014", "PIN016"]
-    assert cases[0].findall("failure") == []
+    result = run_cli("check", "--output-format", "junit", "app", cwd=tmp_path)
+    assert result.returncode == 1
+    report = JUnitXml.fromstring(result.stdout.encode("utf-8"))
+    suites = list(report)
+    assert [suite.name for suite in suites] == ["app/clean.py", "app/db.py"]
+    clean, dirty = ([(case.name, case.classname, case.result) for case in suite] for suite in suites)
+    assert clean == [("pinlint", "app/clean.py", [])]
+    assert [(name, classname) for name, classname, _ in dirty] == [
+        ("pinlint.PIN001", "app/db.py"),
+        ("pinlint.PIN014", "app/db.py"),
+        ("pinlint.PIN016", "app/db.py"),
+    ]
+    for _, _, outcome in dirty:
+        (failure,) = outcome
+        assert isinstance(failure, Failure) and failure.message.startswith(failure.type + " ")
+    from xml.etree import ElementTree
+
+    positions = [
+        (case.get("file"), case.get("line"), case.get("column"))
+        for case in ElementTree.fromstring(result.stdout.split("\n", 1)[1]).iter("testcase")
+    ]
+    assert positions == [
+        ("app/clean.py", None, None),
+        ("app/db.py", "1", "14"),
+        ("app/db.py", "5", "5"),
+        ("app/db.py", "8", "21"),
+    ]
+    # the header's counts are the ones a CI tool recomputes from the cases
+    header = (report.tests, report.failures, report.errors)
+    report.update_statistics()
+    assert header == (report.tests, report.failures, report.errors) == (4, 3, 0)
+    assert [(suite.tests, suite.failures) for suite in suites] == [(1, 0), (3, 3)]
+
+
+def test_pylint(tmp_path: Path) -> None:
+    _project(tmp_path)
     pylint = run_cli("check", "--output-format", "pylint", "-q", "app", cwd=tmp_path).stdout.splitlines()
     assert pylint[0].startswith("app/db.py:1: [PIN001(session-set), ] Session-level")
 
@@ -163,3 +193,66 @@ def test_readme_ci_examples_run(tmp_path: Path) -> None:
     jsonschema.validate(sarif, SCHEMA)
     report = blocks[1]["pinlint"]["artifacts"]["reports"]["codequality"]
     assert json.loads((tmp_path / report).read_text(encoding="utf-8"))
+
+
+def test_statistics_follow_the_output_format_and_quiet(tmp_path: Path) -> None:
+    _project(tmp_path, SOURCE + 'cur.execute("SET search_path TO tenant_43")\n')
+    table = run_cli("check", "--statistics", "app", cwd=tmp_path)
+    assert table.returncode == 1
+    counts = ["2\tPIN001\tsession-set", "1\tPIN014\tlisten", "1\tPIN016\texplicit-sequence-function"]
+    assert table.stdout.splitlines()[:3] == counts
+    assert table.stdout.splitlines()[-1].startswith("Found 4 findings")
+    quiet = run_cli("check", "--statistics", "-q", "--output-format", "concise", "app", cwd=tmp_path)
+    assert quiet.stdout.splitlines() == counts  # -q: no summary line
+    as_json = run_cli("check", "--statistics", "--output-format", "json", "app", cwd=tmp_path)
+    assert as_json.returncode == 1
+    rows = json.loads(as_json.stdout)
+    assert rows == [
+        {"code": "PIN001", "name": "session-set", "count": 2},
+        {"code": "PIN014", "name": "listen", "count": 1},
+        {"code": "PIN016", "name": "explicit-sequence-function", "count": 1},
+    ]
+    lines = run_cli("check", "--statistics", "--output-format", "json-lines", "app", cwd=tmp_path).stdout
+    assert [json.loads(line) for line in lines.splitlines()] == rows
+    refused = run_cli("check", "--statistics", "--output-format", "sarif", "app", cwd=tmp_path)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert "--statistics" in refused.stderr and "json" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_a_syntax_error_is_a_warning_and_a_sarif_tool_execution_notification(tmp_path: Path) -> None:
+    _project(tmp_path)
+    (tmp_path / "app" / "broken.py").write_text('cur.execute("SET search_path TO x")\ndef f(:\n', encoding="utf-8")
+    result = run_cli("check", "--output-format", "sarif", "app", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "pinlint: warning: app/broken.py: syntax error at line 2" in result.stderr
+    document = json.loads(result.stdout)
+    jsonschema.validate(document, SCHEMA)
+    (invocation,) = document["runs"][0]["invocations"]
+    assert invocation["executionSuccessful"] is True  # the other files were linted
+    (notification,) = invocation["toolExecutionNotifications"]
+    assert notification["level"] == "warning"
+    assert notification["message"]["text"].startswith("app/broken.py: syntax error at line 2")
+    (location,) = notification["locations"]
+    assert location["physicalLocation"]["artifactLocation"] == {"uri": "app/broken.py", "uriBaseId": "%SRCROOT%"}
+    assert {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in document["runs"][0]["results"]
+    } == {"app/db.py"}
+    (tmp_path / "app" / "broken.py").unlink()
+    clean = json.loads(run_cli("check", "--output-format", "sarif", "app", cwd=tmp_path).stdout)
+    assert clean["runs"][0]["invocations"] == [{"executionSuccessful": True, "toolExecutionNotifications": []}]
+
+
+def test_json_url_is_the_rule_page_and_every_field_is_in_the_readme(tmp_path: Path) -> None:
+    import re
+
+    _project(tmp_path)
+    items = json.loads(run_cli("check", "--output-format", "json", "app", cwd=tmp_path).stdout)
+    help_uris = {rule["id"]: rule["helpUri"] for rule in _sarif(tmp_path)["runs"][0]["tool"]["driver"]["rules"]}
+    for item in items:
+        assert item["url"] == help_uris[item["code"]]
+        page = item["url"].rsplit("/blob/main/", 1)[1]
+        assert page == f"docs/rules/{item['code']}-{item['name']}.md" and (ROOT / page).is_file()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### JSON fields", 1)[1].split("\n#", 1)[0]
+    documented = re.findall(r"^\| `([a-z_]+)` \|", section, re.MULTILINE)
+    assert documented == list(items[0])  # every key, in the order pinlint writes them

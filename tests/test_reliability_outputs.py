@@ -142,7 +142,7 @@ def test_05_08_every_format_writes_lone_surrogates_and_undecodable_names(odd_tex
             from xml.etree import ElementTree
 
             cases = ElementTree.fromstring(done.stdout).findall(".//testcase")
-            assert {case.get("name") for case in cases} == {"good.py", name, "x.py"}
+            assert {case.get("classname") for case in cases} == {"good.py", name, "x.py"}
         else:
             assert name in text, output_format
         if output_format == "full":

@@ -69,12 +69,15 @@ def test_unused_noqa_is_off_by_default_and_reports_stale_comments(tmp_path) -> N
     assert [line.split(" ", 2)[:2] for line in enabled.stdout.splitlines()] == [
         ["db.py:1:44:", "PIN100"],
         ["db.py:3:26:", "PIN100"],
+        ["db.py:4:8:", "PIN100"],  # PIN999 is no rule's code
     ]
     assert "Unused `noqa` for PIN019" in enabled.stdout
+    assert "`PIN999` is not a rule code" in enabled.stdout
     only_listen = run_cli("check", "--select", "PIN014,PIN100", "-q", "--output-format", "concise", ".", cwd=tmp_path)
-    assert only_listen.stdout == ""  # PIN001 and PIN019 did not run, so their comments are not judged
+    # PIN001 and PIN019 did not run, so their comments are not judged; PIN999 names no rule at all
+    assert [line.split(" ", 2)[:2] for line in only_listen.stdout.splitlines()] == [["db.py:4:8:", "PIN100"]]
     everything = run_cli("check", "--select", "ALL", "-q", "--output-format", "concise", ".", cwd=tmp_path)
-    assert everything.stdout.count("PIN100") == 2
+    assert everything.stdout.count("PIN100") == 3
 
 
 def test_noqa_on_the_closing_quote_line_covers_every_rule_of_the_string() -> None:
@@ -85,3 +88,30 @@ def test_noqa_on_the_closing_quote_line_covers_every_rule_of_the_string() -> Non
     fstring = 'cur.execute(f"""\n    LISTEN {{name}}\n"""){noqa}\n'
     assert codes(fstring.format(noqa="")) == ["PIN014"]
     assert codes(fstring.format(noqa="  # noqa: PIN014")) == []
+
+
+def test_noqa_takes_codes_and_says_so_for_a_prefix_or_a_rule_name(tmp_path) -> None:
+    from conftest import run_cli
+
+    (tmp_path / "db.py").write_text(
+        'cur.execute("SET search_path TO a")  # noqa: PIN0\n'
+        'cur.execute("SET search_path TO b")  # noqa: session-set\n'
+        'cur.execute("SET search_path TO c")  # noqa: E501, PIN001 because of the migration\n',
+        encoding="utf-8",
+    )
+    default = run_cli("check", "--output-format", "concise", ".", cwd=tmp_path)
+    assert [line.split(" ", 2)[:2] for line in default.stdout.splitlines()[:-1]] == [
+        ["db.py:1:14:", "PIN001"],
+        ["db.py:2:14:", "PIN001"],
+    ]  # as in ruff, a prefix or a name silences nothing; the whole code does
+    assert "pinlint: note: db.py: line 1: `noqa` entry `PIN0` is not a rule code" in default.stderr
+    assert "(and 1 more)" in default.stderr
+    enabled = run_cli("check", "--extend-select", "PIN100", "--output-format", "concise", "-q", ".", cwd=tmp_path)
+    reports = [line for line in enabled.stdout.splitlines() if " PIN100 " in line]
+    assert reports == [
+        "db.py:1:38: PIN100 `noqa` entry `PIN0` is not a rule code: noqa takes whole codes, not a prefix,"
+        " so it silences nothing",
+        "db.py:2:38: PIN100 `noqa` entry `session-set` is a rule name: noqa takes its code, `PIN001`,"
+        " so it silences nothing",
+    ]  # E501 is another tool's, and the prose after the codes is not judged
+    assert "pinlint: note:" not in enabled.stderr  # PIN100 says it: no note besides

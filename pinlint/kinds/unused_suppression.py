@@ -1,5 +1,6 @@
 """Kind ``unused-suppression``: a line-level ``# noqa: CODE`` that silences nothing (the engine
-tracks which suppressions were used)."""
+tracks which suppressions were used), and a noqa entry that names no rule code (``PIN0``,
+``session-set``: ``pinlint.suppress.misnamed_codes``), which never silences anything."""
 
 from __future__ import annotations
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from pinlint.catalog import Rule
 
 __all__ = [
+    "STATISTICS_FORMATS",
     "FileFindings",
     "ReportOptions",
     "group_by_file",
@@ -42,6 +43,7 @@ class ReportOptions:
     rules: Sequence[Rule] = ()  # the rules that ran (SARIF lists them)
     root: Path | None = None  # the directory SARIF paths are relative to
     checked: Sequence[str] = ()  # the files linted (JUnit has a test case for each)
+    skipped: Sequence[tuple[str, str]] = ()  # (path, why) of the files that could not be linted (SARIF notes them)
 
 
 def write_report(out: TextIO, files: Iterable[FileFindings], output_format: str, options: ReportOptions) -> None:
@@ -55,7 +57,8 @@ def write_report(out: TextIO, files: Iterable[FileFindings], output_format: str,
     elif output_format == "sarif":
         from pinlint.report.sarif import write_sarif
 
-        write_sarif(out, safe, options.rules, options.root or Path.cwd())
+        skipped = [(printable(path), printable(why)) for path, why in options.skipped]
+        write_sarif(out, safe, options.rules, options.root or Path.cwd(), skipped)
     elif output_format in ("json-lines", "github", "gitlab", "pylint", "junit"):
         from pinlint.report import ci
 
@@ -88,10 +91,22 @@ def render(findings: Sequence[Finding], output_format: str, options: ReportOptio
     return out.getvalue()
 
 
-def render_statistics(findings: Sequence[Finding]) -> str:
-    """ruff-style counts per rule, most frequent first."""
+STATISTICS_FORMATS = ("full", "concise", "json", "json-lines")
+
+
+def render_statistics(findings: Sequence[Finding], output_format: str = "full") -> str:
+    """Counts per rule, most frequent first: ruff's table (``count\tcode\tname``) for full and
+    concise; for json an array of ``{code, name, count}``, for json-lines one such object a line.
+    The other formats have no place for counts (``--statistics`` refuses them before the run)."""
+    import json
+
     counts = Counter((finding.code, finding.name) for finding in findings)
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0][0]))
+    rows = [{"code": code, "name": name, "count": count} for (code, name), count in ordered]
+    if output_format == "json":
+        return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+    if output_format == "json-lines":
+        return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
     width = max((len(str(count)) for count in counts.values()), default=1)
     return "".join(f"{count:>{width}}\t{code}\t{name}\n" for (code, name), count in ordered)
 

@@ -87,23 +87,47 @@ def _xml_text(text: str) -> str:
 
 
 def write_junit(out: TextIO, files: Iterable[FileFindings], checked: Sequence[str] = ()) -> None:
-    """JUnit XML: one test case per file (every file linted, sorted), failing with one failure
-    per finding; the counts in the header need the files with findings, so those are gathered
-    first (their findings are held, each test case is written as it is built)."""
+    """JUnit XML as ruff writes it: a test suite per file (every file linted, sorted by path),
+    with a failing test case per finding (``pinlint.CODE``, its line and column), or one passing
+    test case for a file without findings. The counts in the header need every file's findings,
+    so those are gathered first; each test suite is written as it is built."""
     from xml.etree import ElementTree as ET
 
     by_path = {file.findings[0].path: file.findings for file in files if file.findings}
     paths = sorted(set(checked) | set(by_path))
-    counts = f'tests="{len(paths)}" failures="{len(by_path)}"'
+    failures = sum(len(findings) for findings in by_path.values())
+    tests = failures + len(paths) - len(by_path)
     out.write("<?xml version='1.0' encoding='utf-8'?>\n")
-    out.write(f'<testsuites name="pinlint" {counts}><testsuite name="pinlint" {counts}>')
+    out.write(f'<testsuites name="pinlint" tests="{tests}" failures="{failures}" errors="0">')
     for path in paths:
-        case = ET.Element("testcase", name=_xml_text(path), classname="pinlint")
-        for finding in by_path.get(path, []):
-            message = _xml_text(f"{finding.code} {finding.message}")
-            failure = ET.SubElement(case, "failure", message=message, type=finding.code)
+        findings = by_path.get(path, [])
+        name = _xml_text(path)
+        suite = ET.Element(
+            "testsuite",
+            name=name,
+            tests=str(max(len(findings), 1)),
+            failures=str(len(findings)),
+            errors="0",
+            skipped="0",
+            package="pinlint",
+        )
+        if not findings:
+            ET.SubElement(suite, "testcase", name="pinlint", classname=name, file=name)
+        for finding in findings:
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                name=f"pinlint.{finding.code}",
+                classname=name,
+                file=name,
+                line=str(finding.line),
+                column=str(finding.column),
+            )
+            failure = ET.SubElement(
+                case, "failure", message=_xml_text(f"{finding.code} {finding.message}"), type=finding.code
+            )
             failure.text = _xml_text(
                 f"{finding.path}:{finding.line}:{finding.column}: {finding.code} {finding.message}\n{finding.fix}"
             )
-        out.write(ET.tostring(case, encoding="unicode"))
-    out.write("</testsuite></testsuites>\n")
+        out.write(ET.tostring(suite, encoding="unicode"))
+    out.write("</testsuites>\n")

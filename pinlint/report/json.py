@@ -1,4 +1,5 @@
-"""The json format: an array of findings with ruff's field names plus pinlint's targets and SQL.
+"""The json format: an array of findings with ruff's field names plus pinlint's targets and SQL
+(README's "JSON fields" lists them); ``url`` is the rule's documentation page.
 
 Also the helper that streams a JSON document's one long array (json, SARIF, GitLab): the output
 is what ``json.dumps(document, indent=2)`` would give, written one element at a time.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TextIO
 
 from pinlint.model import Finding
@@ -16,6 +18,15 @@ if TYPE_CHECKING:
     from pinlint.report.groups import FileFindings
 
 ARRAY = "@@pinlint-streamed-array@@"  # the place of the streamed array in a document
+
+
+@lru_cache(maxsize=1)
+def _rule_urls() -> dict[str, str]:
+    """Every rule's code -> the URL of its documentation page."""
+    from pinlint.catalog import load_catalog
+    from pinlint.rulesdoc import rule_url
+
+    return {rule.code: rule_url(rule) for rule in load_catalog()}
 
 
 def finding_to_json(finding: Finding) -> dict[str, Any]:
@@ -31,7 +42,7 @@ def finding_to_json(finding: Finding) -> dict[str, Any]:
         "targets": dict(finding.targets),
         "sql": finding.sql,
         "dialect": {"name": finding.dialect, "reason": finding.dialect_reason} if finding.dialect else None,
-        "url": None,
+        "url": _rule_urls().get(finding.code),
         "doc": f"pinlint rule {finding.code}",
     }
 

@@ -1,5 +1,6 @@
 """SARIF 2.1.0 for GitHub code scanning: rules with their docs, results with 1-based regions,
-repo-relative URIs under %SRCROOT%, and stable partial fingerprints."""
+repo-relative URIs under %SRCROOT%, stable partial fingerprints, and a tool execution
+notification for each file that could not be linted (a syntax error, an unreadable file)."""
 
 from __future__ import annotations
 
@@ -88,8 +89,29 @@ def _result(finding: Finding, uri: str, index: dict[str, int], seen: dict[str, i
     return result
 
 
-def write_sarif(out: TextIO, files: Iterable[FileFindings], rules: Sequence[Rule], root: Path) -> None:
-    """The SARIF document, its results streamed (``files`` are the original paths, for the URIs)."""
+SKIPPED_FILE = "pinlint/file-skipped"  # the descriptor id of a file that could not be linted
+
+
+def _notification(path: str, why: str, root: Path) -> dict[str, Any]:
+    """A file pinlint could not lint, as the run's ``warning`` pinlint printed for it."""
+    location = {"artifactLocation": {"uri": _relative_uri(path, root), "uriBaseId": "%SRCROOT%"}}
+    return {
+        "level": "warning",
+        "message": {"text": f"{path}: {why}"},
+        "locations": [{"physicalLocation": location}],
+        "descriptor": {"id": SKIPPED_FILE},
+    }
+
+
+def write_sarif(
+    out: TextIO,
+    files: Iterable[FileFindings],
+    rules: Sequence[Rule],
+    root: Path,
+    skipped: Sequence[tuple[str, str]] = (),
+) -> None:
+    """The SARIF document, its results streamed (``files`` are the original paths, for the URIs);
+    ``skipped`` (path, why) are the files that could not be linted."""
     document = {
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -103,6 +125,12 @@ def write_sarif(out: TextIO, files: Iterable[FileFindings], rules: Sequence[Rule
                         "rules": [_rule(rule) for rule in rules],
                     }
                 },
+                "invocations": [
+                    {
+                        "executionSuccessful": True,
+                        "toolExecutionNotifications": [_notification(path, why, root) for path, why in skipped],
+                    }
+                ],
                 "originalUriBaseIds": {"%SRCROOT%": {"uri": root.resolve().as_uri() + "/"}},
                 "columnKind": "unicodeCodePoints",
                 "results": ARRAY,
