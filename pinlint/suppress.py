@@ -27,7 +27,7 @@ SQL_NOQA_RE = re.compile(r"(?:--|#)\s*noqa\s*:\s*" + _CODES, re.IGNORECASE)
 SQL_IGNORE_RE = re.compile(r"(?:--|#|/\*)\s*pinlint\s*:\s*ignore\s+" + _CODES, re.IGNORECASE)
 ALL = "*"
 _NOQA_WORD_RE = re.compile(r"noqa", re.IGNORECASE)
-# what follows `noqa:` as written, names and prefixes included (`# noqa: session-set, PIN0`)
+# what follows a noqa comment as written, rule names and code prefixes included (session-set, PIN0)
 _NOQA_WORDS_RE = re.compile(r"#\s*noqa\s*:\s*(?P<words>[\w-]+(?:[\s,]+[\w-]+)*)", re.IGNORECASE)
 _CODE_SHAPE_RE = re.compile(r"[A-Z]+[0-9]+|PIN", re.IGNORECASE)
 
