@@ -1,8 +1,12 @@
 """Settings: one frozen dataclass, read from ``[tool.pinlint]`` or ``pinlint.toml``, then the CLI.
 
-Discovery walks up from the current directory to the first ``pinlint.toml``, ``.pinlint.toml``
-or ``pyproject.toml`` with a ``[tool.pinlint]`` table (in that order within one directory).
-Paths in the config (excludes, per-file-ignores) are relative to the config file's directory.
+Each file gets the configuration nearest above it (as ruff does): the first ``pinlint.toml``,
+``.pinlint.toml`` or ``pyproject.toml`` with a ``[tool.pinlint]`` table (in that order within one
+directory), found by ``SettingsResolver``, which resolves each configuration once and remembers
+each directory's. ``extend = "path"`` puts another configuration under one, key by key; the
+command line's ``--config key=value`` overrides and options go on top of every configuration.
+Paths in the config (excludes, per-file-ignores) are relative to the config file's directory
+(for inherited keys too: the directory of the configuration the file gets).
 An unknown key or a value of the wrong type is a ConfigError naming the key and the file; so is
 a value of the right type that cannot mean anything (an empty rule selector, a glob git would
 not match with, a handler without its ``:function``, a sink that is not a dotted name).
