@@ -108,6 +108,7 @@ def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) ->
                 stdout.writelines(f"{printable(path.as_posix())}\n" for path in groups.files)
             return EXIT_CLEAN
         results = []
+        infrastructure: list[FileResult] = []
         caches: dict[tuple[Path, Path], Cache] = {}
         for group in groups.groups:
             group_settings = group.settings
@@ -123,9 +124,12 @@ def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) ->
                         warn(warning)
                 cache = caches[where]
             results.extend(lint_files(linter, group.files, cache))
-            results.extend(linter.lint_infrastructure(list(group.paths)))
+            infrastructure.extend(linter.lint_infrastructure(list(group.paths)))
         for cache in caches.values():
             cache.save()
+        if len(groups.groups) > 1:
+            results.sort(key=lambda result: result.path)
+        results.extend(infrastructure)
         rules = _all_rules(rules, [linter.rules for linter in linters.values()])
 
     findings: list[Finding] = sorted(
@@ -142,9 +146,10 @@ def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) ->
     if request.add_noqa:
         from pinlint.addnoqa import add_noqa_to_files
 
-        code = EXIT_CLEAN
-        for group_linter, group_findings in _findings_per_linter(findings, linters, resolver):
-            code = max(code, add_noqa_to_files(group_linter, group_findings, warn))
+        primary = linters.get(id(settings)) or next(iter(linters.values()))
+        code = add_noqa_to_files(
+            primary, findings, warn, lambda path: linters.get(id(resolver.for_path(path)), primary)
+        )
         return EXIT_CLEAN if settings.exit_zero else code
 
     use_color = _use_color(settings.color) and request.output_file is None
@@ -187,19 +192,6 @@ def _all_rules(rules: tuple[Rule, ...], per_group: list[tuple[Rule, ...]]) -> tu
         for rule in group:
             chosen.setdefault(rule.code, rule)
     return tuple(chosen.values())
-
-
-def _findings_per_linter(
-    findings: list[Finding], linters: dict[int, Linter], resolver: SettingsResolver
-) -> list[tuple[Linter, list[Finding]]]:
-    """The findings of each configuration's files, with the linter that found them."""
-    grouped: dict[int, list[Finding]] = {}
-    for finding in findings:
-        key = id(resolver.for_path(finding.path))
-        grouped.setdefault(key if key in linters else next(iter(linters)), []).append(finding)
-    if not grouped:  # nothing to add: one call still says so
-        return [(next(iter(linters.values())), [])]
-    return [(linters[key], found) for key, found in grouped.items()]
 
 
 def _write_findings(out: TextIO, files: list[FileFindings], output_format: str, options: ReportOptions) -> None:

@@ -118,3 +118,12 @@ def test_force_exclude_applies_to_stdin_filename(tmp_path: Path) -> None:
     assert without.returncode == 1 and "PIN001" in without.stdout
     kept = run_cli("check", "--force-exclude", "--stdin-filename", "app/db.py", "-", cwd=tmp_path, stdin=stdin)
     assert kept.returncode == 1 and "PIN001" in kept.stdout
+
+
+def test_add_noqa_follows_each_files_configuration(tmp_path: Path) -> None:
+    _monorepo(tmp_path)
+    result = run_cli("check", "--add-noqa", "--no-cache", "svc", "b.sql", cwd=tmp_path)
+    assert result.stdout.strip() == "Added 1 noqa directive to 1 file."
+    assert (tmp_path / "b.sql").read_text(encoding="utf-8") == "SET search_path TO app;  -- noqa: PIN001\n"
+    assert (tmp_path / "svc" / "a.sql").read_text(encoding="utf-8") == SET_SQL
+    assert run_cli("check", "--no-cache", ".", cwd=tmp_path).returncode == 0
