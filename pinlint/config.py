@@ -409,26 +409,28 @@ class SettingsResolver:
         self.config_file = config_file
         self.finish = finish or (lambda settings: settings)
         self.default_root = default_root or Path.cwd()
-        self._config_of: dict[Path, Path | None] = {}
+        self._config_of: dict[str, Path | None] = {}  # absolute directory -> its configuration
         self._settings: dict[Path | None, Settings] = {}
 
     def config_for(self, directory: Path) -> Path | None:
         """The configuration file that decides for files in ``directory``."""
         if self.config_file is not None:
             return self.config_file
-        start = Path(os.path.abspath(directory))
-        visited: list[Path] = []
+        candidate = os.path.abspath(directory)
+        visited: list[str] = []
         found: Path | None = None
-        for candidate in (start, *start.parents):
+        while True:
             if candidate in self._config_of:
                 found = self._config_of[candidate]
                 break
             visited.append(candidate)
-            found = _config_in(candidate)
-            if found is not None:
+            found = _config_in(Path(candidate))
+            parent = os.path.dirname(candidate)
+            if found is not None or parent == candidate:
                 break
-        for candidate in visited:
-            self._config_of[candidate] = found
+            candidate = parent
+        for seen in visited:
+            self._config_of[seen] = found
         return found
 
     def for_directory(self, directory: Path) -> Settings:

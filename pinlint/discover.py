@@ -320,10 +320,11 @@ def discover_per_settings(paths: list[str], resolver: SettingsResolver) -> Group
         result.missing.extend(found.missing)
         result.warnings.extend(found.warnings)
         for path in found.files:
-            absolute = os.path.abspath(path)
-            if absolute in seen:
-                continue
-            seen.add(absolute)
+            if len(walks) > 1:  # one walk has no duplicates (discover drops them)
+                absolute = os.path.abspath(path)
+                if absolute in seen:
+                    continue
+                seen.add(absolute)
             own = resolver.for_directory(path.parent)
             if own is not walk_settings:
                 spec = nested_specs.get(id(own))
