@@ -356,6 +356,8 @@ def config_layers(path: Path, inheriting: tuple[Path, ...] = ()) -> list[tuple[d
         if base in chain:
             cycle = " -> ".join(str(item) for item in (*chain[chain.index(base) :], base))
             raise ConfigError(f"`extend` makes a cycle: {cycle}")
+        if not os.path.lexists(base):
+            raise ConfigError(f"`extend` in {_label(path)} names {base}, which does not exist")
         layers = config_layers(base, chain)
     return [*layers, (table, _label(path))]
 

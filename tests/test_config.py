@@ -157,7 +157,7 @@ def test_a_directory_without_configuration_gets_the_defaults_not_a_neighbour(tmp
 @pytest.mark.parametrize(
     ("extend", "named"),
     [
-        ('extend = "missing.toml"\n', "missing.toml does not exist"),
+        ('extend = "missing.toml"\n', "missing.toml, which does not exist"),
         ("extend = 3\n", "`extend`"),
         ('extend = "pinlint.toml"\n', "cycle"),
     ],
