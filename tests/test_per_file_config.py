@@ -127,3 +127,13 @@ def test_add_noqa_follows_each_files_configuration(tmp_path: Path) -> None:
     assert (tmp_path / "b.sql").read_text(encoding="utf-8") == "SET search_path TO app;  -- noqa: PIN001\n"
     assert (tmp_path / "svc" / "a.sql").read_text(encoding="utf-8") == SET_SQL
     assert run_cli("check", "--no-cache", ".", cwd=tmp_path).returncode == 0
+
+
+def test_stdin_takes_the_configuration_of_its_filename(tmp_path: Path) -> None:
+    _monorepo(tmp_path)
+    nested = run_cli("check", "--stdin-filename", "svc/new.sql", "-", cwd=tmp_path, stdin=SET_SQL)
+    assert nested.returncode == 0 and "PIN001" not in nested.stdout
+    root = run_cli("check", "--stdin-filename", "new.sql", "-", cwd=tmp_path / "svc", stdin=SET_SQL)
+    assert root.returncode == 0  # svc/new.sql: the cwd does not decide, the file's place does
+    outside = run_cli("check", "--stdin-filename", "../new.sql", "-", cwd=tmp_path / "svc", stdin=SET_SQL)
+    assert outside.returncode == 1 and "PIN001" in outside.stdout
