@@ -100,8 +100,14 @@ def add_noqa(source: str, findings: Sequence[Finding], *, sql: bool) -> NoqaEdit
     return NoqaEdit("".join(lines), added, unplaced)
 
 
-def add_noqa_to_files(linter: Linter, findings: Sequence[Finding], warn: Callable[[str], None]) -> int:
-    """Add noqa comments file by file (see the module's docstring); print what was done and
+def add_noqa_to_files(
+    linter: Linter,
+    findings: Sequence[Finding],
+    warn: Callable[[str], None],
+    linter_for: Callable[[str], Linter] | None = None,
+) -> int:
+    """Add noqa comments file by file (see the module's docstring), each file re-linted with
+    ``linter_for(path)`` (its own configuration's linter) else ``linter``; print what was done and
     return the exit code: 1 if some finding is still unsilenced, else 0."""
     by_path: dict[str, list[Finding]] = {}
     for finding in findings:
@@ -109,7 +115,7 @@ def add_noqa_to_files(linter: Linter, findings: Sequence[Finding], warn: Callabl
     added = changed = 0
     left = False
     for path, found in by_path.items():
-        count, complete = _edit_file(linter, path, found, warn)
+        count, complete = _edit_file(linter_for(path) if linter_for else linter, path, found, warn)
         left = left or not complete
         if count:
             added += count

@@ -20,7 +20,18 @@ import click
 from pinlint import __version__
 from pinlint.cache import clear as clear_cache
 from pinlint.catalog import CatalogError, Rule, load_catalog
-from pinlint.config import OUTPUT_FORMATS, TARGET_CHOICES, ConfigError, Settings, apply_values, load_settings
+from pinlint.config import (
+    COMMAND_LINE,
+    OUTPUT_FORMATS,
+    TARGET_CHOICES,
+    ConfigError,
+    Settings,
+    SettingsResolver,
+    apply_values,
+    is_override,
+    load_settings,
+    parse_override,
+)
 from pinlint.report.stream import ReportWriteError
 from pinlint.run import (
     EXIT_CLEAN,
@@ -41,25 +52,37 @@ def _codes(values: Sequence[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",")]
 
 
-def _settings(
+def _resolver(
     paths: Sequence[str],
     stdin_filename: str | None,
-    config_file: str | None,
+    config_values: Sequence[str],
     cli_values: dict[str, Any],
     extend: dict[str, list[str]],
-) -> Settings:
+) -> SettingsResolver:
+    """Settings per file: the nearest configuration above each (or ``--config FILE`` for all),
+    then the ``--config key=value`` overrides, then the options."""
+    overrides = [(parse_override(value), f"--config {value!r}") for value in config_values if is_override(value)]
+    files = [value for value in config_values if not is_override(value)]
+    if len(files) > 1:
+        raise UserError(f"--config names two files ({files[0]}, {files[1]}): give one")
+
+    def finish(settings: Settings) -> Settings:
+        for values, origin in overrides:
+            settings = apply_values(settings, values, origin)
+        settings = apply_values(settings, cli_values, COMMAND_LINE)
+        return replace(
+            settings,
+            extend_select=(*settings.extend_select, *extend["extend_select"]),
+            ignore=(*settings.ignore, *extend["ignore"]),
+        )
+
     if stdin_filename is not None and paths == [STDIN]:
         start = Path(stdin_filename).parent
     else:
         first = Path(paths[0]) if paths else Path.cwd()
         start = first if os.path.isdir(first) else first.parent
-    settings = load_settings(Path(config_file) if config_file else None, start if os.path.isdir(start) else Path.cwd())
-    settings = apply_values(settings, cli_values, "the command line")
-    return replace(
-        settings,
-        extend_select=(*settings.extend_select, *extend["extend_select"]),
-        ignore=(*settings.ignore, *extend["ignore"]),
-    )
+    default_root = start if os.path.isdir(start) else Path.cwd()
+    return SettingsResolver(Path(files[0]) if files else None, finish, default_root)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -96,11 +119,12 @@ def cli() -> None:
 @click.option("--exit-zero", is_flag=True, default=None, help="Exit 0 even when there are findings.")
 @click.option(
     "--config",
-    "config_file",
+    "config_values",
     type=str,
-    default=None,
-    metavar="FILE",
-    help="Use this config file instead of looking for one.",
+    multiple=True,
+    metavar="FILE|KEY=VALUE",
+    help="Use this config file for every file instead of looking for one; or, with `=`, override one key"
+    " in TOML (`--config 'ignore = [\"PIN001\"]'`).",
 )
 @click.option("--statistics", is_flag=True, default=None, help="Print counts per rule instead of the findings.")
 @click.option("-q", "--quiet", is_flag=True, default=None, help="Print findings only: no summary, no notes.")
@@ -137,7 +161,7 @@ def check(
     dialect: str | None,
     output_format: str | None,
     exit_zero: bool | None,
-    config_file: str | None,
+    config_values: tuple[str, ...],
     statistics: bool | None,
     quiet: bool | None,
     color: bool | None,
@@ -172,7 +196,8 @@ def check(
         if value is not None:
             cli_values[key] = value
     extend = {"extend_select": _codes(extend_select), "ignore": _codes(ignore)}
-    settings = _settings(path_list, stdin_filename, config_file, cli_values, extend)
+    resolver = _resolver(path_list, stdin_filename, config_values, cli_values, extend)
+    settings = resolver.for_directory(resolver.default_root)
     if show_settings:
         click.echo(settings_text(settings), nl=False)
         return EXIT_CLEAN
@@ -185,7 +210,7 @@ def check(
         show_files=show_files,
         output_file=output_file,
     )
-    return run(settings, request)
+    return run(settings, request, resolver)
 
 
 @cli.command()

@@ -1,8 +1,12 @@
 """Settings: one frozen dataclass, read from ``[tool.pinlint]`` or ``pinlint.toml``, then the CLI.
 
-Discovery walks up from the current directory to the first ``pinlint.toml``, ``.pinlint.toml``
-or ``pyproject.toml`` with a ``[tool.pinlint]`` table (in that order within one directory).
-Paths in the config (excludes, per-file-ignores) are relative to the config file's directory.
+Each file gets the configuration nearest above it (as ruff does): the first ``pinlint.toml``,
+``.pinlint.toml`` or ``pyproject.toml`` with a ``[tool.pinlint]`` table (in that order within one
+directory), found by ``SettingsResolver``, which resolves each configuration once and remembers
+each directory's. ``extend = "path"`` puts another configuration under one, key by key; the
+command line's ``--config key=value`` overrides and options go on top of every configuration.
+Paths in the config (excludes, per-file-ignores) are relative to the config file's directory
+(for inherited keys too: the directory of the configuration the file gets).
 An unknown key or a value of the wrong type is a ConfigError naming the key and the file; so is
 a value of the right type that cannot mean anything (an empty rule selector, a glob git would
 not match with, a handler without its ``:function``, a sink that is not a dotted name).
@@ -260,18 +264,26 @@ def find_config(start: Path) -> Path | None:
     pyproject.toml with a [tool.pinlint] table in it or the nearest directory above it."""
     directory = start.resolve()
     for candidate in (directory, *directory.parents):
-        for name in CONFIG_FILES:
-            path = candidate / name
-            status = inspect(path)
-            if status in ("does not exist", "permission denied"):  # a directory without x: nothing here can be read
-                continue
-            if not isinstance(status, str) and stat.S_ISDIR(status.st_mode):
-                continue
-            if name != "pyproject.toml":
-                return path
-            tool = _tool(_toml(path), path)
-            if tool is not None and "pinlint" in tool:
-                return path
+        found = _config_in(candidate)
+        if found is not None:
+            return found
+    return None
+
+
+def _config_in(directory: Path) -> Path | None:
+    """The configuration file of ``directory`` itself, if it has one."""
+    for name in CONFIG_FILES:
+        path = directory / name
+        status = inspect(path)
+        if status in ("does not exist", "permission denied"):  # a directory without x: nothing here can be read
+            continue
+        if not isinstance(status, str) and stat.S_ISDIR(status.st_mode):
+            continue
+        if name != "pyproject.toml":
+            return path
+        tool = _tool(_toml(path), path)
+        if tool is not None and "pinlint" in tool:
+            return path
     return None
 
 
@@ -325,14 +337,116 @@ def apply_values(settings: Settings, values: dict[str, Any], origin: str) -> Set
     return replace(settings, **changes)
 
 
+def _label(path: Path) -> str:
+    return f"[tool.pinlint] of {path}" if path.name == "pyproject.toml" else str(path)
+
+
+def config_layers(path: Path, inheriting: tuple[Path, ...] = ()) -> list[tuple[dict[str, Any], str]]:
+    """The tables that make up the configuration in ``path``, base first: each ``extend = "..."``
+    (relative to the file that names it) puts the file it names under the one that names it.
+    A cycle is a ConfigError naming the files in order."""
+    table = dict(_table(path))
+    layers: list[tuple[dict[str, Any], str]] = []
+    if "extend" in table:
+        extend = table.pop("extend")
+        if not isinstance(extend, str) or not extend.strip():
+            raise ConfigError(f"`extend` in {_label(path)} must be the path of a configuration file, not {extend!r}")
+        base = Path(os.path.normpath(path.resolve().parent / os.path.expanduser(extend)))
+        chain = (*inheriting, path.resolve())
+        if base in chain:
+            cycle = " -> ".join(str(item) for item in (*chain[chain.index(base) :], base))
+            raise ConfigError(f"`extend` makes a cycle: {cycle}")
+        if not os.path.lexists(base):
+            raise ConfigError(f"`extend` in {_label(path)} names {base}, which does not exist")
+        layers = config_layers(base, chain)
+    return [*layers, (table, _label(path))]
+
+
 def load_settings(config_file: Path | None, start: Path) -> Settings:
+    """The settings of ``config_file`` (else of the nearest configuration above ``start``, else
+    pinlint's defaults rooted at ``start``), with the files it extends under it."""
     path = config_file if config_file is not None else find_config(start)
     if path is None:
-        project_root = repository_root(start) or Path.cwd().resolve()
-        return Settings(root=start.resolve(), project_root=project_root)
+        return default_settings(start)
     settings = Settings(root=path.resolve().parent, config_file=path, project_root=path.resolve().parent)
-    label = f"[tool.pinlint] of {path}" if path.name == "pyproject.toml" else str(path)
-    return apply_values(settings, _table(path), label)
+    for table, label in config_layers(path):
+        settings = apply_values(settings, table, label)
+    return settings
+
+
+def default_settings(root: Path) -> Settings:
+    """pinlint's defaults, for files with no configuration above them: paths relative to ``root``."""
+    return Settings(root=root.resolve(), project_root=repository_root(root) or Path.cwd().resolve())
+
+
+def parse_override(text: str) -> dict[str, Any]:
+    """``--config 'key = value'`` (TOML, as ruff takes it) as config values; a ConfigError
+    when it is not TOML (the keys are checked where the values are applied)."""
+    try:
+        values: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"--config {text!r} is neither a file nor a TOML `key = value` ({error})") from None
+    return values
+
+
+def is_override(value: str) -> bool:
+    """Whether a ``--config`` value is a ``key = value`` override rather than a file (ruff's rule:
+    a value with ``=`` in it that names no file)."""
+    return "=" in value and not os.path.isfile(value)
+
+
+class SettingsResolver:
+    """The settings of each file: those of the nearest configuration above it (or of ``--config
+    FILE`` for every file), each resolved once, then ``finish`` (the command line's overrides).
+    Directories map to their configuration through a cache filled on the way up, so a run over
+    many files reads each directory and each configuration once. Files with no configuration
+    above them get pinlint's defaults rooted at ``default_root``."""
+
+    def __init__(
+        self,
+        config_file: Path | None = None,
+        finish: Callable[[Settings], Settings] | None = None,
+        default_root: Path | None = None,
+    ) -> None:
+        self.config_file = config_file
+        self.finish = finish or (lambda settings: settings)
+        self.default_root = default_root or Path.cwd()
+        self._config_of: dict[str, Path | None] = {}  # absolute directory -> its configuration
+        self._settings: dict[Path | None, Settings] = {}
+
+    def config_for(self, directory: Path) -> Path | None:
+        """The configuration file that decides for files in ``directory``."""
+        if self.config_file is not None:
+            return self.config_file
+        candidate = os.path.abspath(directory)
+        visited: list[str] = []
+        found: Path | None = None
+        while True:
+            if candidate in self._config_of:
+                found = self._config_of[candidate]
+                break
+            visited.append(candidate)
+            found = _config_in(Path(candidate))
+            parent = os.path.dirname(candidate)
+            if found is not None or parent == candidate:
+                break
+            candidate = parent
+        for seen in visited:
+            self._config_of[seen] = found
+        return found
+
+    def for_directory(self, directory: Path) -> Settings:
+        config = self.config_for(directory)
+        settings = self._settings.get(config)
+        if settings is None:
+            loaded = default_settings(self.default_root) if config is None else load_settings(config, config.parent)
+            settings = self._settings[config] = self.finish(loaded)
+        return settings
+
+    def for_path(self, path: Path | str) -> Settings:
+        """The settings of a file, or of the files in a directory."""
+        path = Path(path)
+        return self.for_directory(path if os.path.isdir(path) else path.parent)
 
 
 def resolve_selection(settings: Settings, rules: tuple[Rule, ...]) -> tuple[Rule, ...]:

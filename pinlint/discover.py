@@ -37,7 +37,7 @@ from typing import Any
 
 import pathspec
 
-from pinlint.config import DEFAULT_EXCLUDE, Settings
+from pinlint.config import DEFAULT_EXCLUDE, Settings, SettingsResolver
 from pinlint.files import MAX_CONFIG_BYTES, UnreadableFile, inspect, not_regular, read_bytes
 from pinlint.globs import compile_regex, config_spec, gitignore_spec
 
@@ -272,4 +272,70 @@ def discover(paths: list[str], settings: Settings) -> Discovery:
         )
         _walk(path, os.path.abspath(path), forced, walk)
     result.files.sort(key=lambda item: item.as_posix())
+    return result
+
+
+def is_excluded(path: Path, settings: Settings) -> bool:
+    """Whether ``settings``' excludes (or, with the default excludes, a virtual environment or
+    build output around it) cover ``path``, as --force-exclude judges a file named on the command
+    line; the path need not exist (``--stdin-filename``)."""
+    root = settings.root.resolve()
+    if _excluded_file(path, root, _spec(settings.exclude + settings.extend_exclude)):
+        return True
+    return settings.exclude == DEFAULT_EXCLUDE and _in_default_excluded_directory(path, root)
+
+
+@dataclass
+class SettingsGroup:
+    """Files that share one configuration, and the command-line paths that configuration owns."""
+
+    settings: Settings
+    files: list[Path] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
+
+
+@dataclass
+class GroupedDiscovery(Discovery):
+    groups: list[SettingsGroup] = field(default_factory=list)
+
+
+def discover_per_settings(paths: list[str], resolver: SettingsResolver) -> GroupedDiscovery:
+    """The files under ``paths``, grouped by the settings that decide for each (its nearest
+    configuration). Each command-line path is walked with its own settings; a file the walk finds
+    below a nested configuration is also dropped when that configuration's excludes cover it (a
+    directory the walking configuration excludes is not entered, whatever a configuration inside
+    it says)."""
+    result = GroupedDiscovery()
+    groups: dict[int, SettingsGroup] = {}
+    walks: dict[int, list[str]] = {}
+    for given in paths:
+        settings = resolver.for_path(given)
+        groups.setdefault(id(settings), SettingsGroup(settings)).paths.append(given)
+        walks.setdefault(id(settings), []).append(given)
+    seen: set[str] = set()
+    nested_specs: dict[int, Spec] = {}
+    for key, walked in walks.items():
+        walk_settings = groups[key].settings
+        found = discover(walked, walk_settings)
+        result.missing.extend(found.missing)
+        result.warnings.extend(found.warnings)
+        for path in found.files:
+            if len(walks) > 1:  # one walk has no duplicates (discover drops them)
+                absolute = os.path.abspath(path)
+                if absolute in seen:
+                    continue
+                seen.add(absolute)
+            own = resolver.for_directory(path.parent)
+            if own is not walk_settings:
+                spec = nested_specs.get(id(own))
+                if spec is None:
+                    spec = nested_specs[id(own)] = _spec(own.exclude + own.extend_exclude)
+                if _excluded_file(path, own.root.resolve(), spec):
+                    continue
+            groups.setdefault(id(own), SettingsGroup(own)).files.append(path)
+            result.files.append(path)
+    result.files.sort(key=lambda item: item.as_posix())
+    for group in groups.values():
+        group.files.sort(key=lambda item: item.as_posix())
+    result.groups = list(groups.values())
     return result

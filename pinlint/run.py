@@ -20,9 +20,9 @@ import click
 
 from pinlint.cache import CACHE_DIR, Cache, file_key, run_fingerprint
 from pinlint.catalog import Rule, load_catalog, rules_directory
-from pinlint.config import KEYS, MACHINE_FORMATS, Settings, resolve_selection
+from pinlint.config import KEYS, MACHINE_FORMATS, Settings, SettingsResolver, resolve_selection
 from pinlint.declarations import Declarations, find_declarations
-from pinlint.discover import discover
+from pinlint.discover import discover_per_settings, is_excluded
 from pinlint.engine import FileResult, Linter, project_conditions
 from pinlint.model import Finding
 from pinlint.project import ProjectFacts, settle
@@ -69,14 +69,16 @@ def selected_rules(settings: Settings) -> tuple[Rule, ...]:
     return tuple(rule for rule in selected if rule.applies_to(settings.targets))
 
 
-def run(settings: Settings, request: RunRequest) -> int:
-    """Lint what ``request`` names with ``settings``; report; return the exit code."""
+def run(settings: Settings, request: RunRequest, resolver: SettingsResolver | None = None) -> int:
+    """Lint what ``request`` names, each file with its own settings from ``resolver`` (without
+    one, ``settings`` for every file); report with ``settings`` (the first path's: output format,
+    exit code and the other run-wide choices); return the exit code."""
     with warnings.catch_warnings():
         _ignore_code_warnings()
-        return _run(settings, request)
+        return _run(settings, request, resolver or SettingsResolver(settings.config_file, default_root=settings.root))
 
 
-def _run(settings: Settings, request: RunRequest) -> int:
+def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) -> int:
     if settings.statistics and settings.output_format not in STATISTICS_FORMATS and not request.add_noqa:
         raise UserError(
             f"--statistics is written as a table or as JSON: use --output-format "
@@ -85,35 +87,56 @@ def _run(settings: Settings, request: RunRequest) -> int:
     rules = selected_rules(settings)
     paths = list(request.paths)
     sources = _Sources()
+    linters: dict[int, Linter] = {}  # by id of the settings (one object per configuration)
     if paths == [STDIN]:
         if request.add_noqa:
             raise UserError("--add-noqa edits files: it cannot work on stdin")
         display = request.stdin_filename or STDIN
         linter = Linter(rules, settings, _declarations([Path(display)], settings))
+        linters[id(settings)] = linter
         text = sys.stdin.buffer.read().decode("utf-8", errors="surrogateescape")
         sources = _Sources(display, text)
-        try:
-            results = [linter.lint_source(text.encode("utf-8", errors="surrogateescape"), display)]
-        except UnicodeEncodeError:
-            results = [FileResult(display, error="not valid UTF-8; skipped")]
+        if request.stdin_filename and settings.force_exclude and is_excluded(Path(display), settings):
+            results: list[FileResult] = []  # as ruff: an excluded --stdin-filename reports nothing
+        else:
+            try:
+                results = [linter.lint_source(text.encode("utf-8", errors="surrogateescape"), display)]
+            except UnicodeEncodeError:
+                results = [FileResult(display, error="not valid UTF-8; skipped")]
     else:
-        found = discover(paths, settings)
-        for warning in found.warnings:
+        groups = discover_per_settings(paths, resolver)
+        for warning in groups.warnings:
             warn(warning)
-        if found.missing:
-            raise UserError(f"path `{found.missing[0]}` does not exist")
+        if groups.missing:
+            raise UserError(f"path `{groups.missing[0]}` does not exist")
         if request.show_files:
             with stdout_stream() as stdout:
-                stdout.writelines(f"{printable(path.as_posix())}\n" for path in found.files)
+                stdout.writelines(f"{printable(path.as_posix())}\n" for path in groups.files)
             return EXIT_CLEAN
-        linter = Linter(rules, settings, _declarations(found.files, settings))
-        cache = None if request.no_cache else Cache(_cache_directory(settings, request.cache_dir), settings.root)
-        for warning in cache.warnings if cache else []:
-            warn(warning)
-        results = lint_files(linter, found.files, cache)
-        results.extend(linter.lint_infrastructure(list(paths)))
-        if cache is not None:
+        results = []
+        infrastructure: list[FileResult] = []
+        caches: dict[tuple[Path, Path], Cache] = {}
+        for group in groups.groups:
+            group_settings = group.settings
+            group_rules = rules if group_settings is settings else selected_rules(group_settings)
+            linter = Linter(group_rules, group_settings, _declarations(group.files, group_settings))
+            linters[id(group_settings)] = linter
+            cache = None
+            if not request.no_cache:
+                where = (_cache_directory(group_settings, request.cache_dir), group_settings.root)
+                if where not in caches:
+                    caches[where] = Cache(*where)
+                    for warning in caches[where].warnings:
+                        warn(warning)
+                cache = caches[where]
+            results.extend(lint_files(linter, group.files, cache))
+            infrastructure.extend(linter.lint_infrastructure(list(group.paths)))
+        for cache in caches.values():
             cache.save()
+        if len(groups.groups) > 1:
+            results.sort(key=lambda result: result.path)
+        results.extend(infrastructure)
+        rules = _all_rules(rules, [linter.rules for linter in linters.values()])
 
     findings: list[Finding] = sorted(
         (finding for result in results for finding in result.findings), key=lambda finding: finding.sort_key
@@ -129,7 +152,10 @@ def _run(settings: Settings, request: RunRequest) -> int:
     if request.add_noqa:
         from pinlint.addnoqa import add_noqa_to_files
 
-        code = add_noqa_to_files(linter, findings, warn)
+        primary = linters.get(id(settings)) or next(iter(linters.values()))
+        code = add_noqa_to_files(
+            primary, findings, warn, lambda path: linters.get(id(resolver.for_path(path)), primary)
+        )
         return EXIT_CLEAN if settings.exit_zero else code
 
     use_color = _use_color(settings.color) and request.output_file is None
@@ -164,6 +190,15 @@ def _run(settings: Settings, request: RunRequest) -> int:
     if findings and not settings.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _all_rules(rules: tuple[Rule, ...], per_group: list[tuple[Rule, ...]]) -> tuple[Rule, ...]:
+    """Every rule some group of files ran (the report describes them), ``rules`` first."""
+    chosen = {rule.code: rule for rule in rules}
+    for group in per_group:
+        for rule in group:
+            chosen.setdefault(rule.code, rule)
+    return tuple(chosen.values())
 
 
 def _write_findings(out: TextIO, files: list[FileFindings], output_format: str, options: ReportOptions) -> None:

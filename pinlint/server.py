@@ -36,7 +36,7 @@ from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
 from pinlint import __version__
 from pinlint.addnoqa import add_noqa
 from pinlint.catalog import CatalogError, Rule, load_catalog
-from pinlint.config import ConfigError, Settings, find_config, load_settings, resolve_selection
+from pinlint.config import ConfigError, Settings, SettingsResolver, find_config, resolve_selection
 from pinlint.declarations import Declarations, find_declarations
 from pinlint.discover import discover
 from pinlint.engine import Linter
@@ -195,12 +195,8 @@ class PinlintServer(LanguageServer):
         """The settings of the nearest configuration above ``path`` (else pinlint's defaults,
         rooted at the workspace), as `pinlint check` would use for that file."""
         directory = Path(path).parent
-        if not directory.is_dir():
-            directory = self._workspace_root()
-        settings = load_settings(None, directory)
-        if settings.config_file is None:
-            settings = dataclasses.replace(settings, root=self._workspace_root().resolve())
-        return settings
+        resolver = SettingsResolver(default_root=self._workspace_root())
+        return resolver.for_directory(directory if directory.is_dir() else self._workspace_root())
 
     def linter_for(self, path: str) -> Linter:
         """A linter prepared once per configuration (and its modification time) and directory;

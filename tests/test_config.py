@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
+from pinlint import config
 from pinlint.config import ConfigError, load_settings
 
 BAD = 'cur.execute("SET search_path TO x")\ncur.execute("SET TIME ZONE \'UTC\'")\n'
@@ -123,3 +124,62 @@ def test_the_project_root_is_the_config_directory_else_the_repository_else_cwd(
     assert load_settings(None, tmp_path / "repo" / "pkg" / "sub").project_root == (tmp_path / "repo" / "pkg").resolve()
     (tmp_path / "alone").mkdir()
     assert load_settings(None, tmp_path / "alone").project_root == tmp_path.resolve()
+
+
+def test_each_configuration_is_resolved_once_and_shared_by_its_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pinlint.toml").write_text('target = "pgbouncer"\n', encoding="utf-8")
+    (tmp_path / "a" / "deep").mkdir(parents=True)
+    (tmp_path / "b").mkdir()
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "pinlint.toml").write_text('target = "rds-proxy"\n', encoding="utf-8")
+    loaded: list[Path | None] = []
+    real = config.load_settings
+    monkeypatch.setattr(config, "load_settings", lambda path, start: loaded.append(path) or real(path, start))
+    resolver = config.SettingsResolver(default_root=tmp_path)
+    shared = [resolver.for_directory(tmp_path / name) for name in ("a/deep", "b", "a", ".")]
+    nested = resolver.for_directory(tmp_path / "svc")
+    assert all(settings is shared[0] for settings in shared)
+    assert (shared[0].target, nested.target) == ("pgbouncer", "rds-proxy")
+    assert loaded == [tmp_path / "pinlint.toml", tmp_path / "svc" / "pinlint.toml"]
+
+
+def test_a_directory_without_configuration_gets_the_defaults_not_a_neighbour(tmp_path: Path) -> None:
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "pinlint.toml").write_text('ignore = ["PIN001"]\n', encoding="utf-8")
+    resolver = config.SettingsResolver(default_root=tmp_path / "svc")
+    assert resolver.for_directory(tmp_path / "svc").ignore == ("PIN001",)
+    assert resolver.for_directory(tmp_path).ignore == ()
+    assert resolver.for_directory(tmp_path).config_file is None
+
+
+@pytest.mark.parametrize(
+    ("extend", "named"),
+    [
+        ('extend = "missing.toml"\n', "missing.toml, which does not exist"),
+        ("extend = 3\n", "`extend`"),
+        ('extend = "pinlint.toml"\n', "cycle"),
+    ],
+)
+def test_a_bad_extend_is_a_one_line_config_error(tmp_path: Path, extend: str, named: str) -> None:
+    _project(tmp_path, "pinlint.toml", extend)
+    result = run_cli("check", ".", cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and named in lines[0], lines
+
+
+def test_options_win_over_config_overrides_which_win_over_the_file(tmp_path: Path) -> None:
+    _project(tmp_path, "pinlint.toml", 'target = "rds-proxy"\noutput-format = "concise"\n')
+    override = run_cli("check", "--config", 'target = "pgbouncer"', ".", cwd=tmp_path)
+    assert _codes(override.stdout) == ["PIN001"]  # SET TIME ZONE is safe on PgBouncer
+    option = run_cli("check", "--config", 'target = "pgbouncer"', "--target", "rds-proxy", ".", cwd=tmp_path)
+    assert _codes(option.stdout) == ["PIN001", "PIN002"]
+
+
+def test_two_config_files_are_a_usage_error(tmp_path: Path) -> None:
+    _project(tmp_path, "one.toml", "")
+    (tmp_path / "two.toml").write_text("", encoding="utf-8")
+    result = run_cli("check", "--config", "one.toml", "--config", "two.toml", ".", cwd=tmp_path)
+    assert result.returncode == 2 and "two files" in result.stderr

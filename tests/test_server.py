@@ -259,6 +259,12 @@ def test_sql_buffer_crlf_and_the_configuration_nearest_each_file(tmp_path: Path)
 
             ignored = client.open(svc / "schema.sql", sql, language="sql")
             assert await client.diagnostics(ignored) == []
+            inherits = tmp_path / "inherits"  # `extend` as `pinlint check` reads it
+            inherits.mkdir()
+            (inherits / "pinlint.toml").write_text('extend = "../svc dir/pinlint.toml"\n', encoding="utf-8")
+            both = "SET search_path TO app;\nSELECT pg_advisory_lock(1);\n"
+            inherited = client.open(inherits / "schema.sql", both, language="sql")
+            assert [d.code for d in await client.diagnostics(inherited)] == ["PIN019"]
             python = client.open(svc / "app.py", 'cur.execute("SELECT pg_advisory_lock(1)")\n')
             assert [d.code for d in await client.diagnostics(python)] == ["PIN019"]
             untitled = client.open("untitled:Untitled-1", sql, language="sql")
