@@ -65,9 +65,29 @@ def _literal(argument: Any) -> str:
     return ""
 
 
+def _string_literal(argument: Any) -> str | None:
+    """A string constant argument (a cast one too), upper-cased; None for anything else."""
+    if isinstance(argument, pg.TypeCast):
+        argument = argument.arg
+    if isinstance(argument, pg.A_Const) and isinstance(argument.val, pg.String):
+        return str(argument.val.sval).upper()
+    return None
+
+
+def _literal_selected(kind: FunctionCallMatch, arguments: Any) -> bool:
+    """The rule file's `argument-literal`: a string constant in `in`, or anything but one in `not-in`."""
+    if kind.literal_position is None:
+        return True
+    position = kind.literal_position
+    literal = _string_literal(arguments[position]) if len(arguments) > position else None
+    if kind.literal_in is not None and literal not in kind.literal_in:
+        return False
+    return kind.literal_not_in is None or literal not in kind.literal_not_in
+
+
 def _function_codes(statement: Any) -> set[str]:
     """The function-call rules a query statement's FuncCall nodes trigger, from the rule files:
-    the function's name, an allowed schema, and the safe argument."""
+    the function's name, an allowed schema, the safe argument and the argument literal."""
     found: set[str] = set()
     for node in _nodes(statement):
         if not isinstance(node, pg.FuncCall):
@@ -81,6 +101,8 @@ def _function_codes(statement: Any) -> set[str]:
             arguments = node.args or ()
             position = kind.safe_position
             if position is not None and len(arguments) > position and _literal(arguments[position]) in kind.safe_values:
+                continue
+            if not _literal_selected(kind, arguments):
                 continue
             found.add(code)
     return found
