@@ -112,6 +112,20 @@ def _temporary(relation: Any) -> bool:
     return relation is not None and (relation.relpersistence == "t" or relation.schemaname == "pg_temp")
 
 
+def _in_pg_temp(name: Any) -> bool:
+    """A qualified name (``funcname``) in the session's temporary schema."""
+    return len(name) == 2 and name[0].sval.lower() == "pg_temp"
+
+
+def _temporary_object(statement: Any) -> bool:
+    """A temporary view or sequence, or a function or procedure created in ``pg_temp``."""
+    if isinstance(statement, pg.ViewStmt):
+        return _temporary(statement.view)
+    if isinstance(statement, pg.CreateSeqStmt):
+        return _temporary(statement.sequence)
+    return isinstance(statement, pg.CreateFunctionStmt) and _in_pg_temp(statement.funcname)
+
+
 def oracle(sql: str) -> set[str]:
     """The rules PostgreSQL's parse tree says ``sql`` triggers."""
     found: set[str] = set()
@@ -134,17 +148,20 @@ def oracle(sql: str) -> set[str]:
                 found.add("PIN002" if name in TRACKED else "PIN042" if name in TRACKED_FROM_1_20 else "PIN001")
         elif isinstance(statement, pg.DeallocateStmt):
             found.add("PIN008" if statement.isall else "PIN007")
-        elif isinstance(statement, pg.PrepareStmt | pg.ExecuteStmt):
+        elif isinstance(statement, pg.PrepareStmt | pg.ExecuteStmt) or (
+            isinstance(statement, pg.ExplainStmt) and isinstance(statement.query, pg.ExecuteStmt)
+        ):
             found.add("PIN007")
         elif isinstance(statement, pg.DiscardStmt):
             found.add("PIN009")
         elif isinstance(statement, pg.CreateStmt) and _temporary(statement.relation):
             found.add("PIN011" if statement.oncommit == OnCommitAction.ONCOMMIT_DROP else "PIN010")
-        elif isinstance(statement, pg.CreateTableAsStmt) and _temporary(statement.into.rel):
-            found.add("PIN011" if statement.into.onCommit == OnCommitAction.ONCOMMIT_DROP else "PIN010")
-        elif (isinstance(statement, pg.ViewStmt) and _temporary(statement.view)) or (
-            isinstance(statement, pg.CreateSeqStmt) and _temporary(statement.sequence)
-        ):
+        elif isinstance(statement, pg.CreateTableAsStmt):
+            if _temporary(statement.into.rel):
+                found.add("PIN011" if statement.into.onCommit == OnCommitAction.ONCOMMIT_DROP else "PIN010")
+            if isinstance(statement.query, pg.ExecuteStmt):
+                found.add("PIN007")
+        elif _temporary_object(statement):
             found.add("PIN010")
         elif isinstance(statement, pg.DeclareCursorStmt):
             found.add("PIN013" if statement.options & CURSOR_OPT_HOLD else "PIN012")
