@@ -95,10 +95,8 @@ def test_more_driver_rules(source: str, expected: list[tuple[str, int, int]]) ->
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
-        (
-            'DATABASES = {"default": {"OPTIONS": {"isolation_level": 3}}}\n',
-            [("PIN033", 1, 38)],
-        ),
+        # psycopg 3 applies it per transaction (BEGIN ISOLATION LEVEL ...): no session SET (rule file)
+        ('DATABASES = {"default": {"OPTIONS": {"isolation_level": 3, "assume_role": "app"}}}\n', [("PIN033", 1, 60)]),
         (
             'import os\nDATABASES = {"default": {}, "replica": {"OPTIONS": {"assume_role": os.environ["ROLE"]}}}\n',
             [("PIN033", 2, 53)],

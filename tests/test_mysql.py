@@ -223,6 +223,7 @@ NEVER_FLAGGED = [
     "DROP TEMPORARY TABLE IF EXISTS t",
     "SELECT @@version",
     "SELECT @@tx_isolation",
+    "SELECT @@transaction_isolation",  # SQLAlchemy's MySQL dialect on connect (ProxySQL keeps multiplexing)
     "GRANT SELECT ON app.* TO 'reporting'@'%'",
     "SELECT get_lock_timeout, found_rows FROM stats",
     "SELECT lock_tables FROM settings",

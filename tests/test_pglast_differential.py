@@ -65,9 +65,29 @@ def _literal(argument: Any) -> str:
     return ""
 
 
+def _string_literal(argument: Any) -> str | None:
+    """A string constant argument (a cast one too), upper-cased; None for anything else."""
+    if isinstance(argument, pg.TypeCast):
+        argument = argument.arg
+    if isinstance(argument, pg.A_Const) and isinstance(argument.val, pg.String):
+        return str(argument.val.sval).upper()
+    return None
+
+
+def _literal_selected(kind: FunctionCallMatch, arguments: Any) -> bool:
+    """The rule file's `argument-literal`: a string constant in `in`, or anything but one in `not-in`."""
+    if kind.literal_position is None:
+        return True
+    position = kind.literal_position
+    literal = _string_literal(arguments[position]) if len(arguments) > position else None
+    if kind.literal_in is not None and literal not in kind.literal_in:
+        return False
+    return kind.literal_not_in is None or literal not in kind.literal_not_in
+
+
 def _function_codes(statement: Any) -> set[str]:
     """The function-call rules a query statement's FuncCall nodes trigger, from the rule files:
-    the function's name, an allowed schema, and the safe argument."""
+    the function's name, an allowed schema, the safe argument and the argument literal."""
     found: set[str] = set()
     for node in _nodes(statement):
         if not isinstance(node, pg.FuncCall):
@@ -82,12 +102,28 @@ def _function_codes(statement: Any) -> set[str]:
             position = kind.safe_position
             if position is not None and len(arguments) > position and _literal(arguments[position]) in kind.safe_values:
                 continue
+            if not _literal_selected(kind, arguments):
+                continue
             found.add(code)
     return found
 
 
 def _temporary(relation: Any) -> bool:
     return relation is not None and (relation.relpersistence == "t" or relation.schemaname == "pg_temp")
+
+
+def _in_pg_temp(name: Any) -> bool:
+    """A qualified name (``funcname``) in the session's temporary schema."""
+    return len(name) == 2 and name[0].sval.lower() == "pg_temp"
+
+
+def _temporary_object(statement: Any) -> bool:
+    """A temporary view or sequence, or a function or procedure created in ``pg_temp``."""
+    if isinstance(statement, pg.ViewStmt):
+        return _temporary(statement.view)
+    if isinstance(statement, pg.CreateSeqStmt):
+        return _temporary(statement.sequence)
+    return isinstance(statement, pg.CreateFunctionStmt) and _in_pg_temp(statement.funcname)
 
 
 def oracle(sql: str) -> set[str]:
@@ -112,17 +148,20 @@ def oracle(sql: str) -> set[str]:
                 found.add("PIN002" if name in TRACKED else "PIN042" if name in TRACKED_FROM_1_20 else "PIN001")
         elif isinstance(statement, pg.DeallocateStmt):
             found.add("PIN008" if statement.isall else "PIN007")
-        elif isinstance(statement, pg.PrepareStmt | pg.ExecuteStmt):
+        elif isinstance(statement, pg.PrepareStmt | pg.ExecuteStmt) or (
+            isinstance(statement, pg.ExplainStmt) and isinstance(statement.query, pg.ExecuteStmt)
+        ):
             found.add("PIN007")
         elif isinstance(statement, pg.DiscardStmt):
             found.add("PIN009")
         elif isinstance(statement, pg.CreateStmt) and _temporary(statement.relation):
             found.add("PIN011" if statement.oncommit == OnCommitAction.ONCOMMIT_DROP else "PIN010")
-        elif isinstance(statement, pg.CreateTableAsStmt) and _temporary(statement.into.rel):
-            found.add("PIN011" if statement.into.onCommit == OnCommitAction.ONCOMMIT_DROP else "PIN010")
-        elif (isinstance(statement, pg.ViewStmt) and _temporary(statement.view)) or (
-            isinstance(statement, pg.CreateSeqStmt) and _temporary(statement.sequence)
-        ):
+        elif isinstance(statement, pg.CreateTableAsStmt):
+            if _temporary(statement.into.rel):
+                found.add("PIN011" if statement.into.onCommit == OnCommitAction.ONCOMMIT_DROP else "PIN010")
+            if isinstance(statement.query, pg.ExecuteStmt):
+                found.add("PIN007")
+        elif _temporary_object(statement):
             found.add("PIN010")
         elif isinstance(statement, pg.DeclareCursorStmt):
             found.add("PIN013" if statement.options & CURSOR_OPT_HOLD else "PIN012")
