@@ -34,12 +34,14 @@ def infrastructure_files(paths: Iterable[str], root: Path, excludes: tuple[str, 
     """Infrastructure files below the directories in ``paths`` (files named there are linted as
     files), skipping excluded and tool-output directories; sorted."""
     spec = pathspec.GitIgnoreSpec.from_lines(excludes)
+    root_text = os.path.realpath(root)
     found: list[str] = []
     for given in paths:
         if not os.path.isdir(given):
             continue
+        top = os.path.realpath(given)  # resolved once: os.walk does not enter symlinked directories
         for directory, subdirectories, names in os.walk(given):
-            relative = _relative(directory, root)
+            relative = _relative(os.path.normpath(os.path.join(top, os.path.relpath(directory, given))), root_text)
             subdirectories[:] = [
                 name
                 for name in subdirectories
@@ -64,12 +66,13 @@ def _small_enough(path: str) -> bool:
         return True  # let the reader say what is wrong with it
 
 
-def _relative(directory: str, root: Path) -> str:
-    try:
-        relative = Path(directory).resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        relative = Path(directory).as_posix()
-    return "" if relative == "." else f"{relative}/"
+def _relative(real_directory: str, root_text: str) -> str:
+    """``real_directory`` as the excludes see it: relative to the (resolved) root, with a slash."""
+    if real_directory == root_text:
+        return ""
+    if real_directory.startswith(root_text + os.sep):
+        return real_directory[len(root_text) + 1 :].replace(os.sep, "/") + "/"
+    return Path(real_directory).as_posix() + "/"
 
 
 def read_documents(sources: dict[str, str]) -> list[list[Document]]:
