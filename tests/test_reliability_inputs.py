@@ -674,3 +674,16 @@ def test_every_skip_warning_ends_with_skipped(tmp_path: Path) -> None:
     warnings = _warnings(result)
     assert len(warnings) == 2 and all(warning.endswith("; skipped") for warning in warnings), warnings
     assert any(warning.startswith("nested.py: too deeply nested") for warning in warnings), warnings
+
+
+def test_a_syntax_error_is_reported_where_pinlint_parses_the_file(tmp_path: Path) -> None:
+    """As the README says: a file with a database call is parsed, so its syntax error is a
+    warning; a file with none is not parsed at all (the prefilter), so it passes silently."""
+    from conftest import run_cli
+
+    (tmp_path / "db.py").write_text('cur.execute("SELECT 1"\n', encoding="utf-8")
+    (tmp_path / "util.py").write_text("def broken(:\n", encoding="utf-8")
+    result = run_cli("check", "--no-cache", ".", cwd=tmp_path)
+    assert result.stderr.count("warning") == 1
+    assert "db.py: syntax error at line 1" in result.stderr
+    assert "util.py" not in result.stderr
