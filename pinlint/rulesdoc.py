@@ -46,9 +46,14 @@ def page_name(rule: Rule) -> str:
     return f"{rule.code}-{rule.name}.md"
 
 
+def page_url(code: str, name: str) -> str:
+    """Where the page of the rule ``code`` (``name``) is published: SARIF helpUri, the JSON
+    ``url`` and the full format's docs line, which know a finding's code and name only."""
+    return f"{HOMEPAGE}/blob/main/{PAGES_DIRECTORY}/{code}-{name}.md"
+
+
 def rule_url(rule: Rule) -> str:
-    """Where the rule's page is published (SARIF helpUri, the full format's docs line)."""
-    return f"{HOMEPAGE}/blob/main/{PAGES_DIRECTORY}/{page_name(rule)}"
+    return page_url(rule.code, rule.name)
 
 
 def condition_text(override: object) -> str:

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
+from pinlint.dialect import DIALECT_NAMES
+from pinlint.model import Finding
 from pinlint.report.text import printable
+from pinlint.rulesdoc import page_url
 
 if TYPE_CHECKING:
     from pinlint.report.groups import FileFindings
-
-from pinlint.dialect import DIALECT_NAMES
-from pinlint.model import Finding
 
 MAX_SQL_CHARS = 160
 MAX_FRAME_LINES = 4
@@ -111,7 +111,7 @@ def render_one(finding: Finding, lines: list[str], color: bool) -> str:
     out.append(f"{pad}= targets: {targets}")
     if finding.dialect:
         out.append(f"{pad}= dialect: {DIALECT_NAMES.get(finding.dialect, finding.dialect)}, {finding.dialect_reason}")
-    out.append(f"{pad}= docs: pinlint rule {finding.code}")
+    out.append(f"{pad}= docs: {page_url(finding.code, finding.name)}")
     return "\n".join(out) + "\n"
 
 

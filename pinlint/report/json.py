@@ -9,24 +9,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TextIO
 
 from pinlint.model import Finding
+from pinlint.rulesdoc import page_url
 
 if TYPE_CHECKING:
     from pinlint.report.groups import FileFindings
 
 ARRAY = "@@pinlint-streamed-array@@"  # the place of the streamed array in a document
-
-
-@lru_cache(maxsize=1)
-def _rule_urls() -> dict[str, str]:
-    """Every rule's code -> the URL of its documentation page."""
-    from pinlint.catalog import load_catalog
-    from pinlint.rulesdoc import rule_url
-
-    return {rule.code: rule_url(rule) for rule in load_catalog()}
 
 
 def finding_to_json(finding: Finding) -> dict[str, Any]:
@@ -42,7 +33,7 @@ def finding_to_json(finding: Finding) -> dict[str, Any]:
         "targets": dict(finding.targets),
         "sql": finding.sql,
         "dialect": {"name": finding.dialect, "reason": finding.dialect_reason} if finding.dialect else None,
-        "url": _rule_urls().get(finding.code),
+        "url": page_url(finding.code, finding.name),
         "doc": f"pinlint rule {finding.code}",
     }
 
