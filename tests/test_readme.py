@@ -140,3 +140,13 @@ def test_a_new_kind_of_condition_still_reads_as_words() -> None:
     assert condition_text(Override(pgbouncer_version=(), track_extra_parameters=(), ignore_startup_options=True)) == (
         "`ignore-startup-options` is on"
     )
+
+
+def test_the_readme_s_example_finding_is_what_pinlint_prints() -> None:
+    """The Quickstart's sample finding is copied from a real run of its first command."""
+    from conftest import run_cli
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = readme.split("Each finding looks like this:", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    printed = run_cli("check", "--no-cache", "fixtures/serverless-app", cwd=ROOT).stdout
+    assert example.strip() in printed
