@@ -10,13 +10,24 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 
-def relative_to_root(path: str | os.PathLike[str], root: str | os.PathLike[str], *, directory: bool = False) -> str:
+def relative_to_root(
+    path: str | os.PathLike[str], root: str | os.PathLike[str], *, directory: bool = False, resolved: bool = False
+) -> str:
     """``path`` relative to ``root`` (both resolved), with ``/`` separators; the path as given
     (``/`` separators) when it is outside ``root``. With ``directory``, the form an exclude pattern
-    sees a directory in: ``""`` for ``root`` itself, otherwise with a trailing slash."""
-    try:
-        relative = Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
-    except ValueError:
+    sees a directory in: ``""`` for ``root`` itself, otherwise with a trailing slash. With
+    ``resolved``, the caller says both are real paths already (a walk that resolved its top once):
+    no system call is made, which a walk needs, once per directory."""
+    if not resolved:
+        try:
+            relative = Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
+        except ValueError:
+            relative = Path(path).as_posix()
+    elif (text := os.fspath(path)) == (root_text := os.fspath(root)):
+        relative = "."
+    elif text.startswith(root_text + os.sep):
+        relative = text[len(root_text) + 1 :].replace(os.sep, "/")
+    else:
         relative = Path(path).as_posix()
     if not directory:
         return relative

@@ -56,3 +56,12 @@ def test_a_marker_must_pass_the_callers_test(tmp_path: Path) -> None:
 
 def test_ancestors_end_at_the_filesystem_root() -> None:
     assert list(ancestors(Path("/"))) == [Path("/")]
+
+
+def test_a_walk_that_resolved_its_paths_gets_the_same_answers_without_resolving_again(tmp_path: Path) -> None:
+    root = tmp_path.resolve()
+    (root / "infra" / "stacks").mkdir(parents=True)
+    for directory in (root, root / "infra", root / "infra" / "stacks", root.parent):
+        given = relative_to_root(str(directory), str(root), directory=True)
+        assert relative_to_root(str(directory), str(root), directory=True, resolved=True) == given
+    assert relative_to_root(str(root / "infra" / "stacks"), str(root), directory=True, resolved=True) == "infra/stacks/"

@@ -69,7 +69,7 @@ def _small_enough(path: str) -> bool:
 
 def _relative(real_directory: str, root_text: str) -> str:
     """``real_directory`` as the excludes see it: relative to the (resolved) root, with a slash."""
-    return relative_to_root(real_directory, root_text, directory=True)
+    return relative_to_root(real_directory, root_text, directory=True, resolved=True)
 
 
 def read_documents(sources: dict[str, str]) -> list[list[Document]]:
