@@ -38,6 +38,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 from pinlint.catalog import TARGETS, PoolerSetup, Rule, parse_version
 from pinlint.files import MAX_CONFIG_BYTES, UnreadableFile, inspect, read_text
 from pinlint.globs import pattern_problem
+from pinlint.paths import ancestors, nearest_ancestor
 from pinlint.sql.lexer import DIALECTS, POSTGRES
 
 OUTPUT_FORMATS = ("full", "concise", "json", "json-lines", "sarif", "github", "gitlab", "junit", "pylint")
@@ -262,8 +263,7 @@ def _tool(data: dict[str, Any], path: Path) -> dict[str, Any] | None:
 def find_config(start: Path) -> Path | None:
     """The configuration file that applies to ``start``: the first pinlint.toml, .pinlint.toml or
     pyproject.toml with a [tool.pinlint] table in it or the nearest directory above it."""
-    directory = start.resolve()
-    for candidate in (directory, *directory.parents):
+    for candidate in ancestors(start.resolve()):
         found = _config_in(candidate)
         if found is not None:
             return found
@@ -301,11 +301,7 @@ def _table(path: Path) -> dict[str, Any]:
 
 def repository_root(start: Path) -> Path | None:
     """The nearest directory at or above ``start`` that holds ``.git``."""
-    directory = start.resolve()
-    for candidate in (directory, *directory.parents):
-        if os.path.lexists(candidate / ".git"):
-            return candidate
-    return None
+    return nearest_ancestor(start.resolve(), (".git",), holds=os.path.lexists)
 
 
 def apply_values(settings: Settings, values: dict[str, Any], origin: str) -> Settings:

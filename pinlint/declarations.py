@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from pinlint.files import MAX_SOURCE_BYTES, UnreadableFile, read_bytes, read_text
+from pinlint.paths import ancestors, nearest_ancestor
 from pinlint.pymodel import ParseError, parse_python
 
 SERVERLESS_FILES = ("serverless.yml", "serverless.yaml")
@@ -275,10 +276,9 @@ _TF_STRING_RE = re.compile(r'"([^"]*)"\s*(?:(?:#|//).*)?')  # a string, then per
 
 def _cdk_root(path: Path) -> Path:
     """The CDK app directory (where cdk.json is), against which asset paths resolve."""
-    for directory in path.resolve().parents:
-        if (directory / "cdk.json").is_file():
-            return directory
-    return path.resolve().parent
+    directory = path.resolve().parent
+    app = nearest_ancestor(directory, ("cdk.json",), holds=Path.is_file)
+    return directory if app is None else app
 
 
 def _keyword_strings(call: ast.Call) -> dict[str, tuple[str, int]]:
@@ -407,10 +407,8 @@ def _project_root(directories: set[str], fallback: Path) -> Path:
         base = Path(os.path.commonpath(sorted(directories)))
     except ValueError:
         return fallback
-    for directory in (base, *base.parents):
-        if (directory / ".git").exists():
-            return directory
-    return base
+    repository = nearest_ancestor(base, (".git",))
+    return base if repository is None else repository
 
 
 def _terraform_files(root: Path, max_depth: int = 4) -> list[Path]:
@@ -448,8 +446,8 @@ def find_declarations(
     cdk_apps: set[str] = set()
     file_directories = {os.path.dirname(os.path.abspath(file)) for file in files}
     for start in sorted(file_directories):
-        directory = start
-        for _ in range(MAX_LEVELS_UP):
+        for above in ancestors(start, levels=MAX_LEVELS_UP, stop_at=".git"):
+            directory = str(above)
             if directory in seen:
                 break
             seen.add(directory)
@@ -471,10 +469,6 @@ def find_declarations(
                     _read_template(candidate, data, result, root)
                 if sum(len(entries) for entries in result.by_file.values()) > before:
                     result.declaring_dirs.add(Path(directory))
-            parent = os.path.dirname(directory)
-            if os.path.exists(os.path.join(directory, ".git")) or parent == directory:
-                break
-            directory = parent
     for candidate in files:
         if candidate.suffix != ".py" or not any(os.path.abspath(candidate).startswith(app) for app in cdk_apps):
             continue  # CDK stacks live in a CDK app: a directory with cdk.json

@@ -40,6 +40,7 @@ import pathspec
 from pinlint.config import DEFAULT_EXCLUDE, Settings, SettingsResolver
 from pinlint.files import MAX_CONFIG_BYTES, UnreadableFile, inspect, not_regular, read_bytes
 from pinlint.globs import compile_regex, config_spec, gitignore_spec
+from pinlint.paths import relative_to_root
 
 EXTENSIONS = (".py", ".pyi", ".sql")
 VIRTUALENV_MARKERS = ("pyvenv.cfg", "conda-meta")
@@ -96,16 +97,9 @@ def _gitignore(directory: Path, warnings: list[str]) -> Spec | None:
     return Spec(tuple(lines), from_gitignore=True) if lines else None
 
 
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
 def _excluded_file(path: Path, root: Path, excluded: Spec) -> bool:
     """Whether an exclude pattern matches the file, its name, or one of its directories."""
-    relative = _relative(path, root)
+    relative = relative_to_root(path, root)
     parts = relative.split("/")
     candidates = [relative, parts[-1]]
     for index in range(len(parts) - 1):
@@ -170,7 +164,7 @@ def _walk(top: Path, base: str, forced: bool, walk: _Walk) -> None:
     elif base.startswith(root_text + os.sep):
         top_shown = base[len(root_text) + 1 :].replace(os.sep, "/")
     else:
-        top_shown = _relative(top, walk.root)  # outside the root, or reached through a symlink
+        top_shown = relative_to_root(top, walk.root)  # outside the root, or reached through a symlink
 
     # (directory as given, its absolute path, how excludes see it, the .gitignore specs above it:
     # (absolute directory of the .gitignore, spec)); the final list is sorted, so the walk is not

@@ -51,6 +51,7 @@ from pinlint.kinds.base import (
 from pinlint.kinds.project_condition import ProjectCondition
 from pinlint.matchers import CallHit
 from pinlint.model import Finding, Fragment
+from pinlint.paths import relative_to_root
 from pinlint.project import sets_key
 from pinlint.pymodel import ParseError, PythonModule, parse_python
 from pinlint.sql.lexer import DIALECTS
@@ -169,7 +170,7 @@ class Linter:
         settings = self.settings
         path_rule = None
         if settings.per_path_dialect:
-            relative = _relative(path, settings.root)
+            relative = relative_to_root(path, settings.root)
             for glob, dialect in settings.per_path_dialect.items():
                 if _glob(glob).match_file(relative):
                     path_rule = (glob, dialect)
@@ -432,7 +433,7 @@ class Linter:
     def _per_file_ignored(self, findings: list[Finding], path: str) -> list[Finding]:
         if not findings or not self.settings.per_file_ignores:
             return findings
-        relative = _relative(path, self.settings.root)
+        relative = relative_to_root(path, self.settings.root)
         ignored: set[str] = set()
         for glob, codes in self.settings.per_file_ignores.items():
             if _glob(glob).match_file(relative):
@@ -485,14 +486,6 @@ class _Parsed:
 def _glob(glob: str) -> pathspec.PathSpec[Any]:
     """A config glob (per-file-ignores, per-path-dialect), compiled once per run."""
     return config_spec([glob])
-
-
-def _relative(path: str, root: Path) -> str:
-    """``path`` relative to the project root, for config globs (as given when it is outside)."""
-    try:
-        return Path(path).resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return Path(path).as_posix()
 
 
 def _statement_ignores(statement: Statement) -> set[str]:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from pinlint.files import UnreadableFile, read_bytes
 from pinlint.kinds.project_condition import ProjectCondition
 from pinlint.model import Finding
+from pinlint.paths import nearest_ancestor
 from pinlint.pymodel import ParseError, parse_python
 
 if TYPE_CHECKING:
@@ -34,14 +35,10 @@ MAX_LEVELS_UP = 12
 def project_root(file: Path, marker: str, fallback: Path) -> Path:
     """The nearest directory above ``file`` holding ``marker``; ``fallback`` when there is none
     below a repository root."""
-    directory = Path(os.path.abspath(file)).parent
-    for _ in range(MAX_LEVELS_UP):
-        if marker and (directory / marker).is_file():
-            return directory
-        if (directory / ".git").exists() or directory.parent == directory:
-            break
-        directory = directory.parent
-    return fallback
+    start = Path(os.path.abspath(file)).parent
+    markers = (marker,) if marker else ()
+    found = nearest_ancestor(start, markers, levels=MAX_LEVELS_UP, stop_at=".git", holds=Path.is_file)
+    return fallback if found is None else found
 
 
 def _literal(node: ast.expr) -> str:

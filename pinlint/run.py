@@ -25,6 +25,7 @@ from pinlint.declarations import Declarations, find_declarations
 from pinlint.discover import discover_per_settings, is_excluded
 from pinlint.engine import FileResult, Linter, project_conditions
 from pinlint.model import Finding
+from pinlint.paths import nearest_ancestor
 from pinlint.project import ProjectFacts, settle
 from pinlint.report import (
     STATISTICS_FORMATS,
@@ -413,7 +414,5 @@ def settings_text(settings: Settings, only: frozenset[str] | None = None) -> str
 def _repository_root() -> Path:
     """Where SARIF paths are relative to: the git repository around the current directory, else it."""
     here = Path.cwd().resolve()
-    for directory in (here, *here.parents):
-        if (directory / ".git").exists():
-            return directory
-    return here
+    repository = nearest_ancestor(here, (".git",))
+    return here if repository is None else repository

@@ -18,6 +18,7 @@ from pinlint.infra.cloudformation import looks_like_template, read_template
 from pinlint.infra.facts import TEMPLATE_MARKERS, TERRAFORM_MARKERS
 from pinlint.infra.model import Document
 from pinlint.infra.terraform import looks_like_terraform, read_module
+from pinlint.paths import relative_to_root
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 TERRAFORM_SUFFIX = ".tf"
@@ -68,11 +69,7 @@ def _small_enough(path: str) -> bool:
 
 def _relative(real_directory: str, root_text: str) -> str:
     """``real_directory`` as the excludes see it: relative to the (resolved) root, with a slash."""
-    if real_directory == root_text:
-        return ""
-    if real_directory.startswith(root_text + os.sep):
-        return real_directory[len(root_text) + 1 :].replace(os.sep, "/") + "/"
-    return Path(real_directory).as_posix() + "/"
+    return relative_to_root(real_directory, root_text, directory=True, resolved=True)
 
 
 def read_documents(sources: dict[str, str]) -> list[list[Document]]:

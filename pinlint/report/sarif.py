@@ -14,6 +14,7 @@ from urllib.parse import quote
 from pinlint import HOMEPAGE, __version__
 from pinlint.catalog import Rule
 from pinlint.model import Finding
+from pinlint.paths import relative_to_root
 from pinlint.report.json import ARRAY, write_document
 from pinlint.rulesdoc import fix_text, render_rule, rule_url
 
@@ -28,11 +29,7 @@ MAX_DESCRIPTION = 1000
 def _relative_uri(path: str, root: Path) -> str:
     """``path`` relative to ``root`` as a URI reference: each byte of the file's name that a URI
     cannot hold (a space, ``#``, ``%``, non-ASCII, an undecodable byte) is percent-encoded."""
-    try:
-        relative = Path(path).resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        relative = Path(path).as_posix()
-    return quote(os.fsencode(relative), safe="/")
+    return quote(os.fsencode(relative_to_root(path, root)), safe="/")
 
 
 def fingerprint(finding: Finding, uri: str) -> str:
