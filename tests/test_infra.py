@@ -534,3 +534,18 @@ def test_a_run_lists_each_directory_once_for_python_sql_and_infrastructure(tmp_p
     assert "deploy/template.yaml:6:9: PIN301" in codes
     assert sorted(listed) == [".", "app", "deploy"]
     assert walked == []
+
+
+def test_a_template_below_a_nested_configuration_follows_that_configuration(tmp_path: Path) -> None:
+    """A template found in the walk is grouped as a Python file there is: the nearest configuration's
+    selection and excludes decide for it, as they do when it is named on the command line."""
+    bad = PROXIED_CLUSTER_YAML.format(minimum=0)
+    _write(tmp_path, {"svc/template.yaml": bad, "svc/legacy/template.yaml": bad, "other/template.yaml": bad})
+    (tmp_path / "pinlint.toml").write_text("", encoding="utf-8")
+    (tmp_path / "svc" / "pinlint.toml").write_text(
+        'ignore = ["PIN301"]\nextend-exclude = ["legacy"]\n', encoding="utf-8"
+    )
+    result = run_cli("check", "--no-cache", "--output-format", "concise", "--quiet", ".", cwd=tmp_path)
+    assert [line.split(" ")[:2] for line in result.stdout.splitlines()] == [["other/template.yaml:6:9:", "PIN301"]]
+    named = run_cli("check", "--no-cache", "--quiet", "svc/template.yaml", cwd=tmp_path)
+    assert named.stdout == ""
