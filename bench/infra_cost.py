@@ -91,8 +91,9 @@ def measure(corpus: Path, modules: int, databases: bool) -> None:
         probe = (
             "import time; from pathlib import Path; from pinlint.catalog import load_catalog;"
             "from pinlint.config import Settings; from pinlint.engine import Linter;"
-            "linter = Linter(load_catalog(), Settings(root=Path.cwd()));"
-            "wall, cpu = time.perf_counter(), time.process_time(); results = linter.lint_infrastructure(['.']);"
+            "from pinlint.discover import discover; settings = Settings(root=Path.cwd());"
+            "linter = Linter(load_catalog(), settings); found = discover(['.'], settings).infrastructure;"
+            "wall, cpu = time.perf_counter(), time.process_time(); results = linter.lint_infrastructure(found);"
             "print(time.perf_counter() - wall, time.process_time() - cpu, len(results))"
         )
         inside = []

@@ -6,6 +6,11 @@ applying below its own directory (a line git tolerates but cannot match with is 
 git drops it: see pinlint.globs); default and configured excludes skip caches and tool output.
 A file named explicitly is always linted. The order is sorted.
 
+The same walk collects the infrastructure files below the directories (templates and Terraform,
+see pinlint.infra.files) into their own list, under the same excludes and ``.gitignore`` files,
+and also outside the directories that hold tool output rather than sources (``cdk.out``,
+``.terraform``, ``node_modules``, any dot-directory): the tree is walked once per run.
+
 Only regular files are linted: a FIFO, socket, device, dangling symlink or symlink loop with a
 lintable name, in a tree or named on the command line, is skipped with a warning that says
 what it is, and so is a path that cannot be reached or a directory that cannot be listed
@@ -40,6 +45,7 @@ import pathspec
 from pinlint.config import DEFAULT_EXCLUDE, Settings, SettingsResolver
 from pinlint.files import MAX_CONFIG_BYTES, UnreadableFile, inspect, not_regular, read_bytes
 from pinlint.globs import compile_regex, config_spec, gitignore_spec
+from pinlint.infra.files import holds_infrastructure_sources, is_infrastructure_path
 from pinlint.paths import relative_to_root
 
 EXTENSIONS = (".py", ".pyi", ".sql")
@@ -78,6 +84,7 @@ class Spec:
 @dataclass
 class Discovery:
     files: list[Path] = field(default_factory=list)
+    infrastructure: list[Path] = field(default_factory=list)  # found in a walk; named files are in ``files``
     missing: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # one line each, without "warning:"
 
@@ -146,6 +153,7 @@ class _Walk:
     respect_gitignore: bool
     judge_by_content: bool  # the default excludes: virtualenvs by marker, build output beside a project file
     add: Callable[[Path, bool, str], None]
+    add_infrastructure: Callable[[Path, bool, str], None]
     warnings: list[str]
 
 
@@ -167,10 +175,11 @@ def _walk(top: Path, base: str, forced: bool, walk: _Walk) -> None:
         top_shown = relative_to_root(top, walk.root)  # outside the root, or reached through a symlink
 
     # (directory as given, its absolute path, how excludes see it, the .gitignore specs above it:
-    # (absolute directory of the .gitignore, spec)); the final list is sorted, so the walk is not
-    stack: list[tuple[str, str, str, list[tuple[str, Spec]]]] = [(str(top), base, top_shown, [])]
+    # (absolute directory of the .gitignore, spec), whether its infrastructure files are collected);
+    # the final lists are sorted, so the walk is not
+    stack: list[tuple[str, str, str, list[tuple[str, Spec]], bool]] = [(str(top), base, top_shown, [], True)]
     while stack:
-        here, here_abs, shown, inherited = stack.pop()
+        here, here_abs, shown, inherited, infrastructure = stack.pop()
         try:
             with os.scandir(here) as scan:
                 entries = list(scan)
@@ -201,19 +210,26 @@ def _walk(top: Path, base: str, forced: bool, walk: _Walk) -> None:
                     if build_output and name in BUILD_OUTPUT:
                         continue
                     if not _skipped(name, "/", prefix, walk.excluded, ignores):
-                        stack.append((os.path.join(here, name), os.path.join(here_abs, name), prefix + name, active))
+                        collects = infrastructure and holds_infrastructure_sources(name)
+                        stack.append(
+                            (os.path.join(here, name), os.path.join(here_abs, name), prefix + name, active, collects)
+                        )
                     continue
-                if not name.endswith(EXTENSIONS) or _skipped(name, "", prefix, walk.excluded, ignores):
+                infrastructure_file = not name.endswith(EXTENSIONS)
+                if infrastructure_file and not (infrastructure and is_infrastructure_path(name)):
+                    continue
+                if _skipped(name, "", prefix, walk.excluded, ignores):
                     continue
                 if not entry.is_file(follow_symlinks=False):  # a symlink, FIFO, socket or device
                     status = inspect(entry.path)
                     if not isinstance(status, str) and stat.S_ISDIR(status.st_mode):
                         continue  # a symlinked directory: not followed
                     reason = status if isinstance(status, str) else not_regular(entry.path, status.st_mode)
-                    if reason:
+                    if reason and not infrastructure_file:  # pinlint.infra's reader reports what it cannot read
                         walk.warnings.append(f"{_shown(os.path.join(here, name))}: {reason}; skipped")
                         continue
-                walk.add(Path(here, name), entry.is_symlink(), os.path.join(here_abs, name))
+                add = walk.add_infrastructure if infrastructure_file else walk.add
+                add(Path(here, name), entry.is_symlink(), os.path.join(here_abs, name))
             except OSError as error:
                 walk.warnings.append(f"{_shown(os.path.join(here, name))}: {error.strerror or error}; skipped")
 
@@ -224,17 +240,23 @@ def discover(paths: list[str], settings: Settings) -> Discovery:
     root = settings.root.resolve()
     seen: set[str] = set()
 
-    def add(path: Path, is_link: bool | None = None, absolute: str = "") -> None:
-        absolute = absolute or os.path.abspath(path)
-        if is_link is None:
-            is_link = os.path.islink(absolute)
-        key = os.path.realpath(absolute) if is_link else absolute
-        if key not in seen:
-            seen.add(key)
-            result.files.append(path)
+    def adder(found: list[Path]) -> Callable[[Path, bool | None, str], None]:
+        def add(path: Path, is_link: bool | None = None, absolute: str = "") -> None:
+            absolute = absolute or os.path.abspath(path)
+            if is_link is None:
+                is_link = os.path.islink(absolute)
+            key = os.path.realpath(absolute) if is_link else absolute
+            if key not in seen:
+                seen.add(key)
+                found.append(path)
 
+        return add
+
+    add = adder(result.files)
     judge_by_content = settings.exclude == DEFAULT_EXCLUDE
-    walk = _Walk(root, excluded, settings.respect_gitignore, judge_by_content, add, result.warnings)
+    walk = _Walk(
+        root, excluded, settings.respect_gitignore, judge_by_content, add, adder(result.infrastructure), result.warnings
+    )
     for given in paths:
         path = Path(given)
         status = inspect(given)
@@ -257,7 +279,7 @@ def discover(paths: list[str], settings: Settings) -> Discovery:
                     or (judge_by_content and _in_default_excluded_directory(path, root))
                 )
             ):
-                add(path)
+                add(path, None, "")
             continue
         # A directory named on the command line is linted even when an exclude pattern covers it
         # (`pinlint check .venv/lib/python3.12/site-packages`): excludes then apply below it only.
@@ -266,6 +288,7 @@ def discover(paths: list[str], settings: Settings) -> Discovery:
         )
         _walk(path, os.path.abspath(path), forced, walk)
     result.files.sort(key=lambda item: item.as_posix())
+    result.infrastructure.sort(key=lambda item: item.as_posix())
     return result
 
 
@@ -285,6 +308,7 @@ class SettingsGroup:
 
     settings: Settings
     files: list[Path] = field(default_factory=list)
+    infrastructure: list[Path] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
 
 
@@ -298,7 +322,7 @@ def discover_per_settings(paths: list[str], resolver: SettingsResolver) -> Group
     configuration). Each command-line path is walked with its own settings; a file the walk finds
     below a nested configuration is also dropped when that configuration's excludes cover it (a
     directory the walking configuration excludes is not entered, whatever a configuration inside
-    it says)."""
+    it says). Infrastructure files found in the walk are grouped the same way."""
     result = GroupedDiscovery()
     groups: dict[int, SettingsGroup] = {}
     walks: dict[int, list[str]] = {}
@@ -313,7 +337,10 @@ def discover_per_settings(paths: list[str], resolver: SettingsResolver) -> Group
         found = discover(walked, walk_settings)
         result.missing.extend(found.missing)
         result.warnings.extend(found.warnings)
-        for path in found.files:
+        for path, infrastructure in [
+            *((path, False) for path in found.files),
+            *((path, True) for path in found.infrastructure),
+        ]:
             if len(walks) > 1:  # one walk has no duplicates (discover drops them)
                 absolute = os.path.abspath(path)
                 if absolute in seen:
@@ -326,10 +353,13 @@ def discover_per_settings(paths: list[str], resolver: SettingsResolver) -> Group
                     spec = nested_specs[id(own)] = _spec(own.exclude + own.extend_exclude)
                 if _excluded_file(path, own.root.resolve(), spec):
                     continue
-            groups.setdefault(id(own), SettingsGroup(own)).files.append(path)
-            result.files.append(path)
+            group = groups.setdefault(id(own), SettingsGroup(own))
+            (group.infrastructure if infrastructure else group.files).append(path)
+            (result.infrastructure if infrastructure else result.files).append(path)
     result.files.sort(key=lambda item: item.as_posix())
+    result.infrastructure.sort(key=lambda item: item.as_posix())
     for group in groups.values():
         group.files.sort(key=lambda item: item.as_posix())
+        group.infrastructure.sort(key=lambda item: item.as_posix())
     result.groups = list(groups.values())
     return result

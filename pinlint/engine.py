@@ -301,12 +301,11 @@ class Linter:
         result.findings.sort(key=lambda finding: finding.sort_key)
         return result
 
-    def lint_infrastructure(self, paths: list[str]) -> list[FileResult]:
-        """The templates and Terraform modules below the directories in ``paths`` (pinlint.infra)."""
+    def lint_infrastructure(self, paths: list[Path]) -> list[FileResult]:
+        """The templates and Terraform modules discovery found in its walk (pinlint.infra)."""
         if not self.stack_rules:
             return []
-        excludes = self.settings.exclude + self.settings.extend_exclude
-        return self._infrastructure_results(lint_paths(self.stack_rules, paths, self.settings.root, excludes))
+        return self._infrastructure_results(lint_paths(self.stack_rules, [path.as_posix() for path in paths]))
 
     def _infrastructure_results(self, files: list[FileHits]) -> list[FileResult]:
         results = []

@@ -131,7 +131,7 @@ def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) ->
                         warn(warning)
                 cache = caches[where]
             results.extend(lint_files(linter, group.files, cache))
-            infrastructure.extend(linter.lint_infrastructure(list(group.paths)))
+            infrastructure.extend(linter.lint_infrastructure(group.infrastructure))
         for cache in caches.values():
             cache.save()
         if len(groups.groups) > 1:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from conftest import CATALOG, ROOT, lint, run_cli
 from pinlint.infra.checks import CDK_CHECKS
@@ -473,3 +474,78 @@ def test_a_large_json_file_in_the_tree_is_data_not_a_template(tmp_path: Path) ->
     result = run_cli("check", "--no-cache", ".", cwd=tmp_path)
     assert result.stderr == ""
     assert result.returncode == 1
+
+
+def test_a_template_under_a_gitignored_directory_is_not_read(tmp_path: Path, monkeypatch: Any) -> None:
+    """The infrastructure files come from discovery's walk, which honours .gitignore as it does
+    for Python: a template in an ignored directory is not opened, one beside it is linted."""
+    import pinlint.infra.files
+
+    bad = PROXIED_CLUSTER_YAML.format(minimum=0)
+    _write(tmp_path, {"generated/template.yaml": bad, "stack/template.yaml": bad, ".gitignore": "generated/\n"})
+    read: list[str] = []
+    reader = pinlint.infra.files.files.read_text
+
+    def spy(path: str, limit: int) -> str:
+        read.append(Path(path).as_posix())
+        return reader(path, limit)
+
+    monkeypatch.setattr(pinlint.infra.files.files, "read_text", spy)
+    result = run_cli("check", "--no-cache", "--output-format", "concise", "--quiet", ".", cwd=tmp_path)
+    assert [line.split(" ")[:2] for line in result.stdout.splitlines()] == [["stack/template.yaml:6:9:", "PIN301"]]
+    assert "generated/template.yaml" not in read and "stack/template.yaml" in read
+    (tmp_path / "pinlint.toml").write_text("respect-gitignore = false\n", encoding="utf-8")
+    result = run_cli("check", "--no-cache", "--output-format", "concise", "--quiet", ".", cwd=tmp_path)
+    assert "generated/template.yaml:6:9: PIN301" in result.stdout
+
+
+def test_a_run_lists_each_directory_once_for_python_sql_and_infrastructure(tmp_path: Path, monkeypatch: Any) -> None:
+    """One walk finds the Python, the SQL and the templates: discovery lists each directory of the
+    tree once, and os.walk (the infrastructure's old second walk) is never called. (The handler
+    declarations' bounded search for Terraform, pinlint.declarations, is not counted here.)"""
+    import os
+    import sys
+
+    import pinlint.discover
+
+    bad = PROXIED_CLUSTER_YAML.format(minimum=0)
+    _write(
+        tmp_path, {"app/db.py": 'cur.execute("LISTEN x")\n', "app/q.sql": "LISTEN y;\n", "deploy/template.yaml": bad}
+    )
+    listed: list[str] = []
+    walked: list[str] = []
+    scandir, walk = os.scandir, os.walk
+
+    def counting_scandir(path: Any = ".") -> Any:
+        if sys._getframe(1).f_globals["__name__"] == "pinlint.discover":
+            listed.append(Path(path).resolve().relative_to(tmp_path.resolve()).as_posix())
+        return scandir(path)
+
+    def counting_walk(top: Any, *args: Any, **kwargs: Any) -> Any:
+        walked.append(os.path.abspath(top))
+        return walk(top, *args, **kwargs)
+
+    monkeypatch.setattr(pinlint.discover.os, "scandir", counting_scandir)
+    monkeypatch.setattr(os, "walk", counting_walk)
+    result = run_cli("check", "--no-cache", "--output-format", "concise", "--quiet", ".", cwd=tmp_path)
+    codes = sorted(line.split(" ")[0] + " " + line.split(" ")[1] for line in result.stdout.splitlines())
+    assert any(code.startswith("app/db.py:") for code in codes)
+    assert any(code.startswith("app/q.sql:") for code in codes)
+    assert "deploy/template.yaml:6:9: PIN301" in codes
+    assert sorted(listed) == [".", "app", "deploy"]
+    assert walked == []
+
+
+def test_a_template_below_a_nested_configuration_follows_that_configuration(tmp_path: Path) -> None:
+    """A template found in the walk is grouped as a Python file there is: the nearest configuration's
+    selection and excludes decide for it, as they do when it is named on the command line."""
+    bad = PROXIED_CLUSTER_YAML.format(minimum=0)
+    _write(tmp_path, {"svc/template.yaml": bad, "svc/legacy/template.yaml": bad, "other/template.yaml": bad})
+    (tmp_path / "pinlint.toml").write_text("", encoding="utf-8")
+    (tmp_path / "svc" / "pinlint.toml").write_text(
+        'ignore = ["PIN301"]\nextend-exclude = ["legacy"]\n', encoding="utf-8"
+    )
+    result = run_cli("check", "--no-cache", "--output-format", "concise", "--quiet", ".", cwd=tmp_path)
+    assert [line.split(" ")[:2] for line in result.stdout.splitlines()] == [["other/template.yaml:6:9:", "PIN301"]]
+    named = run_cli("check", "--no-cache", "--quiet", "svc/template.yaml", cwd=tmp_path)
+    assert named.stdout == ""

@@ -17,13 +17,12 @@ from pinlint.infra.checks import (
     lint_paths,
     lint_stacks,
 )
-from pinlint.infra.files import infrastructure_files, is_infrastructure_path, read_documents
+from pinlint.infra.files import is_infrastructure_path, read_documents
 
 __all__ = [
     "FileHits",
     "InfraHit",
     "check_documents",
-    "infrastructure_files",
     "is_infrastructure_path",
     "lint_cdk_source",
     "lint_paths",

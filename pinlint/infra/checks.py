@@ -367,13 +367,16 @@ def lint_stacks(rules: tuple[Any, ...], sources: dict[str, str | bytes]) -> list
     return sorted(results.values(), key=lambda item: item.path)
 
 
-def lint_paths(rules: tuple[Any, ...], paths: list[str], root: Any, excludes: tuple[str, ...]) -> list[FileHits]:
-    """The infrastructure files below the directories in ``paths``, read and checked."""
-    from pinlint.infra.files import infrastructure_files, read_text
+def lint_paths(rules: tuple[Any, ...], paths: list[str]) -> list[FileHits]:
+    """The infrastructure files a walk found (pinlint.discover), read and checked; one too large
+    to be a template is passed over (pinlint.infra.files.small_enough)."""
+    from pinlint.infra.files import read_text, small_enough
 
     sources: dict[str, str | bytes] = {}
     unreadable = []
-    for path in infrastructure_files(paths, root, excludes):
+    for path in paths:
+        if not small_enough(path):
+            continue
         text, problem = read_text(path)
         if problem:
             unreadable.append(FileHits(path, problem))

@@ -1,4 +1,5 @@
-"""Which files are infrastructure, finding them under the paths of a run, and reading them.
+"""Which files are infrastructure, which directories of a walk may hold them (pinlint.discover
+walks the tree once, for Python, SQL and these), and reading them.
 
 Templates are ``.yaml``/``.yml``/``.json``/``.template`` files whose text names ``AWS::`` resource
 types under ``Resources`` (a serverless.yml's ``resources:`` included); Terraform is ``.tf``. Each
@@ -8,17 +9,12 @@ template is one stack; the ``.tf`` files of one directory are one stack (a Terra
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
-from pathlib import Path
-
-import pathspec
 
 from pinlint import files
 from pinlint.infra.cloudformation import looks_like_template, read_template
 from pinlint.infra.facts import TEMPLATE_MARKERS, TERRAFORM_MARKERS
 from pinlint.infra.model import Document
 from pinlint.infra.terraform import looks_like_terraform, read_module
-from pinlint.paths import relative_to_root
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 TERRAFORM_SUFFIX = ".tf"
@@ -31,45 +27,19 @@ def is_infrastructure_path(path: str) -> bool:
     return path.endswith(TEMPLATE_SUFFIXES) or path.endswith(TERRAFORM_SUFFIX)
 
 
-def infrastructure_files(paths: Iterable[str], root: Path, excludes: tuple[str, ...]) -> list[str]:
-    """Infrastructure files below the directories in ``paths`` (files named there are linted as
-    files), skipping excluded and tool-output directories; sorted."""
-    spec = pathspec.GitIgnoreSpec.from_lines(excludes)
-    root_text = os.path.realpath(root)
-    found: list[str] = []
-    for given in paths:
-        if not os.path.isdir(given):
-            continue
-        top = os.path.realpath(given)  # resolved once: os.walk does not enter symlinked directories
-        for directory, subdirectories, names in os.walk(given):
-            relative = _relative(os.path.normpath(os.path.join(top, os.path.relpath(directory, given))), root_text)
-            subdirectories[:] = [
-                name
-                for name in subdirectories
-                if name not in _SKIPPED_DIRECTORIES
-                and not name.startswith(".")
-                and not spec.match_file(f"{relative}{name}/")
-            ]
-            for name in names:
-                if is_infrastructure_path(name) and not spec.match_file(relative + name):
-                    path = os.path.join(directory, name)
-                    if _small_enough(path):
-                        found.append(Path(path).as_posix())
-    return sorted(set(found))
+def holds_infrastructure_sources(directory_name: str) -> bool:
+    """Whether a directory met in a walk may hold infrastructure sources: not tool output, and not
+    a dot-directory (``.terraform``, ``.aws-sam``, ``.serverless``, ``.git``...)."""
+    return directory_name not in _SKIPPED_DIRECTORIES and not directory_name.startswith(".")
 
 
-def _small_enough(path: str) -> bool:
+def small_enough(path: str) -> bool:
     """A file over MAX_BYTES found in a walk is not a template (CloudFormation takes at most 1 MB)
     but data, such as a JSON report: it is passed over without a warning. Named files are read."""
     try:
         return os.stat(path).st_size <= MAX_BYTES
     except OSError:
         return True  # let the reader say what is wrong with it
-
-
-def _relative(real_directory: str, root_text: str) -> str:
-    """``real_directory`` as the excludes see it: relative to the (resolved) root, with a slash."""
-    return relative_to_root(real_directory, root_text, directory=True, resolved=True)
 
 
 def read_documents(sources: dict[str, str]) -> list[list[Document]]:
