@@ -41,6 +41,7 @@ from pinlint.run import (
     RunRequest,
     UserError,
     cache_directory,
+    handlers_text,
     run,
     settings_text,
 )
@@ -199,7 +200,7 @@ def check(
     resolver = _resolver(path_list, stdin_filename, config_values, cli_values, extend)
     settings = resolver.for_directory(resolver.default_root)
     if show_settings:
-        click.echo(settings_text(settings), nl=False)
+        click.echo(settings_text(settings) + handlers_text(path_list, settings), nl=False)
         return EXIT_CLEAN
     request = RunRequest(
         paths=tuple(path_list),

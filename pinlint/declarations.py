@@ -72,6 +72,13 @@ class Declarations:
     def add(self, path: Path, declaration: Declaration) -> None:
         self.by_file.setdefault(os.path.abspath(path), []).append(declaration)
 
+    def policy(self, path: Path) -> tuple[dict[str, str], bool]:
+        """The handler policy for the module ``path``: the functions declared there (function ->
+        why), and whether the ``lambda_handler(event, context)`` convention applies to it (nothing
+        declares a handler in it and no declaration covers its directory)."""
+        declared = {declaration.function: declaration.reason for declaration in self.for_file(path)}
+        return declared, not declared and not self.covers(path)
+
 
 class _Line(str):
     """A string value that remembers its 1-based line in the YAML file."""

@@ -379,8 +379,7 @@ class Linter:
             return []
         declarations = self.declarations or Declarations()
         file = Path(path)
-        declared = {declaration.function: declaration.reason for declaration in declarations.for_file(file)}
-        use_convention = not declared and not declarations.covers(file)
+        declared, use_convention = declarations.policy(file)
         if not has_handler_candidates(model, declared, use_convention):
             declared, use_convention = {}, False  # no handler can be here: skip the analysis
             findings: list[Finding] = []

@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -22,7 +23,7 @@ from pinlint.cache import CACHE_DIR, Cache, file_key, run_fingerprint
 from pinlint.catalog import Rule, load_catalog, rules_directory
 from pinlint.config import KEYS, MACHINE_FORMATS, Settings, SettingsResolver, resolve_selection
 from pinlint.declarations import Declarations, find_declarations
-from pinlint.discover import discover_per_settings, is_excluded
+from pinlint.discover import discover, discover_per_settings, is_excluded
 from pinlint.engine import FileResult, Linter, project_conditions
 from pinlint.model import Finding
 from pinlint.paths import nearest_ancestor
@@ -409,6 +410,28 @@ def settings_text(settings: Settings, only: frozenset[str] | None = None) -> str
             value = list(value)
         lines.append(f"{key} = {json.dumps(value, default=str)}")
     return "\n".join(lines) + "\n"
+
+
+def handlers_text(paths: Sequence[str], settings: Settings) -> str:
+    """Every Lambda handler the run would analyse, one ``# handler:`` line each, with what made
+    it one (a declaration and its line, or the ``lambda_handler(event, context)`` convention)."""
+    from pinlint.engine import decode_python
+    from pinlint.extract.handlers import handler_functions  # --show-settings only
+    from pinlint.files import UnreadableFile, read_bytes
+    from pinlint.pymodel import ParseError, parse_python
+
+    files = [path for path in discover(list(paths), settings).files if path.suffix in (".py", ".pyi")]
+    declarations = find_declarations(files, settings.root, settings.handlers, "`handlers`")
+    lines: list[str] = []
+    for path in files:
+        declared, use_convention = declarations.policy(path)
+        try:
+            text, problem = decode_python(read_bytes(path))
+            handlers = {} if problem else handler_functions(parse_python(text), declared, use_convention)
+        except (UnreadableFile, ParseError):
+            continue  # the run warns about such a file
+        lines.extend(f"# handler: {path.as_posix()}:{name} ({why})" for name, why in sorted(handlers.items()))
+    return "".join(f"{line}\n" for line in lines) or "# handler: none found\n"
 
 
 def _repository_root() -> Path:

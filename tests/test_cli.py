@@ -241,3 +241,22 @@ def test_rule_command_fills_the_fix_from_the_rule_example() -> None:
     fix = run_cli("rule", "PIN001").stdout.split("## Fix\n", 1)[1]
     assert fix.lstrip().startswith("Use `SET LOCAL search_path ...` inside the transaction")
     assert "{param}" not in run_cli("rule", "PIN001").stdout
+
+
+def test_show_settings_lists_the_handlers_found_and_what_made_each_one(tmp_path: Path) -> None:
+    """A declared handler names its declaration and line; a module no declaration claims falls
+    back to the `lambda_handler(event, context)` convention (issue 15 item 3)."""
+    _project(
+        tmp_path,
+        {
+            "svc/serverless.yml": "functions:\n  orders:\n    handler: orders.create\n",
+            "svc/orders.py": "def create(event, context):\n    return 1\n",
+            "jobs/nightly.py": "def lambda_handler(event, context):\n    return 2\n",
+        },
+    )
+    shown = run_cli("check", "--show-settings", ".", cwd=tmp_path).stdout
+    handlers = [line for line in shown.splitlines() if line.startswith("# handler:")]
+    assert handlers == [
+        "# handler: jobs/nightly.py:lambda_handler (named like a Lambda handler `lambda_handler(event, context)`)",
+        "# handler: svc/orders.py:create (declared in svc/serverless.yml line 3)",
+    ]
