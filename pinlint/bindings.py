@@ -286,7 +286,7 @@ def _attribute_bindings(tree: ast.Module) -> dict[str, list[Binding]]:
             continue
         for target, value, kind, annotation in targets:
             if isinstance(target, ast.Attribute):
-                dotted = _dotted(target)
+                dotted = dotted_name(target)
                 if dotted:
                     found.setdefault(dotted, []).append(Binding(dotted, kind, node, value, annotation))
     return found
@@ -297,10 +297,11 @@ _ORIGIN_KINDS = frozenset({ASSIGN, ANNOTATED, WITH, PARAMETER})
 NAME_TARGET_KINDS = frozenset({ASSIGN, UNPACK, ANNOTATED, AUGMENTED, LOOP, WITH, WITH_UNPACK, WALRUS, COMPREHENSION})
 
 
-def _dotted(node: ast.AST) -> str:
+def dotted_name(node: ast.AST) -> str:
+    """``a.b.c`` for a chain of names and attributes, else ''."""
     if isinstance(node, ast.Name):
         return node.id
     if isinstance(node, ast.Attribute):
-        base = _dotted(node.value)
+        base = dotted_name(node.value)
         return f"{base}.{node.attr}" if base else ""
     return ""

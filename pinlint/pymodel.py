@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from functools import cached_property, lru_cache
 from typing import Any
 
-from pinlint.bindings import ModuleScopes
+from pinlint.bindings import ModuleScopes, dotted_name
 from pinlint.pystrings import Piece, read_literal
 from pinlint.source import LineIndex
 
@@ -36,16 +36,6 @@ MAX_NESTING = 120  # deeper code makes libcst's recursive parser overflow
 
 class ParseError(Exception):
     """The text is not Python that either parser reads; the message is one line, ending in '; skipped'."""
-
-
-def dotted_name(node: ast.AST) -> str:
-    """``a.b.c`` for a chain of names and attributes, else ''."""
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = dotted_name(node.value)
-        return f"{base}.{node.attr}" if base else ""
-    return ""
 
 
 def import_map(nodes: Iterable[ast.AST]) -> dict[str, str]:

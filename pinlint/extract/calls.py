@@ -15,9 +15,9 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from pinlint.bindings import ANNOTATED, PARAMETER, Binding
+from pinlint.bindings import ANNOTATED, PARAMETER, Binding, dotted_name
 from pinlint.facts import DYNAMIC, Argument, Call, ModuleCalls, Setting
-from pinlint.pymodel import FUNCTIONS, PythonModule, call_regex, dotted_name, expressions_of, qualified_name
+from pinlint.pymodel import FUNCTIONS, PythonModule, call_regex, expressions_of, qualified_name
 
 # The fact types live in pinlint.facts; they are re-exported here for the readers that name them
 # by this module (the rule kinds).

@@ -25,6 +25,7 @@ import ast
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from pinlint.bindings import dotted_name
 from pinlint.extract.sinks import (
     FUNCTION_SINKS,
     METHOD_SINKS,
@@ -35,7 +36,7 @@ from pinlint.extract.sinks import (
 )
 from pinlint.facts import CallFact
 from pinlint.model import Fragment
-from pinlint.pymodel import PythonModule, dotted_name, spans_a_line, statement_span
+from pinlint.pymodel import PythonModule, spans_a_line, statement_span
 from pinlint.pystrings import Piece, with_fields_as_holes
 
 MAX_NAME_DEPTH = 8  # names followed from a sink to its string (a cycle of names ends there)
