@@ -158,6 +158,7 @@ class Rule:
     good: tuple[Example, ...]
     file: str
     notes: str = ""
+    consequence: str = ""  # what happens on the poolers, the line after the message
     consequence_if: tuple[ConsequenceIf, ...] = ()
     default_enabled: bool = True  # off-by-default rules run only when selected by code, name or ALL
     about_pinlint: bool = False  # ok on every pooler by nature (e.g. unused suppressions): --target keeps it
@@ -202,7 +203,8 @@ RULE_FILE_KEYS = (
     Key("severity", STRING, "How bad.", choices=SEVERITIES),
     Key("dialects", STRINGS, "The SQL dialects the rule applies to.", choices=DIALECTS),
     Key("enabled-by-default", BOOLEAN, "Off-by-default rules run only when selected."),
-    Key("message", STRING, "The finding's message.", required=True),
+    Key("message", STRING, "The first line: what was found (90 characters of its own).", required=True),
+    Key("consequence", STRING, "What happens on the poolers, one sentence: the line after the message."),
     Key("fix", STRING, "What to write instead.", required=True),
     Key("targets", FREE_TABLE, "The consequence on each pooler.", required=True),
     Key(
@@ -329,6 +331,7 @@ def load_rule(path: Path) -> Rule:
         severity=severity,
         dialects=dialects,
         message=data["message"],
+        consequence=data.get("consequence", ""),
         fix=data["fix"],
         targets={target: targets.get(target, "ok") for target in relevant},
         kind=kind,

@@ -47,6 +47,7 @@ def finding_from_hit(
         noqa_lines=tuple(sorted({line, end_line, *fragment.noqa_lines})),
         dialect=choice.name if choice else "",
         dialect_reason=choice.reason if choice else "",
+        consequence=fill(rule.consequence, hit.captures),
     )
 
 
@@ -72,6 +73,7 @@ def finding_at(
         fix=fill(rule.fix, captures),
         targets=dict(rule.targets),
         noqa_lines=noqa_lines,
+        consequence=fill(rule.consequence, captures),
     )
 
 

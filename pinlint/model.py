@@ -75,7 +75,7 @@ class Finding:
 
     code: str
     name: str
-    message: str
+    message: str  # what and where, one short line
     path: str
     line: int
     column: int
@@ -88,6 +88,7 @@ class Finding:
     noqa_lines: tuple[int, ...] = ()
     dialect: str = ""  # SQL findings: the dialect the statement was read in
     dialect_reason: str = ""  # ... and why (``imports pymysql (line 3)``)
+    consequence: str = ""  # what happens on the poolers, one sentence (the rule's ``consequence``)
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:

@@ -455,7 +455,9 @@ def diagnostics(linted: Linted) -> list[types.Diagnostic]:
 
 
 def _diagnostic(finding: Finding, where: types.Range, rule: Rule | None) -> types.Diagnostic:
-    message = finding.message + (f"\nhelp: {finding.fix}" if finding.fix else "")
+    message = finding.message
+    message += f"\n{finding.consequence}" if finding.consequence else ""
+    message += f"\nhelp: {finding.fix}" if finding.fix else ""
     return types.Diagnostic(
         range=where,
         message=message,

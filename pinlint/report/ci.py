@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from pinlint.model import Finding
 from pinlint.report.json import ARRAY, finding_to_json, write_document
 from pinlint.report.sarif import fingerprint
+from pinlint.report.text import explained
 
 if TYPE_CHECKING:
     from pinlint.report.groups import FileFindings
@@ -43,7 +44,7 @@ def write_github(out: TextIO, files: Iterable[FileFindings]) -> None:
         else:
             properties.append(f"endLine={finding.end_line}")
         properties.append(f"title={_escape_property(f'{finding.code} {finding.name}')}")
-        message = _escape_data(f"{finding.message}\n{finding.fix}")
+        message = _escape_data(f"{explained(finding)}\n{finding.fix}")
         out.write(f"::{command} {','.join(properties)}::{message}\n")
 
 
@@ -55,7 +56,7 @@ def _gitlab_issues(files: Iterable[FileFindings]) -> Iterator[dict[str, Any]]:
         seen[base] = seen.get(base, 0) + 1
         digest = hashlib.sha256(f"{base}:{seen[base]}".encode()).hexdigest()
         yield {
-            "description": f"{finding.code} {finding.message}",
+            "description": f"{finding.code} {explained(finding)}",
             "check_name": f"{finding.code} {finding.name}",
             "fingerprint": digest,
             "severity": GITLAB_SEVERITY.get(finding.severity, "minor"),
@@ -127,7 +128,7 @@ def write_junit(out: TextIO, files: Iterable[FileFindings], checked: Sequence[st
                 case, "failure", message=_xml_text(f"{finding.code} {finding.message}"), type=finding.code
             )
             failure.text = _xml_text(
-                f"{finding.path}:{finding.line}:{finding.column}: {finding.code} {finding.message}\n{finding.fix}"
+                f"{finding.path}:{finding.line}:{finding.column}: {finding.code} {explained(finding)}\n{finding.fix}"
             )
         out.write(ET.tostring(suite, encoding="unicode"))
     out.write("</testsuites>\n")

@@ -62,6 +62,13 @@ def _window(raw: str, start: int, stop: int) -> tuple[str, int, int]:
     return printable(shown), begin, max(end, begin + 1)
 
 
+SEVERITY_COLORS = {"error": "red", "warning": "yellow"}  # anything else: blue
+
+
+def _severity_color(severity: str) -> str:
+    return SEVERITY_COLORS.get(severity, "blue")
+
+
 def _frame(finding: Finding, lines: list[str], color: bool) -> list[str]:
     if not 1 <= finding.line <= len(lines):
         return []
@@ -78,7 +85,7 @@ def _frame(finding: Finding, lines: list[str], color: bool) -> list[str]:
             out.append(f"{number:>{width}} | {shown}")
             marker = f"{'^' * (end - begin)} {finding.code}"
             if color:
-                marker = click.style(marker, fg="red", bold=True)
+                marker = click.style(marker, fg=_severity_color(finding.severity), bold=True)
             out.append(f"{gutter} {' ' * begin}{marker}")
         else:
             out.append(f"{number:>{width}} | {_window(raw, 0, 0)[0]}")
@@ -86,15 +93,39 @@ def _frame(finding: Finding, lines: list[str], color: bool) -> list[str]:
     return out
 
 
-def render_one(finding: Finding, lines: list[str], color: bool) -> str:
+class Shown:
+    """The note lines already written for one file, so a line that would say the same again for
+    the next finding of the same rule (its why, help, targets, docs) or of the file (its dialect)
+    is left out. A new ``Shown`` per file keeps each file's block readable on its own."""
+
+    def __init__(self) -> None:
+        self._seen: set[tuple[str, str, str]] = set()
+
+    def first(self, scope: str, label: str, text: str) -> bool:
+        key = (scope, label, text)
+        if key in self._seen:
+            return False
+        self._seen.add(key)
+        return True
+
+
+def render_one(finding: Finding, lines: list[str], color: bool, shown: Shown | None = None) -> str:
+    """One finding: the first line says what and where; the code frame; then the statement, why,
+    help, targets, dialect and docs, each left out when ``shown`` says it was just written."""
+    shown = shown if shown is not None else Shown()
     location = f"{finding.path}:{finding.line}:{finding.column}:"
     code = finding.code
     if color:
         location = click.style(location, bold=True)
-        code = click.style(code, fg="red" if finding.severity == "error" else "yellow", bold=True)
+        code = click.style(code, fg=_severity_color(finding.severity), bold=True)
     out = [f"{location} {code} {finding.message}"]
     out.extend(_frame(finding, lines, color))
     pad = " " * (len(str(finding.end_line)) + 1)
+
+    def note(label: str, text: str, style: str | None = None) -> None:
+        shown_label = click.style(label, fg=style, bold=True) if color and style else label
+        out.append(f"{pad}= {shown_label}: {text}")
+
     if finding.sql:
         sql = _one_line_sql(finding.sql)
         if color:
@@ -104,14 +135,21 @@ def render_one(finding: Finding, lines: list[str], color: bool) -> str:
 
             lexer = MySqlLexer() if finding.dialect == "mysql" else PostgresLexer()
             sql = highlight(sql, lexer, TerminalFormatter()).rstrip("\n")
-        out.append(f"{pad}= sql: {sql}")
-    help_label = click.style("help", fg="cyan", bold=True) if color else "help"
-    out.append(f"{pad}= {help_label}: {finding.fix}")
+        note("sql", sql)
+    if finding.consequence and shown.first(finding.code, "why", finding.consequence):
+        note("why", finding.consequence)
+    if finding.fix and shown.first(finding.code, "help", finding.fix):
+        note("help", finding.fix, "cyan")
     targets = " · ".join(f"{target}: {CONSEQUENCES.get(value, value)}" for target, value in finding.targets.items())
-    out.append(f"{pad}= targets: {targets}")
+    if targets and shown.first(finding.code, "targets", targets):
+        note("targets", targets)
     if finding.dialect:
-        out.append(f"{pad}= dialect: {DIALECT_NAMES.get(finding.dialect, finding.dialect)}, {finding.dialect_reason}")
-    out.append(f"{pad}= docs: {page_url(finding.code, finding.name)}")
+        dialect = f"{DIALECT_NAMES.get(finding.dialect, finding.dialect)}, {finding.dialect_reason}"
+        if shown.first("", "dialect", dialect):
+            note("dialect", dialect)
+    docs = page_url(finding.code, finding.name)
+    if shown.first(finding.code, "docs", docs):
+        note("docs", docs)
     return "\n".join(out) + "\n"
 
 
@@ -125,8 +163,9 @@ def write_full(
         if not file.findings:
             continue
         lines = source_lines(file.path)
+        shown = Shown()
         for finding in file.findings:
             if not first:
                 out.write("\n")
             first = False
-            out.write(render_one(finding, lines, color))
+            out.write(render_one(finding, lines, color, shown))

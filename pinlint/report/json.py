@@ -25,6 +25,7 @@ def finding_to_json(finding: Finding) -> dict[str, Any]:
         "code": finding.code,
         "name": finding.name,
         "message": finding.message,
+        "consequence": finding.consequence,
         "severity": finding.severity,
         "filename": finding.path,
         "location": {"row": finding.line, "column": finding.column},

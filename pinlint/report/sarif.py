@@ -16,6 +16,7 @@ from pinlint.catalog import Rule
 from pinlint.model import Finding
 from pinlint.paths import relative_to_root
 from pinlint.report.json import ARRAY, write_document
+from pinlint.report.text import explained
 from pinlint.rulesdoc import fix_text, render_rule, rule_url
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ def _result(finding: Finding, uri: str, index: dict[str, int], seen: dict[str, i
     result: dict[str, Any] = {
         "ruleId": finding.code,
         "level": LEVELS.get(finding.severity, "warning"),
-        "message": {"text": f"{finding.message}. Fix: {finding.fix}"},
+        "message": {"text": f"{explained(finding)}. Fix: {finding.fix}"},
         "locations": [
             {"physicalLocation": {"artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"}, "region": region}}
         ],

@@ -26,8 +26,32 @@ def printable(text: str) -> str:
 
 def printable_finding(finding: Finding) -> Finding:
     """``finding`` with every text field ``printable``."""
-    texts = (finding.path, finding.message, finding.fix, finding.sql, finding.name, finding.dialect_reason)
+    texts = (
+        finding.path,
+        finding.message,
+        finding.fix,
+        finding.sql,
+        finding.name,
+        finding.dialect_reason,
+        finding.consequence,
+    )
     if not any(_SURROGATE_RE.search(text) for text in texts):
         return finding
-    path, message, fix, sql, name, reason = map(printable, texts)
-    return dataclasses.replace(finding, path=path, message=message, fix=fix, sql=sql, name=name, dialect_reason=reason)
+    path, message, fix, sql, name, reason, consequence = map(printable, texts)
+    return dataclasses.replace(
+        finding,
+        path=path,
+        message=message,
+        fix=fix,
+        sql=sql,
+        name=name,
+        dialect_reason=reason,
+        consequence=consequence,
+    )
+
+
+def explained(finding: Finding) -> str:
+    """The message and, after it, what happens on the poolers: for formats that show one text."""
+    if not finding.consequence:
+        return finding.message
+    return f"{finding.message}. {finding.consequence.rstrip('.')}"
