@@ -86,6 +86,19 @@ def _resolver(
     return SettingsResolver(Path(files[0]) if files else None, finish, default_root)
 
 
+RUN_WIDE_SETTINGS = ("output_format", "exit_zero", "statistics", "quiet", "color")
+
+
+def _run_wide_settings(resolver: SettingsResolver, first_path: Settings) -> Settings:
+    """The settings that decide for the whole run (output format, exit code, statistics, colour,
+    quiet), as ruff takes them: from the configuration above the current directory when there is
+    one, so the order of the paths does not change how a run reports; else from the first path's."""
+    if resolver.config_file is not None or resolver.config_for(Path.cwd()) is None:
+        return first_path
+    here = resolver.for_directory(Path.cwd())
+    return replace(first_path, **{name: getattr(here, name) for name in RUN_WIDE_SETTINGS})
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="pinlint", message="%(prog)s %(version)s")
 def cli() -> None:
@@ -202,6 +215,7 @@ def check(
     if show_settings:
         click.echo(settings_text(settings) + handlers_text(path_list, settings), nl=False)
         return EXIT_CLEAN
+    settings = _run_wide_settings(resolver, settings)
     request = RunRequest(
         paths=tuple(path_list),
         stdin_filename=stdin_filename,

@@ -137,3 +137,20 @@ def test_stdin_takes_the_configuration_of_its_filename(tmp_path: Path) -> None:
     assert root.returncode == 0  # svc/new.sql: the cwd does not decide, the file's place does
     outside = run_cli("check", "--stdin-filename", "../new.sql", "-", cwd=tmp_path / "svc", stdin=SET_SQL)
     assert outside.returncode == 1 and "PIN001" in outside.stdout
+
+
+def test_run_wide_options_come_from_the_current_directory_whatever_the_path_order(tmp_path: Path) -> None:
+    (tmp_path / "pinlint.toml").write_text('output-format = "concise"\n', encoding="utf-8")
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "pinlint.toml").write_text('output-format = "json"\nexit-zero = true\n', encoding="utf-8")
+    (tmp_path / "svc" / "a.sql").write_text("SET search_path TO a;\n", encoding="utf-8")
+    (tmp_path / "b.sql").write_text("SET search_path TO b;\n", encoding="utf-8")
+    for order in (("svc", "b.sql"), ("b.sql", "svc")):
+        result = run_cli("check", "--no-cache", "--quiet", *order, cwd=tmp_path)
+        assert result.stdout.splitlines() == [
+            "b.sql:1:1: PIN001 Session-level `SET search_path` outlives the transaction",
+            "svc/a.sql:1:1: PIN001 Session-level `SET search_path` outlives the transaction",
+        ], order
+        assert result.returncode == 1, order
+    inside = run_cli("check", "--no-cache", "--quiet", ".", cwd=tmp_path / "svc")
+    assert inside.stdout.lstrip().startswith("[") and inside.returncode == 0
