@@ -201,7 +201,7 @@ class Linter:
 
     @cached_property
     def fact_names(self) -> tuple[frozenset[str], re.Pattern[str]]:
-        """The calls recorded with their string arguments (CallFacts), and what a file must contain
+        """The calls recorded with their string arguments as fragments, and what a file must contain
         for any of them to fire (``options=``: without it, no connect call can carry a startup option)."""
         return self.interest.fact_calls, re.compile(self.interest.fact_needle or r"(?!x)x")
 

@@ -1,10 +1,10 @@
 """The facts the Python readers hand to the rules: calls with their arguments, settings.
 
-``Call`` is a call as the driver rules read it (``extract.calls``): its callee's qualified name and
-each argument's literal value (``repr``) and place. ``CallFact`` is a connection call as the
-connect-option rule reads it (``extract.python``): its string arguments as ``Fragment``s, whose
-every character maps back to the file, so a finding can point inside a DSN or an options string.
-``CallHit`` is where a driver rule fired on a ``Call``.
+``Call`` is one call, whoever reads it: its callee's qualified name and each argument's literal
+value (``repr``) and place. The driver rules get it from ``extract.calls``; the connect-option
+rule gets it from ``extract.python``, where each string argument also carries its ``fragment``
+(the text as the code builds it, every character mapped back to the file), so a finding can
+point inside a DSN or an options string. ``CallHit`` is where a driver rule fired on a ``Call``.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ class Argument:
     end_line: int
     end_column: int  # exclusive
     text: str = ""  # a string's own text; for an f-string, its text up to the first {field}
+    fragment: Fragment | None = None  # the string the code builds here, with every character's place
 
 
 @dataclass
@@ -43,6 +44,11 @@ class Call:
     receiver_origins: frozenset[str] = frozenset()  # what made ``x`` in ``x.method()``; see method_contexts()
     within: frozenset[str] = frozenset()  # context managers and decorators around it; see method_contexts()
 
+    @property
+    def last_name(self) -> str:
+        """The callee's own name: ``connect`` for ``psycopg2.connect`` and for ``pool.connect``."""
+        return (self.name or self.display).rsplit(".", 1)[-1] or self.method
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -59,17 +65,6 @@ class ModuleCalls:
     imports: set[str] = field(default_factory=set)  # top-level package names imported anywhere
     calls: list[Call] = field(default_factory=list)
     settings: list[Setting] = field(default_factory=list)
-
-
-@dataclass
-class CallFact:
-    """A call in Python source with its statically known string arguments."""
-
-    name: str  # dotted name as resolved through imports, e.g. "psycopg2.connect"
-    line: int
-    positional: list[Fragment]
-    keywords: dict[str, Fragment]
-    dict_keywords: dict[str, dict[str, Fragment]]  # keyword -> {key: value} for dict literals
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,11 @@
 """The facts between the Python extraction and the rule kinds (pinlint.kinds), under the names the
 kinds import them by; they are defined in pinlint.facts with the other fact types.
 
-``CallFact`` is a call the extraction recorded with its string arguments (for kinds that read
-SQL-like text in them, such as ``connect-option``); ``CallHit`` is where a kind that reads a
-module's calls or settings fired.
+``CallHit`` is where a kind that reads a module's calls or settings fired.
 """
 
 from __future__ import annotations
 
-from pinlint.facts import CallFact, CallHit
+from pinlint.facts import CallHit
 
-__all__ = ["CallFact", "CallHit"]
+__all__ = ["CallHit"]

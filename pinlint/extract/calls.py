@@ -21,7 +21,17 @@ from pinlint.pymodel import FUNCTIONS, PythonModule, call_regex, expressions_of,
 
 # The fact types live in pinlint.facts; they are re-exported here for the readers that name them
 # by this module (the rule kinds).
-__all__ = ["DYNAMIC", "Argument", "Call", "MethodContext", "ModuleCalls", "Setting", "method_contexts", "module_calls"]
+__all__ = [
+    "DYNAMIC",
+    "Argument",
+    "Call",
+    "MethodContext",
+    "ModuleCalls",
+    "Setting",
+    "literal_argument",
+    "method_contexts",
+    "module_calls",
+]
 
 
 @dataclass
@@ -74,6 +84,31 @@ def _call_pattern(functions: frozenset[str], methods: frozenset[str]) -> Callabl
     return build
 
 
+def literal_argument(model: PythonModule, node: ast.expr, start: ast.expr | ast.keyword | None = None) -> Argument:
+    """The literal value of ``node`` (``repr``, else ``DYNAMIC``); its place runs from ``start``
+    (a keyword's name) to the end of ``node``."""
+    column = model.column
+    try:
+        value = repr(ast.literal_eval(node))
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        value = DYNAMIC
+    first = start or node
+    end_line = node.end_lineno or node.lineno
+    text = ""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        text = node.value
+    elif isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant):
+        text = str(node.values[0].value)
+    return Argument(
+        value,
+        first.lineno,
+        column(first.lineno, first.col_offset),
+        end_line,
+        column(end_line, node.end_col_offset),
+        text,
+    )
+
+
 def module_calls(
     model: PythonModule,
     *,
@@ -91,26 +126,7 @@ def module_calls(
     column = model.column
 
     def argument(node: ast.expr, start: ast.expr | ast.keyword | None = None) -> Argument:
-        """The literal value of ``node``; the position runs from ``start`` (a keyword's name) to its end."""
-        try:
-            value = repr(ast.literal_eval(node))
-        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-            value = DYNAMIC
-        first = start or node
-        end_line = node.end_lineno or node.lineno
-        text = ""
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            text = node.value
-        elif isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant):
-            text = str(node.values[0].value)
-        return Argument(
-            value,
-            first.lineno,
-            column(first.lineno, first.col_offset),
-            end_line,
-            column(end_line, node.end_col_offset),
-            text,
-        )
+        return literal_argument(model, node, start)
 
     result = ModuleCalls()
     if functions is None or methods is None:

@@ -11,8 +11,8 @@ Each literal is decoded character by character (``pinlint.pystrings``), so every
 ``Fragment`` maps back to its line and column. Docstrings, comments, log messages and other
 strings are never looked at.
 
-It also records the connection calls the connect-option rule reads (``CallFact``): calls named in
-``call_names`` with their string arguments as fragments.
+It also records the connection calls the connect-option rule reads: the ``Call``s named in
+``call_names``, each string argument with its fragment.
 
 Only the statements on whose lines a call of interest may start are walked (a text search over
 the file, ``PythonModule.lines_with_calls``); the model's scopes are built once per module, on
@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pinlint.bindings import dotted_name
+from pinlint.extract.calls import literal_argument
 from pinlint.extract.sinks import (
     FUNCTION_SINKS,
     METHOD_SINKS,
@@ -34,7 +35,7 @@ from pinlint.extract.sinks import (
     split_sinks,
     sql_arguments,
 )
-from pinlint.facts import CallFact
+from pinlint.facts import Argument, Call
 from pinlint.model import Fragment
 from pinlint.pymodel import PythonModule, spans_a_line, statement_span
 from pinlint.pystrings import Piece, with_fields_as_holes
@@ -45,7 +46,7 @@ MAX_NAME_DEPTH = 8  # names followed from a sink to its string (a cycle of names
 @dataclass
 class PythonExtraction:
     fragments: list[Fragment] = field(default_factory=list)
-    calls: list[CallFact] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
 
 
 class _Reader:
@@ -163,31 +164,39 @@ class _Reader:
             noqa_lines.add(literal.lineno)
         return [piece.fragment(self.path, sink, call.lineno, noqa_lines, via_name)]
 
-    def _call_fact(self, node: ast.Call, name: str, chain: tuple[ast.AST | None, ...]) -> CallFact:
-        positional: list[Fragment] = []
-        keywords: dict[str, Fragment] = {}
-        dict_keywords: dict[str, dict[str, Fragment]] = {}
-        for argument in node.args:
-            if not isinstance(argument, ast.Starred):
-                fragments = self._fragments(argument, node, name, chain)
-                if fragments:
-                    positional.append(fragments[0])
+    def _call_fact(self, node: ast.Call, qualified: str, method: str, chain: tuple[ast.AST | None, ...]) -> Call:
+        """The call with its arguments; each string argument also has its fragment."""
+        sink = qualified or method
+
+        def argument(value: ast.expr, start: ast.expr | ast.keyword | None = None) -> Argument:
+            fragments = self._fragments(value, node, sink, chain)
+            found = literal_argument(self.model, value, start)
+            return replace(found, fragment=fragments[0]) if fragments else found
+
+        model = self.model
+        end_line = node.func.end_lineno or node.lineno
+        call = Call(
+            name=model.qualify(node.func, imported_only=True),
+            method=method,
+            display=dotted_name(node.func) or (f"….{method}" if method else "call"),
+            line=node.lineno,
+            column=model.column(node.lineno, node.col_offset),
+            end_line=end_line,
+            end_column=model.column(end_line, node.func.end_col_offset),
+        )
+        call.positional = [argument(value) for value in node.args if not isinstance(value, ast.Starred)]
         for keyword in node.keywords:
             if keyword.arg is None:
+                call.star_kwargs = True
                 continue
+            call.keywords[keyword.arg] = argument(keyword.value, keyword)
             if isinstance(keyword.value, ast.Dict):
-                entries: dict[str, Fragment] = {}
-                for key, value in zip(keyword.value.keys, keyword.value.values, strict=True):
-                    if isinstance(key, ast.Constant) and isinstance(key.value, str):
-                        fragments = self._fragments(value, node, name, chain)
-                        if fragments:
-                            entries[key.value] = fragments[0]
-                dict_keywords[keyword.arg] = entries
-                continue
-            fragments = self._fragments(keyword.value, node, name, chain)
-            if fragments:
-                keywords[keyword.arg] = fragments[0]
-        return CallFact(name, node.lineno, positional, keywords, dict_keywords)
+                call.dict_keywords[keyword.arg] = {
+                    key.value: argument(value)
+                    for key, value in zip(keyword.value.keys, keyword.value.values, strict=True)
+                    if isinstance(key, ast.Constant) and isinstance(key.value, str)
+                }
+        return call
 
     def _call(self, node: ast.Call, chain: tuple[ast.AST | None, ...]) -> None:
         qualified = self.model.qualify(node.func)
@@ -208,7 +217,7 @@ class _Reader:
                     fragments = [fragment for fragment in fragments if begins_with_keyword(fragment.text, keyword)]
                 self.result.fragments.extend(fragments)
         if is_fact:
-            self.result.calls.append(self._call_fact(node, qualified or last, chain))
+            self.result.calls.append(self._call_fact(node, qualified, method, chain))
 
     def read(self, node: ast.AST, chain: tuple[ast.AST | None, ...] = (None,)) -> None:
         """Read ``node``'s sink calls; statements on whose lines no call of interest starts are skipped."""

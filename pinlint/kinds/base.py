@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from pinlint.infra.checks import CheckResult
     from pinlint.infra.facts import Stack
     from pinlint.kinds.project_condition import ProjectCondition
-    from pinlint.matchers import CallFact, CallHit
+    from pinlint.matchers import CallHit
     from pinlint.model import Fragment
     from pinlint.sql.statements import Statement
 
@@ -46,7 +46,7 @@ class Interest:
     call_names: frozenset[str] = frozenset()  # call names that make any file worth parsing
     gated_call_names: Mapping[frozenset[str], frozenset[str]] = field(default_factory=dict)  # libraries -> names
     words: frozenset[tuple[str, ...]] = frozenset()  # a file holding all words of one group is worth parsing
-    fact_calls: frozenset[str] = frozenset()  # calls recorded with their string arguments (CallFact)
+    fact_calls: frozenset[str] = frozenset()  # calls recorded with their string arguments as fragments
     fact_needle: str = ""  # a regex a file must match for those calls to matter
     fact_keywords: frozenset[str] = frozenset()  # ... and the keywords it names
     module_functions: frozenset[str] = frozenset()  # qualified functions whose calls the module facts record
@@ -150,9 +150,9 @@ class StatementsKind(Kind):
 
 
 class CallKind(Kind):
-    consumes = "a call with its string arguments (CallFact)"
+    consumes = "a call with its string arguments as fragments"
 
-    def check(self, call: CallFact) -> Iterator[Hit]:
+    def check(self, call: Call) -> Iterator[Hit]:
         raise NotImplementedError
 
 

@@ -11,7 +11,8 @@ from pinlint.kinds.base import CallKind, Hit, Interest
 from pinlint.kinds.schema import REGEX, STRINGS, Key
 
 if TYPE_CHECKING:
-    from pinlint.matchers import CallFact
+    from pinlint.facts import Argument, Call
+    from pinlint.model import Fragment
 
 VALUE_REGEX = r"(?:^|\s)(?:-c\s*|--)[A-Za-z_]"
 DSN_REGEX = r"options=['\"]?(?:-c|--|%2[Dd]c)"
@@ -62,23 +63,22 @@ class ConnectOptionMatch(CallKind):
             fact_keywords=frozenset(self.keywords),
         )
 
-    def check(self, call: CallFact) -> Iterator[Hit]:
-        if call.name.rsplit(".", 1)[-1] not in self.functions and call.name not in self.functions:
+    def check(self, call: Call) -> Iterator[Hit]:
+        if call.last_name not in self.functions and call.name not in self.functions:
             return
-        for keyword in self.keywords:
-            value = call.keywords.get(keyword)
-            if value is not None:
-                found = self.value_regex.search(value.text)
-                if found:
-                    yield Hit(found.start(), len(value.text), {"option": value.text.strip()}, value)
+        options = [call.keywords.get(keyword) for keyword in self.keywords]
         for keyword in self.dict_keywords:
-            for key in self.keywords:
-                value = call.dict_keywords.get(keyword, {}).get(key)
-                if value is not None:
-                    found = self.value_regex.search(value.text)
-                    if found:
-                        yield Hit(found.start(), len(value.text), {"option": value.text.strip()}, value)
-        for value in [*call.positional, *call.keywords.values()]:
+            options.extend(call.dict_keywords.get(keyword, {}).get(key) for key in self.keywords)
+        for value in _fragments(options):
+            found = self.value_regex.search(value.text)
+            if found:
+                yield Hit(found.start(), len(value.text), {"option": value.text.strip()}, value)
+        for value in _fragments([*call.positional, *call.keywords.values()]):
             found = self.dsn_regex.search(value.text)
             if found:
                 yield Hit(found.start(), found.end(), {"option": found.group()}, value)
+
+
+def _fragments(arguments: list[Argument | None]) -> list[Fragment]:
+    """The string arguments among ``arguments``, as the code builds them."""
+    return [argument.fragment for argument in arguments if argument is not None and argument.fragment is not None]
