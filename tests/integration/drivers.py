@@ -16,6 +16,11 @@ client C holds a server connection so that A's next transaction lands on the oth
 * ``asyncpg-prepared`` (asyncpg statement cache, prepare()): A runs QA twice on S1 (a named statement if
   the cache is on); C holds S1; A runs QA again, on S2. "does not exist" is **lost**, a wrong answer
   **leaked**.
+* ``asyncpg-jit`` (asyncpg's type introspection): the example's connection or pool runs a query whose
+  result has a type asyncpg must introspect (an ``int[]`` parameter). asyncpg's
+  ``set_config('jit', 'off', false)`` runs first; right after it, C takes that server connection, so the
+  introspection and asyncpg's restore run on the other one. C's ``current_setting('jit')`` then differing
+  from a direct connection's is **leaked**.
 
 What the driver really sent is read from PostgreSQL's log (`log_statement = all`) and kept in the
 details: the names it executed (`_pg3_0`, `__asyncpg_stmt_1__`, PgBouncer's `PGBOUNCER_1`, unnamed).
@@ -316,10 +321,78 @@ def psycopg2_session(postgres: Postgres, bouncer: PgBouncer, source: str, connec
     return observation
 
 
+# int[] is outside asyncpg's built-in codecs (only text[] and oid[] are: protocol/pgtypes.pxi ARRAY_TYPES),
+# so the pooler-friendly `= ANY($1)` makes asyncpg introspect it, once per connection.
+JIT_QUERY = "SELECT count(*) FROM users WHERE id = ANY($1)"
+JIT_PROBE = "SELECT current_setting('jit')"
+
+
+def asyncpg_jit(postgres: Postgres, bouncer: PgBouncer, source: str, connect: str = "") -> Observation:
+    return asyncio.run(_asyncpg_jit(postgres, bouncer, source))
+
+
+async def _asyncpg_jit(postgres: Postgres, bouncer: PgBouncer, source: str) -> Observation:
+    """The example's connection (or a connection of its pool) meets an enum: asyncpg introspects it. C
+    takes the server connection right after asyncpg's `set_config('jit', 'off', false)`, so what follows
+    (the introspection, asyncpg's restore) runs on the other one; then C reads `jit`."""
+    import asyncpg
+    import asyncpg.connection
+
+    observation = Observation()
+    admin = postgres.connect()
+    try:
+        cursor = admin.cursor()
+        cursor.execute(JIT_PROBE)
+        wanted = cursor.fetchone()[0]
+    finally:
+        admin.close()
+    holder = _holder(bouncer)
+    held: list[bool] = []
+    original = asyncpg.connection.Connection._Connection__execute  # type: ignore[attr-defined]
+
+    async def execute(self: Any, query: str, *args: Any, **kwargs: Any) -> Any:
+        result = await original(self, query, *args, **kwargs)
+        if "set_config('jit', 'off', false)" in query and not held:
+            _hold(holder)  # between asyncpg's set_config and its restore
+            held.append(True)
+        return result
+
+    offset = postgres.log_size()
+    asyncpg.connection.Connection._Connection__execute = execute  # type: ignore[attr-defined]
+    made: list[Any] = []
+    try:
+        namespace = await _run_async_example(source, bouncer.url("two"))
+        made = [value for value in namespace.values() if isinstance(value, asyncpg.Connection | asyncpg.Pool)]
+        source_object = made[-1]
+        conn = await source_object.acquire() if isinstance(source_object, asyncpg.Pool) else source_object
+        await conn.fetchval(JIT_QUERY, [1, 2])
+        if not held:
+            _hold(holder)
+        cursor = holder.cursor()
+        cursor.execute(JIT_PROBE)
+        seen = cursor.fetchone()[0]
+        _release(holder)
+        if seen != wanted:
+            observation.seen.add(LEAKED)
+            observation.details.append(f"another client's jit: {seen!r}, directly {wanted!r}")
+        if isinstance(source_object, asyncpg.Pool):
+            await source_object.release(conn)
+    finally:
+        asyncpg.connection.Connection._Connection__execute = original  # type: ignore[attr-defined]
+        holder.close()
+        for value in made:
+            await value.close()
+    log = postgres.log_since(offset)
+    counts = {text: log.count(text) for text in ("set_config('jit', 'off', false)", "set_config('jit', $1, false)")}
+    observation.details.append("sent: " + ", ".join(f"{text} x{count}" for text, count in counts.items()))
+    return observation
+
+
 SCENARIOS: dict[str, Callable[[Postgres, PgBouncer, str, str], Observation]] = {
     "psycopg-prepared": psycopg_prepared,
     "asyncpg-prepared": asyncpg_prepared,
     "sqlalchemy-asyncpg": sqlalchemy_asyncpg,
     "asyncpg-function": asyncpg_function,
     "psycopg2-session": psycopg2_session,
+    "asyncpg-jit": asyncpg_jit,
 }
