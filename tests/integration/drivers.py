@@ -22,6 +22,12 @@ client C holds a server connection so that A's next transaction lands on the oth
   introspection and asyncpg's restore run on the other one. C's ``current_setting('jit')`` then differing
   from a direct connection's is **leaked**.
 
+* ``asyncpg-cursor`` (the example defines ``async def f(conn)``): pool of one, client A calls it, then
+  client B, a fresh process (asyncpg's statement-name counter back where A's started), calls it on the
+  server connection A used: "already exists" or a wrong answer is **leaked**. Pool of two, A calls it,
+  C holds that server connection, A calls it again on the other: "does not exist" is **lost**. The
+  connections get ``connect`` (``statement_cache_size=0``, the advice of PIN024) when given.
+
 What the driver really sent is read from PostgreSQL's log (`log_statement = all`) and kept in the
 details: the names it executed (`_pg3_0`, `__asyncpg_stmt_1__`, PgBouncer's `PGBOUNCER_1`, unnamed).
 """
@@ -388,6 +394,62 @@ async def _asyncpg_jit(postgres: Postgres, bouncer: PgBouncer, source: str) -> O
     return observation
 
 
+def asyncpg_cursor(postgres: Postgres, bouncer: PgBouncer, source: str, connect: str = "") -> Observation:
+    return asyncio.run(_asyncpg_cursor(postgres, bouncer, source, connect))
+
+
+async def _asyncpg_cursor(postgres: Postgres, bouncer: PgBouncer, source: str, connect: str) -> Observation:
+    import asyncpg
+    import asyncpg.connection
+
+    options = {key: int(value) for key, value in (item.split("=") for item in connect.split())}
+    observation = Observation()
+    namespace = _run_example(source, bouncer.url("two"))
+    function = next(value for value in namespace.values() if asyncio.iscoroutinefunction(value))
+    direct = await asyncpg.connect(postgres.url())
+    try:
+        wanted = await function(direct)
+    finally:
+        await direct.close()
+
+    async def call(conn: Any, where: str) -> None:
+        try:
+            answer = await function(conn)
+        except asyncpg.PostgresError as failure:
+            text = str(failure).strip().splitlines()[0]
+            observation.seen.add(LOST if "does not exist" in text else LEAKED)
+            observation.details.append(f"{where}: {text}")
+            return
+        if answer != wanted:
+            observation.seen.add(LEAKED)
+            observation.details.append(f"{where}: answered {answer!r}, directly {wanted!r}: wrong rows, no error")
+
+    offset = postgres.log_size()
+    start = asyncpg.connection._uid  # type: ignore[attr-defined]
+    a = await asyncpg.connect(bouncer.url("one"), **options)
+    b = await asyncpg.connect(bouncer.url("one"), **options)
+    try:
+        await call(a, "pool of one, client A")
+        asyncpg.connection._uid = start  # type: ignore[attr-defined]  # B: another process, the same names
+        await call(b, "pool of one, another client")
+    finally:
+        await a.close()
+        await b.close()
+    bouncer.fresh_servers("one")
+    holder = _holder(bouncer)
+    a = await asyncpg.connect(bouncer.url("two"), **options)
+    try:
+        await call(a, "pool of two, client A")
+        _hold(holder)
+        await call(a, "pool of two, the client's next transaction")
+        _release(holder)
+    finally:
+        holder.close()
+        await a.close()
+    observation.details.append(_sent(postgres, offset))
+    return observation
+
+
 SCENARIOS: dict[str, Callable[[Postgres, PgBouncer, str, str], Observation]] = {
     "psycopg-prepared": psycopg_prepared,
     "asyncpg-prepared": asyncpg_prepared,
@@ -395,4 +457,5 @@ SCENARIOS: dict[str, Callable[[Postgres, PgBouncer, str, str], Observation]] = {
     "asyncpg-function": asyncpg_function,
     "psycopg2-session": psycopg2_session,
     "asyncpg-jit": asyncpg_jit,
+    "asyncpg-cursor": asyncpg_cursor,
 }
