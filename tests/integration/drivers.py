@@ -28,6 +28,12 @@ client C holds a server connection so that A's next transaction lands on the oth
   C holds that server connection, A calls it again on the other: "does not exist" is **lost**. The
   connections get ``connect`` (``statement_cache_size=0``, the advice of PIN024) when given.
 
+* ``startup-parameters`` (asyncpg ``server_settings``, pg8000 ``startup_params``): the example connects
+  (``DSN`` for asyncpg; ``USER``, ``HOST``, ``PORT``, ``DATABASE`` for pg8000) through the pool of two.
+  The login failing with "unsupported startup parameter" is **refused**; each parameter of the example's
+  dict read back differently from a direct connection, in the client's first transaction or in its next
+  one on the other server connection (C holds the first), is **lost**.
+
 What the driver really sent is read from PostgreSQL's log (`log_statement = all`) and kept in the
 details: the names it executed (`_pg3_0`, `__asyncpg_stmt_1__`, PgBouncer's `PGBOUNCER_1`, unnamed).
 """
@@ -42,8 +48,8 @@ from typing import Any
 
 import psycopg2
 
-from harness import LEAKED, LOST, Observation
-from servers import PgBouncer, Postgres
+from harness import LEAKED, LOST, REFUSED, Observation
+from servers import DATABASE, USER, PgBouncer, Postgres
 
 QA = "SELECT name FROM users WHERE id = {}"  # answers 'user1' for 1
 QB = "SELECT payload FROM events WHERE id = {}"  # answers 'e1' for 1
@@ -450,6 +456,82 @@ async def _asyncpg_cursor(postgres: Postgres, bouncer: PgBouncer, source: str, c
     return observation
 
 
+STARTUP_KEYWORDS = ("server_settings", "startup_params")
+
+
+def _startup_keys(source: str) -> list[str]:
+    """The parameter names of the example's ``server_settings={...}`` / ``startup_params={...}``."""
+    return [
+        key.value
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.keyword) and node.arg in STARTUP_KEYWORDS and isinstance(node.value, ast.Dict)
+        for key in node.value.keys
+        if isinstance(key, ast.Constant) and isinstance(key.value, str)
+    ]
+
+
+async def _startup_settings(source: str, names: dict[str, Any], keys: list[str], hold: Callable[[], None]) -> Any:
+    """Run the example with ``names``; read every key in its first transaction and, after ``hold``, in its
+    next one. A pg8000 connection is read with ``run``, an asyncpg one with ``fetchval``."""
+    import asyncpg
+
+    namespace: dict[str, Any] = dict(names)
+    code = compile(source, "example.py", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    result = eval(code, namespace)
+    if asyncio.iscoroutine(result):
+        await result
+    conn = next(value for name, value in namespace.items() if name == "conn")
+    query = "SELECT " + ", ".join(f"current_setting('{key}')" for key in keys)
+
+    async def read() -> tuple[str, ...]:
+        if isinstance(conn, asyncpg.Connection):
+            return tuple((await conn.fetchrow(query)).values())
+        return tuple(conn.run(query)[0])
+
+    try:
+        first = await read()
+        hold()
+        return first, await read()
+    finally:
+        closed = conn.close()
+        if asyncio.iscoroutine(closed):
+            await closed
+
+
+def startup_parameters(postgres: Postgres, bouncer: PgBouncer, source: str, connect: str = "") -> Observation:
+    keys = _startup_keys(source)
+    observation = Observation()
+
+    def names(dsn: str, port: int, database: str) -> dict[str, Any]:
+        return {"DSN": dsn, "HOST": "127.0.0.1", "PORT": port, "USER": USER, "DATABASE": database}
+
+    direct = names(postgres.url(), postgres.port, DATABASE)
+    wanted, _ = asyncio.run(_startup_settings(source, direct, keys, lambda: None))
+    offset = postgres.log_size()
+    holder = _holder(bouncer)
+    try:
+        first, following = asyncio.run(
+            _startup_settings(source, names(bouncer.url("two"), bouncer.port, "two"), keys, lambda: _hold(holder))
+        )
+    except Exception as error:  # the driver's own error class: asyncpg's, pg8000's
+        text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        if "unsupported startup parameter" not in text:
+            raise
+        observation.seen.add(REFUSED)
+        observation.details.append(f"login refused: {text}")
+        return observation
+    finally:
+        holder.close()
+    for where, seen in (("the client's first transaction", first), ("the client's next transaction", following)):
+        if seen != wanted:
+            observation.seen.add(LOST)
+            shown = dict(zip(keys, seen, strict=True))
+            observation.details.append(f"{where}: {shown}, directly {dict(zip(keys, wanted, strict=True))}")
+    sets = re.findall(r"statement: (SET [^\n]*)", postgres.log_since(offset))
+    observation.details.append("server log: " + "; ".join(sets))
+    return observation
+
+
 SCENARIOS: dict[str, Callable[[Postgres, PgBouncer, str, str], Observation]] = {
     "psycopg-prepared": psycopg_prepared,
     "asyncpg-prepared": asyncpg_prepared,
@@ -458,4 +540,5 @@ SCENARIOS: dict[str, Callable[[Postgres, PgBouncer, str, str], Observation]] = {
     "psycopg2-session": psycopg2_session,
     "asyncpg-jit": asyncpg_jit,
     "asyncpg-cursor": asyncpg_cursor,
+    "startup-parameters": startup_parameters,
 }
