@@ -34,6 +34,11 @@ client C holds a server connection so that A's next transaction lands on the oth
   dict read back differently from a direct connection, in the client's first transaction or in its next
   one on the other server connection (C holds the first), is **lost**.
 
+* ``sqlalchemy-isolation`` (an engine with ``isolation_level=``, its URL pointed at PgBouncer): pool of one,
+  another client's ``default_transaction_isolation`` before and after the engine's first connection;
+  pool of two, the engine connection's ``transaction_isolation`` in its next transaction while C holds
+  the server connection it used, against the same engine on a direct connection.
+
 What the driver really sent is read from PostgreSQL's log (`log_statement = all`) and kept in the
 details: the names it executed (`_pg3_0`, `__asyncpg_stmt_1__`, PgBouncer's `PGBOUNCER_1`, unnamed).
 """
@@ -532,6 +537,64 @@ def startup_parameters(postgres: Postgres, bouncer: PgBouncer, source: str, conn
     return observation
 
 
+def _engine_at(source: str, url: str) -> Any:
+    """The example's SQLAlchemy engine, its URL's host part replaced by ``url``'s."""
+    from sqlalchemy.engine import Engine
+
+    runnable = re.sub(r"(postgresql\+\w+)://[^\"'?]*", lambda found: found.group(1) + url[len("postgresql") :], source)
+    namespace = _run_example(runnable, url)
+    return next(value for value in namespace.values() if isinstance(value, Engine))
+
+
+ISOLATION = "SHOW transaction_isolation"
+
+
+def sqlalchemy_isolation(postgres: Postgres, bouncer: PgBouncer, source: str, connect: str = "") -> Observation:
+    observation = Observation()
+    direct = _engine_at(source, postgres.url())
+    try:
+        with direct.connect() as conn:
+            conn.exec_driver_sql("SELECT 1").all()
+            wanted = conn.exec_driver_sql(ISOLATION).scalar()
+    finally:
+        direct.dispose()
+    offset = postgres.log_size()
+    other = psycopg2.connect(bouncer.dsn("one"))
+    other.autocommit = True
+    engine = _engine_at(source, bouncer.url("one"))
+    try:
+        before = _probe(other)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1").all()
+        after = _probe(other)
+    finally:
+        engine.dispose()
+        other.close()
+    if before != after:
+        observation.seen.add(LEAKED)
+        observation.details.append(f"another client's default_transaction_isolation: {before!r} -> {after!r}")
+    bouncer.fresh_servers("one")
+    holder = _holder(bouncer)
+    engine = _engine_at(source, bouncer.url("two"))
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1").all()
+            conn.commit()
+            _hold(holder)
+            own = conn.exec_driver_sql(ISOLATION).scalar()
+            conn.commit()
+            _release(holder)
+    finally:
+        holder.close()
+        engine.dispose()
+    if own != wanted:
+        observation.seen.add(LOST)
+        observation.details.append(f"the client's next transaction: {own!r}, directly {wanted!r}")
+    sent = re.findall(r"(?:statement|execute [^:]*): ((?:SET|BEGIN)[^\n]*)", postgres.log_since(offset))
+    observation.details.append("sent: " + "; ".join(sorted(set(sent))))
+    return observation
+
+
 SCENARIOS: dict[str, Callable[[Postgres, PgBouncer, str, str], Observation]] = {
     "psycopg-prepared": psycopg_prepared,
     "asyncpg-prepared": asyncpg_prepared,
@@ -541,4 +604,5 @@ SCENARIOS: dict[str, Callable[[Postgres, PgBouncer, str, str], Observation]] = {
     "asyncpg-jit": asyncpg_jit,
     "asyncpg-cursor": asyncpg_cursor,
     "startup-parameters": startup_parameters,
+    "sqlalchemy-isolation": sqlalchemy_isolation,
 }
