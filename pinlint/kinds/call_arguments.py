@@ -4,6 +4,7 @@ library) whose literal arguments set, or fail to set, an option: ``prepare_thres
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,6 +30,18 @@ ARGUMENT_KEYS = (
     Key("default", NUMBER, "The library's default, for `greater-than` when the argument is missing."),
     Key("functions", STRINGS, "The condition applies to calls of these functions only."),
     Key("value-regex", REGEX, "Holds when the string (or an f-string's leading text) matches this."),
+    Key(
+        "keys-in",
+        STRINGS,
+        "Holds when the argument is a dict literal with one of these string keys (any letter case);"
+        " the key is the value.",
+    ),
+    Key(
+        "keys-not-in",
+        STRINGS,
+        "Holds when the argument is a dict literal with a string key outside these (any letter case);"
+        " the key is the value.",
+    ),
 )
 
 
@@ -48,6 +61,8 @@ class ArgumentCondition:
     default: float | None = None
     functions: frozenset[str] = frozenset()
     value_regex: re.Pattern[str] | None = None
+    keys_in: frozenset[str] | None = None  # lower-cased
+    keys_not_in: frozenset[str] | None = None  # lower-cased
 
     @classmethod
     def from_table(cls, table: dict[str, Any]) -> ArgumentCondition:
@@ -64,6 +79,8 @@ class ArgumentCondition:
             default=table.get("default"),
             functions=frozenset(table.get("functions", [])),
             value_regex=compile_regex(table.get("value-regex")),
+            keys_in=_lower_set(table.get("keys-in")),
+            keys_not_in=_lower_set(table.get("keys-not-in")),
         )
 
     def _find(self, call: ModuleCall) -> Argument | None:
@@ -99,6 +116,8 @@ class ArgumentCondition:
         if self.value_regex is not None:
             found = self.value_regex.search(argument.text)
             return (argument, found.group()) if found else None
+        if self.keys_in is not None or self.keys_not_in is not None:
+            return self._dict_key(call, argument)
         if value == DYNAMIC:
             return None  # computed at run time: pinlint cannot tell
         if value in self.flag_values:
@@ -114,6 +133,33 @@ class ArgumentCondition:
             except ValueError:
                 return None
         return None
+
+    def _chosen_key(self, key: str) -> bool:
+        lowered = key.lower()
+        return (self.keys_in is None or lowered in self.keys_in) and (
+            self.keys_not_in is None or lowered not in self.keys_not_in
+        )
+
+    def _dict_key(self, call: ModuleCall, argument: Argument) -> tuple[Argument, str] | None:
+        """The first string key of a dict literal that ``keys-in`` / ``keys-not-in`` choose, with the place
+        of its value when the dict is the argument itself (``server_settings={...}``: its keys are known
+        even where a value is computed), else the whole dict (one nested in ``connect_args={...}``)."""
+        entries = call.dict_keywords.get(self.keyword) if call.keywords.get(self.keyword) is argument else None
+        if entries is not None:
+            chosen = [key for key in entries if self._chosen_key(key)]
+            return (entries[chosen[0]], chosen[0]) if chosen else None
+        try:
+            literal = ast.literal_eval(argument.value)
+        except (ValueError, SyntaxError):
+            return None  # computed at run time: pinlint cannot tell
+        if not isinstance(literal, dict):
+            return None
+        keys = [key for key in literal if isinstance(key, str) and self._chosen_key(key)]
+        return (argument, keys[0]) if keys else None
+
+
+def _lower_set(names: list[str] | None) -> frozenset[str] | None:
+    return frozenset(name.lower() for name in names) if names is not None else None
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,28 @@ client C holds a server connection so that A's next transaction lands on the oth
 * ``asyncpg-prepared`` (asyncpg statement cache, prepare()): A runs QA twice on S1 (a named statement if
   the cache is on); C holds S1; A runs QA again, on S2. "does not exist" is **lost**, a wrong answer
   **leaked**.
+* ``asyncpg-jit`` (asyncpg's type introspection): the example's connection or pool runs a query whose
+  result has a type asyncpg must introspect (an ``int[]`` parameter). asyncpg's
+  ``set_config('jit', 'off', false)`` runs first; right after it, C takes that server connection, so the
+  introspection and asyncpg's restore run on the other one. C's ``current_setting('jit')`` then differing
+  from a direct connection's is **leaked**.
+
+* ``asyncpg-cursor`` (the example defines ``async def f(conn)``): pool of one, client A calls it, then
+  client B, a fresh process (asyncpg's statement-name counter back where A's started), calls it on the
+  server connection A used: "already exists" or a wrong answer is **leaked**. Pool of two, A calls it,
+  C holds that server connection, A calls it again on the other: "does not exist" is **lost**. The
+  connections get ``connect`` (``statement_cache_size=0``, the advice of PIN024) when given.
+
+* ``startup-parameters`` (asyncpg ``server_settings``, pg8000 ``startup_params``): the example connects
+  (``DSN`` for asyncpg; ``USER``, ``HOST``, ``PORT``, ``DATABASE`` for pg8000) through the pool of two.
+  The login failing with "unsupported startup parameter" is **refused**; each parameter of the example's
+  dict read back differently from a direct connection, in the client's first transaction or in its next
+  one on the other server connection (C holds the first), is **lost**.
+
+* ``sqlalchemy-isolation`` (an engine with ``isolation_level=``, its URL pointed at PgBouncer): pool of one,
+  another client's ``default_transaction_isolation`` before and after the engine's first connection;
+  pool of two, the engine connection's ``transaction_isolation`` in its next transaction while C holds
+  the server connection it used, against the same engine on a direct connection.
 
 What the driver really sent is read from PostgreSQL's log (`log_statement = all`) and kept in the
 details: the names it executed (`_pg3_0`, `__asyncpg_stmt_1__`, PgBouncer's `PGBOUNCER_1`, unnamed).
@@ -31,8 +53,8 @@ from typing import Any
 
 import psycopg2
 
-from harness import LEAKED, LOST, Observation
-from servers import PgBouncer, Postgres
+from harness import LEAKED, LOST, REFUSED, Observation
+from servers import DATABASE, USER, PgBouncer, Postgres
 
 QA = "SELECT name FROM users WHERE id = {}"  # answers 'user1' for 1
 QB = "SELECT payload FROM events WHERE id = {}"  # answers 'e1' for 1
@@ -316,10 +338,271 @@ def psycopg2_session(postgres: Postgres, bouncer: PgBouncer, source: str, connec
     return observation
 
 
+# int[] is outside asyncpg's built-in codecs (only text[] and oid[] are: protocol/pgtypes.pxi ARRAY_TYPES),
+# so the pooler-friendly `= ANY($1)` makes asyncpg introspect it, once per connection.
+JIT_QUERY = "SELECT count(*) FROM users WHERE id = ANY($1)"
+JIT_PROBE = "SELECT current_setting('jit')"
+
+
+def asyncpg_jit(postgres: Postgres, bouncer: PgBouncer, source: str, connect: str = "") -> Observation:
+    return asyncio.run(_asyncpg_jit(postgres, bouncer, source))
+
+
+async def _asyncpg_jit(postgres: Postgres, bouncer: PgBouncer, source: str) -> Observation:
+    """The example's connection (or a connection of its pool) meets an enum: asyncpg introspects it. C
+    takes the server connection right after asyncpg's `set_config('jit', 'off', false)`, so what follows
+    (the introspection, asyncpg's restore) runs on the other one; then C reads `jit`."""
+    import asyncpg
+    import asyncpg.connection
+
+    observation = Observation()
+    admin = postgres.connect()
+    try:
+        cursor = admin.cursor()
+        cursor.execute(JIT_PROBE)
+        wanted = cursor.fetchone()[0]
+    finally:
+        admin.close()
+    holder = _holder(bouncer)
+    held: list[bool] = []
+    original = asyncpg.connection.Connection._Connection__execute  # type: ignore[attr-defined]
+
+    async def execute(self: Any, query: str, *args: Any, **kwargs: Any) -> Any:
+        result = await original(self, query, *args, **kwargs)
+        if "set_config('jit', 'off', false)" in query and not held:
+            _hold(holder)  # between asyncpg's set_config and its restore
+            held.append(True)
+        return result
+
+    offset = postgres.log_size()
+    asyncpg.connection.Connection._Connection__execute = execute  # type: ignore[attr-defined]
+    made: list[Any] = []
+    try:
+        namespace = await _run_async_example(source, bouncer.url("two"))
+        made = [value for value in namespace.values() if isinstance(value, asyncpg.Connection | asyncpg.Pool)]
+        source_object = made[-1]
+        conn = await source_object.acquire() if isinstance(source_object, asyncpg.Pool) else source_object
+        await conn.fetchval(JIT_QUERY, [1, 2])
+        if not held:
+            _hold(holder)
+        cursor = holder.cursor()
+        cursor.execute(JIT_PROBE)
+        seen = cursor.fetchone()[0]
+        _release(holder)
+        if seen != wanted:
+            observation.seen.add(LEAKED)
+            observation.details.append(f"another client's jit: {seen!r}, directly {wanted!r}")
+        if isinstance(source_object, asyncpg.Pool):
+            await source_object.release(conn)
+    finally:
+        asyncpg.connection.Connection._Connection__execute = original  # type: ignore[attr-defined]
+        holder.close()
+        for value in made:
+            await value.close()
+    log = postgres.log_since(offset)
+    counts = {text: log.count(text) for text in ("set_config('jit', 'off', false)", "set_config('jit', $1, false)")}
+    observation.details.append("sent: " + ", ".join(f"{text} x{count}" for text, count in counts.items()))
+    return observation
+
+
+def asyncpg_cursor(postgres: Postgres, bouncer: PgBouncer, source: str, connect: str = "") -> Observation:
+    return asyncio.run(_asyncpg_cursor(postgres, bouncer, source, connect))
+
+
+async def _asyncpg_cursor(postgres: Postgres, bouncer: PgBouncer, source: str, connect: str) -> Observation:
+    import asyncpg
+    import asyncpg.connection
+
+    options = {key: int(value) for key, value in (item.split("=") for item in connect.split())}
+    observation = Observation()
+    namespace = _run_example(source, bouncer.url("two"))
+    function = next(value for value in namespace.values() if asyncio.iscoroutinefunction(value))
+    direct = await asyncpg.connect(postgres.url())
+    try:
+        wanted = await function(direct)
+    finally:
+        await direct.close()
+
+    async def call(conn: Any, where: str) -> None:
+        try:
+            answer = await function(conn)
+        except asyncpg.PostgresError as failure:
+            text = str(failure).strip().splitlines()[0]
+            observation.seen.add(LOST if "does not exist" in text else LEAKED)
+            observation.details.append(f"{where}: {text}")
+            return
+        if answer != wanted:
+            observation.seen.add(LEAKED)
+            observation.details.append(f"{where}: answered {answer!r}, directly {wanted!r}: wrong rows, no error")
+
+    offset = postgres.log_size()
+    start = asyncpg.connection._uid  # type: ignore[attr-defined]
+    a = await asyncpg.connect(bouncer.url("one"), **options)
+    b = await asyncpg.connect(bouncer.url("one"), **options)
+    try:
+        await call(a, "pool of one, client A")
+        asyncpg.connection._uid = start  # type: ignore[attr-defined]  # B: another process, the same names
+        await call(b, "pool of one, another client")
+    finally:
+        await a.close()
+        await b.close()
+    bouncer.fresh_servers("one")
+    holder = _holder(bouncer)
+    a = await asyncpg.connect(bouncer.url("two"), **options)
+    try:
+        await call(a, "pool of two, client A")
+        _hold(holder)
+        await call(a, "pool of two, the client's next transaction")
+        _release(holder)
+    finally:
+        holder.close()
+        await a.close()
+    observation.details.append(_sent(postgres, offset))
+    return observation
+
+
+STARTUP_KEYWORDS = ("server_settings", "startup_params")
+
+
+def _startup_keys(source: str) -> list[str]:
+    """The parameter names of the example's ``server_settings={...}`` / ``startup_params={...}``."""
+    return [
+        key.value
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.keyword) and node.arg in STARTUP_KEYWORDS and isinstance(node.value, ast.Dict)
+        for key in node.value.keys
+        if isinstance(key, ast.Constant) and isinstance(key.value, str)
+    ]
+
+
+async def _startup_settings(source: str, names: dict[str, Any], keys: list[str], hold: Callable[[], None]) -> Any:
+    """Run the example with ``names``; read every key in its first transaction and, after ``hold``, in its
+    next one. A pg8000 connection is read with ``run``, an asyncpg one with ``fetchval``."""
+    import asyncpg
+
+    namespace: dict[str, Any] = dict(names)
+    code = compile(source, "example.py", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    result = eval(code, namespace)
+    if asyncio.iscoroutine(result):
+        await result
+    conn = next(value for name, value in namespace.items() if name == "conn")
+    query = "SELECT " + ", ".join(f"current_setting('{key}')" for key in keys)
+
+    async def read() -> tuple[str, ...]:
+        if isinstance(conn, asyncpg.Connection):
+            return tuple((await conn.fetchrow(query)).values())
+        return tuple(conn.run(query)[0])
+
+    try:
+        first = await read()
+        hold()
+        return first, await read()
+    finally:
+        closed = conn.close()
+        if asyncio.iscoroutine(closed):
+            await closed
+
+
+def startup_parameters(postgres: Postgres, bouncer: PgBouncer, source: str, connect: str = "") -> Observation:
+    keys = _startup_keys(source)
+    observation = Observation()
+
+    def names(dsn: str, port: int, database: str) -> dict[str, Any]:
+        return {"DSN": dsn, "HOST": "127.0.0.1", "PORT": port, "USER": USER, "DATABASE": database}
+
+    direct = names(postgres.url(), postgres.port, DATABASE)
+    wanted, _ = asyncio.run(_startup_settings(source, direct, keys, lambda: None))
+    offset = postgres.log_size()
+    holder = _holder(bouncer)
+    try:
+        first, following = asyncio.run(
+            _startup_settings(source, names(bouncer.url("two"), bouncer.port, "two"), keys, lambda: _hold(holder))
+        )
+    except Exception as error:  # the driver's own error class: asyncpg's, pg8000's
+        text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        if "unsupported startup parameter" not in text:
+            raise
+        observation.seen.add(REFUSED)
+        observation.details.append(f"login refused: {text}")
+        return observation
+    finally:
+        holder.close()
+    for where, seen in (("the client's first transaction", first), ("the client's next transaction", following)):
+        if seen != wanted:
+            observation.seen.add(LOST)
+            shown = dict(zip(keys, seen, strict=True))
+            observation.details.append(f"{where}: {shown}, directly {dict(zip(keys, wanted, strict=True))}")
+    sets = re.findall(r"statement: (SET [^\n]*)", postgres.log_since(offset))
+    observation.details.append("server log: " + "; ".join(sets))
+    return observation
+
+
+def _engine_at(source: str, url: str) -> Any:
+    """The example's SQLAlchemy engine, its URL's host part replaced by ``url``'s."""
+    from sqlalchemy.engine import Engine
+
+    runnable = re.sub(r"(postgresql\+\w+)://[^\"'?]*", lambda found: found.group(1) + url[len("postgresql") :], source)
+    namespace = _run_example(runnable, url)
+    return next(value for value in namespace.values() if isinstance(value, Engine))
+
+
+ISOLATION = "SHOW transaction_isolation"
+
+
+def sqlalchemy_isolation(postgres: Postgres, bouncer: PgBouncer, source: str, connect: str = "") -> Observation:
+    observation = Observation()
+    direct = _engine_at(source, postgres.url())
+    try:
+        with direct.connect() as conn:
+            conn.exec_driver_sql("SELECT 1").all()
+            wanted = conn.exec_driver_sql(ISOLATION).scalar()
+    finally:
+        direct.dispose()
+    offset = postgres.log_size()
+    other = psycopg2.connect(bouncer.dsn("one"))
+    other.autocommit = True
+    engine = _engine_at(source, bouncer.url("one"))
+    try:
+        before = _probe(other)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1").all()
+        after = _probe(other)
+    finally:
+        engine.dispose()
+        other.close()
+    if before != after:
+        observation.seen.add(LEAKED)
+        observation.details.append(f"another client's default_transaction_isolation: {before!r} -> {after!r}")
+    bouncer.fresh_servers("one")
+    holder = _holder(bouncer)
+    engine = _engine_at(source, bouncer.url("two"))
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1").all()
+            conn.commit()
+            _hold(holder)
+            own = conn.exec_driver_sql(ISOLATION).scalar()
+            conn.commit()
+            _release(holder)
+    finally:
+        holder.close()
+        engine.dispose()
+    if own != wanted:
+        observation.seen.add(LOST)
+        observation.details.append(f"the client's next transaction: {own!r}, directly {wanted!r}")
+    sent = re.findall(r"(?:statement|execute [^:]*): ((?:SET|BEGIN)[^\n]*)", postgres.log_since(offset))
+    observation.details.append("sent: " + "; ".join(sorted(set(sent))))
+    return observation
+
+
 SCENARIOS: dict[str, Callable[[Postgres, PgBouncer, str, str], Observation]] = {
     "psycopg-prepared": psycopg_prepared,
     "asyncpg-prepared": asyncpg_prepared,
     "sqlalchemy-asyncpg": sqlalchemy_asyncpg,
     "asyncpg-function": asyncpg_function,
     "psycopg2-session": psycopg2_session,
+    "asyncpg-jit": asyncpg_jit,
+    "asyncpg-cursor": asyncpg_cursor,
+    "startup-parameters": startup_parameters,
+    "sqlalchemy-isolation": sqlalchemy_isolation,
 }
