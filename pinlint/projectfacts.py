@@ -25,6 +25,7 @@ a project that uses only those has no pooler in front of its SQL (``EMBEDDED``).
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 import sys
@@ -152,7 +153,8 @@ class ProjectReader:
         self._chains: dict[str, tuple[str, ...]] = {}
         self._roots: dict[str, tuple[tuple[Evidence, ...], bool]] = {}
         self._choices: dict[str, ProjectChoice] = {}
-        self._known = [os.path.abspath(path) for path in known_files]
+        self._known_files = known_files
+        self._known: list[str] | None = None  # sorted absolute paths, made on first use
         self._covered = tuple(covered)
 
     def for_file(self, path: str | os.PathLike[str]) -> ProjectChoice:
@@ -237,12 +239,22 @@ class ProjectReader:
     def _settings_modules(self, root: str) -> Iterator[str]:
         prefix = os.path.join(root, "")
         if any(prefix.startswith(directory) for directory in self._covered):
-            candidates: Iterable[str] = (path for path in self._known if path.startswith(prefix))
+            candidates: Iterable[str] = self._known_under(prefix)
         else:
             candidates = _walk_python(root)
         for path in candidates:
             if _is_settings_module(path):
                 yield path
+
+    def _known_under(self, prefix: str) -> Iterator[str]:
+        """The run's files under the directory ``prefix`` (with its trailing separator)."""
+        if self._known is None:
+            self._known = sorted(os.path.abspath(path) for path in self._known_files if str(path).endswith(".py"))
+        for index in range(bisect.bisect_left(self._known, prefix), len(self._known)):
+            path = self._known[index]
+            if not path.startswith(prefix):
+                return
+            yield path
 
 
 def _is_root(names: frozenset[str]) -> bool:
