@@ -2,8 +2,12 @@
 
 The order is: a ``per-path-dialect`` glob that matches the file; then what the code itself
 tells (the database drivers it imports, a SQLAlchemy URL or drivername, a Django ENGINE, a
-dump file's header); then the configured default (``dialect``, ``--dialect``; PostgreSQL when
-nothing is configured). Evidence of both dialects in one file also falls back to the default.
+dump file's header); then a configured ``dialect`` (``--dialect``), the user's own word; then
+what the file's project tells (pinlint.projectfacts: its dependencies, docker-compose images and
+settings); then PostgreSQL. Evidence of both dialects in one file, or in its project, also falls
+back to the default. A project whose only databases are embedded ones (SQLite, DuckDB) has no
+pooler in front of them: a file there that names no database gets ``EMBEDDED``, and its SQL is
+not checked.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from dataclasses import dataclass
 from pinlint.pymodel import PythonModule
 from pinlint.sql.lexer import MYSQL, POSTGRES
 
+EMBEDDED = "embedded"  # SQLite or DuckDB: a database no pooler fronts (its SQL is not checked)
 DIALECT_NAMES = {POSTGRES: "PostgreSQL", MYSQL: "MySQL"}
 
 # Top-level import names of database drivers.
@@ -116,9 +121,11 @@ def choose_dialect(
     default: str = POSTGRES,
     default_origin: str = "",
     path_rule: tuple[str, str] | None = None,
+    project: tuple[Evidence, ...] = (),
 ) -> DialectChoice:
     """Decide a file's dialect. ``path_rule`` is a matching (glob, dialect) of per-path-dialect;
-    ``default_origin`` says where the default came from ("" means pinlint's own default)."""
+    ``default_origin`` says where the default came from ("" means pinlint's own default);
+    ``project`` is the evidence of the file's project (pinlint.projectfacts)."""
     if path_rule is not None:
         glob, dialect = path_rule
         return DialectChoice(dialect, f"per-path-dialect `{glob}`")
@@ -128,9 +135,30 @@ def choose_dialect(
         return DialectChoice(first.dialect, first.describe())
     origin = default_origin or "pinlint's default"
     if len(dialects) > 1:
-        mysql = next(item for item in evidence if item.dialect == MYSQL)
-        postgres = next(item for item in evidence if item.dialect == POSTGRES)
-        return DialectChoice(
-            default, f"{origin}: the file shows both MySQL ({mysql.describe()}) and PostgreSQL ({postgres.describe()})"
-        )
+        return DialectChoice(default, f"{origin}: the file shows both {_both(evidence)}")
+    if project and not default_origin:
+        return _project_choice(project, default, origin)
     return DialectChoice(default, f"{origin}: nothing in the file names a database")
+
+
+def _both(evidence: list[Evidence] | tuple[Evidence, ...]) -> str:
+    mysql = next(item for item in evidence if item.dialect == MYSQL)
+    postgres = next(item for item in evidence if item.dialect == POSTGRES)
+    return f"MySQL ({mysql.describe()}) and PostgreSQL ({postgres.describe()})"
+
+
+def _project_choice(project: tuple[Evidence, ...], default: str, origin: str) -> DialectChoice:
+    """The dialect of a file that names no database, from its project's evidence."""
+    servers = [item for item in project if item.dialect != EMBEDDED]
+    dialects = {item.dialect for item in servers}
+    if len(dialects) == 1:
+        return DialectChoice(servers[0].dialect, f"from its project: {servers[0].describe()}")
+    if dialects:
+        return DialectChoice(
+            default, f"{origin}: the file names no database and its project names both {_both(servers)}"
+        )
+    return DialectChoice(
+        EMBEDDED,
+        "the file names no database and its project uses only embedded databases, which no pooler fronts:"
+        f" {project[0].describe()}",
+    )

@@ -53,6 +53,7 @@ from pinlint.matchers import CallHit
 from pinlint.model import Finding, Fragment
 from pinlint.paths import relative_to_root
 from pinlint.project import sets_key
+from pinlint.projectfacts import ProjectReader
 from pinlint.pymodel import ParseError, PythonModule, parse_python
 from pinlint.sql.lexer import DIALECTS
 from pinlint.sql.statements import Statement, split_statements
@@ -120,6 +121,7 @@ class Linter:
     rules: tuple[Rule, ...]
     settings: Settings
     declarations: Declarations | None = None  # handler declarations of the project (serverless.yml...)
+    projects: ProjectReader | None = None  # what each file's project says about its database
 
     @cached_property
     def _kinds(self) -> tuple[tuple[Rule, Kind], ...]:
@@ -175,9 +177,18 @@ class Linter:
                 if _glob(glob).match_file(relative):
                     path_rule = (glob, dialect)
                     break
+        project = self.projects.for_file(path).evidence if self.projects is not None and not evidence else ()
         return choose_dialect(
-            evidence, default=settings.dialect, default_origin=settings.dialect_origin, path_rule=path_rule
+            evidence,
+            default=settings.dialect,
+            default_origin=settings.dialect_origin,
+            path_rule=path_rule,
+            project=project,
         )
+
+    def project_key(self, path: str | Path) -> str:
+        """What the file's project says about its database, as its cache key needs it."""
+        return self.projects.for_file(path).key() if self.projects is not None else ""
 
     def _unused_noqa(self, suppressions: PythonSuppressions, path: str) -> list[Finding]:
         """Line-level ``# noqa: CODE`` for a rule that ran here and found nothing on that line."""
@@ -342,9 +353,9 @@ class Linter:
     # ------------------------------------------------------------------------------
     def _lint_fragments(self, fragments: list[Fragment], choice: DialectChoice) -> list[Finding]:
         findings: list[Finding] = []
-        kinds = self._statement_kinds_by_dialect[choice.name]
-        counters = self._statements_kinds_by_dialect[choice.name]
-        if not kinds and not counters:
+        kinds = self._statement_kinds_by_dialect.get(choice.name, ())
+        counters = self._statements_kinds_by_dialect.get(choice.name, ())
+        if not kinds and not counters:  # also an EMBEDDED file's: no pooler fronts its database
             return findings
         for fragment in fragments:
             found: list[Finding] = []

@@ -28,6 +28,7 @@ from pinlint.engine import FileResult, Linter, project_conditions
 from pinlint.model import Finding
 from pinlint.paths import nearest_ancestor
 from pinlint.project import ProjectFacts, settle
+from pinlint.projectfacts import ProjectReader
 from pinlint.report import (
     STATISTICS_FORMATS,
     FileFindings,
@@ -94,7 +95,7 @@ def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) ->
         if request.add_noqa:
             raise UserError("--add-noqa edits files: it cannot work on stdin")
         display = request.stdin_filename or STDIN
-        linter = Linter(rules, settings, _declarations([Path(display)], settings))
+        linter = Linter(rules, settings, _declarations([Path(display)], settings), ProjectReader())
         linters[id(settings)] = linter
         text = sys.stdin.buffer.read().decode("utf-8", errors="surrogateescape")
         sources = _Sources(display, text)
@@ -118,10 +119,11 @@ def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) ->
         results = []
         infrastructure: list[FileResult] = []
         caches: dict[tuple[Path, Path], Cache] = {}
+        projects = ProjectReader(groups.files, _covered(paths))
         for group in groups.groups:
             group_settings = group.settings
             group_rules = rules if group_settings is settings else selected_rules(group_settings)
-            linter = Linter(group_rules, group_settings, _declarations(group.files, group_settings))
+            linter = Linter(group_rules, group_settings, _declarations(group.files, group_settings), projects)
             linters[id(group_settings)] = linter
             cache = None
             if not request.no_cache:
@@ -143,7 +145,7 @@ def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) ->
     findings: list[Finding] = sorted(
         (finding for result in results for finding in result.findings), key=lambda finding: finding.sort_key
     )
-    covered = tuple(os.path.join(os.path.abspath(path), "") for path in paths if os.path.isdir(path))
+    covered = _covered(paths)
     known = {os.path.abspath(result.path): result.project_keys for result in results if result.project_keys}
     findings = settle(findings, project_conditions(rules), ProjectFacts(settings, known, covered))
     for result in results:
@@ -192,6 +194,11 @@ def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) ->
     if findings and not settings.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _covered(paths: Sequence[str]) -> tuple[str, ...]:
+    """The directories the run walks whole (a trailing separator each)."""
+    return tuple(os.path.join(os.path.abspath(path), "") for path in paths if os.path.isdir(path))
 
 
 def _all_rules(rules: tuple[Rule, ...], per_group: list[tuple[Rule, ...]]) -> tuple[Rule, ...]:
@@ -309,7 +316,7 @@ def lint_files(linter: Linter, files: list[Path], cache: Cache | None = None) ->
             if digest is None:
                 continue  # lint_path reports it
             handlers = sorted((d.function, d.reason) for d in declarations.for_file(path))
-            extra = json.dumps([path.as_posix(), handlers, declarations.covers(path)])
+            extra = json.dumps([path.as_posix(), handlers, declarations.covers(path), linter.project_key(path)])
             keys[index] = key = file_key(digest, run, extra)
             results[index] = cache.get(key, path.as_posix())
     todo = [index for index, result in enumerate(results) if result is None]

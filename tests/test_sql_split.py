@@ -136,3 +136,44 @@ def test_tokens_of_a_placeholder_and_of_bind_parameters() -> None:
         (PARAM, "%(b)s"),
     ]
     assert [token.value for token in tokenize("LISTEN {ch}")][:2] == ["LISTEN", "{"]  # not in Python strings
+
+
+def test_aiosql_named_queries_are_statements_without_semicolons() -> None:
+    """aiosql sends each ``-- name:`` query on its own, and its queries often end without ``;``:
+    each name starts a statement, whatever operation suffix it carries."""
+    text = (
+        "-- name: get_all\n"
+        "select * from users\n"
+        "\n"
+        "-- name: set-path!\n"
+        "set search_path to :schema\n"
+        "\n"
+        "-- name: listen_jobs#\n"
+        "listen jobs\n"
+        "-- name: take_lock$\n"
+        "select pg_advisory_lock(:id)\n"
+        "-- name: scratch<!\n"
+        "create temp table scratch (id int)\n"
+        "-- name: users.many*!\n"
+        "select :a::text, %(b)s, $1 from t where x like '%%'\n"
+        "-- name: last^\n"
+        "select 1\n"
+    )
+    assert where(text, "queries.sql") == [("PIN001", 5, 1), ("PIN014", 8, 1), ("PIN019", 10, 8), ("PIN010", 12, 1)]
+    assert len(split_statements(text, psql=True)) == 7
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT a, -- name: the user's name\n b FROM t",  # a comment that is no query name
+        "SELECT a -- name: b\n, pg_advisory_lock(1) FROM t",  # not at the start of its line
+    ],
+)
+def test_comments_that_are_not_aiosql_names_do_not_split(text: str) -> None:
+    assert len(split_statements(text, psql=True)) == 1
+
+
+def test_aiosql_names_split_only_sql_files() -> None:
+    """In a Python string the same comment is text inside one execute call."""
+    assert len(split_statements("SELECT 1\n-- name: x\nSELECT 2")) == 1

@@ -22,6 +22,8 @@ from pinlint.sql.lexer import COMMENT, META, MYSQL, OP, POSTGRES, SEMI, WORD, To
 UNPARSED: Any = object()  # Statement.tree before pinlint.sql.tree parsed it
 
 _COPY_END_RE = re.compile(r"^\\\.[ \t]*\r?$", re.MULTILINE)
+# aiosql's query name comment: one name (letters, digits, ``_``, ``-``, ``.``) and its suffix
+_QUERY_NAME_RE = re.compile(r"--\s*name:\s*[A-Za-z_][\w.-]*(?:<!|\*!|[!#^$])?\s*$")
 
 
 @dataclass
@@ -80,6 +82,12 @@ def _mysql_compound_change(tokens: list[Token], index: int, current: list[Token]
     return 0
 
 
+def _starts_line(text: str, offset: int) -> bool:
+    """Whether only blanks stand between the start of the line and ``offset``."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    return not text[line_start:offset].strip()
+
+
 def split_statements(text: str, *, psql: bool = False, dialect: str = POSTGRES) -> list[Statement]:
     """Tokenize ``text`` and return its statements, comments attached to the one they precede."""
     statements: list[Statement] = []
@@ -103,6 +111,9 @@ def split_statements(text: str, *, psql: bool = False, dialect: str = POSTGRES) 
         if token.start < skip_until:
             continue
         if token.kind == COMMENT:
+            if psql and _QUERY_NAME_RE.match(token.value) and _starts_line(text, token.start):
+                close(token.start)
+                current.comments = []
             current.comments.append(token)
             continue
         if token.kind == META:
