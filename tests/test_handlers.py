@@ -109,7 +109,7 @@ def test_json_template_and_configured_handlers(tmp_path: Path) -> None:
     )
     findings = _findings(tmp_path)
     assert [line.split(" ", 1)[0] for line in findings] == ["main.py:5:12:", "tasks/worker.py:5:12:"]
-    assert "(declared in template.json)" in findings[0]
+    assert "(declared in template.json line 1)" in findings[0]  # JSON keeps its lines too
     assert "`handlers` in" in findings[1]
 
 
@@ -141,7 +141,7 @@ def helper():
     assert finding.startswith(
         "app.py:9:12: PIN022 `asyncpg.connect()` runs on every invocation of handler `list_orders`"
     )
-    assert "a Chalice `@app.route` function, line 7" in finding
+    assert 'a Chalice `@app.route("/orders")` function, line 7' in finding
 
 
 @pytest.mark.parametrize(
@@ -246,9 +246,9 @@ def _check_handlers(root: Path) -> tuple[list[str], list[str]]:
     return result.stdout.splitlines(), result.stderr.splitlines()
 
 
-@pytest.mark.parametrize("handler", ["each.value.handler", "var.handler", "local.handlers.get", '"${var.handler}"'])
+@pytest.mark.parametrize("handler", ["each.value.name", "var.handler", "local.handlers.get", '"${var.handler}"'])
 def test_a_terraform_handler_expression_is_a_warning_and_keeps_the_convention(tmp_path: Path, handler: str) -> None:
-    """The handler of a for_each resource is no declaration: the convention still finds the handler."""
+    """A handler expression pinlint cannot read is no declaration: the convention still finds the handler."""
     (tmp_path / ".git").mkdir()  # the repository root, where Terraform files are looked for
     _write(
         tmp_path,
@@ -261,7 +261,7 @@ def test_a_terraform_handler_expression_is_a_warning_and_keeps_the_convention(tm
     assert [line.split(" ", 1)[0] for line in stdout] == ["infra/src/handlers/get.py:5:12:"]
     assert stderr == [
         f"pinlint: warning: infra/main.tf:16: cannot map the handler `{handler}` to source (an expression, not"
-        " a string: for_each, locals, variables and modules are not followed); it is not analysed, and the"
+        " a string: only literal `for_each` maps and module inputs are followed); it is not analysed, and the"
         " lambda_handler(event, context) convention stays on"
     ]
 
@@ -317,20 +317,20 @@ def test_a_declared_handler_whose_module_is_not_there_is_a_warning(tmp_path: Pat
         (
             "serverless.yml",
             "functions:\n  api:\n    image: 123.dkr.ecr.eu-west-1.amazonaws.com/api:latest\n",
-            "serverless.yml:3: cannot map an image function to source (its handler is the image's CMD, which"
-            " pinlint does not read)",
+            "serverless.yml:3: cannot map an image function to source (its handler is the image's CMD, and no"
+            " Lambda base image's Dockerfile declares one)",
         ),
         (
             "template.yaml",
             "Resources:\n  Api:\n    Type: AWS::Serverless::Function\n    Properties:\n      PackageType: Image\n",
-            "template.yaml:5: cannot map an image function to source (its handler is the image's CMD or"
-            " `ImageConfig.Command`, which pinlint does not read)",
+            "template.yaml:5: cannot map an image function to source (neither `ImageConfig.Command` nor a"
+            " Dockerfile CMD in `Metadata.DockerContext` names it)",
         ),
         (
             "main.tf",
             'resource "aws_lambda_function" "api" {\n  package_type = "Image"\n  image_uri = var.image\n}\n',
-            "main.tf:1: cannot map an image function to source (its handler is the image's CMD, which pinlint"
-            " does not read)",
+            "main.tf:1: cannot map an image function to source (its handler is the image's CMD, and no Lambda"
+            " base image's Dockerfile declares one)",
         ),
     ],
 )
