@@ -73,7 +73,7 @@ class Declaration:
     def reason(self) -> str:
         place = f"{self.source} line {self.line}" if self.line else self.source
         said = f"{self.what}, {place}" if self.what else f"declared in {place}"
-        return f"{said} ({self.note})" if self.note else said
+        return f"{said}, {self.note}" if self.note else said
 
 
 @dataclass
@@ -86,6 +86,7 @@ class Declarations:
     # image functions without a command: warned about only when no Dockerfile's CMD was mapped
     image_warnings: list[str] = field(default_factory=list)
     images_mapped: bool = False
+    overridden_dockerfiles: set[Path] = field(default_factory=set)  # a template's `ImageConfig.Command` wins
 
     def for_file(self, path: Path) -> list[Declaration]:
         return self.by_file.get(os.path.abspath(path), [])
@@ -171,8 +172,14 @@ def _beside_zip(target: tuple[Path, str]) -> tuple[Path, str]:
 
 
 def _display(path: Path, root: Path) -> str:
-    """``path`` relative to ``root`` when it is below it (the file itself may be a symlink)."""
-    for shown, base in ((Path(os.path.abspath(path)), Path(os.path.abspath(root))), (path.resolve(), root.resolve())):
+    """``path`` relative to ``root`` when it is below it (the file itself may be a symlink), else
+    relative to the current directory (a Terraform file beside the linted directory)."""
+    here = Path.cwd()
+    for shown, base in (
+        (Path(os.path.abspath(path)), Path(os.path.abspath(root))),
+        (path.resolve(), root.resolve()),
+        (Path(os.path.abspath(path)), here),
+    ):
         try:
             return shown.relative_to(base).as_posix()
         except ValueError:
@@ -304,9 +311,10 @@ def _read_image_function(path: Path, resource: Value, properties: Value, result:
     command = properties.get("ImageConfig", "Command")
     first = _text(command.items()[0]) if command is not None and command.items() else None
     if first:
+        result.overridden_dockerfiles.add((base / dockerfile).resolve())
         _claim_image(result, base, first, shown, _line(command), root, base / dockerfile)
         return
-    if context and (base / dockerfile).is_file() and _read_dockerfile(base / dockerfile, result, root, shown):
+    if context and (base / dockerfile).is_file() and _read_dockerfile(base / dockerfile, result, root):
         return
     why = "neither `ImageConfig.Command` nor a Dockerfile CMD in `Metadata.DockerContext` names it"
     result.warnings.append(_unmapped(shown, _line(properties.get("PackageType")), "an image function", why))
@@ -371,7 +379,7 @@ def _claim_image(
     return _claim(result, _handler_target(base, handler), handler, shown, line, root, "the image's command")
 
 
-def _read_dockerfile(path: Path, result: Declarations, root: Path, shown: str = "") -> bool:
+def _read_dockerfile(path: Path, result: Declarations, root: Path) -> bool:
     """A Lambda base image's ``CMD ["module.function"]``; True when it was mapped."""
     text = _read(path)
     if not LAMBDA_IMAGE_RE.search(text):
@@ -383,7 +391,7 @@ def _read_dockerfile(path: Path, result: Declarations, root: Path, shown: str = 
     words = _docker_words(command[0])
     if len(words) != 1 or not re.fullmatch(r"[\w./-]+\.\w+", words[0]):
         return False
-    return _claim_image(result, path.parent, words[0], shown or _display(path, root), command[1], root, path)
+    return _claim_image(result, path.parent, words[0], _display(path, root), command[1], root, path)
 
 
 def _is_cmd(text: str, line: int) -> bool:
@@ -611,18 +619,22 @@ def _terraform_function(
             result.image_warnings.append(_unmapped(shown, properties.span.line, "an image function", why))
         return
     entries: list[tuple[str, Value] | None] = [*(_for_each(properties) or [])] or [None]
-    handlers = [
-        handler
-        for inputs in contexts
-        for each in entries
-        if (handler := _tf_text(_substitute(raw, each, inputs))) is not None
-    ]
+    handlers: dict[str, str] = {}  # handler -> where its value came from, when not from the resource itself
+    for inputs in contexts:
+        for each in entries:
+            value = _substitute(raw, each, inputs)
+            handler = _tf_text(value)
+            if handler is None or value is None:
+                continue
+            elsewhere = value.span.path != raw.span.path or value.span.line != raw.span.line
+            where = f"given in {_display(Path(value.span.path), root)} line {value.span.line}"
+            handlers.setdefault(handler, where if elsewhere else "")
     if not handlers:
         source = raw.data.text if isinstance(raw.data, Unknown) else _ref_text(raw)
         why = "an expression, not a string: only literal `for_each` maps and module inputs are followed"
         result.warnings.append(_unmapped(shown, _line(raw), _handler(source), why))
-    for handler in dict.fromkeys(handlers):
-        _claim_terraform(result, handler, properties, by_name, directory, shown, _line(raw), root)
+    for handler, given in handlers.items():
+        _claim_terraform(result, handler, properties, by_name, directory, shown, _line(raw), root, given)
 
 
 def _ref_text(value: Value) -> str:
@@ -640,6 +652,7 @@ def _claim_terraform(
     shown: str,
     line: int,
     root: Path,
+    given: str = "",
 ) -> bool:
     code_dirs, read = _code_directories(properties, by_name, directory)
     target = None
@@ -650,7 +663,8 @@ def _claim_terraform(
             break
     if target is None:
         return _claim(result, _handler_target(code_dirs[0], handler), handler, shown, line, root)
-    note = "" if read else f"its code directory guessed as {_display(code_dirs_of(target, handler), root)}"
+    guessed = "" if read else f"its code directory guessed as {_display(code_dirs_of(target, handler), root)}"
+    note = "; ".join(part for part in (given, guessed) if part)
     mapped = _claim(result, target, handler, shown, line, root, note=note)
     if mapped:
         result.declaring_dirs.add(code_dirs_of(_beside_zip(target), handler).resolve())
@@ -733,7 +747,7 @@ def _project_root(directories: set[str], fallback: Path) -> Path:
     return base if repository is None else repository
 
 
-def _terraform_files(root: Path, max_depth: int = 4) -> list[Path]:
+def _terraform_files(root: Path, max_depth: int = 6) -> list[Path]:
     """The ``.tf`` files below ``root``: the walk a run needs when discovery did not walk the
     project root (a pre-commit run on one file, a run on a subdirectory)."""
     found: list[Path] = []
@@ -782,6 +796,7 @@ def find_declarations(
     result = Declarations()
     seen: set[str] = set()
     cdk_apps: set[str] = set()
+    dockerfiles: list[Path] = []
     file_directories = {os.path.dirname(os.path.abspath(file)) for file in files}
     readers = {
         **dict.fromkeys(SERVERLESS_FILES, _read_serverless),
@@ -796,21 +811,27 @@ def find_declarations(
             seen.add(directory)
             if os.path.isfile(os.path.join(directory, "cdk.json")):
                 cdk_apps.add(os.path.join(directory, ""))
-            for name, reader in (*readers.items(), (DOCKERFILE, None)):
+            if os.path.isfile(os.path.join(directory, DOCKERFILE)):
+                dockerfiles.append(Path(directory, DOCKERFILE))
+            for name, reader in readers.items():
                 candidate = Path(directory, name)
                 if not os.path.lexists(candidate) or os.path.isdir(candidate):
                     continue
                 before = result.count()
                 try:
-                    if reader is None:
-                        _read_dockerfile(candidate, result, root)
-                    else:
-                        reader(candidate, _load(candidate), result, root)
+                    reader(candidate, _load(candidate), result, root)
                 except DeclarationError as error:
                     result.warnings.append(_unread(candidate, root, error))
                     continue
                 if result.count() > before:
                     result.declaring_dirs.add(Path(directory))
+    for dockerfile in dockerfiles:  # after the templates, whose `ImageConfig.Command` overrides a CMD
+        if dockerfile.resolve() in result.overridden_dockerfiles:
+            continue
+        try:
+            _read_dockerfile(dockerfile, result, root)
+        except DeclarationError as error:
+            result.warnings.append(_unread(dockerfile, root, error))
     for candidate in files:
         if candidate.suffix != ".py" or not any(os.path.abspath(candidate).startswith(app) for app in cdk_apps):
             continue  # CDK stacks live in a CDK app: a directory with cdk.json

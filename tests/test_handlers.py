@@ -374,3 +374,124 @@ def build(self):
     assert [line.split(" ", 1)[0] for line in stdout] == ["src/app.py:5:12:"]
     assert "(declared in infra/stack.py line 5)" in stdout[0]
     assert stderr == []
+
+
+# --- entry points: framework routes, image functions, Terraform forms --------------------------------
+
+ROUTE_APP = """import psycopg2
+from flask import Flask
+
+app = Flask(__name__)
+
+
+@app.route("/items")
+def items():
+    return psycopg2.connect("host=db")
+"""
+
+
+def test_a_flask_app_nothing_serves_on_lambda_has_no_handlers(tmp_path: Path) -> None:
+    """A Flask route is a Lambda handler only when an adapter or a declaration serves its app."""
+    _write(tmp_path, {"app.py": ROUTE_APP})
+    assert _findings(tmp_path) == []
+    _write(tmp_path, {"wsgi.py": "import serverless_wsgi\nfrom app import app\n"})  # another module: not followed
+    assert _findings(tmp_path) == []
+    _write(
+        tmp_path,
+        {"app.py": ROUTE_APP + "\n\ndef handler(event, context):\n    return awsgi.response(app, event, context)\n"},
+    )
+    (tmp_path / "app.py").write_text("import awsgi\n" + (tmp_path / "app.py").read_text(), encoding="utf-8")
+    (finding,) = _findings(tmp_path)
+    assert finding.startswith("app.py:10:12: PIN022 ")
+    assert 'handler `items` (a Flask `@app.route("/items")` route, line 8, behind `aws-wsgi(app)`, line 14)' in finding
+
+
+def test_an_app_served_by_a_declared_adapter_in_another_module(tmp_path: Path) -> None:
+    """serverless.yml declares `handler.main`, which is `Mangum(app)` of an app imported from api/app.py."""
+    _write(
+        tmp_path,
+        {
+            "serverless.yml": "service: s\nfunctions:\n  api:\n    handler: handler.main\n",
+            "handler.py": "from mangum import Mangum\nfrom api.app import app\n\nmain = Mangum(app)\n",
+            "api/__init__.py": "",
+            "api/app.py": ROUTE_APP.replace("flask import Flask", "fastapi import FastAPI")
+            .replace("Flask(__name__)", "FastAPI()")
+            .replace("@app.route", "@app.get"),
+        },
+    )
+    (finding,) = _findings(tmp_path)
+    assert finding.startswith("api/app.py:9:12: PIN022 ")
+    assert "served behind `Mangum(app)`, handler.py line 4" in finding
+
+
+def test_terraform_for_each_over_a_literal_map_declares_each_handler(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    _write(
+        tmp_path,
+        {
+            "infra/main.tf": FOR_EACH_TF % "each.value.handler",
+            "infra/src/handlers/get.py": CONNECT_IN_HANDLER.format(name="lambda_handler"),
+            "infra/src/handlers/other.py": CONNECT_IN_HANDLER.format(
+                name="lambda_handler"
+            ),  # claimed code: no convention
+        },
+    )
+    stdout, stderr = _check_handlers(tmp_path)
+    assert [line.split(" ", 1)[0] for line in stdout] == ["infra/src/handlers/get.py:5:12:"]
+    assert "handler `lambda_handler` (declared in infra/main.tf line 16)" in stdout[0]
+    assert stderr == []
+
+
+def test_a_one_file_run_still_finds_the_terraform_declaration_elsewhere_in_the_repository(tmp_path: Path) -> None:
+    """A pre-commit run names one file: the .tf files are then looked for in the repository."""
+    (tmp_path / ".git").mkdir()
+    _write(
+        tmp_path,
+        {
+            "deploy/main.tf": FOR_EACH_TF.replace("${path.module}/src", "../src") % '"handlers.get.run"',
+            "src/handlers/get.py": CONNECT_IN_HANDLER.format(name="run"),
+        },
+    )
+    (finding,) = _findings(tmp_path, "src/handlers/get.py")
+    assert "handler `run` (declared in deploy/main.tf line 16)" in finding
+
+
+def test_a_sam_image_function_reads_its_command_or_its_dockerfile(tmp_path: Path) -> None:
+    template = """Resources:
+  Api:
+    Type: AWS::Serverless::Function
+    Properties:
+      PackageType: Image
+%s    Metadata:
+      DockerContext: ./api
+"""
+    dockerfile = 'FROM public.ecr.aws/lambda/python:3.12\nCOPY app/ ${LAMBDA_TASK_ROOT}\nCMD ["main.handle"]\n'
+    _write(
+        tmp_path,
+        {
+            "template.yaml": template % '      ImageConfig:\n        Command: ["main.run"]\n',
+            "api/Dockerfile": dockerfile,
+            "api/app/main.py": CONNECT_IN_HANDLER.format(name="run")
+            + "\n\n"
+            + CONNECT_IN_HANDLER.format(name="handle"),
+        },
+    )
+    stdout, stderr = _check_handlers(tmp_path)
+    assert [line.split(" ", 1)[0] for line in stdout] == ["api/app/main.py:5:12:"]  # the command wins
+    assert "handler `run` (the image's command, template.yaml line 7)" in stdout[0]
+    _write(tmp_path, {"template.yaml": template % ""})
+    stdout, stderr = _check_handlers(tmp_path)
+    assert [line.split(" ", 1)[0] for line in stdout] == ["api/app/main.py:13:12:"]  # the Dockerfile's CMD
+    assert "handler `handle` (the image's command, api/Dockerfile line 3)" in stdout[0]
+    assert stderr == []
+
+
+def test_show_settings_lists_each_handler_with_what_declared_it() -> None:
+    from conftest import FIXTURES
+
+    result = run_cli("check", "--show-settings", ".", cwd=FIXTURES / "framework-routes-app")
+    handlers = [line for line in result.stdout.splitlines() if line.startswith("# handler:")]
+    assert '# handler: powertools/app.py:orders (a Powertools `@app.get("/orders")` route, line 16)' in handlers
+    assert "# handler: zappa/api.py:nightly (declared in zappa/zappa_settings.json line 6)" in handlers
+    assert any(line.startswith("# handler: fastapi-mangum/main.py:count (a FastAPI") for line in handlers)
+    assert not any("jobs.py:handler" in line for line in handlers)  # the module call names `run`
