@@ -84,8 +84,8 @@ class Declarations:
     declaring_dirs: set[Path] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
     # image functions without a command: warned about only when no Dockerfile's CMD was mapped
-    image_warnings: list[str] = field(default_factory=list)
-    images_mapped: bool = False
+    image_warnings: list[tuple[Path, str]] = field(default_factory=list)  # (declaring file, warning)
+    images_mapped: list[Path] = field(default_factory=list)  # the Dockerfiles whose CMD was mapped
     overridden_dockerfiles: set[Path] = field(default_factory=set)  # a template's `ImageConfig.Command` wins
 
     def for_file(self, path: Path) -> list[Declaration]:
@@ -153,7 +153,7 @@ def _claim(
         return False
     target = _beside_zip(target)
     if not target[0].is_file():
-        missing = _display(target[0], root)
+        missing = _display(_outside_zip(target[0]), root)
         result.warnings.append(_unmapped(shown, line, _handler(handler), f"it names {missing}, which is not there"))
         return False
     result.add(target[0], Declaration(target[1], shown, line, what, note))
@@ -169,6 +169,14 @@ def _beside_zip(target: tuple[Path, str]) -> tuple[Path, str]:
             beside = archive.parent / path.relative_to(archive)
             return (beside, function) if beside.is_file() else target
     return target
+
+
+def _outside_zip(path: Path) -> Path:
+    """``build/code.zip/app.py`` -> ``build/app.py``: where a module in a zip is looked for."""
+    for archive in path.parents:
+        if archive.suffix in (".zip", ".jar"):
+            return archive.parent / path.relative_to(archive)
+    return path
 
 
 def _display(path: Path, root: Path) -> str:
@@ -254,7 +262,7 @@ def _read_serverless(path: Path, data: Value | None, result: Declarations, root:
                 _claim_image(result, path.parent, commands[0], shown, _line(command), root)
                 continue
             why = "its handler is the image's CMD, and no Lambda base image's Dockerfile declares one"
-            result.image_warnings.append(_unmapped(shown, _line(image), "an image function", why))
+            result.image_warnings.append((path, _unmapped(shown, _line(image), "an image function", why)))
             continue
         name = _text(handler)
         if name is None:
@@ -338,8 +346,8 @@ def _docker_words(argument: str) -> list[str]:
 
 def _image_bases(dockerfile: Path) -> list[Path]:
     """Where a Lambda image's handler modules come from: the directories that ``COPY``/``ADD``
-    put into the task root (relative to the build context, the Dockerfile's directory), then
-    the context itself."""
+    put into the task root, or hold the files they put there (relative to the build context, the
+    Dockerfile's directory), then the context itself."""
     bases: list[Path] = []
     try:
         text = read_text(dockerfile, MAX_SOURCE_BYTES)
@@ -357,9 +365,9 @@ def _image_bases(dockerfile: Path) -> list[Path]:
             destination = words[-1].rstrip("/") or "/"
             into_root = destination in _TASK_ROOTS or destination.rstrip("/") in ("${LAMBDA_TASK_ROOT}", "/var/task")
             if into_root or (destination in (".", "./") and workdir in _TASK_ROOTS):
-                bases.extend(
-                    dockerfile.parent / source for source in words[:-1] if (dockerfile.parent / source).is_dir()
-                )
+                for source in words[:-1]:  # a directory's contents, or a module file, land in the root
+                    copied = dockerfile.parent / source
+                    bases.append(copied if copied.is_dir() else copied.parent)
     return [*dict.fromkeys([*bases, dockerfile.parent])]
 
 
@@ -373,10 +381,19 @@ def _claim_image(
     for directory in bases:
         target = _handler_target(directory, handler)
         if target is not None and target[0].is_file():
-            result.images_mapped = True
+            if dockerfile is not None:
+                result.images_mapped.append(dockerfile)
             result.declaring_dirs.add(base.resolve())
             return _claim(result, target, handler, shown, line, root, "the image's command")
     return _claim(result, _handler_target(base, handler), handler, shown, line, root, "the image's command")
+
+
+def _image_near(declaration: Path, result: Declarations) -> bool:
+    """Whether a Lambda image's Dockerfile was mapped in the declaring file's directory or below
+    its parent (``terraform/lambda.tf`` beside ``app/Dockerfile``): its image function is then
+    probably that one, and is not warned about."""
+    near = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(declaration))), "")
+    return any(os.path.abspath(dockerfile).startswith(near) for dockerfile in result.images_mapped)
 
 
 def _read_dockerfile(path: Path, result: Declarations, root: Path) -> bool:
@@ -538,8 +555,13 @@ def _code_directories(properties: Value, by_name: dict[str, Value], directory: P
     ``archive_file``'s ``source_dir``/``source_file``, a zip ``filename`` (its modules are read
     beside it), else the module's directory and its subdirectories."""
     filename = properties.get("filename")
-    if filename is not None and isinstance(filename.data, Ref) and filename.data.target in by_name:
-        archive = by_name[filename.data.target]
+    archived = [
+        value.data.target
+        for value in (filename, properties.get("source_code_hash"))  # with s3_key, the hash names the archive
+        if value is not None and isinstance(value.data, Ref) and value.data.target.startswith("data.archive_file.")
+    ]
+    if archived and archived[0] in by_name:
+        archive = by_name[archived[0]]
         source_dir = _tf_text(archive.get("source_dir"))
         if source_dir:
             return [directory / source_dir], True
@@ -616,7 +638,7 @@ def _terraform_function(
     if raw is None:
         if _text(properties.get("package_type")) == "Image":
             why = "its handler is the image's CMD, and no Lambda base image's Dockerfile declares one"
-            result.image_warnings.append(_unmapped(shown, properties.span.line, "an image function", why))
+            result.image_warnings.append((path, _unmapped(shown, properties.span.line, "an image function", why)))
         return
     entries: list[tuple[str, Value] | None] = [*(_for_each(properties) or [])] or [None]
     handlers: dict[str, str] = {}  # handler -> where its value came from, when not from the resource itself
@@ -663,7 +685,8 @@ def _claim_terraform(
             break
     if target is None:
         return _claim(result, _handler_target(code_dirs[0], handler), handler, shown, line, root)
-    guessed = "" if read else f"its code directory guessed as {_display(code_dirs_of(target, handler), root)}"
+    code = code_dirs_of(target, handler)
+    guessed = "" if read or code == directory else f"its code directory guessed as {_display(code, root)}"
     note = "; ".join(part for part in (given, guessed) if part)
     mapped = _claim(result, target, handler, shown, line, root, note=note)
     if mapped:
@@ -853,8 +876,7 @@ def find_declarations(
         _read_terraform(terraform, result, root)
     except DeclarationError as error:
         result.warnings.append(f"Terraform: cannot read handler declarations ({error}); skipped")
-    if not result.images_mapped:
-        result.warnings.extend(result.image_warnings)
+    result.warnings.extend(warning for path, warning in result.image_warnings if not _image_near(path, result))
     _from_config(configured, root, result, origin or "config `handlers`")
     _follow_served(result, root)
     return result

@@ -495,3 +495,52 @@ def test_show_settings_lists_each_handler_with_what_declared_it() -> None:
     assert "# handler: zappa/api.py:nightly (declared in zappa/zappa_settings.json line 6)" in handlers
     assert any(line.startswith("# handler: fastapi-mangum/main.py:count (a FastAPI") for line in handlers)
     assert not any("jobs.py:handler" in line for line in handlers)  # the module call names `run`
+
+
+def test_a_lambda_image_that_copies_one_module_into_the_task_root(tmp_path: Path) -> None:
+    """COPY lambda/lambda_code.py ${LAMBDA_TASK_ROOT}, then CMD ["lambda_code.handler"]."""
+    dockerfile = (
+        'ARG ARCH="arm64"\nFROM public.ecr.aws/lambda/python:3.12-${ARCH}\n'
+        "COPY lambda/lambda_code.py ${LAMBDA_TASK_ROOT}\n"
+        'CMD ["lambda_code.handler"]\n'
+    )
+    _write(
+        tmp_path,
+        {"Dockerfile": dockerfile, "lambda/lambda_code.py": CONNECT_IN_HANDLER.format(name="handler")},
+    )
+    stdout, stderr = _check_handlers(tmp_path)
+    assert stdout == [
+        "lambda/lambda_code.py:5:12: PIN022 `psycopg2.connect()` runs on every invocation of handler `handler` (the"
+        " image's command, Dockerfile line 4): each invocation opens a new database connection instead of reusing one"
+    ]
+    assert stderr == []
+
+
+def test_a_dockerfile_that_is_not_a_lambda_image_declares_nothing(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {"Dockerfile": 'FROM python:3.12\nCMD ["app.handler"]\n', "app.py": CONNECT_IN_HANDLER.format(name="run")},
+    )
+    assert _check_handlers(tmp_path) == ([], [])
+
+
+def test_a_terraform_function_on_s3_finds_its_code_through_the_archive_hash(tmp_path: Path) -> None:
+    main = """data "archive_file" "zip" {
+  type        = "zip"
+  source_dir  = "${path.module}/code"
+  output_path = "${path.module}/build/app.zip"
+}
+
+resource "aws_lambda_function" "app" {
+  s3_bucket        = "deploys"
+  s3_key           = "app.zip"
+  handler          = "app.run"
+  source_code_hash = data.archive_file.zip.output_base64sha256
+}
+"""
+    (tmp_path / ".git").mkdir()
+    _write(tmp_path, {"main.tf": main, "code/app.py": CONNECT_IN_HANDLER.format(name="run")})
+    stdout, stderr = _check_handlers(tmp_path)
+    assert [line.split(" ", 1)[0] for line in stdout] == ["code/app.py:5:12:"]
+    assert "handler `run` (declared in main.tf line 10)" in stdout[0]
+    assert stderr == []
