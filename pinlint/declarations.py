@@ -578,17 +578,48 @@ def _code_directories(properties: Value, by_name: dict[str, Value], directory: P
     return [directory, *subdirectories], False
 
 
-def _terraform_modules(files: list[Path]) -> dict[Path, list[Document]]:
-    """The ``.tf`` files that declare Lambda functions or call modules, read per directory by
-    pinlint.infra's reader (a directory is one Terraform module)."""
+_TF_DECLARES_RE = re.compile(r'resource\s+"aws_lambda_function"|^\s*module\s+"', re.MULTILINE)
+_TF_MODULE_SOURCE_RE = re.compile(r'^\s*source\s*=\s*"((?:\$\{path\.module\}/|\.{1,2}/)[^"]*)"', re.MULTILINE)
+MAX_NAMED_FILES = (
+    64  # a run on up to this many files that did not walk the project parses only the Terraform naming one
+)
+
+
+def _terraform_modules(files: list[Path], linted: list[Path] | None) -> dict[Path, list[Document]]:
+    """The Terraform modules (directories of ``.tf``) that declare Lambda functions or call
+    modules, each read whole by pinlint.infra's reader. With ``linted`` (a run on a few files
+    that did not walk the project: pre-commit), a module is parsed only when its text names one of
+    them (a module or directory name), or when it calls or is called by such a module: the
+    others cannot declare a handler there."""
     from pinlint.infra.terraform import read_module
 
     texts: dict[Path, dict[str, str]] = {}
     for path in files:
-        text = _read(path)
-        if "aws_lambda_function" in text or re.search(r'^\s*module\s+"', text, re.MULTILINE):
-            texts.setdefault(path.parent, {})[str(path)] = text
-    return {directory: _read_module(read_module, sources) for directory, sources in texts.items()}
+        texts.setdefault(path.parent, {})[str(path)] = _read(path)
+    declaring = {
+        directory for directory, sources in texts.items() if any(map(_TF_DECLARES_RE.search, sources.values()))
+    }
+    if linted:
+        modules = sorted({path.stem for path in linted})  # in a handler: `app.run`, `handlers/app.run`
+        folders = sorted({path.resolve().parent.name for path in linted})  # in a code path: `"${path.module}/src"`
+        mentions = re.compile(
+            r"\b(?:" + "|".join(map(re.escape, modules)) + r")\.\w"
+            r"|[/\"](?:" + "|".join(map(re.escape, folders)) + r')[/"]'
+        )
+        calls = {
+            (directory, Path(os.path.normpath(directory / source.replace("${path.module}/", "./"))))
+            for directory in declaring
+            for text in texts[directory].values()
+            for source in _TF_MODULE_SOURCE_RE.findall(text)
+        }
+        kept = {d for d in declaring if any(map(mentions.search, texts[d].values()))}
+        while True:  # the modules a kept one calls, and the ones that call it (they pass its inputs)
+            linked = {b for a, b in calls if a in kept} | {a for a, b in calls if b in kept}
+            if linked <= kept:
+                break
+            kept |= linked
+        declaring &= kept
+    return {directory: _read_module(read_module, texts[directory]) for directory in sorted(declaring)}
 
 
 def _read_module(reader: Callable[[dict[str, str]], list[Document]], sources: dict[str, str]) -> list[Document]:
@@ -596,13 +627,13 @@ def _read_module(reader: Callable[[dict[str, str]], list[Document]], sources: di
     return documents
 
 
-def _read_terraform(files: list[Path], result: Declarations, root: Path) -> None:
+def _read_terraform(files: list[Path], linted: list[Path] | None, result: Declarations, root: Path) -> None:
     """``aws_lambda_function`` resources with a literal ``handler``, one per ``for_each`` entry of
     a literal map (``each.value.handler``), or a ``var.`` that a module call in the tree passes
     (``module "fn" { source = "./modules/fn"; handler = "app.handler" }``). A handler that is
     another expression, an image function, or one whose module file is not there is a warning and
     claims nothing; a mapped one claims its code directory (where the convention is then off)."""
-    modules = _terraform_modules(files)
+    modules = _terraform_modules(files, linted)
     callers: dict[Path, list[dict[str, Value]]] = {}
     for directory, documents in modules.items():
         for document in documents:
@@ -868,12 +899,14 @@ def find_declarations(
             if len(result.by_file) > before:
                 result.declaring_dirs.add(_cdk_root(candidate))
     project = _project_root(file_directories, root)
+    named: list[Path] | None = None  # the files whose names select the Terraform to parse, if any
     if _walked(project, walked):
         terraform = [path for path in infrastructure if path.suffix == ".tf"]
     else:
         terraform = _terraform_files(project)
+        named = files if len(files) <= MAX_NAMED_FILES else None
     try:
-        _read_terraform(terraform, result, root)
+        _read_terraform(terraform, named, result, root)
     except DeclarationError as error:
         result.warnings.append(f"Terraform: cannot read handler declarations ({error}); skipped")
     result.warnings.extend(warning for path, warning in result.image_warnings if not _image_near(path, result))

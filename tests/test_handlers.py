@@ -544,3 +544,16 @@ resource "aws_lambda_function" "app" {
     assert [line.split(" ", 1)[0] for line in stdout] == ["code/app.py:5:12:"]
     assert "handler `run` (declared in main.tf line 10)" in stdout[0]
     assert stderr == []
+
+
+def test_a_one_file_run_reads_only_the_terraform_that_can_declare_it(tmp_path: Path) -> None:
+    """Pre-commit names one file: Terraform that names neither it nor its directory is not parsed,
+    so its warnings belong to the run over the whole project."""
+    (tmp_path / ".git").mkdir()
+    unrelated = 'resource "aws_lambda_function" "f" {\n  handler = var.handler\n}\n'
+    _write(tmp_path, {"infra/other.tf": unrelated, "app/x.py": CONNECT_IN_HANDLER.format(name="lambda_handler")})
+    one = run_cli("check", "--select", "PIN022", "--output-format", "concise", "-q", "app/x.py", cwd=tmp_path)
+    assert one.stdout.startswith("app/x.py:5:12: PIN022 ") and one.stderr == ""
+    whole = run_cli("check", "--select", "PIN022", "--output-format", "concise", "-q", ".", cwd=tmp_path)
+    assert whole.stdout == one.stdout
+    assert "infra/other.tf:2: cannot map the handler `var.handler`" in whole.stderr
