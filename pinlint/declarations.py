@@ -1,16 +1,28 @@
 """Which Python functions are Lambda handlers, from what the project declares.
 
 Read here (never executed): Serverless Framework ``serverless.yml``/``.yaml``
-(``functions.*.handler``), AWS SAM / CloudFormation templates (``template.yaml``/``.yml``/
-``.json``: ``AWS::Serverless::Function`` and ``AWS::Lambda::Function`` with ``Handler`` and
-``CodeUri``, ``Globals.Function``), and ``handlers = ["path/mod.py:func"]`` in the config.
-Functions found in the Python code itself (Chalice decorators, the ``lambda_handler``
-convention) are the extractor's business; this module only says whether a file is covered
-by some declaration, so that the convention applies only where nothing is declared.
+(``functions.*.handler``, and serverless-wsgi's ``custom.wsgi.app``), AWS SAM / CloudFormation
+templates (``template.yaml``/``.yml``/``.json``: ``AWS::Serverless::Function`` and
+``AWS::Lambda::Function`` with ``Handler`` and ``CodeUri``, ``Globals.Function``, image functions'
+``ImageConfig.Command`` and ``Metadata.DockerContext``), Zappa's ``zappa_settings.json``/``.yaml``/
+``.yml`` (``app_function``, ``events[].function``), a Lambda base image's ``Dockerfile`` ``CMD``,
+CDK apps, Terraform ``aws_lambda_function`` resources (a literal ``handler``, ``for_each`` over a
+map of literal handlers, ``var.`` inputs of a module called from the tree, the code directory from
+an ``archive_file``), and ``handlers = ["path/mod.py:func"]`` in the config. A declared name may be
+an object rather than a function: a WSGI/ASGI app (``app.app``), or ``handler = Mangum(app)``;
+pinlint.extract.routes then makes that object's routes the handlers, and the objects such a module
+serves from other modules (``app.include_router(items.router)``) are declared where they are defined.
+
+Templates and serverless.yml are read by ``pinlint.infra.cloudformation``, Terraform by
+``pinlint.infra.terraform`` (tree-sitter-hcl): one reader per format. Functions found in the
+Python code itself (Chalice decorators, framework routes behind an adapter, the ``lambda_handler``
+convention) are the extractor's business; this module only says what is declared for a file and
+whether a file is covered by some declaration, so that the convention applies only where nothing
+is declared.
 
 A declared handler that cannot be mapped to a Python file of the project (an expression, a
-variable, an image function, a module that is not there) is a one-line warning naming its file
-and line, and claims nothing: the convention stays on around it.
+variable, an image function without a readable CMD, a module that is not there) is a one-line
+warning naming its file and line, and claims nothing: the convention stays on around it.
 
 Every declaration file is read through pinlint.files (regular files only, a size limit) and
 parsed inside a boundary: whatever a parser raises on it (a YAML error, JSON nested 100,000
@@ -24,33 +36,44 @@ import ast
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from pinlint.files import MAX_SOURCE_BYTES, UnreadableFile, read_bytes, read_text
+from pinlint.infra.model import Document, Ref, Unknown, Value
 from pinlint.paths import ancestors, nearest_ancestor
 from pinlint.pymodel import ParseError, parse_python
 
 SERVERLESS_FILES = ("serverless.yml", "serverless.yaml")
 TEMPLATE_FILES = ("template.yaml", "template.yml", "template.json")
+ZAPPA_FILES = ("zappa_settings.json", "zappa_settings.yaml", "zappa_settings.yml")
+DOCKERFILE = "Dockerfile"
 FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
+# serverless-wsgi's own handler modules, installed at deploy time (the app is `custom.wsgi.app`)
+WSGI_PLUGIN_HANDLERS = ("wsgi_handler.handler", "wsgi.handler")
+# A Lambda base image or runtime interface client: the image's CMD is `module.function`.
+LAMBDA_IMAGE_RE = re.compile(r"lambda/python|aws-lambda-python|awslambdaric|lambda-python", re.IGNORECASE)
 MAX_LEVELS_UP = 8
+MAX_FOLLOWED = 3  # served objects followed from module to module (app -> included router -> ...)
 
 
 @dataclass(frozen=True)
 class Declaration:
-    """Why a function is a handler: ``serverless.yml line 12``, ``template.yaml line 30``..."""
+    """Why a function (or a framework object) is a handler: ``serverless.yml line 12``..."""
 
     function: str
     source: str  # the declaring file, as shown to the user
     line: int = 0
+    what: str = ""  # "the WSGI app serverless-wsgi serves": shown before the place
+    note: str = ""  # "its code directory guessed as src": shown after it
 
     @property
     def reason(self) -> str:
-        return f"declared in {self.source} line {self.line}" if self.line else f"declared in {self.source}"
+        place = f"{self.source} line {self.line}" if self.line else self.source
+        said = f"{self.what}, {place}" if self.what else f"declared in {place}"
+        return f"{said}, {self.note}" if self.note else said
 
 
 @dataclass
@@ -60,6 +83,10 @@ class Declarations:
     by_file: dict[str, list[Declaration]] = field(default_factory=dict)  # absolute, normalized paths
     declaring_dirs: set[Path] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
+    # image functions without a command: warned about only when no Dockerfile's CMD was mapped
+    image_warnings: list[tuple[Path, str]] = field(default_factory=list)  # (declaring file, warning)
+    images_mapped: list[Path] = field(default_factory=list)  # the Dockerfiles whose CMD was mapped
+    overridden_dockerfiles: set[Path] = field(default_factory=set)  # a template's `ImageConfig.Command` wins
 
     def for_file(self, path: Path) -> list[Declaration]:
         return self.by_file.get(os.path.abspath(path), [])
@@ -70,50 +97,20 @@ class Declarations:
         return any(absolute.startswith(os.path.join(os.path.abspath(d), "")) for d in self.declaring_dirs)
 
     def add(self, path: Path, declaration: Declaration) -> None:
-        self.by_file.setdefault(os.path.abspath(path), []).append(declaration)
+        entries = self.by_file.setdefault(os.path.abspath(path), [])
+        if all(entry.function != declaration.function for entry in entries):
+            entries.append(declaration)
+
+    def count(self) -> int:
+        return sum(len(entries) for entries in self.by_file.values())
 
     def policy(self, path: Path) -> tuple[dict[str, str], bool]:
-        """The handler policy for the module ``path``: the functions declared there (function ->
-        why), and whether the ``lambda_handler(event, context)`` convention applies to it (nothing
-        declares a handler in it and no declaration covers its directory)."""
+        """The handler policy for the module ``path``: the functions (or framework objects)
+        declared there (name -> why), and whether the ``lambda_handler(event, context)``
+        convention applies to it (nothing declares a handler in it and no declaration covers its
+        directory)."""
         declared = {declaration.function: declaration.reason for declaration in self.for_file(path)}
         return declared, not declared and not self.covers(path)
-
-
-class _Line(str):
-    """A string value that remembers its 1-based line in the YAML file."""
-
-    line: int = 0
-
-
-@lru_cache(maxsize=1)
-def _yaml_loader() -> Any:
-    """A SafeLoader that records line numbers and accepts CloudFormation short-form tags
-    (``!Ref``, ``!Sub``, ``!GetAtt``, ``!If``...). PyYAML is imported only when a file needs it."""
-    import yaml
-
-    class Loader(yaml.SafeLoader):
-        pass
-
-    def any_tag(loader: Any, suffix: str, node: Any) -> Any:
-        if isinstance(node, yaml.ScalarNode):
-            return loader.construct_scalar(node)
-        if isinstance(node, yaml.SequenceNode):
-            return loader.construct_sequence(node, deep=True)
-        return loader.construct_mapping(node, deep=True)
-
-    def scalar_with_line(loader: Any, node: Any) -> Any:
-        marked = _Line(loader.construct_scalar(node))
-        marked.line = node.start_mark.line + 1
-        return marked
-
-    Loader.add_multi_constructor("!", any_tag)
-    Loader.add_constructor("tag:yaml.org,2002:str", scalar_with_line)
-    return Loader
-
-
-def _line(value: Any) -> int:
-    return getattr(value, "line", 0)
 
 
 def _handler_target(base: Path, handler: str) -> tuple[Path, str] | None:
@@ -140,7 +137,14 @@ def _handler(value: str) -> str:
 
 
 def _claim(
-    result: Declarations, target: tuple[Path, str] | None, handler: str, shown: str, line: int, root: Path
+    result: Declarations,
+    target: tuple[Path, str] | None,
+    handler: str,
+    shown: str,
+    line: int,
+    root: Path,
+    what: str = "",
+    note: str = "",
 ) -> bool:
     """Record the declaration of ``handler`` (a ``module.function`` mapped to ``target``), or warn
     when it maps to no Python file of the project; True when it was recorded."""
@@ -149,10 +153,10 @@ def _claim(
         return False
     target = _beside_zip(target)
     if not target[0].is_file():
-        missing = _display(target[0], root)
+        missing = _display(_outside_zip(target[0]), root)
         result.warnings.append(_unmapped(shown, line, _handler(handler), f"it names {missing}, which is not there"))
         return False
-    result.add(target[0], Declaration(target[1], shown, line))
+    result.add(target[0], Declaration(target[1], shown, line, what, note))
     return True
 
 
@@ -167,9 +171,23 @@ def _beside_zip(target: tuple[Path, str]) -> tuple[Path, str]:
     return target
 
 
+def _outside_zip(path: Path) -> Path:
+    """``build/code.zip/app.py`` -> ``build/app.py``: where a module in a zip is looked for."""
+    for archive in path.parents:
+        if archive.suffix in (".zip", ".jar"):
+            return archive.parent / path.relative_to(archive)
+    return path
+
+
 def _display(path: Path, root: Path) -> str:
-    """``path`` relative to ``root`` when it is below it (the file itself may be a symlink)."""
-    for shown, base in ((Path(os.path.abspath(path)), Path(os.path.abspath(root))), (path.resolve(), root.resolve())):
+    """``path`` relative to ``root`` when it is below it (the file itself may be a symlink), else
+    relative to the current directory (a Terraform file beside the linted directory)."""
+    here = Path.cwd()
+    for shown, base in (
+        (Path(os.path.abspath(path)), Path(os.path.abspath(root))),
+        (path.resolve(), root.resolve()),
+        (Path(os.path.abspath(path)), here),
+    ):
         try:
             return shown.relative_to(base).as_posix()
         except ValueError:
@@ -181,11 +199,11 @@ class DeclarationError(Exception):
     """A declaration file that cannot be read or parsed; ``str()`` says why in one line."""
 
 
-def _parse(path: Path, text: str, parser: Any) -> Any:
-    """``parser(text)``, with every failure turned into a DeclarationError (the parsers are
+def _parse(parser: Callable[[], Any]) -> Any:
+    """``parser()``, with every failure turned into a DeclarationError (the parsers are
     third-party code reading files nobody checked)."""
     try:
-        return parser(text)
+        return parser()
     except RecursionError:
         raise DeclarationError("nested too deeply") from None
     except MemoryError:
@@ -202,61 +220,218 @@ def _read(path: Path) -> str:
         raise DeclarationError(str(error)) from None
 
 
-def _load(path: Path) -> Any:
+def _load(path: Path) -> Value | None:
+    """A template, serverless.yml or Zappa settings file as Values with positions (pinlint.infra's
+    reader); None when it is empty."""
+    from pinlint.infra.cloudformation import read_template
+
     text = _read(path)
-    if path.suffix == ".json":
-        return _parse(path, text, json.loads)
-    import yaml
+    document: Document = _parse(lambda: read_template(text, str(path)))
+    if document.error:
+        raise DeclarationError(document.error.removesuffix("; skipped"))
+    return document.root
 
-    return _parse(path, text, lambda text: yaml.load(text, Loader=_yaml_loader()))
+
+def _text(value: Value | None) -> str | None:
+    return value.data if value is not None and isinstance(value.data, str) else None
 
 
-def _read_serverless(path: Path, data: Any, result: Declarations, root: Path) -> None:
-    functions = data.get("functions") if isinstance(data, dict) else None
-    if not isinstance(functions, dict):
+def _line(value: Value | None) -> int:
+    return value.span.line if value is not None else 0
+
+
+def _dict(value: Value | None) -> dict[str, Value]:
+    return value.data if value is not None and isinstance(value.data, dict) else {}
+
+
+def _read_serverless(path: Path, data: Value | None, result: Declarations, root: Path) -> None:
+    shown = _display(path, root)
+    wsgi = _dict(data).get("custom")
+    app = wsgi.get("wsgi", "app") if wsgi is not None else None
+    app_name = _text(app)
+    if app_name:
+        what = "the WSGI app serverless-wsgi serves (`custom.wsgi.app`)"
+        _claim(result, _handler_target(path.parent, app_name), app_name, shown, _line(app), root, what)
+    for spec in _dict(_dict(data).get("functions")).values():
+        handler = spec.get("handler")
+        image = spec.get("image")
+        if handler is None and image is not None:
+            command = image.get("command")
+            commands = [_text(item) for item in command.items()] if command is not None else []
+            if commands and commands[0]:
+                _claim_image(result, path.parent, commands[0], shown, _line(command), root)
+                continue
+            why = "its handler is the image's CMD, and no Lambda base image's Dockerfile declares one"
+            result.image_warnings.append((path, _unmapped(shown, _line(image), "an image function", why)))
+            continue
+        name = _text(handler)
+        if name is None:
+            continue
+        if "${" in name:
+            result.warnings.append(_unmapped(shown, _line(handler), _handler(name), "a `${...}` variable"))
+            continue
+        if app_name and name in WSGI_PLUGIN_HANDLERS:
+            continue  # the plugin's module: what it runs is the app declared above
+        _claim(result, _handler_target(path.parent, name), name, shown, _line(handler), root)
+
+
+def _read_template(path: Path, data: Value | None, result: Declarations, root: Path) -> None:
+    resources = _dict(data).get("Resources")
+    if resources is None or not isinstance(resources.data, dict):
         return
     shown = _display(path, root)
-    for spec in functions.values():
-        handler = spec.get("handler") if isinstance(spec, dict) else None
-        if isinstance(spec, dict) and handler is None and isinstance(spec.get("image"), str | dict):
-            line = _line(spec["image"]) if isinstance(spec["image"], str) else 0
-            why = "its handler is the image's CMD, which pinlint does not read"
-            result.warnings.append(_unmapped(shown, line, "an image function", why))
-            continue
-        if not isinstance(handler, str):
-            continue
-        if "${" in handler:
-            result.warnings.append(_unmapped(shown, _line(handler), _handler(handler), "a `${...}` variable"))
-            continue
-        _claim(result, _handler_target(path.parent, handler), handler, shown, _line(handler), root)
+    defaults = _dict(data).get("Globals")
+    defaults = defaults.get("Function") if defaults is not None else None
 
+    def prop(properties: Value, *keys: str) -> Value | None:
+        value = properties.get(*keys)
+        return value if value is not None or defaults is None else defaults.get(*keys)
 
-def _read_template(path: Path, data: Any, result: Declarations, root: Path) -> None:
-    if not isinstance(data, dict) or not isinstance(data.get("Resources"), dict):
-        return
-    shown = _display(path, root)
-    globals_ = data.get("Globals", {})
-    defaults = globals_.get("Function", {}) if isinstance(globals_, dict) else {}
-    defaults = defaults if isinstance(defaults, dict) else {}
-    for resource in data["Resources"].values():
-        if not isinstance(resource, dict) or resource.get("Type") not in FUNCTION_TYPES:
+    for resource in resources.data.values():
+        kind = _text(resource.get("Type"))
+        properties = resource.get("Properties") or Value({}, resource.span)
+        if kind not in FUNCTION_TYPES or not isinstance(properties.data, dict):
             continue
-        properties = resource.get("Properties") or {}
-        if not isinstance(properties, dict):
+        package = prop(properties, "PackageType")
+        if _text(package) == "Image":
+            _read_image_function(path, resource, properties, result, root)
             continue
-        if properties.get("PackageType") == "Image":
-            kind = properties["PackageType"]
-            why = "its handler is the image's CMD or `ImageConfig.Command`, which pinlint does not read"
-            result.warnings.append(_unmapped(shown, _line(kind), "an image function", why))
-            continue
-        handler = properties.get("Handler", defaults.get("Handler"))
-        code_uri = properties.get("CodeUri", defaults.get("CodeUri", "."))
-        if not isinstance(handler, str):
+        handler = prop(properties, "Handler")
+        code_uri = _text(prop(properties, "CodeUri")) or "."
+        name = _text(handler)
+        if name is None:
             if handler is not None:  # !Sub, !If, !Ref...: a value CloudFormation computes
-                result.warnings.append(_unmapped(shown, 0, "a `Handler`", "a value computed by CloudFormation"))
+                why = "a value computed by CloudFormation"
+                result.warnings.append(_unmapped(shown, _line(handler), "a `Handler`", why))
             continue
-        base = path.parent / code_uri if isinstance(code_uri, str) and "://" not in code_uri else path.parent
-        _claim(result, _handler_target(base, handler), handler, shown, _line(handler), root)
+        base = path.parent / code_uri if "://" not in code_uri else path.parent
+        _claim(result, _handler_target(base, name), name, shown, _line(handler), root)
+
+
+def _read_image_function(path: Path, resource: Value, properties: Value, result: Declarations, root: Path) -> None:
+    """A SAM image function: ``ImageConfig.Command``, else the CMD of the Dockerfile that
+    ``Metadata.DockerContext``/``Dockerfile`` names, relative to the context directory."""
+    shown = _display(path, root)
+    metadata = resource.get("Metadata")
+    context = _text(metadata.get("DockerContext")) if metadata is not None else None
+    dockerfile = (_text(metadata.get("Dockerfile")) if metadata is not None else None) or DOCKERFILE
+    base = path.parent / context if context and "://" not in context else path.parent
+    command = properties.get("ImageConfig", "Command")
+    first = _text(command.items()[0]) if command is not None and command.items() else None
+    if first:
+        result.overridden_dockerfiles.add((base / dockerfile).resolve())
+        _claim_image(result, base, first, shown, _line(command), root, base / dockerfile)
+        return
+    if context and (base / dockerfile).is_file() and _read_dockerfile(base / dockerfile, result, root):
+        return
+    why = "neither `ImageConfig.Command` nor a Dockerfile CMD in `Metadata.DockerContext` names it"
+    result.warnings.append(_unmapped(shown, _line(properties.get("PackageType")), "an image function", why))
+
+
+# ------------------------------------------------------------------------------------- Dockerfiles
+_DOCKER_LINE_RE = re.compile(r"^\s*(FROM|CMD|COPY|ADD|ENTRYPOINT|WORKDIR)\s+(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
+_TASK_ROOTS = ("${LAMBDA_TASK_ROOT}", "$LAMBDA_TASK_ROOT", "/var/task", ".", "./")
+
+
+def _docker_words(argument: str) -> list[str]:
+    """An instruction's arguments: the JSON form (``["app.handler"]``) or the shell form."""
+    if argument.startswith("["):
+        try:
+            words = json.loads(argument)
+        except ValueError:
+            return []
+        return [word for word in words if isinstance(word, str)] if isinstance(words, list) else []
+    return argument.split()
+
+
+def _image_bases(dockerfile: Path) -> list[Path]:
+    """Where a Lambda image's handler modules come from: the directories that ``COPY``/``ADD``
+    put into the task root, or hold the files they put there (relative to the build context, the
+    Dockerfile's directory), then the context itself."""
+    bases: list[Path] = []
+    try:
+        text = read_text(dockerfile, MAX_SOURCE_BYTES)
+    except UnreadableFile:
+        text = ""
+    workdir = "/var/task"
+    for instruction, argument in _DOCKER_LINE_RE.findall(text):
+        instruction = instruction.upper()
+        if instruction == "WORKDIR":
+            workdir = argument.strip()
+        elif instruction in ("COPY", "ADD"):
+            words = [word for word in _docker_words(argument) if not word.startswith("--")]
+            if len(words) < 2:
+                continue
+            destination = words[-1].rstrip("/") or "/"
+            into_root = destination in _TASK_ROOTS or destination.rstrip("/") in ("${LAMBDA_TASK_ROOT}", "/var/task")
+            if into_root or (destination in (".", "./") and workdir in _TASK_ROOTS):
+                for source in words[:-1]:  # a directory's contents, or a module file, land in the root
+                    copied = dockerfile.parent / source
+                    bases.append(copied if copied.is_dir() else copied.parent)
+    return [*dict.fromkeys([*bases, dockerfile.parent])]
+
+
+def _claim_image(
+    result: Declarations, base: Path, handler: str, shown: str, line: int, root: Path, dockerfile: Path | None = None
+) -> bool:
+    """An image's ``module.function``, found in the first directory the image copies it from."""
+    bases = _image_bases(dockerfile if dockerfile is not None else base / DOCKERFILE)
+    if base not in bases:
+        bases.append(base)
+    for directory in bases:
+        target = _handler_target(directory, handler)
+        if target is not None and target[0].is_file():
+            if dockerfile is not None:
+                result.images_mapped.append(dockerfile)
+            result.declaring_dirs.add(base.resolve())
+            return _claim(result, target, handler, shown, line, root, "the image's command")
+    return _claim(result, _handler_target(base, handler), handler, shown, line, root, "the image's command")
+
+
+def _image_near(declaration: Path, result: Declarations) -> bool:
+    """Whether a Lambda image's Dockerfile was mapped in the declaring file's directory or below
+    its parent (``terraform/lambda.tf`` beside ``app/Dockerfile``): its image function is then
+    probably that one, and is not warned about."""
+    near = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(declaration))), "")
+    return any(os.path.abspath(dockerfile).startswith(near) for dockerfile in result.images_mapped)
+
+
+def _read_dockerfile(path: Path, result: Declarations, root: Path) -> bool:
+    """A Lambda base image's ``CMD ["module.function"]``; True when it was mapped."""
+    text = _read(path)
+    if not LAMBDA_IMAGE_RE.search(text):
+        return False  # not a Lambda image: its CMD is a command line
+    commands = [(m.group(2), text.count("\n", 0, m.start()) + 1) for m in _DOCKER_LINE_RE.finditer(text)]
+    command = next(((argument, line) for argument, line in reversed(commands) if _is_cmd(text, line)), None)
+    if command is None:
+        return False
+    words = _docker_words(command[0])
+    if len(words) != 1 or not re.fullmatch(r"[\w./-]+\.\w+", words[0]):
+        return False
+    return _claim_image(result, path.parent, words[0], _display(path, root), command[1], root, path)
+
+
+def _is_cmd(text: str, line: int) -> bool:
+    return text.splitlines()[line - 1].lstrip().upper().startswith("CMD")
+
+
+# ------------------------------------------------------------------------------------------- Zappa
+def _read_zappa(path: Path, data: Value | None, result: Declarations, root: Path) -> None:
+    """Each stage's ``app_function`` (a WSGI app, or Django's through ``django_settings``, which
+    is not followed to its views) and its ``events[].function`` handlers."""
+    shown = _display(path, root)
+    for stage in _dict(data).values():
+        app = stage.get("app_function")
+        name = _text(app)
+        if name:
+            what = "the WSGI app Zappa serves (`app_function`)"
+            _claim(result, _handler_target(path.parent, name), name, shown, _line(app), root, what)
+        events = stage.get("events")
+        for event in events.items() if events is not None else []:
+            function = event.get("function")
+            handler = _text(function)
+            if handler:
+                _claim(result, _handler_target(path.parent, handler), handler, shown, _line(function), root)
 
 
 def _from_config(entries: tuple[str, ...], config_root: Path, result: Declarations, origin: str) -> None:
@@ -273,12 +448,6 @@ CDK_FUNCTIONS = (
     "aws_cdk.aws_lambda_python_alpha.PythonFunction",
 )
 TERRAFORM_SKIP = (".terraform", ".git", "node_modules", ".venv", "venv", "__pycache__")
-_TF_LAMBDA_RE = re.compile(r'resource\s+"aws_lambda_function"\s+"([^"]+)"\s*\{')
-_TF_ARCHIVE_RE = re.compile(r'data\s+"archive_file"\s+"([^"]+)"\s*\{')
-_TF_ATTRIBUTE_RE = re.compile(
-    r"^\s*(handler|filename|source_dir|source_file|package_type)\s*=\s*(.+?)\s*$", re.MULTILINE
-)
-_TF_STRING_RE = re.compile(r'"([^"]*)"\s*(?:(?:#|//).*)?')  # a string, then perhaps a line comment
 
 
 def _cdk_root(path: Path) -> Path:
@@ -336,74 +505,288 @@ def _read_cdk(path: Path, result: Declarations, root: Path) -> None:
             result.warnings.append(_unmapped(shown, node.lineno, f"the handler of `{name}`", why))
 
 
-def _tf_blocks(text: str, pattern: re.Pattern[str]) -> Iterator[tuple[str, str, int]]:
-    """(name, body, line) of each block whose header matches; braces are counted, strings are not
-    parsed. The search goes on after the block, so the text is scanned once (an unclosed block
-    runs to the end of the file), and lines are counted as it goes."""
-    position = line = 0
-    counted = 0
-    braces = re.compile(r"[{}]")
-    while (match := pattern.search(text, position)) is not None:
-        depth, index = 1, match.end()
-        for brace in braces.finditer(text, match.end()):
-            depth += 1 if brace.group() == "{" else -1
-            if not depth:
-                index = brace.end()
+# --------------------------------------------------------------------------------------- Terraform
+def _tf_text(value: Value | None) -> str | None:
+    """A Terraform string's text with ``${path.module}``/``${path.root}`` put in; None for any
+    other expression or interpolation."""
+    if value is None:
+        return None
+    if isinstance(value.data, str):
+        text = value.data
+    elif isinstance(value.data, Unknown) and value.data.text.startswith('"'):
+        text = value.data.text.strip('"')
+    else:
+        return None
+    text = text.replace("${path.module}", ".").replace("${path.root}", ".")  # joined to ``directory`` by the caller
+    return None if "${" in text or "%{" in text else text
+
+
+def _substitute(value: Value | None, each: tuple[str, Value] | None, inputs: dict[str, Value]) -> Value | None:
+    """``each.value.handler`` / ``each.key`` under one ``for_each`` entry, and ``var.x`` from a
+    module call's inputs."""
+    if value is None or not isinstance(value.data, Ref):
+        return value
+    ref = value.data
+    if ref.target == "var" and ref.attribute in inputs:
+        return inputs[ref.attribute]
+    if each is not None and ref.target == "each.key":
+        return Value(each[0], value.span)
+    if each is not None and ref.target == "each.value":
+        found = each[1].get(*ref.attribute.split(".")) if ref.attribute else each[1]
+        return Value(found.data, value.span) if found is not None else None
+    return value
+
+
+def _for_each(resource_properties: Value) -> list[tuple[str, Value]] | None:
+    """The entries of a literal ``for_each`` map or set (after locals and variable defaults),
+    None when the resource has no ``for_each``, [] when its value cannot be read."""
+    value = resource_properties.get("for_each")
+    if value is None:
+        return None
+    if isinstance(value.data, dict):
+        return list(value.data.items())
+    if isinstance(value.data, list):
+        return [(str(item.data), item) for item in value.data if isinstance(item.data, str)]
+    return []
+
+
+def _code_directories(properties: Value, by_name: dict[str, Value], directory: Path) -> tuple[list[Path], bool]:
+    """Where a function's code is, and whether that was read (True) or guessed (False): the
+    ``archive_file``'s ``source_dir``/``source_file``, a zip ``filename`` (its modules are read
+    beside it), else the module's directory and its subdirectories."""
+    filename = properties.get("filename")
+    archived = [
+        value.data.target
+        for value in (filename, properties.get("source_code_hash"))  # with s3_key, the hash names the archive
+        if value is not None and isinstance(value.data, Ref) and value.data.target.startswith("data.archive_file.")
+    ]
+    if archived and archived[0] in by_name:
+        archive = by_name[archived[0]]
+        source_dir = _tf_text(archive.get("source_dir"))
+        if source_dir:
+            return [directory / source_dir], True
+        source_file = _tf_text(archive.get("source_file"))
+        if source_file:
+            return [(directory / source_file).parent], True
+    zip_file = _tf_text(filename)
+    if zip_file:
+        return [directory / zip_file], True
+    try:
+        subdirectories = sorted(entry for entry in directory.iterdir() if entry.is_dir() and entry.name[0] != ".")
+    except OSError:
+        subdirectories = []
+    return [directory, *subdirectories], False
+
+
+_TF_DECLARES_RE = re.compile(r'resource\s+"aws_lambda_function"|^\s*module\s+"', re.MULTILINE)
+_TF_MODULE_SOURCE_RE = re.compile(r'^\s*source\s*=\s*"((?:\$\{path\.module\}/|\.{1,2}/)[^"]*)"', re.MULTILINE)
+MAX_NAMED_FILES = (
+    64  # a run on up to this many files that did not walk the project parses only the Terraform naming one
+)
+
+
+def _terraform_modules(files: list[Path], linted: list[Path] | None) -> dict[Path, list[Document]]:
+    """The Terraform modules (directories of ``.tf``) that declare Lambda functions or call
+    modules, each read whole by pinlint.infra's reader. With ``linted`` (a run on a few files
+    that did not walk the project: pre-commit), a module is parsed only when its text names one of
+    them (a module or directory name), or when it calls or is called by such a module: the
+    others cannot declare a handler there."""
+    from pinlint.infra.terraform import read_module
+
+    texts: dict[Path, dict[str, str]] = {}
+    for path in files:
+        texts.setdefault(path.parent, {})[str(path)] = _read(path)
+    declaring = {
+        directory for directory, sources in texts.items() if any(map(_TF_DECLARES_RE.search, sources.values()))
+    }
+    if linted:
+        modules = sorted({path.stem for path in linted})  # in a handler: `app.run`, `handlers/app.run`
+        folders = sorted({path.resolve().parent.name for path in linted})  # in a code path: `"${path.module}/src"`
+        mentions = re.compile(
+            r"\b(?:" + "|".join(map(re.escape, modules)) + r")\.\w"
+            r"|[/\"](?:" + "|".join(map(re.escape, folders)) + r')[/"]'
+        )
+        calls = {
+            (directory, Path(os.path.normpath(directory / source.replace("${path.module}/", "./"))))
+            for directory in declaring
+            for text in texts[directory].values()
+            for source in _TF_MODULE_SOURCE_RE.findall(text)
+        }
+        kept = {d for d in declaring if any(map(mentions.search, texts[d].values()))}
+        while True:  # the modules a kept one calls, and the ones that call it (they pass its inputs)
+            linked = {b for a, b in calls if a in kept} | {a for a, b in calls if b in kept}
+            if linked <= kept:
                 break
-        else:
-            index = len(text) + 1
-        line += text.count("\n", counted, match.start())
-        counted = match.start()
-        yield match.group(1), text[match.end() : index - 1], line + 1
-        position = max(index, match.end())
+            kept |= linked
+        declaring &= kept
+    return {directory: _read_module(read_module, texts[directory]) for directory in sorted(declaring)}
 
 
-def _tf_value(raw: str, directory: Path) -> str:
-    value = raw.strip().strip('"')
-    return value.replace("${path.module}", str(directory)).replace("${path.root}", str(directory))
+def _read_module(reader: Callable[[dict[str, str]], list[Document]], sources: dict[str, str]) -> list[Document]:
+    documents: list[Document] = _parse(lambda: reader(sources))
+    return documents
 
 
-def _read_terraform(path: Path, result: Declarations, root: Path) -> None:
-    """``resource "aws_lambda_function"`` blocks: ``handler``, and the code directory from
-    ``filename = data.archive_file.X.output_path`` with X's ``source_dir``/``source_file``.
-    Not understood: modules, variables and locals in these attributes, ``for_each``, and
-    zips built outside Terraform (the .tf file's directory is then assumed). A handler that is
-    an expression (``each.value.handler``, ``var.handler``, ``"${...}"``), an image function, or
-    one whose module file is not there is a warning and claims nothing; a mapped one claims its
-    code directory (where the convention is then off)."""
-    text = _read(path)
-    directory = path.parent
-    archives: dict[str, Path] = {}
-    for name, body, _ in _tf_blocks(text, _TF_ARCHIVE_RE):
-        attributes = dict(_TF_ATTRIBUTE_RE.findall(body))
-        if "source_dir" in attributes:
-            archives[name] = Path(_tf_value(attributes["source_dir"], directory))
-        elif "source_file" in attributes:
-            archives[name] = Path(_tf_value(attributes["source_file"], directory)).parent
+def _read_terraform(files: list[Path], linted: list[Path] | None, result: Declarations, root: Path) -> None:
+    """``aws_lambda_function`` resources with a literal ``handler``, one per ``for_each`` entry of
+    a literal map (``each.value.handler``), or a ``var.`` that a module call in the tree passes
+    (``module "fn" { source = "./modules/fn"; handler = "app.handler" }``). A handler that is
+    another expression, an image function, or one whose module file is not there is a warning and
+    claims nothing; a mapped one claims its code directory (where the convention is then off)."""
+    modules = _terraform_modules(files, linted)
+    callers: dict[Path, list[dict[str, Value]]] = {}
+    for directory, documents in modules.items():
+        for document in documents:
+            for resource in document.resources:
+                source = _tf_text(resource.properties.get("source")) if resource.kind == "module" else None
+                if source and (source.startswith(("./", "../")) or os.path.isabs(source)):
+                    inputs = _dict(resource.properties)
+                    callers.setdefault(Path(os.path.normpath(directory / source)), []).append(inputs)
+    for directory, documents in modules.items():
+        for document in documents:
+            if document.error:
+                error = DeclarationError(document.error.removesuffix("; skipped"))
+                result.warnings.append(_unread(Path(document.path), root, error))
+        by_name = {resource.name: resource.properties for document in documents for resource in document.resources}
+        for document in documents:
+            for resource in document.resources:
+                if resource.kind == "aws_lambda_function":
+                    contexts = callers.get(Path(os.path.normpath(directory)), [{}])
+                    _terraform_function(Path(document.path), resource.properties, by_name, contexts, result, root)
+
+
+def _terraform_function(
+    path: Path,
+    properties: Value,
+    by_name: dict[str, Value],
+    contexts: list[dict[str, Value]],
+    result: Declarations,
+    root: Path,
+) -> None:
     shown = _display(path, root)
-    for _name, body, line in _tf_blocks(text, _TF_LAMBDA_RE):
-        attributes = dict(_TF_ATTRIBUTE_RE.findall(body))
-        offset = body.find("handler")
-        handler_line = line + body.count("\n", 0, offset) if offset >= 0 else line
-        raw = attributes.get("handler", "")
-        if not raw:
-            if "Image" in attributes.get("package_type", ""):
-                why = "its handler is the image's CMD, which pinlint does not read"
-                result.warnings.append(_unmapped(shown, line, "an image function", why))
-            continue
-        literal = _TF_STRING_RE.fullmatch(raw)
-        if literal is None or "${" in raw:
-            why = "an expression, not a string: for_each, locals, variables and modules are not followed"
-            result.warnings.append(_unmapped(shown, handler_line, _handler(raw), why))
-            continue
-        handler = _tf_value(f'"{literal.group(1)}"', directory)
-        code_dir = directory
-        archive = re.match(r"data\.archive_file\.([\w-]+)\.output_path", attributes.get("filename", "").strip())
-        if archive and archive.group(1) in archives:
-            code_dir = archives[archive.group(1)]
-        code_dir = code_dir if code_dir.is_absolute() else directory / code_dir
-        if _claim(result, _handler_target(code_dir, handler), handler, shown, handler_line, root):
-            result.declaring_dirs.add(code_dir.resolve())
+    directory = path.parent
+    raw = properties.get("handler")
+    if raw is None:
+        if _text(properties.get("package_type")) == "Image":
+            why = "its handler is the image's CMD, and no Lambda base image's Dockerfile declares one"
+            result.image_warnings.append((path, _unmapped(shown, properties.span.line, "an image function", why)))
+        return
+    entries: list[tuple[str, Value] | None] = [*(_for_each(properties) or [])] or [None]
+    handlers: dict[str, str] = {}  # handler -> where its value came from, when not from the resource itself
+    for inputs in contexts:
+        for each in entries:
+            value = _substitute(raw, each, inputs)
+            handler = _tf_text(value)
+            if handler is None or value is None:
+                continue
+            elsewhere = value.span.path != raw.span.path or value.span.line != raw.span.line
+            where = f"given in {_display(Path(value.span.path), root)} line {value.span.line}"
+            handlers.setdefault(handler, where if elsewhere else "")
+    if not handlers:
+        source = raw.data.text if isinstance(raw.data, Unknown) else _ref_text(raw)
+        why = "an expression, not a string: only literal `for_each` maps and module inputs are followed"
+        result.warnings.append(_unmapped(shown, _line(raw), _handler(source), why))
+    for handler, given in handlers.items():
+        _claim_terraform(result, handler, properties, by_name, directory, shown, _line(raw), root, given)
+
+
+def _ref_text(value: Value) -> str:
+    if isinstance(value.data, Ref):
+        return ".".join(part for part in (value.data.target, value.data.attribute) if part)
+    return str(value.data)
+
+
+def _claim_terraform(
+    result: Declarations,
+    handler: str,
+    properties: Value,
+    by_name: dict[str, Value],
+    directory: Path,
+    shown: str,
+    line: int,
+    root: Path,
+    given: str = "",
+) -> bool:
+    code_dirs, read = _code_directories(properties, by_name, directory)
+    target = None
+    for code_dir in code_dirs:
+        candidate = _handler_target(code_dir, handler)
+        if candidate is not None and _beside_zip(candidate)[0].is_file():
+            target = candidate
+            break
+    if target is None:
+        return _claim(result, _handler_target(code_dirs[0], handler), handler, shown, line, root)
+    code = code_dirs_of(target, handler)
+    guessed = "" if read or code == directory else f"its code directory guessed as {_display(code, root)}"
+    note = "; ".join(part for part in (given, guessed) if part)
+    mapped = _claim(result, target, handler, shown, line, root, note=note)
+    if mapped:
+        result.declaring_dirs.add(code_dirs_of(_beside_zip(target), handler).resolve())
+    return mapped
+
+
+def code_dirs_of(target: tuple[Path, str], handler: str) -> Path:
+    """The code directory a handler's module path is relative to (``handlers.get.run`` in
+    ``src/handlers/get.py`` -> ``src``)."""
+    code = target[0].parent
+    module = handler.rpartition(".")[0]
+    for _ in range(module.count("/") if "/" in module else module.count(".")):
+        code = code.parent
+    return code
+
+
+# ------------------------------------------------------------------ objects served from other modules
+_SERVING_WORDS = re.compile(rb"Mangum|handle_request|awsgi|make_lambda_handler|include_router|register_blueprint")
+
+
+def _module_file(importer: Path, module: str, level: int, top: Path) -> Path | None:
+    """The project file of ``module`` imported from ``importer``: relative to its package for a
+    relative import, else from the importer's directory or one above it, up to ``top``."""
+    parts = [part for part in module.split(".") if part]
+    if level:
+        base = importer.parent
+        for _ in range(level - 1):
+            base = base.parent
+        bases = [base]
+    else:
+        bases = [importer.parent]
+        for above in importer.parent.parents:
+            if not str(above).startswith(str(top)):
+                break
+            bases.append(above)
+    for base in bases:
+        for candidate in (base.joinpath(*parts).with_suffix(".py"), base.joinpath(*parts, "__init__.py")):
+            if parts and candidate.is_file():
+                return candidate
+    return None
+
+
+def _follow_served(result: Declarations, root: Path) -> None:
+    """Declare, where they are defined, the framework objects that a declared module serves but
+    imports (``from main import app`` then ``Mangum(app)``; ``app.include_router(items.router)``)."""
+    from pinlint.extract.routes import served_elsewhere
+
+    done: set[str] = set()
+    for _ in range(MAX_FOLLOWED):
+        pending = [file for file in result.by_file if file not in done]
+        if not pending:
+            return
+        for file in pending:
+            done.add(file)
+            path = Path(file)
+            try:
+                data = read_bytes(path, MAX_SOURCE_BYTES)
+                if not _SERVING_WORDS.search(data):
+                    continue
+                model = parse_python(data.decode("utf-8"))
+            except (UnreadableFile, ParseError, UnicodeDecodeError, ValueError):
+                continue  # the linter reports it
+            declared, _ = result.policy(path)
+            shown = _display(path, root)
+            for served in served_elsewhere(model, declared):
+                target = _module_file(path, served.module, served.level, Path(os.path.abspath(root)))
+                if target is not None:
+                    result.add(target, Declaration(served.name, shown, served.line, served.why))
 
 
 def _project_root(directories: set[str], fallback: Path) -> Path:
@@ -418,7 +801,9 @@ def _project_root(directories: set[str], fallback: Path) -> Path:
     return base if repository is None else repository
 
 
-def _terraform_files(root: Path, max_depth: int = 4) -> list[Path]:
+def _terraform_files(root: Path, max_depth: int = 6) -> list[Path]:
+    """The ``.tf`` files below ``root``: the walk a run needs when discovery did not walk the
+    project root (a pre-commit run on one file, a run on a subdirectory)."""
     found: list[Path] = []
     stack: list[tuple[str, int]] = [(str(root), 0)]
     while stack:
@@ -444,14 +829,34 @@ def _unread(path: Path, root: Path, error: DeclarationError) -> str:
     return f"{_display(path, root)}: cannot read handler declarations ({error}); skipped"
 
 
+def _walked(project: Path, walked: Sequence[str]) -> bool:
+    """Whether discovery walked ``project`` whole (a directory at or above it was among the paths)."""
+    here = os.path.join(os.path.abspath(project), "")
+    return any(here.startswith(os.path.join(os.path.abspath(path), "")) for path in walked if os.path.isdir(path))
+
+
 def find_declarations(
-    files: list[Path], root: Path, configured: tuple[str, ...] = (), origin: str = ""
+    files: list[Path],
+    root: Path,
+    configured: tuple[str, ...] = (),
+    origin: str = "",
+    infrastructure: Sequence[Path] = (),
+    walked: Sequence[str] = (),
 ) -> Declarations:
-    """Declarations that cover ``files``: declaration files in their directories or above."""
+    """Declarations that cover ``files``: declaration files in their directories or above, and
+    Terraform anywhere in their project. ``infrastructure`` is what discovery found in the
+    directories ``walked``: when those include the project root, its ``.tf`` files are used and
+    the project is not walked again (a run on one file still walks it)."""
     result = Declarations()
     seen: set[str] = set()
     cdk_apps: set[str] = set()
+    dockerfiles: list[Path] = []
     file_directories = {os.path.dirname(os.path.abspath(file)) for file in files}
+    readers = {
+        **dict.fromkeys(SERVERLESS_FILES, _read_serverless),
+        **dict.fromkeys(TEMPLATE_FILES, _read_template),
+        **dict.fromkeys(ZAPPA_FILES, _read_zappa),
+    }
     for start in sorted(file_directories):
         for above in ancestors(start, levels=MAX_LEVELS_UP, stop_at=".git"):
             directory = str(above)
@@ -460,22 +865,27 @@ def find_declarations(
             seen.add(directory)
             if os.path.isfile(os.path.join(directory, "cdk.json")):
                 cdk_apps.add(os.path.join(directory, ""))
-            for name in (*SERVERLESS_FILES, *TEMPLATE_FILES):
+            if os.path.isfile(os.path.join(directory, DOCKERFILE)):
+                dockerfiles.append(Path(directory, DOCKERFILE))
+            for name, reader in readers.items():
                 candidate = Path(directory, name)
                 if not os.path.lexists(candidate) or os.path.isdir(candidate):
                     continue
+                before = result.count()
                 try:
-                    data = _load(candidate)
+                    reader(candidate, _load(candidate), result, root)
                 except DeclarationError as error:
                     result.warnings.append(_unread(candidate, root, error))
                     continue
-                before = sum(len(entries) for entries in result.by_file.values())
-                if name in SERVERLESS_FILES:
-                    _read_serverless(candidate, data, result, root)
-                else:
-                    _read_template(candidate, data, result, root)
-                if sum(len(entries) for entries in result.by_file.values()) > before:
+                if result.count() > before:
                     result.declaring_dirs.add(Path(directory))
+    for dockerfile in dockerfiles:  # after the templates, whose `ImageConfig.Command` overrides a CMD
+        if dockerfile.resolve() in result.overridden_dockerfiles:
+            continue
+        try:
+            _read_dockerfile(dockerfile, result, root)
+        except DeclarationError as error:
+            result.warnings.append(_unread(dockerfile, root, error))
     for candidate in files:
         if candidate.suffix != ".py" or not any(os.path.abspath(candidate).startswith(app) for app in cdk_apps):
             continue  # CDK stacks live in a CDK app: a directory with cdk.json
@@ -488,10 +898,18 @@ def find_declarations(
             _read_cdk(candidate, result, root)
             if len(result.by_file) > before:
                 result.declaring_dirs.add(_cdk_root(candidate))
-    for terraform in _terraform_files(_project_root(file_directories, root)):
-        try:
-            _read_terraform(terraform, result, root)
-        except DeclarationError as error:
-            result.warnings.append(_unread(terraform, root, error))
+    project = _project_root(file_directories, root)
+    named: list[Path] | None = None  # the files whose names select the Terraform to parse, if any
+    if _walked(project, walked):
+        terraform = [path for path in infrastructure if path.suffix == ".tf"]
+    else:
+        terraform = _terraform_files(project)
+        named = files if len(files) <= MAX_NAMED_FILES else None
+    try:
+        _read_terraform(terraform, named, result, root)
+    except DeclarationError as error:
+        result.warnings.append(f"Terraform: cannot read handler declarations ({error}); skipped")
+    result.warnings.extend(warning for path, warning in result.image_warnings if not _image_near(path, result))
     _from_config(configured, root, result, origin or "config `handlers`")
+    _follow_served(result, root)
     return result

@@ -123,7 +123,8 @@ def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) ->
         for group in groups.groups:
             group_settings = group.settings
             group_rules = rules if group_settings is settings else selected_rules(group_settings)
-            linter = Linter(group_rules, group_settings, _declarations(group.files, group_settings), projects)
+            declarations = _declarations(group.files, group_settings, groups.infrastructure, paths)
+            linter = Linter(group_rules, group_settings, declarations, projects)
             linters[id(group_settings)] = linter
             cache = None
             if not request.no_cache:
@@ -372,11 +373,15 @@ def _run_fingerprint(linter: Linter) -> str:
     return run_fingerprint(settings_text(linter.settings, RESULT_KEYS), sorted(rule_files))
 
 
-def _declarations(files: list[Path], settings: Settings) -> Declarations:
-    """Handler declarations (serverless.yml, SAM templates, config) covering ``files``."""
+def _declarations(
+    files: list[Path], settings: Settings, infrastructure: Sequence[Path] = (), walked: Sequence[str] = ()
+) -> Declarations:
+    """Handler declarations (serverless.yml, SAM templates, config...) covering ``files``; the
+    Terraform among ``infrastructure`` (discovery's, from the paths ``walked``) when it covers
+    the project."""
     origin = f"`handlers` in {settings.config_file}" if settings.config_file else "`handlers`"
     python_files = [file for file in files if file.suffix in (".py", ".pyi") or file.name == STDIN]
-    found = find_declarations(python_files, settings.root, settings.handlers, origin)
+    found = find_declarations(python_files, settings.root, settings.handlers, origin, infrastructure, walked)
     for warning in found.warnings:
         warn(warning)
     return found
@@ -421,14 +426,18 @@ def settings_text(settings: Settings, only: frozenset[str] | None = None) -> str
 
 def handlers_text(paths: Sequence[str], settings: Settings) -> str:
     """Every Lambda handler the run would analyse, one ``# handler:`` line each, with what made
-    it one (a declaration and its line, or the ``lambda_handler(event, context)`` convention)."""
+    it one: a declaration and its file and line, a framework route (the framework, the decorator,
+    its line, and what serves it on Lambda), or the ``lambda_handler(event, context)`` convention."""
     from pinlint.engine import decode_python
     from pinlint.extract.handlers import handler_functions  # --show-settings only
     from pinlint.files import UnreadableFile, read_bytes
     from pinlint.pymodel import ParseError, parse_python
 
-    files = [path for path in discover(list(paths), settings).files if path.suffix in (".py", ".pyi")]
-    declarations = find_declarations(files, settings.root, settings.handlers, "`handlers`")
+    found = discover(list(paths), settings)
+    files = [path for path in found.files if path.suffix in (".py", ".pyi")]
+    declarations = find_declarations(
+        files, settings.root, settings.handlers, "`handlers`", found.infrastructure, list(paths)
+    )
     lines: list[str] = []
     for path in files:
         declared, use_convention = declarations.policy(path)

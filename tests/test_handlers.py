@@ -109,7 +109,7 @@ def test_json_template_and_configured_handlers(tmp_path: Path) -> None:
     )
     findings = _findings(tmp_path)
     assert [line.split(" ", 1)[0] for line in findings] == ["main.py:5:12:", "tasks/worker.py:5:12:"]
-    assert "(declared in template.json)" in findings[0]
+    assert "(declared in template.json line 1)" in findings[0]  # JSON keeps its lines too
     assert "`handlers` in" in findings[1]
 
 
@@ -141,7 +141,7 @@ def helper():
     assert finding.startswith(
         "app.py:9:12: PIN022 `asyncpg.connect()` runs on every invocation of handler `list_orders`"
     )
-    assert "a Chalice `@app.route` function, line 7" in finding
+    assert 'a Chalice `@app.route("/orders")` function, line 7' in finding
 
 
 @pytest.mark.parametrize(
@@ -246,9 +246,9 @@ def _check_handlers(root: Path) -> tuple[list[str], list[str]]:
     return result.stdout.splitlines(), result.stderr.splitlines()
 
 
-@pytest.mark.parametrize("handler", ["each.value.handler", "var.handler", "local.handlers.get", '"${var.handler}"'])
+@pytest.mark.parametrize("handler", ["each.value.name", "var.handler", "local.handlers.get", '"${var.handler}"'])
 def test_a_terraform_handler_expression_is_a_warning_and_keeps_the_convention(tmp_path: Path, handler: str) -> None:
-    """The handler of a for_each resource is no declaration: the convention still finds the handler."""
+    """A handler expression pinlint cannot read is no declaration: the convention still finds the handler."""
     (tmp_path / ".git").mkdir()  # the repository root, where Terraform files are looked for
     _write(
         tmp_path,
@@ -261,7 +261,7 @@ def test_a_terraform_handler_expression_is_a_warning_and_keeps_the_convention(tm
     assert [line.split(" ", 1)[0] for line in stdout] == ["infra/src/handlers/get.py:5:12:"]
     assert stderr == [
         f"pinlint: warning: infra/main.tf:16: cannot map the handler `{handler}` to source (an expression, not"
-        " a string: for_each, locals, variables and modules are not followed); it is not analysed, and the"
+        " a string: only literal `for_each` maps and module inputs are followed); it is not analysed, and the"
         " lambda_handler(event, context) convention stays on"
     ]
 
@@ -317,20 +317,20 @@ def test_a_declared_handler_whose_module_is_not_there_is_a_warning(tmp_path: Pat
         (
             "serverless.yml",
             "functions:\n  api:\n    image: 123.dkr.ecr.eu-west-1.amazonaws.com/api:latest\n",
-            "serverless.yml:3: cannot map an image function to source (its handler is the image's CMD, which"
-            " pinlint does not read)",
+            "serverless.yml:3: cannot map an image function to source (its handler is the image's CMD, and no"
+            " Lambda base image's Dockerfile declares one)",
         ),
         (
             "template.yaml",
             "Resources:\n  Api:\n    Type: AWS::Serverless::Function\n    Properties:\n      PackageType: Image\n",
-            "template.yaml:5: cannot map an image function to source (its handler is the image's CMD or"
-            " `ImageConfig.Command`, which pinlint does not read)",
+            "template.yaml:5: cannot map an image function to source (neither `ImageConfig.Command` nor a"
+            " Dockerfile CMD in `Metadata.DockerContext` names it)",
         ),
         (
             "main.tf",
             'resource "aws_lambda_function" "api" {\n  package_type = "Image"\n  image_uri = var.image\n}\n',
-            "main.tf:1: cannot map an image function to source (its handler is the image's CMD, which pinlint"
-            " does not read)",
+            "main.tf:1: cannot map an image function to source (its handler is the image's CMD, and no Lambda"
+            " base image's Dockerfile declares one)",
         ),
     ],
 )
@@ -374,3 +374,186 @@ def build(self):
     assert [line.split(" ", 1)[0] for line in stdout] == ["src/app.py:5:12:"]
     assert "(declared in infra/stack.py line 5)" in stdout[0]
     assert stderr == []
+
+
+# --- entry points: framework routes, image functions, Terraform forms --------------------------------
+
+ROUTE_APP = """import psycopg2
+from flask import Flask
+
+app = Flask(__name__)
+
+
+@app.route("/items")
+def items():
+    return psycopg2.connect("host=db")
+"""
+
+
+def test_a_flask_app_nothing_serves_on_lambda_has_no_handlers(tmp_path: Path) -> None:
+    """A Flask route is a Lambda handler only when an adapter or a declaration serves its app."""
+    _write(tmp_path, {"app.py": ROUTE_APP})
+    assert _findings(tmp_path) == []
+    _write(tmp_path, {"wsgi.py": "import serverless_wsgi\nfrom app import app\n"})  # another module: not followed
+    assert _findings(tmp_path) == []
+    _write(
+        tmp_path,
+        {"app.py": ROUTE_APP + "\n\ndef handler(event, context):\n    return awsgi.response(app, event, context)\n"},
+    )
+    (tmp_path / "app.py").write_text("import awsgi\n" + (tmp_path / "app.py").read_text(), encoding="utf-8")
+    (finding,) = _findings(tmp_path)
+    assert finding.startswith("app.py:10:12: PIN022 ")
+    assert 'handler `items` (a Flask `@app.route("/items")` route, line 8, behind `aws-wsgi(app)`, line 14)' in finding
+
+
+def test_an_app_served_by_a_declared_adapter_in_another_module(tmp_path: Path) -> None:
+    """serverless.yml declares `handler.main`, which is `Mangum(app)` of an app imported from api/app.py."""
+    _write(
+        tmp_path,
+        {
+            "serverless.yml": "service: s\nfunctions:\n  api:\n    handler: handler.main\n",
+            "handler.py": "from mangum import Mangum\nfrom api.app import app\n\nmain = Mangum(app)\n",
+            "api/__init__.py": "",
+            "api/app.py": ROUTE_APP.replace("flask import Flask", "fastapi import FastAPI")
+            .replace("Flask(__name__)", "FastAPI()")
+            .replace("@app.route", "@app.get"),
+        },
+    )
+    (finding,) = _findings(tmp_path)
+    assert finding.startswith("api/app.py:9:12: PIN022 ")
+    assert "served behind `Mangum(app)`, handler.py line 4" in finding
+
+
+def test_terraform_for_each_over_a_literal_map_declares_each_handler(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    _write(
+        tmp_path,
+        {
+            "infra/main.tf": FOR_EACH_TF % "each.value.handler",
+            "infra/src/handlers/get.py": CONNECT_IN_HANDLER.format(name="lambda_handler"),
+            "infra/src/handlers/other.py": CONNECT_IN_HANDLER.format(
+                name="lambda_handler"
+            ),  # claimed code: no convention
+        },
+    )
+    stdout, stderr = _check_handlers(tmp_path)
+    assert [line.split(" ", 1)[0] for line in stdout] == ["infra/src/handlers/get.py:5:12:"]
+    assert "handler `lambda_handler` (declared in infra/main.tf line 16)" in stdout[0]
+    assert stderr == []
+
+
+def test_a_one_file_run_still_finds_the_terraform_declaration_elsewhere_in_the_repository(tmp_path: Path) -> None:
+    """A pre-commit run names one file: the .tf files are then looked for in the repository."""
+    (tmp_path / ".git").mkdir()
+    _write(
+        tmp_path,
+        {
+            "deploy/main.tf": FOR_EACH_TF.replace("${path.module}/src", "../src") % '"handlers.get.run"',
+            "src/handlers/get.py": CONNECT_IN_HANDLER.format(name="run"),
+        },
+    )
+    (finding,) = _findings(tmp_path, "src/handlers/get.py")
+    assert "handler `run` (declared in deploy/main.tf line 16)" in finding
+
+
+def test_a_sam_image_function_reads_its_command_or_its_dockerfile(tmp_path: Path) -> None:
+    template = """Resources:
+  Api:
+    Type: AWS::Serverless::Function
+    Properties:
+      PackageType: Image
+%s    Metadata:
+      DockerContext: ./api
+"""
+    dockerfile = 'FROM public.ecr.aws/lambda/python:3.12\nCOPY app/ ${LAMBDA_TASK_ROOT}\nCMD ["main.handle"]\n'
+    _write(
+        tmp_path,
+        {
+            "template.yaml": template % '      ImageConfig:\n        Command: ["main.run"]\n',
+            "api/Dockerfile": dockerfile,
+            "api/app/main.py": CONNECT_IN_HANDLER.format(name="run")
+            + "\n\n"
+            + CONNECT_IN_HANDLER.format(name="handle"),
+        },
+    )
+    stdout, stderr = _check_handlers(tmp_path)
+    assert [line.split(" ", 1)[0] for line in stdout] == ["api/app/main.py:5:12:"]  # the command wins
+    assert "handler `run` (the image's command, template.yaml line 7)" in stdout[0]
+    _write(tmp_path, {"template.yaml": template % ""})
+    stdout, stderr = _check_handlers(tmp_path)
+    assert [line.split(" ", 1)[0] for line in stdout] == ["api/app/main.py:13:12:"]  # the Dockerfile's CMD
+    assert "handler `handle` (the image's command, api/Dockerfile line 3)" in stdout[0]
+    assert stderr == []
+
+
+def test_show_settings_lists_each_handler_with_what_declared_it() -> None:
+    from conftest import FIXTURES
+
+    result = run_cli("check", "--show-settings", ".", cwd=FIXTURES / "framework-routes-app")
+    handlers = [line for line in result.stdout.splitlines() if line.startswith("# handler:")]
+    assert '# handler: powertools/app.py:orders (a Powertools `@app.get("/orders")` route, line 16)' in handlers
+    assert "# handler: zappa/api.py:nightly (declared in zappa/zappa_settings.json line 6)" in handlers
+    assert any(line.startswith("# handler: fastapi-mangum/main.py:count (a FastAPI") for line in handlers)
+    assert not any("jobs.py:handler" in line for line in handlers)  # the module call names `run`
+
+
+def test_a_lambda_image_that_copies_one_module_into_the_task_root(tmp_path: Path) -> None:
+    """COPY lambda/lambda_code.py ${LAMBDA_TASK_ROOT}, then CMD ["lambda_code.handler"]."""
+    dockerfile = (
+        'ARG ARCH="arm64"\nFROM public.ecr.aws/lambda/python:3.12-${ARCH}\n'
+        "COPY lambda/lambda_code.py ${LAMBDA_TASK_ROOT}\n"
+        'CMD ["lambda_code.handler"]\n'
+    )
+    _write(
+        tmp_path,
+        {"Dockerfile": dockerfile, "lambda/lambda_code.py": CONNECT_IN_HANDLER.format(name="handler")},
+    )
+    stdout, stderr = _check_handlers(tmp_path)
+    assert stdout == [
+        "lambda/lambda_code.py:5:12: PIN022 `psycopg2.connect()` runs on every invocation of handler `handler` (the"
+        " image's command, Dockerfile line 4)"
+    ]
+    assert stderr == []
+
+
+def test_a_dockerfile_that_is_not_a_lambda_image_declares_nothing(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {"Dockerfile": 'FROM python:3.12\nCMD ["app.handler"]\n', "app.py": CONNECT_IN_HANDLER.format(name="run")},
+    )
+    assert _check_handlers(tmp_path) == ([], [])
+
+
+def test_a_terraform_function_on_s3_finds_its_code_through_the_archive_hash(tmp_path: Path) -> None:
+    main = """data "archive_file" "zip" {
+  type        = "zip"
+  source_dir  = "${path.module}/code"
+  output_path = "${path.module}/build/app.zip"
+}
+
+resource "aws_lambda_function" "app" {
+  s3_bucket        = "deploys"
+  s3_key           = "app.zip"
+  handler          = "app.run"
+  source_code_hash = data.archive_file.zip.output_base64sha256
+}
+"""
+    (tmp_path / ".git").mkdir()
+    _write(tmp_path, {"main.tf": main, "code/app.py": CONNECT_IN_HANDLER.format(name="run")})
+    stdout, stderr = _check_handlers(tmp_path)
+    assert [line.split(" ", 1)[0] for line in stdout] == ["code/app.py:5:12:"]
+    assert "handler `run` (declared in main.tf line 10)" in stdout[0]
+    assert stderr == []
+
+
+def test_a_one_file_run_reads_only_the_terraform_that_can_declare_it(tmp_path: Path) -> None:
+    """Pre-commit names one file: Terraform that names neither it nor its directory is not parsed,
+    so its warnings belong to the run over the whole project."""
+    (tmp_path / ".git").mkdir()
+    unrelated = 'resource "aws_lambda_function" "f" {\n  handler = var.handler\n}\n'
+    _write(tmp_path, {"infra/other.tf": unrelated, "app/x.py": CONNECT_IN_HANDLER.format(name="lambda_handler")})
+    one = run_cli("check", "--select", "PIN022", "--output-format", "concise", "-q", "app/x.py", cwd=tmp_path)
+    assert one.stdout.startswith("app/x.py:5:12: PIN022 ") and one.stderr == ""
+    whole = run_cli("check", "--select", "PIN022", "--output-format", "concise", "-q", ".", cwd=tmp_path)
+    assert whole.stdout == one.stdout
+    assert "infra/other.tf:2: cannot map the handler `var.handler`" in whole.stderr

@@ -35,7 +35,7 @@ def test_first_lines_on_the_fixture_projects_are_about_100_characters() -> None:
         lengths += [len(finding["message"]) for finding in json.loads(result.stdout)]
     assert len(lengths) > 50
     assert statistics.median(lengths) <= 100, statistics.median(lengths)
-    assert max(lengths) <= 200
+    assert max(lengths) <= 260  # PIN022 still carries why the function is a handler
 
 
 def _finding(line: int, **changes: str) -> Finding:

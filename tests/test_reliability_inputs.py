@@ -456,7 +456,7 @@ def test_any_exception_from_a_declaration_parser_is_a_warning_for_that_file(
     def broken(*args: object, **kwargs: object) -> object:
         raise UnboundLocalError("cannot access local variable 'token'")
 
-    monkeypatch.setattr(yaml, "load", broken)
+    monkeypatch.setattr(yaml, "compose_all", broken)
     found = find_declarations([handler_app / "handlers" / "app.py"], handler_app)
     assert found.warnings == [
         "serverless.yml: cannot read handler declarations (cannot access local variable 'token'); skipped"

@@ -2,7 +2,8 @@
 which connection factories run on every invocation of one.
 
 Reads the module's model (``pinlint.pymodel``): its functions, imports and columns. A handler is a function
-that a declaration names (see ``pinlint.declarations``), a Chalice route or event function,
+that a declaration names (see ``pinlint.declarations``), a framework route served on Lambda
+(Chalice, Powertools, FastAPI or Flask behind an adapter or a declaration: ``pinlint.extract.routes``),
 or, where nothing is declared, a module-level ``lambda_handler``/``handler`` taking
 ``(event, context)``. A factory call counts when it runs inside the handler, in a nested
 function the handler calls, or in a module-level function it calls (two levels deep);
@@ -17,10 +18,10 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from pinlint.extract.routes import route_handlers
 from pinlint.pymodel import PythonModule
 
 CONVENTION_NAMES = ("lambda_handler", "handler")
-CHALICE_DECORATORS = ("route", "lambda_function", "schedule", "authorizer")
 MAX_DEPTH = 2
 
 
@@ -141,24 +142,6 @@ def _factory_calls(
             yield from _factory_calls(module, callee, factories, cache, next_depth, visiting | {callee.name})
 
 
-def _chalice_handlers(module: _Module) -> dict[str, str]:
-    apps = set()
-    for node in module.tree.body:
-        if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
-            continue
-        if module.qualify(node.value.func) in ("chalice.Chalice", "chalice.app.Chalice"):
-            apps |= {target.id for target in node.targets if isinstance(target, ast.Name)}
-    found: dict[str, str] = {}
-    for name, function in module.functions.items():
-        for decorator in function.decorator_list:
-            target = decorator.func if isinstance(decorator, ast.Call) else decorator
-            if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)):
-                continue
-            if target.value.id in apps and (target.attr in CHALICE_DECORATORS or target.attr.startswith("on_")):
-                found[name] = f"a Chalice `@{target.value.id}.{target.attr}` function, line {decorator.lineno}"
-    return found
-
-
 def _convention_handlers(module: _Module) -> dict[str, str]:
     found = {}
     for name in CONVENTION_NAMES:
@@ -169,11 +152,14 @@ def _convention_handlers(module: _Module) -> dict[str, str]:
 
 
 def _handlers(module: _Module, declared: dict[str, str], use_convention: bool) -> dict[str, str]:
+    """Declared functions, framework routes (pinlint.extract.routes), and where nothing is
+    declared, the convention's ``lambda_handler``/``handler``."""
     handlers = {name: reason for name, reason in declared.items() if name in module.functions}
-    for name, reason in _chalice_handlers(module).items():
+    for name, reason in route_handlers(module.model, declared).items():
         handlers.setdefault(name, reason)
-    if use_convention and not handlers:
-        handlers = _convention_handlers(module)
+    if use_convention:
+        for name, reason in _convention_handlers(module).items():
+            handlers.setdefault(name, reason)
     return handlers
 
 

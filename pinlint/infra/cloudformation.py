@@ -48,6 +48,7 @@ def read_template(text: str, path: str) -> Document:
         return document
     for root in roots:
         value = _value(root, path)
+        document.root = document.root or value
         resources = value.get("Resources")
         if resources is None:
             resources = value.get("resources", "Resources")  # serverless.yml

@@ -114,3 +114,4 @@ class Document:
     error: str = ""
     # properties every function of the file inherits: SAM ``Globals.Function``, serverless.yml ``provider``
     function_defaults: Value | None = None
+    root: Value | None = None  # a template's first document as a whole (pinlint.declarations reads it)

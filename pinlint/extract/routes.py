@@ -1,0 +1,247 @@
+"""Framework routes that run once per invocation of a Lambda function, read from one module's model.
+
+A route is a module-level function decorated by a route decorator of a framework object
+(``@app.get("/items")``, ``@bp.route("/b")``). It is a Lambda handler when its object is served on
+Lambda, which the module or a declaration shows:
+
+* Chalice apps and blueprints and AWS Lambda Powertools resolvers and routers exist only on
+  Lambda: their routes are always handlers;
+* a FastAPI/Starlette app or ``APIRouter``, or a Flask app or blueprint, is served when this
+  module hands it to a Lambda adapter (``Mangum(app)``, ``serverless_wsgi.handle_request(app,
+  ...)``, ``awsgi.response(app, ...)``, ``apig_wsgi.make_lambda_handler(app)``), when a
+  declaration names the object itself (serverless-wsgi's ``custom.wsgi.app``, Zappa's
+  ``app_function``, a router that a served app includes), or when a declared handler is such an
+  adapter (``handler = Mangum(app)`` in serverless.yml's ``main.handler``).
+
+``served_elsewhere`` says which served objects come from other modules (``from main import app``
+then ``Mangum(app)``, ``app.include_router(items.router)``), so that pinlint.declarations can
+declare them in the module that defines them. Nothing is imported or executed.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from pinlint.pymodel import PythonModule
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+@dataclass(frozen=True)
+class Framework:
+    name: str
+    classes: tuple[str, ...]  # qualified constructors of its app, blueprint or router objects
+    decorators: tuple[str, ...]  # the decorator attributes that make a route
+    lambda_only: bool  # it runs nowhere but on Lambda: its routes are handlers without an adapter
+
+
+_HTTP = ("get", "post", "put", "delete", "patch", "head", "options")
+_POWERTOOLS = "aws_lambda_powertools.event_handler"
+FRAMEWORKS = (
+    Framework(
+        "Chalice",
+        ("chalice.Chalice", "chalice.app.Chalice", "chalice.Blueprint", "chalice.app.Blueprint"),
+        ("route", "lambda_function", "schedule", "authorizer", "on_*"),
+        lambda_only=True,
+    ),
+    Framework(
+        "Powertools",
+        tuple(
+            f"{_POWERTOOLS}{module}.{name}"
+            for module in ("", ".api_gateway", ".appsync", ".lambda_function_url", ".vpc_lattice", ".bedrock_agent")
+            for name in (
+                "APIGatewayRestResolver",
+                "APIGatewayHttpResolver",
+                "ALBResolver",
+                "LambdaFunctionUrlResolver",
+                "VPCLatticeResolver",
+                "VPCLatticeV2Resolver",
+                "BedrockAgentResolver",
+                "AppSyncResolver",
+                "Router",
+            )
+        ),
+        (*_HTTP, "route", "resolver"),
+        lambda_only=True,
+    ),
+    Framework(
+        "FastAPI",
+        ("fastapi.FastAPI", "fastapi.APIRouter", "fastapi.routing.APIRouter", "starlette.applications.Starlette"),
+        (*_HTTP, "api_route", "route", "websocket"),
+        lambda_only=False,
+    ),
+    Framework(
+        "Flask",
+        ("flask.Flask", "flask.Blueprint", "flask.blueprints.Blueprint"),
+        (*_HTTP, "route", "before_request", "before_app_request"),
+        lambda_only=False,
+    ),
+)
+# Lambda adapters: a call of one serves the app given as its first argument.
+ADAPTERS = {
+    "mangum.Mangum": "Mangum",
+    "mangum.adapter.Mangum": "Mangum",
+    "serverless_wsgi.handle_request": "serverless-wsgi",
+    "awsgi.response": "aws-wsgi",
+    "aws_wsgi.response": "aws-wsgi",
+    "apig_wsgi.make_lambda_handler": "apig-wsgi",
+}
+# Calls that attach a router or blueprint to a served app: app.include_router(router).
+INCLUDES = ("include_router", "register_blueprint")
+
+
+def _framework_objects(model: PythonModule) -> dict[str, Framework]:
+    """Module-level names bound to a framework object: ``app = FastAPI()`` -> FastAPI."""
+    found: dict[str, Framework] = {}
+    for node in model.tree.body:
+        if not isinstance(node, ast.Assign | ast.AnnAssign) or not isinstance(node.value, ast.Call):
+            continue
+        qualified = model.qualify(node.value.func)
+        framework = next((each for each in FRAMEWORKS if qualified in each.classes), None)
+        if framework is None:
+            continue
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        found.update({target.id: framework for target in targets if isinstance(target, ast.Name)})
+    return found
+
+
+def _adapted(model: PythonModule) -> dict[str, tuple[str, int, str]]:
+    """Names handed to a Lambda adapter anywhere in the module: name -> (adapter, line, the
+    module-level name the adapter's result is bound to, or '')."""
+    bound = {
+        id(node.value): target.id
+        for node in model.tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    found: dict[str, tuple[str, int, str]] = {}
+    for node in ast.walk(model.tree):
+        if not isinstance(node, ast.Call) or not node.args or not isinstance(node.args[0], ast.Name):
+            continue
+        adapter = ADAPTERS.get(model.qualify(node.func))
+        if adapter is not None:
+            found.setdefault(node.args[0].id, (adapter, node.lineno, bound.get(id(node), "")))
+    return found
+
+
+def _served(model: PythonModule, declared: dict[str, str]) -> dict[str, str]:
+    """The module's objects whose routes run on Lambda: name -> why (after "served ")."""
+    served: dict[str, str] = {}
+    for name, (adapter, line, bound_to) in _adapted(model).items():
+        why = declared.get(bound_to) if bound_to else None
+        served[name] = f"behind `{adapter}({name})`, line {line}" + (f", {why}" if why else "")
+    for name, why in declared.items():
+        served.setdefault(name, why)
+    return served
+
+
+def _route_decorator(decorator: ast.expr, objects: dict[str, Framework]) -> tuple[str, str, Framework] | None:
+    """(object, attribute, framework) of ``@app.get(...)`` when ``app`` is a framework object."""
+    target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)):
+        return None
+    framework = objects.get(target.value.id)
+    if framework is None:
+        return None
+    attribute = target.attr
+    if attribute in framework.decorators or ("on_*" in framework.decorators and attribute.startswith("on_")):
+        return target.value.id, attribute, framework
+    return None
+
+
+def _shown(decorator: ast.expr, name: str, attribute: str) -> str:
+    """``@app.get("/items")`` (the first argument when it is a string literal), else ``@app.get``."""
+    first = decorator.args[0] if isinstance(decorator, ast.Call) and decorator.args else None
+    if isinstance(first, ast.Constant) and isinstance(first.value, str) and len(first.value) <= 60:
+        return f'@{name}.{attribute}("{first.value}")'
+    return f"@{name}.{attribute}"
+
+
+def route_handlers(model: PythonModule, declared: dict[str, str]) -> dict[str, str]:
+    """The route functions of this module that run per invocation of a Lambda function, each
+    with why: ``a FastAPI `@app.get("/items")` route, line 9, behind `Mangum(app)`, line 15``.
+    ``declared`` maps the module's declared names (functions or objects) to why."""
+    objects = _framework_objects(model)
+    if not objects:
+        return {}
+    served = _served(model, declared)
+    found: dict[str, str] = {}
+    for node in model.tree.body:
+        if not isinstance(node, FunctionNode):
+            continue
+        for decorator in node.decorator_list:
+            route = _route_decorator(decorator, objects)
+            if route is None:
+                continue
+            name, attribute, framework = route
+            kind = "function" if framework.name == "Chalice" else "route"
+            what = f"a {framework.name} `{_shown(decorator, name, attribute)}` {kind}, line {decorator.lineno}"
+            if framework.lambda_only:
+                found.setdefault(node.name, what)
+            elif name in served:
+                found.setdefault(node.name, f"{what}, {served[name]}")
+    return found
+
+
+@dataclass(frozen=True)
+class ServedImport:
+    """An object served here that another module defines: ``module`` is its dotted name as
+    written (``level`` dots of a relative import before it), ``name`` the object's name there."""
+
+    module: str
+    level: int
+    name: str
+    why: str  # "included by `app.include_router(items.router)`"
+    line: int
+
+
+def _imported_from(model: PythonModule) -> dict[str, tuple[str, int, str]]:
+    """Local name -> (module, level, name in it) for ``from m import x`` and ``import m``
+    (``name`` is '' for a module imported whole), relative imports included."""
+    found: dict[str, tuple[str, int, str]] = {}
+    for node in model.tree.body:
+        if isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                if alias.name != "*":
+                    found[alias.asname or alias.name] = (node.module or "", node.level, alias.name)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    found[alias.asname] = (alias.name, 0, "")
+    return found
+
+
+def served_elsewhere(model: PythonModule, declared: dict[str, str]) -> list[ServedImport]:
+    """The objects served in this module (adapted or declared here, or included into a served
+    app: ``app.include_router(items.router)``) that are imported from another module."""
+    imported = _imported_from(model)
+    served = _served(model, declared)
+    links: list[ServedImport] = []
+
+    def link(local: str, attribute: str, why: str, line: int) -> None:
+        if local not in imported:
+            return
+        module, level, name = imported[local]
+        if attribute:  # items.router with `from routers import items` or `import routers.items as items`
+            module = ".".join(part for part in (module, name) if part)
+            links.append(ServedImport(module, level, attribute, why, line))
+        elif name:
+            links.append(ServedImport(module, level, name, why, line))
+
+    for name, (adapter, line, _) in _adapted(model).items():
+        link(name, "", f"served behind `{adapter}({name})`", line)
+    for node in ast.walk(model.tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args):
+            continue
+        owner = node.func.value
+        if node.func.attr not in INCLUDES or not isinstance(owner, ast.Name) or owner.id not in served:
+            continue
+        argument = node.args[0]
+        shown = f"included by `{owner.id}.{node.func.attr}({ast.unparse(argument)})`"
+        if isinstance(argument, ast.Name):
+            link(argument.id, "", shown, node.lineno)
+        elif isinstance(argument, ast.Attribute) and isinstance(argument.value, ast.Name):
+            link(argument.value.id, argument.attr, shown, node.lineno)
+    return links
