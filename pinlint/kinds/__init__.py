@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pinlint.kinds.base import Kind
 from pinlint.kinds.call_arguments import CallArgumentsMatch
 from pinlint.kinds.connect_option import ConnectOptionMatch
+from pinlint.kinds.data_api_call import DataApiCallMatch
 from pinlint.kinds.function_call import FunctionCallMatch
 from pinlint.kinds.handler_factory_call import HandlerFactoryCallMatch
 from pinlint.kinds.infrastructure import InfrastructureMatch
@@ -43,6 +44,7 @@ KINDS: dict[str, type[Kind]] = {
         SettingsMatch,
         UnusedSuppressionMatch,
         InfrastructureMatch,
+        DataApiCallMatch,
     )
 }
 

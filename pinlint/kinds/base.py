@@ -19,6 +19,7 @@ from pinlint.kinds.schema import Key, validate
 
 if TYPE_CHECKING:
     from pinlint.extract.calls import Call, ModuleCalls, Setting
+    from pinlint.extract.dataapi import DataApiCall, DataApiHit
     from pinlint.extract.handlers import FactoryCall
     from pinlint.infra.checks import CheckResult
     from pinlint.infra.facts import Stack
@@ -194,6 +195,13 @@ class HandlerKind(Kind):
         raise NotImplementedError
 
 
+class DataApiKind(Kind):
+    consumes = "a call of an RDS Data API client, with the statements of its `sql` (pinlint.extract.dataapi)"
+
+    def check(self, call: DataApiCall) -> Iterator[DataApiHit]:
+        raise NotImplementedError
+
+
 class StackKind(Kind):
     consumes = "the database resources of one stack (pinlint.infra)"
 
@@ -215,6 +223,7 @@ FACT_TYPES: tuple[type[Kind], ...] = (
     ModuleCallKind,
     SettingKind,
     HandlerKind,
+    DataApiKind,
     SuppressionKind,
 )
 
