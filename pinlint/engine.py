@@ -27,6 +27,7 @@ from pinlint.dialect import DialectChoice, Evidence, choose_dialect, python_evid
 from pinlint.extract.calls import module_calls
 from pinlint.extract.dataapi import data_api_calls, mentions_data_api
 from pinlint.extract.handlers import connections_in_handlers, handler_functions, has_handler_candidates
+from pinlint.extract.iamauth import TokenAtImport, TokenPerInvocation, import_time_tokens, invocation_tokens
 from pinlint.extract.python import extract_python
 from pinlint.extract.sinks import Prefilter, build_prefilter
 from pinlint.extract.sqlfile import decode_sql, extract_sql
@@ -40,6 +41,7 @@ from pinlint.kinds.base import (
     DataApiKind,
     HandlerKind,
     Hit,
+    IamTokenKind,
     Interest,
     Kind,
     ModuleCallKind,
@@ -147,6 +149,10 @@ class Linter:
     @cached_property
     def data_api_kinds(self) -> tuple[tuple[Rule, DataApiKind], ...]:
         return consuming(self._kinds, DataApiKind)
+
+    @cached_property
+    def iam_token_kinds(self) -> tuple[tuple[Rule, IamTokenKind], ...]:
+        return consuming(self._kinds, IamTokenKind)
 
     @cached_property
     def stack_rules(self) -> tuple[Rule, ...]:
@@ -287,6 +293,7 @@ class Linter:
                 findings = self._lint_fragments(fragments, choice)
             findings.extend(self._module_findings(model, path))
             findings.extend(self._data_api_findings(model, path, fragments))
+            findings.extend(self._iam_token_findings(model, path))
             findings.extend(infrastructure)
             for call in calls:
                 for rule, kind in self.call_kinds:
@@ -435,6 +442,30 @@ class Linter:
                     elif hit.span is not None:
                         noqa = tuple(sorted({hit.span[0], call.span[0]}))
                         findings.append(finding_at(rule, hit.captures, path, hit.span, noqa))
+        return findings
+
+    def _iam_token_findings(self, model: PythonModule, path: str) -> list[Finding]:
+        """Findings of the IAM token rules (pinlint.extract.iamauth)."""
+        if not self.iam_token_kinds or "generate_db_auth_token" not in model.source:
+            return []
+        findings = []
+        for rule, kind in self.iam_token_kinds:
+            facts: list[TokenAtImport] | list[TokenPerInvocation]
+            if kind.reads == "import-time":
+                facts = import_time_tokens(model, kind.pools, kind.connects)
+            else:
+                declared, use_convention = (self.declarations or Declarations()).policy(Path(path))
+                facts = invocation_tokens(
+                    model,
+                    connects=kind.connects,
+                    cache_decorators=kind.cache_decorators,
+                    declared=declared,
+                    use_convention=use_convention,
+                )
+            for fact in facts:
+                captures = kind.check(fact)
+                if captures is not None:
+                    findings.append(finding_at(rule, captures, path, fact.span, (fact.span[0],)))
         return findings
 
     def _handler_findings(

@@ -16,6 +16,7 @@ from pinlint.kinds.connect_option import ConnectOptionMatch
 from pinlint.kinds.data_api_call import DataApiCallMatch
 from pinlint.kinds.function_call import FunctionCallMatch
 from pinlint.kinds.handler_factory_call import HandlerFactoryCallMatch
+from pinlint.kinds.iam_token import IamTokenMatch
 from pinlint.kinds.infrastructure import InfrastructureMatch
 from pinlint.kinds.schema import SchemaError
 from pinlint.kinds.set_assignment import SetAssignmentMatch
@@ -45,6 +46,7 @@ KINDS: dict[str, type[Kind]] = {
         UnusedSuppressionMatch,
         InfrastructureMatch,
         DataApiCallMatch,
+        IamTokenMatch,
     )
 }
 
