@@ -3,7 +3,9 @@ IAM connection straight to the database on every invocation (PIN411)."""
 
 from __future__ import annotations
 
-from conftest import codes, lint
+from pathlib import Path
+
+from conftest import codes, lint, run_cli
 
 HELPERS = """import boto3
 import pymysql
@@ -83,3 +85,65 @@ async def init():
     return await asyncpg.create_pool(host=HOST, user="app", password=token)
 """
     assert "PIN410" not in codes(callable_password)
+
+
+TERRAFORM = """data "archive_file" "orders" {
+  type        = "zip"
+  source_dir  = "${path.module}/../src"
+  output_path = "${path.module}/build/orders.zip"
+}
+
+resource "aws_db_proxy" "orders" {
+  name          = "orders"
+  engine_family = "POSTGRESQL"
+  auth {
+    auth_scheme = "SECRETS"
+    iam_auth    = "REQUIRED"
+    secret_arn  = aws_secretsmanager_secret.orders.arn
+  }
+}
+
+resource "aws_db_proxy_default_target_group" "orders" {
+  db_proxy_name = aws_db_proxy.orders.name
+}
+
+resource "aws_lambda_function" "orders" {
+  function_name = "orders"
+  handler       = "orders.handler"
+  filename      = data.archive_file.orders.output_path
+  environment {
+    variables = {
+      DB_HOST = aws_db_proxy.orders.endpoint
+    }
+  }
+}
+"""
+
+
+def _terraform_project(root: Path, code: str) -> None:
+    (root / "terraform").mkdir()
+    (root / "src").mkdir()
+    (root / "terraform" / "main.tf").write_text(TERRAFORM)
+    (root / "src" / "orders.py").write_text(code)
+
+
+def test_terraform_proxy_requiring_iam_and_the_code_of_its_function(tmp_path: Path) -> None:
+    """PIN412 reads the function's code directory (from its archive_file): a password there with no
+    IAM token is the finding, at the proxy's `iam_auth`; a token anywhere in the code settles it."""
+    password = tmp_path / "password"
+    token = tmp_path / "token"
+    password.mkdir()
+    token.mkdir()
+    _terraform_project(
+        password, "import os, psycopg2\n\ndef handler(e, c):\n    psycopg2.connect(host=H, password=os.environ['PW'])\n"
+    )
+    _terraform_project(
+        token,
+        "import boto3, psycopg2\nrds = boto3.client('rds')\n\ndef handler(e, c):\n"
+        "    psycopg2.connect(host=H, password=rds.generate_db_auth_token(DBHostname=H, Port=5432, DBUsername='a'))\n",
+    )
+    arguments = ("check", "--no-cache", "--output-format", "concise", "--select", "PIN412", ".")
+    found = run_cli(*arguments, cwd=password).stdout
+    assert "terraform/main.tf:12:5: PIN412" in found
+    assert "src/orders.py line 4" in found
+    assert "PIN412" not in run_cli(*arguments, cwd=token).stdout
