@@ -64,6 +64,7 @@ def test_select_shapes_that_stay_quiet_and_those_that_do_not() -> None:
         "SELECT status, count(*) FROM orders GROUP BY status",
         "SELECT json_agg(o) FROM orders o",
         "SELECT * FROM t WHERE id IN (SELECT id FROM u LIMIT 5)",
+        "SELECT * FROM t WHERE x IN (SELECT x FROM u WHERE user_id = :id)",
         "SELECT a FROM t UNION SELECT a FROM u",
     ]
     for sql in quiet:

@@ -75,16 +75,14 @@ def _select_list_is_scalar(statement: Statement, words: list[tuple[int, str]]) -
 
 def _key_lookup(statement: Statement, words: list[tuple[int, str]]) -> bool:
     """A top-level ``WHERE id = ...`` (or ``..._id =``): at most one row on a table keyed by it."""
-    tokens = statement.tokens
     where = next((index for index, word in words if word == "WHERE"), None)
     if where is None:
         return False
-    for index in range(where + 1, len(tokens) - 1):
-        token, following = tokens[index], tokens[index + 1]
-        if following.kind == OP and following.value == "=" and token.value.lower().rstrip('"`').endswith("id"):
-            name = token.value.lower().strip('"`')
-            if name == "id" or name.endswith("_id"):
-                return True
+    top = [token for index, token in _depth_zero(statement) if index > where]
+    for token, following in itertools.pairwise(top):
+        name = token.value.lower().strip('"`')
+        if following.kind == OP and following.value == "=" and (name == "id" or name.endswith("_id")):
+            return True
     return False
 
 
