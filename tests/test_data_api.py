@@ -45,6 +45,14 @@ def test_clients_made_by_sessions_attributes_annotations_and_aioboto3() -> None:
     assert data_api_codes(aio) == ["PIN403"]
 
 
+def test_a_client_made_in_both_branches_of_a_conditional() -> None:
+    source = (
+        "import boto3\n\nclient = boto3.client('rds-data', region_name=R) if R else boto3.client('rds-data')\n"
+        "client.execute_sql(sqlStatements='SELECT 1')\n"
+    )
+    assert data_api_codes(source) == ["PIN405"]
+
+
 def test_a_name_also_bound_to_another_object_is_not_a_client() -> None:
     source = CLIENT + "rds_data = make_other()\nrds_data.execute_statement(sql='SELECT * FROM t')\n"
     assert data_api_codes(source) == []
@@ -105,10 +113,12 @@ def test_transaction_paths() -> None:
         "finally:\n    rds_data.rollback_transaction(transactionId=tx)"
     )
     passed_on = in_function("finish(tx)")
+    logged = in_function("logger.info('began %s', tx)\nprint(str(tx))")
     found = [finding for finding in lint(never) if finding.code == "PIN407"]
     assert len(found) == 1 and "never calls `commit_transaction`" in found[0].message
     assert data_api_codes(in_finally) == []
     assert data_api_codes(passed_on) == []
+    assert data_api_codes(logged) == ["PIN407"]  # logging the id does not end the transaction
 
 
 def test_transaction_in_a_module_level_dict() -> None:

@@ -32,6 +32,9 @@ DATA_API_METHODS = STATEMENT_METHODS | TRANSACTION_ENDS | {"begin_transaction", 
 CLIENT_FACTORIES = frozenset({"client", "create_client"})  # boto3/aioboto3 sessions, aiobotocore
 TYPED_CLIENT_MODULE = "mypy_boto3_rds_data"
 TEXT_MARKERS = ("rds-data", "rds_data")  # a module without either cannot make or type such a client
+# Calls that read a transaction id without taking charge of it: logging it does not end it.
+READERS = frozenset({"print", "str", "repr", "bool", "len", "format", "isinstance"})
+LOGGING_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log"})
 
 # where a transaction begun in a function is ended
 EVERY_PATH = "every-path"  # in a ``finally``, or a commit plus a rollback in an ``except`` handler
@@ -85,6 +88,8 @@ def makes_data_api_client(value: ast.expr | None) -> bool:
     """Whether ``value`` is a call that makes an rds-data client (``boto3.client("rds-data")``,
     ``session.client(service_name="rds-data")``, ``create_client("rds-data")``)."""
     value = _unwrap(value)
+    if isinstance(value, ast.IfExp):  # boto3.client("rds-data", region_name=r) if r else boto3.client("rds-data")
+        return makes_data_api_client(value.body) and makes_data_api_client(value.orelse)
     if not isinstance(value, ast.Call):
         return False
     func = value.func
@@ -252,7 +257,9 @@ class _Transactions:
                 return True
             if isinstance(node, ast.Call) and node is not begin:
                 func = node.func
-                if isinstance(func, ast.Attribute) and func.attr in DATA_API_METHODS:
+                if isinstance(func, ast.Attribute) and func.attr in DATA_API_METHODS | LOGGING_METHODS:
+                    continue
+                if isinstance(func, ast.Name) and func.id in READERS:
                     continue
                 passed = [*node.args, *(keyword.value for keyword in node.keywords)]
                 if any(_names_read(argument) & ids for argument in passed):
