@@ -25,7 +25,9 @@ from pinlint.config import Settings
 from pinlint.declarations import Declarations
 from pinlint.dialect import DialectChoice, Evidence, choose_dialect, python_evidence, sql_file_evidence
 from pinlint.extract.calls import module_calls
+from pinlint.extract.dataapi import data_api_calls, mentions_data_api
 from pinlint.extract.handlers import connections_in_handlers, handler_functions, has_handler_candidates
+from pinlint.extract.iamauth import TokenAtImport, TokenPerInvocation, import_time_tokens, invocation_tokens
 from pinlint.extract.python import extract_python
 from pinlint.extract.sinks import Prefilter, build_prefilter
 from pinlint.extract.sqlfile import decode_sql, extract_sql
@@ -36,7 +38,10 @@ from pinlint.infra import FileHits, is_infrastructure_path, lint_cdk_source, lin
 from pinlint.kinds import consuming
 from pinlint.kinds.base import (
     CallKind,
+    DataApiKind,
     HandlerKind,
+    Hit,
+    IamTokenKind,
     Interest,
     Kind,
     ModuleCallKind,
@@ -142,6 +147,14 @@ class Linter:
     @cached_property
     def handler_kinds(self) -> tuple[tuple[Rule, HandlerKind], ...]:
         return consuming(self._kinds, HandlerKind)
+
+    @cached_property
+    def data_api_kinds(self) -> tuple[tuple[Rule, DataApiKind], ...]:
+        return consuming(self._kinds, DataApiKind)
+
+    @cached_property
+    def iam_token_kinds(self) -> tuple[tuple[Rule, IamTokenKind], ...]:
+        return consuming(self._kinds, IamTokenKind)
 
     @cached_property
     def stack_rules(self) -> tuple[Rule, ...]:
@@ -290,6 +303,8 @@ class Linter:
                 choice = self.dialect_for(path, python_evidence(model))
                 findings = self._lint_fragments(fragments, choice)
             findings.extend(self._module_findings(model, path))
+            findings.extend(self._data_api_findings(model, path, fragments))
+            findings.extend(self._iam_token_findings(model, path))
             findings.extend(infrastructure)
             for call in calls:
                 for rule, kind in self.call_kinds:
@@ -419,6 +434,49 @@ class Linter:
                 span = (where.line, where.column, where.end_line, where.end_column)
                 noqa = tuple(sorted({where.line, hit.call.line}))
                 findings.append(finding_at(rule, hit.captures, path, span, noqa))
+        return findings
+
+    def _data_api_findings(self, model: PythonModule, path: str, fragments: list[Fragment]) -> list[Finding]:
+        """Findings of the RDS Data API rules: calls of an rds-data client (pinlint.extract.dataapi)."""
+        if not self.data_api_kinds or not mentions_data_api(model.source):
+            return []
+        choice = self.dialect_for(path, python_evidence(model))
+        findings = []
+        for call in data_api_calls(model, fragments, choice.name):
+            for rule, kind in self.data_api_kinds:
+                if choice.name not in rule.dialects:
+                    continue
+                for hit in kind.check(call):
+                    if hit.fragment is not None:
+                        where = Hit(hit.start, hit.end, hit.captures)
+                        findings.append(finding_from_hit(rule, hit.fragment, where, hit.sql, choice))
+                    elif hit.span is not None:
+                        noqa = tuple(sorted({hit.span[0], call.span[0]}))
+                        findings.append(finding_at(rule, hit.captures, path, hit.span, noqa))
+        return findings
+
+    def _iam_token_findings(self, model: PythonModule, path: str) -> list[Finding]:
+        """Findings of the IAM token rules (pinlint.extract.iamauth)."""
+        if not self.iam_token_kinds or "generate_db_auth_token" not in model.source:
+            return []
+        findings = []
+        for rule, kind in self.iam_token_kinds:
+            facts: list[TokenAtImport] | list[TokenPerInvocation]
+            if kind.reads == "import-time":
+                facts = import_time_tokens(model, kind.pools, kind.connects)
+            else:
+                declared, use_convention = (self.declarations or Declarations()).policy(Path(path))
+                facts = invocation_tokens(
+                    model,
+                    connects=kind.connects,
+                    cache_decorators=kind.cache_decorators,
+                    declared=declared,
+                    use_convention=use_convention,
+                )
+            for fact in facts:
+                captures = kind.check(fact)
+                if captures is not None:
+                    findings.append(finding_at(rule, captures, path, fact.span, (fact.span[0],)))
         return findings
 
     def _handler_findings(

@@ -31,7 +31,8 @@ def test_good_example_is_not_flagged_by_its_rule(rule: Rule, example: Example) -
 
 
 def test_every_rule_has_bad_and_good_examples() -> None:
-    missing = [rule.code for rule in CATALOG if not rule.good or (not rule.bad and rule.kind.name != "statement-size")]
+    oversized = ("statement-size", "data-api-call")  # a bad example would be a line of 16 or 64 KiB: tested apart
+    missing = [rule.code for rule in CATALOG if not rule.good or (not rule.bad and rule.kind.name not in oversized)]
     assert missing == []
 
 

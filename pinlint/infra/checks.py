@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from pinlint.infra.code import SECRET_CALL_RE, python_files, secret_reads
 from pinlint.infra.facts import Function, Pool, Stack, stack_facts
+from pinlint.infra.iamauth import iam_required_but_password_code
 from pinlint.infra.model import Document, Span, Unknown, Value
 
 if TYPE_CHECKING:
@@ -315,6 +316,7 @@ CHECKS: dict[str, Callable[[Stack, dict[str, Any]], CheckResult]] = {
     "proxies-share-over-hundred": proxies_share_over_hundred,
     "auto-pause-without-min-zero": auto_pause_without_min_zero,
     "borrow-timeout-not-below-function-timeout": borrow_timeout_not_below_function_timeout,
+    "iam-required-but-password-code": iam_required_but_password_code,
 }
 # The checks whose facts a CDK app gives (pinlint.infra.cdk reads clusters and proxies only).
 CDK_CHECKS = frozenset(

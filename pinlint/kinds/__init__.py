@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pinlint.kinds.base import Kind
 from pinlint.kinds.call_arguments import CallArgumentsMatch
 from pinlint.kinds.connect_option import ConnectOptionMatch
+from pinlint.kinds.data_api_call import DataApiCallMatch
 from pinlint.kinds.function_call import FunctionCallMatch
 from pinlint.kinds.handler_factory_call import HandlerFactoryCallMatch
+from pinlint.kinds.iam_token import IamTokenMatch
 from pinlint.kinds.infrastructure import InfrastructureMatch
 from pinlint.kinds.schema import SchemaError
 from pinlint.kinds.set_assignment import SetAssignmentMatch
@@ -43,6 +45,8 @@ KINDS: dict[str, type[Kind]] = {
         SettingsMatch,
         UnusedSuppressionMatch,
         InfrastructureMatch,
+        DataApiCallMatch,
+        IamTokenMatch,
     )
 }
 

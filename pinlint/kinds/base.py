@@ -19,7 +19,9 @@ from pinlint.kinds.schema import Key, validate
 
 if TYPE_CHECKING:
     from pinlint.extract.calls import Call, ModuleCalls, Setting
+    from pinlint.extract.dataapi import DataApiCall, DataApiHit
     from pinlint.extract.handlers import FactoryCall
+    from pinlint.extract.iamauth import TokenAtImport, TokenPerInvocation
     from pinlint.infra.checks import CheckResult
     from pinlint.infra.facts import Stack
     from pinlint.kinds.project_condition import ProjectCondition
@@ -194,6 +196,26 @@ class HandlerKind(Kind):
         raise NotImplementedError
 
 
+class DataApiKind(Kind):
+    consumes = "a call of an RDS Data API client, with the statements of its `sql` (pinlint.extract.dataapi)"
+
+    def check(self, call: DataApiCall) -> Iterator[DataApiHit]:
+        raise NotImplementedError
+
+
+class IamTokenKind(Kind):
+    consumes = "an IAM auth token and the connections it opens (pinlint.extract.iamauth)"
+
+    reads: str  # which facts: "import-time" or "per-invocation-direct"
+    pools: frozenset[str]
+    connects: frozenset[str]
+    cache_decorators: frozenset[str]
+
+    def check(self, fact: TokenAtImport | TokenPerInvocation) -> dict[str, str] | None:
+        """The message captures for one fact, or None when it is fine."""
+        raise NotImplementedError
+
+
 class StackKind(Kind):
     consumes = "the database resources of one stack (pinlint.infra)"
 
@@ -215,6 +237,8 @@ FACT_TYPES: tuple[type[Kind], ...] = (
     ModuleCallKind,
     SettingKind,
     HandlerKind,
+    DataApiKind,
+    IamTokenKind,
     SuppressionKind,
 )
 
