@@ -88,6 +88,7 @@ class Finding:
     noqa_lines: tuple[int, ...] = ()
     dialect: str = ""  # SQL findings: the dialect the statement was read in
     dialect_reason: str = ""  # ... and why (``imports pymysql (line 3)``)
+    pooler: str = ""  # `--target auto`: the pooler(s) the file's function goes through, and what showed it
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:

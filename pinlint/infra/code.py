@@ -52,6 +52,26 @@ def _secret_read(path: str, size: int, mtime_ns: int) -> CodeUse | None:
     return CodeUse(path, text.count("\n", 0, match.start()) + 1, f"{match.group(1)}()")
 
 
+def read_small(path: str) -> str | None:
+    """A Python file's text (None when it cannot be read or is too large), cached by size and mtime."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return _read_small(path, status.st_size, status.st_mtime_ns)
+
+
+@lru_cache(maxsize=4096)
+def _read_small(path: str, size: int, mtime_ns: int) -> str | None:
+    if size > MAX_BYTES:
+        return None
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
 def python_files(directory: str, recursive: bool = True) -> tuple[str, ...]:
     """The ``.py`` files of a function's code directory (tests and tool output left out), sorted."""
     found: list[str] = []

@@ -65,6 +65,8 @@ class Function:
     inline: Value | None = None  # AWS::Lambda::Function Code.ZipFile
     environment: Value | None = None  # its environment variables (a dict of Values)
     timeout: float = 3.0  # seconds (Lambda's default is 3, the Serverless Framework's 6)
+    code_root: str = ""  # the directory (or file) its deployment package is built from ("" unknown)
+    handler_file: str = ""  # the module its handler names ("" unknown)
 
 
 @dataclass
@@ -271,12 +273,18 @@ def _template_function(resource: Resource, document: Document) -> Function:
     handler = _text(prop(names[2])) or ""
     module = handler.rsplit(".", 1)[0] if "." in handler else ""
     code: list[tuple[str, bool]] = []
+    code_root = ""
     if serverless and module:
         code.append((os.path.dirname(os.path.join(base, module + ".py")) or ".", False))
+        code_root = base or "."  # the service directory is packaged
     elif not serverless:
         uri = _text(prop("CodeUri"))
         if uri is not None and "://" not in uri and "${" not in uri:
             code.append((os.path.join(base, uri), True))
+            code_root = os.path.join(base, uri)
+        elif prop("CodeUri") is None and own.get("InlineCode") is None and own.get("Code") is None:
+            code_root = base or "."  # SAM's default CodeUri: the template's directory
+    handler_file = _handler_file(code_root, module)
     inline = own.get("Code", "ZipFile") or own.get("InlineCode")
     # the function's own variables and the defaults' (SAM Globals and serverless.yml's provider merge them)
     keys = ("environment",) if serverless else ("Environment", "Variables")
@@ -292,7 +300,16 @@ def _template_function(resource: Resource, document: Document) -> Function:
         inline,
         environment,
         seconds if seconds is not None else 6.0 if serverless else 3.0,
+        code_root,
+        handler_file,
     )
+
+
+def _handler_file(code_root: str, module: str) -> str:
+    """``pkg/mod`` or ``pkg.mod`` (the handler's module) under ``code_root``, as a path."""
+    if not code_root or not module or "${" in module:
+        return ""
+    return os.path.normpath(os.path.join(code_root, (module if "/" in module else module.replace(".", "/")) + ".py"))
 
 
 def _terraform_function(resource: Resource, by_name: dict[str, Resource]) -> Function:
@@ -315,6 +332,11 @@ def _terraform_function(resource: Resource, by_name: dict[str, Resource]) -> Fun
                 path = os.path.join(base, source)
             if "${" not in path:
                 code.append((os.path.normpath(path), recursive))
+    code_root = ""
+    if code:
+        path, recursive = code[0]
+        code_root = path if recursive else os.path.dirname(path)
+    handler = _text(properties.get("handler")) or ""
     timeout = properties.get("timeout")
     seconds = timeout.number() if timeout is not None else None
     return Function(
@@ -324,4 +346,6 @@ def _terraform_function(resource: Resource, by_name: dict[str, Resource]) -> Fun
         code,
         environment=properties.get("environment", "variables"),
         timeout=seconds if seconds is not None else 3.0,
+        code_root=code_root,
+        handler_file=_handler_file(code_root, handler.rsplit(".", 1)[0] if "." in handler else ""),
     )

@@ -109,6 +109,8 @@ def render_one(finding: Finding, lines: list[str], color: bool) -> str:
     out.append(f"{pad}= {help_label}: {finding.fix}")
     targets = " · ".join(f"{target}: {CONSEQUENCES.get(value, value)}" for target, value in finding.targets.items())
     out.append(f"{pad}= targets: {targets}")
+    if finding.pooler:
+        out.append(f"{pad}= pooler: {finding.pooler}")
     if finding.dialect:
         out.append(f"{pad}= dialect: {DIALECT_NAMES.get(finding.dialect, finding.dialect)}, {finding.dialect_reason}")
     out.append(f"{pad}= docs: {page_url(finding.code, finding.name)}")
