@@ -137,9 +137,24 @@ class _Reader:
                 version = re.search(r"VER_(\d+(?:_\d+)*)", text)  # AuroraPostgresEngineVersion.VER_16_4
                 if version is not None:
                     properties["EngineVersion"] = Value(version.group(1).replace("_", "."), self.span(engine))
+            parameters = keywords.get("parameters")
+            if parameters is not None and isinstance(parameters.value, ast.Dict):
+                group = f"{identity} (parameters)"
+                self._parameter_group(group, parameters.value, self.span(parameters.value, start=parameters))
+                properties["DBClusterParameterGroupName"] = Value(Ref(group), self.span(parameters.value))
+            elif "parameter_group" in keywords:
+                named = _name(keywords["parameter_group"].value)
+                if named is not None:
+                    properties["DBClusterParameterGroupName"] = Value(
+                        Ref(named), self.span(keywords["parameter_group"])
+                    )
             self.resources.append(
                 Resource("AWS::RDS::DBCluster", identity, Value(properties, self.span(call)), self.span(call))
             )
+        elif callee == f"{RDS}.ParameterGroup":
+            parameters = keywords.get("parameters")
+            if parameters is not None and isinstance(parameters.value, ast.Dict):
+                self._parameter_group(identity, parameters.value, self.span(call))
         elif callee == f"{RDS}.DatabaseProxy":
             target = keywords.get("proxy_target")
             cluster = None
@@ -156,6 +171,15 @@ class _Reader:
             self._proxy(call, identity, cluster, keywords)
         elif callee.endswith((f"{LAMBDA}.Function", "PythonFunction")):
             self._function(call, identity, keywords, python=callee.endswith("PythonFunction"))
+
+    def _parameter_group(self, name: str, mapping: ast.Dict, span: Span) -> None:
+        """``parameters={"rds.logical_replication": "1"}`` as a cluster parameter group."""
+        values: dict[str, Value] = {}
+        for key, item in zip(mapping.keys, mapping.values, strict=True):
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                values[key.value] = Value(self._literal(item, span), self.span(item, start=key))
+        properties = Value({"Parameters": Value(values, span)}, span)
+        self.resources.append(Resource("AWS::RDS::DBClusterParameterGroup", name, properties, span))
 
     def _function(self, call: ast.Call, identity: str, keywords: dict[str, ast.keyword], *, python: bool) -> None:
         """A Lambda function as CloudFormation would have it: Handler, CodeUri (the asset

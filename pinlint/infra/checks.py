@@ -139,6 +139,32 @@ def min_capacity_zero_below_auto_pause(stack: Stack, settings: dict[str, Any]) -
             )
 
 
+def min_capacity_zero_never_pauses(stack: Stack, settings: dict[str, Any]) -> CheckResult:
+    """Minimum 0 on a cluster that cannot pause: logical replication (``rds.logical_replication``
+    on), binary log replication (a ``binlog_format`` other than OFF), or a global database."""
+    for cluster in stack.clusters:
+        minimum = cluster.min_capacity
+        if minimum is None or minimum.number() != 0:
+            continue
+        reason = _never_pauses(cluster.parameters, cluster.parameter_group, cluster.global_cluster)
+        if reason:
+            yield minimum, {"cluster": cluster.resource.name, "reason": reason}
+
+
+def _never_pauses(parameters: dict[str, Value], group: str, global_cluster: Value | None) -> str:
+    logical = parameters.get("rds.logical_replication")
+    if logical is not None and str(logical.data).strip().lower() in ("1", "on", "true"):
+        setting = f"`rds.logical_replication = {logical.data}`, {_where(logical.span)}"
+        return f"its parameter group `{group}` turns logical replication on ({setting})"
+    binlog = parameters.get("binlog_format")
+    if binlog is not None and isinstance(binlog.data, str) and binlog.data.strip().upper() not in ("", "OFF"):
+        setting = f"`binlog_format = {binlog.data}`, {_where(binlog.span)}"
+        return f"its parameter group `{group}` turns binary logging on ({setting})"
+    if global_cluster is not None:
+        return f"it is part of a global database ({_where(global_cluster.span)})"
+    return ""
+
+
 def borrow_timeout_not_below_function_timeout(stack: Stack, settings: dict[str, Any]) -> CheckResult:
     """A proxy's explicit borrow timeout at least the timeout of a function whose environment
     names the proxy (``DB_HOST: !GetAtt OrdersProxy.Endpoint``, ``aws_db_proxy.orders.endpoint``)."""
@@ -315,6 +341,7 @@ CHECKS: dict[str, Callable[[Stack, dict[str, Any]], CheckResult]] = {
     "proxies-share-over-hundred": proxies_share_over_hundred,
     "auto-pause-without-min-zero": auto_pause_without_min_zero,
     "borrow-timeout-not-below-function-timeout": borrow_timeout_not_below_function_timeout,
+    "min-capacity-zero-never-pauses": min_capacity_zero_never_pauses,
 }
 # The checks whose facts a CDK app gives (pinlint.infra.cdk reads clusters and proxies only).
 CDK_CHECKS = frozenset(
@@ -327,6 +354,7 @@ CDK_CHECKS = frozenset(
         "min-capacity-zero-below-auto-pause",
         "proxies-share-over-hundred",
         "auto-pause-without-min-zero",
+        "min-capacity-zero-never-pauses",
     }
 )
 SETTINGS: dict[str, dict[str, type]] = {

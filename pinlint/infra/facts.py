@@ -40,6 +40,10 @@ class Cluster:
     engine: str  # aurora-postgresql, aurora-mysql, "" when not known
     engine_version: str = ""  # 16.4, 8.0.mysql_aurora.3.08.0, "" when not known
     auto_pause: Value | None = None  # SecondsUntilAutoPause
+    parameters: dict[str, Value] = field(default_factory=dict)  # its cluster parameter group's, by name
+    parameter_group: str = ""  # that group's name in the stack
+    global_cluster: Value | None = None  # GlobalClusterIdentifier / global_cluster_identifier
+    max_capacity: Value | None = None
 
 
 @dataclass
@@ -102,6 +106,19 @@ def stack_facts(documents: list[Document]) -> Stack:
                 str(version.data) if version is not None and isinstance(version.data, str | int | float) else "",
                 scaling.get("seconds_until_auto_pause" if terraform else "SecondsUntilAutoPause") if scaling else None,
             )
+            cluster.max_capacity = scaling.get("max_capacity" if terraform else "MaxCapacity") if scaling else None
+            group = resource.properties.get(
+                "db_cluster_parameter_group_name" if terraform else "DBClusterParameterGroupName"
+            )
+            group_resource = _named(group, by_name, _PARAMETER_GROUP)
+            if group_resource is not None:
+                cluster.parameter_group = group_resource.name
+                cluster.parameters = _parameters(group_resource)
+            identifier = resource.properties.get(
+                "global_cluster_identifier" if terraform else "GlobalClusterIdentifier"
+            )
+            if identifier is not None and identifier.data not in (None, ""):
+                cluster.global_cluster = identifier
             stack.clusters.append(cluster)
             clusters[resource.name] = cluster
             identifier = resource.properties.get("cluster_identifier" if terraform else "DBClusterIdentifier")
@@ -164,6 +181,44 @@ def stack_facts(documents: list[Document]) -> Stack:
                 pool.clusters.append((targeted, target.span))
                 stack.pools.append(pool)
     return stack
+
+
+_PARAMETER_GROUP = ("AWS::RDS::DBClusterParameterGroup", "aws_rds_cluster_parameter_group")
+
+
+def _named(value: Value | None, by_name: dict[str, Resource], kinds: tuple[str, ...]) -> Resource | None:
+    """The resource of one of ``kinds`` that ``value`` names: by reference, or by its literal
+    name (``name`` / ``DBClusterParameterGroupName`` of the resource)."""
+    if value is None:
+        return None
+    if isinstance(value.data, Ref):
+        found = by_name.get(value.data.target)
+        return found if found is not None and found.kind in kinds else None
+    text = value.text()
+    if not text:
+        return None
+    for resource in by_name.values():
+        if resource.kind in kinds:
+            own = resource.properties.get("name") or resource.properties.get("DBClusterParameterGroupName")
+            if own is not None and own.text() == text:
+                return resource
+    return None
+
+
+def _parameters(group: Resource) -> dict[str, Value]:
+    """A parameter group's parameters by name: CloudFormation's ``Parameters`` mapping, or
+    Terraform's ``parameter { name, value }`` blocks (the Value of each is its ``value``, spanning
+    the block)."""
+    found: dict[str, Value] = {}
+    mapping = group.properties.get("Parameters")
+    if mapping is not None and isinstance(mapping.data, dict):
+        found.update(mapping.data)
+    blocks = group.properties.data.get("parameter") if isinstance(group.properties.data, dict) else None
+    for block in blocks.items() if blocks is not None else []:
+        name, value = block.get("name"), block.get("value")
+        if name is not None and name.text() and value is not None:
+            found[name.text() or ""] = Value(value.data, block.span, value.origin)
+    return found
 
 
 def _pool(resource: Resource, proxy: Resource | None, named: Value | None, config: Value | None, flavour: int) -> Pool:

@@ -21,7 +21,6 @@ from pinlint.targets import COMPOSE_FILES, CodeRoutes, Route, TargetMap, data_ap
 
 _FUNCTION_MARKERS = ("AWS::Serverless::Function", "AWS::Lambda::Function")
 _POOLER_IMAGE_RE = re.compile(r"pgbouncer|pgcat|odyssey|supavisor", re.IGNORECASE)
-_DATABASE_IMAGE_RE = re.compile(r"(^|/)(postgres|postgis|mysql|mariadb)(:|$)", re.IGNORECASE)
 
 
 def find_targets(
@@ -143,23 +142,23 @@ def _cdk_apps(linted: list[Path]) -> list[list[Document]]:
 # ------------------------------------------------------------------ docker-compose
 def compose_routes(path: str, text: str) -> list[CodeRoutes]:
     """A compose file's services built from source (``build:``) whose environment names a
-    PgBouncer-like service (by its name as the host, or port 6432): PgBouncer for their code;
-    a service that names a database service instead connects directly."""
+    PgBouncer-like service as its host (or a pooler's host or port): PgBouncer for their code.
+    Only a pooler decides: a service that names a database service directly is usually a
+    development or test set-up, which says nothing about how the code connects in production."""
     from pinlint.infra.cloudformation import read_yaml
 
     roots = read_yaml(text, path)
-    if not roots:
+    if not roots or not isinstance(roots[0].data, dict):
         return []
     services = roots[0].get("services")
     if services is None or not isinstance(services.data, dict):
         return []
     poolers = {name for name, body in services.data.items() if _is_pooler(name, body)}
-    databases = {name for name, body in services.data.items() if _image_matches(body, _DATABASE_IMAGE_RE)}
     lines = {path: text.splitlines()}
     base = os.path.dirname(os.path.abspath(path))
     result = []
     for name, body in services.data.items():
-        if name in poolers or name in databases:
+        if name in poolers or not isinstance(body.data, dict):
             continue
         build = body.get("build")
         context = build.text() if build is not None else None
@@ -168,18 +167,17 @@ def compose_routes(path: str, text: str) -> list[CodeRoutes]:
             context = context_value.text() if context_value is not None else None
         if context is None:
             continue
+        pairs = _environment(body.get("environment"))
         routes: dict[str, Route] = {}
-        for _key, value in _environment(body.get("environment")):
+        for _key, value in pairs:
             shown = value.text() or ""
-            for target, names in (("pgbouncer", poolers), ("direct", databases)):
-                if any(re.search(rf"(^|[@/]){re.escape(service)}(:|/|$)", shown) for service in names):
-                    routes.setdefault(target, Route(target, source_line(value.span, lines)))
-        pairs = dict(_environment(body.get("environment")))
-        for route in routes_of(Value(pairs, body.span), {}, lines):
-            routes.setdefault(route.target, route)
-        if "pgbouncer" in routes:
-            routes.pop("direct", None)
-        result.append(CodeRoutes(os.path.normpath(os.path.join(base, context)), "", tuple(routes.values())))
+            if any(re.search(rf"(^|[@/]){re.escape(service)}(:|/|$)", shown) for service in poolers):
+                routes.setdefault("pgbouncer", Route("pgbouncer", source_line(value.span, lines)))
+        for route in routes_of(Value(dict(pairs), body.span), {}, lines):
+            if route.target != "direct":
+                routes.setdefault(route.target, route)
+        if routes:
+            result.append(CodeRoutes(os.path.normpath(os.path.join(base, context)), "", tuple(routes.values())))
     return result
 
 
