@@ -9,9 +9,10 @@ from dataclasses import replace
 
 from pinlint.catalog import Rule
 from pinlint.dialect import DialectChoice
+from pinlint.infra.links import DIRECT
 from pinlint.kinds.base import Hit
 from pinlint.model import HOLE, Finding, Fragment
-from pinlint.targets import CONNECTION_CONSEQUENCES, DATA_API, DIRECT, Route
+from pinlint.targets import CONNECTION_CONSEQUENCES, DATA_API, Route
 
 
 def finding_from_hit(

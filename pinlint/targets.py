@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -30,9 +29,9 @@ from typing import Any
 
 from pinlint.catalog import TARGETS
 from pinlint.globs import config_spec
+from pinlint.infra.links import DATABASE_KINDS, DIRECT, ENDPOINT_ATTRIBUTE_RE, PROXY_KINDS, reference, variables
 from pinlint.paths import relative_to_root
 
-DIRECT = "direct"
 DATA_API = "data-api"
 ROUTE_TARGETS = (*TARGETS, DIRECT, DATA_API)
 PER_PATH_CHOICES = ("all", *ROUTE_TARGETS)
@@ -46,18 +45,6 @@ _NAMES = {
     DIRECT: "a direct connection (no pooler)",
     DATA_API: "the RDS Data API",
 }
-_PROXY_KINDS = ("AWS::RDS::DBProxy", "AWS::RDS::DBProxyEndpoint", "aws_db_proxy", "aws_db_proxy_endpoint")
-_DATABASE_KINDS = (
-    "AWS::RDS::DBCluster",
-    "AWS::RDS::DBInstance",
-    "aws_rds_cluster",
-    "aws_rds_cluster_instance",
-    "aws_db_instance",
-)
-_ENDPOINT_ATTRIBUTE_RE = re.compile(
-    r"^(endpoint|reader_endpoint|address|Endpoint(\.Address)?|ReadEndpoint(\.Address)?"
-    r"|(cluster|cluster_read|instance)_endpoint(\.hostname|\.socket_address)?)$"
-)
 _HOST_PATTERNS: tuple[tuple[re.Pattern[str], str, str], ...] = (
     (re.compile(r"\.proxy-[\w.-]*\.rds\.amazonaws\.com", re.IGNORECASE), "rds-proxy", "an RDS Proxy host"),
     (re.compile(r"-pooler\.[\w.-]*neon\.tech", re.IGNORECASE), "pgbouncer", "Neon's pooled (`-pooler`) host"),
@@ -160,15 +147,15 @@ def routes_of(environment: Any, resources: dict[str, Any], lines: dict[str, list
         reason = source_line(value.span, lines) + (f", {what}" if what else "")
         found.setdefault(target, Route(target, reason))
 
-    for key, value in _variables(environment):
+    for key, value in variables(environment):
         data = value.data
         if isinstance(data, Ref):
             resource = resources.get(data.target)
             if resource is None:
                 continue
-            if resource.kind in _PROXY_KINDS and (not data.attribute or data.attribute.lower().startswith("endpoint")):
+            if resource.kind in PROXY_KINDS and (not data.attribute or data.attribute.lower().startswith("endpoint")):
                 add("rds-proxy", value)
-            elif resource.kind in _DATABASE_KINDS and _ENDPOINT_ATTRIBUTE_RE.match(data.attribute):
+            elif resource.kind in DATABASE_KINDS and ENDPOINT_ATTRIBUTE_RE.match(data.attribute):
                 add(DIRECT, value)
             continue
         text = data.text if isinstance(data, Unknown) else data if isinstance(data, str) else None
@@ -181,12 +168,12 @@ def routes_of(environment: Any, resources: dict[str, Any], lines: dict[str, list
         if text is None:
             continue
         for name in re.findall(r"\$\{([^}]+)\}", text):  # !Sub "${OrdersProxy.Endpoint}", "${aws_db_proxy.x.endpoint}"
-            reference = _reference(name.strip(), resources)
-            if reference is not None:
-                resource, attribute = reference
-                if resource.kind in _PROXY_KINDS and attribute.lower().startswith("endpoint"):
+            referenced = reference(name.strip(), resources)
+            if referenced is not None:
+                resource, attribute = referenced
+                if resource.kind in PROXY_KINDS and attribute.lower().startswith("endpoint"):
                     add("rds-proxy", value)
-                elif resource.kind in _DATABASE_KINDS and _ENDPOINT_ATTRIBUTE_RE.match(attribute):
+                elif resource.kind in DATABASE_KINDS and ENDPOINT_ATTRIBUTE_RE.match(attribute):
                     add(DIRECT, value)
         for pattern, target, what in _HOST_PATTERNS:
             if pattern.search(text):
@@ -198,29 +185,6 @@ def routes_of(environment: Any, resources: dict[str, Any], lines: dict[str, list
         for _, route in pending_port:
             found.setdefault(route.target, route)
     return [found[target] for target in ROUTE_TARGETS if target in found]
-
-
-def _reference(name: str, resources: dict[str, Any]) -> tuple[Any, str] | None:
-    """``OrdersProxy.Endpoint`` or ``aws_db_proxy.orders.endpoint`` -> (resource, attribute)."""
-    parts = name.split(".")
-    for size in (2, 1):
-        if len(parts) > size and ".".join(parts[:size]) in resources:
-            return resources[".".join(parts[:size])], ".".join(parts[size:])
-    return None
-
-
-def _variables(environment: Any) -> Iterable[tuple[str, Any]]:
-    if environment is None:
-        return []
-    pairs: list[tuple[str, Any]] = []
-    sources = environment.data if isinstance(environment.data, list) else [environment]
-    for source in sources:
-        data = source.data
-        if isinstance(data, list) and len(data) == 1:  # a Terraform block given once
-            data = data[0].data
-        if isinstance(data, dict):
-            pairs.extend(data.items())
-    return pairs
 
 
 def source_line(span: Any, lines: dict[str, list[str]]) -> str:

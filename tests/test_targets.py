@@ -8,7 +8,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from conftest import run_cli
+import pytest
+
+from conftest import FIXTURES, run_cli
 
 # A session SET of a parameter PgBouncer tracks (PIN002: pins RDS Proxy, ok on PgBouncer) and one
 # it does not (PIN001: pins RDS Proxy, breaks PgBouncer).
@@ -307,3 +309,17 @@ Resources:
     items = _json(tmp_path, ".")
     assert [item["code"] for item in items] == ["PIN001"]
     assert items[0]["pooler"].startswith("through the RDS Data API: its code creates an `rds-data` client")
+
+
+ALL_TARGETS = sorted(path.parent for path in FIXTURES.glob("*/expected-findings-target-all.txt"))
+
+
+@pytest.mark.parametrize("project", ALL_TARGETS, ids=[project.name for project in ALL_TARGETS])
+def test_fixture_with_every_target_finds_what_auto_narrowed_away(project: Path) -> None:
+    """Each infrastructure fixture beside its `--target auto` findings (expected-findings.txt)
+    lists its `--target all` ones: the difference is what the functions' poolers made moot."""
+    expected = (project / "expected-findings-target-all.txt").read_text(encoding="utf-8").splitlines()
+    result = run_cli("check", "--no-cache", "--output-format", "concise", "--quiet", "--target", "all", cwd=project)
+    assert result.stdout.splitlines() == expected
+    auto = set((project / "expected-findings.txt").read_text(encoding="utf-8").splitlines())
+    assert auto <= set(expected)

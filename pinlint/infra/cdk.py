@@ -121,6 +121,7 @@ class _Reader:
             for keyword, setting in (
                 ("serverless_v2_min_capacity", "MinCapacity"),
                 ("serverless_v2_auto_pause_duration", "SecondsUntilAutoPause"),
+                ("serverless_v2_max_capacity", "MaxCapacity"),
             ):
                 if keyword in keywords:
                     scaling[setting] = self.value(keywords[keyword])
@@ -192,7 +193,11 @@ class _Reader:
         asset = code.value if code is not None else None
         if isinstance(asset, ast.Call) and asset.args and getattr(asset.func, "attr", "") == "from_asset":
             asset = asset.args[0]
-        if isinstance(asset, ast.Constant) and isinstance(asset.value, str):
+        if isinstance(asset, ast.Call) and asset.args and getattr(asset.func, "attr", "") == "from_inline":
+            inline = asset.args[0]
+            if isinstance(inline, ast.Constant) and isinstance(inline.value, str):
+                properties["InlineCode"] = Value(inline.value, self.span(inline))
+        elif isinstance(asset, ast.Constant) and isinstance(asset.value, str):
             properties["CodeUri"] = Value(os.path.normpath(os.path.join(self.app_root, asset.value)), self.span(asset))
         handler = keywords.get("handler")
         if python:
@@ -214,6 +219,8 @@ class _Reader:
             properties["Environment"] = Value({"Variables": Value(variables, span)}, self.span(environment.value))
         if "timeout" in keywords:
             properties["Timeout"] = self.value(keywords["timeout"])
+        if "reserved_concurrent_executions" in keywords:
+            properties["ReservedConcurrentExecutions"] = self.value(keywords["reserved_concurrent_executions"])
         self.resources.append(Resource("AWS::Lambda::Function", identity, Value(properties, span), span))
 
     def _reference(self, node: ast.expr) -> Any:
@@ -240,7 +247,10 @@ class _Reader:
     def _proxy(self, call: ast.Call, identity: str, cluster: str | None, keywords: dict[str, ast.keyword]) -> None:
         span = self.span(call)
         family = self.engines.get(cluster or "", "")
-        proxy = Resource("AWS::RDS::DBProxy", identity, Value({"EngineFamily": Value(family, span)}, span), span)
+        proxy_properties = {"EngineFamily": Value(family, span)}
+        if "idle_client_timeout" in keywords:
+            proxy_properties["IdleClientTimeout"] = self.value(keywords["idle_client_timeout"])
+        proxy = Resource("AWS::RDS::DBProxy", identity, Value(proxy_properties, span), span)
         pool = {
             setting: self.value(keywords[keyword]) for keyword, setting in _POOL_KEYWORDS.items() if keyword in keywords
         }

@@ -19,9 +19,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pinlint.infra.code import SECRET_CALL_RE, python_files, secret_reads
-from pinlint.infra.facts import Function, Pool, Stack, stack_facts
-from pinlint.infra.model import Document, Span, Unknown, Value
+from pinlint.infra.code import SECRET_CALL_RE, PoolUse, pool_uses, pools_in_text, python_files, secret_reads
+from pinlint.infra.facts import Cluster, Function, Pool, Stack, stack_facts
+from pinlint.infra.links import linked_resources
+from pinlint.infra.model import Document, Resource, Span, Unknown, Value
 
 if TYPE_CHECKING:
     from pinlint.pymodel import PythonModule
@@ -163,6 +164,145 @@ def _never_pauses(parameters: dict[str, Value], group: str, global_cluster: Valu
     if global_cluster is not None:
         return f"it is part of a global database ({_where(global_cluster.span)})"
     return ""
+
+
+# ------------------------------------------------------------------ functions and their database
+def _links(stack: Stack, function: Function) -> list[tuple[str, Resource, Value]]:
+    return linked_resources(function.environment, stack.resources)
+
+
+def _function_files(function: Function) -> tuple[str, ...]:
+    files: list[str] = []
+    for path, recursive in function.code:
+        files.extend(python_files(path, recursive) if os.path.isdir(path) else [path] if path.endswith(".py") else [])
+    if not files and function.code_root and os.path.isdir(function.code_root):
+        files.extend(python_files(function.code_root))
+    return tuple(files)
+
+
+def _function_pools(function: Function) -> list[PoolUse]:
+    """The client pools the function's code creates: in its files, or in its inline code."""
+    found = pool_uses(_function_files(function))
+    inline = function.inline.text() if function.inline is not None else None
+    if function.inline is not None and inline:
+        found.extend(pools_in_text(inline, function.inline.span.path, function.inline.span.line + 1))
+    return found
+
+
+def _direct_database(stack: Stack, function: Function) -> tuple[Resource, Value] | None:
+    """The database a function connects to directly: its environment names a cluster's or an
+    instance's endpoint and no proxy's."""
+    links = _links(stack, function)
+    if any(target == "rds-proxy" for target, _, _ in links):
+        return None
+    direct = [(resource, value) for target, resource, value in links if target == "direct"]
+    return direct[0] if direct else None
+
+
+def direct_connection_without_reserved_concurrency(stack: Stack, settings: dict[str, Any]) -> CheckResult:
+    """A function that connects to its database directly (no proxy) with no reserved concurrency."""
+    for function in stack.functions:
+        found = _direct_database(stack, function)
+        if found is None or function.reserved is not None:
+            continue
+        database, value = found
+        yield value, {"function": function.resource.name, "database": database.name}
+
+
+# AWS: Aurora PostgreSQL's max_connections is LEAST(DBInstanceClassMemory/9531392, 5000); a
+# Serverless v2 instance's memory follows its maximum capacity, about 2 GiB per ACU; with a
+# minimum capacity of 0 or 0.5 ACUs it is capped at 2,000.
+_PG_MEMORY_DIVISOR = 9531392
+_ACU_BYTES = 2 * 1024**3
+
+
+def _postgres_max_connections(cluster: Cluster) -> tuple[int, str] | None:
+    maximum = cluster.max_capacity.number() if cluster.max_capacity is not None else None
+    minimum = cluster.min_capacity.number() if cluster.min_capacity is not None else None
+    if cluster.engine != "aurora-postgresql" or maximum is None or maximum <= 0:
+        return None
+    connections = min(int(maximum * _ACU_BYTES / _PG_MEMORY_DIVISOR), 5000)
+    said = (
+        f"about {connections:,} (AWS's formula for Aurora PostgreSQL, LEAST(memory / 9,531,392, 5,000),"
+        f" with MaxCapacity {maximum:g} ACUs of 2 GiB each"
+    )
+    if minimum is not None and minimum <= 0.5 and connections > 2000:
+        connections = 2000
+        said = (
+            f"2,000 (AWS caps Aurora PostgreSQL Serverless v2 at 2,000 connections with a minimum of {minimum:g} ACUs"
+        )
+    return connections, said + ")"
+
+
+def concurrency_exceeds_max_connections(stack: Stack, settings: dict[str, Any]) -> CheckResult:
+    """Reserved concurrency x the connections each environment opens above the database's
+    max_connections, for a function that connects directly to an Aurora PostgreSQL Serverless v2
+    cluster whose maximum capacity the stack gives."""
+    clusters = {cluster.resource.name: cluster for cluster in stack.clusters}
+    for function in stack.functions:
+        found = _direct_database(stack, function)
+        reserved = function.reserved.number() if function.reserved is not None else None
+        if found is None or function.reserved is None or reserved is None:
+            continue
+        cluster = clusters.get(found[0].name)
+        limit = _postgres_max_connections(cluster) if cluster is not None else None
+        if limit is None:
+            continue
+        pools = _function_pools(function)
+        widest: PoolUse | None = max(pools, key=lambda use: use.connections, default=None)
+        per_environment = widest.connections if widest is not None else 1
+        if reserved * per_environment <= limit[0]:
+            continue
+        opened = (
+            f"{widest.call} ({widest.connections_said}, {_display(widest.path)} line {widest.line})"
+            if widest is not None
+            else "one connection (no pool found in its code)"
+        )
+        yield (
+            function.reserved,
+            {
+                "function": function.resource.name,
+                "reserved": f"{reserved:g}",
+                "per_environment": str(per_environment),
+                "opened": opened,
+                "total": f"{reserved * per_environment:,.0f}",
+                "database": cluster.resource.name if cluster is not None else "",
+                "limit": limit[1],
+            },
+        )
+
+
+def client_idle_above_proxy_timeout(stack: Stack, settings: dict[str, Any]) -> CheckResult:
+    """A client pool in a function's code that keeps idle connections longer than the
+    IdleClientTimeout of the RDS Proxy the function goes through (default 1,800 s)."""
+    reported: set[tuple[str, str]] = set()
+    for function in stack.functions:
+        for target, proxy, link in _links(stack, function):
+            if target != "rds-proxy" or proxy.kind not in ("AWS::RDS::DBProxy", "aws_db_proxy"):
+                continue
+            setting = proxy.properties.get(
+                "IdleClientTimeout" if proxy.kind.startswith("AWS") else "idle_client_timeout"
+            )
+            timeout = setting.number() if setting is not None else 1800.0
+            if timeout is None:
+                continue
+            for use in _function_pools(function):
+                if use.idle_seconds is None or use.idle_seconds <= timeout or (proxy.name, use.path) in reported:
+                    continue
+                reported.add((proxy.name, use.path))
+                where = setting if setting is not None else link
+                yield (
+                    where,
+                    {
+                        "proxy": proxy.name,
+                        "timeout": f"{timeout:g}",
+                        "timeout_said": f"{_where(setting.span)}" if setting is not None else "the default",
+                        "call": use.call,
+                        "idle": use.idle_said,
+                        "place": f"{_display(use.path)} line {use.line}",
+                        "function": function.resource.name,
+                    },
+                )
 
 
 def borrow_timeout_not_below_function_timeout(stack: Stack, settings: dict[str, Any]) -> CheckResult:
@@ -342,6 +482,9 @@ CHECKS: dict[str, Callable[[Stack, dict[str, Any]], CheckResult]] = {
     "auto-pause-without-min-zero": auto_pause_without_min_zero,
     "borrow-timeout-not-below-function-timeout": borrow_timeout_not_below_function_timeout,
     "min-capacity-zero-never-pauses": min_capacity_zero_never_pauses,
+    "direct-database-unreserved": direct_connection_without_reserved_concurrency,
+    "reserved-concurrency-times-pool-above-max-connections": concurrency_exceeds_max_connections,
+    "client-idle-above-proxy-timeout": client_idle_above_proxy_timeout,
 }
 # The checks whose facts a CDK app gives (pinlint.infra.cdk reads clusters and proxies only).
 CDK_CHECKS = frozenset(
@@ -355,8 +498,15 @@ CDK_CHECKS = frozenset(
         "proxies-share-over-hundred",
         "auto-pause-without-min-zero",
         "min-capacity-zero-never-pauses",
+        "borrow-timeout-not-below-function-timeout",
+        "direct-database-unreserved",
+        "reserved-concurrency-times-pool-above-max-connections",
+        "client-idle-above-proxy-timeout",
     }
 )
+# The checks that judge only what a function's code does: Terraform has no inline code, so their
+# Terraform case needs the code's files beside the module (tests/test_infra.py, the fixtures).
+READS_FUNCTION_CODE = frozenset({"client-idle-above-proxy-timeout"})
 SETTINGS: dict[str, dict[str, type]] = {
     "session-pinning-filters": {"engine-families": list, "filters": list},
     "init-query-matches": {"regex": str},

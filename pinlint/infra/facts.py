@@ -69,12 +69,14 @@ class Function:
     inline: Value | None = None  # AWS::Lambda::Function Code.ZipFile
     environment: Value | None = None  # its environment variables (a dict of Values)
     timeout: float = 3.0  # seconds (Lambda's default is 3, the Serverless Framework's 6)
+    reserved: Value | None = None  # ReservedConcurrentExecutions (None: not set)
     code_root: str = ""  # the directory (or file) its deployment package is built from ("" unknown)
     handler_file: str = ""  # the module its handler names ("" unknown)
 
 
 @dataclass
 class Stack:
+    resources: dict[str, Resource] = field(default_factory=dict)  # every resource, by name
     clusters: list[Cluster] = field(default_factory=list)
     pools: list[Pool] = field(default_factory=list)
     functions: list[Function] = field(default_factory=list)
@@ -88,7 +90,7 @@ class Stack:
 def stack_facts(documents: list[Document]) -> Stack:
     resources = [resource for document in documents if not document.error for resource in document.resources]
     by_name = {resource.name: resource for resource in resources}
-    stack = Stack()
+    stack = Stack(resources=by_name)
     clusters: dict[str, Cluster] = {}
     for resource in resources:
         if resource.kind in _CLUSTER:
@@ -355,9 +357,17 @@ def _template_function(resource: Resource, document: Document) -> Function:
         inline,
         environment,
         seconds if seconds is not None else 6.0 if serverless else 3.0,
+        _reserved(prop("reservedConcurrency" if serverless else "ReservedConcurrentExecutions")),
         code_root,
         handler_file,
     )
+
+
+def _reserved(value: Value | None) -> Value | None:
+    """A reserved concurrency that is set (Terraform's -1 means unreserved)."""
+    if value is None or (value.number() is not None and (value.number() or 0) < 0):
+        return None
+    return value
 
 
 def _handler_file(code_root: str, module: str) -> str:
@@ -401,6 +411,7 @@ def _terraform_function(resource: Resource, by_name: dict[str, Resource]) -> Fun
         code,
         environment=properties.get("environment", "variables"),
         timeout=seconds if seconds is not None else 3.0,
+        reserved=_reserved(properties.get("reserved_concurrent_executions")),
         code_root=code_root,
         handler_file=_handler_file(code_root, handler.rsplit(".", 1)[0] if "." in handler else ""),
     )
