@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pinlint.infra.code import SECRET_CALL_RE, PoolUse, pool_uses, pools_in_text, python_files, secret_reads
+from pinlint.infra.code import SERVICE_CALLS, PoolUse, pool_uses, pools_in_text, python_files, secret_reads
 from pinlint.infra.facts import Cluster, Function, Pool, Stack, stack_facts
 from pinlint.infra.links import linked_resources
 from pinlint.infra.model import Document, Resource, Span, Unknown, Value
@@ -426,41 +426,54 @@ def init_query_matches(stack: Stack, settings: dict[str, Any]) -> CheckResult:
             yield query, {"proxy": _pool_name(pool), "match": found.group(0)}
 
 
+_SERVICE_NAMES = {"secretsmanager": "Secrets Manager", "ssm": "Systems Manager (Parameter Store)"}
+
+
 def vpc_function_reads_secrets_without_endpoint(stack: Stack, settings: dict[str, Any]) -> CheckResult:
+    """A function in a VPC that reads one of ``services`` at run time (Secrets Manager, SSM
+    Parameter Store) with no interface endpoint for that service in the stack."""
     services = settings.get("services", ["secretsmanager"])
     layer_marker = settings.get("layer", "Parameters-and-Secrets-Lambda-Extension")
-    if any(service is None or any(name in service for name in services) for service in stack.endpoint_services):
-        return  # an endpoint for the service (or one whose service pinlint cannot read) is in the stack
+    if any(service is None for service in stack.endpoint_services):
+        return  # an endpoint whose service pinlint cannot read: it may be any of them
+    missing = [name for name in services if not any(name in service for service in stack.endpoint_services if service)]
     for function in stack.functions:
         if function.vpc is None:
             continue
-        use = _secrets_use(function, layer_marker)
-        if use is None:
-            continue
-        route = (
-            "the call goes through the stack's NAT gateway, billed per hour and per GB"
-            if stack.nat
-            else "without a NAT gateway the call hangs until the function times out, and with one it is billed per GB"
-        )
-        yield function.vpc, {"function": function.resource.name, "use": use, "route": route}
+        for service in missing:
+            use = _service_use(function, service, layer_marker)
+            if use is None:
+                continue
+            route = (
+                "the call goes through the stack's NAT gateway, billed per hour and per GB"
+                if stack.nat
+                else "without a NAT gateway the call hangs until the function times out, and with one it is billed"
+                " per GB"
+            )
+            captures = {"function": function.resource.name, "use": use, "route": route, "service": service}
+            yield function.vpc, {**captures, "service_name": _SERVICE_NAMES.get(service, service)}
+            break  # one finding per function, at its VPC configuration
 
 
-def _secrets_use(function: Function, layer_marker: str) -> str | None:
-    """How the function reads secrets at run time, with where it shows, or None."""
-    for layer in function.layers:
-        text = layer.data.text if isinstance(layer.data, Unknown) else layer.text()
-        if text and layer_marker in text:
-            return f"lists the AWS Parameters and Secrets extension layer ({_where(layer.span)})"
+def _service_use(function: Function, service: str, layer_marker: str) -> str | None:
+    """How the function reads ``service`` at run time, with where it shows, or None (the
+    Parameters and Secrets extension layer counts for Secrets Manager)."""
+    if service == "secretsmanager":
+        for layer in function.layers:
+            text = layer.data.text if isinstance(layer.data, Unknown) else layer.text()
+            if text and layer_marker in text:
+                return f"lists the AWS Parameters and Secrets extension layer ({_where(layer.span)})"
+    pattern = SERVICE_CALLS[service]
     if function.inline is not None:
         text = function.inline.text() or ""
-        found = SECRET_CALL_RE.search(text)
-        if found:
+        found = pattern.search(text)
+        if found and (service != "ssm" or "ssm" in text):
             line = function.inline.span.line + text.count("\n", 0, found.start()) + 1
             return f"calls `{found.group(1)}()` in its inline code ({_short(function.inline.span.path)} line {line})"
     files: list[str] = []
     for path, recursive in function.code:
         files.extend(python_files(path, recursive) if os.path.isdir(path) else [path] if path.endswith(".py") else [])
-    call = secret_reads(tuple(files))
+    call = secret_reads(tuple(files), service)
     if call is None:
         return None
     return f"calls `{call.what}` ({_display(call.path)} line {call.line})"

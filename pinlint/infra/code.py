@@ -11,6 +11,9 @@ from functools import lru_cache
 
 # A call of the boto3 method, or the AWS caching client's (aws_secretsmanager_caching).
 SECRET_CALL_RE = re.compile(r"\.(get_secret_value|get_secret_string|get_secret_binary)\s*\(")
+# Systems Manager Parameter Store through boto3's ssm client.
+SSM_CALL_RE = re.compile(r"\.(get_parameter|get_parameters|get_parameters_by_path)\s*\(")
+SERVICE_CALLS = {"secretsmanager": SECRET_CALL_RE, "ssm": SSM_CALL_RE}
 MAX_FILES = 2000
 MAX_BYTES = 2 * 1024 * 1024
 _SKIPPED = {".venv", "venv", "node_modules", ".aws-sam", "cdk.out", ".git", "__pycache__", "tests", "test"}
@@ -23,33 +26,19 @@ class CodeUse:
     what: str  # "get_secret_value()"
 
 
-def secret_reads(files: tuple[str, ...]) -> CodeUse | None:
-    """The first Secrets Manager read in ``files`` (Python sources), if any."""
+def secret_reads(files: tuple[str, ...], service: str = "secretsmanager") -> CodeUse | None:
+    """The first read of ``service`` (``secretsmanager``, ``ssm``: SERVICE_CALLS) in ``files``
+    (Python sources), if any."""
+    pattern = SERVICE_CALLS[service]
     for path in files:
-        try:
-            status = os.stat(path)
-        except OSError:
+        text = read_small(path)
+        match = pattern.search(text) if text is not None else None
+        if text is None or match is None:
             continue
-        found = _secret_read(path, status.st_size, status.st_mtime_ns)
-        if found is not None:
-            return found
+        if service == "ssm" and "ssm" not in text:
+            continue  # a `get_parameter()` of something that is not boto3's ssm client
+        return CodeUse(path, text.count("\n", 0, match.start()) + 1, f"{match.group(1)}()")
     return None
-
-
-@lru_cache(maxsize=4096)
-def _secret_read(path: str, size: int, mtime_ns: int) -> CodeUse | None:
-    """(size and mtime_ns key the cache: an editor's long-lived process sees the file change.)"""
-    if size > MAX_BYTES:
-        return None
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            text = handle.read()
-    except OSError:
-        return None
-    match = SECRET_CALL_RE.search(text)
-    if match is None:
-        return None
-    return CodeUse(path, text.count("\n", 0, match.start()) + 1, f"{match.group(1)}()")
 
 
 def read_small(path: str) -> str | None:
