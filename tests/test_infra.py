@@ -586,3 +586,41 @@ resource "aws_lambda_function" "api" {
     _write(tmp_path, {"src/app.py": code.replace("900", "300")})
     quiet = run_cli("check", "--no-cache", "--output-format", "concise", "--select", "PIN315", ".", cwd=tmp_path)
     assert quiet.returncode == 0, quiet.stdout
+
+
+def test_a_module_call_passes_its_inputs_into_the_called_module(tmp_path: Path) -> None:
+    module = """\
+variable "min_capacity" {
+  default = 1
+}
+resource "aws_rds_cluster" "this" {
+  serverlessv2_scaling_configuration {
+    min_capacity = var.min_capacity
+  }
+}
+resource "aws_db_proxy_target" "this" {
+  db_proxy_name         = "db"
+  target_group_name     = "default"
+  db_cluster_identifier = aws_rds_cluster.this.id
+}
+"""
+    calls = """\
+module "zero" {
+  source       = "./modules/db"
+  min_capacity = 0
+}
+module "half" {
+  source       = "./modules/db"
+  min_capacity = 0.5
+}
+"""
+    _write(tmp_path, {"main.tf": calls, "modules/db/main.tf": module})
+    result = run_cli("check", "--no-cache", "--output-format", "concise", "-q", ".", cwd=tmp_path)
+    assert result.stdout.splitlines() == [
+        "modules/db/main.tf:6:5: PIN301 Aurora Serverless v2 cluster `aws_rds_cluster.this` has minimum capacity 0"
+        " (from var.min_capacity, the input of module.zero, main.tf line 3) but is a target of RDS Proxy `db`"
+        " (main.tf line 12): the proxy keeps a connection open to each instance, so the cluster never auto-pauses"
+    ]
+    _write(tmp_path, {"main.tf": calls.replace("min_capacity = 0\n", "min_capacity = 2\n")})
+    quiet = run_cli("check", "--no-cache", "--output-format", "concise", "-q", ".", cwd=tmp_path)
+    assert quiet.returncode == 0, quiet.stdout

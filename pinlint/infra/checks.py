@@ -550,11 +550,14 @@ def lint_stacks(rules: tuple[Any, ...], sources: dict[str, str | bytes]) -> list
             results[path] = FileHits(path, problem)
         else:
             texts[path] = text
+    seen: set[tuple[str, Span]] = set()  # a module read alone and as a call instantiates it
     for stack in read_documents(texts):
         for document in stack:
-            results[document.path] = FileHits(document.path, document.error)
+            results.setdefault(document.path, FileHits(document.path, document.error))
         for hit in check_documents(rules, stack):
-            results[hit.span.path].hits.append(hit)
+            if (hit.rule.code, hit.span) not in seen:
+                seen.add((hit.rule.code, hit.span))
+                results[hit.span.path].hits.append(hit)
     return sorted(results.values(), key=lambda item: item.path)
 
 
