@@ -92,9 +92,11 @@ def measure(corpus: Path, modules: int, databases: bool) -> None:
             "import time; from pathlib import Path; from pinlint.catalog import load_catalog;"
             "from pinlint.config import Settings; from pinlint.engine import Linter;"
             "from pinlint.discover import discover; settings = Settings(root=Path.cwd());"
-            "linter = Linter(load_catalog(), settings); found = discover(['.'], settings).infrastructure;"
+            "from pinlint.infra.targets import find_targets;"
+            "linter = Linter(load_catalog(), settings); walk = discover(['.'], settings); found = walk.infrastructure;"
             "wall, cpu = time.perf_counter(), time.process_time(); results = linter.lint_infrastructure(found);"
-            "print(time.perf_counter() - wall, time.process_time() - cpu, len(results))"
+            "routes = find_targets(found, walk.files, settings);"
+            "print(time.perf_counter() - wall, time.process_time() - cpu, len(results), len(routes.functions))"
         )
         inside = []
         for _ in range(runs):
@@ -102,16 +104,20 @@ def measure(corpus: Path, modules: int, databases: bool) -> None:
                 [sys.executable, "-c", probe], cwd=project, capture_output=True, text=True, check=True
             )
             inside.append(tuple(float(part) for part in done.stdout.split()[:2]))
-        files = done.stdout.split()[2]
+        files, functions = done.stdout.split()[2:4]
         kind = "stacks with Aurora clusters and RDS Proxies" if databases else "stacks without a database"
-        print(f"{modules} modules, {kind}: {files} infrastructure files read (medians of {runs} runs)")
+        print(
+            f"{modules} modules, {kind}: {files} infrastructure files read, {functions} functions' poolers"
+            f" inferred (medians of {runs} runs)"
+        )
         for label, index in (("wall", 0), ("cpu", 1)):
             cold = statistics.median(run[index] for run in with_infra)
             bare = statistics.median(run[index] for run in without)
             infra = statistics.median(run[index] for run in inside)
             print(
                 f"  {label}: cold run {cold:.2f} s ({bare:.2f} s with --ignore PIN3);"
-                f" lint_infrastructure alone {infra:.3f} s = {infra / cold:.1%} of the cold run"
+                f" lint_infrastructure and --target auto's inference alone {infra:.3f} s = {infra / cold:.1%}"
+                " of the cold run"
             )
 
 

@@ -119,7 +119,8 @@ def cli() -> None:
     "--target",
     type=click.Choice(TARGET_CHOICES),
     default=None,
-    help="Keep findings that matter on this pooler (default: all).",
+    help="Keep findings that matter on this pooler; `auto` (the default): on the pooler each file's"
+    " function goes through, where the infrastructure shows it, else on all.",
 )
 @click.option(
     "--dialect",

@@ -43,7 +43,9 @@ from pinlint.sql.lexer import DIALECTS, POSTGRES
 
 OUTPUT_FORMATS = ("full", "concise", "json", "json-lines", "sarif", "github", "gitlab", "junit", "pylint")
 MACHINE_FORMATS = ("json", "json-lines", "sarif", "github", "gitlab", "junit")  # no summary line mixed in
-TARGET_CHOICES = ("all", *TARGETS)
+TARGET_CHOICES = ("auto", "all", *TARGETS)
+# `per-path-target` values: a pooler, no pooler, the RDS Data API, or every target
+PER_PATH_TARGETS = ("all", *TARGETS, "direct", "data-api")
 # Names that mean one thing only. Virtual environments (by their pyvenv.cfg) and build output
 # (`build`, `dist` beside a project file) are recognised by pinlint.discover, not by name.
 DEFAULT_EXCLUDE = (
@@ -78,7 +80,7 @@ class Settings:
     select: tuple[str, ...] = ()  # empty: the rules enabled by default
     extend_select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
-    target: str = "all"
+    target: str = "auto"  # auto: the pooler each file's function uses, where the project shows it (pinlint.targets)
     target_list: tuple[str, ...] = ()  # `targets = [...]`: several poolers (a single `target` wins)
     output_format: str = "full"
     exit_zero: bool = False
@@ -99,6 +101,7 @@ class Settings:
     ignore_startup_parameters: tuple[str, ...] = ()
     dialect: str = POSTGRES
     per_path_dialect: dict[str, str] = field(default_factory=dict)
+    per_path_target: dict[str, str] = field(default_factory=dict)
     dialect_origin: str = ""  # where `dialect` was set ("" when it is pinlint's default)
     root: Path = field(default_factory=Path.cwd)
     config_file: Path | None = None
@@ -113,9 +116,15 @@ class Settings:
 
     @property
     def targets(self) -> tuple[str, ...]:
-        if self.target != "all":
+        if self.target not in ("all", "auto"):
             return (self.target,)
         return self.target_list or TARGETS
+
+    @property
+    def auto_target(self) -> bool:
+        """Whether each file's targets are those of its function (``target = "auto"``, the
+        default, with no `targets` list: a list the user gives is what they chose)."""
+        return self.target == "auto" and not self.target_list
 
 
 def _strings(value: Any) -> bool:
@@ -132,6 +141,10 @@ def _version(value: Any) -> bool:
 
 def _per_path_dialect(value: Any) -> bool:
     return isinstance(value, dict) and all(dialect in DIALECTS for dialect in value.values())
+
+
+def _per_path_target(value: Any) -> bool:
+    return isinstance(value, dict) and all(target in PER_PATH_TARGETS for target in value.values())
 
 
 def _per_file(value: Any) -> bool:
@@ -176,6 +189,7 @@ CONTENT_CHECKS: dict[str, Callable[[Any], str]] = {
     "extend-exclude": _globs,
     "per-file-ignores": lambda table: _globs(table) or _per_file_selectors(table),
     "per-path-dialect": _globs,
+    "per-path-target": _globs,
     "sinks": lambda sinks: next(
         (f"`{sink}` is not a dotted function name or `*.method`" for sink in sinks if not _sink(sink)), ""
     ),
@@ -213,6 +227,11 @@ KEYS: dict[str, tuple[str, Callable[[Any], bool], str]] = {
         "per_path_dialect",
         _per_path_dialect,
         f'a table of glob = dialect (one of {", ".join(DIALECTS)}), e.g. {{"migrations/mysql/**" = "mysql"}}',
+    ),
+    "per-path-target": (
+        "per_path_target",
+        _per_path_target,
+        f'a table of glob = target (one of {", ".join(PER_PATH_TARGETS)}), e.g. {{"workers/**" = "pgbouncer"}}',
     ),
     "cache-dir": ("cache_dir", lambda value: isinstance(value, str), "a directory path"),
     "pgbouncer-version": ("pgbouncer_version", _version, 'a version string such as "1.24"'),
@@ -321,7 +340,7 @@ def apply_values(settings: Settings, values: dict[str, Any], origin: str) -> Set
             raise ConfigError(f"{named}: {problem}")
         if name == "per_file_ignores":
             value = {glob: tuple(codes) for glob, codes in value.items()}
-        elif name == "per_path_dialect":
+        elif name in ("per_path_dialect", "per_path_target"):
             value = dict(value)
         elif name == "target" and origin == COMMAND_LINE:
             changes["target_list"] = ()  # `--target` replaces the configured list, `all` included

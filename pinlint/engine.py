@@ -32,7 +32,7 @@ from pinlint.extract.python import extract_python
 from pinlint.extract.sinks import Prefilter, build_prefilter
 from pinlint.extract.sqlfile import decode_sql, extract_sql
 from pinlint.files import MAX_SOURCE_BYTES, UnreadableFile, read_bytes, wide_encoding
-from pinlint.findings import finding_at, finding_from_hit
+from pinlint.findings import finding_at, finding_from_hit, routed
 from pinlint.globs import config_spec
 from pinlint.infra import FileHits, is_infrastructure_path, lint_cdk_source, lint_paths, lint_stacks
 from pinlint.kinds import consuming
@@ -70,6 +70,7 @@ from pinlint.suppress import (
     parse_codes,
     python_suppressions,
 )
+from pinlint.targets import TargetMap
 
 MAX_FILE_BYTES = MAX_SOURCE_BYTES
 
@@ -127,6 +128,7 @@ class Linter:
     settings: Settings
     declarations: Declarations | None = None  # handler declarations of the project (serverless.yml...)
     projects: ProjectReader | None = None  # what each file's project says about its database
+    targets: TargetMap | None = None  # `--target auto`: the pooler of each function (pinlint.targets)
 
     @cached_property
     def _kinds(self) -> tuple[tuple[Rule, Kind], ...]:
@@ -323,9 +325,23 @@ class Linter:
                     note = f"line {line}: `noqa` entry {why}, so it silences nothing{more}"
                     result.note = f"{result.note}; {note}" if result.note else note
             result.findings = findings
-        result.findings = self._per_file_ignored(result.findings, path)
+        result.findings = self._routed(self._per_file_ignored(result.findings, path), path)
         result.findings.sort(key=lambda finding: finding.sort_key)
         return result
+
+    def _routed(self, findings: list[Finding], path: str) -> list[Finding]:
+        """With ``--target auto``, the findings that matter on the poolers the file's function goes
+        through (all of them when that is not known); a stack's findings (a CDK app) stay as they are."""
+        routes = self.targets.for_file(path) if self.targets is not None and findings else ()
+        if not routes:
+            return findings
+        stack_codes = {rule.code for rule in self.stack_rules}
+        kept = []
+        for finding in findings:
+            narrowed = finding if finding.code in stack_codes else routed(finding, routes)
+            if narrowed is not None:
+                kept.append(narrowed)
+        return kept
 
     def lint_infrastructure(self, paths: list[Path]) -> list[FileResult]:
         """The templates and Terraform modules discovery found in its walk (pinlint.infra)."""

@@ -4,11 +4,15 @@ hit is in the file (through the fragment's source map for SQL in Python strings)
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import replace
 
 from pinlint.catalog import Rule
 from pinlint.dialect import DialectChoice
+from pinlint.infra.links import DIRECT
 from pinlint.kinds.base import Hit
 from pinlint.model import HOLE, Finding, Fragment
+from pinlint.targets import CONNECTION_CONSEQUENCES, DATA_API, Route
 
 
 def finding_from_hit(
@@ -88,3 +92,28 @@ def fill(template: str, captures: dict[str, str]) -> str:
         return match.group() if value is None else value.replace(HOLE, "{…}")
 
     return _PLACEHOLDER_RE.sub(one, template)
+
+
+def routed(finding: Finding, routes: Sequence[Route]) -> Finding | None:
+    """``finding`` as it matters through ``routes`` (the poolers its file's function uses,
+    ``--target auto``): its consequences on those poolers, with what decided them; None when it
+    matters on none of them. On a direct connection only the connections themselves matter
+    (churn, idle connections held); through the Data API every statement stands alone, so a
+    finding about session state is kept as it is."""
+    kept: dict[str, str] = {}
+    reasons: list[str] = []
+    for route in routes:
+        if route.target == DATA_API:
+            matters = {target: value for target, value in finding.targets.items() if value != "ok"}
+        elif route.target == DIRECT:
+            values = set(finding.targets.values()) & CONNECTION_CONSEQUENCES
+            matters = {DIRECT: sorted(values)[0]} if values else {}
+        else:
+            consequence = finding.targets.get(route.target, "ok")
+            matters = {route.target: consequence} if consequence != "ok" else {}
+        if matters:
+            kept.update(matters)
+            reasons.append(route.text)
+    if not kept:
+        return None
+    return replace(finding, targets=kept, pooler="; ".join(reasons))

@@ -89,6 +89,7 @@ class Finding:
     dialect: str = ""  # SQL findings: the dialect the statement was read in
     dialect_reason: str = ""  # ... and why (``imports pymysql (line 3)``)
     consequence: str = ""  # what happens on the poolers, one sentence (the rule's ``consequence``)
+    pooler: str = ""  # `--target auto`: the pooler(s) the file's function goes through, and what showed it
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:

@@ -25,6 +25,7 @@ from pinlint.config import KEYS, MACHINE_FORMATS, Settings, SettingsResolver, re
 from pinlint.declarations import Declarations, find_declarations
 from pinlint.discover import discover, discover_per_settings, is_excluded
 from pinlint.engine import FileResult, Linter, project_conditions
+from pinlint.infra import is_infrastructure_path
 from pinlint.model import Finding
 from pinlint.paths import nearest_ancestor
 from pinlint.project import ProjectFacts, settle
@@ -40,6 +41,7 @@ from pinlint.report import (
 )
 from pinlint.report.stream import file_stream, stdout_stream
 from pinlint.report.text import printable
+from pinlint.targets import TargetMap
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -95,7 +97,13 @@ def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) ->
         if request.add_noqa:
             raise UserError("--add-noqa edits files: it cannot work on stdin")
         display = request.stdin_filename or STDIN
-        linter = Linter(rules, settings, _declarations([Path(display)], settings), ProjectReader())
+        linter = Linter(
+            rules,
+            settings,
+            _declarations([Path(display)], settings),
+            ProjectReader(),
+            targets=_targets([], [Path(display)], settings),
+        )
         linters[id(settings)] = linter
         text = sys.stdin.buffer.read().decode("utf-8", errors="surrogateescape")
         sources = _Sources(display, text)
@@ -124,7 +132,12 @@ def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) ->
             group_settings = group.settings
             group_rules = rules if group_settings is settings else selected_rules(group_settings)
             declarations = _declarations(group.files, group_settings, groups.infrastructure, paths)
-            linter = Linter(group_rules, group_settings, declarations, projects)
+            targets = _targets(
+                group.infrastructure + [file for file in group.files if is_infrastructure_path(file.name)],
+                group.files,
+                group_settings,
+            )
+            linter = Linter(group_rules, group_settings, declarations, projects, targets=targets)
             linters[id(group_settings)] = linter
             cache = None
             if not request.no_cache:
@@ -317,7 +330,8 @@ def lint_files(linter: Linter, files: list[Path], cache: Cache | None = None) ->
             if digest is None:
                 continue  # lint_path reports it
             handlers = sorted((d.function, d.reason) for d in declarations.for_file(path))
-            extra = json.dumps([path.as_posix(), handlers, declarations.covers(path), linter.project_key(path)])
+            routes = linter.targets.key(path) if linter.targets is not None else []
+            extra = json.dumps([path.as_posix(), handlers, declarations.covers(path), linter.project_key(path), routes])
             keys[index] = key = file_key(digest, run, extra)
             results[index] = cache.get(key, path.as_posix())
     todo = [index for index, result in enumerate(results) if result is None]
@@ -373,6 +387,19 @@ def _run_fingerprint(linter: Linter) -> str:
     return run_fingerprint(settings_text(linter.settings, RESULT_KEYS), sorted(rule_files))
 
 
+def _targets(infrastructure: list[Path], files: list[Path], settings: Settings) -> TargetMap | None:
+    """With ``--target auto``: the pooler of each function the project declares (pinlint.targets)."""
+    if not settings.auto_target:
+        return None
+    from pinlint.infra.targets import find_targets
+
+    warnings: list[str] = []
+    found = find_targets(infrastructure, files, settings, warnings)
+    for warning in warnings:
+        warn(warning)
+    return found
+
+
 def _declarations(
     files: list[Path], settings: Settings, infrastructure: Sequence[Path] = (), walked: Sequence[str] = ()
 ) -> Declarations:
@@ -404,6 +431,7 @@ RESULT_KEYS = frozenset(
         "ignore-startup-parameters",
         "dialect",
         "per-path-dialect",
+        "per-path-target",
     }
 )
 

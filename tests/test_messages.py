@@ -29,11 +29,17 @@ def test_every_rule_message_is_short_and_says_no_pooler_consequence_of_its_own()
 
 
 def test_first_lines_on_the_fixture_projects_are_about_100_characters() -> None:
-    lengths = []
+    lengths: list[int] = []
+    texts: list[str] = []
     for project in sorted(path.parent for path in FIXTURES.glob("*/expected-findings.txt")):
         result = run_cli("check", "--no-cache", "--output-format", "json", "--exit-zero", "--quiet", cwd=project)
-        lengths += [len(finding["message"]) for finding in json.loads(result.stdout)]
+        found = json.loads(result.stdout)
+        lengths += [len(finding["message"]) for finding in found]
+        texts += [finding["message"] + finding["consequence"] for finding in found]
     assert len(lengths) > 50
+    names = {name for rule in load_catalog() for name in re.findall(r"\{(\w+)\}", rule.message + rule.consequence)}
+    unfilled = re.compile("|".join(re.escape("{" + name + "}") for name in names))
+    assert not [text for text in texts if unfilled.search(text)], "a placeholder left unfilled"
     assert statistics.median(lengths) <= 100, statistics.median(lengths)
     assert max(lengths) <= 260  # PIN022 still carries why the function is a handler
 

@@ -19,6 +19,7 @@ from pinlint.infra.model import Document, Ref, Resource, Span, Unknown, Value
 from pinlint.suppress import python_suppressions
 
 RDS = "aws_cdk.aws_rds"
+LAMBDA = "aws_cdk.aws_lambda"
 _DURATION_SECONDS = {"millis": 0.001, "seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 _POOL_KEYWORDS = {
     "borrow_timeout": "ConnectionBorrowTimeout",
@@ -36,11 +37,21 @@ def looks_like_cdk(text: str) -> bool:
     return "aws_cdk" in text and ("DatabaseCluster" in text or "add_proxy" in text or "DatabaseProxy" in text)
 
 
-def read_app(path: str, model: PythonModule) -> Document:
-    """The database constructs of a CDK app, read from the file's one model (never run)."""
+def looks_like_cdk_functions(text: str) -> bool:
+    """A CDK app that may declare Lambda functions (read for the pooler each one uses)."""
+    return "aws_cdk" in text and "Function(" in text
+
+
+def read_app(path: str, model: PythonModule, app_root: str = "") -> Document:
+    """The database constructs of a CDK app, read from the file's one model (never run), and
+    its Lambda functions (``aws_lambda.Function``, ``PythonFunction``), whose asset paths are
+    relative to ``app_root`` (the directory of cdk.json; the file's own when not given)."""
+    import os
+
     document = Document(path, "cdk")
     text, tree = model.source, model.tree
     reader = _Reader(path, text, model.imports)
+    reader.app_root = app_root or os.path.dirname(path)
     calls: list[tuple[ast.Call, str | None]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign | ast.AnnAssign | ast.Expr) and isinstance(node.value, ast.Call):
@@ -77,6 +88,7 @@ class _Reader:
         self.resources: list[Resource] = []
         self.engines: dict[str, str] = {}  # cluster name -> POSTGRESQL / MYSQL
         self.count = 0
+        self.app_root = ""
 
     def qualified(self, node: ast.expr) -> str:
         dotted = _name(node) or ""
@@ -109,6 +121,7 @@ class _Reader:
             for keyword, setting in (
                 ("serverless_v2_min_capacity", "MinCapacity"),
                 ("serverless_v2_auto_pause_duration", "SecondsUntilAutoPause"),
+                ("serverless_v2_max_capacity", "MaxCapacity"),
             ):
                 if keyword in keywords:
                     scaling[setting] = self.value(keywords[keyword])
@@ -125,9 +138,24 @@ class _Reader:
                 version = re.search(r"VER_(\d+(?:_\d+)*)", text)  # AuroraPostgresEngineVersion.VER_16_4
                 if version is not None:
                     properties["EngineVersion"] = Value(version.group(1).replace("_", "."), self.span(engine))
+            parameters = keywords.get("parameters")
+            if parameters is not None and isinstance(parameters.value, ast.Dict):
+                group = f"{identity} (parameters)"
+                self._parameter_group(group, parameters.value, self.span(parameters.value, start=parameters))
+                properties["DBClusterParameterGroupName"] = Value(Ref(group), self.span(parameters.value))
+            elif "parameter_group" in keywords:
+                named = _name(keywords["parameter_group"].value)
+                if named is not None:
+                    properties["DBClusterParameterGroupName"] = Value(
+                        Ref(named), self.span(keywords["parameter_group"])
+                    )
             self.resources.append(
                 Resource("AWS::RDS::DBCluster", identity, Value(properties, self.span(call)), self.span(call))
             )
+        elif callee == f"{RDS}.ParameterGroup":
+            parameters = keywords.get("parameters")
+            if parameters is not None and isinstance(parameters.value, ast.Dict):
+                self._parameter_group(identity, parameters.value, self.span(call))
         elif callee == f"{RDS}.DatabaseProxy":
             target = keywords.get("proxy_target")
             cluster = None
@@ -142,6 +170,71 @@ class _Reader:
         elif isinstance(call.func, ast.Attribute) and call.func.attr == "add_proxy":
             cluster = _name(call.func.value)
             self._proxy(call, identity, cluster, keywords)
+        elif callee.endswith((f"{LAMBDA}.Function", "PythonFunction")):
+            self._function(call, identity, keywords, python=callee.endswith("PythonFunction"))
+
+    def _parameter_group(self, name: str, mapping: ast.Dict, span: Span) -> None:
+        """``parameters={"rds.logical_replication": "1"}`` as a cluster parameter group."""
+        values: dict[str, Value] = {}
+        for key, item in zip(mapping.keys, mapping.values, strict=True):
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                values[key.value] = Value(self._literal(item, span), self.span(item, start=key))
+        properties = Value({"Parameters": Value(values, span)}, span)
+        self.resources.append(Resource("AWS::RDS::DBClusterParameterGroup", name, properties, span))
+
+    def _function(self, call: ast.Call, identity: str, keywords: dict[str, ast.keyword], *, python: bool) -> None:
+        """A Lambda function as CloudFormation would have it: Handler, CodeUri (the asset
+        directory, made absolute), Environment.Variables, Timeout."""
+        import os
+
+        span = self.span(call)
+        properties: dict[str, Value] = {}
+        code = keywords.get("entry" if python else "code")
+        asset = code.value if code is not None else None
+        if isinstance(asset, ast.Call) and asset.args and getattr(asset.func, "attr", "") == "from_asset":
+            asset = asset.args[0]
+        if isinstance(asset, ast.Call) and asset.args and getattr(asset.func, "attr", "") == "from_inline":
+            inline = asset.args[0]
+            if isinstance(inline, ast.Constant) and isinstance(inline.value, str):
+                properties["InlineCode"] = Value(inline.value, self.span(inline))
+        elif isinstance(asset, ast.Constant) and isinstance(asset.value, str):
+            properties["CodeUri"] = Value(os.path.normpath(os.path.join(self.app_root, asset.value)), self.span(asset))
+        handler = keywords.get("handler")
+        if python:
+            index = keywords.get("index")
+            module = index.value.value if index is not None and isinstance(index.value, ast.Constant) else "index.py"
+            function = (
+                handler.value.value if handler is not None and isinstance(handler.value, ast.Constant) else "handler"
+            )
+            if isinstance(module, str) and isinstance(function, str):
+                properties["Handler"] = Value(f"{module.removesuffix('.py')}.{function}", span)
+        elif handler is not None:
+            properties["Handler"] = self.value(handler)
+        environment = keywords.get("environment")
+        if environment is not None and isinstance(environment.value, ast.Dict):
+            variables = {}
+            for key, item in zip(environment.value.keys, environment.value.values, strict=True):
+                if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    variables[key.value] = Value(self._reference(item), self.span(item, start=key))
+            properties["Environment"] = Value({"Variables": Value(variables, span)}, self.span(environment.value))
+        if "timeout" in keywords:
+            properties["Timeout"] = self.value(keywords["timeout"])
+        if "reserved_concurrent_executions" in keywords:
+            properties["ReservedConcurrentExecutions"] = self.value(keywords["reserved_concurrent_executions"])
+        self.resources.append(Resource("AWS::Lambda::Function", identity, Value(properties, span), span))
+
+    def _reference(self, node: ast.expr) -> Any:
+        """An environment value: a literal, or a construct's attribute (``self.proxy.endpoint``,
+        ``cluster.cluster_endpoint.hostname``) as a Ref to that construct."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, str | int | float):
+            return node.value
+        dotted = _name(node) or ""
+        names = {resource.name for resource in self.resources}
+        parts = dotted.split(".")
+        for size in range(len(parts) - 1, 0, -1):
+            if ".".join(parts[:size]) in names:
+                return Ref(".".join(parts[:size]), ".".join(parts[size:]))
+        return Unknown(ast.unparse(node))
 
     def _construct_id(self, call: ast.Call) -> str | None:
         """The construct's id: ``Construct(self, "Id", ...)``, or ``cluster.add_proxy("Id", ...)``."""
@@ -154,7 +247,10 @@ class _Reader:
     def _proxy(self, call: ast.Call, identity: str, cluster: str | None, keywords: dict[str, ast.keyword]) -> None:
         span = self.span(call)
         family = self.engines.get(cluster or "", "")
-        proxy = Resource("AWS::RDS::DBProxy", identity, Value({"EngineFamily": Value(family, span)}, span), span)
+        proxy_properties = {"EngineFamily": Value(family, span)}
+        if "idle_client_timeout" in keywords:
+            proxy_properties["IdleClientTimeout"] = self.value(keywords["idle_client_timeout"])
+        proxy = Resource("AWS::RDS::DBProxy", identity, Value(proxy_properties, span), span)
         pool = {
             setting: self.value(keywords[keyword]) for keyword, setting in _POOL_KEYWORDS.items() if keyword in keywords
         }

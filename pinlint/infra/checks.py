@@ -19,10 +19,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pinlint.infra.code import SECRET_CALL_RE, python_files, secret_reads
-from pinlint.infra.facts import Function, Pool, Stack, stack_facts
+from pinlint.infra.code import (
+    SERVICE_CALLS,
+    PoolUse,
+    pool_uses,
+    pools_in_text,
+    python_files,
+    secret_reads,
+)
+from pinlint.infra.facts import Cluster, Function, Pool, Stack, stack_facts
 from pinlint.infra.iamauth import iam_required_but_password_code
-from pinlint.infra.model import Document, Span, Unknown, Value
+from pinlint.infra.links import linked_resources
+from pinlint.infra.model import Document, Resource, Span, Unknown, Value
 
 if TYPE_CHECKING:
     from pinlint.pymodel import PythonModule
@@ -138,6 +146,171 @@ def min_capacity_zero_below_auto_pause(stack: Stack, settings: dict[str, Any]) -
                     "needed": written.get(needed, ".".join(str(part) for part in needed)),
                 },
             )
+
+
+def min_capacity_zero_never_pauses(stack: Stack, settings: dict[str, Any]) -> CheckResult:
+    """Minimum 0 on a cluster that cannot pause: logical replication (``rds.logical_replication``
+    on), binary log replication (a ``binlog_format`` other than OFF), or a global database."""
+    for cluster in stack.clusters:
+        minimum = cluster.min_capacity
+        if minimum is None or minimum.number() != 0:
+            continue
+        reason = _never_pauses(cluster.parameters, cluster.parameter_group, cluster.global_cluster)
+        if reason:
+            yield minimum, {"cluster": cluster.resource.name, "reason": reason}
+
+
+def _never_pauses(parameters: dict[str, Value], group: str, global_cluster: Value | None) -> str:
+    logical = parameters.get("rds.logical_replication")
+    if logical is not None and str(logical.data).strip().lower() in ("1", "on", "true"):
+        setting = f"`rds.logical_replication = {logical.data}`, {_where(logical.span)}"
+        return f"its parameter group `{group}` turns logical replication on ({setting})"
+    binlog = parameters.get("binlog_format")
+    if binlog is not None and isinstance(binlog.data, str) and binlog.data.strip().upper() not in ("", "OFF"):
+        setting = f"`binlog_format = {binlog.data}`, {_where(binlog.span)}"
+        return f"its parameter group `{group}` turns binary logging on ({setting})"
+    if global_cluster is not None:
+        return f"it is part of a global database ({_where(global_cluster.span)})"
+    return ""
+
+
+# ------------------------------------------------------------------ functions and their database
+def _links(stack: Stack, function: Function) -> list[tuple[str, Resource, Value]]:
+    return linked_resources(function.environment, stack.resources)
+
+
+def _function_files(function: Function) -> tuple[str, ...]:
+    files: list[str] = []
+    for path, recursive in function.code:
+        files.extend(python_files(path, recursive) if os.path.isdir(path) else [path] if path.endswith(".py") else [])
+    if not files and function.code_root and os.path.isdir(function.code_root):
+        files.extend(python_files(function.code_root))
+    return tuple(files)
+
+
+def _function_pools(function: Function) -> list[PoolUse]:
+    """The client pools the function's code creates: in its files, or in its inline code."""
+    found = pool_uses(_function_files(function))
+    inline = function.inline.text() if function.inline is not None else None
+    if function.inline is not None and inline:
+        found.extend(pools_in_text(inline, function.inline.span.path, function.inline.span.line + 1))
+    return found
+
+
+def _direct_database(stack: Stack, function: Function) -> tuple[Resource, Value] | None:
+    """The database a function connects to directly: its environment names a cluster's or an
+    instance's endpoint and no proxy's."""
+    links = _links(stack, function)
+    if any(target == "rds-proxy" for target, _, _ in links):
+        return None
+    direct = [(resource, value) for target, resource, value in links if target == "direct"]
+    return direct[0] if direct else None
+
+
+def direct_connection_without_reserved_concurrency(stack: Stack, settings: dict[str, Any]) -> CheckResult:
+    """A function that connects to its database directly (no proxy) with no reserved concurrency."""
+    for function in stack.functions:
+        found = _direct_database(stack, function)
+        if found is None or function.reserved is not None:
+            continue
+        database, value = found
+        yield value, {"function": function.resource.name, "database": database.name}
+
+
+# AWS: Aurora PostgreSQL's max_connections is LEAST(DBInstanceClassMemory/9531392, 5000); a
+# Serverless v2 instance's memory follows its maximum capacity, about 2 GiB per ACU; with a
+# minimum capacity of 0 or 0.5 ACUs it is capped at 2,000.
+_PG_MEMORY_DIVISOR = 9531392
+_ACU_BYTES = 2 * 1024**3
+
+
+def _postgres_max_connections(cluster: Cluster) -> tuple[int, str] | None:
+    maximum = cluster.max_capacity.number() if cluster.max_capacity is not None else None
+    minimum = cluster.min_capacity.number() if cluster.min_capacity is not None else None
+    if cluster.engine != "aurora-postgresql" or maximum is None or maximum <= 0:
+        return None
+    connections = min(int(maximum * _ACU_BYTES / _PG_MEMORY_DIVISOR), 5000)
+    said = (
+        f"about {connections:,} (AWS's formula for Aurora PostgreSQL, LEAST(memory / 9,531,392, 5,000),"
+        f" with MaxCapacity {maximum:g} ACUs of 2 GiB each"
+    )
+    if minimum is not None and minimum <= 0.5 and connections > 2000:
+        connections = 2000
+        said = (
+            f"2,000 (AWS caps Aurora PostgreSQL Serverless v2 at 2,000 connections with a minimum of {minimum:g} ACUs"
+        )
+    return connections, said + ")"
+
+
+def concurrency_exceeds_max_connections(stack: Stack, settings: dict[str, Any]) -> CheckResult:
+    """Reserved concurrency x the connections each environment opens above the database's
+    max_connections, for a function that connects directly to an Aurora PostgreSQL Serverless v2
+    cluster whose maximum capacity the stack gives."""
+    clusters = {cluster.resource.name: cluster for cluster in stack.clusters}
+    for function in stack.functions:
+        found = _direct_database(stack, function)
+        reserved = function.reserved.number() if function.reserved is not None else None
+        if found is None or function.reserved is None or reserved is None:
+            continue
+        cluster = clusters.get(found[0].name)
+        limit = _postgres_max_connections(cluster) if cluster is not None else None
+        if limit is None:
+            continue
+        pools = _function_pools(function)
+        widest: PoolUse | None = max(pools, key=lambda use: use.connections, default=None)
+        per_environment = widest.connections if widest is not None else 1
+        if reserved * per_environment <= limit[0]:
+            continue
+        opened = (
+            f"{widest.call} ({widest.connections_said}, {_display(widest.path)} line {widest.line})"
+            if widest is not None
+            else "one connection (no pool found in its code)"
+        )
+        yield (
+            function.reserved,
+            {
+                "function": function.resource.name,
+                "reserved": f"{reserved:g}",
+                "per_environment": str(per_environment),
+                "opened": opened,
+                "total": f"{reserved * per_environment:,.0f}",
+                "database": cluster.resource.name if cluster is not None else "",
+                "limit": limit[1],
+            },
+        )
+
+
+def client_idle_above_proxy_timeout(stack: Stack, settings: dict[str, Any]) -> CheckResult:
+    """A client pool in a function's code that keeps idle connections longer than the
+    IdleClientTimeout of the RDS Proxy the function goes through (default 1,800 s)."""
+    reported: set[tuple[str, str]] = set()
+    for function in stack.functions:
+        for target, proxy, link in _links(stack, function):
+            if target != "rds-proxy" or proxy.kind not in ("AWS::RDS::DBProxy", "aws_db_proxy"):
+                continue
+            setting = proxy.properties.get(
+                "IdleClientTimeout" if proxy.kind.startswith("AWS") else "idle_client_timeout"
+            )
+            timeout = setting.number() if setting is not None else 1800.0
+            if timeout is None:
+                continue
+            for use in _function_pools(function):
+                if use.idle_seconds is None or use.idle_seconds <= timeout or (proxy.name, use.path) in reported:
+                    continue
+                reported.add((proxy.name, use.path))
+                where = setting if setting is not None else link
+                yield (
+                    where,
+                    {
+                        "proxy": proxy.name,
+                        "timeout": f"{timeout:g}",
+                        "timeout_said": f"{_where(setting.span)}" if setting is not None else "the default",
+                        "call": use.call,
+                        "idle": use.idle_said,
+                        "place": f"{_display(use.path)} line {use.line}",
+                        "function": function.resource.name,
+                    },
+                )
 
 
 def borrow_timeout_not_below_function_timeout(stack: Stack, settings: dict[str, Any]) -> CheckResult:
@@ -261,41 +434,54 @@ def init_query_matches(stack: Stack, settings: dict[str, Any]) -> CheckResult:
             yield query, {"proxy": _pool_name(pool), "match": found.group(0)}
 
 
+_SERVICE_NAMES = {"secretsmanager": "Secrets Manager", "ssm": "Systems Manager (Parameter Store)"}
+
+
 def vpc_function_reads_secrets_without_endpoint(stack: Stack, settings: dict[str, Any]) -> CheckResult:
+    """A function in a VPC that reads one of ``services`` at run time (Secrets Manager, SSM
+    Parameter Store) with no interface endpoint for that service in the stack."""
     services = settings.get("services", ["secretsmanager"])
     layer_marker = settings.get("layer", "Parameters-and-Secrets-Lambda-Extension")
-    if any(service is None or any(name in service for name in services) for service in stack.endpoint_services):
-        return  # an endpoint for the service (or one whose service pinlint cannot read) is in the stack
+    if any(service is None for service in stack.endpoint_services):
+        return  # an endpoint whose service pinlint cannot read: it may be any of them
+    missing = [name for name in services if not any(name in service for service in stack.endpoint_services if service)]
     for function in stack.functions:
         if function.vpc is None:
             continue
-        use = _secrets_use(function, layer_marker)
-        if use is None:
-            continue
-        route = (
-            "the call goes through the stack's NAT gateway, billed per hour and per GB"
-            if stack.nat
-            else "without a NAT gateway the call hangs until the function times out, and with one it is billed per GB"
-        )
-        yield function.vpc, {"function": function.resource.name, "use": use, "route": route}
+        for service in missing:
+            use = _service_use(function, service, layer_marker)
+            if use is None:
+                continue
+            route = (
+                "the call goes through the stack's NAT gateway, billed per hour and per GB"
+                if stack.nat
+                else "without a NAT gateway the call hangs until the function times out, and with one it is billed"
+                " per GB"
+            )
+            captures = {"function": function.resource.name, "use": use, "route": route, "service": service}
+            yield function.vpc, {**captures, "service_name": _SERVICE_NAMES.get(service, service)}
+            break  # one finding per function, at its VPC configuration
 
 
-def _secrets_use(function: Function, layer_marker: str) -> str | None:
-    """How the function reads secrets at run time, with where it shows, or None."""
-    for layer in function.layers:
-        text = layer.data.text if isinstance(layer.data, Unknown) else layer.text()
-        if text and layer_marker in text:
-            return f"lists the AWS Parameters and Secrets extension layer ({_where(layer.span)})"
+def _service_use(function: Function, service: str, layer_marker: str) -> str | None:
+    """How the function reads ``service`` at run time, with where it shows, or None (the
+    Parameters and Secrets extension layer counts for Secrets Manager)."""
+    if service == "secretsmanager":
+        for layer in function.layers:
+            text = layer.data.text if isinstance(layer.data, Unknown) else layer.text()
+            if text and layer_marker in text:
+                return f"lists the AWS Parameters and Secrets extension layer ({_where(layer.span)})"
+    pattern = SERVICE_CALLS[service]
     if function.inline is not None:
         text = function.inline.text() or ""
-        found = SECRET_CALL_RE.search(text)
-        if found:
+        found = pattern.search(text)
+        if found and (service != "ssm" or "ssm" in text):
             line = function.inline.span.line + text.count("\n", 0, found.start()) + 1
             return f"calls `{found.group(1)}()` in its inline code ({_short(function.inline.span.path)} line {line})"
     files: list[str] = []
     for path, recursive in function.code:
         files.extend(python_files(path, recursive) if os.path.isdir(path) else [path] if path.endswith(".py") else [])
-    call = secret_reads(tuple(files))
+    call = secret_reads(tuple(files), service)
     if call is None:
         return None
     return f"calls `{call.what}` ({_display(call.path)} line {call.line})"
@@ -317,6 +503,10 @@ CHECKS: dict[str, Callable[[Stack, dict[str, Any]], CheckResult]] = {
     "auto-pause-without-min-zero": auto_pause_without_min_zero,
     "borrow-timeout-not-below-function-timeout": borrow_timeout_not_below_function_timeout,
     "iam-required-but-password-code": iam_required_but_password_code,
+    "min-capacity-zero-never-pauses": min_capacity_zero_never_pauses,
+    "direct-database-unreserved": direct_connection_without_reserved_concurrency,
+    "reserved-concurrency-times-pool-above-max-connections": concurrency_exceeds_max_connections,
+    "client-idle-above-proxy-timeout": client_idle_above_proxy_timeout,
 }
 # The checks whose facts a CDK app gives (pinlint.infra.cdk reads clusters and proxies only).
 CDK_CHECKS = frozenset(
@@ -329,8 +519,16 @@ CDK_CHECKS = frozenset(
         "min-capacity-zero-below-auto-pause",
         "proxies-share-over-hundred",
         "auto-pause-without-min-zero",
+        "min-capacity-zero-never-pauses",
+        "borrow-timeout-not-below-function-timeout",
+        "direct-database-unreserved",
+        "reserved-concurrency-times-pool-above-max-connections",
+        "client-idle-above-proxy-timeout",
     }
 )
+# The checks that judge only what a function's code does: Terraform has no inline code, so their
+# Terraform case needs the code's files beside the module (tests/test_infra.py, the fixtures).
+READS_FUNCTION_CODE = frozenset({"client-idle-above-proxy-timeout"})
 SETTINGS: dict[str, dict[str, type]] = {
     "session-pinning-filters": {"engine-families": list, "filters": list},
     "init-query-matches": {"regex": str},
@@ -361,11 +559,14 @@ def lint_stacks(rules: tuple[Any, ...], sources: dict[str, str | bytes]) -> list
             results[path] = FileHits(path, problem)
         else:
             texts[path] = text
+    seen: set[tuple[str, Span]] = set()  # a module read alone and as a call instantiates it
     for stack in read_documents(texts):
         for document in stack:
-            results[document.path] = FileHits(document.path, document.error)
+            results.setdefault(document.path, FileHits(document.path, document.error))
         for hit in check_documents(rules, stack):
-            results[hit.span.path].hits.append(hit)
+            if (hit.rule.code, hit.span) not in seen:
+                seen.add((hit.rule.code, hit.span))
+                results[hit.span.path].hits.append(hit)
     return sorted(results.values(), key=lambda item: item.path)
 
 

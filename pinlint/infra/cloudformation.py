@@ -65,6 +65,15 @@ def read_template(text: str, path: str) -> Document:
     return document
 
 
+def read_yaml(text: str, path: str) -> list[Value]:
+    """Every document of a YAML file as Values with positions (a docker-compose file); none when
+    it is not YAML."""
+    try:
+        return [_value(node, path) for node in yaml.compose_all(text, Loader=_Loader) if node is not None]
+    except yaml.YAMLError:
+        return []
+
+
 SERVERLESS_FUNCTION = "serverless.yml function"  # the kind given to serverless.yml's `functions`
 
 

@@ -40,6 +40,10 @@ class Cluster:
     engine: str  # aurora-postgresql, aurora-mysql, "" when not known
     engine_version: str = ""  # 16.4, 8.0.mysql_aurora.3.08.0, "" when not known
     auto_pause: Value | None = None  # SecondsUntilAutoPause
+    parameters: dict[str, Value] = field(default_factory=dict)  # its cluster parameter group's, by name
+    parameter_group: str = ""  # that group's name in the stack
+    global_cluster: Value | None = None  # GlobalClusterIdentifier / global_cluster_identifier
+    max_capacity: Value | None = None
 
 
 @dataclass
@@ -65,10 +69,14 @@ class Function:
     inline: Value | None = None  # AWS::Lambda::Function Code.ZipFile
     environment: Value | None = None  # its environment variables (a dict of Values)
     timeout: float = 3.0  # seconds (Lambda's default is 3, the Serverless Framework's 6)
+    reserved: Value | None = None  # ReservedConcurrentExecutions (None: not set)
+    code_root: str = ""  # the directory (or file) its deployment package is built from ("" unknown)
+    handler_file: str = ""  # the module its handler names ("" unknown)
 
 
 @dataclass
 class Stack:
+    resources: dict[str, Resource] = field(default_factory=dict)  # every resource, by name
     clusters: list[Cluster] = field(default_factory=list)
     pools: list[Pool] = field(default_factory=list)
     functions: list[Function] = field(default_factory=list)
@@ -82,7 +90,7 @@ class Stack:
 def stack_facts(documents: list[Document]) -> Stack:
     resources = [resource for document in documents if not document.error for resource in document.resources]
     by_name = {resource.name: resource for resource in resources}
-    stack = Stack()
+    stack = Stack(resources=by_name)
     clusters: dict[str, Cluster] = {}
     for resource in resources:
         if resource.kind in _CLUSTER:
@@ -100,6 +108,19 @@ def stack_facts(documents: list[Document]) -> Stack:
                 str(version.data) if version is not None and isinstance(version.data, str | int | float) else "",
                 scaling.get("seconds_until_auto_pause" if terraform else "SecondsUntilAutoPause") if scaling else None,
             )
+            cluster.max_capacity = scaling.get("max_capacity" if terraform else "MaxCapacity") if scaling else None
+            group = resource.properties.get(
+                "db_cluster_parameter_group_name" if terraform else "DBClusterParameterGroupName"
+            )
+            group_resource = _named(group, by_name, _PARAMETER_GROUP)
+            if group_resource is not None:
+                cluster.parameter_group = group_resource.name
+                cluster.parameters = _parameters(group_resource)
+            identifier = resource.properties.get(
+                "global_cluster_identifier" if terraform else "GlobalClusterIdentifier"
+            )
+            if identifier is not None and identifier.data not in (None, ""):
+                cluster.global_cluster = identifier
             stack.clusters.append(cluster)
             clusters[resource.name] = cluster
             identifier = resource.properties.get("cluster_identifier" if terraform else "DBClusterIdentifier")
@@ -162,6 +183,44 @@ def stack_facts(documents: list[Document]) -> Stack:
                 pool.clusters.append((targeted, target.span))
                 stack.pools.append(pool)
     return stack
+
+
+_PARAMETER_GROUP = ("AWS::RDS::DBClusterParameterGroup", "aws_rds_cluster_parameter_group")
+
+
+def _named(value: Value | None, by_name: dict[str, Resource], kinds: tuple[str, ...]) -> Resource | None:
+    """The resource of one of ``kinds`` that ``value`` names: by reference, or by its literal
+    name (``name`` / ``DBClusterParameterGroupName`` of the resource)."""
+    if value is None:
+        return None
+    if isinstance(value.data, Ref):
+        found = by_name.get(value.data.target)
+        return found if found is not None and found.kind in kinds else None
+    text = value.text()
+    if not text:
+        return None
+    for resource in by_name.values():
+        if resource.kind in kinds:
+            own = resource.properties.get("name") or resource.properties.get("DBClusterParameterGroupName")
+            if own is not None and own.text() == text:
+                return resource
+    return None
+
+
+def _parameters(group: Resource) -> dict[str, Value]:
+    """A parameter group's parameters by name: CloudFormation's ``Parameters`` mapping, or
+    Terraform's ``parameter { name, value }`` blocks (the Value of each is its ``value``, spanning
+    the block)."""
+    found: dict[str, Value] = {}
+    mapping = group.properties.get("Parameters")
+    if mapping is not None and isinstance(mapping.data, dict):
+        found.update(mapping.data)
+    blocks = group.properties.data.get("parameter") if isinstance(group.properties.data, dict) else None
+    for block in blocks.items() if blocks is not None else []:
+        name, value = block.get("name"), block.get("value")
+        if name is not None and name.text() and value is not None:
+            found[name.text() or ""] = Value(value.data, block.span, value.origin)
+    return found
 
 
 def _pool(resource: Resource, proxy: Resource | None, named: Value | None, config: Value | None, flavour: int) -> Pool:
@@ -271,12 +330,18 @@ def _template_function(resource: Resource, document: Document) -> Function:
     handler = _text(prop(names[2])) or ""
     module = handler.rsplit(".", 1)[0] if "." in handler else ""
     code: list[tuple[str, bool]] = []
+    code_root = ""
     if serverless and module:
         code.append((os.path.dirname(os.path.join(base, module + ".py")) or ".", False))
+        code_root = base or "."  # the service directory is packaged
     elif not serverless:
         uri = _text(prop("CodeUri"))
         if uri is not None and "://" not in uri and "${" not in uri:
             code.append((os.path.join(base, uri), True))
+            code_root = os.path.join(base, uri)
+        elif prop("CodeUri") is None and own.get("InlineCode") is None and own.get("Code") is None:
+            code_root = base or "."  # SAM's default CodeUri: the template's directory
+    handler_file = _handler_file(code_root, module)
     inline = own.get("Code", "ZipFile") or own.get("InlineCode")
     # the function's own variables and the defaults' (SAM Globals and serverless.yml's provider merge them)
     keys = ("environment",) if serverless else ("Environment", "Variables")
@@ -292,7 +357,24 @@ def _template_function(resource: Resource, document: Document) -> Function:
         inline,
         environment,
         seconds if seconds is not None else 6.0 if serverless else 3.0,
+        _reserved(prop("reservedConcurrency" if serverless else "ReservedConcurrentExecutions")),
+        code_root,
+        handler_file,
     )
+
+
+def _reserved(value: Value | None) -> Value | None:
+    """A reserved concurrency that is set (Terraform's -1 means unreserved)."""
+    if value is None or (value.number() is not None and (value.number() or 0) < 0):
+        return None
+    return value
+
+
+def _handler_file(code_root: str, module: str) -> str:
+    """``pkg/mod`` or ``pkg.mod`` (the handler's module) under ``code_root``, as a path."""
+    if not code_root or not module or "${" in module:
+        return ""
+    return os.path.normpath(os.path.join(code_root, (module if "/" in module else module.replace(".", "/")) + ".py"))
 
 
 def _terraform_function(resource: Resource, by_name: dict[str, Resource]) -> Function:
@@ -315,6 +397,11 @@ def _terraform_function(resource: Resource, by_name: dict[str, Resource]) -> Fun
                 path = os.path.join(base, source)
             if "${" not in path:
                 code.append((os.path.normpath(path), recursive))
+    code_root = ""
+    if code:
+        path, recursive = code[0]
+        code_root = path if recursive else os.path.dirname(path)
+    handler = _text(properties.get("handler")) or ""
     timeout = properties.get("timeout")
     seconds = timeout.number() if timeout is not None else None
     return Function(
@@ -324,4 +411,7 @@ def _terraform_function(resource: Resource, by_name: dict[str, Resource]) -> Fun
         code,
         environment=properties.get("environment", "variables"),
         timeout=seconds if seconds is not None else 3.0,
+        reserved=_reserved(properties.get("reserved_concurrent_executions")),
+        code_root=code_root,
+        handler_file=_handler_file(code_root, handler.rsplit(".", 1)[0] if "." in handler else ""),
     )

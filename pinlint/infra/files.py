@@ -9,6 +9,7 @@ template is one stack; the ``.tf`` files of one directory are one stack (a Terra
 from __future__ import annotations
 
 import os
+import re
 
 from pinlint import files
 from pinlint.infra.cloudformation import looks_like_template, read_template
@@ -50,14 +51,49 @@ def read_documents(sources: dict[str, str]) -> list[list[Document]]:
     modules: dict[str, dict[str, str]] = {}
     for path, text in sources.items():
         if path.endswith(TERRAFORM_SUFFIX):
-            if looks_like_terraform(text):
+            if looks_like_terraform(text) or "module" in text:
                 modules.setdefault(os.path.dirname(path), {})[path] = text
         elif looks_like_template(text) and _mentions(text, TEMPLATE_MARKERS):
             stacks.append([read_template(text, path)])
-    for module in modules.values():
-        if any(_mentions(text, TERRAFORM_MARKERS) for text in module.values()):
-            stacks.append(read_module(module))
+    worth = {directory for directory, module in modules.items() if _mentions_any(module, TERRAFORM_MARKERS)}
+    for directory in worth:
+        stacks.append(read_module(modules[directory]))
+    stacks.extend(_instantiations(modules, worth))
     return stacks
+
+
+_MODULE_SOURCE_RE = re.compile(r'\bsource\s*=\s*"(\.{1,2}/[^"]+)"')
+_NOT_INPUTS = {"source", "version", "providers", "count", "for_each", "depends_on"}
+
+
+def _instantiations(modules: dict[str, dict[str, str]], worth: set[str]) -> list[list[Document]]:
+    """Each local module worth reading (``worth``), as each module call in the tree instantiates
+    it (``module "db" { source = "./modules/db"  min_capacity = 0 }``): the call's inputs replace
+    the defaults of the module's variables."""
+    found: list[list[Document]] = []
+    for directory, module in modules.items():
+        called = {
+            os.path.normpath(os.path.join(directory, source))
+            for text in module.values()
+            if "module" in text
+            for source in _MODULE_SOURCE_RE.findall(text)
+        }
+        if not called & worth:
+            continue
+        for document in read_module(module):
+            for resource in document.resources:
+                source = resource.properties.get("source")
+                text = source.text() if source is not None else None
+                target = os.path.normpath(os.path.join(directory, text)) if text else ""
+                if resource.kind != "module" or target not in worth or not isinstance(resource.properties.data, dict):
+                    continue
+                inputs = {key: value for key, value in resource.properties.data.items() if key not in _NOT_INPUTS}
+                found.append(read_module(modules[target], inputs, resource.name))
+    return found
+
+
+def _mentions_any(module: dict[str, str], markers: tuple[str, ...]) -> bool:
+    return any(_mentions(text, markers) for text in module.values())
 
 
 def _mentions(text: str, markers: tuple[str, ...]) -> bool:

@@ -38,8 +38,10 @@ def _parser() -> Any:
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_hcl.language()))
 
 
-def read_module(sources: dict[str, str]) -> list[Document]:
-    """Read the ``.tf`` files of one directory (path -> text) as one module."""
+def read_module(sources: dict[str, str], inputs: dict[str, Value] | None = None, caller: str = "") -> list[Document]:
+    """Read the ``.tf`` files of one directory (path -> text) as one module; with ``inputs``, as
+    the module ``caller`` (``module.db``) instantiates it: its inputs replace the defaults of the
+    variables they name."""
     documents: list[Document] = []
     variables: dict[str, Value] = {}
     locals_: dict[str, Value] = {}
@@ -72,6 +74,10 @@ def read_module(sources: dict[str, str]) -> list[Document]:
             elif labels[0] == "module" and len(labels) == 2:
                 blocks.append((f"module.{labels[1]}", block))
         pending.append((document, reader, blocks))
+    for name, value in (inputs or {}).items():
+        written = value.span.path.replace("\\", "/")  # the caller's file, as the walk found it
+        where = f"the input of {caller}, {written} line {value.span.line}"
+        variables[name] = Value(value.data, value.span, where)
     for document, reader, blocks in pending:
         for name, block in blocks:
             properties = Value(reader.body(block), reader.span(block))
@@ -94,7 +100,12 @@ def _resolve(value: Value, variables: dict[str, Value], locals_: dict[str, Value
                 named = named.get(key) if named is not None and isinstance(named.data, dict) else None
             if named is not None:
                 value.data = named.data
-                value.origin = f"{data.target}.{data.attribute}, {_short(named.span.path)} line {named.span.line}"
+                where = named.origin or source[name].origin
+                value.origin = (
+                    f"{data.target}.{data.attribute}, {where}"
+                    if where
+                    else f"{data.target}.{data.attribute}, {_short(named.span.path)} line {named.span.line}"
+                )
     elif isinstance(data, list):
         for item in data:
             _resolve(item, variables, locals_, depth)

@@ -143,6 +143,8 @@ def render_one(finding: Finding, lines: list[str], color: bool, shown: Shown | N
     targets = " · ".join(f"{target}: {CONSEQUENCES.get(value, value)}" for target, value in finding.targets.items())
     if targets and shown.first(finding.code, "targets", targets):
         note("targets", targets)
+    if finding.pooler and shown.first("", "pooler", finding.pooler):
+        note("pooler", finding.pooler)
     if finding.dialect:
         dialect = f"{DIALECT_NAMES.get(finding.dialect, finding.dialect)}, {finding.dialect_reason}"
         if shown.first("", "dialect", dialect):

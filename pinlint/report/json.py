@@ -32,6 +32,7 @@ def finding_to_json(finding: Finding) -> dict[str, Any]:
         "end_location": {"row": finding.end_line, "column": finding.end_column},
         "fix": {"message": finding.fix},
         "targets": dict(finding.targets),
+        "pooler": finding.pooler or None,
         "sql": finding.sql,
         "dialect": {"name": finding.dialect, "reason": finding.dialect_reason} if finding.dialect else None,
         "url": page_url(finding.code, finding.name),

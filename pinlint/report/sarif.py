@@ -78,7 +78,7 @@ def _result(finding: Finding, uri: str, index: dict[str, int], seen: dict[str, i
             {"physicalLocation": {"artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"}, "region": region}}
         ],
         "partialFingerprints": {"pinlint/v1": f"{print_}:{seen[print_]}"},
-        "properties": {"targets": dict(finding.targets)},
+        "properties": {"targets": dict(finding.targets), **({"pooler": finding.pooler} if finding.pooler else {})},
     }
     if finding.dialect:
         result["properties"]["dialect"] = {"name": finding.dialect, "reason": finding.dialect_reason}
