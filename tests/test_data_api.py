@@ -53,6 +53,16 @@ def test_a_client_made_in_both_branches_of_a_conditional() -> None:
     assert data_api_codes(source) == ["PIN405"]
 
 
+def test_a_client_returned_by_a_lazy_module_function() -> None:
+    source = (
+        "import boto3\n\n_client = None\n\ndef get_client():\n    global _client\n    if _client is None:\n"
+        "        _client = boto3.client('rds-data')\n    return _client\n\n"
+        "def handler(event, context):\n    get_client().execute_statement(sql='SELECT * FROM orders')\n"
+        "    db = get_client()\n    db.execute_sql(sqlStatements='SELECT 1')\n"
+    )
+    assert data_api_codes(source) == ["PIN401", "PIN405"]
+
+
 def test_a_name_also_bound_to_another_object_is_not_a_client() -> None:
     source = CLIENT + "rds_data = make_other()\nrds_data.execute_statement(sql='SELECT * FROM t')\n"
     assert data_api_codes(source) == []

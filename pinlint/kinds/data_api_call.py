@@ -217,7 +217,8 @@ class DataApiCallMatch(DataApiKind):
     summary = (
         "A call of an RDS Data API client: a method called on an object pinlint sees made by"
         ' `boto3.client("rds-data")` (or a session\'s `client("rds-data")`, aiobotocore\'s'
-        " `create_client`, a `mypy_boto3_rds_data` annotation). `check` names what is wrong with it:"
+        " `create_client`, a `mypy_boto3_rds_data` annotation, a module function returning one)."
+        " `check` names what is wrong with it:"
         " `select-without-limit` (a `SELECT` reading a table with no `LIMIT`/`FETCH FIRST`, not a scalar"
         " aggregate, not a lookup on an `id` column), `multiple-statements` (more than one statement in"
         " `sql`), `sql-length` (`sql` longer than `max-characters`), `argument` (`keyword` passed to one of"
