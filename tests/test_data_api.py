@@ -89,6 +89,11 @@ def test_select_shapes_that_stay_quiet_and_those_that_do_not() -> None:
         assert data_api_codes(CLIENT + f"rds_data.execute_statement(sql={sql!r})\n") == [], sql
     for sql in loud:
         assert data_api_codes(CLIENT + f"rds_data.execute_statement(sql={sql!r})\n") == ["PIN401"], sql
+    # dynamic parts: a table name is an operand; a part after a finished clause may be the LIMIT
+    assert data_api_codes(CLIENT + 'rds_data.execute_statement(sql=f"SELECT * FROM {table}")\n') == ["PIN401"]
+    assert data_api_codes(CLIENT + 'rds_data.execute_statement(sql=f"SELECT * FROM t WHERE a = {a}")\n') == ["PIN401"]
+    assert data_api_codes(CLIENT + 'rds_data.execute_statement(sql=f"SELECT * FROM t {page}")\n') == []
+    assert data_api_codes(CLIENT + 'rds_data.execute_statement(sql=f"SELECT * FROM t ORDER BY x {page}")\n') == []
 
 
 def test_sql_over_65536_characters_and_not_at_it() -> None:
