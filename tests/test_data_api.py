@@ -53,6 +53,16 @@ def test_a_client_made_in_both_branches_of_a_conditional() -> None:
     assert data_api_codes(source) == ["PIN405"]
 
 
+def test_a_client_returned_by_a_lazy_module_function() -> None:
+    source = (
+        "import boto3\n\n_client = None\n\ndef get_client():\n    global _client\n    if _client is None:\n"
+        "        _client = boto3.client('rds-data')\n    return _client\n\n"
+        "def handler(event, context):\n    get_client().execute_statement(sql='SELECT * FROM orders')\n"
+        "    db = get_client()\n    db.execute_sql(sqlStatements='SELECT 1')\n"
+    )
+    assert data_api_codes(source) == ["PIN401", "PIN405"]
+
+
 def test_a_name_also_bound_to_another_object_is_not_a_client() -> None:
     source = CLIENT + "rds_data = make_other()\nrds_data.execute_statement(sql='SELECT * FROM t')\n"
     assert data_api_codes(source) == []
@@ -79,6 +89,11 @@ def test_select_shapes_that_stay_quiet_and_those_that_do_not() -> None:
         assert data_api_codes(CLIENT + f"rds_data.execute_statement(sql={sql!r})\n") == [], sql
     for sql in loud:
         assert data_api_codes(CLIENT + f"rds_data.execute_statement(sql={sql!r})\n") == ["PIN401"], sql
+    # dynamic parts: a table name is an operand; a part after a finished clause may be the LIMIT
+    assert data_api_codes(CLIENT + 'rds_data.execute_statement(sql=f"SELECT * FROM {table}")\n') == ["PIN401"]
+    assert data_api_codes(CLIENT + 'rds_data.execute_statement(sql=f"SELECT * FROM t WHERE a = {a}")\n') == ["PIN401"]
+    assert data_api_codes(CLIENT + 'rds_data.execute_statement(sql=f"SELECT * FROM t {page}")\n') == []
+    assert data_api_codes(CLIENT + 'rds_data.execute_statement(sql=f"SELECT * FROM t ORDER BY x {page}")\n') == []
 
 
 def test_sql_over_65536_characters_and_not_at_it() -> None:

@@ -115,6 +115,7 @@ class _Module:
     def __init__(self, model: PythonModule, fragments: list[Fragment], dialect: str) -> None:
         self.model = model
         self.dialect = dialect
+        self.returning: dict[str, bool] = {}  # module function -> it returns an rds-data client
         self.fragments: dict[tuple[int, str], Fragment] = {}
         for fragment in fragments:
             method = fragment.sink.rsplit(".", 1)[-1]
@@ -124,10 +125,38 @@ class _Module:
     def _origin(self, binding: Binding) -> str:
         if binding.kind == PARAMETER:
             return SERVICE if _annotation_is_client(binding.annotation, self.model) else ""
-        if makes_data_api_client(binding.value):
+        if self.makes_client(binding.value):
             return SERVICE
         value = binding.value
         return "" if value is None or (isinstance(value, ast.Constant) and value.value is None) else "other"
+
+    def makes_client(self, value: ast.expr | None) -> bool:
+        """A client factory's call, or the call of a module function that returns a client
+        (``def get_client(): ... return _client``, the lazy global)."""
+        if makes_data_api_client(value):
+            return True
+        value = _unwrap(value)
+        if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)):
+            return False
+        return self._returns_client(value.func.id)
+
+    def _returns_client(self, name: str) -> bool:
+        if name in self.returning:
+            return self.returning[name]
+        self.returning[name] = False  # (a function that calls itself is not followed)
+        function = next(
+            (
+                node
+                for node in self.model.tree.body
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == name
+            ),
+            None,
+        )
+        returns = [node.value for node in ast.walk(function) if isinstance(node, ast.Return)] if function else []
+        chain: tuple[ast.AST | None, ...] = (None, function)
+        found = bool(returns) and all(value is not None and self.is_client(value, chain) for value in returns)
+        self.returning[name] = found
+        return found
 
     def is_client(self, receiver: ast.expr, chain: tuple[ast.AST | None, ...]) -> bool:
         """Whether ``receiver`` traces to an rds-data client (every binding pinlint sees makes one)."""
@@ -136,7 +165,7 @@ class _Module:
             return scopes.origins(receiver.id, chain, self._origin) == {SERVICE}
         if isinstance(receiver, ast.Attribute) and dotted_name(receiver):
             return scopes.attribute_origins(dotted_name(receiver), self._origin) == {SERVICE}
-        return makes_data_api_client(receiver)
+        return self.makes_client(receiver)
 
     def span(self, node: ast.AST, start: ast.AST | None = None) -> Span:
         first = start or node

@@ -86,10 +86,34 @@ def _key_lookup(statement: Statement, words: list[tuple[int, str]]) -> bool:
     return False
 
 
+# A hole after one of these (or after an operator) stands for an operand: a table, a value.
+OPERAND_BEFORE = frozenset(
+    {"FROM", "JOIN", "WHERE", "AND", "OR", "ON", "BY", "IN", "SELECT", "DISTINCT", "AS", "NOT", "LIKE", "IS"}
+    | {"BETWEEN", "INTO", "TABLE", "HAVING", "WHEN", "THEN", "ELSE", "CASE", "USING", "LIMIT", "OFFSET"}
+)
+
+
+def _clause_hole(statement: Statement) -> bool:
+    """A dynamic part that may be a whole clause: a hole of its own after a finished operand
+    (``FROM t {where}``, ``... ORDER BY x {page}``): it may hold the ``LIMIT``, so pinlint does not judge."""
+    top = [token for _, token in _depth_zero(statement)]
+    seen_from = False
+    for previous, token in itertools.pairwise(top):
+        seen_from = seen_from or (previous.kind == WORD and previous.value.upper() == "FROM")
+        if not seen_from or token.value != HOLE:
+            continue
+        if previous.kind == OP and previous.value not in (")",):
+            continue
+        if previous.kind == WORD and previous.value.upper() in OPERAND_BEFORE:
+            continue
+        return True
+    return False
+
+
 def unbounded_select(statement: Statement) -> bool:
     """A query whose result can grow with its tables: a ``SELECT`` (or ``WITH ... SELECT``) reading a
     table, with no ``LIMIT``/``FETCH FIRST`` at its top level, not a scalar aggregate without
-    ``GROUP BY``, not a lookup on an ``id`` column."""
+    ``GROUP BY``, not a lookup on an ``id`` column, and no dynamic part that may be a clause."""
     if statement.leading_word not in ("SELECT", "WITH"):
         return False
     words = _words(statement)
@@ -102,7 +126,7 @@ def unbounded_select(statement: Statement) -> bool:
         return False  # SELECT 1, SELECT now(), SELECT EXISTS (...)
     if "GROUP" not in names and _select_list_is_scalar(statement, words):
         return False
-    return not _key_lookup(statement, words)
+    return not _key_lookup(statement, words) and not _clause_hole(statement)
 
 
 def session_state(statement: Statement) -> str:
@@ -217,7 +241,8 @@ class DataApiCallMatch(DataApiKind):
     summary = (
         "A call of an RDS Data API client: a method called on an object pinlint sees made by"
         ' `boto3.client("rds-data")` (or a session\'s `client("rds-data")`, aiobotocore\'s'
-        " `create_client`, a `mypy_boto3_rds_data` annotation). `check` names what is wrong with it:"
+        " `create_client`, a `mypy_boto3_rds_data` annotation, a module function returning one)."
+        " `check` names what is wrong with it:"
         " `select-without-limit` (a `SELECT` reading a table with no `LIMIT`/`FETCH FIRST`, not a scalar"
         " aggregate, not a lookup on an `id` column), `multiple-statements` (more than one statement in"
         " `sql`), `sql-length` (`sql` longer than `max-characters`), `argument` (`keyword` passed to one of"
