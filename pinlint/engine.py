@@ -29,6 +29,7 @@ from pinlint.extract.handlers import connections_in_handlers, handler_functions,
 from pinlint.extract.python import extract_python
 from pinlint.extract.sinks import Prefilter, build_prefilter
 from pinlint.extract.sqlfile import decode_sql, extract_sql
+from pinlint.extract.values import merge_alternatives
 from pinlint.files import MAX_SOURCE_BYTES, UnreadableFile, read_bytes, wide_encoding
 from pinlint.findings import finding_at, finding_from_hit
 from pinlint.globs import config_spec
@@ -346,6 +347,7 @@ class Linter:
         counters = self._statements_kinds_by_dialect[choice.name]
         if not kinds and not counters:
             return findings
+        results: list[tuple[Fragment, list[Finding]]] = []
         for fragment in fragments:
             found: list[Finding] = []
             statements = split_statements(fragment.text, psql=fragment.kind == "sql", dialect=choice.name)
@@ -361,8 +363,8 @@ class Linter:
                     for hit in kind.check(statement, fragment.text):
                         sql = fragment.text[statement.start : statement.end].strip()
                         found.append(finding_from_hit(rule, fragment, hit, sql, choice))
-            findings.extend(_sql_noqa(found, fragment, choice.name))
-        return findings
+            results.append((fragment, _sql_noqa(found, fragment, choice.name)))
+        return merge_alternatives(results)  # one finding per place for the possible values of one argument
 
     @cached_property
     def module_interest(self) -> ModuleInterest:

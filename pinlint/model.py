@@ -67,6 +67,8 @@ class Fragment:
     sink_line: int = 0  # line of that call
     noqa_lines: tuple[int, ...] = ()  # extra lines whose noqa comment covers this fragment
     via_name: str = ""  # the variable name the SQL travelled through, if any
+    group: int = 0  # fragments that are possible values of one argument share a group (0: alone)
+    conditions: tuple[tuple[str, bool], ...] = ()  # when this value is the one sent: (test, is true)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,713 @@
+"""The possible values of a string expression in one module: what SQL a sink may be sent.
+
+``ValueReader.values(node, chain, at)`` returns a bounded set of ``Value``s (at most
+``MAX_VALUES``; more, and the expression is dynamic). Each value is a ``Piece``: its text and,
+for every character, the place in the file it came from, so a finding inside a value points at
+the literal that holds it, however many steps away from the sink. A part the code does not show
+(a parameter, a call result, a number) is a hole, as in ``pinlint.pystrings``. It reads:
+
+* literals of every kind (str, bytes, f-strings, implicit concatenation);
+* ``a + b``, ``%``-formatting and ``.format()``: a field is filled with the value of its argument
+  when that is a string the code shows (``"SELECT %s(1)" % (fn,)``), else it is a hole;
+* f-string fields and conditional expressions with string branches (``f"pg{'_try' if w else ''}"``):
+  each branch is a value, with the condition under which it is taken (``Value.conditions``);
+* names, flow-sensitively inside their scope: the assignments that reach the place of use,
+  ``if``/``else`` branches united (path-insensitive), ``x += "..."`` extending what reaches it,
+  loops taken zero or one time, ``for s in ("A", "B")`` binding each element;
+* entries of dict, list and tuple literals under constant keys (``QUERIES["lock"]``, ``STMTS[0]``,
+  ``QUERIES.get("lock")``), and ``sep.join([...])`` of a literal list (or a list built with
+  ``append``/``extend``);
+* psycopg's ``sql.SQL(...)`` (its ``.format()`` and ``.join()`` as above) and ``sql.Composed([...])``;
+  ``sql.Identifier``/``sql.Literal`` are holes.
+
+Names imported from another module are asked of ``resolve_import`` (the qualified name ->
+values, or None), the one hook a project index plugs in; without it they are dynamic.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+
+from pinlint.bindings import ANNOTATED, ASSIGN, AUGMENTED, COMPREHENSION, EXCEPT, PARAMETER, WALRUS, Binding
+from pinlint.model import HOLE, Finding, Fragment
+from pinlint.pymodel import PythonModule
+from pinlint.pystrings import AUTOMATIC, AUTOMATIC_HOLE, HOLE_FIELD, Piece, format_fields
+
+MAX_VALUES = 64  # more possible values than this: the expression is dynamic
+MAX_DEPTH = 12  # names and containers followed from a sink to its literals
+MAX_CONDITION_TEXT = 40  # a longer test is not quoted in a message
+
+Chain = tuple[ast.AST | None, ...]  # the module (None), then the defs around a place, innermost last
+Condition = tuple[str, bool]  # (the test's source, whether it is true)
+
+_PSYCOPG_SQL = ("psycopg.sql.", "psycopg2.sql.")
+
+
+@dataclass(frozen=True)
+class Value:
+    """One possible value of an expression."""
+
+    piece: Piece
+    literal: ast.expr | None  # the first literal that holds known text (None: nothing is known)
+    via: str = ""  # the name it came through, if any
+    conditions: tuple[Condition, ...] = ()  # when it is the value (conditional expressions)
+
+    @property
+    def known(self) -> bool:
+        return self.literal is not None
+
+
+ResolveImport = Callable[[str], "tuple[Value, ...] | None"]
+
+
+def describe(conditions: Sequence[Condition]) -> str:
+    """``when `xact` is false and `nowait` is true``; '' for no condition."""
+    parts = []
+    for test, truth in conditions:
+        if test.startswith("not ") and " " not in test[4:]:
+            test, truth = test[4:], not truth
+        parts.append(f"`{test}` is {'true' if truth else 'false'}")
+    return "when " + " and ".join(parts) if parts else ""
+
+
+def _concat(left: Value, right: Value) -> Value | None:
+    """``left`` then ``right``; None when their conditions contradict each other."""
+    conditions = left.conditions
+    for condition in right.conditions:
+        if (condition[0], not condition[1]) in conditions:
+            return None
+        if condition not in conditions:
+            conditions = (*conditions, condition)
+    piece = Piece(
+        left.piece.text + right.piece.text,
+        left.piece.lines + right.piece.lines,
+        left.piece.columns + right.piece.columns,
+    )
+    via = left.via if left.known else right.via  # the name of the first part the code shows
+    return Value(piece, left.literal or right.literal, via, conditions)
+
+
+class ValueReader:
+    """The possible values of the expressions of one module (see the module docstring)."""
+
+    def __init__(self, model: PythonModule, resolve_import: ResolveImport | None = None) -> None:
+        self.model = model
+        self.resolve_import = resolve_import
+        self._names: dict[tuple[str, int, int], tuple[Value, ...]] = {}
+
+    # --- helpers ------------------------------------------------------------------------------
+    def dynamic(self, node: ast.AST) -> tuple[Value, ...]:
+        line = getattr(node, "lineno", 1)
+        column = self.model.lines.column(line, getattr(node, "col_offset", 0)) + 1
+        return (Value(Piece.hole(line, column), None),)
+
+    def _bounded(self, values: list[Value], node: ast.AST) -> tuple[Value, ...]:
+        unique: dict[tuple[str, tuple[int, ...], tuple[int, ...], tuple[Condition, ...]], Value] = {}
+        for value in values:
+            key = (value.piece.text, tuple(value.piece.lines), tuple(value.piece.columns), value.conditions)
+            unique.setdefault(key, value)
+        if not unique or len(unique) > MAX_VALUES:
+            return self.dynamic(node)
+        return tuple(unique.values())
+
+    def _product(self, parts: Sequence[tuple[Value, ...]], node: ast.AST) -> tuple[Value, ...]:
+        """Every way of putting one value of each part after the other."""
+        combined: list[Value] = [Value(Piece(), None)]
+        for part in parts:
+            following = [joined for value in combined for other in part if (joined := _concat(value, other))]
+            if len(following) > MAX_VALUES:
+                return self.dynamic(node)
+            combined = following
+        return self._bounded(combined, node)
+
+    # --- expressions --------------------------------------------------------------------------
+    def values(self, node: ast.expr, chain: Chain, at: ast.stmt | None, depth: int = 0) -> tuple[Value, ...]:
+        """The possible values of ``node``, an expression of the statement ``at`` in the scopes ``chain``."""
+        if depth > MAX_DEPTH:
+            return self.dynamic(node)
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, str | bytes):
+                return (Value(self.model.string(node), node),)
+            return self.dynamic(node)
+        if isinstance(node, ast.JoinedStr):
+            return self._fstring(node, chain, at, depth)
+        if isinstance(node, ast.IfExp):
+            test = ast.unparse(node.test) if len(ast.unparse(node.test)) <= MAX_CONDITION_TEXT else ""
+            found: list[Value] = []
+            for branch, truth in ((node.body, True), (node.orelse, False)):
+                for value in self.values(branch, chain, at, depth + 1):
+                    if test:
+                        condition = ((test, truth),)
+                        value = _concat(Value(Piece(), None, "", condition), value) or value
+                    found.append(value)
+            return self._bounded(found, node)
+        if isinstance(node, ast.BinOp):
+            if isinstance(node.op, ast.Add):
+                left = self.values(node.left, chain, at, depth + 1)
+                right = self.values(node.right, chain, at, depth + 1)
+                return self._product([left, right], node)
+            if isinstance(node.op, ast.Mod):
+                return self._percent(node, chain, at, depth)
+            return self.dynamic(node)
+        if isinstance(node, ast.Name):
+            return self.name(node.id, chain, at, depth + 1, node)
+        if isinstance(node, ast.Subscript):
+            return self._subscript(node.value, node.slice, chain, at, depth, node)
+        if isinstance(node, ast.Call):
+            return self._call(node, chain, at, depth)
+        return self.dynamic(node)
+
+    def _fstring(self, node: ast.JoinedStr, chain: Chain, at: ast.stmt | None, depth: int) -> tuple[Value, ...]:
+        """An f-string: its text, each replacement field filled with the values of its expression
+        when they are strings the code shows (else a hole, as ``pystrings`` reads it)."""
+        piece = self.model.string(node)
+        fields = [value for value in node.values if isinstance(value, ast.FormattedValue)]
+        holes = [index for index, char in enumerate(piece.text) if char == HOLE]
+        if not fields or len(holes) != len(fields):
+            return (Value(piece, node),)
+        parts: list[tuple[Value, ...]] = []
+        last = 0
+        for index, field in zip(holes, fields, strict=True):
+            parts.append((Value(_slice(piece, last, index), node),))
+            hole = (Value(_slice(piece, index, index + 1), None),)
+            if field.format_spec is None and field.conversion in (-1, ord("s")):
+                filled = self.values(field.value, chain, at, depth + 1)
+                parts.append(tuple(value if value.known else hole[0] for value in filled))
+            else:
+                parts.append(hole)
+            last = index + 1
+        parts.append((Value(_slice(piece, last, len(piece.text)), node),))
+        return tuple(Value(value.piece, node, value.via, value.conditions) for value in self._product(parts, node))
+
+    def _fill(
+        self,
+        template: Value,
+        style: str,
+        positional: Sequence[tuple[Value, ...] | None],
+        keywords: dict[str, tuple[Value, ...]],
+        node: ast.AST,
+    ) -> tuple[Value, ...]:
+        """``template`` with its ``%`` (``style="percent"``) or ``.format()`` (``"brace"``) fields
+        filled: a field whose argument has known values takes them, any other becomes a hole."""
+        piece = template.piece
+        parts: list[tuple[Value, ...]] = []
+        last = 0
+        automatic = 0
+        for start, end, key in format_fields(piece, style):
+            parts.append((Value(_slice(piece, last, start), template.literal),))
+            last = end
+            if key is None:  # ``%%``, ``{{``, ``}}``: the one character they stand for
+                parts.append((Value(Piece(piece.text[start], [piece.lines[start]], [piece.columns[start]]), None),))
+                continue
+            hole = (Value(Piece.hole(piece.lines[start], piece.columns[start]), None),)
+            argument: tuple[Value, ...] | None = None
+            if key in (AUTOMATIC, AUTOMATIC_HOLE):
+                if key == AUTOMATIC and automatic < len(positional):
+                    argument = positional[automatic]
+                automatic += 1
+            elif key.isdigit():
+                argument = positional[int(key)] if int(key) < len(positional) else None
+            elif key != HOLE_FIELD:
+                argument = keywords.get(key)
+            if argument is None:
+                parts.append(hole)
+            else:
+                parts.append(tuple(value if value.known else hole[0] for value in argument))
+        parts.append((Value(_slice(piece, last, len(piece.text)), template.literal),))
+        filled = self._product(parts, node)
+        return tuple(
+            Value(value.piece, template.literal, template.via or value.via, _merge(template.conditions, value))
+            for value in filled
+        )
+
+    def _percent(self, node: ast.BinOp, chain: Chain, at: ast.stmt | None, depth: int) -> tuple[Value, ...]:
+        templates = self.values(node.left, chain, at, depth + 1)
+        if not any(template.known for template in templates):
+            return templates
+        sequences = self.sequences(node.right, chain, at, depth + 1)
+        rows: list[list[tuple[Value, ...]]]
+        if sequences is not None:
+            rows = [
+                [self.values(element, where, place, depth + 1) for element, where, place in row] for row in sequences
+            ]
+        elif isinstance(node.right, ast.Dict):
+            rows = [[]]
+        else:  # one value (a string, or something unknown)
+            rows = [[self.values(node.right, chain, at, depth + 1)]]
+        found: list[Value] = []
+        for row in rows:
+            for template in templates:
+                if template.known:
+                    found.extend(self._fill(template, "percent", row, {}, node))
+        return self._bounded(found, node)
+
+    def _call(self, node: ast.Call, chain: Chain, at: ast.stmt | None, depth: int) -> tuple[Value, ...]:
+        func = node.func
+        qualified = self.model.qualify(func)
+        if qualified.startswith(_PSYCOPG_SQL):
+            last = qualified.rsplit(".", 1)[-1]
+            if last == "SQL" and len(node.args) == 1:
+                return self.values(node.args[0], chain, at, depth + 1)
+            if last == "Composed" and len(node.args) == 1:
+                alternatives = self.sequences(node.args[0], chain, at, depth + 1)
+                return self._joined(None, alternatives, node, depth)
+            return self.dynamic(node)
+        if not isinstance(func, ast.Attribute):
+            return self.dynamic(node)
+        if func.attr == "format":
+            templates = self.values(func.value, chain, at, depth + 1)
+            if not any(template.known for template in templates) or any(
+                isinstance(argument, ast.Starred) for argument in node.args
+            ):
+                return templates if not any(t.known for t in templates) else self.dynamic(node)
+            positional: list[tuple[Value, ...] | None] = [
+                self.values(argument, chain, at, depth + 1) for argument in node.args
+            ]
+            keywords = {
+                keyword.arg: self.values(keyword.value, chain, at, depth + 1)
+                for keyword in node.keywords
+                if keyword.arg is not None
+            }
+            found = [
+                value
+                for template in templates
+                if template.known
+                for value in self._fill(template, "brace", positional, keywords, node)
+            ]
+            return self._bounded(found, node)
+        if func.attr == "join" and len(node.args) == 1:
+            separators = self.values(func.value, chain, at, depth + 1)
+            if not any(separator.known for separator in separators):
+                return self.dynamic(node)
+            return self._joined(separators, self.sequences(node.args[0], chain, at, depth + 1), node, depth)
+        if func.attr == "get" and node.args:
+            return self._subscript(func.value, node.args[0], chain, at, depth, node)
+        return self.dynamic(node)
+
+    def _joined(
+        self,
+        separators: tuple[Value, ...] | None,
+        alternatives: list[list[tuple[ast.expr, Chain, ast.stmt | None]]] | None,
+        node: ast.AST,
+        depth: int,
+    ) -> tuple[Value, ...]:
+        """The elements of each alternative list joined by each separator (None: no separator)."""
+        if alternatives is None:
+            return self.dynamic(node)
+        found: list[Value] = []
+        for elements in alternatives:
+            values = [
+                self.values(element, element_chain, element_at, depth + 1)
+                for element, element_chain, element_at in elements
+            ]
+            for separator in separators or (None,):
+                parts: list[tuple[Value, ...]] = []
+                for index, part in enumerate(values):
+                    if index and separator is not None:
+                        parts.append((separator,))
+                    parts.append(part)
+                found.extend(self._product(parts, node) if parts else ())
+        return self._bounded([value for value in found if value.known], node)
+
+    def _subscript(
+        self, container: ast.expr, key: ast.expr, chain: Chain, at: ast.stmt | None, depth: int, node: ast.AST
+    ) -> tuple[Value, ...]:
+        """``QUERIES["lock"]``, ``STMTS[0]``, ``QUERIES.get("lock")``: the entries of the literal
+        containers the name is bound to, under a constant key."""
+        if (
+            isinstance(key, ast.UnaryOp)
+            and isinstance(key.op, ast.USub)
+            and isinstance(key.operand, ast.Constant)
+            and isinstance(key.operand.value, int)
+        ):
+            key = ast.Constant(-key.operand.value)  # ``STMTS[-1]``
+        if not isinstance(key, ast.Constant) or isinstance(key.value, bool):
+            return self.dynamic(node)
+        found: list[Value] = []
+        for literal, literal_chain, literal_at in self.containers(container, chain, depth + 1) or []:
+            entry: ast.expr | None = None
+            if isinstance(literal, ast.Dict):
+                for dict_key, dict_value in zip(literal.keys, literal.values, strict=True):
+                    if isinstance(dict_key, ast.Constant) and dict_key.value == key.value:
+                        entry = dict_value
+            elif (
+                isinstance(literal, ast.List | ast.Tuple)
+                and isinstance(key.value, int)
+                and -len(literal.elts) <= key.value < len(literal.elts)
+                and not any(isinstance(element, ast.Starred) for element in literal.elts)
+            ):
+                entry = literal.elts[key.value]
+            if entry is None:
+                return self.dynamic(node)
+            found.extend(self.values(entry, literal_chain, literal_at, depth + 1))
+        return self._bounded(found, node) if found else self.dynamic(node)
+
+    # --- containers and sequences -------------------------------------------------------------
+    def containers(
+        self, node: ast.expr, chain: Chain, depth: int
+    ) -> list[tuple[ast.expr, Chain, ast.stmt | None]] | None:
+        """The dict, list or tuple literals ``node`` may be (a literal, or a name bound only to
+        literals in the scope that binds it), each with its scopes and statement; None otherwise."""
+        if isinstance(node, ast.Dict | ast.List | ast.Tuple):
+            return [(node, chain, None)]
+        if not isinstance(node, ast.Name) or depth > MAX_DEPTH:
+            return None
+        found = self._bound_scope(node.id, chain)
+        if found is None:
+            return None
+        bindings, scope_chain = found
+        literals: list[tuple[ast.expr, Chain, ast.stmt | None]] = []
+        for binding in bindings:
+            statement = binding.node if isinstance(binding.node, ast.stmt) else None
+            if binding.kind not in (ASSIGN, ANNOTATED) or binding.value is None:
+                return None
+            inner = self.containers(binding.value, scope_chain, depth + 1)
+            if inner is None:
+                return None
+            literals.extend(
+                (literal, literal_chain, literal_at or statement) for literal, literal_chain, literal_at in inner
+            )
+        return literals or None
+
+    def sequences(
+        self, node: ast.expr, chain: Chain, at: ast.stmt | None, depth: int
+    ) -> list[list[tuple[ast.expr, Chain, ast.stmt | None]]] | None:
+        """The element lists ``node`` may be: a list or tuple literal, a name bound to such
+        literals (with the elements ``append``/``extend``/``+=`` add in its scope, in source order),
+        or a sum of sequences; None when the code does not show them."""
+        if depth > MAX_DEPTH:
+            return None
+        if isinstance(node, ast.List | ast.Tuple):
+            if any(isinstance(element, ast.Starred) for element in node.elts):
+                return None
+            return [[(element, chain, at) for element in node.elts]]
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            left = self.sequences(node.left, chain, at, depth + 1)
+            right = self.sequences(node.right, chain, at, depth + 1)
+            if left is None or right is None or len(left) * len(right) > MAX_VALUES:
+                return None
+            return [first + second for first in left for second in right]
+        if not isinstance(node, ast.Name):
+            return None
+        found = self._bound_scope(node.id, chain)
+        if found is None:
+            return None
+        bindings, scope_chain = found
+        alternatives: list[list[tuple[ast.expr, Chain, ast.stmt | None]]] = []
+        for binding in bindings:
+            if binding.kind not in (ASSIGN, ANNOTATED) or binding.value is None:
+                if binding.kind == AUGMENTED and isinstance(binding.value, ast.List | ast.Tuple):
+                    continue  # ``parts += [...]``: added below
+                return None
+            statement = binding.node if isinstance(binding.node, ast.stmt) else at
+            inner = self.sequences(binding.value, scope_chain, statement, depth + 1)
+            if inner is None:
+                return None
+            alternatives.extend(inner)
+        added = list(self._additions(node.id, scope_chain))
+        if added is None or len(alternatives) > MAX_VALUES:
+            return None
+        if added:
+            alternatives = [[*elements, *added] for elements in alternatives]
+        return alternatives or None
+
+    def _additions(self, name: str, chain: Chain) -> Iterator[tuple[ast.expr, Chain, ast.stmt | None]]:
+        """The elements ``name.append(x)``, ``name.extend([...])`` and ``name += [...]`` add in
+        the scope (its own statements, in source order)."""
+        key = chain[-1]
+        body = self.model.tree.body if key is None else getattr(key, "body", [])
+        for statement in _own_statements(body):
+            if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+                call = statement.value
+                target = call.func
+                if (
+                    isinstance(target, ast.Attribute)
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id == name
+                    and len(call.args) == 1
+                ):
+                    if target.attr == "append":
+                        yield call.args[0], chain, statement
+                    elif target.attr == "extend" and isinstance(call.args[0], ast.List | ast.Tuple):
+                        yield from ((element, chain, statement) for element in call.args[0].elts)
+            elif (
+                isinstance(statement, ast.AugAssign)
+                and isinstance(statement.target, ast.Name)
+                and statement.target.id == name
+                and isinstance(statement.value, ast.List | ast.Tuple)
+            ):
+                yield from ((element, chain, statement) for element in statement.value.elts)
+
+    def _bound_scope(self, name: str, chain: Chain) -> tuple[list[Binding], Chain] | None:
+        """The bindings of ``name`` in the innermost scope of ``chain`` that binds it, and that
+        part of the chain; None when none does or it is declared global (the module's then)."""
+        scopes = self.model.scopes
+        for index in range(len(chain) - 1, -1, -1):
+            scope = scopes.scope(chain[index])
+            if index and name in scope.globals:
+                break
+            bindings = [binding for binding in scopes.sql_bindings(chain[index]) if binding.name == name]
+            if bindings:
+                return bindings, chain[: index + 1]
+        module = [binding for binding in scopes.sql_bindings(None) if binding.name == name]
+        return (module, (None,)) if module else None
+
+    # --- names ------------------------------------------------------------------------------
+    def name(self, name: str, chain: Chain, at: ast.stmt | None, depth: int, node: ast.AST) -> tuple[Value, ...]:
+        """The values of ``name`` where the statement ``at`` uses it: the assignments of the scope
+        that binds it which reach ``at`` (the whole scope, for a name of an outer scope)."""
+        if depth > MAX_DEPTH:
+            return self.dynamic(node)
+        scopes = self.model.scopes
+        for index in range(len(chain) - 1, -1, -1):
+            key = chain[index]
+            scope = scopes.scope(key)
+            if index and name in scope.globals:
+                index = 0
+                key = None
+            elif not any(binding.name == name for binding in scopes.sql_bindings(key)):
+                continue
+            kinds = {binding.kind for binding in scopes.sql_bindings(key) if binding.name == name}
+            if kinds & _UNFOLLOWED:
+                return self.dynamic(node)
+            stop = at if index == len(chain) - 1 else None
+            memo = (name, id(key), id(stop))
+            found = self._names.get(memo)
+            if found is None:
+                self._names[memo] = self.dynamic(node)  # a cycle through this name ends here
+                body = self.model.tree.body if key is None else getattr(key, "body", [])
+                start = self.dynamic(node) if PARAMETER in kinds else None
+                state, _ = _Flow(self, name, chain[: index + 1], depth).run(body, start, stop)
+                found = state if state is not None else self.dynamic(node)
+                found = tuple(Value(v.piece, v.literal, v.via or name, v.conditions) for v in found)
+                self._names[memo] = found
+            return found
+        imported = self.model.imports.get(name)
+        if imported is not None and self.resolve_import is not None:
+            resolved = self.resolve_import(imported)
+            if resolved:
+                return resolved
+        return self.dynamic(node)
+
+
+# bindings the flow does not follow: the name's value there is unknown
+_UNFOLLOWED = frozenset({"relative-import", "star-parameter", WALRUS, EXCEPT, COMPREHENSION})
+
+
+def _merge(conditions: tuple[Condition, ...], value: Value) -> tuple[Condition, ...]:
+    merged = value.conditions
+    for condition in conditions:
+        if condition not in merged:
+            merged = (*merged, condition)
+    return merged
+
+
+def _slice(piece: Piece, start: int, end: int) -> Piece:
+    return Piece(piece.text[start:end], piece.lines[start:end], piece.columns[start:end])
+
+
+_BLOCKS = ("body", "orelse", "handlers", "finalbody", "cases")
+
+
+def _own_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """The statements of a scope's body in source order, nested blocks included, nested defs
+    and classes not entered."""
+    stack = list(reversed(body))
+    while stack:
+        statement = stack.pop()
+        yield statement
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue
+        children: list[ast.stmt] = []
+        for name in _BLOCKS:
+            for child in getattr(statement, name, None) or []:
+                children.extend(child.body if isinstance(child, ast.ExceptHandler | ast.match_case) else [child])
+        stack.extend(reversed(children))
+
+
+class _Flow:
+    """The values of one name along the statements of its scope, up to a place of use."""
+
+    def __init__(self, reader: ValueReader, name: str, chain: Chain, depth: int) -> None:
+        self.reader = reader
+        self.name = name
+        self.chain = chain
+        self.depth = depth
+
+    def _values(self, node: ast.expr, at: ast.stmt) -> tuple[Value, ...]:
+        return self.reader.values(node, self.chain, at, self.depth + 1)
+
+    def _union(self, *states: tuple[Value, ...] | None) -> tuple[Value, ...] | None:
+        known = [value for state in states if state is not None for value in state]
+        if not known:
+            return None
+        return self.reader._bounded(known, ast.Pass(lineno=1, col_offset=0))
+
+    def run(
+        self, body: Sequence[ast.stmt], state: tuple[Value, ...] | None, stop: ast.stmt | None
+    ) -> tuple[tuple[Value, ...] | None, bool]:
+        """The state after ``body`` (or just before ``stop``, and True, when ``stop`` is in it)."""
+        for statement in body:
+            if stop is not None and _contains(statement, stop):
+                if statement is stop:
+                    return state, True
+                return self._into(statement, state, stop), True
+            state = self._after(statement, state)
+        return state, False
+
+    def _into(self, statement: ast.stmt, state: tuple[Value, ...] | None, stop: ast.stmt) -> tuple[Value, ...] | None:
+        """The state just before ``stop``, which lies inside the compound ``statement``."""
+        if isinstance(statement, ast.For | ast.AsyncFor | ast.While):
+            if isinstance(statement, ast.For | ast.AsyncFor):
+                state = self._loop_target(statement, state)
+            once, _ = self.run(statement.body, state, None)
+            state = self._union(state, once)
+        if isinstance(statement, ast.Try | getattr(ast, "TryStar", ast.Try)):
+            tried, _ = self.run(statement.body, state, None)
+            for block in (statement.body, statement.orelse, statement.finalbody):
+                if any(_contains(child, stop) for child in block):
+                    start = state if block is statement.body else self._union(state, tried)
+                    return self.run(block, start, stop)[0]
+            for handler in statement.handlers:
+                if _contains(handler, stop):
+                    return self.run(handler.body, self._union(state, tried), stop)[0]
+            return state
+        if isinstance(statement, ast.ClassDef | ast.With | ast.AsyncWith | ast.If | ast.For | ast.AsyncFor | ast.While):
+            for name in ("body", "orelse"):
+                block = getattr(statement, name, None) or []
+                if any(_contains(child, stop) for child in block):
+                    return self.run(block, state, stop)[0]
+        if isinstance(statement, ast.Match):
+            for case in statement.cases:
+                if any(_contains(child, stop) for child in case.body):
+                    return self.run(case.body, state, stop)[0]
+        return state
+
+    def _loop_target(
+        self, statement: ast.For | ast.AsyncFor, state: tuple[Value, ...] | None
+    ) -> tuple[Value, ...] | None:
+        if not (isinstance(statement.target, ast.Name) and statement.target.id == self.name):
+            return state if not _binds(statement.target, self.name) else self.reader.dynamic(statement)
+        sequences = self.reader.sequences(statement.iter, self.chain, statement, self.depth + 1)
+        if sequences is None:
+            return self.reader.dynamic(statement)
+        elements = [self._values(element, at or statement) for elements in sequences for element, _, at in elements]
+        return self._union(*elements) or self.reader.dynamic(statement)
+
+    def _after(self, statement: ast.stmt, state: tuple[Value, ...] | None) -> tuple[Value, ...] | None:
+        name = self.name
+        if isinstance(statement, ast.Assign):
+            for target in statement.targets:
+                if isinstance(target, ast.Name) and target.id == name:
+                    state = self._values(statement.value, statement)
+                elif _binds(target, name):
+                    state = self._unpacked(target, statement.value, statement)
+            return state
+        if isinstance(statement, ast.AnnAssign):
+            if isinstance(statement.target, ast.Name) and statement.target.id == name and statement.value is not None:
+                return self._values(statement.value, statement)
+            return state
+        if isinstance(statement, ast.AugAssign):
+            if isinstance(statement.target, ast.Name) and statement.target.id == name:
+                if not isinstance(statement.op, ast.Add) or state is None:
+                    return self.reader.dynamic(statement)
+                added = self._values(statement.value, statement)
+                return self.reader._product([state, added], statement)
+            return state
+        if isinstance(statement, ast.If):
+            taken, _ = self.run(statement.body, state, None)
+            other, _ = self.run(statement.orelse, state, None)
+            return self._union(taken, other)
+        if isinstance(statement, ast.For | ast.AsyncFor | ast.While):
+            start = self._loop_target(statement, state) if isinstance(statement, ast.For | ast.AsyncFor) else state
+            once, _ = self.run(statement.body, start, None)
+            after = self._union(state, once)
+            otherwise, _ = self.run(statement.orelse, after, None)
+            return otherwise
+        if isinstance(statement, ast.With | ast.AsyncWith):
+            for item in statement.items:
+                if item.optional_vars is not None and _binds(item.optional_vars, name):
+                    state = self.reader.dynamic(statement)
+            return self.run(statement.body, state, None)[0]
+        if isinstance(statement, ast.Try | getattr(ast, "TryStar", ast.Try)):
+            tried, _ = self.run(statement.body, state, None)
+            handled = [self.run(handler.body, self._union(state, tried), None)[0] for handler in statement.handlers]
+            otherwise, _ = self.run(statement.orelse, tried, None)
+            return self.run(statement.finalbody, self._union(otherwise, *handled), None)[0]
+        if isinstance(statement, ast.Match):
+            cases = [self.run(case.body, state, None)[0] for case in statement.cases]
+            return self._union(state, *cases)
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+            return self.reader.dynamic(statement) if statement.name == name else state
+        if isinstance(statement, ast.ClassDef):
+            if statement.name == name:
+                return self.reader.dynamic(statement)
+            return self.run(statement.body, state, None)[0]  # a class body binds in its scope (as before)
+        if isinstance(statement, ast.Import | ast.ImportFrom):
+            for alias in statement.names:
+                if (alias.asname or alias.name.split(".")[0]) == name:
+                    return self.reader.dynamic(statement)
+            return state
+        if isinstance(statement, ast.Delete):
+            return None if any(isinstance(t, ast.Name) and t.id == name for t in statement.targets) else state
+        return state
+
+    def _unpacked(self, target: ast.expr, value: ast.expr, statement: ast.stmt) -> tuple[Value, ...]:
+        """``a, b = "x", "y"``: the element at the name's place, when both sides line up."""
+        if (
+            isinstance(target, ast.Tuple | ast.List)
+            and isinstance(value, ast.Tuple | ast.List)
+            and len(target.elts) == len(value.elts)
+            and not any(isinstance(element, ast.Starred) for element in target.elts)
+        ):
+            for element, part in zip(target.elts, value.elts, strict=True):
+                if isinstance(element, ast.Name) and element.id == self.name:
+                    return self._values(part, statement)
+                if _binds(element, self.name):
+                    return self._unpacked(element, part, statement)
+        return self.reader.dynamic(statement)
+
+
+def _binds(target: ast.AST, name: str) -> bool:
+    return any(isinstance(node, ast.Name) and node.id == name for node in ast.walk(target))
+
+
+def _contains(outer: ast.AST, inner: ast.AST) -> bool:
+    """Whether ``inner`` lies within ``outer`` (by their places in the file)."""
+    if outer is inner:
+        return True
+    start = (getattr(outer, "lineno", 0), getattr(outer, "col_offset", 0))
+    end = (getattr(outer, "end_lineno", 0) or 0, getattr(outer, "end_col_offset", 0) or 0)
+    inner_start = (getattr(inner, "lineno", 0), getattr(inner, "col_offset", 0))
+    inner_end = (getattr(inner, "end_lineno", 0) or 0, getattr(inner, "end_col_offset", 0) or 0)
+    return start <= inner_start and inner_end <= end
+
+
+def merge_alternatives(results: Sequence[tuple[Fragment, list[Finding]]]) -> list[Finding]:
+    """The findings of fragments that are possible values of one argument (one ``group``), each
+    place and rule once: the first value's finding, saying when it happens (the conditions all
+    the values that produce it share) unless every value of the argument produces it."""
+    findings: list[Finding] = []
+    groups: dict[int, list[Fragment]] = {}
+    produced: dict[tuple[int, str, int, int], tuple[Finding, list[Fragment]]] = {}
+    for fragment, found in results:
+        if not fragment.group:
+            findings.extend(found)
+            continue
+        groups.setdefault(fragment.group, []).append(fragment)
+        for finding in found:
+            key = (fragment.group, finding.code, finding.line, finding.column)
+            if key in produced:
+                produced[key][1].append(fragment)
+            else:
+                produced[key] = (finding, [fragment])
+    for (group, *_), (finding, fragments) in produced.items():
+        common = [
+            condition for condition in fragments[0].conditions if all(condition in f.conditions for f in fragments)
+        ]
+        if common and len(fragments) < len(groups[group]):
+            finding = replace(finding, message=f"{finding.message} ({describe(common)})")
+        findings.append(finding)
+    return findings
