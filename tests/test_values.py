@@ -299,3 +299,66 @@ def test_more_values_than_the_bound_are_dynamic() -> None:
 )
 def test_cycles_and_unbound_names_never_hang(source: str) -> None:
     lint(source, "app.py")
+
+
+# --- wrappers: a function that sends its parameter to a sink is a sink ---------------------------------
+
+WRAPPERS = """\
+import psycopg2
+
+
+class Repository:
+    def __init__(self, dsn):
+        self.cur = psycopg2.connect(dsn).cursor()
+
+    def execute_query(self, sql, params=None):
+        self.cur.execute(sql, params)
+
+    def __execute(self, statement):
+        return self.execute_query(statement)
+
+    def listen(self):
+        self.execute_query("LISTEN jobs")
+
+    def lock(self):
+        self.__execute(statement="SELECT pg_advisory_lock(1)")
+
+    def log(self, message):
+        print(message)
+
+    def quiet(self, other):
+        self.log("LISTEN failed")
+        self.execute_query("SELECT 1")
+        other.execute_query("LISTEN elsewhere")  # not this class's method
+
+
+def run(conn, sql):
+    with conn.cursor() as cur:
+        cur.execute(sql)
+
+
+def rebinds(conn, sql):
+    sql = "SELECT 1"
+    conn.execute(sql)
+
+
+def uses(conn):
+    run(conn, "SET search_path TO app")
+    rebinds(conn, "SET search_path TO app")
+"""
+
+
+def test_wrappers_and_name_mangled_methods_are_sinks() -> None:
+    result = found(WRAPPERS)
+    assert [(code, line, column) for code, line, column, _ in result] == [
+        ("PIN014", 15, 29),
+        ("PIN019", 18, 42),
+        ("PIN001", 40, 16),
+    ]
+    assert result[0][3].endswith("(reaches `self.cur.execute()` on line 9)")
+    assert result[2][3].endswith("(reaches `cur.execute()` on line 31)")
+
+
+def test_a_wrapper_call_carries_its_noqa_line() -> None:
+    source = WRAPPERS.replace('self.execute_query("LISTEN jobs")', 'self.execute_query("LISTEN jobs")  # noqa: PIN014')
+    assert [code for code, *_ in found(source)] == ["PIN019", "PIN001"]

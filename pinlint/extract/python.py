@@ -25,7 +25,7 @@ import ast
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from pinlint.bindings import dotted_name
+from pinlint.bindings import PARAMETER, dotted_name
 from pinlint.extract.calls import literal_argument
 from pinlint.extract.sinks import (
     FUNCTION_SINKS,
@@ -70,10 +70,18 @@ class _Reader:
         self.result = PythonExtraction()
         self.values = ValueReader(model, resolve_import)
         self.groups = 0  # fragments that are alternatives of one argument share a group number
+        self.found_wrappers: dict[tuple[str, bool], Wrapper] = {}  # (name, is a method) -> wrapper
+        self.wrappers: dict[tuple[str, bool], Wrapper] | None = None  # those being read (the later passes)
 
     # --- calls ----------------------------------------------------------------------------
     def _fragments(
-        self, value: ast.expr, call: ast.Call, sink: str, chain: tuple[ast.AST | None, ...], at: ast.stmt | None
+        self,
+        value: ast.expr,
+        call: ast.Call,
+        sink: str,
+        chain: tuple[ast.AST | None, ...],
+        at: ast.stmt | None,
+        sink_line: int = 0,
     ) -> list[Fragment]:
         """The SQL fragments ``value`` may be, as an argument of ``call`` (one per possible value;
         alternatives of one argument share a ``group``)."""
@@ -83,7 +91,7 @@ class _Reader:
                 inner = element
                 if isinstance(inner, ast.Tuple | ast.List) and inner.elts:
                     inner = inner.elts[0]  # RunSQL's (sql, params) pairs
-                fragments.extend(self._fragments(inner, call, sink, chain, at))
+                fragments.extend(self._fragments(inner, call, sink, chain, at, sink_line))
             return fragments
         known = [found for found in self.values.values(value, chain, at) if found.literal is not None]
         group = 0
@@ -97,7 +105,7 @@ class _Reader:
             noqa_lines = {literal.end_lineno or literal.lineno, call.lineno}
             if found.via:
                 noqa_lines.add(literal.lineno)
-            fragment = found.piece.fragment(self.path, sink, call.lineno, noqa_lines, found.via)
+            fragment = found.piece.fragment(self.path, sink, sink_line or call.lineno, noqa_lines, found.via)
             fragment.group = group
             fragment.conditions = found.conditions if group else ()
             fragments.append(fragment)
@@ -142,6 +150,11 @@ class _Reader:
     def _call(self, node: ast.Call, chain: tuple[ast.AST | None, ...], at: ast.stmt | None) -> None:
         qualified = self.model.qualify(node.func)
         method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+        if self.wrappers is not None:  # the pass that reads the calls of the module's own wrappers
+            wrapper = self._wrapper_of(node)
+            if wrapper is not None:
+                self._sink(node, chain, at, wrapper.arguments(node), wrapper.keyword, wrapper)
+            return
         positional = [arg for arg in node.args if not isinstance(arg, ast.Starred)]
         keywords = {keyword.arg: keyword.value for keyword in node.keywords if keyword.arg is not None}
         arguments = sql_arguments(qualified, method, positional, keywords, self.functions, self.methods)
@@ -149,16 +162,46 @@ class _Reader:
         is_fact = bool(last) and (last in self.call_names or qualified in self.call_names)
         is_fact = is_fact and bool(node.args or node.keywords)  # (no arguments: nothing to read)
         if arguments:
-            dotted = dotted_name(node.func)
-            display = dotted if dotted and dotted.count(".") <= 2 else (f"….{method}" if method else "call")
             keyword = "" if qualified in self.functions else STATEMENT_SINKS.get(method, "")
-            for argument in arguments:
-                fragments = self._fragments(argument, node, display, chain, at)
-                if keyword:  # ``cursor.copy("COPY ...")``, not ``shutil.copy("a", "b")``
-                    fragments = [fragment for fragment in fragments if begins_with_keyword(fragment.text, keyword)]
-                self.result.fragments.extend(fragments)
+            self._sink(node, chain, at, arguments, keyword)
         if is_fact:
             self.result.calls.append(self._call_fact(node, qualified, method, chain, at))
+
+    def _sink(
+        self,
+        node: ast.Call,
+        chain: tuple[ast.AST | None, ...],
+        at: ast.stmt | None,
+        arguments: list[ast.expr],
+        keyword: str,
+        through: Wrapper | None = None,
+    ) -> None:
+        """The fragments of a sink call's SQL arguments (``through`` a wrapper: named by the sink
+        inside it); a parameter of the function around the call makes that function a wrapper
+        (``Wrapper``), read in a later pass."""
+        method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+        dotted = dotted_name(node.func)
+        display = dotted if dotted and dotted.count(".") <= 2 else (f"….{method}" if method else "call")
+        sink, sink_line = (through.sink, through.sink_line) if through else (display, node.lineno)
+        for argument in arguments:
+            fragments = self._fragments(argument, node, sink, chain, at, sink_line)
+            if keyword:  # ``cursor.copy("COPY ...")``, not ``shutil.copy("a", "b")``
+                fragments = [fragment for fragment in fragments if begins_with_keyword(fragment.text, keyword)]
+            self.result.fragments.extend(fragments)
+            wrapper = wrapper_of_parameter(self.model, argument, chain, keyword, sink, sink_line)
+            if wrapper is not None:
+                self.found_wrappers.setdefault((wrapper.name, wrapper.method), wrapper)
+
+    def _wrapper_of(self, node: ast.Call) -> Wrapper | None:
+        """The module's wrapper this call calls: ``name(...)`` of a module function, or
+        ``self.name(...)``/``cls.name(...)`` of a method."""
+        assert self.wrappers is not None
+        func = node.func
+        if isinstance(func, ast.Name):
+            return self.wrappers.get((func.id, False))
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in ("self", "cls"):
+            return self.wrappers.get((func.attr, True))
+        return None
 
     def read(self, node: ast.AST, chain: tuple[ast.AST | None, ...] = (None,)) -> None:
         """Read ``node``'s sink calls; statements on whose lines no call of interest starts are skipped."""
@@ -175,6 +218,81 @@ class _Reader:
             if isinstance(current, ast.Call):
                 self._call(current, scopes, at)
             stack.extend((child, scopes, at) for child in reversed(list(ast.iter_child_nodes(current))))
+
+    def read_wrapper_calls(self) -> None:
+        """Read the calls of the wrappers the sinks revealed, then of the wrappers those reveal
+        (up to ``MAX_WRAPPER_DEPTH`` layers): a wrapper's SQL argument is read as a sink's."""
+        done: set[tuple[str, bool]] = set()
+        for _ in range(MAX_WRAPPER_DEPTH):
+            pending = {key: wrapper for key, wrapper in self.found_wrappers.items() if key not in done}
+            if not pending:
+                return
+            done |= pending.keys()
+            self.wrappers = pending
+            self.lines_with_calls = self.model.lines_with_calls({name for name, _ in pending})
+            if self.lines_with_calls:
+                self.read(self.model.tree)
+
+
+MAX_WRAPPER_DEPTH = 3  # wrappers of wrappers followed
+
+
+@dataclass(frozen=True)
+class Wrapper:
+    """A function or method of the module that sends one of its parameters to a sink as SQL:
+    ``def execute_query(self, sql): self.cur.execute(sql)`` makes ``self.execute_query("LISTEN x")``
+    a sink."""
+
+    name: str
+    method: bool  # called as ``self.name(...)`` (its first parameter is the instance)
+    parameter: str
+    position: int | None  # among the positional arguments of a call (None: keyword-only)
+    keyword: str  # the first word the SQL must have (``COPY`` for ``cursor.copy``), else ""
+    sink: str  # the sink call inside it (through any wrappers it calls), as written
+    sink_line: int
+
+    def arguments(self, call: ast.Call) -> list[ast.expr]:
+        for keyword in call.keywords:
+            if keyword.arg == self.parameter:
+                return [keyword.value]
+        if any(isinstance(argument, ast.Starred) for argument in call.args):
+            return []
+        if self.position is not None and self.position < len(call.args):
+            return [call.args[self.position]]
+        return []
+
+
+def wrapper_of_parameter(
+    model: PythonModule,
+    argument: ast.expr,
+    chain: tuple[ast.AST | None, ...],
+    keyword: str,
+    sink: str,
+    sink_line: int,
+) -> Wrapper | None:
+    """The wrapper that the function around a sink call is when the call's SQL argument is one of
+    its parameters, never rebound; else None."""
+    function = chain[-1]
+    if not isinstance(argument, ast.Name) or not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+        return None
+    bindings = model.scopes.scope(function).bindings.get(argument.id, [])
+    if len(bindings) != 1 or bindings[0].kind != PARAMETER:
+        return None
+    arguments = function.args
+    positional = [parameter.arg for parameter in [*arguments.posonlyargs, *arguments.args]]
+    decorators = {dotted_name(decorator) for decorator in function.decorator_list}
+    method = _is_method(model, function) and "staticmethod" not in decorators
+    if method:
+        positional = positional[1:]
+    position = positional.index(argument.id) if argument.id in positional else None
+    if position is None and argument.id not in [parameter.arg for parameter in arguments.kwonlyargs]:
+        return None  # ``self`` itself
+    return Wrapper(function.name, method, argument.id, position, keyword, sink, sink_line)
+
+
+def _is_method(model: PythonModule, function: ast.AST) -> bool:
+    """Whether ``function`` is defined directly in a class body."""
+    return any(isinstance(statement, ast.ClassDef) and function in statement.body for statement, _ in model.statements)
 
 
 def interesting_names(
@@ -204,4 +322,5 @@ def extract_python(
     reader = _Reader(model, path, functions, methods, names, lines_with_calls, resolve_import)
     if lines_with_calls:
         reader.read(model.tree)
+        reader.read_wrapper_calls()
     return reader.result
