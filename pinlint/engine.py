@@ -351,6 +351,15 @@ class Linter:
         for fragment in fragments:
             found: list[Finding] = []
             statements = split_statements(fragment.text, psql=fragment.kind == "sql", dialect=choice.name)
+            if fragment.read_from:  # a file's text sent in one call: only what counts the whole text
+                found = [
+                    finding_from_hit(rule, fragment, hit, "", choice)
+                    for rule, kind in kinds
+                    if kind.whole_text and statements
+                    for hit in kind.check(replace(statements[0], end=len(fragment.text)), fragment.text)
+                ]
+                results.append((fragment, found))
+                continue
             if fragment.kind == "python":  # the statements of one string passed to one call
                 for rule, counter in counters:
                     for hit in counter.check(statements, fragment.text):

@@ -362,3 +362,47 @@ def test_wrappers_and_name_mangled_methods_are_sinks() -> None:
 def test_a_wrapper_call_carries_its_noqa_line() -> None:
     source = WRAPPERS.replace('self.execute_query("LISTEN jobs")', 'self.execute_query("LISTEN jobs")  # noqa: PIN014')
     assert [code for code, *_ in found(source)] == ["PIN019", "PIN001"]
+
+
+# --- files read at run time ------------------------------------------------------------------------
+
+READER = """\
+import os
+from importlib import resources
+from pathlib import Path
+
+SCHEMA = Path(__file__).parent / "sql" / "schema.sql"
+
+
+def migrate(cur):
+    cur.execute(SCHEMA.read_text())
+    cur.execute(open(os.path.join(os.path.dirname(__file__), "sql", "schema.sql")).read())
+    cur.execute((resources.files("app.sql") / "schema.sql").read_text())
+    with open(SCHEMA) as handle:
+        cur.execute(handle.read())
+    cur.execute(Path(__file__).with_name("sql").joinpath("small.sql").read_text())
+    cur.execute(open("missing.sql").read())
+    print(open(SCHEMA).read())
+"""
+
+
+def test_a_schema_read_at_run_time_is_one_oversized_statement_and_not_linted_twice(tmp_path) -> None:
+    from conftest import run_cli
+
+    (tmp_path / "app" / "sql").mkdir(parents=True)
+    table = "CREATE TABLE t{} (id bigint PRIMARY KEY, name text NOT NULL);\n"
+    statements = "".join(table.format(index) for index in range(300))
+    (tmp_path / "app" / "sql" / "schema.sql").write_text("SET search_path TO app;\n" + statements)
+    (tmp_path / "app" / "sql" / "small.sql").write_text("LISTEN jobs;\n")
+    (tmp_path / "app" / "db.py").write_text(READER)
+    result = run_cli("check", "--no-cache", "--output-format", "concise", "--quiet", "app", cwd=tmp_path)
+    lines = [line.split(" ", 2)[:2] for line in result.stdout.splitlines()]
+    assert lines == [
+        ["app/db.py:9:17:", "PIN020"],
+        ["app/db.py:10:17:", "PIN020"],
+        ["app/db.py:11:17:", "PIN020"],
+        ["app/db.py:13:21:", "PIN020"],
+        ["app/sql/schema.sql:1:1:", "PIN001"],  # the file's own statements: reported once, in the file
+        ["app/sql/small.sql:1:1:", "PIN014"],
+    ]
+    assert "(`schema.sql` reaches `cur.execute()` on line 9)" in result.stdout

@@ -68,7 +68,7 @@ class _Reader:
         self.call_names = call_names
         self.lines_with_calls = lines_with_calls
         self.result = PythonExtraction()
-        self.values = ValueReader(model, resolve_import)
+        self.values = ValueReader(model, path, resolve_import)
         self.groups = 0  # fragments that are alternatives of one argument share a group number
         self.found_wrappers: dict[tuple[str, bool], Wrapper] = {}  # (name, is a method) -> wrapper
         self.wrappers: dict[tuple[str, bool], Wrapper] | None = None  # those being read (the later passes)
@@ -107,6 +107,7 @@ class _Reader:
                 noqa_lines.add(literal.lineno)
             fragment = found.piece.fragment(self.path, sink, sink_line or call.lineno, noqa_lines, found.via)
             fragment.group = group
+            fragment.read_from = found.read_from
             fragment.conditions = found.conditions if group else ()
             fragments.append(fragment)
         return fragments

@@ -29,8 +29,10 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from pinlint.bindings import ANNOTATED, ASSIGN, AUGMENTED, COMPREHENSION, EXCEPT, PARAMETER, WALRUS, Binding
+from pinlint.files import UnreadableFile, read_bytes
 from pinlint.model import HOLE, Finding, Fragment
 from pinlint.pymodel import PythonModule
 from pinlint.pystrings import AUTOMATIC, AUTOMATIC_HOLE, HOLE_FIELD, Piece, format_fields
@@ -43,6 +45,10 @@ Chain = tuple[ast.AST | None, ...]  # the module (None), then the defs around a 
 Condition = tuple[str, bool]  # (the test's source, whether it is true)
 
 _PSYCOPG_SQL = ("psycopg.sql.", "psycopg2.sql.")
+_OPENERS = frozenset({"open", "io.open", "codecs.open"})
+_PATH_TYPES = frozenset({"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath"})
+_RESOURCE_FILES = frozenset({"importlib.resources.files", "importlib_resources.files"})
+_RESOURCE_READERS = frozenset({"importlib.resources.read_text", "importlib.resources.read_binary"})
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,7 @@ class Value:
     literal: ast.expr | None  # the first literal that holds known text (None: nothing is known)
     via: str = ""  # the name it came through, if any
     conditions: tuple[Condition, ...] = ()  # when it is the value (conditional expressions)
+    read_from: str = ""  # the file it is the text of, read at run time
 
     @property
     def known(self) -> bool:
@@ -86,14 +93,16 @@ def _concat(left: Value, right: Value) -> Value | None:
         left.piece.columns + right.piece.columns,
     )
     via = left.via if left.known else right.via  # the name of the first part the code shows
-    return Value(piece, left.literal or right.literal, via, conditions)
+    return Value(piece, left.literal or right.literal, via, conditions, left.read_from or right.read_from)
 
 
 class ValueReader:
     """The possible values of the expressions of one module (see the module docstring)."""
 
-    def __init__(self, model: PythonModule, resolve_import: ResolveImport | None = None) -> None:
+    def __init__(self, model: PythonModule, path: str = "", resolve_import: ResolveImport | None = None) -> None:
         self.model = model
+        self.path = path
+        self.directory = Path(path).parent if path else Path()
         self.resolve_import = resolve_import
         self._names: dict[tuple[str, int, int], tuple[Value, ...]] = {}
 
@@ -254,8 +263,13 @@ class ValueReader:
                 alternatives = self.sequences(node.args[0], chain, at, depth + 1)
                 return self._joined(None, alternatives, node, depth)
             return self.dynamic(node)
+        read = self._file_read(node, chain, depth)
+        if read is not None:
+            return read
         if not isinstance(func, ast.Attribute):
             return self.dynamic(node)
+        if func.attr == "decode" and not node.args:
+            return self.values(func.value, chain, at, depth + 1)
         if func.attr == "format":
             templates = self.values(func.value, chain, at, depth + 1)
             if not any(template.known for template in templates) or any(
@@ -343,6 +357,108 @@ class ValueReader:
                 return self.dynamic(node)
             found.extend(self.values(entry, literal_chain, literal_at, depth + 1))
         return self._bounded(found, node) if found else self.dynamic(node)
+
+    # --- files read at run time -----------------------------------------------------------------
+    def _file_read(self, node: ast.Call, chain: Chain, depth: int) -> tuple[Value, ...] | None:
+        """``open(P).read()``, ``Path(P).read_text()``, ``f.read()`` in ``with open(P) as f``,
+        ``(resources.files("pkg") / "x.sql").read_text()``, ``resources.read_text("pkg", "x.sql")``,
+        where the file ``P`` names is in the project: its text, sent whole (``Value.read_from``);
+        every character is placed at the call. None for any other call."""
+        func = node.func
+        target: Path | None = None
+        if isinstance(func, ast.Attribute) and func.attr in ("read", "read_text", "read_bytes") and not node.args:
+            opened = func.value
+            if isinstance(opened, ast.Name):  # ``with open(P) as f: f.read()``
+                found = self._bound_scope(opened.id, chain)
+                bindings = found[0] if found else []
+                opened = bindings[0].value if len(bindings) == 1 and bindings[0].value is not None else opened
+            if func.attr == "read" and isinstance(opened, ast.Call) and self.model.qualify(opened.func) in _OPENERS:
+                if opened.args:
+                    target = self._path(opened.args[0], chain, depth + 1)
+            elif func.attr != "read":
+                target = self._path(opened, chain, depth + 1)
+        elif self.model.qualify(func) in _RESOURCE_READERS and len(node.args) == 2:
+            package = self._package(node.args[0])
+            name = node.args[1]
+            if package is not None and isinstance(name, ast.Constant) and isinstance(name.value, str):
+                target = package / name.value
+        else:
+            return None
+        if target is None:
+            return self.dynamic(node)
+        try:
+            data = read_bytes(target)
+        except UnreadableFile:
+            return self.dynamic(node)
+        text = data.decode("utf-8", errors="replace")
+        line = node.lineno
+        column = self.model.lines.column(line, node.col_offset) + 1
+        piece = Piece(text, [line] * len(text), [column] * len(text))
+        return (Value(piece, node, target.name, read_from=str(target)),)
+
+    def _path(self, node: ast.expr, chain: Chain, depth: int) -> Path | None:
+        """The file a path expression names: a literal (relative to the module's directory),
+        ``__file__``-relative (``Path(__file__).parent / "x.sql"``, ``os.path.join(os.path.dirname(
+        __file__), "x.sql")``) or ``importlib.resources.files("pkg") / "x.sql"``; None otherwise."""
+        if depth > MAX_DEPTH:
+            return None
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return self.directory / node.value
+        if isinstance(node, ast.Name):
+            if node.id == "__file__":
+                return self.directory / Path(self.path).name
+            found = self._bound_scope(node.id, chain)
+            if found is None or len(found[0]) != 1 or found[0][0].kind not in (ASSIGN, ANNOTATED):
+                return None
+            value = found[0][0].value
+            return self._path(value, found[1], depth + 1) if value is not None else None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            base = self._path(node.left, chain, depth + 1)
+            if base is None or not (isinstance(node.right, ast.Constant) and isinstance(node.right.value, str)):
+                return None
+            return base / node.right.value
+        if isinstance(node, ast.Attribute) and node.attr == "parent":
+            base = self._path(node.value, chain, depth + 1)
+            return base.parent if base is not None else None
+        if not isinstance(node, ast.Call):
+            return None
+        qualified = self.model.qualify(node.func)
+        method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+        strings = [arg.value for arg in node.args if isinstance(arg, ast.Constant) and isinstance(arg.value, str)]
+        if qualified in _PATH_TYPES and len(node.args) == 1:
+            return self._path(node.args[0], chain, depth + 1)
+        if qualified in ("os.path.dirname", "os.path.abspath", "os.path.realpath") and len(node.args) == 1:
+            base = self._path(node.args[0], chain, depth + 1)
+            return (base.parent if qualified == "os.path.dirname" else base) if base is not None else None
+        if qualified == "os.path.join" and node.args and len(strings) == len(node.args) - 1:
+            base = self._path(node.args[0], chain, depth + 1)
+            return base.joinpath(*strings) if base is not None else None
+        if qualified in _RESOURCE_FILES and len(node.args) == 1:
+            return self._package(node.args[0])
+        if isinstance(node.func, ast.Attribute) and method in ("resolve", "absolute") and not node.args:
+            return self._path(node.func.value, chain, depth + 1)
+        if (
+            isinstance(node.func, ast.Attribute)
+            and method in ("joinpath", "with_name")
+            and len(strings) == len(node.args)
+        ):
+            base = self._path(node.func.value, chain, depth + 1)
+            if base is None:
+                return None
+            return base.joinpath(*strings) if method == "joinpath" else base.with_name(strings[0])
+        return None
+
+    def _package(self, node: ast.expr) -> Path | None:
+        """The directory of the package ``node`` names (``"app.sql"``), looked for from the module's
+        directory up."""
+        if not (isinstance(node, ast.Constant) and isinstance(node.value, str)) or not node.value:
+            return None
+        parts = node.value.split(".")
+        for directory in [self.directory, *self.directory.parents]:
+            candidate = directory.joinpath(*parts)
+            if candidate.is_dir():
+                return candidate
+        return None
 
     # --- containers and sequences -------------------------------------------------------------
     def containers(
