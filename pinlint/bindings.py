@@ -75,6 +75,7 @@ class ModuleScopes:
         self.scopes: dict[ast.AST | None, Scope] = {}
         self._attributes: dict[str, list[Binding]] | None = None
         self._sql: dict[ast.AST | None, list[Binding]] = {}
+        self._sql_names: dict[ast.AST | None, dict[str, list[Binding]]] = {}
 
     def scope(self, node: ast.AST | None) -> Scope:
         """The scope of the module (None), or of a def, lambda or class node."""
@@ -198,6 +199,15 @@ class ModuleScopes:
         found = self._sql.get(key)
         if found is None:
             found = self._sql[key] = list(self._sql_events(self.scope(key)))
+        return found
+
+    def sql_names(self, key: ast.AST | None) -> dict[str, list[Binding]]:
+        """``sql_bindings`` by name."""
+        found = self._sql_names.get(key)
+        if found is None:
+            found = self._sql_names[key] = {}
+            for binding in self.sql_bindings(key):
+                found.setdefault(binding.name, []).append(binding)
         return found
 
     def _sql_events(self, scope: Scope) -> Iterator[Binding]:

@@ -104,7 +104,7 @@ class ValueReader:
         self.path = path
         self.directory = Path(path).parent if path else Path()
         self.resolve_import = resolve_import
-        self._names: dict[tuple[str, int, int], tuple[Value, ...]] = {}
+        self._flows: dict[tuple[str, int], _Flow] = {}  # (name, id of its scope) -> its flow
 
     # --- helpers ------------------------------------------------------------------------------
     def dynamic(self, node: ast.AST) -> tuple[Value, ...]:
@@ -558,48 +558,55 @@ class ValueReader:
 
     def _bound_scope(self, name: str, chain: Chain) -> tuple[list[Binding], Chain] | None:
         """The bindings of ``name`` in the innermost scope of ``chain`` that binds it, and that
-        part of the chain; None when none does or it is declared global (the module's then)."""
+        part of the chain; None when none does (a name declared global: the module's)."""
         scopes = self.model.scopes
         for index in range(len(chain) - 1, -1, -1):
-            scope = scopes.scope(chain[index])
-            if index and name in scope.globals:
+            if index and name in scopes.scope(chain[index]).globals:
                 break
-            bindings = [binding for binding in scopes.sql_bindings(chain[index]) if binding.name == name]
+            bindings = scopes.sql_names(chain[index]).get(name)
             if bindings:
                 return bindings, chain[: index + 1]
-        module = [binding for binding in scopes.sql_bindings(None) if binding.name == name]
+        module = scopes.sql_names(None).get(name)
         return (module, (None,)) if module else None
 
     # --- names ------------------------------------------------------------------------------
     def name(self, name: str, chain: Chain, at: ast.stmt | None, depth: int, node: ast.AST) -> tuple[Value, ...]:
         """The values of ``name`` where the statement ``at`` uses it: the assignments of the scope
-        that binds it which reach ``at`` (the whole scope, for a name of an outer scope)."""
+        that binds it which reach ``at`` (the whole scope, for a name of an outer scope). Each
+        name's flow through its scope is followed once, recording what reaches every statement."""
         if depth > MAX_DEPTH:
             return self.dynamic(node)
         scopes = self.model.scopes
         for index in range(len(chain) - 1, -1, -1):
             key = chain[index]
-            scope = scopes.scope(key)
-            if index and name in scope.globals:
-                index = 0
-                key = None
-            elif not any(binding.name == name for binding in scopes.sql_bindings(key)):
+            if index and name in scopes.scope(key).globals:
+                index, key = 0, None
+            elif name not in scopes.sql_names(key):
                 continue
-            kinds = {binding.kind for binding in scopes.sql_bindings(key) if binding.name == name}
-            if kinds & _UNFOLLOWED:
+            kinds = {binding.kind for binding in scopes.sql_names(key).get(name, ())}
+            if not kinds or kinds & _UNFOLLOWED:
                 return self.dynamic(node)
-            stop = at if index == len(chain) - 1 else None
-            memo = (name, id(key), id(stop))
-            found = self._names.get(memo)
-            if found is None:
-                self._names[memo] = self.dynamic(node)  # a cycle through this name ends here
+            memo = (name, id(key))
+            flow = self._flows.get(memo)
+            if flow is None:
+                flow = self._flows[memo] = _Flow(self, name, chain[: index + 1], depth)
                 body = self.model.tree.body if key is None else getattr(key, "body", [])
-                start = self.dynamic(node) if PARAMETER in kinds else None
-                state, _ = _Flow(self, name, chain[: index + 1], depth).run(body, start, stop)
-                found = state if state is not None else self.dynamic(node)
-                found = tuple(Value(v.piece, v.literal, v.via or name, v.conditions) for v in found)
-                self._names[memo] = found
-            return found
+                flow.final = flow.run(body, self.dynamic(node) if PARAMETER in kinds else None)
+                flow.done = True
+            if index == len(chain) - 1 and at is not None:
+                state = flow.before.get(id(at))  # (not there yet: a cycle through this name)
+            else:
+                state = flow.final if flow.done else None
+            if state is None:
+                return self.dynamic(node)
+            here = self.dynamic(node)[0]  # an unknown value is a hole where the name is used
+            return self._bounded(
+                [
+                    Value(v.piece, v.literal, v.via or name, v.conditions, v.read_from) if v.known else here
+                    for v in state
+                ],
+                node,
+            )
         imported = self.model.imports.get(name)
         if imported is not None and self.resolve_import is not None:
             resolved = self.resolve_import(imported)
@@ -644,62 +651,42 @@ def _own_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
 
 
 class _Flow:
-    """The values of one name along the statements of its scope, up to a place of use."""
+    """The values of one name along the statements of its scope: ``before`` holds what reaches
+    each statement (by ``id``), ``final`` what is left at the end."""
 
     def __init__(self, reader: ValueReader, name: str, chain: Chain, depth: int) -> None:
         self.reader = reader
         self.name = name
         self.chain = chain
         self.depth = depth
+        self.before: dict[int, tuple[Value, ...] | None] = {}
+        self.final: tuple[Value, ...] | None = None
+        self.done = False
 
     def _values(self, node: ast.expr, at: ast.stmt) -> tuple[Value, ...]:
         return self.reader.values(node, self.chain, at, self.depth + 1)
 
     def _union(self, *states: tuple[Value, ...] | None) -> tuple[Value, ...] | None:
-        known = [value for state in states if state is not None for value in state]
+        known = [state for state in states if state is not None]
         if not known:
             return None
-        return self.reader._bounded(known, ast.Pass(lineno=1, col_offset=0))
+        if all(state is known[0] for state in known):
+            return known[0]  # nothing changed on any path
+        return self.reader._bounded([value for state in known for value in state], ast.Pass(lineno=1, col_offset=0))
 
-    def run(
-        self, body: Sequence[ast.stmt], state: tuple[Value, ...] | None, stop: ast.stmt | None
-    ) -> tuple[tuple[Value, ...] | None, bool]:
-        """The state after ``body`` (or just before ``stop``, and True, when ``stop`` is in it)."""
+    def run(self, body: Sequence[ast.stmt], state: tuple[Value, ...] | None) -> tuple[Value, ...] | None:
+        """The state after ``body``, recording the state before each of its statements."""
         for statement in body:
-            if stop is not None and _contains(statement, stop):
-                if statement is stop:
-                    return state, True
-                return self._into(statement, state, stop), True
+            self.before[id(statement)] = state
             state = self._after(statement, state)
-        return state, False
-
-    def _into(self, statement: ast.stmt, state: tuple[Value, ...] | None, stop: ast.stmt) -> tuple[Value, ...] | None:
-        """The state just before ``stop``, which lies inside the compound ``statement``."""
-        if isinstance(statement, ast.For | ast.AsyncFor | ast.While):
-            if isinstance(statement, ast.For | ast.AsyncFor):
-                state = self._loop_target(statement, state)
-            once, _ = self.run(statement.body, state, None)
-            state = self._union(state, once)
-        if isinstance(statement, ast.Try | getattr(ast, "TryStar", ast.Try)):
-            tried, _ = self.run(statement.body, state, None)
-            for block in (statement.body, statement.orelse, statement.finalbody):
-                if any(_contains(child, stop) for child in block):
-                    start = state if block is statement.body else self._union(state, tried)
-                    return self.run(block, start, stop)[0]
-            for handler in statement.handlers:
-                if _contains(handler, stop):
-                    return self.run(handler.body, self._union(state, tried), stop)[0]
-            return state
-        if isinstance(statement, ast.ClassDef | ast.With | ast.AsyncWith | ast.If | ast.For | ast.AsyncFor | ast.While):
-            for name in ("body", "orelse"):
-                block = getattr(statement, name, None) or []
-                if any(_contains(child, stop) for child in block):
-                    return self.run(block, state, stop)[0]
-        if isinstance(statement, ast.Match):
-            for case in statement.cases:
-                if any(_contains(child, stop) for child in case.body):
-                    return self.run(case.body, state, stop)[0]
         return state
+
+    def _loop(self, body: Sequence[ast.stmt], start: tuple[Value, ...] | None) -> tuple[Value, ...] | None:
+        """A loop body: run once, and again from what the first time left when it changed the name."""
+        once = self.run(body, start)
+        if once is not start:
+            once = self.run(body, self._union(start, once))
+        return once
 
     def _loop_target(
         self, statement: ast.For | ast.AsyncFor, state: tuple[Value, ...] | None
@@ -733,34 +720,29 @@ class _Flow:
                 return self.reader._product([state, added], statement)
             return state
         if isinstance(statement, ast.If):
-            taken, _ = self.run(statement.body, state, None)
-            other, _ = self.run(statement.orelse, state, None)
-            return self._union(taken, other)
+            return self._union(self.run(statement.body, state), self.run(statement.orelse, state))
         if isinstance(statement, ast.For | ast.AsyncFor | ast.While):
             start = self._loop_target(statement, state) if isinstance(statement, ast.For | ast.AsyncFor) else state
-            once, _ = self.run(statement.body, start, None)
-            after = self._union(state, once)
-            otherwise, _ = self.run(statement.orelse, after, None)
-            return otherwise
+            return self.run(statement.orelse, self._union(state, self._loop(statement.body, start)))
         if isinstance(statement, ast.With | ast.AsyncWith):
             for item in statement.items:
                 if item.optional_vars is not None and _binds(item.optional_vars, name):
                     state = self.reader.dynamic(statement)
-            return self.run(statement.body, state, None)[0]
+            return self.run(statement.body, state)
         if isinstance(statement, ast.Try | getattr(ast, "TryStar", ast.Try)):
-            tried, _ = self.run(statement.body, state, None)
-            handled = [self.run(handler.body, self._union(state, tried), None)[0] for handler in statement.handlers]
-            otherwise, _ = self.run(statement.orelse, tried, None)
-            return self.run(statement.finalbody, self._union(otherwise, *handled), None)[0]
+            tried = self.run(statement.body, state)
+            handled = [self.run(handler.body, self._union(state, tried)) for handler in statement.handlers]
+            otherwise = self.run(statement.orelse, tried)
+            return self.run(statement.finalbody, self._union(otherwise, *handled))
         if isinstance(statement, ast.Match):
-            cases = [self.run(case.body, state, None)[0] for case in statement.cases]
+            cases = [self.run(case.body, state) for case in statement.cases]
             return self._union(state, *cases)
         if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
             return self.reader.dynamic(statement) if statement.name == name else state
         if isinstance(statement, ast.ClassDef):
             if statement.name == name:
                 return self.reader.dynamic(statement)
-            return self.run(statement.body, state, None)[0]  # a class body binds in its scope (as before)
+            return self.run(statement.body, state)  # a class body binds in its scope (as before)
         if isinstance(statement, ast.Import | ast.ImportFrom):
             for alias in statement.names:
                 if (alias.asname or alias.name.split(".")[0]) == name:
@@ -788,17 +770,6 @@ class _Flow:
 
 def _binds(target: ast.AST, name: str) -> bool:
     return any(isinstance(node, ast.Name) and node.id == name for node in ast.walk(target))
-
-
-def _contains(outer: ast.AST, inner: ast.AST) -> bool:
-    """Whether ``inner`` lies within ``outer`` (by their places in the file)."""
-    if outer is inner:
-        return True
-    start = (getattr(outer, "lineno", 0), getattr(outer, "col_offset", 0))
-    end = (getattr(outer, "end_lineno", 0) or 0, getattr(outer, "end_col_offset", 0) or 0)
-    inner_start = (getattr(inner, "lineno", 0), getattr(inner, "col_offset", 0))
-    inner_end = (getattr(inner, "end_lineno", 0) or 0, getattr(inner, "end_col_offset", 0) or 0)
-    return start <= inner_start and inner_end <= end
 
 
 def merge_alternatives(results: Sequence[tuple[Fragment, list[Finding]]]) -> list[Finding]:
