@@ -10,9 +10,9 @@ first asks for it, in one pass over its own statements.
 
 Two readers ask different questions of the same bindings:
 
-* the SQL reader (``extract.python``) follows a name to the one string it is bound to
-  (``sql_value``): a class body binds in the function or module around it, lambdas are left out,
-  and ``x += y`` on a name bound once to a value extends that value;
+* the SQL reader (``extract.values``) asks which bindings a name has in a scope (``sql_bindings``:
+  a class body binds in the function or module around it, lambdas are left out) and follows
+  them along the scope's statements itself;
 * the driver rules (``extract.calls``) ask what made the object a method is called on
   (``origins``): assignments, ``with ... as x`` and parameter annotations, flow-insensitive.
 """
@@ -22,8 +22,6 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-
-UNRESOLVED = object()  # a binding whose value the code does not show (a parameter, an import, a loop target...)
 
 # what made a binding
 ASSIGN = "assign"  # ``x = value`` (x itself the target)
@@ -76,7 +74,8 @@ class ModuleScopes:
         self.tree = tree
         self.scopes: dict[ast.AST | None, Scope] = {}
         self._attributes: dict[str, list[Binding]] | None = None
-        self._sql: dict[ast.AST | None, dict[str, list[object]]] = {}
+        self._sql: dict[ast.AST | None, list[Binding]] = {}
+        self._sql_names: dict[ast.AST | None, dict[str, list[Binding]]] = {}
 
     def scope(self, node: ast.AST | None) -> Scope:
         """The scope of the module (None), or of a def, lambda or class node."""
@@ -192,54 +191,30 @@ class ModuleScopes:
                 self._targets(current.target, scope, current, COMPREHENSION, COMPREHENSION, None)
             stack.extend(ast.iter_child_nodes(current))
 
-    # --- the SQL reader's question: the one string a name stands for ------------------------------
-    def _sql_events(self, scope: Scope) -> Iterator[Binding]:
+    # --- the SQL reader's question: which bindings a name has in a scope ------------------------
+    def sql_bindings(self, key: ast.AST | None) -> list[Binding]:
         """A function's (or the module's) bindings with those of the class bodies in it, in the
-        order they are made: a class's after its name."""
+        order they are made (a class's after its name): the SQL reader (``extract.values``) reads
+        a class body as part of the scope around it."""
+        found = self._sql.get(key)
+        if found is None:
+            found = self._sql[key] = list(self._sql_events(self.scope(key)))
+        return found
+
+    def sql_names(self, key: ast.AST | None) -> dict[str, list[Binding]]:
+        """``sql_bindings`` by name."""
+        found = self._sql_names.get(key)
+        if found is None:
+            found = self._sql_names[key] = {}
+            for binding in self.sql_bindings(key):
+                found.setdefault(binding.name, []).append(binding)
+        return found
+
+    def _sql_events(self, scope: Scope) -> Iterator[Binding]:
         for binding in scope.sequence:
             yield binding
             if binding.kind == DEFINITION and isinstance(binding.node, ast.ClassDef):
                 yield from self._sql_events(self.scope(binding.node))
-
-    def _sql_scope(self, key: ast.AST | None) -> dict[str, list[object]]:
-        """The values of the names of a function (or the module) as the SQL reader follows them."""
-        found = self._sql.get(key)
-        if found is not None:
-            return found
-        values: dict[str, list[object]] = {}
-        for binding in self._sql_events(self.scope(key)):
-            if binding.kind == RELATIVE_IMPORT:
-                continue  # (no value, and no name the reader would stop at)
-            known = values.setdefault(binding.name, [])
-            if binding.kind == AUGMENTED:
-                assert isinstance(binding.node, ast.AugAssign)
-                if isinstance(binding.node.op, ast.Add) and len(known) == 1 and known[0] is not UNRESOLVED:
-                    known[0] = ("+", known[0], binding.value)  # built in steps: one value, resolved as a sum
-                else:
-                    known.append(UNRESOLVED)
-            elif binding.kind == ASSIGN:
-                known.append(binding.value)
-            elif binding.kind == ANNOTATED:
-                known.append(binding.value if binding.value is not None else UNRESOLVED)
-            else:
-                known.append(UNRESOLVED)
-        self._sql[key] = values
-        return values
-
-    def sql_value(
-        self, name: str, chain: tuple[ast.AST | None, ...]
-    ) -> tuple[object, tuple[ast.AST | None, ...]] | None:
-        """The value ``name`` is bound to, looked up from the innermost of ``chain`` (the module,
-        then the functions around the place, innermost last) out, and the part of the chain where
-        it is bound; None when the name is bound more than once there, to something the code does
-        not show, or not at all."""
-        for index in range(len(chain) - 1, -1, -1):
-            values = self._sql_scope(chain[index]).get(name)
-            if values is not None:
-                if len(values) != 1 or values[0] is UNRESOLVED:
-                    return None
-                return values[0], chain[: index + 1]
-        return None
 
     # --- the driver rules' question: what made the object a name stands for --------------------
     def origins(self, name: str, chain: tuple[ast.AST | None, ...], origin: Callable[[Binding], str]) -> set[str]:

@@ -31,6 +31,7 @@ from pinlint.extract.iamauth import TokenAtImport, TokenPerInvocation, import_ti
 from pinlint.extract.python import extract_python
 from pinlint.extract.sinks import Prefilter, build_prefilter
 from pinlint.extract.sqlfile import decode_sql, extract_sql
+from pinlint.extract.values import merge_alternatives
 from pinlint.files import MAX_SOURCE_BYTES, UnreadableFile, read_bytes, wide_encoding
 from pinlint.findings import finding_at, finding_from_hit, routed
 from pinlint.globs import config_spec
@@ -388,9 +389,19 @@ class Linter:
         counters = self._statements_kinds_by_dialect.get(choice.name, ())
         if not kinds and not counters:  # also an EMBEDDED file's: no pooler fronts its database
             return findings
+        results: list[tuple[Fragment, list[Finding]]] = []
         for fragment in fragments:
             found: list[Finding] = []
             statements = split_statements(fragment.text, psql=fragment.kind == "sql", dialect=choice.name)
+            if fragment.read_from:  # a file's text sent in one call: only what counts the whole text
+                found = [
+                    finding_from_hit(rule, fragment, hit, "", choice)
+                    for rule, kind in kinds
+                    if kind.whole_text and statements
+                    for hit in kind.check(replace(statements[0], end=len(fragment.text)), fragment.text)
+                ]
+                results.append((fragment, found))
+                continue
             if fragment.kind == "python":  # the statements of one string passed to one call
                 for rule, counter in counters:
                     for hit in counter.check(statements, fragment.text):
@@ -403,8 +414,8 @@ class Linter:
                     for hit in kind.check(statement, fragment.text):
                         sql = fragment.text[statement.start : statement.end].strip()
                         found.append(finding_from_hit(rule, fragment, hit, sql, choice))
-            findings.extend(_sql_noqa(found, fragment, choice.name))
-        return findings
+            results.append((fragment, _sql_noqa(found, fragment, choice.name)))
+        return merge_alternatives(results)  # one finding per place for the possible values of one argument
 
     @cached_property
     def module_interest(self) -> ModuleInterest:

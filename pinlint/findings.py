@@ -26,7 +26,9 @@ def finding_from_hit(
 ) -> Finding:
     """The finding of ``rule`` for a hit in ``fragment`` (offsets into its text); ``sql`` is the statement."""
     line, column = fragment.source_map.position(hit.start)
-    end_line, end_column = fragment.source_map.position(max(hit.end - 1, hit.start))
+    end_line, end_column = fragment.source_map.position(
+        _last_in_place(fragment, hit.start, max(hit.end - 1, hit.start))
+    )
     message = fill(rule.message, hit.captures)
     if fragment.kind == "python" and fragment.sink:
         if fragment.via_name:
@@ -53,6 +55,22 @@ def finding_from_hit(
         dialect_reason=choice.reason if choice else "",
         consequence=fill(rule.consequence, hit.captures),
     )
+
+
+def _last_in_place(fragment: Fragment, start: int, last: int) -> int:
+    """The last offset up to ``last`` that still lies in the literal where ``start`` is: text built
+    from several literals (``fn = 'pg_'``, ``fn += 'advisory_lock'``) is reported at the first."""
+    if fragment.kind != "python" or (not fragment.group and not fragment.via_name):
+        return last
+    position = fragment.source_map.position
+    line, column = position(start)
+    for offset in range(start + 1, last + 1):
+        next_line, next_column = position(offset)
+        newline = fragment.text[offset - 1] in "\r\n"
+        if not (next_line == line and next_column > column) and not (newline and next_line == line + 1):
+            return offset - 1
+        line, column = next_line, next_column
+    return last
 
 
 def finding_at(

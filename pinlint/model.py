@@ -67,6 +67,9 @@ class Fragment:
     sink_line: int = 0  # line of that call
     noqa_lines: tuple[int, ...] = ()  # extra lines whose noqa comment covers this fragment
     via_name: str = ""  # the variable name the SQL travelled through, if any
+    group: int = 0  # fragments that are possible values of one argument share a group (0: alone)
+    conditions: tuple[tuple[str, bool], ...] = ()  # when this value is the one sent: (test, is true)
+    read_from: str = ""  # a file's text read at run time and sent whole (only whole-text checks apply)
 
 
 @dataclass(frozen=True)

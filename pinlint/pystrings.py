@@ -163,6 +163,40 @@ def with_fields_as_holes(piece: Piece, style: str) -> Piece:
     return result
 
 
+AUTOMATIC = ""  # a field filled by the next positional argument (``%s``, ``{}``)
+AUTOMATIC_HOLE = "*"  # ... that takes the next argument but is never filled (``%d``, ``{:>5}``)
+HOLE_FIELD = "#"  # a field never filled that takes no positional argument (``{0.name}``, ``{x!r}``)
+
+
+def format_fields(piece: Piece, style: str) -> list[tuple[int, int, str | None]]:
+    """The ``%`` (``style="percent"``) or ``str.format`` (``"brace"``) fields of ``piece.text``:
+    (start, end, key), where key is None for ``%%``, ``{{`` and ``}}``, ``AUTOMATIC``,
+    ``AUTOMATIC_HOLE`` or ``HOLE_FIELD`` as above, or the argument's index or name (``%(name)s``,
+    ``{0}``, ``{name}``) for a field its argument's text fills."""
+    pattern = _PERCENT_FIELD_RE if style == "percent" else _BRACE_FIELD_RE
+    fields: list[tuple[int, int, str | None]] = []
+    for found in pattern.finditer(piece.text):
+        token = found.group()
+        key: str | None
+        if token in ("%%", "{{", "}}"):
+            key = None
+        elif style == "percent":
+            named = re.fullmatch(r"%\(([^)]*)\)s", token)
+            key = named.group(1) if named else (AUTOMATIC if token == "%s" else AUTOMATIC_HOLE)
+            if token.startswith("%(") and not named:
+                key = HOLE_FIELD
+        else:
+            inner = token[1:-1]
+            if inner == "":
+                key = AUTOMATIC
+            elif inner.isdigit() or inner.isidentifier():
+                key = inner
+            else:
+                key = AUTOMATIC_HOLE if inner[0] in "!:" else HOLE_FIELD
+        fields.append((found.start(), found.end(), key))
+    return fields
+
+
 _LITERAL_START_RE = re.compile(r"([rRuUfFtTbB]{0,2})('''|\"\"\"|'|\")")
 _BETWEEN_RE = re.compile(r"(?:[ \t\f\r\n]+|\\(?:\r\n|\r|\n)|#[^\r\n]*)*")
 

@@ -110,7 +110,7 @@ def test_work_per_statement_does_not_grow_with_the_module(monkeypatch: pytest.Mo
         )
         fragments = extraction.extract_python(parse_python(source), "seed.py").fragments
         assert len(fragments) == 2 * size
-    assert counts[1] == 2 * counts[0]
+    assert counts[1] <= 2 * counts[0]  # (a name's literal is now decoded once, not once per use)
 
 
 def test_a_file_libcst_rejects_after_parsing_is_a_syntax_warning() -> None:

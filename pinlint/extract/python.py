@@ -25,7 +25,7 @@ import ast
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from pinlint.bindings import dotted_name
+from pinlint.bindings import PARAMETER, dotted_name
 from pinlint.extract.calls import literal_argument
 from pinlint.extract.sinks import (
     FUNCTION_SINKS,
@@ -35,12 +35,10 @@ from pinlint.extract.sinks import (
     split_sinks,
     sql_arguments,
 )
+from pinlint.extract.values import ResolveImport, ValueReader
 from pinlint.facts import Argument, Call
 from pinlint.model import Fragment
 from pinlint.pymodel import PythonModule, spans_a_line, statement_span
-from pinlint.pystrings import Piece, with_fields_as_holes
-
-MAX_NAME_DEPTH = 8  # names followed from a sink to its string (a cycle of names ends there)
 
 
 @dataclass
@@ -60,6 +58,7 @@ class _Reader:
         methods: frozenset[str],
         call_names: frozenset[str],
         lines_with_calls: list[int],
+        resolve_import: ResolveImport | None = None,
     ) -> None:
         self.model = model
         self.lines = model.lines
@@ -69,107 +68,58 @@ class _Reader:
         self.call_names = call_names
         self.lines_with_calls = lines_with_calls
         self.result = PythonExtraction()
-
-    # --- places ---------------------------------------------------------------------------
-    def _start(self, node: ast.expr) -> tuple[int, int]:
-        """1-based (line, character column) where ``node`` begins (as in ``ast``, and libcst: a
-        node's own parentheses are not part of it, its children's are)."""
-        return node.lineno, self.lines.column(node.lineno, node.col_offset) + 1
-
-    # --- values ---------------------------------------------------------------------------
-    def _resolve(
-        self, value: object, chain: tuple[ast.AST | None, ...], depth: int = 0
-    ) -> tuple[Piece, ast.expr | None, str] | None:
-        """The string ``value`` stands for (a Piece with positions, dynamic parts as holes), the node
-        holding it, and the name it came through; None when the code shows no string."""
-        if depth > MAX_NAME_DEPTH:
-            return None
-        if isinstance(value, ast.JoinedStr):
-            return self.model.string(value), value, ""
-        if isinstance(value, tuple):  # ``x += y`` on a name bound once: a sum no source node holds
-            left = self._resolve(value[1], chain, depth)
-            right = self._resolve(value[2], chain, depth)
-            return self._sum(left, right, value[1], value[2], None)
-        if isinstance(value, ast.BinOp):
-            if isinstance(value.op, ast.Add):
-                left = self._resolve(value.left, chain, depth)
-                right = self._resolve(value.right, chain, depth)
-                return self._sum(left, right, value.left, value.right, value)
-            if isinstance(value.op, ast.Mod):
-                base = self._resolve(value.left, chain, depth)
-                if base is None:
-                    return None
-                return with_fields_as_holes(base[0], "percent"), base[1], base[2]
-            return None
-        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "format":
-            base = self._resolve(value.func.value, chain, depth)
-            if base is None:
-                return None
-            return with_fields_as_holes(base[0], "brace"), base[1], base[2]
-        if isinstance(value, ast.Constant):
-            if not isinstance(value.value, str | bytes):
-                return None
-            return self.model.string(value), value, ""
-        if isinstance(value, ast.Name):
-            bound = self.model.scopes.sql_value(value.id, chain)
-            if bound is None:
-                return None
-            found = self._resolve(bound[0], bound[1], depth + 1)
-            if found is None:
-                return None
-            return found[0], found[1], found[2] or value.id
-        return None  # a call result, an attribute...: no string the code shows
-
-    def _sum(
-        self,
-        left: tuple[Piece, ast.expr | None, str] | None,
-        right: tuple[Piece, ast.expr | None, str] | None,
-        left_node: object,
-        right_node: object,
-        node: ast.BinOp | None,
-    ) -> tuple[Piece, ast.expr | None, str] | None:
-        """``left + right``: an unknown side becomes a hole where it begins."""
-        if left is None and right is None:
-            return None
-        piece = Piece()
-        for side, side_node in ((left, left_node), (right, right_node)):
-            if side is not None:
-                piece.extend(side[0])
-            elif isinstance(side_node, ast.expr):
-                piece.extend(Piece.hole(*self._start(side_node)))
-        known = left or right
-        assert known is not None
-        return piece, node if node is not None else known[1], known[2]
+        self.values = ValueReader(model, path, resolve_import)
+        self.groups = 0  # fragments that are alternatives of one argument share a group number
+        self.found_wrappers: dict[tuple[str, bool], Wrapper] = {}  # (name, is a method) -> wrapper
+        self.wrappers: dict[tuple[str, bool], Wrapper] | None = None  # those being read (the later passes)
 
     # --- calls ----------------------------------------------------------------------------
     def _fragments(
-        self, value: ast.expr, call: ast.Call, sink: str, chain: tuple[ast.AST | None, ...]
+        self,
+        value: ast.expr,
+        call: ast.Call,
+        sink: str,
+        chain: tuple[ast.AST | None, ...],
+        at: ast.stmt | None,
+        sink_line: int = 0,
     ) -> list[Fragment]:
+        """The SQL fragments ``value`` may be, as an argument of ``call`` (one per possible value;
+        alternatives of one argument share a ``group``)."""
         if isinstance(value, ast.List | ast.Tuple):
             fragments = []
             for element in value.elts:
                 inner = element
                 if isinstance(inner, ast.Tuple | ast.List) and inner.elts:
                     inner = inner.elts[0]  # RunSQL's (sql, params) pairs
-                fragments.extend(self._fragments(inner, call, sink, chain))
+                fragments.extend(self._fragments(inner, call, sink, chain, at, sink_line))
             return fragments
-        resolved = self._resolve(value, chain)
-        if resolved is None:
-            return []
-        piece, literal, via_name = resolved
-        if literal is None:
-            return []
-        noqa_lines = {literal.end_lineno or literal.lineno, call.lineno}
-        if via_name:
-            noqa_lines.add(literal.lineno)
-        return [piece.fragment(self.path, sink, call.lineno, noqa_lines, via_name)]
+        known = [found for found in self.values.values(value, chain, at) if found.literal is not None]
+        group = 0
+        if len(known) > 1:
+            self.groups += 1
+            group = self.groups
+        fragments = []
+        for found in known:
+            literal = found.literal
+            assert literal is not None
+            noqa_lines = {literal.end_lineno or literal.lineno, call.lineno}
+            if found.via:
+                noqa_lines.add(literal.lineno)
+            fragment = found.piece.fragment(self.path, sink, sink_line or call.lineno, noqa_lines, found.via)
+            fragment.group = group
+            fragment.read_from = found.read_from
+            fragment.conditions = found.conditions if group else ()
+            fragments.append(fragment)
+        return fragments
 
-    def _call_fact(self, node: ast.Call, qualified: str, method: str, chain: tuple[ast.AST | None, ...]) -> Call:
+    def _call_fact(
+        self, node: ast.Call, qualified: str, method: str, chain: tuple[ast.AST | None, ...], at: ast.stmt | None
+    ) -> Call:
         """The call with its arguments; each string argument also has its fragment."""
         sink = qualified or method
 
         def argument(value: ast.expr, start: ast.expr | ast.keyword | None = None) -> Argument:
-            fragments = self._fragments(value, node, sink, chain)
+            fragments = self._fragments(value, node, sink, chain, at)
             found = literal_argument(self.model, value, start)
             return replace(found, fragment=fragments[0]) if fragments else found
 
@@ -198,9 +148,14 @@ class _Reader:
                 }
         return call
 
-    def _call(self, node: ast.Call, chain: tuple[ast.AST | None, ...]) -> None:
+    def _call(self, node: ast.Call, chain: tuple[ast.AST | None, ...], at: ast.stmt | None) -> None:
         qualified = self.model.qualify(node.func)
         method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+        if self.wrappers is not None:  # the pass that reads the calls of the module's own wrappers
+            wrapper = self._wrapper_of(node)
+            if wrapper is not None:
+                self._sink(node, chain, at, wrapper.arguments(node), wrapper.keyword, wrapper)
+            return
         positional = [arg for arg in node.args if not isinstance(arg, ast.Starred)]
         keywords = {keyword.arg: keyword.value for keyword in node.keywords if keyword.arg is not None}
         arguments = sql_arguments(qualified, method, positional, keywords, self.functions, self.methods)
@@ -208,31 +163,137 @@ class _Reader:
         is_fact = bool(last) and (last in self.call_names or qualified in self.call_names)
         is_fact = is_fact and bool(node.args or node.keywords)  # (no arguments: nothing to read)
         if arguments:
-            dotted = dotted_name(node.func)
-            display = dotted if dotted and dotted.count(".") <= 2 else (f"….{method}" if method else "call")
             keyword = "" if qualified in self.functions else STATEMENT_SINKS.get(method, "")
-            for argument in arguments:
-                fragments = self._fragments(argument, node, display, chain)
-                if keyword:  # ``cursor.copy("COPY ...")``, not ``shutil.copy("a", "b")``
-                    fragments = [fragment for fragment in fragments if begins_with_keyword(fragment.text, keyword)]
-                self.result.fragments.extend(fragments)
+            self._sink(node, chain, at, arguments, keyword)
         if is_fact:
-            self.result.calls.append(self._call_fact(node, qualified, method, chain))
+            self.result.calls.append(self._call_fact(node, qualified, method, chain, at))
+
+    def _sink(
+        self,
+        node: ast.Call,
+        chain: tuple[ast.AST | None, ...],
+        at: ast.stmt | None,
+        arguments: list[ast.expr],
+        keyword: str,
+        through: Wrapper | None = None,
+    ) -> None:
+        """The fragments of a sink call's SQL arguments (``through`` a wrapper: named by the sink
+        inside it); a parameter of the function around the call makes that function a wrapper
+        (``Wrapper``), read in a later pass."""
+        method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+        dotted = dotted_name(node.func)
+        display = dotted if dotted and dotted.count(".") <= 2 else (f"….{method}" if method else "call")
+        sink, sink_line = (through.sink, through.sink_line) if through else (display, node.lineno)
+        for argument in arguments:
+            fragments = self._fragments(argument, node, sink, chain, at, sink_line)
+            if keyword:  # ``cursor.copy("COPY ...")``, not ``shutil.copy("a", "b")``
+                fragments = [fragment for fragment in fragments if begins_with_keyword(fragment.text, keyword)]
+            self.result.fragments.extend(fragments)
+            wrapper = wrapper_of_parameter(self.model, argument, chain, keyword, sink, sink_line)
+            if wrapper is not None:
+                self.found_wrappers.setdefault((wrapper.name, wrapper.method), wrapper)
+
+    def _wrapper_of(self, node: ast.Call) -> Wrapper | None:
+        """The module's wrapper this call calls: ``name(...)`` of a module function, or
+        ``self.name(...)``/``cls.name(...)`` of a method."""
+        assert self.wrappers is not None
+        func = node.func
+        if isinstance(func, ast.Name):
+            return self.wrappers.get((func.id, False))
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in ("self", "cls"):
+            return self.wrappers.get((func.attr, True))
+        return None
 
     def read(self, node: ast.AST, chain: tuple[ast.AST | None, ...] = (None,)) -> None:
         """Read ``node``'s sink calls; statements on whose lines no call of interest starts are skipped."""
-        stack: list[tuple[ast.AST, tuple[ast.AST | None, ...]]] = [(node, chain)]
+        stack: list[tuple[ast.AST, tuple[ast.AST | None, ...], ast.stmt | None]] = [(node, chain, None)]
         while stack:
-            current, scopes = stack.pop()
+            current, scopes, at = stack.pop()
             if isinstance(current, ast.stmt):
                 start, end = statement_span(current)
                 if not spans_a_line(self.lines_with_calls, start, end):
                     continue
+                at = current
             if isinstance(current, ast.FunctionDef | ast.AsyncFunctionDef):
                 scopes = (*scopes, current)  # (its decorators and defaults too, as before)
             if isinstance(current, ast.Call):
-                self._call(current, scopes)
-            stack.extend((child, scopes) for child in reversed(list(ast.iter_child_nodes(current))))
+                self._call(current, scopes, at)
+            stack.extend((child, scopes, at) for child in reversed(list(ast.iter_child_nodes(current))))
+
+    def read_wrapper_calls(self) -> None:
+        """Read the calls of the wrappers the sinks revealed, then of the wrappers those reveal
+        (up to ``MAX_WRAPPER_DEPTH`` layers): a wrapper's SQL argument is read as a sink's."""
+        done: set[tuple[str, bool]] = set()
+        for _ in range(MAX_WRAPPER_DEPTH):
+            pending = {key: wrapper for key, wrapper in self.found_wrappers.items() if key not in done}
+            if not pending:
+                return
+            done |= pending.keys()
+            self.wrappers = pending
+            self.lines_with_calls = self.model.lines_with_calls({name for name, _ in pending})
+            if self.lines_with_calls:
+                self.read(self.model.tree)
+
+
+MAX_WRAPPER_DEPTH = 3  # wrappers of wrappers followed
+
+
+@dataclass(frozen=True)
+class Wrapper:
+    """A function or method of the module that sends one of its parameters to a sink as SQL:
+    ``def execute_query(self, sql): self.cur.execute(sql)`` makes ``self.execute_query("LISTEN x")``
+    a sink."""
+
+    name: str
+    method: bool  # called as ``self.name(...)`` (its first parameter is the instance)
+    parameter: str
+    position: int | None  # among the positional arguments of a call (None: keyword-only)
+    keyword: str  # the first word the SQL must have (``COPY`` for ``cursor.copy``), else ""
+    sink: str  # the sink call inside it (through any wrappers it calls), as written
+    sink_line: int
+
+    def arguments(self, call: ast.Call) -> list[ast.expr]:
+        for keyword in call.keywords:
+            if keyword.arg == self.parameter:
+                return [keyword.value]
+        if any(isinstance(argument, ast.Starred) for argument in call.args):
+            return []
+        if self.position is not None and self.position < len(call.args):
+            return [call.args[self.position]]
+        return []
+
+
+def wrapper_of_parameter(
+    model: PythonModule,
+    argument: ast.expr,
+    chain: tuple[ast.AST | None, ...],
+    keyword: str,
+    sink: str,
+    sink_line: int,
+) -> Wrapper | None:
+    """The wrapper that the function around a sink call is when the call's SQL argument is one of
+    its parameters, never rebound; else None."""
+    function = chain[-1]
+    if not isinstance(argument, ast.Name) or not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+        return None
+    bindings = model.scopes.scope(function).bindings.get(argument.id, [])
+    if len(bindings) != 1 or bindings[0].kind != PARAMETER:
+        return None
+    arguments = function.args
+    positional = [parameter.arg for parameter in [*arguments.posonlyargs, *arguments.args]]
+    decorators = {dotted_name(decorator) for decorator in function.decorator_list}
+    method = _is_method(model, function) and "staticmethod" not in decorators
+    if method:
+        positional = positional[1:]
+    position = positional.index(argument.id) if argument.id in positional else None
+    if position is None and argument.id not in [parameter.arg for parameter in arguments.kwonlyargs]:
+        return None  # ``self`` itself
+    return Wrapper(function.name, method, argument.id, position, keyword, sink, sink_line)
+
+
+def _is_method(model: PythonModule, function: ast.AST) -> bool:
+    """Whether ``function`` is defined directly in a class body."""
+    return any(isinstance(statement, ast.ClassDef) and function in statement.body for statement, _ in model.statements)
 
 
 def interesting_names(
@@ -243,16 +304,24 @@ def interesting_names(
 
 
 def extract_python(
-    model: PythonModule, path: str, *, sinks: Iterable[str] = (), call_names: Iterable[str] = ()
+    model: PythonModule,
+    path: str,
+    *,
+    sinks: Iterable[str] = (),
+    call_names: Iterable[str] = (),
+    resolve_import: ResolveImport | None = None,
 ) -> PythonExtraction:
     """The SQL fragments reaching sinks in ``model``, and the calls named in ``call_names`` with
-    their string arguments. ``sinks`` are the configured extra sinks (``pkg.func``, ``*.method``)."""
+    their string arguments. ``sinks`` are the configured extra sinks (``pkg.func``, ``*.method``);
+    ``resolve_import`` gives the values of a name imported from another module (see
+    ``extract.values``)."""
     function_sinks, method_sinks = split_sinks(sinks)
     functions = FUNCTION_SINKS | function_sinks
     methods = METHOD_SINKS | STATEMENT_SINKS.keys() | method_sinks
     names = frozenset(call_names)
     lines_with_calls = model.lines_with_calls(interesting_names(functions, methods, names))
-    reader = _Reader(model, path, functions, methods, names, lines_with_calls)
+    reader = _Reader(model, path, functions, methods, names, lines_with_calls, resolve_import)
     if lines_with_calls:
         reader.read(model.tree)
+        reader.read_wrapper_calls()
     return reader.result

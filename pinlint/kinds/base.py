@@ -139,6 +139,9 @@ class Kind:
 
 class StatementKind(Kind):
     consumes = "a statement"
+    # also checks the whole text one call sends when that is a file read at run time (whose
+    # statements are the .sql file's own findings): the size limit, not what each statement does
+    whole_text: ClassVar[bool] = False
 
     def check(self, statement: Statement, text: str) -> Iterator[Hit]:
         raise NotImplementedError

@@ -17,6 +17,7 @@ class StatementSizeMatch(StatementKind):
     max_bytes: int
 
     name = "statement-size"
+    whole_text = True  # a schema file read at run time and sent in one call counts whole
     summary = (
         "The statement's text, in UTF-8, is larger than `max-bytes`"
         " (the dynamic parts of a Python string count as zero)."

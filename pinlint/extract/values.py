@@ -1,0 +1,800 @@
+"""The possible values of a string expression in one module: what SQL a sink may be sent.
+
+``ValueReader.values(node, chain, at)`` returns a bounded set of ``Value``s (at most
+``MAX_VALUES``; more, and the expression is dynamic). Each value is a ``Piece``: its text and,
+for every character, the place in the file it came from, so a finding inside a value points at
+the literal that holds it, however many steps away from the sink. A part the code does not show
+(a parameter, a call result, a number) is a hole, as in ``pinlint.pystrings``. It reads:
+
+* literals of every kind (str, bytes, f-strings, implicit concatenation);
+* ``a + b``, ``%``-formatting and ``.format()``: a field is filled with the value of its argument
+  when that is a string the code shows (``"SELECT %s(1)" % (fn,)``), else it is a hole;
+* f-string fields and conditional expressions with string branches (``f"pg{'_try' if w else ''}"``):
+  each branch is a value, with the condition under which it is taken (``Value.conditions``);
+* names, flow-sensitively inside their scope: the assignments that reach the place of use,
+  ``if``/``else`` branches united (path-insensitive), ``x += "..."`` extending what reaches it,
+  loops taken zero or one time, ``for s in ("A", "B")`` binding each element;
+* entries of dict, list and tuple literals under constant keys (``QUERIES["lock"]``, ``STMTS[0]``,
+  ``QUERIES.get("lock")``), and ``sep.join([...])`` of a literal list (or a list built with
+  ``append``/``extend``);
+* psycopg's ``sql.SQL(...)`` (its ``.format()`` and ``.join()`` as above) and ``sql.Composed([...])``;
+  ``sql.Identifier``/``sql.Literal`` are holes.
+
+Names imported from another module are asked of ``resolve_import`` (the qualified name ->
+values, or None), the one hook a project index plugs in; without it they are dynamic.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from pinlint.bindings import ANNOTATED, ASSIGN, AUGMENTED, COMPREHENSION, EXCEPT, PARAMETER, WALRUS, Binding
+from pinlint.files import UnreadableFile, read_bytes
+from pinlint.model import HOLE, Finding, Fragment
+from pinlint.pymodel import PythonModule
+from pinlint.pystrings import AUTOMATIC, AUTOMATIC_HOLE, HOLE_FIELD, Piece, format_fields
+
+MAX_VALUES = 64  # more possible values than this: the expression is dynamic
+MAX_DEPTH = 12  # names and containers followed from a sink to its literals
+MAX_CONDITION_TEXT = 40  # a longer test is not quoted in a message
+
+Chain = tuple[ast.AST | None, ...]  # the module (None), then the defs around a place, innermost last
+Condition = tuple[str, bool]  # (the test's source, whether it is true)
+
+_PSYCOPG_SQL = ("psycopg.sql.", "psycopg2.sql.")
+_OPENERS = frozenset({"open", "io.open", "codecs.open"})
+_PATH_TYPES = frozenset({"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath"})
+_RESOURCE_FILES = frozenset({"importlib.resources.files", "importlib_resources.files"})
+_RESOURCE_READERS = frozenset({"importlib.resources.read_text", "importlib.resources.read_binary"})
+
+
+@dataclass(frozen=True)
+class Value:
+    """One possible value of an expression."""
+
+    piece: Piece
+    literal: ast.expr | None  # the first literal that holds known text (None: nothing is known)
+    via: str = ""  # the name it came through, if any
+    conditions: tuple[Condition, ...] = ()  # when it is the value (conditional expressions)
+    read_from: str = ""  # the file it is the text of, read at run time
+
+    @property
+    def known(self) -> bool:
+        return self.literal is not None
+
+
+ResolveImport = Callable[[str], "tuple[Value, ...] | None"]
+
+
+def describe(conditions: Sequence[Condition]) -> str:
+    """``when `xact` is false and `nowait` is true``; '' for no condition."""
+    parts = []
+    for test, truth in conditions:
+        if test.startswith("not ") and " " not in test[4:]:
+            test, truth = test[4:], not truth
+        parts.append(f"`{test}` is {'true' if truth else 'false'}")
+    return "when " + " and ".join(parts) if parts else ""
+
+
+def _concat(left: Value, right: Value) -> Value | None:
+    """``left`` then ``right``; None when their conditions contradict each other."""
+    conditions = left.conditions
+    for condition in right.conditions:
+        if (condition[0], not condition[1]) in conditions:
+            return None
+        if condition not in conditions:
+            conditions = (*conditions, condition)
+    piece = Piece(
+        left.piece.text + right.piece.text,
+        left.piece.lines + right.piece.lines,
+        left.piece.columns + right.piece.columns,
+    )
+    via = left.via if left.known else right.via  # the name of the first part the code shows
+    return Value(piece, left.literal or right.literal, via, conditions, left.read_from or right.read_from)
+
+
+class ValueReader:
+    """The possible values of the expressions of one module (see the module docstring)."""
+
+    def __init__(self, model: PythonModule, path: str = "", resolve_import: ResolveImport | None = None) -> None:
+        self.model = model
+        self.path = path
+        self.directory = Path(path).parent if path else Path()
+        self.resolve_import = resolve_import
+        self._flows: dict[tuple[str, int], _Flow] = {}  # (name, id of its scope) -> its flow
+
+    # --- helpers ------------------------------------------------------------------------------
+    def dynamic(self, node: ast.AST) -> tuple[Value, ...]:
+        line = getattr(node, "lineno", 1)
+        column = self.model.lines.column(line, getattr(node, "col_offset", 0)) + 1
+        return (Value(Piece.hole(line, column), None),)
+
+    def _bounded(self, values: list[Value], node: ast.AST) -> tuple[Value, ...]:
+        unique: dict[tuple[str, tuple[int, ...], tuple[int, ...], tuple[Condition, ...]], Value] = {}
+        for value in values:
+            key = (value.piece.text, tuple(value.piece.lines), tuple(value.piece.columns), value.conditions)
+            unique.setdefault(key, value)
+        if not unique or len(unique) > MAX_VALUES:
+            return self.dynamic(node)
+        return tuple(unique.values())
+
+    def _product(self, parts: Sequence[tuple[Value, ...]], node: ast.AST) -> tuple[Value, ...]:
+        """Every way of putting one value of each part after the other."""
+        combined: list[Value] = [Value(Piece(), None)]
+        for part in parts:
+            following = [joined for value in combined for other in part if (joined := _concat(value, other))]
+            if len(following) > MAX_VALUES:
+                return self.dynamic(node)
+            combined = following
+        return self._bounded(combined, node)
+
+    # --- expressions --------------------------------------------------------------------------
+    def values(self, node: ast.expr, chain: Chain, at: ast.stmt | None, depth: int = 0) -> tuple[Value, ...]:
+        """The possible values of ``node``, an expression of the statement ``at`` in the scopes ``chain``."""
+        if depth > MAX_DEPTH:
+            return self.dynamic(node)
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, str | bytes):
+                return (Value(self.model.string(node), node),)
+            return self.dynamic(node)
+        if isinstance(node, ast.JoinedStr):
+            return self._fstring(node, chain, at, depth)
+        if isinstance(node, ast.IfExp):
+            test = ast.unparse(node.test) if len(ast.unparse(node.test)) <= MAX_CONDITION_TEXT else ""
+            found: list[Value] = []
+            for branch, truth in ((node.body, True), (node.orelse, False)):
+                for value in self.values(branch, chain, at, depth + 1):
+                    if test:
+                        condition = ((test, truth),)
+                        value = _concat(Value(Piece(), None, "", condition), value) or value
+                    found.append(value)
+            return self._bounded(found, node)
+        if isinstance(node, ast.BinOp):
+            if isinstance(node.op, ast.Add):
+                left = self.values(node.left, chain, at, depth + 1)
+                right = self.values(node.right, chain, at, depth + 1)
+                return self._product([left, right], node)
+            if isinstance(node.op, ast.Mod):
+                return self._percent(node, chain, at, depth)
+            return self.dynamic(node)
+        if isinstance(node, ast.Name):
+            return self.name(node.id, chain, at, depth + 1, node)
+        if isinstance(node, ast.Subscript):
+            return self._subscript(node.value, node.slice, chain, at, depth, node)
+        if isinstance(node, ast.Call):
+            return self._call(node, chain, at, depth)
+        return self.dynamic(node)
+
+    def _fstring(self, node: ast.JoinedStr, chain: Chain, at: ast.stmt | None, depth: int) -> tuple[Value, ...]:
+        """An f-string: its text, each replacement field filled with the values of its expression
+        when they are strings the code shows (else a hole, as ``pystrings`` reads it)."""
+        piece = self.model.string(node)
+        fields = [value for value in node.values if isinstance(value, ast.FormattedValue)]
+        holes = [index for index, char in enumerate(piece.text) if char == HOLE]
+        if not fields or len(holes) != len(fields):
+            return (Value(piece, node),)
+        parts: list[tuple[Value, ...]] = []
+        last = 0
+        for index, field in zip(holes, fields, strict=True):
+            parts.append((Value(_slice(piece, last, index), node),))
+            hole = (Value(_slice(piece, index, index + 1), None),)
+            if field.format_spec is None and field.conversion in (-1, ord("s")):
+                filled = self.values(field.value, chain, at, depth + 1)
+                parts.append(tuple(value if value.known else hole[0] for value in filled))
+            else:
+                parts.append(hole)
+            last = index + 1
+        parts.append((Value(_slice(piece, last, len(piece.text)), node),))
+        return tuple(Value(value.piece, node, value.via, value.conditions) for value in self._product(parts, node))
+
+    def _fill(
+        self,
+        template: Value,
+        style: str,
+        positional: Sequence[tuple[Value, ...] | None],
+        keywords: dict[str, tuple[Value, ...]],
+        node: ast.AST,
+    ) -> tuple[Value, ...]:
+        """``template`` with its ``%`` (``style="percent"``) or ``.format()`` (``"brace"``) fields
+        filled: a field whose argument has known values takes them, any other becomes a hole."""
+        piece = template.piece
+        parts: list[tuple[Value, ...]] = []
+        last = 0
+        automatic = 0
+        for start, end, key in format_fields(piece, style):
+            parts.append((Value(_slice(piece, last, start), template.literal),))
+            last = end
+            if key is None:  # ``%%``, ``{{``, ``}}``: the one character they stand for
+                parts.append((Value(Piece(piece.text[start], [piece.lines[start]], [piece.columns[start]]), None),))
+                continue
+            hole = (Value(Piece.hole(piece.lines[start], piece.columns[start]), None),)
+            argument: tuple[Value, ...] | None = None
+            if key in (AUTOMATIC, AUTOMATIC_HOLE):
+                if key == AUTOMATIC and automatic < len(positional):
+                    argument = positional[automatic]
+                automatic += 1
+            elif key.isdigit():
+                argument = positional[int(key)] if int(key) < len(positional) else None
+            elif key != HOLE_FIELD:
+                argument = keywords.get(key)
+            if argument is None:
+                parts.append(hole)
+            else:
+                parts.append(tuple(value if value.known else hole[0] for value in argument))
+        parts.append((Value(_slice(piece, last, len(piece.text)), template.literal),))
+        filled = self._product(parts, node)
+        return tuple(
+            Value(value.piece, template.literal, template.via or value.via, _merge(template.conditions, value))
+            for value in filled
+        )
+
+    def _percent(self, node: ast.BinOp, chain: Chain, at: ast.stmt | None, depth: int) -> tuple[Value, ...]:
+        templates = self.values(node.left, chain, at, depth + 1)
+        if not any(template.known for template in templates):
+            return templates
+        sequences = self.sequences(node.right, chain, at, depth + 1)
+        rows: list[list[tuple[Value, ...]]]
+        if sequences is not None:
+            rows = [
+                [self.values(element, where, place, depth + 1) for element, where, place in row] for row in sequences
+            ]
+        elif isinstance(node.right, ast.Dict):
+            rows = [[]]
+        else:  # one value (a string, or something unknown)
+            rows = [[self.values(node.right, chain, at, depth + 1)]]
+        found: list[Value] = []
+        for row in rows:
+            for template in templates:
+                if template.known:
+                    found.extend(self._fill(template, "percent", row, {}, node))
+        return self._bounded(found, node)
+
+    def _call(self, node: ast.Call, chain: Chain, at: ast.stmt | None, depth: int) -> tuple[Value, ...]:
+        func = node.func
+        qualified = self.model.qualify(func)
+        if qualified.startswith(_PSYCOPG_SQL):
+            last = qualified.rsplit(".", 1)[-1]
+            if last == "SQL" and len(node.args) == 1:
+                return self.values(node.args[0], chain, at, depth + 1)
+            if last == "Composed" and len(node.args) == 1:
+                alternatives = self.sequences(node.args[0], chain, at, depth + 1)
+                return self._joined(None, alternatives, node, depth)
+            return self.dynamic(node)
+        read = self._file_read(node, chain, depth)
+        if read is not None:
+            return read
+        if not isinstance(func, ast.Attribute):
+            return self.dynamic(node)
+        if func.attr == "decode" and not node.args:
+            return self.values(func.value, chain, at, depth + 1)
+        if func.attr == "format":
+            templates = self.values(func.value, chain, at, depth + 1)
+            if not any(template.known for template in templates) or any(
+                isinstance(argument, ast.Starred) for argument in node.args
+            ):
+                return templates if not any(t.known for t in templates) else self.dynamic(node)
+            positional: list[tuple[Value, ...] | None] = [
+                self.values(argument, chain, at, depth + 1) for argument in node.args
+            ]
+            keywords = {
+                keyword.arg: self.values(keyword.value, chain, at, depth + 1)
+                for keyword in node.keywords
+                if keyword.arg is not None
+            }
+            found = [
+                value
+                for template in templates
+                if template.known
+                for value in self._fill(template, "brace", positional, keywords, node)
+            ]
+            return self._bounded(found, node)
+        if func.attr == "join" and len(node.args) == 1:
+            separators = self.values(func.value, chain, at, depth + 1)
+            if not any(separator.known for separator in separators):
+                return self.dynamic(node)
+            return self._joined(separators, self.sequences(node.args[0], chain, at, depth + 1), node, depth)
+        if func.attr == "get" and node.args:
+            return self._subscript(func.value, node.args[0], chain, at, depth, node)
+        return self.dynamic(node)
+
+    def _joined(
+        self,
+        separators: tuple[Value, ...] | None,
+        alternatives: list[list[tuple[ast.expr, Chain, ast.stmt | None]]] | None,
+        node: ast.AST,
+        depth: int,
+    ) -> tuple[Value, ...]:
+        """The elements of each alternative list joined by each separator (None: no separator)."""
+        if alternatives is None:
+            return self.dynamic(node)
+        found: list[Value] = []
+        for elements in alternatives:
+            values = [
+                self.values(element, element_chain, element_at, depth + 1)
+                for element, element_chain, element_at in elements
+            ]
+            for separator in separators or (None,):
+                parts: list[tuple[Value, ...]] = []
+                for index, part in enumerate(values):
+                    if index and separator is not None:
+                        parts.append((separator,))
+                    parts.append(part)
+                found.extend(self._product(parts, node) if parts else ())
+        return self._bounded([value for value in found if value.known], node)
+
+    def _subscript(
+        self, container: ast.expr, key: ast.expr, chain: Chain, at: ast.stmt | None, depth: int, node: ast.AST
+    ) -> tuple[Value, ...]:
+        """``QUERIES["lock"]``, ``STMTS[0]``, ``QUERIES.get("lock")``: the entries of the literal
+        containers the name is bound to, under a constant key."""
+        if (
+            isinstance(key, ast.UnaryOp)
+            and isinstance(key.op, ast.USub)
+            and isinstance(key.operand, ast.Constant)
+            and isinstance(key.operand.value, int)
+        ):
+            key = ast.Constant(-key.operand.value)  # ``STMTS[-1]``
+        if not isinstance(key, ast.Constant) or isinstance(key.value, bool):
+            return self.dynamic(node)
+        found: list[Value] = []
+        for literal, literal_chain, literal_at in self.containers(container, chain, depth + 1) or []:
+            entry: ast.expr | None = None
+            if isinstance(literal, ast.Dict):
+                for dict_key, dict_value in zip(literal.keys, literal.values, strict=True):
+                    if isinstance(dict_key, ast.Constant) and dict_key.value == key.value:
+                        entry = dict_value
+            elif (
+                isinstance(literal, ast.List | ast.Tuple)
+                and isinstance(key.value, int)
+                and -len(literal.elts) <= key.value < len(literal.elts)
+                and not any(isinstance(element, ast.Starred) for element in literal.elts)
+            ):
+                entry = literal.elts[key.value]
+            if entry is None:
+                return self.dynamic(node)
+            found.extend(self.values(entry, literal_chain, literal_at, depth + 1))
+        return self._bounded(found, node) if found else self.dynamic(node)
+
+    # --- files read at run time -----------------------------------------------------------------
+    def _file_read(self, node: ast.Call, chain: Chain, depth: int) -> tuple[Value, ...] | None:
+        """``open(P).read()``, ``Path(P).read_text()``, ``f.read()`` in ``with open(P) as f``,
+        ``(resources.files("pkg") / "x.sql").read_text()``, ``resources.read_text("pkg", "x.sql")``,
+        where the file ``P`` names is in the project: its text, sent whole (``Value.read_from``);
+        every character is placed at the call. None for any other call."""
+        func = node.func
+        target: Path | None = None
+        if isinstance(func, ast.Attribute) and func.attr in ("read", "read_text", "read_bytes") and not node.args:
+            opened = func.value
+            if isinstance(opened, ast.Name):  # ``with open(P) as f: f.read()``
+                found = self._bound_scope(opened.id, chain)
+                bindings = found[0] if found else []
+                opened = bindings[0].value if len(bindings) == 1 and bindings[0].value is not None else opened
+            if func.attr == "read" and isinstance(opened, ast.Call) and self.model.qualify(opened.func) in _OPENERS:
+                if opened.args:
+                    target = self._path(opened.args[0], chain, depth + 1)
+            elif func.attr != "read":
+                target = self._path(opened, chain, depth + 1)
+        elif self.model.qualify(func) in _RESOURCE_READERS and len(node.args) == 2:
+            package = self._package(node.args[0])
+            name = node.args[1]
+            if package is not None and isinstance(name, ast.Constant) and isinstance(name.value, str):
+                target = package / name.value
+        else:
+            return None
+        if target is None:
+            return self.dynamic(node)
+        try:
+            data = read_bytes(target)
+        except UnreadableFile:
+            return self.dynamic(node)
+        text = data.decode("utf-8", errors="replace")
+        line = node.lineno
+        column = self.model.lines.column(line, node.col_offset) + 1
+        piece = Piece(text, [line] * len(text), [column] * len(text))
+        return (Value(piece, node, target.name, read_from=str(target)),)
+
+    def _path(self, node: ast.expr, chain: Chain, depth: int) -> Path | None:
+        """The file a path expression names: a literal (relative to the module's directory),
+        ``__file__``-relative (``Path(__file__).parent / "x.sql"``, ``os.path.join(os.path.dirname(
+        __file__), "x.sql")``) or ``importlib.resources.files("pkg") / "x.sql"``; None otherwise."""
+        if depth > MAX_DEPTH:
+            return None
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return self.directory / node.value
+        if isinstance(node, ast.Name):
+            if node.id == "__file__":
+                return self.directory / Path(self.path).name
+            found = self._bound_scope(node.id, chain)
+            if found is None or len(found[0]) != 1 or found[0][0].kind not in (ASSIGN, ANNOTATED):
+                return None
+            value = found[0][0].value
+            return self._path(value, found[1], depth + 1) if value is not None else None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            base = self._path(node.left, chain, depth + 1)
+            if base is None or not (isinstance(node.right, ast.Constant) and isinstance(node.right.value, str)):
+                return None
+            return base / node.right.value
+        if isinstance(node, ast.Attribute) and node.attr == "parent":
+            base = self._path(node.value, chain, depth + 1)
+            return base.parent if base is not None else None
+        if not isinstance(node, ast.Call):
+            return None
+        qualified = self.model.qualify(node.func)
+        method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+        strings = [arg.value for arg in node.args if isinstance(arg, ast.Constant) and isinstance(arg.value, str)]
+        if qualified in _PATH_TYPES and len(node.args) == 1:
+            return self._path(node.args[0], chain, depth + 1)
+        if qualified in ("os.path.dirname", "os.path.abspath", "os.path.realpath") and len(node.args) == 1:
+            base = self._path(node.args[0], chain, depth + 1)
+            return (base.parent if qualified == "os.path.dirname" else base) if base is not None else None
+        if qualified == "os.path.join" and node.args and len(strings) == len(node.args) - 1:
+            base = self._path(node.args[0], chain, depth + 1)
+            return base.joinpath(*strings) if base is not None else None
+        if qualified in _RESOURCE_FILES and len(node.args) == 1:
+            return self._package(node.args[0])
+        if isinstance(node.func, ast.Attribute) and method in ("resolve", "absolute") and not node.args:
+            return self._path(node.func.value, chain, depth + 1)
+        if (
+            isinstance(node.func, ast.Attribute)
+            and method in ("joinpath", "with_name")
+            and len(strings) == len(node.args)
+        ):
+            base = self._path(node.func.value, chain, depth + 1)
+            if base is None:
+                return None
+            return base.joinpath(*strings) if method == "joinpath" else base.with_name(strings[0])
+        return None
+
+    def _package(self, node: ast.expr) -> Path | None:
+        """The directory of the package ``node`` names (``"app.sql"``), looked for from the module's
+        directory up."""
+        if not (isinstance(node, ast.Constant) and isinstance(node.value, str)) or not node.value:
+            return None
+        parts = node.value.split(".")
+        for directory in [self.directory, *self.directory.parents]:
+            candidate = directory.joinpath(*parts)
+            if candidate.is_dir():
+                return candidate
+        return None
+
+    # --- containers and sequences -------------------------------------------------------------
+    def containers(
+        self, node: ast.expr, chain: Chain, depth: int
+    ) -> list[tuple[ast.expr, Chain, ast.stmt | None]] | None:
+        """The dict, list or tuple literals ``node`` may be (a literal, or a name bound only to
+        literals in the scope that binds it), each with its scopes and statement; None otherwise."""
+        if isinstance(node, ast.Dict | ast.List | ast.Tuple):
+            return [(node, chain, None)]
+        if not isinstance(node, ast.Name) or depth > MAX_DEPTH:
+            return None
+        found = self._bound_scope(node.id, chain)
+        if found is None:
+            return None
+        bindings, scope_chain = found
+        literals: list[tuple[ast.expr, Chain, ast.stmt | None]] = []
+        for binding in bindings:
+            statement = binding.node if isinstance(binding.node, ast.stmt) else None
+            if binding.kind not in (ASSIGN, ANNOTATED) or binding.value is None:
+                return None
+            inner = self.containers(binding.value, scope_chain, depth + 1)
+            if inner is None:
+                return None
+            literals.extend(
+                (literal, literal_chain, literal_at or statement) for literal, literal_chain, literal_at in inner
+            )
+        return literals or None
+
+    def sequences(
+        self, node: ast.expr, chain: Chain, at: ast.stmt | None, depth: int
+    ) -> list[list[tuple[ast.expr, Chain, ast.stmt | None]]] | None:
+        """The element lists ``node`` may be: a list or tuple literal, a name bound to such
+        literals (with the elements ``append``/``extend``/``+=`` add in its scope, in source order),
+        or a sum of sequences; None when the code does not show them."""
+        if depth > MAX_DEPTH:
+            return None
+        if isinstance(node, ast.List | ast.Tuple):
+            if any(isinstance(element, ast.Starred) for element in node.elts):
+                return None
+            return [[(element, chain, at) for element in node.elts]]
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            left = self.sequences(node.left, chain, at, depth + 1)
+            right = self.sequences(node.right, chain, at, depth + 1)
+            if left is None or right is None or len(left) * len(right) > MAX_VALUES:
+                return None
+            return [first + second for first in left for second in right]
+        if not isinstance(node, ast.Name):
+            return None
+        found = self._bound_scope(node.id, chain)
+        if found is None:
+            return None
+        bindings, scope_chain = found
+        alternatives: list[list[tuple[ast.expr, Chain, ast.stmt | None]]] = []
+        for binding in bindings:
+            if binding.kind not in (ASSIGN, ANNOTATED) or binding.value is None:
+                if binding.kind == AUGMENTED and isinstance(binding.value, ast.List | ast.Tuple):
+                    continue  # ``parts += [...]``: added below
+                return None
+            statement = binding.node if isinstance(binding.node, ast.stmt) else at
+            inner = self.sequences(binding.value, scope_chain, statement, depth + 1)
+            if inner is None:
+                return None
+            alternatives.extend(inner)
+        added = list(self._additions(node.id, scope_chain))
+        if added is None or len(alternatives) > MAX_VALUES:
+            return None
+        if added:
+            alternatives = [[*elements, *added] for elements in alternatives]
+        return alternatives or None
+
+    def _additions(self, name: str, chain: Chain) -> Iterator[tuple[ast.expr, Chain, ast.stmt | None]]:
+        """The elements ``name.append(x)``, ``name.extend([...])`` and ``name += [...]`` add in
+        the scope (its own statements, in source order)."""
+        key = chain[-1]
+        body = self.model.tree.body if key is None else getattr(key, "body", [])
+        for statement in _own_statements(body):
+            if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+                call = statement.value
+                target = call.func
+                if (
+                    isinstance(target, ast.Attribute)
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id == name
+                    and len(call.args) == 1
+                ):
+                    if target.attr == "append":
+                        yield call.args[0], chain, statement
+                    elif target.attr == "extend" and isinstance(call.args[0], ast.List | ast.Tuple):
+                        yield from ((element, chain, statement) for element in call.args[0].elts)
+            elif (
+                isinstance(statement, ast.AugAssign)
+                and isinstance(statement.target, ast.Name)
+                and statement.target.id == name
+                and isinstance(statement.value, ast.List | ast.Tuple)
+            ):
+                yield from ((element, chain, statement) for element in statement.value.elts)
+
+    def _bound_scope(self, name: str, chain: Chain) -> tuple[list[Binding], Chain] | None:
+        """The bindings of ``name`` in the innermost scope of ``chain`` that binds it, and that
+        part of the chain; None when none does (a name declared global: the module's)."""
+        scopes = self.model.scopes
+        for index in range(len(chain) - 1, -1, -1):
+            if index and name in scopes.scope(chain[index]).globals:
+                break
+            bindings = scopes.sql_names(chain[index]).get(name)
+            if bindings:
+                return bindings, chain[: index + 1]
+        module = scopes.sql_names(None).get(name)
+        return (module, (None,)) if module else None
+
+    # --- names ------------------------------------------------------------------------------
+    def name(self, name: str, chain: Chain, at: ast.stmt | None, depth: int, node: ast.AST) -> tuple[Value, ...]:
+        """The values of ``name`` where the statement ``at`` uses it: the assignments of the scope
+        that binds it which reach ``at`` (the whole scope, for a name of an outer scope). Each
+        name's flow through its scope is followed once, recording what reaches every statement."""
+        if depth > MAX_DEPTH:
+            return self.dynamic(node)
+        scopes = self.model.scopes
+        for index in range(len(chain) - 1, -1, -1):
+            key = chain[index]
+            if index and name in scopes.scope(key).globals:
+                index, key = 0, None
+            elif name not in scopes.sql_names(key):
+                continue
+            kinds = {binding.kind for binding in scopes.sql_names(key).get(name, ())}
+            if not kinds or kinds & _UNFOLLOWED:
+                return self.dynamic(node)
+            memo = (name, id(key))
+            flow = self._flows.get(memo)
+            if flow is None:
+                flow = self._flows[memo] = _Flow(self, name, chain[: index + 1], depth)
+                body = self.model.tree.body if key is None else getattr(key, "body", [])
+                flow.final = flow.run(body, self.dynamic(node) if PARAMETER in kinds else None)
+                flow.done = True
+            if index == len(chain) - 1 and at is not None:
+                state = flow.before.get(id(at))  # (not there yet: a cycle through this name)
+            else:
+                state = flow.final if flow.done else None
+            if state is None:
+                return self.dynamic(node)
+            here = self.dynamic(node)[0]  # an unknown value is a hole where the name is used
+            return self._bounded(
+                [
+                    Value(v.piece, v.literal, v.via or name, v.conditions, v.read_from) if v.known else here
+                    for v in state
+                ],
+                node,
+            )
+        imported = self.model.imports.get(name)
+        if imported is not None and self.resolve_import is not None:
+            resolved = self.resolve_import(imported)
+            if resolved:
+                return resolved
+        return self.dynamic(node)
+
+
+# bindings the flow does not follow: the name's value there is unknown
+_UNFOLLOWED = frozenset({"relative-import", "star-parameter", WALRUS, EXCEPT, COMPREHENSION})
+
+
+def _merge(conditions: tuple[Condition, ...], value: Value) -> tuple[Condition, ...]:
+    merged = value.conditions
+    for condition in conditions:
+        if condition not in merged:
+            merged = (*merged, condition)
+    return merged
+
+
+def _slice(piece: Piece, start: int, end: int) -> Piece:
+    return Piece(piece.text[start:end], piece.lines[start:end], piece.columns[start:end])
+
+
+_BLOCKS = ("body", "orelse", "handlers", "finalbody", "cases")
+
+
+def _own_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """The statements of a scope's body in source order, nested blocks included, nested defs
+    and classes not entered."""
+    stack = list(reversed(body))
+    while stack:
+        statement = stack.pop()
+        yield statement
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue
+        children: list[ast.stmt] = []
+        for name in _BLOCKS:
+            for child in getattr(statement, name, None) or []:
+                children.extend(child.body if isinstance(child, ast.ExceptHandler | ast.match_case) else [child])
+        stack.extend(reversed(children))
+
+
+class _Flow:
+    """The values of one name along the statements of its scope: ``before`` holds what reaches
+    each statement (by ``id``), ``final`` what is left at the end."""
+
+    def __init__(self, reader: ValueReader, name: str, chain: Chain, depth: int) -> None:
+        self.reader = reader
+        self.name = name
+        self.chain = chain
+        self.depth = depth
+        self.before: dict[int, tuple[Value, ...] | None] = {}
+        self.final: tuple[Value, ...] | None = None
+        self.done = False
+
+    def _values(self, node: ast.expr, at: ast.stmt) -> tuple[Value, ...]:
+        return self.reader.values(node, self.chain, at, self.depth + 1)
+
+    def _union(self, *states: tuple[Value, ...] | None) -> tuple[Value, ...] | None:
+        known = [state for state in states if state is not None]
+        if not known:
+            return None
+        if all(state is known[0] for state in known):
+            return known[0]  # nothing changed on any path
+        return self.reader._bounded([value for state in known for value in state], ast.Pass(lineno=1, col_offset=0))
+
+    def run(self, body: Sequence[ast.stmt], state: tuple[Value, ...] | None) -> tuple[Value, ...] | None:
+        """The state after ``body``, recording the state before each of its statements."""
+        for statement in body:
+            self.before[id(statement)] = state
+            state = self._after(statement, state)
+        return state
+
+    def _loop(self, body: Sequence[ast.stmt], start: tuple[Value, ...] | None) -> tuple[Value, ...] | None:
+        """A loop body: run once, and again from what the first time left when it changed the name."""
+        once = self.run(body, start)
+        if once is not start:
+            once = self.run(body, self._union(start, once))
+        return once
+
+    def _loop_target(
+        self, statement: ast.For | ast.AsyncFor, state: tuple[Value, ...] | None
+    ) -> tuple[Value, ...] | None:
+        if not (isinstance(statement.target, ast.Name) and statement.target.id == self.name):
+            return state if not _binds(statement.target, self.name) else self.reader.dynamic(statement)
+        sequences = self.reader.sequences(statement.iter, self.chain, statement, self.depth + 1)
+        if sequences is None:
+            return self.reader.dynamic(statement)
+        elements = [self._values(element, at or statement) for elements in sequences for element, _, at in elements]
+        return self._union(*elements) or self.reader.dynamic(statement)
+
+    def _after(self, statement: ast.stmt, state: tuple[Value, ...] | None) -> tuple[Value, ...] | None:
+        name = self.name
+        if isinstance(statement, ast.Assign):
+            for target in statement.targets:
+                if isinstance(target, ast.Name) and target.id == name:
+                    state = self._values(statement.value, statement)
+                elif _binds(target, name):
+                    state = self._unpacked(target, statement.value, statement)
+            return state
+        if isinstance(statement, ast.AnnAssign):
+            if isinstance(statement.target, ast.Name) and statement.target.id == name and statement.value is not None:
+                return self._values(statement.value, statement)
+            return state
+        if isinstance(statement, ast.AugAssign):
+            if isinstance(statement.target, ast.Name) and statement.target.id == name:
+                if not isinstance(statement.op, ast.Add) or state is None:
+                    return self.reader.dynamic(statement)
+                added = self._values(statement.value, statement)
+                return self.reader._product([state, added], statement)
+            return state
+        if isinstance(statement, ast.If):
+            return self._union(self.run(statement.body, state), self.run(statement.orelse, state))
+        if isinstance(statement, ast.For | ast.AsyncFor | ast.While):
+            start = self._loop_target(statement, state) if isinstance(statement, ast.For | ast.AsyncFor) else state
+            return self.run(statement.orelse, self._union(state, self._loop(statement.body, start)))
+        if isinstance(statement, ast.With | ast.AsyncWith):
+            for item in statement.items:
+                if item.optional_vars is not None and _binds(item.optional_vars, name):
+                    state = self.reader.dynamic(statement)
+            return self.run(statement.body, state)
+        if isinstance(statement, ast.Try | getattr(ast, "TryStar", ast.Try)):
+            tried = self.run(statement.body, state)
+            handled = [self.run(handler.body, self._union(state, tried)) for handler in statement.handlers]
+            otherwise = self.run(statement.orelse, tried)
+            return self.run(statement.finalbody, self._union(otherwise, *handled))
+        if isinstance(statement, ast.Match):
+            cases = [self.run(case.body, state) for case in statement.cases]
+            return self._union(state, *cases)
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+            return self.reader.dynamic(statement) if statement.name == name else state
+        if isinstance(statement, ast.ClassDef):
+            if statement.name == name:
+                return self.reader.dynamic(statement)
+            return self.run(statement.body, state)  # a class body binds in its scope (as before)
+        if isinstance(statement, ast.Import | ast.ImportFrom):
+            for alias in statement.names:
+                if (alias.asname or alias.name.split(".")[0]) == name:
+                    return self.reader.dynamic(statement)
+            return state
+        if isinstance(statement, ast.Delete):
+            return None if any(isinstance(t, ast.Name) and t.id == name for t in statement.targets) else state
+        return state
+
+    def _unpacked(self, target: ast.expr, value: ast.expr, statement: ast.stmt) -> tuple[Value, ...]:
+        """``a, b = "x", "y"``: the element at the name's place, when both sides line up."""
+        if (
+            isinstance(target, ast.Tuple | ast.List)
+            and isinstance(value, ast.Tuple | ast.List)
+            and len(target.elts) == len(value.elts)
+            and not any(isinstance(element, ast.Starred) for element in target.elts)
+        ):
+            for element, part in zip(target.elts, value.elts, strict=True):
+                if isinstance(element, ast.Name) and element.id == self.name:
+                    return self._values(part, statement)
+                if _binds(element, self.name):
+                    return self._unpacked(element, part, statement)
+        return self.reader.dynamic(statement)
+
+
+def _binds(target: ast.AST, name: str) -> bool:
+    return any(isinstance(node, ast.Name) and node.id == name for node in ast.walk(target))
+
+
+def merge_alternatives(results: Sequence[tuple[Fragment, list[Finding]]]) -> list[Finding]:
+    """The findings of fragments that are possible values of one argument (one ``group``), each
+    place and rule once: the first value's finding, saying when it happens (the conditions all
+    the values that produce it share) unless every value of the argument produces it."""
+    findings: list[Finding] = []
+    groups: dict[int, list[Fragment]] = {}
+    produced: dict[tuple[int, str, int, int], tuple[Finding, list[Fragment]]] = {}
+    for fragment, found in results:
+        if not fragment.group:
+            findings.extend(found)
+            continue
+        groups.setdefault(fragment.group, []).append(fragment)
+        for finding in found:
+            key = (fragment.group, finding.code, finding.line, finding.column)
+            if key in produced:
+                produced[key][1].append(fragment)
+            else:
+                produced[key] = (finding, [fragment])
+    for (group, *_), (finding, fragments) in produced.items():
+        common = [
+            condition for condition in fragments[0].conditions if all(condition in f.conditions for f in fragments)
+        ]
+        if common and len(fragments) < len(groups[group]):
+            finding = replace(finding, message=f"{finding.message} ({describe(common)})")
+        findings.append(finding)
+    return findings
