@@ -188,3 +188,22 @@ def test_a_changed_dependency_file_changes_cached_results(tmp_path: Path) -> Non
     (tmp_path / "requirements.txt").write_text("boto3\npymysql\n")
     second = run_cli("check", "--output-format", "concise", "-q", ".", cwd=tmp_path)
     assert [line.split()[1] for line in second.stdout.splitlines()] == ["PIN206", "PIN205"]
+
+
+def test_per_path_dialect_can_mark_the_sql_of_an_embedded_database(tmp_path: Path) -> None:
+    """aiosql keeps one directory of queries per driver: `embedded` says a directory's SQL goes to
+    DuckDB or SQLite, which no pooler fronts, so its `nextval()` is no finding (realcode FP2)."""
+    _project(
+        tmp_path,
+        {
+            "pinlint.toml": '[per-path-dialect]\n"sql/du/**" = "embedded"\n',
+            "sql/du/blogs.sql": "-- name: new-id$\nselect nextval('blogs_seq')\n",
+            "sql/pg/blogs.sql": "-- name: new-id$\nselect nextval('blogs_seq')\n",
+        },
+    )
+    assert [(finding["filename"], finding["code"]) for finding in _findings(tmp_path, ".")] == [
+        ("sql/pg/blogs.sql", "PIN016")
+    ]
+    (tmp_path / "pinlint.toml").write_text('[per-path-dialect]\n"sql/du/**" = "duckdb"\n')
+    done = run_cli("check", "--no-cache", ".", cwd=tmp_path)
+    assert done.returncode == 2 and "postgres, mysql, embedded" in done.stderr
