@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pinlint.dialect import EMBEDDED, Evidence
+from pinlint.dialect import DIALECT_NAMES, EMBEDDED, Evidence, choose_dialect
 from pinlint.files import UnreadableFile, read_bytes, read_text
 from pinlint.sql.lexer import MYSQL, POSTGRES
 
@@ -445,3 +445,22 @@ def _code_lines(text: str, ini: bool) -> Iterator[tuple[int, str]]:
         if not line.lstrip().startswith(comment):
             yield offset, line
         offset += len(line)
+
+
+def databases_text(files: Iterable[Path], default: str, default_origin: str) -> str:
+    """One ``# project database:`` line per project root of ``files`` that names a database, with
+    what a file there that names none is read as, and why (``--show-settings``)."""
+    reader = ProjectReader()
+    roots: dict[str, ProjectChoice] = {}
+    for path in files:
+        choice = reader.for_file(path)
+        if choice.evidence:
+            roots.setdefault(choice.root, choice)
+    lines = []
+    for root, choice in sorted(roots.items()):
+        decided = choose_dialect([], default=default, project=choice.evidence)
+        line = f"# project database: {_shown(root)}: {DIALECT_NAMES.get(decided.name, decided.name)}, {decided.reason}"
+        if default_origin:
+            line += f" (not used: {default_origin} decides for files that name no database)"
+        lines.append(line)
+    return "".join(f"{line}\n" for line in lines) or "# project database: none found\n"

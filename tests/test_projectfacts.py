@@ -207,3 +207,22 @@ def test_per_path_dialect_can_mark_the_sql_of_an_embedded_database(tmp_path: Pat
     (tmp_path / "pinlint.toml").write_text('[per-path-dialect]\n"sql/du/**" = "duckdb"\n')
     done = run_cli("check", "--no-cache", ".", cwd=tmp_path)
     assert done.returncode == 2 and "postgres, mysql, embedded" in done.stderr
+
+
+def test_show_settings_says_what_each_project_names(tmp_path: Path) -> None:
+    _project(
+        tmp_path,
+        {
+            "shop/requirements.txt": "pymysql\n",
+            "shop/app.py": "x = 1\n",
+            "analytics/pyproject.toml": '[project]\nname = "a"\ndependencies = ["duckdb"]\n',
+            "analytics/q.sql": "SELECT 1;\n",
+            "tools/run.py": "x = 1\n",  # in no project that names a database
+        },
+    )
+    shown = run_cli("check", "--show-settings", ".", cwd=tmp_path).stdout
+    assert [line for line in shown.splitlines() if line.startswith("# project database:")] == [
+        "# project database: analytics: SQLite or DuckDB (not checked), the file names no database and its project"
+        " uses only embedded databases, which no pooler fronts: analytics/pyproject.toml names duckdb (line 3)",
+        "# project database: shop: MySQL, from its project: shop/requirements.txt names pymysql (line 1)",
+    ]
