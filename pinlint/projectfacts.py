@@ -31,6 +31,7 @@ import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +140,7 @@ class ProjectChoice:
     def servers(self) -> tuple[Evidence, ...]:
         return tuple(item for item in self.evidence if item.dialect != EMBEDDED)
 
+    @cached_property
     def key(self) -> str:
         """What the findings of a file in this project depend on (its cache key)."""
         return repr((self.root, [(item.dialect, item.describe()) for item in self.evidence]))
@@ -158,16 +160,16 @@ class ProjectReader:
         self._covered = tuple(covered)
 
     def for_file(self, path: str | os.PathLike[str]) -> ProjectChoice:
-        directory = os.path.dirname(os.path.abspath(path))
-        choice = self._choices.get(directory)
+        given = os.path.dirname(os.fspath(path))  # as given: made absolute once per directory
+        choice = self._choices.get(given)
         if choice is None:
             choice = ProjectChoice("")
-            for root in self._chain(directory):
+            for root in self._chain(os.path.abspath(given or os.curdir)):
                 evidence, declares = self._evidence(root)
                 if evidence or declares:  # a root that lists its dependencies is the whole project
                     choice = ProjectChoice(root, evidence)
                     break
-            self._choices[directory] = choice
+            self._choices[given] = choice
         return choice
 
     def _listing(self, directory: str) -> frozenset[str]:
