@@ -136,10 +136,6 @@ class ProjectChoice:
     root: str
     evidence: tuple[Evidence, ...] = ()
 
-    @property
-    def servers(self) -> tuple[Evidence, ...]:
-        return tuple(item for item in self.evidence if item.dialect != EMBEDDED)
-
     @cached_property
     def key(self) -> str:
         """What the findings of a file in this project depend on (its cache key)."""
@@ -155,7 +151,7 @@ class ProjectReader:
         self._chains: dict[str, tuple[str, ...]] = {}
         self._roots: dict[str, tuple[tuple[Evidence, ...], bool]] = {}
         self._choices: dict[str, ProjectChoice] = {}
-        self._known_files = known_files
+        self._known_files = list(known_files)
         self._known: list[str] | None = None  # sorted absolute paths, made on first use
         self._covered = tuple(covered)
 

@@ -226,3 +226,11 @@ def test_show_settings_says_what_each_project_names(tmp_path: Path) -> None:
         " uses only embedded databases, which no pooler fronts: analytics/pyproject.toml names duckdb (line 3)",
         "# project database: shop: MySQL, from its project: shop/requirements.txt names pymysql (line 1)",
     ]
+
+
+def test_settings_are_found_whether_the_run_walks_the_project_or_names_one_file(tmp_path: Path) -> None:
+    settings = 'DATABASES = {"default": {"ENGINE": "django.db.backends.mysql"}}\n'
+    _project(tmp_path, {"manage.py": "", "mysite/settings/base.py": settings, "shop/work.py": MYSQL_SQL})
+    reason = "from its project: mysite/settings/base.py sets the Django ENGINE django.db.backends.mysql (line 1)"
+    for given in (".", "shop", "shop/work.py"):
+        assert {item[1] for item in _codes_and_reasons(_findings(tmp_path, given))} == {reason}, given
