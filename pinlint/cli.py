@@ -215,6 +215,11 @@ def check(
     settings = resolver.for_directory(resolver.default_root)
     if show_settings:
         click.echo(settings_text(settings) + handlers_text(path_list, settings), nl=False)
+        from pinlint.discover import discover
+        from pinlint.projectfacts import databases_text
+
+        files = discover(path_list, settings).files
+        click.echo(databases_text(files, settings.dialect, settings.dialect_origin), nl=False)
         return EXIT_CLEAN
     settings = _run_wide_settings(resolver, settings)
     request = RunRequest(

@@ -36,6 +36,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 from pinlint.catalog import TARGETS, PoolerSetup, Rule, parse_version
+from pinlint.dialect import EMBEDDED
 from pinlint.files import MAX_CONFIG_BYTES, UnreadableFile, inspect, read_text
 from pinlint.globs import pattern_problem
 from pinlint.paths import ancestors, nearest_ancestor
@@ -139,8 +140,12 @@ def _version(value: Any) -> bool:
     return isinstance(value, str) and bool(re.fullmatch(r"\d+(\.\d+)*", value.strip()))
 
 
+# per-path-dialect may also say that a path's SQL goes to a database no pooler fronts (pinlint.dialect)
+PATH_DIALECTS = (*DIALECTS, EMBEDDED)
+
+
 def _per_path_dialect(value: Any) -> bool:
-    return isinstance(value, dict) and all(dialect in DIALECTS for dialect in value.values())
+    return isinstance(value, dict) and all(dialect in PATH_DIALECTS for dialect in value.values())
 
 
 def _per_path_target(value: Any) -> bool:
@@ -226,7 +231,7 @@ KEYS: dict[str, tuple[str, Callable[[Any], bool], str]] = {
     "per-path-dialect": (
         "per_path_dialect",
         _per_path_dialect,
-        f'a table of glob = dialect (one of {", ".join(DIALECTS)}), e.g. {{"migrations/mysql/**" = "mysql"}}',
+        f'a table of glob = dialect (one of {", ".join(PATH_DIALECTS)}), e.g. {{"migrations/mysql/**" = "mysql"}}',
     ),
     "per-path-target": (
         "per_path_target",

@@ -20,7 +20,7 @@ from pinlint.pymodel import PythonModule
 from pinlint.sql.lexer import MYSQL, POSTGRES
 
 EMBEDDED = "embedded"  # SQLite or DuckDB: a database no pooler fronts (its SQL is not checked)
-DIALECT_NAMES = {POSTGRES: "PostgreSQL", MYSQL: "MySQL"}
+DIALECT_NAMES = {POSTGRES: "PostgreSQL", MYSQL: "MySQL", EMBEDDED: "SQLite or DuckDB (not checked)"}
 
 # Top-level import names of database drivers.
 DRIVER_DIALECTS = {

@@ -204,7 +204,7 @@ class Linter:
 
     def project_key(self, path: str | Path) -> str:
         """What the file's project says about its database, as its cache key needs it."""
-        return self.projects.for_file(path).key() if self.projects is not None else ""
+        return self.projects.for_file(path).key if self.projects is not None else ""
 
     def _unused_noqa(self, suppressions: PythonSuppressions, path: str) -> list[Finding]:
         """Line-level ``# noqa: CODE`` for a rule that ran here and found nothing on that line."""

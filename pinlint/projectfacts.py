@@ -31,10 +31,11 @@ import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from pinlint.dialect import EMBEDDED, Evidence
+from pinlint.dialect import DIALECT_NAMES, EMBEDDED, Evidence, choose_dialect
 from pinlint.files import UnreadableFile, read_bytes, read_text
 from pinlint.sql.lexer import MYSQL, POSTGRES
 
@@ -135,10 +136,7 @@ class ProjectChoice:
     root: str
     evidence: tuple[Evidence, ...] = ()
 
-    @property
-    def servers(self) -> tuple[Evidence, ...]:
-        return tuple(item for item in self.evidence if item.dialect != EMBEDDED)
-
+    @cached_property
     def key(self) -> str:
         """What the findings of a file in this project depend on (its cache key)."""
         return repr((self.root, [(item.dialect, item.describe()) for item in self.evidence]))
@@ -153,21 +151,21 @@ class ProjectReader:
         self._chains: dict[str, tuple[str, ...]] = {}
         self._roots: dict[str, tuple[tuple[Evidence, ...], bool]] = {}
         self._choices: dict[str, ProjectChoice] = {}
-        self._known_files = known_files
+        self._known_files = list(known_files)
         self._known: list[str] | None = None  # sorted absolute paths, made on first use
         self._covered = tuple(covered)
 
     def for_file(self, path: str | os.PathLike[str]) -> ProjectChoice:
-        directory = os.path.dirname(os.path.abspath(path))
-        choice = self._choices.get(directory)
+        given = os.path.dirname(os.fspath(path))  # as given: made absolute once per directory
+        choice = self._choices.get(given)
         if choice is None:
             choice = ProjectChoice("")
-            for root in self._chain(directory):
+            for root in self._chain(os.path.abspath(given or os.curdir)):
                 evidence, declares = self._evidence(root)
                 if evidence or declares:  # a root that lists its dependencies is the whole project
                     choice = ProjectChoice(root, evidence)
                     break
-            self._choices[directory] = choice
+            self._choices[given] = choice
         return choice
 
     def _listing(self, directory: str) -> frozenset[str]:
@@ -445,3 +443,22 @@ def _code_lines(text: str, ini: bool) -> Iterator[tuple[int, str]]:
         if not line.lstrip().startswith(comment):
             yield offset, line
         offset += len(line)
+
+
+def databases_text(files: Iterable[Path], default: str, default_origin: str) -> str:
+    """One ``# project database:`` line per project root of ``files`` that names a database, with
+    what a file there that names none is read as, and why (``--show-settings``)."""
+    reader = ProjectReader()
+    roots: dict[str, ProjectChoice] = {}
+    for path in files:
+        choice = reader.for_file(path)
+        if choice.evidence:
+            roots.setdefault(choice.root, choice)
+    lines = []
+    for root, choice in sorted(roots.items()):
+        decided = choose_dialect([], default=default, project=choice.evidence)
+        line = f"# project database: {_shown(root)}: {DIALECT_NAMES.get(decided.name, decided.name)}, {decided.reason}"
+        if default_origin:
+            line += f" (not used: {default_origin} decides for files that name no database)"
+        lines.append(line)
+    return "".join(f"{line}\n" for line in lines) or "# project database: none found\n"

@@ -157,7 +157,9 @@ def _walk_statements(body: list[ast.stmt], lines: Sequence[int] | None) -> list[
     while stack:
         node, in_function = stack.pop()
         if isinstance(node, ast.stmt | ast.excepthandler):
-            if lines is not None and not spans_a_line(lines, node.lineno, node.end_lineno or node.lineno):
+            decorators = getattr(node, "decorator_list", None)
+            start = decorators[0].lineno if decorators else node.lineno  # a decorator is on the def's lines
+            if lines is not None and not spans_a_line(lines, start, node.end_lineno or node.lineno):
                 continue
             if isinstance(node, ast.stmt):
                 found.append((node, in_function))

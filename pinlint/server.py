@@ -43,6 +43,7 @@ from pinlint.engine import Linter
 from pinlint.kinds.project_condition import ProjectCondition
 from pinlint.model import Finding
 from pinlint.project import ProjectFacts, settle
+from pinlint.projectfacts import ProjectReader
 from pinlint.rulesdoc import render_rule, rule_url
 from pinlint.suppress import SQL_NOQA_RE as NOQA_COMMENT_RE  # matches both comment styles (hash and double dash)
 
@@ -214,7 +215,7 @@ class PinlintServer(LanguageServer):
             setup = settings.pooler_setup
             selected = (rule.for_setup(setup) for rule in resolve_selection(settings, tuple(self.catalog.values())))
             rules = tuple(rule for rule in selected if rule.applies_to(settings.targets))
-            linter = Linter(rules, settings, self._declarations(path, settings))
+            linter = Linter(rules, settings, self._declarations(path, settings), ProjectReader())
             self._linters[key] = linter
         return linter
 

@@ -188,3 +188,49 @@ def test_a_changed_dependency_file_changes_cached_results(tmp_path: Path) -> Non
     (tmp_path / "requirements.txt").write_text("boto3\npymysql\n")
     second = run_cli("check", "--output-format", "concise", "-q", ".", cwd=tmp_path)
     assert [line.split()[1] for line in second.stdout.splitlines()] == ["PIN206", "PIN205"]
+
+
+def test_per_path_dialect_can_mark_the_sql_of_an_embedded_database(tmp_path: Path) -> None:
+    """aiosql keeps one directory of queries per driver: `embedded` says a directory's SQL goes to
+    DuckDB or SQLite, which no pooler fronts, so its `nextval()` is no finding (realcode FP2)."""
+    _project(
+        tmp_path,
+        {
+            "pinlint.toml": '[per-path-dialect]\n"sql/du/**" = "embedded"\n',
+            "sql/du/blogs.sql": "-- name: new-id$\nselect nextval('blogs_seq')\n",
+            "sql/pg/blogs.sql": "-- name: new-id$\nselect nextval('blogs_seq')\n",
+        },
+    )
+    assert [(finding["filename"], finding["code"]) for finding in _findings(tmp_path, ".")] == [
+        ("sql/pg/blogs.sql", "PIN016")
+    ]
+    (tmp_path / "pinlint.toml").write_text('[per-path-dialect]\n"sql/du/**" = "duckdb"\n')
+    done = run_cli("check", "--no-cache", ".", cwd=tmp_path)
+    assert done.returncode == 2 and "postgres, mysql, embedded" in done.stderr
+
+
+def test_show_settings_says_what_each_project_names(tmp_path: Path) -> None:
+    _project(
+        tmp_path,
+        {
+            "shop/requirements.txt": "pymysql\n",
+            "shop/app.py": "x = 1\n",
+            "analytics/pyproject.toml": '[project]\nname = "a"\ndependencies = ["duckdb"]\n',
+            "analytics/q.sql": "SELECT 1;\n",
+            "tools/run.py": "x = 1\n",  # in no project that names a database
+        },
+    )
+    shown = run_cli("check", "--show-settings", ".", cwd=tmp_path).stdout
+    assert [line for line in shown.splitlines() if line.startswith("# project database:")] == [
+        "# project database: analytics: SQLite or DuckDB (not checked), the file names no database and its project"
+        " uses only embedded databases, which no pooler fronts: analytics/pyproject.toml names duckdb (line 3)",
+        "# project database: shop: MySQL, from its project: shop/requirements.txt names pymysql (line 1)",
+    ]
+
+
+def test_settings_are_found_whether_the_run_walks_the_project_or_names_one_file(tmp_path: Path) -> None:
+    settings = 'DATABASES = {"default": {"ENGINE": "django.db.backends.mysql"}}\n'
+    _project(tmp_path, {"manage.py": "", "mysite/settings/base.py": settings, "shop/work.py": MYSQL_SQL})
+    reason = "from its project: mysite/settings/base.py sets the Django ENGINE django.db.backends.mysql (line 1)"
+    for given in (".", "shop", "shop/work.py"):
+        assert {item[1] for item in _codes_and_reasons(_findings(tmp_path, given))} == {reason}, given
