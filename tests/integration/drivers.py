@@ -39,6 +39,12 @@ client C holds a server connection so that A's next transaction lands on the oth
   pool of two, the engine connection's ``transaction_isolation`` in its next transaction while C holds
   the server connection it used, against the same engine on a direct connection.
 
+* ``django-connect`` (a Django settings example): Django's PostgreSQL backend opens a connection with the
+  example's ``DATABASES["default"]`` (host, port, name and user pointed at the server) and runs what it
+  runs on connect. Pool of one: another client's ``probe`` before and after; pool of two: the
+  connection's ``probe`` in its next transaction while C holds the server connection it used, against
+  a direct connection's.
+
 What the driver really sent is read from PostgreSQL's log (`log_statement = all`) and kept in the
 details: the names it executed (`_pg3_0`, `__asyncpg_stmt_1__`, PgBouncer's `PGBOUNCER_1`, unnamed).
 """
@@ -595,6 +601,75 @@ def sqlalchemy_isolation(postgres: Postgres, bouncer: PgBouncer, source: str, co
     return observation
 
 
+def _django_connection(source: str, port: int, database: str) -> Any:
+    """A Django PostgreSQL connection made from the example's ``DATABASES["default"]``, at ``port``."""
+    import django
+    from django.conf import settings
+    from django.db.utils import ConnectionHandler
+
+    if not settings.configured:
+        settings.configure(USE_TZ=True, INSTALLED_APPS=[], DATABASES={})
+        django.setup()
+    namespace = _run_example(source, "")
+    entry = dict(namespace["DATABASES"]["default"])
+    entry.update(HOST="127.0.0.1", PORT=str(port), NAME=database, USER=USER, PASSWORD="")
+    return ConnectionHandler({"default": entry})["default"]
+
+
+def _django_probe(connection: Any, probe: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(probe)
+        return str(cursor.fetchone()[0])
+
+
+def django_connect(
+    postgres: Postgres, bouncer: PgBouncer, source: str, connect: str = "", probe: str = ""
+) -> Observation:
+    observation = Observation()
+    direct = _django_connection(source, postgres.port, DATABASE)
+    try:
+        wanted = _django_probe(direct, probe)
+    finally:
+        direct.close()
+    offset = postgres.log_size()
+    other = psycopg2.connect(bouncer.dsn("one"))
+    other.autocommit = True
+    client = _django_connection(source, bouncer.port, "one")
+    try:
+        before = _other_probe(other, probe)
+        client.ensure_connection()
+        after = _other_probe(other, probe)
+    finally:
+        client.close()
+        other.close()
+    if before != after:
+        observation.seen.add(LEAKED)
+        observation.details.append(f"another client's {probe!r}: {before!r} -> {after!r}")
+    bouncer.fresh_servers("one")
+    holder = _holder(bouncer)
+    client = _django_connection(source, bouncer.port, "two")
+    try:
+        client.ensure_connection()
+        _hold(holder)
+        own = _django_probe(client, probe)
+        _release(holder)
+    finally:
+        client.close()
+        holder.close()
+    if own != wanted:
+        observation.seen.add(LOST)
+        observation.details.append(f"the client's next transaction: {own!r}, directly {wanted!r}")
+    sent = re.findall(r"(?:statement|execute [^:]*): ((?:SET|SELECT set_config)[^\n]*)", postgres.log_since(offset))
+    observation.details.append("sent: " + ("; ".join(sorted(set(sent))) or "no SET"))
+    return observation
+
+
+def _other_probe(conn: psycopg2.extensions.connection, probe: str) -> str:
+    cursor = conn.cursor()
+    cursor.execute(probe)
+    return str(cursor.fetchone()[0])
+
+
 SCENARIOS: dict[str, Callable[[Postgres, PgBouncer, str, str], Observation]] = {
     "psycopg-prepared": psycopg_prepared,
     "asyncpg-prepared": asyncpg_prepared,
@@ -605,4 +680,9 @@ SCENARIOS: dict[str, Callable[[Postgres, PgBouncer, str, str], Observation]] = {
     "asyncpg-cursor": asyncpg_cursor,
     "startup-parameters": startup_parameters,
     "sqlalchemy-isolation": sqlalchemy_isolation,
+}
+
+# Scenarios that also take the rule's ``probe`` (SQL whose one value shows the state).
+PROBED_SCENARIOS: dict[str, Callable[[Postgres, PgBouncer, str, str, str], Observation]] = {
+    "django-connect": django_connect,
 }
