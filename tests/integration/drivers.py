@@ -45,6 +45,12 @@ client C holds a server connection so that A's next transaction lands on the oth
   connection's ``probe`` in its next transaction while C holds the server connection it used, against
   a direct connection's.
 
+* ``client-cancel`` (a client-side timeout or cancel): the example's asyncpg pool or connection runs
+  ``SELECT pg_sleep(3)`` (its ``command_timeout`` fires), or the example's ``async def f(conn)`` runs on
+  an asyncpg connection, or its ``def f(conn)`` is called from a timer while a psycopg connection runs
+  that query. The client must see its query cancelled or timed out; the query still running on the
+  server afterwards (pg_stat_activity) is **leaked**: the cancel did not reach the server.
+
 What the driver really sent is read from PostgreSQL's log (`log_statement = all`) and kept in the
 details: the names it executed (`_pg3_0`, `__asyncpg_stmt_1__`, PgBouncer's `PGBOUNCER_1`, unnamed).
 """
@@ -53,7 +59,9 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import inspect
 import re
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -670,6 +678,73 @@ def _other_probe(conn: psycopg2.extensions.connection, probe: str) -> str:
     return str(cursor.fetchone()[0])
 
 
+SLOW = "SELECT pg_sleep(3)"
+
+
+def _still_running(postgres: Postgres) -> int:
+    admin = postgres.connect()
+    try:
+        cursor = admin.cursor()
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query = %s AND pid <> pg_backend_pid()",
+            (SLOW,),
+        )
+        return int(cursor.fetchone()[0])
+    finally:
+        admin.close()
+
+
+def client_cancel(postgres: Postgres, bouncer: PgBouncer, source: str, connect: str = "") -> Observation:
+    return asyncio.run(_client_cancel(postgres, bouncer, source))
+
+
+async def _client_cancel(postgres: Postgres, bouncer: PgBouncer, source: str) -> Observation:
+    import asyncpg
+    import psycopg
+
+    observation = Observation()
+    namespace = await _run_async_example(source, bouncer.url("two"))
+    made = [value for value in namespace.values() if isinstance(value, asyncpg.Connection | asyncpg.Pool)]
+    functions = [value for value in namespace.values() if inspect.isfunction(value)]
+    interrupted = ""
+    try:
+        if made:
+            conn = await made[-1].acquire() if isinstance(made[-1], asyncpg.Pool) else made[-1]
+            try:
+                await conn.fetchval(SLOW)
+            except (asyncio.TimeoutError, asyncpg.QueryCanceledError) as error:
+                interrupted = type(error).__name__
+            if isinstance(made[-1], asyncpg.Pool):
+                await made[-1].release(conn)
+        elif asyncio.iscoroutinefunction(functions[-1]):
+            conn = await asyncpg.connect(bouncer.url("two"), statement_cache_size=0)
+            made.append(conn)
+            try:
+                await functions[-1](conn)
+            except (asyncio.TimeoutError, asyncpg.QueryCanceledError) as error:
+                interrupted = type(error).__name__
+        else:
+            with psycopg.connect(bouncer.dsn("two"), autocommit=True) as sync_conn:
+                timer = threading.Timer(0.5, functions[-1], [sync_conn])
+                timer.start()
+                try:
+                    sync_conn.execute(SLOW)
+                except psycopg.errors.QueryCanceled as error:
+                    interrupted = type(error).__name__
+                timer.join()
+        await asyncio.sleep(0.5)  # asyncpg sends its cancel from a task, on its own connection
+        running = _still_running(postgres)
+    finally:
+        for value in made:
+            await value.close()
+    assert interrupted, "the example's timeout or cancel never interrupted the client's query"
+    observation.details.append(f"the client saw {interrupted}")
+    if running:
+        observation.seen.add(LEAKED)
+        observation.details.append(f"the server still ran {SLOW!r} after the client gave up")
+    return observation
+
+
 SCENARIOS: dict[str, Callable[[Postgres, PgBouncer, str, str], Observation]] = {
     "psycopg-prepared": psycopg_prepared,
     "asyncpg-prepared": asyncpg_prepared,
@@ -680,6 +755,7 @@ SCENARIOS: dict[str, Callable[[Postgres, PgBouncer, str, str], Observation]] = {
     "asyncpg-cursor": asyncpg_cursor,
     "startup-parameters": startup_parameters,
     "sqlalchemy-isolation": sqlalchemy_isolation,
+    "client-cancel": client_cancel,
 }
 
 # Scenarios that also take the rule's ``probe`` (SQL whose one value shows the state).
