@@ -51,6 +51,10 @@ client C holds a server connection so that A's next transaction lands on the oth
   that query. The client must see its query cancelled or timed out; the query still running on the
   server afterwards (pg_stat_activity) is **leaked**: the cancel did not reach the server.
 
+* ``sqlalchemy-prepared`` (a sync engine on psycopg 3, its URL pointed at PgBouncer): as
+  ``psycopg-prepared``, with two engines A and B each running its query in committed transactions on
+  one engine connection (a rollback would reset psycopg's counts).
+
 What the driver really sent is read from PostgreSQL's log (`log_statement = all`) and kept in the
 details: the names it executed (`_pg3_0`, `__asyncpg_stmt_1__`, PgBouncer's `PGBOUNCER_1`, unnamed).
 """
@@ -745,6 +749,42 @@ async def _client_cancel(postgres: Postgres, bouncer: PgBouncer, source: str) ->
     return observation
 
 
+def sqlalchemy_prepared(postgres: Postgres, bouncer: PgBouncer, source: str, connect: str = "") -> Observation:
+    from sqlalchemy import exc, text
+
+    observation = Observation()
+    offset = postgres.log_size()
+    first_engine, second_engine = _engine_at(source, bouncer.url("two")), _engine_at(source, bouncer.url("two"))
+    holder = _holder(bouncer)
+
+    def run_committed(conn: Any, query: str) -> Any:
+        answer = conn.execute(text(query), {"id": 1}).scalar()
+        conn.commit()
+        return answer
+
+    try:
+        with first_engine.connect() as first, second_engine.connect() as second:
+            for _ in range(8):
+                run_committed(first, QA.format(":id"))
+            _hold(holder)
+            for _ in range(8):
+                run_committed(second, QB.format(":id"))
+            answer, error = None, None
+            try:
+                answer = run_committed(first, QA.format(":id"))
+            except exc.DBAPIError as failure:
+                error = failure.orig
+                first.rollback()
+            _release(holder)
+            _classify(answer, error, observation)
+    finally:
+        holder.close()
+        first_engine.dispose()
+        second_engine.dispose()
+    observation.details.append(_sent(postgres, offset))
+    return observation
+
+
 SCENARIOS: dict[str, Callable[[Postgres, PgBouncer, str, str], Observation]] = {
     "psycopg-prepared": psycopg_prepared,
     "asyncpg-prepared": asyncpg_prepared,
@@ -756,6 +796,7 @@ SCENARIOS: dict[str, Callable[[Postgres, PgBouncer, str, str], Observation]] = {
     "startup-parameters": startup_parameters,
     "sqlalchemy-isolation": sqlalchemy_isolation,
     "client-cancel": client_cancel,
+    "sqlalchemy-prepared": sqlalchemy_prepared,
 }
 
 # Scenarios that also take the rule's ``probe`` (SQL whose one value shows the state).
