@@ -3,6 +3,7 @@
 Elements, separated by spaces:
 
 ``SET``            a keyword (case-insensitive); ``TEMP|TEMPORARY`` is one of several
+``"pg_temp"``      an identifier: bare in any letter case, or double-quoted exactly as written
 ``[IF NOT EXISTS]`` an optional sequence
 ``!LOCAL|ROLE``    the next token is none of these words (consumes nothing; end of statement passes)
 ``{param}``        captures a name: an identifier, possibly dotted (``app.tenant``), or a dynamic hole
@@ -111,7 +112,7 @@ class PatternError(ValueError):
 
 @dataclass(frozen=True)
 class Element:
-    kind: str  # word | optional | not | capture | any | anchor
+    kind: str  # word | ident | optional | not | capture | any | anchor
     words: frozenset[str] = frozenset()
     name: str = ""
     children: tuple[Element, ...] = ()
@@ -158,6 +159,8 @@ def _parse(source: str) -> tuple[Element, ...]:
         elif part.startswith("^"):
             elements.append(Element("anchor"))
             elements.extend(_parse(part[1:]))
+        elif len(part) > 2 and part.startswith('"') and part.endswith('"'):
+            elements.append(Element("ident", words=frozenset([part[1:-1]])))
         elif part.startswith("!"):
             elements.append(Element("not", words=frozenset(part[1:].upper().split("|"))))
         elif part.startswith("{") and part.endswith("}"):
@@ -220,6 +223,13 @@ def _match(elements: tuple[Element, ...], position: int, tokens: list[Token], st
     token = tokens[position] if position < len(tokens) else None
     if element.kind == "word":
         if token is not None and token.kind in (WORD, OP) and token.value in element.words:
+            return _match(rest, position + 1, tokens, state)
+        return -1
+    if element.kind == "ident":  # PostgreSQL folds a bare name to lower case; a quoted one is exact
+        if token is not None and (
+            (token.kind == WORD and token.value.lower() in element.words)
+            or (token.kind == IDENT and token.value in element.words)
+        ):
             return _match(rest, position + 1, tokens, state)
         return -1
     if element.kind == "not":

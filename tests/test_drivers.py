@@ -203,3 +203,37 @@ def test_iterator_in_a_run_python_function(atomic: str, call: str, expected: str
 def test_a_function_handed_to_another_call_is_not_in_a_transaction() -> None:
     source = MIGRATION.replace("migrations.RunPython({call})", "register({call})").format(atomic="", call="backfill")
     assert where(source, "app/migrations/0002_backfill.py") == [("PIN039", 5, 17)]
+
+
+STARTUP = "import asyncpg\nc = await asyncpg.connect(DSN, statement_cache_size=0, server_settings={settings})\n"
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        # PgBouncer compares startup parameter names in any letter case (observed: `timezone` accepted)
+        ('{"TIMEZONE": "UTC", "Application_Name": "app"}', []),
+        ('{"Search_Path": "billing"}', [("PIN048", 2, 88)]),
+        ('{"INTERVALSTYLE": "iso_8601"}', [("PIN055", 2, 90)]),
+        # each rule reports the first name of its class; both classes in one dict: both rules
+        ('{"search_path": "billing", "jit": "off"}', [("PIN047", 2, 106), ("PIN048", 2, 88)]),
+        # the names are read even when a value is computed; a dict built at run time says nothing
+        ('{"lock_timeout": LOCK_TIMEOUT}', [("PIN047", 2, 89)]),
+        ("SETTINGS", []),
+        ("dict(jit='off')", []),
+    ],
+)
+def test_startup_parameter_names(settings: str, expected: list[tuple[str, int, int]]) -> None:
+    found = [finding for finding in where(STARTUP.format(settings=settings)) if finding[0] in STARTUP_RULES]
+    assert sorted(found) == sorted(expected)
+
+
+STARTUP_RULES = {"PIN047", "PIN048", "PIN055"}
+
+
+def test_startup_parameters_inside_sqlalchemy_connect_args() -> None:
+    source = (
+        "from sqlalchemy.ext.asyncio import create_async_engine\n"
+        'e = create_async_engine(URL, connect_args={"server_settings": {"search_path": "billing"}})\n'
+    )
+    assert [finding for finding in where(source) if finding[0] in STARTUP_RULES] == [("PIN048", 2, 63)]

@@ -114,7 +114,7 @@ def _temporary(relation: Any) -> bool:
 
 def _in_pg_temp(name: Any) -> bool:
     """A qualified name (``funcname``) in the session's temporary schema."""
-    return len(name) == 2 and name[0].sval.lower() == "pg_temp"
+    return len(name) == 2 and name[0].sval == "pg_temp"  # pglast folds bare names; a quoted "PG_TEMP" is another schema
 
 
 def _temporary_object(statement: Any) -> bool:

@@ -150,7 +150,7 @@ class ArgumentCondition:
             return (entries[chosen[0]], chosen[0]) if chosen else None
         try:
             literal = ast.literal_eval(argument.value)
-        except (ValueError, SyntaxError):
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
             return None  # computed at run time: pinlint cannot tell
         if not isinstance(literal, dict):
             return None

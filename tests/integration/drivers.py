@@ -39,6 +39,22 @@ client C holds a server connection so that A's next transaction lands on the oth
   pool of two, the engine connection's ``transaction_isolation`` in its next transaction while C holds
   the server connection it used, against the same engine on a direct connection.
 
+* ``django-connect`` (a Django settings example): Django's PostgreSQL backend opens a connection with the
+  example's ``DATABASES["default"]`` (host, port, name and user pointed at the server) and runs what it
+  runs on connect. Pool of one: another client's ``probe`` before and after; pool of two: the
+  connection's ``probe`` in its next transaction while C holds the server connection it used, against
+  a direct connection's.
+
+* ``client-cancel`` (a client-side timeout or cancel): the example's asyncpg pool or connection runs
+  ``SELECT pg_sleep(3)`` (its ``command_timeout`` fires), or the example's ``async def f(conn)`` runs on
+  an asyncpg connection, or its ``def f(conn)`` is called from a timer while a psycopg connection runs
+  that query. The client must see its query cancelled or timed out; the query still running on the
+  server afterwards (pg_stat_activity) is **leaked**: the cancel did not reach the server.
+
+* ``sqlalchemy-prepared`` (a sync engine on psycopg 3, its URL pointed at PgBouncer): as
+  ``psycopg-prepared``, with two engines A and B each running its query in committed transactions on
+  one engine connection (a rollback would reset psycopg's counts).
+
 What the driver really sent is read from PostgreSQL's log (`log_statement = all`) and kept in the
 details: the names it executed (`_pg3_0`, `__asyncpg_stmt_1__`, PgBouncer's `PGBOUNCER_1`, unnamed).
 """
@@ -47,7 +63,9 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import inspect
 import re
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -595,6 +613,178 @@ def sqlalchemy_isolation(postgres: Postgres, bouncer: PgBouncer, source: str, co
     return observation
 
 
+def _django_connection(source: str, port: int, database: str) -> Any:
+    """A Django PostgreSQL connection made from the example's ``DATABASES["default"]``, at ``port``."""
+    import django
+    from django.conf import settings
+    from django.db.utils import ConnectionHandler
+
+    if not settings.configured:
+        settings.configure(USE_TZ=True, INSTALLED_APPS=[], DATABASES={})
+        django.setup()
+    namespace = _run_example(source, "")
+    entry = dict(namespace["DATABASES"]["default"])
+    entry.update(HOST="127.0.0.1", PORT=str(port), NAME=database, USER=USER, PASSWORD="")
+    return ConnectionHandler({"default": entry})["default"]
+
+
+def _django_probe(connection: Any, probe: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(probe)
+        return str(cursor.fetchone()[0])
+
+
+def django_connect(
+    postgres: Postgres, bouncer: PgBouncer, source: str, connect: str = "", probe: str = ""
+) -> Observation:
+    observation = Observation()
+    direct = _django_connection(source, postgres.port, DATABASE)
+    try:
+        wanted = _django_probe(direct, probe)
+    finally:
+        direct.close()
+    offset = postgres.log_size()
+    other = psycopg2.connect(bouncer.dsn("one"))
+    other.autocommit = True
+    client = _django_connection(source, bouncer.port, "one")
+    try:
+        before = _other_probe(other, probe)
+        client.ensure_connection()
+        after = _other_probe(other, probe)
+    finally:
+        client.close()
+        other.close()
+    if before != after:
+        observation.seen.add(LEAKED)
+        observation.details.append(f"another client's {probe!r}: {before!r} -> {after!r}")
+    bouncer.fresh_servers("one")
+    holder = _holder(bouncer)
+    client = _django_connection(source, bouncer.port, "two")
+    try:
+        client.ensure_connection()
+        _hold(holder)
+        own = _django_probe(client, probe)
+        _release(holder)
+    finally:
+        client.close()
+        holder.close()
+    if own != wanted:
+        observation.seen.add(LOST)
+        observation.details.append(f"the client's next transaction: {own!r}, directly {wanted!r}")
+    sent = re.findall(r"(?:statement|execute [^:]*): ((?:SET|SELECT set_config)[^\n]*)", postgres.log_since(offset))
+    observation.details.append("sent: " + ("; ".join(sorted(set(sent))) or "no SET"))
+    return observation
+
+
+def _other_probe(conn: psycopg2.extensions.connection, probe: str) -> str:
+    cursor = conn.cursor()
+    cursor.execute(probe)
+    return str(cursor.fetchone()[0])
+
+
+SLOW = "SELECT pg_sleep(3)"
+
+
+def _still_running(postgres: Postgres) -> int:
+    admin = postgres.connect()
+    try:
+        cursor = admin.cursor()
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query = %s AND pid <> pg_backend_pid()",
+            (SLOW,),
+        )
+        return int(cursor.fetchone()[0])
+    finally:
+        admin.close()
+
+
+def client_cancel(postgres: Postgres, bouncer: PgBouncer, source: str, connect: str = "") -> Observation:
+    return asyncio.run(_client_cancel(postgres, bouncer, source))
+
+
+async def _client_cancel(postgres: Postgres, bouncer: PgBouncer, source: str) -> Observation:
+    import asyncpg
+    import psycopg
+
+    observation = Observation()
+    namespace = await _run_async_example(source, bouncer.url("two"))
+    made = [value for value in namespace.values() if isinstance(value, asyncpg.Connection | asyncpg.Pool)]
+    functions = [value for value in namespace.values() if inspect.isfunction(value)]
+    interrupted = ""
+    try:
+        if made:
+            conn = await made[-1].acquire() if isinstance(made[-1], asyncpg.Pool) else made[-1]
+            try:
+                await conn.fetchval(SLOW)
+            except (asyncio.TimeoutError, asyncpg.QueryCanceledError) as error:
+                interrupted = type(error).__name__
+            if isinstance(made[-1], asyncpg.Pool):
+                await made[-1].release(conn)
+        elif asyncio.iscoroutinefunction(functions[-1]):
+            conn = await asyncpg.connect(bouncer.url("two"), statement_cache_size=0)
+            made.append(conn)
+            try:
+                await functions[-1](conn)
+            except (asyncio.TimeoutError, asyncpg.QueryCanceledError) as error:
+                interrupted = type(error).__name__
+        else:
+            with psycopg.connect(bouncer.dsn("two"), autocommit=True) as sync_conn:
+                timer = threading.Timer(0.5, functions[-1], [sync_conn])
+                timer.start()
+                try:
+                    sync_conn.execute(SLOW)
+                except psycopg.errors.QueryCanceled as error:
+                    interrupted = type(error).__name__
+                timer.join()
+        await asyncio.sleep(0.5)  # asyncpg sends its cancel from a task, on its own connection
+        running = _still_running(postgres)
+    finally:
+        for value in made:
+            await value.close()
+    assert interrupted, "the example's timeout or cancel never interrupted the client's query"
+    observation.details.append(f"the client saw {interrupted}")
+    if running:
+        observation.seen.add(LEAKED)
+        observation.details.append(f"the server still ran {SLOW!r} after the client gave up")
+    return observation
+
+
+def sqlalchemy_prepared(postgres: Postgres, bouncer: PgBouncer, source: str, connect: str = "") -> Observation:
+    from sqlalchemy import exc, text
+
+    observation = Observation()
+    offset = postgres.log_size()
+    first_engine, second_engine = _engine_at(source, bouncer.url("two")), _engine_at(source, bouncer.url("two"))
+    holder = _holder(bouncer)
+
+    def run_committed(conn: Any, query: str) -> Any:
+        answer = conn.execute(text(query), {"id": 1}).scalar()
+        conn.commit()
+        return answer
+
+    try:
+        with first_engine.connect() as first, second_engine.connect() as second:
+            for _ in range(8):
+                run_committed(first, QA.format(":id"))
+            _hold(holder)
+            for _ in range(8):
+                run_committed(second, QB.format(":id"))
+            answer, error = None, None
+            try:
+                answer = run_committed(first, QA.format(":id"))
+            except exc.DBAPIError as failure:
+                error = failure.orig
+                first.rollback()
+            _release(holder)
+            _classify(answer, error, observation)
+    finally:
+        holder.close()
+        first_engine.dispose()
+        second_engine.dispose()
+    observation.details.append(_sent(postgres, offset))
+    return observation
+
+
 SCENARIOS: dict[str, Callable[[Postgres, PgBouncer, str, str], Observation]] = {
     "psycopg-prepared": psycopg_prepared,
     "asyncpg-prepared": asyncpg_prepared,
@@ -605,4 +795,11 @@ SCENARIOS: dict[str, Callable[[Postgres, PgBouncer, str, str], Observation]] = {
     "asyncpg-cursor": asyncpg_cursor,
     "startup-parameters": startup_parameters,
     "sqlalchemy-isolation": sqlalchemy_isolation,
+    "client-cancel": client_cancel,
+    "sqlalchemy-prepared": sqlalchemy_prepared,
+}
+
+# Scenarios that also take the rule's ``probe`` (SQL whose one value shows the state).
+PROBED_SCENARIOS: dict[str, Callable[[Postgres, PgBouncer, str, str, str], Observation]] = {
+    "django-connect": django_connect,
 }

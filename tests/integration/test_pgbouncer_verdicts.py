@@ -83,6 +83,9 @@ def _driver_observation(running: servers.Servers, case: harness.Case, variant: s
     bouncer.fresh_servers("two")
     harness.prepare_database(running.postgres, case)
     try:
+        if case.driver in drivers.PROBED_SCENARIOS:
+            probed = drivers.PROBED_SCENARIOS[case.driver]
+            return probed(running.postgres, bouncer, case.example.source, case.connect, case.probe)
         return drivers.SCENARIOS[case.driver](running.postgres, bouncer, case.example.source, case.connect)
     finally:
         bouncer.fresh_servers("one")
