@@ -44,7 +44,7 @@ from typing import Any
 from pinlint.files import MAX_SOURCE_BYTES, UnreadableFile, read_bytes, read_text
 from pinlint.infra.model import Document, Ref, Unknown, Value
 from pinlint.paths import ancestors, nearest_ancestor
-from pinlint.pymodel import ParseError, parse_python
+from pinlint.pymodel import ParseError, PythonModule, parse_python
 
 SERVERLESS_FILES = ("serverless.yml", "serverless.yaml")
 TEMPLATE_FILES = ("template.yaml", "template.yml", "template.json")
@@ -329,7 +329,9 @@ def _read_image_function(path: Path, resource: Value, properties: Value, result:
 
 
 # ------------------------------------------------------------------------------------- Dockerfiles
-_DOCKER_LINE_RE = re.compile(r"^\s*(FROM|CMD|COPY|ADD|ENTRYPOINT|WORKDIR)\s+(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
+_DOCKER_LINE_RE = re.compile(
+    r"^[ \t]*(FROM|CMD|COPY|ADD|ENTRYPOINT|WORKDIR)[ \t]+(.+?)[ \t]*$", re.IGNORECASE | re.MULTILINE
+)
 _TASK_ROOTS = ("${LAMBDA_TASK_ROOT}", "$LAMBDA_TASK_ROOT", "/var/task", ".", "./")
 
 
@@ -417,8 +419,8 @@ def _is_cmd(text: str, line: int) -> bool:
 
 # ------------------------------------------------------------------------------------------- Zappa
 def _read_zappa(path: Path, data: Value | None, result: Declarations, root: Path) -> None:
-    """Each stage's ``app_function`` (a WSGI app, or Django's through ``django_settings``, which
-    is not followed to its views) and its ``events[].function`` handlers."""
+    """Each stage's ``app_function`` (a WSGI app), ``django_settings`` (followed to the function
+    views of its URLconf) and ``events[].function`` handlers."""
     shown = _display(path, root)
     for stage in _dict(data).values():
         app = stage.get("app_function")
@@ -426,6 +428,9 @@ def _read_zappa(path: Path, data: Value | None, result: Declarations, root: Path
         if name:
             what = "the WSGI app Zappa serves (`app_function`)"
             _claim(result, _handler_target(path.parent, name), name, shown, _line(app), root, what)
+        django = _text(stage.get("django_settings"))
+        if django:
+            _declare_django(django, path, result, root)
         events = stage.get("events")
         for event in events.items() if events is not None else []:
             function = event.get("function")
@@ -736,12 +741,14 @@ def code_dirs_of(target: tuple[Path, str], handler: str) -> Path:
 
 
 # ------------------------------------------------------------------ objects served from other modules
-_SERVING_WORDS = re.compile(rb"Mangum|handle_request|awsgi|make_lambda_handler|include_router|register_blueprint")
 
 
-def _module_file(importer: Path, module: str, level: int, top: Path) -> Path | None:
+MAX_IMPORT_LEVELS = 4  # an absolute import is looked for from the importer's directory and this many above
+
+
+def _module_file(importer: Path, module: str, level: int) -> Path | None:
     """The project file of ``module`` imported from ``importer``: relative to its package for a
-    relative import, else from the importer's directory or one above it, up to ``top``."""
+    relative import, else from the importer's directory or one of the few above it."""
     parts = [part for part in module.split(".") if part]
     if level:
         base = importer.parent
@@ -749,11 +756,7 @@ def _module_file(importer: Path, module: str, level: int, top: Path) -> Path | N
             base = base.parent
         bases = [base]
     else:
-        bases = [importer.parent]
-        for above in importer.parent.parents:
-            if not str(above).startswith(str(top)):
-                break
-            bases.append(above)
+        bases = [importer.parent, *list(importer.parent.parents)[:MAX_IMPORT_LEVELS]]
     for base in bases:
         for candidate in (base.joinpath(*parts).with_suffix(".py"), base.joinpath(*parts, "__init__.py")):
             if parts and candidate.is_file():
@@ -761,10 +764,57 @@ def _module_file(importer: Path, module: str, level: int, top: Path) -> Path | N
     return None
 
 
+def _python_model(path: Path, words: re.Pattern[bytes] | None = None) -> PythonModule | None:
+    """A project module's model, or None when it cannot be read (the linter reports it) or its
+    text lacks ``words``."""
+    try:
+        data = read_bytes(path, MAX_SOURCE_BYTES)
+        if words is not None and not words.search(data):
+            return None
+        return parse_python(data.decode("utf-8"))
+    except (UnreadableFile, ParseError, UnicodeDecodeError, ValueError):
+        return None
+
+
+def _declare_django(settings: str, importer: Path, result: Declarations, root: Path) -> None:
+    """Django's function views, from the settings module's ``ROOT_URLCONF`` through its
+    ``urlpatterns`` and the URLconfs they ``include()`` (class-based views are not followed)."""
+    from pinlint.extract.routes import django_routes, root_urlconf
+
+    settings_file = _module_file(importer, settings, 0)
+    model = _python_model(settings_file) if settings_file is not None else None
+    conf = root_urlconf(model) if model is not None and settings_file is not None else None
+    if conf is None or settings_file is None:
+        return
+    pending = [(conf[0], settings_file)]
+    seen: set[Path] = set()
+    while pending and len(seen) < 32:
+        module, importer_file = pending.pop()
+        urls = _module_file(importer_file, module, 0)
+        if urls is None or urls in seen:
+            continue
+        seen.add(urls)
+        urlconf = _python_model(urls)
+        for route in django_routes(urlconf) if urlconf is not None else []:
+            if not route.name:
+                pending.append((route.module, urls))
+                continue
+            views = _module_file(urls, route.module, route.level)
+            if views is not None:
+                what = "a Django view in `urlpatterns`"
+                result.add(views, Declaration(route.name, _display(urls, root), route.line, what))
+
+
+_SERVING_WORDS = re.compile(
+    rb"Mangum|handle_request|awsgi|make_lambda_handler|include_router|register_blueprint|get_[wa]sgi_application"
+)
+
+
 def _follow_served(result: Declarations, root: Path) -> None:
     """Declare, where they are defined, the framework objects that a declared module serves but
-    imports (``from main import app`` then ``Mangum(app)``; ``app.include_router(items.router)``)."""
-    from pinlint.extract.routes import served_elsewhere
+    imports (``from main import app`` then ``Mangum(app)``; ``app.include_router(items.router)``),
+    and the views of a Django application it serves."""
+    from pinlint.extract.routes import django_settings, served_elsewhere
 
     done: set[str] = set()
     for _ in range(MAX_FOLLOWED):
@@ -774,19 +824,18 @@ def _follow_served(result: Declarations, root: Path) -> None:
         for file in pending:
             done.add(file)
             path = Path(file)
-            try:
-                data = read_bytes(path, MAX_SOURCE_BYTES)
-                if not _SERVING_WORDS.search(data):
-                    continue
-                model = parse_python(data.decode("utf-8"))
-            except (UnreadableFile, ParseError, UnicodeDecodeError, ValueError):
-                continue  # the linter reports it
+            model = _python_model(path, _SERVING_WORDS)
+            if model is None:
+                continue
             declared, _ = result.policy(path)
             shown = _display(path, root)
             for served in served_elsewhere(model, declared):
-                target = _module_file(path, served.module, served.level, Path(os.path.abspath(root)))
+                target = _module_file(path, served.module, served.level)
                 if target is not None:
                     result.add(target, Declaration(served.name, shown, served.line, served.why))
+            settings = django_settings(model)
+            if settings:
+                _declare_django(settings, path, result, root)
 
 
 def _project_root(directories: set[str], fallback: Path) -> Path:

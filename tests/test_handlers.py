@@ -557,3 +557,35 @@ def test_a_one_file_run_reads_only_the_terraform_that_can_declare_it(tmp_path: P
     whole = run_cli("check", "--select", "PIN022", "--output-format", "concise", "-q", ".", cwd=tmp_path)
     assert whole.stdout == one.stdout
     assert "infra/other.tf:2: cannot map the handler `var.handler`" in whole.stderr
+
+
+def test_zappa_django_settings_are_followed_to_the_function_views(tmp_path: Path) -> None:
+    """Zappa's `django_settings` -> ROOT_URLCONF -> urlpatterns (and their include()s) -> views."""
+    view = (
+        "import psycopg2\n\n\ndef report(request):\n    return psycopg2.connect('host=db')\n\n\n"
+        "def unrouted(request):\n    return psycopg2.connect('host=db')\n"
+    )
+    _write(
+        tmp_path,
+        {
+            "zappa_settings.json": '{"prod": {"django_settings": "site_conf.settings", "s3_bucket": "b"}}',
+            "site_conf/__init__.py": "",
+            "site_conf/settings.py": 'ROOT_URLCONF = "site_conf.urls"\n',
+            "site_conf/urls.py": (
+                "from django.urls import include, path\n\nurlpatterns = [path('reports/', include('reports.urls'))]\n"
+            ),
+            "reports/__init__.py": "",
+            "reports/urls.py": (
+                "from django.urls import path\nfrom reports import views\nfrom reports.views import Detail\n\n"
+                "urlpatterns = [\n    path('', views.report),\n    path('<int:pk>/', Detail.as_view()),\n]\n"
+            ),
+            "reports/views.py": view,
+        },
+    )
+    stdout, stderr = _check_handlers(tmp_path)
+    assert stdout == [
+        "reports/views.py:5:12: PIN022 `psycopg2.connect()` runs on every invocation of handler `report` (a Django"
+        " view in `urlpatterns`, reports/urls.py line 6): each invocation opens a new database connection instead"
+        " of reusing one"
+    ]
+    assert stderr == []

@@ -245,3 +245,74 @@ def served_elsewhere(model: PythonModule, declared: dict[str, str]) -> list[Serv
         elif isinstance(argument, ast.Attribute) and isinstance(argument.value, ast.Name):
             link(argument.value.id, argument.attr, shown, node.lineno)
     return links
+
+
+# --- Django: settings -> ROOT_URLCONF -> urlpatterns -> function views -----------------------------
+DJANGO_APPLICATIONS = ("django.core.wsgi.get_wsgi_application", "django.core.asgi.get_asgi_application")
+DJANGO_ROUTES = ("django.urls.path", "django.urls.re_path", "django.conf.urls.url")
+DJANGO_INCLUDE = ("django.urls.include", "django.conf.urls.include")
+
+
+def _module_string(model: PythonModule, name: str) -> tuple[str, int] | None:
+    """A module-level ``NAME = "literal"`` (``ROOT_URLCONF = "proj.urls"``) and its line."""
+    for node in model.tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            value = node.value
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                return value.value, node.lineno
+    return None
+
+
+def django_settings(model: PythonModule) -> str:
+    """The settings module a Django WSGI/ASGI module serves (``os.environ.setdefault(
+    "DJANGO_SETTINGS_MODULE", "proj.settings")`` beside ``application = get_wsgi_application()``),
+    '' when it is not one."""
+    if not any(
+        isinstance(node, ast.Call) and model.qualify(node.func) in DJANGO_APPLICATIONS for node in ast.walk(model.tree)
+    ):
+        return ""
+    for node in ast.walk(model.tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "setdefault":
+            arguments = [arg.value for arg in node.args if isinstance(arg, ast.Constant)]
+            if len(arguments) == 2 and arguments[0] == "DJANGO_SETTINGS_MODULE" and isinstance(arguments[1], str):
+                return arguments[1]
+    return ""
+
+
+def root_urlconf(model: PythonModule) -> tuple[str, int] | None:
+    """A Django settings module's ``ROOT_URLCONF``."""
+    return _module_string(model, "ROOT_URLCONF")
+
+
+@dataclass(frozen=True)
+class DjangoRoute:
+    """An entry of ``urlpatterns``: a function view (``module`` with ``level`` dots, ``name`` in it)
+    or an ``include("app.urls")`` (``name`` is '')."""
+
+    module: str
+    level: int
+    name: str
+    line: int
+
+
+def django_routes(model: PythonModule) -> list[DjangoRoute]:
+    """The function views and included URLconfs of a Django URLconf. A class-based view
+    (``View.as_view()``) is left out: its handler is a method."""
+    imported = _imported_from(model)
+    found: list[DjangoRoute] = []
+    for node in ast.walk(model.tree):
+        if not (isinstance(node, ast.Call) and model.qualify(node.func) in DJANGO_ROUTES and len(node.args) >= 2):
+            continue
+        view = node.args[1]
+        if isinstance(view, ast.Call) and model.qualify(view.func) in DJANGO_INCLUDE and view.args:
+            target = view.args[0]
+            if isinstance(target, ast.Constant) and isinstance(target.value, str):
+                found.append(DjangoRoute(target.value, 0, "", node.lineno))
+        elif isinstance(view, ast.Name) and view.id in imported:
+            module, level, name = imported[view.id]
+            if name:
+                found.append(DjangoRoute(module, level, name, node.lineno))
+        elif isinstance(view, ast.Attribute) and isinstance(view.value, ast.Name) and view.value.id in imported:
+            module, level, name = imported[view.value.id]  # `from app import views` then views.index
+            found.append(DjangoRoute(".".join(part for part in (module, name) if part), level, view.attr, node.lineno))
+    return found
