@@ -589,3 +589,16 @@ def test_zappa_django_settings_are_followed_to_the_function_views(tmp_path: Path
         " of reusing one"
     ]
     assert stderr == []
+
+
+def test_a_configured_handler_may_be_an_app_whose_routes_are_the_handlers(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.pinlint]\nhandlers = ["web.py:app"]\n',
+            "web.py": ROUTE_APP.replace("@app.route", "@app.get"),
+        },
+    )
+    (finding,) = _findings(tmp_path)
+    assert finding.startswith("web.py:9:12: PIN022 ")
+    assert 'handler `items` (a Flask `@app.get("/items")` route, line 7, declared in `handlers` in' in finding
