@@ -275,11 +275,29 @@ def _read_serverless(path: Path, data: Value | None, result: Declarations, root:
         _claim(result, _handler_target(path.parent, name), name, shown, _line(handler), root)
 
 
-def _read_template(path: Path, data: Value | None, result: Declarations, root: Path) -> None:
+NESTED_STACKS = ("AWS::Serverless::Application", "AWS::CloudFormation::Stack")
+MAX_NESTING = 4
+
+
+def _read_template(path: Path, data: Value | None, result: Declarations, root: Path, depth: int = 0) -> None:
+    """A template's functions, and those of the nested templates its ``AWS::Serverless::Application``
+    / ``AWS::CloudFormation::Stack`` resources name by a local ``Location`` / ``TemplateURL``."""
     resources = _dict(data).get("Resources")
     if resources is None or not isinstance(resources.data, dict):
         return
     shown = _display(path, root)
+    for resource in resources.data.values():
+        properties = resource.get("Properties")
+        if _text(resource.get("Type")) not in NESTED_STACKS or properties is None or depth >= MAX_NESTING:
+            continue
+        location = _text(properties.get("Location")) or _text(properties.get("TemplateURL"))
+        nested = path.parent / location if location and "://" not in location else None
+        if nested is None or not nested.is_file():
+            continue
+        try:
+            _read_template(nested, _load(nested), result, root, depth + 1)
+        except DeclarationError as error:
+            result.warnings.append(_unread(nested, root, error))
     defaults = _dict(data).get("Globals")
     defaults = defaults.get("Function") if defaults is not None else None
 

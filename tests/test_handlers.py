@@ -602,3 +602,26 @@ def test_a_configured_handler_may_be_an_app_whose_routes_are_the_handlers(tmp_pa
     (finding,) = _findings(tmp_path)
     assert finding.startswith("web.py:9:12: PIN022 ")
     assert 'handler `items` (a Flask `@app.get("/items")` route, line 7, declared in `handlers` in' in finding
+
+
+def test_a_nested_sam_application_declares_its_functions(tmp_path: Path) -> None:
+    parent = (
+        "Resources:\n  Etl:\n    Type: AWS::Serverless::Application\n    Properties:\n      Location: './etl.yaml'\n"
+    )
+    nested = (
+        "Resources:\n  Load:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      CodeUri: ./src/load\n      Handler: app.load.run\n"
+    )
+    _write(
+        tmp_path,
+        {
+            "template.yaml": parent,
+            "etl.yaml": nested,
+            "src/load/app/load.py": CONNECT_IN_HANDLER.format(name="run"),
+            "src/other/app.py": CONNECT_IN_HANDLER.format(name="lambda_handler"),  # declared nowhere, and covered
+        },
+    )
+    stdout, stderr = _check_handlers(tmp_path)
+    assert [line.split(" ", 1)[0] for line in stdout] == ["src/load/app/load.py:5:12:"]
+    assert "handler `run` (declared in etl.yaml line 6)" in stdout[0]
+    assert stderr == []
