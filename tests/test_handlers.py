@@ -625,3 +625,12 @@ def test_a_nested_sam_application_declares_its_functions(tmp_path: Path) -> None
     assert [line.split(" ", 1)[0] for line in stdout] == ["src/load/app/load.py:5:12:"]
     assert "handler `run` (declared in etl.yaml line 6)" in stdout[0]
     assert stderr == []
+
+
+def test_a_serverless_image_function_with_a_command_is_declared(tmp_path: Path) -> None:
+    serverless = "service: s\nfunctions:\n  api:\n    image:\n      name: api\n      command:\n        - app.main\n"
+    _write(tmp_path, {"serverless.yml": serverless, "app.py": CONNECT_IN_HANDLER.format(name="main")})
+    stdout, stderr = _check_handlers(tmp_path)
+    assert [line.split(" ", 1)[0] for line in stdout] == ["app.py:5:12:"]
+    assert "handler `main` (the image's command, serverless.yml line 6)" in stdout[0]
+    assert stderr == []
