@@ -546,8 +546,14 @@ def _tf_text(value: Value | None) -> str | None:
 
 def _substitute(value: Value | None, each: tuple[str, Value] | None, inputs: dict[str, Value]) -> Value | None:
     """``each.value.handler`` / ``each.key`` under one ``for_each`` entry, and ``var.x`` from a
-    module call's inputs."""
-    if value is None or not isinstance(value.data, Ref):
+    module call's inputs (which win over the variable's default, already put in by the reader)."""
+    if value is None:
+        return value
+    if value.origin.startswith("var."):
+        name = value.origin.split(",", 1)[0].removeprefix("var.")
+        if name in inputs:
+            return inputs[name]
+    if not isinstance(value.data, Ref):
         return value
     ref = value.data
     if ref.target == "var" and ref.attribute in inputs:

@@ -634,3 +634,24 @@ def test_a_serverless_image_function_with_a_command_is_declared(tmp_path: Path) 
     assert [line.split(" ", 1)[0] for line in stdout] == ["app.py:5:12:"]
     assert "handler `main` (the image's command, serverless.yml line 6)" in stdout[0]
     assert stderr == []
+
+
+def test_a_module_input_wins_over_the_variables_default(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    module = (
+        'variable "handler" {\n  default = "jobs.default_entry"\n}\n\n'
+        'resource "aws_lambda_function" "f" {\n  handler = var.handler\n}\n'
+    )
+    jobs = CONNECT_IN_HANDLER.format(name="run") + "\n\n" + CONNECT_IN_HANDLER.format(name="default_entry")
+    _write(
+        tmp_path,
+        {
+            "main.tf": 'module "jobs" {\n  source  = "./modules/jobs"\n  handler = "jobs.run"\n}\n',
+            "modules/jobs/main.tf": module,
+            "modules/jobs/jobs.py": jobs,
+        },
+    )
+    stdout, stderr = _check_handlers(tmp_path)
+    assert [line.split(" ", 1)[0] for line in stdout] == ["modules/jobs/jobs.py:5:12:"]
+    assert "handler `run` (declared in modules/jobs/main.tf line 6, given in main.tf line 3)" in stdout[0]
+    assert stderr == []
