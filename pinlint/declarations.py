@@ -830,7 +830,7 @@ def _declare_django(settings: str, importer: Path, result: Declarations, root: P
 
 
 _SERVING_WORDS = re.compile(
-    rb"Mangum|handle_request|awsgi|make_lambda_handler|include_router|register_blueprint|get_[wa]sgi_application"
+    rb"Mangum|handle_request|awsgi|make_lambda_handler|include_router|register_blueprint|add_resource|get_[wa]sgi_application"
 )
 
 

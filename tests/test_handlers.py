@@ -655,3 +655,38 @@ def test_a_module_input_wins_over_the_variables_default(tmp_path: Path) -> None:
     assert [line.split(" ", 1)[0] for line in stdout] == ["modules/jobs/jobs.py:5:12:"]
     assert "handler `run` (declared in modules/jobs/main.tf line 6, given in main.tf line 3)" in stdout[0]
     assert stderr == []
+
+
+def test_flask_restful_resources_of_a_served_app_are_handlers(tmp_path: Path) -> None:
+    """`api.add_resource(Cls, ...)` on the Api of a served app: Cls's HTTP methods are handlers."""
+    app = """import awsgi
+import psycopg2
+from flask import Flask
+from flask_restful import Api, Resource
+
+app = Flask(__name__)
+api = Api(app)
+
+
+class Items(Resource):
+    def get(self):
+        return psycopg2.connect("host=db")
+
+    def helper(self):
+        return psycopg2.connect("host=db")
+
+
+api.add_resource(Items, "/items")
+
+
+def handler(event, context):
+    return awsgi.response(app, event, context)
+"""
+    _write(tmp_path, {"app.py": app, "plain.py": app.replace("import awsgi\n", "").split("\n\ndef handler")[0]})
+    stdout, stderr = _check_handlers(tmp_path)
+    assert stdout == [
+        "app.py:12:16: PIN022 `psycopg2.connect()` runs on every invocation of handler `Items.get` (the `get`"
+        " method of resource `Items`, added by `api.add_resource(Items, ...)`, line 18, behind `aws-wsgi(app)`,"
+        " line 22): each invocation opens a new database connection instead of reusing one"
+    ]
+    assert stderr == []

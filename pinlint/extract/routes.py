@@ -89,6 +89,9 @@ ADAPTERS = {
 }
 # Calls that attach a router or blueprint to a served app: app.include_router(router).
 INCLUDES = ("include_router", "register_blueprint")
+# Flask-RESTful / Flask-RESTX: `api = Api(app)`, then `api.add_resource(Resource, "/path")`: the
+# resource class's HTTP methods are the handlers.
+RESOURCE_APIS = ("flask_restful.Api", "flask_restx.Api")
 
 
 def _framework_objects(model: PythonModule) -> dict[str, Framework]:
@@ -162,12 +165,13 @@ def _shown(decorator: ast.expr, name: str, attribute: str) -> str:
 def route_handlers(model: PythonModule, declared: dict[str, str]) -> dict[str, str]:
     """The route functions of this module that run per invocation of a Lambda function, each
     with why: ``a FastAPI `@app.get("/items")` route, line 9, behind `Mangum(app)`, line 15``.
-    ``declared`` maps the module's declared names (functions or objects) to why."""
+    ``declared`` maps the module's declared names (functions or objects) to why. A method of a
+    class-based resource is named ``Class.method``."""
+    found = _resource_methods(model, declared)
     objects = _framework_objects(model)
     if not objects:
-        return {}
+        return found
     served = _served(model, declared)
-    found: dict[str, str] = {}
     for node in model.tree.body:
         if not isinstance(node, FunctionNode):
             continue
@@ -182,6 +186,64 @@ def route_handlers(model: PythonModule, declared: dict[str, str]) -> dict[str, s
                 found.setdefault(node.name, what)
             elif name in served:
                 found.setdefault(node.name, f"{what}, {served[name]}")
+    return found
+
+
+def _resource_apis(model: PythonModule, served: dict[str, str]) -> dict[str, str]:
+    """Module-level ``api = Api(app)`` over a served app: api -> why the app is served."""
+    apis: dict[str, str] = {}
+    for node in model.tree.body:
+        if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and node.value.args):
+            continue
+        app = node.value.args[0]
+        if model.qualify(node.value.func) in RESOURCE_APIS and isinstance(app, ast.Name) and app.id in served:
+            apis.update({target.id: served[app.id] for target in node.targets if isinstance(target, ast.Name)})
+    return apis
+
+
+def _added_resources(model: PythonModule, served: dict[str, str]) -> list[tuple[str, str, int, str]]:
+    """(resource class, how it is added, line, why its Api's app is served) of each
+    ``api.add_resource(Class, ...)`` on an Api of a served app."""
+    apis = _resource_apis(model, served)
+    added = []
+    for node in ast.walk(model.tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args):
+            continue
+        owner, resource = node.func.value, node.args[0]
+        if not (node.func.attr == "add_resource" and isinstance(owner, ast.Name) and owner.id in apis):
+            continue
+        if isinstance(resource, ast.Name):
+            how = f"added by `{owner.id}.add_resource({resource.id}, ...)`"
+            added.append((resource.id, how, node.lineno, apis[owner.id]))
+    return added
+
+
+def _resource_methods(model: PythonModule, declared: dict[str, str]) -> dict[str, str]:
+    """``Class.get`` and the other HTTP methods of the resource classes defined here that a served
+    Api adds, or that a declaration names (one added from another module)."""
+    classes = {node.name: node for node in model.tree.body if isinstance(node, ast.ClassDef)}
+    reasons = {name: why for name, why in declared.items() if name in classes}
+    if classes and "add_resource" in model.source:
+        for name, how, line, served in _added_resources(model, _served(model, declared)):
+            if name in classes:
+                reasons.setdefault(name, f"{how}, line {line}, {served}")
+    found: dict[str, str] = {}
+    for name, why in reasons.items():
+        for node in classes[name].body:
+            if isinstance(node, FunctionNode) and node.name in _HTTP:
+                found[f"{name}.{node.name}"] = f"the `{node.name}` method of resource `{name}`, {why}"
+    return found
+
+
+def route_methods(model: PythonModule, names: dict[str, str]) -> dict[str, FunctionNode]:
+    """The method nodes of the ``Class.method`` handlers among ``names``."""
+    classes = {node.name: node for node in model.tree.body if isinstance(node, ast.ClassDef)}
+    found: dict[str, FunctionNode] = {}
+    for name in names:
+        owner, dot, method = name.partition(".")
+        for node in classes[owner].body if dot and owner in classes else []:
+            if isinstance(node, FunctionNode) and node.name == method:
+                found[name] = node
     return found
 
 
@@ -244,6 +306,8 @@ def served_elsewhere(model: PythonModule, declared: dict[str, str]) -> list[Serv
             link(argument.id, "", shown, node.lineno)
         elif isinstance(argument, ast.Attribute) and isinstance(argument.value, ast.Name):
             link(argument.value.id, argument.attr, shown, node.lineno)
+    for name, how, line, _ in _added_resources(model, served):
+        link(name, "", how, line)
     return links
 
 
