@@ -834,22 +834,34 @@ _SERVING_WORDS = re.compile(
 )
 
 
-def _follow_served(result: Declarations, root: Path) -> None:
+# Modules named like a Lambda entry point: read (for an adapter call) even when nothing declares them.
+ENTRY_MODULES = frozenset(
+    {"wsgi.py", "wsgi_handler.py", "asgi.py", "handler.py", "handlers.py", "lambda_function.py", "lambda_handler.py"}
+    | {"main.py", "app.py", "application.py", "serverless.py"}
+)
+_ADAPTER_WORDS = re.compile(rb"Mangum|handle_request|awsgi|make_lambda_handler")
+
+
+def _follow_served(result: Declarations, root: Path, files: list[Path]) -> None:
     """Declare, where they are defined, the framework objects that a declared module serves but
     imports (``from main import app`` then ``Mangum(app)``; ``app.include_router(items.router)``),
-    and the views of a Django application it serves."""
-    from pinlint.extract.routes import django_settings, served_elsewhere
+    and the views of a Django application it serves. A module of ``files`` named like an entry
+    point (``wsgi.py``, ``main.py``...) that nothing declares is followed too when it calls a
+    Lambda adapter (it serves its app on Lambda whatever declares its handler)."""
+    from pinlint.extract.routes import calls_an_adapter, django_settings, served_elsewhere
 
     done: set[str] = set()
+    entry_points = [os.path.abspath(file) for file in files if file.name in ENTRY_MODULES]
     for _ in range(MAX_FOLLOWED):
-        pending = [file for file in result.by_file if file not in done]
+        pending = [file for file in (*result.by_file, *entry_points) if file not in done]
         if not pending:
             return
         for file in pending:
             done.add(file)
             path = Path(file)
-            model = _python_model(path, _SERVING_WORDS)
-            if model is None:
+            declared_here = file in result.by_file
+            model = _python_model(path, _SERVING_WORDS if declared_here else _ADAPTER_WORDS)
+            if model is None or not (declared_here or calls_an_adapter(model)):
                 continue
             declared, _ = result.policy(path)
             shown = _display(path, root)
@@ -984,5 +996,5 @@ def find_declarations(
         result.warnings.append(f"Terraform: cannot read handler declarations ({error}); skipped")
     result.warnings.extend(warning for path, warning in result.image_warnings if not _image_near(path, result))
     _from_config(configured, root, result, origin or "config `handlers`")
-    _follow_served(result, root)
+    _follow_served(result, root, files)
     return result

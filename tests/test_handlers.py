@@ -690,3 +690,18 @@ def handler(event, context):
         " line 22): each invocation opens a new database connection instead of reusing one"
     ]
     assert stderr == []
+
+
+def test_an_undeclared_entry_module_that_adapts_an_imported_app(tmp_path: Path) -> None:
+    """wsgi.py's convention handler hands `app` (from web.py) to serverless-wsgi: web.py's routes
+    are handlers. A wsgi.py that only mentions the adapter serves nothing."""
+    wsgi = (
+        "import serverless_wsgi\nfrom web import app\n\n\n"
+        "def handler(event, context):\n    return serverless_wsgi.handle_request(app, event, context)\n"
+    )
+    _write(tmp_path, {"wsgi.py": wsgi, "web.py": ROUTE_APP})
+    (finding,) = _findings(tmp_path)
+    assert finding.startswith("web.py:9:12: PIN022 ")
+    assert "served behind `serverless-wsgi(app)`, wsgi.py line 6" in finding
+    _write(tmp_path, {"wsgi.py": "# serverless_wsgi.handle_request(app, event, context)\nfrom web import app\n"})
+    assert _findings(tmp_path) == []

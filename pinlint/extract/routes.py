@@ -129,6 +129,11 @@ def _adapted(model: PythonModule) -> dict[str, tuple[str, int, str]]:
     return found
 
 
+def calls_an_adapter(model: PythonModule) -> bool:
+    """Whether the module hands some object to a Lambda adapter (``Mangum(app)``...)."""
+    return bool(_adapted(model))
+
+
 def _served(model: PythonModule, declared: dict[str, str]) -> dict[str, str]:
     """The module's objects whose routes run on Lambda: name -> why (after "served ")."""
     served: dict[str, str] = {}
