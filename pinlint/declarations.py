@@ -651,8 +651,13 @@ def _terraform_modules(files: list[Path], linted: list[Path] | None) -> dict[Pat
     return {directory: _read_module(read_module, texts[directory]) for directory in sorted(declaring)}
 
 
-def _read_module(reader: Callable[[dict[str, str]], list[Document]], sources: dict[str, str]) -> list[Document]:
-    documents: list[Document] = _parse(lambda: reader(sources))
+TERRAFORM_KINDS = frozenset({"aws_lambda_function", "data.archive_file", "module"})  # what declarations read
+
+
+def _read_module(
+    reader: Callable[[dict[str, str], frozenset[str]], list[Document]], sources: dict[str, str]
+) -> list[Document]:
+    documents: list[Document] = _parse(lambda: reader(sources, TERRAFORM_KINDS))
     return documents
 
 
