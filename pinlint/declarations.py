@@ -44,7 +44,7 @@ from typing import Any
 from pinlint.files import MAX_SOURCE_BYTES, UnreadableFile, read_bytes, read_text
 from pinlint.infra.model import Document, Ref, Unknown, Value
 from pinlint.paths import ancestors, nearest_ancestor
-from pinlint.pymodel import ParseError, parse_python
+from pinlint.pymodel import ParseError, PythonModule, parse_python
 
 SERVERLESS_FILES = ("serverless.yml", "serverless.yaml")
 TEMPLATE_FILES = ("template.yaml", "template.yml", "template.json")
@@ -275,11 +275,29 @@ def _read_serverless(path: Path, data: Value | None, result: Declarations, root:
         _claim(result, _handler_target(path.parent, name), name, shown, _line(handler), root)
 
 
-def _read_template(path: Path, data: Value | None, result: Declarations, root: Path) -> None:
+NESTED_STACKS = ("AWS::Serverless::Application", "AWS::CloudFormation::Stack")
+MAX_NESTING = 4
+
+
+def _read_template(path: Path, data: Value | None, result: Declarations, root: Path, depth: int = 0) -> None:
+    """A template's functions, and those of the nested templates its ``AWS::Serverless::Application``
+    / ``AWS::CloudFormation::Stack`` resources name by a local ``Location`` / ``TemplateURL``."""
     resources = _dict(data).get("Resources")
     if resources is None or not isinstance(resources.data, dict):
         return
     shown = _display(path, root)
+    for resource in resources.data.values():
+        properties = resource.get("Properties")
+        if _text(resource.get("Type")) not in NESTED_STACKS or properties is None or depth >= MAX_NESTING:
+            continue
+        location = _text(properties.get("Location")) or _text(properties.get("TemplateURL"))
+        nested = path.parent / location if location and "://" not in location else None
+        if nested is None or not nested.is_file():
+            continue
+        try:
+            _read_template(nested, _load(nested), result, root, depth + 1)
+        except DeclarationError as error:
+            result.warnings.append(_unread(nested, root, error))
     defaults = _dict(data).get("Globals")
     defaults = defaults.get("Function") if defaults is not None else None
 
@@ -329,7 +347,9 @@ def _read_image_function(path: Path, resource: Value, properties: Value, result:
 
 
 # ------------------------------------------------------------------------------------- Dockerfiles
-_DOCKER_LINE_RE = re.compile(r"^\s*(FROM|CMD|COPY|ADD|ENTRYPOINT|WORKDIR)\s+(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
+_DOCKER_LINE_RE = re.compile(
+    r"^[ \t]*(FROM|CMD|COPY|ADD|ENTRYPOINT|WORKDIR)[ \t]+(.+?)[ \t]*$", re.IGNORECASE | re.MULTILINE
+)
 _TASK_ROOTS = ("${LAMBDA_TASK_ROOT}", "$LAMBDA_TASK_ROOT", "/var/task", ".", "./")
 
 
@@ -417,8 +437,8 @@ def _is_cmd(text: str, line: int) -> bool:
 
 # ------------------------------------------------------------------------------------------- Zappa
 def _read_zappa(path: Path, data: Value | None, result: Declarations, root: Path) -> None:
-    """Each stage's ``app_function`` (a WSGI app, or Django's through ``django_settings``, which
-    is not followed to its views) and its ``events[].function`` handlers."""
+    """Each stage's ``app_function`` (a WSGI app), ``django_settings`` (followed to the function
+    views of its URLconf) and ``events[].function`` handlers."""
     shown = _display(path, root)
     for stage in _dict(data).values():
         app = stage.get("app_function")
@@ -426,6 +446,9 @@ def _read_zappa(path: Path, data: Value | None, result: Declarations, root: Path
         if name:
             what = "the WSGI app Zappa serves (`app_function`)"
             _claim(result, _handler_target(path.parent, name), name, shown, _line(app), root, what)
+        django = _text(stage.get("django_settings"))
+        if django:
+            _declare_django(django, path, result, root)
         events = stage.get("events")
         for event in events.items() if events is not None else []:
             function = event.get("function")
@@ -523,8 +546,14 @@ def _tf_text(value: Value | None) -> str | None:
 
 def _substitute(value: Value | None, each: tuple[str, Value] | None, inputs: dict[str, Value]) -> Value | None:
     """``each.value.handler`` / ``each.key`` under one ``for_each`` entry, and ``var.x`` from a
-    module call's inputs."""
-    if value is None or not isinstance(value.data, Ref):
+    module call's inputs (which win over the variable's default, already put in by the reader)."""
+    if value is None:
+        return value
+    if value.origin.startswith("var."):
+        name = value.origin.split(",", 1)[0].removeprefix("var.")
+        if name in inputs:
+            return inputs[name]
+    if not isinstance(value.data, Ref):
         return value
     ref = value.data
     if ref.target == "var" and ref.attribute in inputs:
@@ -622,8 +651,13 @@ def _terraform_modules(files: list[Path], linted: list[Path] | None) -> dict[Pat
     return {directory: _read_module(read_module, texts[directory]) for directory in sorted(declaring)}
 
 
-def _read_module(reader: Callable[[dict[str, str]], list[Document]], sources: dict[str, str]) -> list[Document]:
-    documents: list[Document] = _parse(lambda: reader(sources))
+TERRAFORM_KINDS = frozenset({"aws_lambda_function", "data.archive_file", "module"})  # what declarations read
+
+
+def _read_module(
+    reader: Callable[..., list[Document]], sources: dict[str, str]
+) -> list[Document]:
+    documents: list[Document] = _parse(lambda: reader(sources, kinds=TERRAFORM_KINDS))
     return documents
 
 
@@ -736,12 +770,14 @@ def code_dirs_of(target: tuple[Path, str], handler: str) -> Path:
 
 
 # ------------------------------------------------------------------ objects served from other modules
-_SERVING_WORDS = re.compile(rb"Mangum|handle_request|awsgi|make_lambda_handler|include_router|register_blueprint")
 
 
-def _module_file(importer: Path, module: str, level: int, top: Path) -> Path | None:
+MAX_IMPORT_LEVELS = 4  # an absolute import is looked for from the importer's directory and this many above
+
+
+def _module_file(importer: Path, module: str, level: int) -> Path | None:
     """The project file of ``module`` imported from ``importer``: relative to its package for a
-    relative import, else from the importer's directory or one above it, up to ``top``."""
+    relative import, else from the importer's directory or one of the few above it."""
     parts = [part for part in module.split(".") if part]
     if level:
         base = importer.parent
@@ -749,11 +785,7 @@ def _module_file(importer: Path, module: str, level: int, top: Path) -> Path | N
             base = base.parent
         bases = [base]
     else:
-        bases = [importer.parent]
-        for above in importer.parent.parents:
-            if not str(above).startswith(str(top)):
-                break
-            bases.append(above)
+        bases = [importer.parent, *list(importer.parent.parents)[:MAX_IMPORT_LEVELS]]
     for base in bases:
         for candidate in (base.joinpath(*parts).with_suffix(".py"), base.joinpath(*parts, "__init__.py")):
             if parts and candidate.is_file():
@@ -761,32 +793,90 @@ def _module_file(importer: Path, module: str, level: int, top: Path) -> Path | N
     return None
 
 
-def _follow_served(result: Declarations, root: Path) -> None:
+def _python_model(path: Path, words: re.Pattern[bytes] | None = None) -> PythonModule | None:
+    """A project module's model, or None when it cannot be read (the linter reports it) or its
+    text lacks ``words``."""
+    try:
+        data = read_bytes(path, MAX_SOURCE_BYTES)
+        if words is not None and not words.search(data):
+            return None
+        return parse_python(data.decode("utf-8"))
+    except (UnreadableFile, ParseError, UnicodeDecodeError, ValueError):
+        return None
+
+
+def _declare_django(settings: str, importer: Path, result: Declarations, root: Path) -> None:
+    """Django's function views, from the settings module's ``ROOT_URLCONF`` through its
+    ``urlpatterns`` and the URLconfs they ``include()`` (class-based views are not followed)."""
+    from pinlint.extract.routes import django_routes, root_urlconf
+
+    settings_file = _module_file(importer, settings, 0)
+    model = _python_model(settings_file) if settings_file is not None else None
+    conf = root_urlconf(model) if model is not None and settings_file is not None else None
+    if conf is None or settings_file is None:
+        return
+    pending = [(conf[0], settings_file)]
+    seen: set[Path] = set()
+    while pending and len(seen) < 32:
+        module, importer_file = pending.pop()
+        urls = _module_file(importer_file, module, 0)
+        if urls is None or urls in seen:
+            continue
+        seen.add(urls)
+        urlconf = _python_model(urls)
+        for route in django_routes(urlconf) if urlconf is not None else []:
+            if not route.name:
+                pending.append((route.module, urls))
+                continue
+            views = _module_file(urls, route.module, route.level)
+            if views is not None:
+                what = "a Django view in `urlpatterns`"
+                result.add(views, Declaration(route.name, _display(urls, root), route.line, what))
+
+
+_SERVING_WORDS = re.compile(
+    rb"Mangum|handle_request|awsgi|make_lambda_handler|include_router|register_blueprint|add_resource|get_[wa]sgi_application"
+)
+
+
+# Modules named like a Lambda entry point: read (for an adapter call) even when nothing declares them.
+ENTRY_MODULES = frozenset(
+    {"wsgi.py", "wsgi_handler.py", "asgi.py", "handler.py", "handlers.py", "lambda_function.py", "lambda_handler.py"}
+    | {"main.py", "app.py", "application.py", "serverless.py"}
+)
+_ADAPTER_WORDS = re.compile(rb"Mangum|handle_request|awsgi|make_lambda_handler")
+
+
+def _follow_served(result: Declarations, root: Path, files: list[Path]) -> None:
     """Declare, where they are defined, the framework objects that a declared module serves but
-    imports (``from main import app`` then ``Mangum(app)``; ``app.include_router(items.router)``)."""
-    from pinlint.extract.routes import served_elsewhere
+    imports (``from main import app`` then ``Mangum(app)``; ``app.include_router(items.router)``),
+    and the views of a Django application it serves. A module of ``files`` named like an entry
+    point (``wsgi.py``, ``main.py``...) that nothing declares is followed too when it calls a
+    Lambda adapter (it serves its app on Lambda whatever declares its handler)."""
+    from pinlint.extract.routes import calls_an_adapter, django_settings, served_elsewhere
 
     done: set[str] = set()
+    entry_points = [os.path.abspath(file) for file in files if file.name in ENTRY_MODULES]
     for _ in range(MAX_FOLLOWED):
-        pending = [file for file in result.by_file if file not in done]
+        pending = [file for file in (*result.by_file, *entry_points) if file not in done]
         if not pending:
             return
         for file in pending:
             done.add(file)
             path = Path(file)
-            try:
-                data = read_bytes(path, MAX_SOURCE_BYTES)
-                if not _SERVING_WORDS.search(data):
-                    continue
-                model = parse_python(data.decode("utf-8"))
-            except (UnreadableFile, ParseError, UnicodeDecodeError, ValueError):
-                continue  # the linter reports it
+            declared_here = file in result.by_file
+            model = _python_model(path, _SERVING_WORDS if declared_here else _ADAPTER_WORDS)
+            if model is None or not (declared_here or calls_an_adapter(model)):
+                continue
             declared, _ = result.policy(path)
             shown = _display(path, root)
             for served in served_elsewhere(model, declared):
-                target = _module_file(path, served.module, served.level, Path(os.path.abspath(root)))
+                target = _module_file(path, served.module, served.level)
                 if target is not None:
                     result.add(target, Declaration(served.name, shown, served.line, served.why))
+            settings = django_settings(model)
+            if settings:
+                _declare_django(settings, path, result, root)
 
 
 def _project_root(directories: set[str], fallback: Path) -> Path:
@@ -911,5 +1001,5 @@ def find_declarations(
         result.warnings.append(f"Terraform: cannot read handler declarations ({error}); skipped")
     result.warnings.extend(warning for path, warning in result.image_warnings if not _image_near(path, result))
     _from_config(configured, root, result, origin or "config `handlers`")
-    _follow_served(result, root)
+    _follow_served(result, root, files)
     return result

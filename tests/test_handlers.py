@@ -557,3 +557,150 @@ def test_a_one_file_run_reads_only_the_terraform_that_can_declare_it(tmp_path: P
     whole = run_cli("check", "--select", "PIN022", "--output-format", "concise", "-q", ".", cwd=tmp_path)
     assert whole.stdout == one.stdout
     assert "infra/other.tf:2: cannot map the handler `var.handler`" in whole.stderr
+
+
+def test_zappa_django_settings_are_followed_to_the_function_views(tmp_path: Path) -> None:
+    """Zappa's `django_settings` -> ROOT_URLCONF -> urlpatterns (and their include()s) -> views."""
+    view = (
+        "import psycopg2\n\n\ndef report(request):\n    return psycopg2.connect('host=db')\n\n\n"
+        "def unrouted(request):\n    return psycopg2.connect('host=db')\n"
+    )
+    _write(
+        tmp_path,
+        {
+            "zappa_settings.json": '{"prod": {"django_settings": "site_conf.settings", "s3_bucket": "b"}}',
+            "site_conf/__init__.py": "",
+            "site_conf/settings.py": 'ROOT_URLCONF = "site_conf.urls"\n',
+            "site_conf/urls.py": (
+                "from django.urls import include, path\n\nurlpatterns = [path('reports/', include('reports.urls'))]\n"
+            ),
+            "reports/__init__.py": "",
+            "reports/urls.py": (
+                "from django.urls import path\nfrom reports import views\nfrom reports.views import Detail\n\n"
+                "urlpatterns = [\n    path('', views.report),\n    path('<int:pk>/', Detail.as_view()),\n]\n"
+            ),
+            "reports/views.py": view,
+        },
+    )
+    stdout, stderr = _check_handlers(tmp_path)
+    assert stdout == [
+        "reports/views.py:5:12: PIN022 `psycopg2.connect()` runs on every invocation of handler `report` (a Django"
+        " view in `urlpatterns`, reports/urls.py line 6)"
+    ]
+    assert stderr == []
+
+
+def test_a_configured_handler_may_be_an_app_whose_routes_are_the_handlers(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.pinlint]\nhandlers = ["web.py:app"]\n',
+            "web.py": ROUTE_APP.replace("@app.route", "@app.get"),
+        },
+    )
+    (finding,) = _findings(tmp_path)
+    assert finding.startswith("web.py:9:12: PIN022 ")
+    assert 'handler `items` (a Flask `@app.get("/items")` route, line 7, declared in `handlers` in' in finding
+
+
+def test_a_nested_sam_application_declares_its_functions(tmp_path: Path) -> None:
+    parent = (
+        "Resources:\n  Etl:\n    Type: AWS::Serverless::Application\n    Properties:\n      Location: './etl.yaml'\n"
+    )
+    nested = (
+        "Resources:\n  Load:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      CodeUri: ./src/load\n      Handler: app.load.run\n"
+    )
+    _write(
+        tmp_path,
+        {
+            "template.yaml": parent,
+            "etl.yaml": nested,
+            "src/load/app/load.py": CONNECT_IN_HANDLER.format(name="run"),
+            "src/other/app.py": CONNECT_IN_HANDLER.format(name="lambda_handler"),  # declared nowhere, and covered
+        },
+    )
+    stdout, stderr = _check_handlers(tmp_path)
+    assert [line.split(" ", 1)[0] for line in stdout] == ["src/load/app/load.py:5:12:"]
+    assert "handler `run` (declared in etl.yaml line 6)" in stdout[0]
+    assert stderr == []
+
+
+def test_a_serverless_image_function_with_a_command_is_declared(tmp_path: Path) -> None:
+    serverless = "service: s\nfunctions:\n  api:\n    image:\n      name: api\n      command:\n        - app.main\n"
+    _write(tmp_path, {"serverless.yml": serverless, "app.py": CONNECT_IN_HANDLER.format(name="main")})
+    stdout, stderr = _check_handlers(tmp_path)
+    assert [line.split(" ", 1)[0] for line in stdout] == ["app.py:5:12:"]
+    assert "handler `main` (the image's command, serverless.yml line 6)" in stdout[0]
+    assert stderr == []
+
+
+def test_a_module_input_wins_over_the_variables_default(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    module = (
+        'variable "handler" {\n  default = "jobs.default_entry"\n}\n\n'
+        'resource "aws_lambda_function" "f" {\n  handler = var.handler\n}\n'
+    )
+    jobs = CONNECT_IN_HANDLER.format(name="run") + "\n\n" + CONNECT_IN_HANDLER.format(name="default_entry")
+    _write(
+        tmp_path,
+        {
+            "main.tf": 'module "jobs" {\n  source  = "./modules/jobs"\n  handler = "jobs.run"\n}\n',
+            "modules/jobs/main.tf": module,
+            "modules/jobs/jobs.py": jobs,
+        },
+    )
+    stdout, stderr = _check_handlers(tmp_path)
+    assert [line.split(" ", 1)[0] for line in stdout] == ["modules/jobs/jobs.py:5:12:"]
+    assert "handler `run` (declared in modules/jobs/main.tf line 6, given in main.tf line 3)" in stdout[0]
+    assert stderr == []
+
+
+def test_flask_restful_resources_of_a_served_app_are_handlers(tmp_path: Path) -> None:
+    """`api.add_resource(Cls, ...)` on the Api of a served app: Cls's HTTP methods are handlers."""
+    app = """import awsgi
+import psycopg2
+from flask import Flask
+from flask_restful import Api, Resource
+
+app = Flask(__name__)
+api = Api(app)
+
+
+class Items(Resource):
+    def get(self):
+        return psycopg2.connect("host=db")
+
+    def helper(self):
+        return psycopg2.connect("host=db")
+
+
+api.add_resource(Items, "/items")
+
+
+def handler(event, context):
+    return awsgi.response(app, event, context)
+"""
+    _write(tmp_path, {"app.py": app, "plain.py": app.replace("import awsgi\n", "").split("\n\ndef handler")[0]})
+    stdout, stderr = _check_handlers(tmp_path)
+    assert stdout == [
+        "app.py:12:16: PIN022 `psycopg2.connect()` runs on every invocation of handler `Items.get` (the `get`"
+        " method of resource `Items`, added by `api.add_resource(Items, ...)`, line 18, behind `aws-wsgi(app)`,"
+        " line 22)"
+    ]
+    assert stderr == []
+
+
+def test_an_undeclared_entry_module_that_adapts_an_imported_app(tmp_path: Path) -> None:
+    """wsgi.py's convention handler hands `app` (from web.py) to serverless-wsgi: web.py's routes
+    are handlers. A wsgi.py that only mentions the adapter serves nothing."""
+    wsgi = (
+        "import serverless_wsgi\nfrom web import app\n\n\n"
+        "def handler(event, context):\n    return serverless_wsgi.handle_request(app, event, context)\n"
+    )
+    _write(tmp_path, {"wsgi.py": wsgi, "web.py": ROUTE_APP})
+    (finding,) = _findings(tmp_path)
+    assert finding.startswith("web.py:9:12: PIN022 ")
+    assert "served behind `serverless-wsgi(app)`, wsgi.py line 6" in finding
+    _write(tmp_path, {"wsgi.py": "# serverless_wsgi.handle_request(app, event, context)\nfrom web import app\n"})
+    assert _findings(tmp_path) == []

@@ -18,7 +18,7 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pinlint.extract.routes import route_handlers
+from pinlint.extract.routes import route_handlers, route_methods
 from pinlint.pymodel import PythonModule
 
 CONVENTION_NAMES = ("lambda_handler", "handler")
@@ -155,7 +155,9 @@ def _handlers(module: _Module, declared: dict[str, str], use_convention: bool) -
     """Declared functions, framework routes (pinlint.extract.routes), and where nothing is
     declared, the convention's ``lambda_handler``/``handler``."""
     handlers = {name: reason for name, reason in declared.items() if name in module.functions}
-    for name, reason in route_handlers(module.model, declared).items():
+    routes = route_handlers(module.model, declared)
+    module.functions.update(route_methods(module.model, routes))  # class-based routes, as `Class.method`
+    for name, reason in routes.items():
         handlers.setdefault(name, reason)
     if use_convention:
         for name, reason in _convention_handlers(module).items():
@@ -176,6 +178,10 @@ def has_handler_candidates(model: PythonModule, declared: dict[str, str], use_co
         return True
     if use_convention and names & set(CONVENTION_NAMES):
         return True
+    if "add_resource" in model.source or any(
+        isinstance(node, ast.ClassDef) and node.name in declared for node in tree.body
+    ):
+        return True  # class-based routes (Flask-RESTful resources)
     return any(isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.decorator_list for node in tree.body)
 
 
@@ -209,6 +215,6 @@ def connections_in_handlers(
                 end_column=model.column(end_line, end_offset),
                 handler=handler,
                 reason=reason,
-                via="" if owner == handler else owner,
+                via="" if owner == function.name else owner,  # a method handler is `Class.method`
             )
     return sorted(results.values(), key=lambda fact: (fact.line, fact.column))

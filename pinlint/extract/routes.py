@@ -89,6 +89,9 @@ ADAPTERS = {
 }
 # Calls that attach a router or blueprint to a served app: app.include_router(router).
 INCLUDES = ("include_router", "register_blueprint")
+# Flask-RESTful / Flask-RESTX: `api = Api(app)`, then `api.add_resource(Resource, "/path")`: the
+# resource class's HTTP methods are the handlers.
+RESOURCE_APIS = ("flask_restful.Api", "flask_restx.Api")
 
 
 def _framework_objects(model: PythonModule) -> dict[str, Framework]:
@@ -124,6 +127,11 @@ def _adapted(model: PythonModule) -> dict[str, tuple[str, int, str]]:
         if adapter is not None:
             found.setdefault(node.args[0].id, (adapter, node.lineno, bound.get(id(node), "")))
     return found
+
+
+def calls_an_adapter(model: PythonModule) -> bool:
+    """Whether the module hands some object to a Lambda adapter (``Mangum(app)``...)."""
+    return bool(_adapted(model))
 
 
 def _served(model: PythonModule, declared: dict[str, str]) -> dict[str, str]:
@@ -162,12 +170,13 @@ def _shown(decorator: ast.expr, name: str, attribute: str) -> str:
 def route_handlers(model: PythonModule, declared: dict[str, str]) -> dict[str, str]:
     """The route functions of this module that run per invocation of a Lambda function, each
     with why: ``a FastAPI `@app.get("/items")` route, line 9, behind `Mangum(app)`, line 15``.
-    ``declared`` maps the module's declared names (functions or objects) to why."""
+    ``declared`` maps the module's declared names (functions or objects) to why. A method of a
+    class-based resource is named ``Class.method``."""
+    found = _resource_methods(model, declared)
     objects = _framework_objects(model)
     if not objects:
-        return {}
+        return found
     served = _served(model, declared)
-    found: dict[str, str] = {}
     for node in model.tree.body:
         if not isinstance(node, FunctionNode):
             continue
@@ -182,6 +191,64 @@ def route_handlers(model: PythonModule, declared: dict[str, str]) -> dict[str, s
                 found.setdefault(node.name, what)
             elif name in served:
                 found.setdefault(node.name, f"{what}, {served[name]}")
+    return found
+
+
+def _resource_apis(model: PythonModule, served: dict[str, str]) -> dict[str, str]:
+    """Module-level ``api = Api(app)`` over a served app: api -> why the app is served."""
+    apis: dict[str, str] = {}
+    for node in model.tree.body:
+        if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and node.value.args):
+            continue
+        app = node.value.args[0]
+        if model.qualify(node.value.func) in RESOURCE_APIS and isinstance(app, ast.Name) and app.id in served:
+            apis.update({target.id: served[app.id] for target in node.targets if isinstance(target, ast.Name)})
+    return apis
+
+
+def _added_resources(model: PythonModule, served: dict[str, str]) -> list[tuple[str, str, int, str]]:
+    """(resource class, how it is added, line, why its Api's app is served) of each
+    ``api.add_resource(Class, ...)`` on an Api of a served app."""
+    apis = _resource_apis(model, served)
+    added = []
+    for node in ast.walk(model.tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args):
+            continue
+        owner, resource = node.func.value, node.args[0]
+        if not (node.func.attr == "add_resource" and isinstance(owner, ast.Name) and owner.id in apis):
+            continue
+        if isinstance(resource, ast.Name):
+            how = f"added by `{owner.id}.add_resource({resource.id}, ...)`"
+            added.append((resource.id, how, node.lineno, apis[owner.id]))
+    return added
+
+
+def _resource_methods(model: PythonModule, declared: dict[str, str]) -> dict[str, str]:
+    """``Class.get`` and the other HTTP methods of the resource classes defined here that a served
+    Api adds, or that a declaration names (one added from another module)."""
+    classes = {node.name: node for node in model.tree.body if isinstance(node, ast.ClassDef)}
+    reasons = {name: why for name, why in declared.items() if name in classes}
+    if classes and "add_resource" in model.source:
+        for name, how, line, served in _added_resources(model, _served(model, declared)):
+            if name in classes:
+                reasons.setdefault(name, f"{how}, line {line}, {served}")
+    found: dict[str, str] = {}
+    for name, why in reasons.items():
+        for node in classes[name].body:
+            if isinstance(node, FunctionNode) and node.name in _HTTP:
+                found[f"{name}.{node.name}"] = f"the `{node.name}` method of resource `{name}`, {why}"
+    return found
+
+
+def route_methods(model: PythonModule, names: dict[str, str]) -> dict[str, FunctionNode]:
+    """The method nodes of the ``Class.method`` handlers among ``names``."""
+    classes = {node.name: node for node in model.tree.body if isinstance(node, ast.ClassDef)}
+    found: dict[str, FunctionNode] = {}
+    for name in names:
+        owner, dot, method = name.partition(".")
+        for node in classes[owner].body if dot and owner in classes else []:
+            if isinstance(node, FunctionNode) and node.name == method:
+                found[name] = node
     return found
 
 
@@ -244,4 +311,77 @@ def served_elsewhere(model: PythonModule, declared: dict[str, str]) -> list[Serv
             link(argument.id, "", shown, node.lineno)
         elif isinstance(argument, ast.Attribute) and isinstance(argument.value, ast.Name):
             link(argument.value.id, argument.attr, shown, node.lineno)
+    for name, how, line, _ in _added_resources(model, served):
+        link(name, "", how, line)
     return links
+
+
+# --- Django: settings -> ROOT_URLCONF -> urlpatterns -> function views -----------------------------
+DJANGO_APPLICATIONS = ("django.core.wsgi.get_wsgi_application", "django.core.asgi.get_asgi_application")
+DJANGO_ROUTES = ("django.urls.path", "django.urls.re_path", "django.conf.urls.url")
+DJANGO_INCLUDE = ("django.urls.include", "django.conf.urls.include")
+
+
+def _module_string(model: PythonModule, name: str) -> tuple[str, int] | None:
+    """A module-level ``NAME = "literal"`` (``ROOT_URLCONF = "proj.urls"``) and its line."""
+    for node in model.tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            value = node.value
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                return value.value, node.lineno
+    return None
+
+
+def django_settings(model: PythonModule) -> str:
+    """The settings module a Django WSGI/ASGI module serves (``os.environ.setdefault(
+    "DJANGO_SETTINGS_MODULE", "proj.settings")`` beside ``application = get_wsgi_application()``),
+    '' when it is not one."""
+    if not any(
+        isinstance(node, ast.Call) and model.qualify(node.func) in DJANGO_APPLICATIONS for node in ast.walk(model.tree)
+    ):
+        return ""
+    for node in ast.walk(model.tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "setdefault":
+            arguments = [arg.value for arg in node.args if isinstance(arg, ast.Constant)]
+            if len(arguments) == 2 and arguments[0] == "DJANGO_SETTINGS_MODULE" and isinstance(arguments[1], str):
+                return arguments[1]
+    return ""
+
+
+def root_urlconf(model: PythonModule) -> tuple[str, int] | None:
+    """A Django settings module's ``ROOT_URLCONF``."""
+    return _module_string(model, "ROOT_URLCONF")
+
+
+@dataclass(frozen=True)
+class DjangoRoute:
+    """An entry of ``urlpatterns``: a function view (``module`` with ``level`` dots, ``name`` in it)
+    or an ``include("app.urls")`` (``name`` is '')."""
+
+    module: str
+    level: int
+    name: str
+    line: int
+
+
+def django_routes(model: PythonModule) -> list[DjangoRoute]:
+    """The function views and included URLconfs of a Django URLconf. A class-based view
+    (``View.as_view()``) is left out: its handler is a method."""
+    imported = _imported_from(model)
+    found: list[DjangoRoute] = []
+    for node in ast.walk(model.tree):
+        if not (isinstance(node, ast.Call) and model.qualify(node.func) in DJANGO_ROUTES and len(node.args) >= 2):
+            continue
+        view = node.args[1]
+        if isinstance(view, ast.Call) and model.qualify(view.func) in DJANGO_INCLUDE and view.args:
+            target = view.args[0]
+            if isinstance(target, ast.Constant) and isinstance(target.value, str):
+                found.append(DjangoRoute(target.value, 0, "", node.lineno))
+        elif isinstance(view, ast.Name) and view.id in imported:
+            module, level, name = imported[view.id]
+            if name:
+                found.append(DjangoRoute(module, level, name, node.lineno))
+        elif isinstance(view, ast.Attribute) and isinstance(view.value, ast.Name) and view.value.id in imported:
+            module, level, name = imported[view.value.id]  # `from app import views` then views.index
+            found.append(DjangoRoute(".".join(part for part in (module, name) if part), level, view.attr, node.lineno))
+    return found

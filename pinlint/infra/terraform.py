@@ -38,10 +38,16 @@ def _parser() -> Any:
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_hcl.language()))
 
 
-def read_module(sources: dict[str, str], inputs: dict[str, Value] | None = None, caller: str = "") -> list[Document]:
+def read_module(
+    sources: dict[str, str],
+    inputs: dict[str, Value] | None = None,
+    caller: str = "",
+    kinds: frozenset[str] | None = None,
+) -> list[Document]:
     """Read the ``.tf`` files of one directory (path -> text) as one module; with ``inputs``, as
     the module ``caller`` (``module.db``) instantiates it: its inputs replace the defaults of the
-    variables they name."""
+    variables they name; with ``kinds``, only the blocks of those kinds (``aws_lambda_function``,
+    ``data.archive_file``, ``module``) become resources (variables and locals are always read)."""
     documents: list[Document] = []
     variables: dict[str, Value] = {}
     locals_: dict[str, Value] = {}
@@ -67,11 +73,11 @@ def read_module(sources: dict[str, str], inputs: dict[str, Value] | None = None,
                     variables[labels[1]] = default
             elif labels[0] == "locals":
                 locals_.update(reader.body(block))
-            elif labels[0] == "resource" and len(labels) == 3:
+            elif labels[0] == "resource" and len(labels) == 3 and (kinds is None or labels[1] in kinds):
                 blocks.append((f"{labels[1]}.{labels[2]}", block))
-            elif labels[0] == "data" and len(labels) == 3:
+            elif labels[0] == "data" and len(labels) == 3 and (kinds is None or f"data.{labels[1]}" in kinds):
                 blocks.append((f"data.{labels[1]}.{labels[2]}", block))
-            elif labels[0] == "module" and len(labels) == 2:
+            elif labels[0] == "module" and len(labels) == 2 and (kinds is None or "module" in kinds):
                 blocks.append((f"module.{labels[1]}", block))
         pending.append((document, reader, blocks))
     for name, value in (inputs or {}).items():
