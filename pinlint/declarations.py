@@ -654,9 +654,7 @@ def _terraform_modules(files: list[Path], linted: list[Path] | None) -> dict[Pat
 TERRAFORM_KINDS = frozenset({"aws_lambda_function", "data.archive_file", "module"})  # what declarations read
 
 
-def _read_module(
-    reader: Callable[..., list[Document]], sources: dict[str, str]
-) -> list[Document]:
+def _read_module(reader: Callable[..., list[Document]], sources: dict[str, str]) -> list[Document]:
     documents: list[Document] = _parse(lambda: reader(sources, kinds=TERRAFORM_KINDS))
     return documents
 
