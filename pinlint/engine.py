@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import io
+import os
 import re
 import tokenize
 from dataclasses import dataclass, field, replace
@@ -32,6 +33,7 @@ from pinlint.extract.sqlfile import decode_sql, extract_sql
 from pinlint.files import MAX_SOURCE_BYTES, UnreadableFile, read_bytes, wide_encoding
 from pinlint.findings import finding_at, finding_from_hit
 from pinlint.globs import config_spec
+from pinlint.index.project import ProjectIndex
 from pinlint.infra import FileHits, is_infrastructure_path, lint_cdk_source, lint_paths, lint_stacks
 from pinlint.kinds import consuming
 from pinlint.kinds.base import (
@@ -111,6 +113,8 @@ class FileResult:
     error: str = ""  # the file could not be linted
     note: str = ""  # linted, with a caveat (e.g. its encoding)
     project_keys: list[str] = field(default_factory=list)  # project-wide settings it makes (pinlint.project)
+    depends: dict[str, str] = field(default_factory=dict)  # other modules its findings read (path -> digest)
+    summaries: dict[str, Any] = field(default_factory=dict)  # module summaries made while linting it (not cached)
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,11 @@ class Linter:
     rules: tuple[Rule, ...]
     settings: Settings
     declarations: Declarations | None = None  # handler declarations of the project (serverless.yml...)
+    index: ProjectIndex | None = None  # the project's module summaries (pinlint.index), with the cache's records
+
+    @cached_property
+    def project_index(self) -> ProjectIndex:
+        return self.index if self.index is not None else ProjectIndex(str(self.settings.root))
 
     @cached_property
     def _kinds(self) -> tuple[tuple[Rule, Kind], ...]:
@@ -257,7 +266,7 @@ class Linter:
                 return result
             parsed = _Parsed(text)
             result.project_keys = self._project_keys(text, parsed)
-            worth_parsing = self.prefilter.worth_parsing(text)
+            worth_parsing = self.prefilter.worth_parsing(text) or self._may_define_handler(text, path)
             # a CDK app's constructs; in a parsed file, its noqa comments are applied below with the others
             cdk = lint_cdk_source(self.stack_rules, text, path, parsed.model_or_none, apply_noqa=not worth_parsing)
             infrastructure = self._infrastructure_results([FileHits(path, hits=cdk)])[0].findings if cdk else []
@@ -278,7 +287,12 @@ class Linter:
             if fragments:
                 choice = self.dialect_for(path, python_evidence(model))
                 findings = self._lint_fragments(fragments, choice)
-            findings.extend(self._module_findings(model, path))
+            index = self.project_index
+            index.reads.clear()
+            findings.extend(self._module_findings(model, path, source))
+            absolute = os.path.abspath(path)
+            result.depends = {module: digest for module, digest in index.reads.items() if module != absolute}
+            result.summaries, index.fresh = index.fresh, {}
             findings.extend(infrastructure)
             for call in calls:
                 for rule, kind in self.call_kinds:
@@ -372,7 +386,16 @@ class Linter:
             interest.module_functions, interest.module_methods, interest.setting_roots, dict(interest.traced_methods)
         )
 
-    def _module_findings(self, model: PythonModule, path: str) -> list[Finding]:
+    def _may_define_handler(self, text: str, path: str) -> bool:
+        """Can this file define a handler the handler rules would follow into other modules?"""
+        if not self.handler_kinds:
+            return False
+        declared, use_convention = (self.declarations or Declarations()).policy(Path(path))
+        if any(f"def {name}" in text for name in declared) or "Chalice" in text:
+            return True
+        return use_convention and ("def lambda_handler" in text or "def handler" in text)
+
+    def _module_findings(self, model: PythonModule, path: str, source: str | bytes = "") -> list[Finding]:
         """Findings of the rules that look at a whole module: handlers and driver calls."""
         module_rules = self.module_call_kinds or self.setting_kinds
         if not self.handler_kinds and not module_rules:
@@ -385,7 +408,7 @@ class Linter:
             findings: list[Finding] = []
             defines_handler = False
         else:
-            findings = self._handler_findings(model, path, declared, use_convention)
+            findings = self._handler_findings(model, path, declared, use_convention, source or model.source)
             needs_handlers = self.interest.needs_handlers
             defines_handler = needs_handlers and bool(handler_functions(model, declared, use_convention))
         if module_rules:
@@ -411,13 +434,17 @@ class Linter:
         return findings
 
     def _handler_findings(
-        self, model: PythonModule, path: str, declared: dict[str, str], use_convention: bool
+        self, model: PythonModule, path: str, declared: dict[str, str], use_convention: bool, source: str | bytes
     ) -> list[Finding]:
         """Findings of the handler-level rules: connection factories run per invocation."""
         findings = []
         for rule, kind in self.handler_kinds:
             facts = connections_in_handlers(
                 model,
+                path=path,
+                source=source,
+                index=self.project_index,
+                root=str(self.settings.root),
                 factories=kind.functions,
                 cache_decorators=kind.cache_decorators,
                 declared=declared,
