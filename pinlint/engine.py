@@ -26,7 +26,12 @@ from pinlint.config import Settings
 from pinlint.declarations import Declarations
 from pinlint.dialect import DialectChoice, Evidence, choose_dialect, python_evidence, sql_file_evidence
 from pinlint.extract.calls import module_calls
-from pinlint.extract.handlers import connections_in_handlers, handler_functions, has_handler_candidates
+from pinlint.extract.handlers import (
+    CONVENTION_NAMES,
+    connections_in_handlers,
+    handler_functions,
+    has_handler_candidates,
+)
 from pinlint.extract.python import extract_python
 from pinlint.extract.sinks import Prefilter, build_prefilter
 from pinlint.extract.sqlfile import decode_sql, extract_sql
@@ -387,13 +392,18 @@ class Linter:
         )
 
     def _may_define_handler(self, text: str, path: str) -> bool:
-        """Can this file define a handler the handler rules would follow into other modules?"""
+        """Can this file define a handler the handler rules would follow into other modules? (a
+        module-level ``def`` of a declared or conventional name, or a Chalice app)"""
         if not self.handler_kinds:
             return False
-        declared, use_convention = (self.declarations or Declarations()).policy(Path(path))
-        if any(f"def {name}" in text for name in declared) or "Chalice" in text:
+        declarations = self.declarations or Declarations()
+        if not declarations.by_file and "def lambda_handler" not in text and "def handler" not in text:
+            return "Chalice(" in text  # (the common case, decided by two substring searches)
+        declared, use_convention = declarations.policy(Path(path))
+        names = [*declared, *(CONVENTION_NAMES if use_convention else ())]
+        if names and _handler_def(tuple(sorted(names))).search(text):
             return True
-        return use_convention and ("def lambda_handler" in text or "def handler" in text)
+        return "Chalice(" in text
 
     def _module_findings(self, model: PythonModule, path: str, source: str | bytes = "") -> list[Finding]:
         """Findings of the rules that look at a whole module: handlers and driver calls."""
@@ -505,6 +515,12 @@ class _Parsed:
             return self.model()
         except ParseError:
             return None
+
+
+@lru_cache(maxsize=64)
+def _handler_def(names: tuple[str, ...]) -> re.Pattern[str]:
+    """A module-level ``def`` (or ``async def``) of one of ``names``."""
+    return re.compile(rf"^(?:async[ \t]+)?def[ \t]+(?:{'|'.join(map(re.escape, names))})[ \t]*\(", re.MULTILINE)
 
 
 @lru_cache(maxsize=256)

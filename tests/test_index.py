@@ -345,3 +345,18 @@ def test_summaries_read_back_as_written() -> None:
     assert {"get_conn", "cached_connection", "Database.__init__", "Database.query"} <= set(summary.functions)
     assert from_json(summary.to_json()) == summary
     assert from_json(["?", {}]) is None and from_json({"functions": 1}) is None
+
+
+def test_the_generated_benchmark_project_finds_the_handlers_that_reach_a_fresh_connection(tmp_path: Path) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_project", FIXTURES.parent / "bench" / "project.py")
+    assert spec is not None and spec.loader is not None
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    handlers = generator.write_project(tmp_path, 30)  # 6 handlers; those of services 0 and 3 reach a fresh one
+    assert len(handlers) == 6
+    found = _findings(tmp_path)
+    assert [line.split(" ", 1)[0] for line in found] == ["app/handlers/h0.py:5:21:", "app/handlers/h3.py:5:21:"]
+    assert "in app/db.py:11 " in found[0]
+    assert "through `run_0()` -> `FreshRepository0.__init__()` -> `connect()`" in found[0]
