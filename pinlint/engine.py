@@ -14,6 +14,7 @@ import io
 import os
 import re
 import tokenize
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -39,6 +40,7 @@ from pinlint.files import MAX_SOURCE_BYTES, UnreadableFile, read_bytes, wide_enc
 from pinlint.findings import finding_at, finding_from_hit
 from pinlint.globs import config_spec
 from pinlint.index.project import ProjectIndex
+from pinlint.index.summary import relative_imports
 from pinlint.infra import FileHits, is_infrastructure_path, lint_cdk_source, lint_paths, lint_stacks
 from pinlint.kinds import consuming
 from pinlint.kinds.base import (
@@ -286,14 +288,15 @@ class Linter:
             names, needle = self.fact_names
             if not (needle.search(text) and _needle_in_tree(model, needle, self.fact_keywords)):
                 names = frozenset()  # no call here can carry what those rules look for
-            extraction = extract_python(model, path, sinks=self.settings.sinks, call_names=names)
+            index = self.project_index
+            index.reads.clear()
+            imported = _imported_strings(index, model, os.path.abspath(path))
+            extraction = extract_python(model, path, sinks=self.settings.sinks, call_names=names, imported=imported)
             fragments, calls = extraction.fragments, extraction.calls
             findings: list[Finding] = []
             if fragments:
                 choice = self.dialect_for(path, python_evidence(model))
                 findings = self._lint_fragments(fragments, choice)
-            index = self.project_index
-            index.reads.clear()
             findings.extend(self._module_findings(model, path, source))
             absolute = os.path.abspath(path)
             result.depends = {module: digest for module, digest in index.reads.items() if module != absolute}
@@ -474,6 +477,18 @@ class Linter:
             if _glob(glob).match_file(relative):
                 ignored |= {code.upper() for code in codes}
         return [finding for finding in findings if not any(finding.code.startswith(code) for code in ignored)]
+
+
+def _imported_strings(index: ProjectIndex, model: PythonModule, path: str) -> Callable[[str], str | None]:
+    """An imported name -> the string constant the project module it comes from binds it to."""
+    imports = {name: f"@{dotted}" for name, dotted in model.imports.items()}
+    imports.update({name: f"@{dotted}" for name, dotted in relative_imports(model).items()})
+
+    def imported(name: str) -> str | None:
+        reference = imports.get(name)
+        return index.string_constant(path, reference) if reference else None
+
+    return imported
 
 
 def _needle_in_tree(model: PythonModule, needle: re.Pattern[str], keywords: frozenset[str]) -> bool:

@@ -360,3 +360,60 @@ def test_the_generated_benchmark_project_finds_the_handlers_that_reach_a_fresh_c
     assert [line.split(" ", 1)[0] for line in found] == ["app/handlers/h0.py:5:21:", "app/handlers/h3.py:5:21:"]
     assert "in app/db.py:11 " in found[0]
     assert "through `run_0()` -> `FreshRepository0.__init__()` -> `connect()`" in found[0]
+
+
+def test_a_very_long_chain_and_a_broken_module_end_quietly(tmp_path: Path) -> None:
+    chain = "".join(f"def f{i}():\n    return f{i + 1}()\n\n\n" for i in range(3000))
+    chain += "def f3000():\n    import psycopg2\n    return psycopg2.connect('')\n"
+    _write(
+        tmp_path,
+        {
+            "chain.py": chain,
+            "broken.py": "def get_conn(:\n",
+            "app.py": "from broken import get_conn\nfrom chain import f0\n\n\n"
+            "def lambda_handler(event, context):\n    return f0(), get_conn()\n",
+        },
+    )
+    assert _findings(tmp_path, "app.py") == []  # beyond the path limit, and a module that does not parse
+
+
+# --- SQL constants of another module ------------------------------------------------------------
+
+QUERIES = 'LOCK = "SELECT pg_advisory_lock(1)"\nXACT = "SELECT pg_advisory_xact_lock(1)"\nLIMIT = 10\n'
+
+
+def _sql_findings(root: Path, *paths: str, cache: bool = False) -> list[str]:
+    options = () if cache else ("--no-cache",)
+    result = run_cli("check", *options, "--output-format", "concise", "-q", *(paths or (".",)), cwd=root)
+    assert result.returncode in (0, 1) and result.stderr == "", result.stderr
+    return result.stdout.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("files", "importer"),
+    [
+        ({"common/__init__.py": "", "common/queries.py": QUERIES}, "from common.queries import LOCK, LIMIT, XACT"),
+        (
+            {"common/__init__.py": "from .queries import LOCK, LIMIT, XACT\n", "common/queries.py": QUERIES},
+            "from common import LOCK, LIMIT, XACT",
+        ),
+    ],
+)
+def test_an_imported_sql_constant_is_read_where_it_is_sent(
+    tmp_path: Path, files: dict[str, str], importer: str
+) -> None:
+    calls = "    cur.execute(LOCK)\n    cur.execute(XACT)\n    cur.execute(LIMIT)\n"
+    source = f"import psycopg2\n{importer}\n\n\ndef work(cur):\n{calls}"
+    _write(tmp_path, {"app.py": source, **files})
+    (finding,) = _sql_findings(tmp_path, "app.py")
+    assert finding.startswith("app.py:6:17: PIN019 `pg_advisory_lock()`")  # on the name the sink is given
+    assert finding.endswith(" reaches `cur.execute()` on line 6)")
+
+
+def test_a_warm_run_sees_an_edit_of_the_module_holding_the_constant(tmp_path: Path) -> None:
+    source = "import psycopg2\nfrom queries import LOCK\n\n\ndef work(cur):\n    cur.execute(LOCK)  # the module\n"
+    _write(tmp_path, {"app.py": source, "queries.py": QUERIES})
+    _age(tmp_path)
+    assert len(_sql_findings(tmp_path, "app.py", cache=True)) == 1
+    (tmp_path / "queries.py").write_text(QUERIES.replace("pg_advisory_lock", "pg_advisory_xact_lock"), "utf-8")
+    assert _sql_findings(tmp_path, "app.py", cache=True) == []

@@ -22,7 +22,7 @@ the first name that needs one.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from pinlint.bindings import dotted_name
@@ -39,6 +39,7 @@ from pinlint.model import Fragment
 from pinlint.pymodel import PythonModule, spans_a_line, statement_span
 from pinlint.pystrings import Piece, with_fields_as_holes
 
+ImportedString = Callable[[str], str | None]  # an imported name -> the string literal its module binds it to
 MAX_NAME_DEPTH = 8  # names followed from a sink to its string (a cycle of names ends there)
 
 
@@ -59,7 +60,9 @@ class _Reader:
         methods: frozenset[str],
         call_names: frozenset[str],
         lines_with_calls: list[int],
+        imported: ImportedString | None = None,
     ) -> None:
+        self.imported = imported
         self.model = model
         self.lines = model.lines
         self.path = path
@@ -112,12 +115,22 @@ class _Reader:
         if isinstance(value, ast.Name):
             bound = self.model.scopes.sql_value(value.id, chain)
             if bound is None:
-                return None
+                return self._imported(value)
             found = self._resolve(bound[0], bound[1], depth + 1)
             if found is None:
                 return None
             return found[0], found[1], found[2] or value.id
         return None  # a call result, an attribute...: no string the code shows
+
+    def _imported(self, name: ast.Name) -> tuple[Piece, ast.expr | None, str] | None:
+        """A string constant another module of the project binds, imported here (``imported``):
+        its text, every character placed where this module names it."""
+        text = self.imported(name.id) if self.imported is not None else None
+        if not text:
+            return None
+        line, column = self._start(name)
+        piece = Piece(text, [line] * len(text), [column] * len(text))
+        return piece, name, self.model.imports.get(name.id, name.id)
 
     def _sum(
         self,
@@ -234,16 +247,22 @@ def interesting_names(
 
 
 def extract_python(
-    model: PythonModule, path: str, *, sinks: Iterable[str] = (), call_names: Iterable[str] = ()
+    model: PythonModule,
+    path: str,
+    *,
+    sinks: Iterable[str] = (),
+    call_names: Iterable[str] = (),
+    imported: ImportedString | None = None,
 ) -> PythonExtraction:
     """The SQL fragments reaching sinks in ``model``, and the calls named in ``call_names`` with
-    their string arguments. ``sinks`` are the configured extra sinks (``pkg.func``, ``*.method``)."""
+    their string arguments. ``sinks`` are the configured extra sinks (``pkg.func``, ``*.method``);
+    ``imported`` answers the string an imported name stands for (pinlint.index), or None."""
     function_sinks, method_sinks = split_sinks(sinks)
     functions = FUNCTION_SINKS | function_sinks
     methods = METHOD_SINKS | STATEMENT_SINKS.keys() | method_sinks
     names = frozenset(call_names)
     lines_with_calls = model.lines_with_calls(interesting_names(functions, methods, names))
-    reader = _Reader(model, path, functions, methods, names, lines_with_calls)
+    reader = _Reader(model, path, functions, methods, names, lines_with_calls, imported)
     if lines_with_calls:
         reader.read(model.tree)
     return reader.result

@@ -242,6 +242,15 @@ class ProjectIndex:
             return Target("external", "", ".".join([target.name, *rest]))
         return None
 
+    def string_constant(self, importer: str, reference: str) -> str | None:
+        """The string literal a module-level name of a project module is bound to (``reference``
+        as written in ``importer``, such as ``@common.queries.LOCK_SQL``); None when it is not one."""
+        target = self.resolve(importer, reference)
+        if target is None or target.kind != "variable":
+            return None
+        summary = self.summary(target.path)
+        return summary.strings.get(target.name) if summary is not None else None
+
     def member(self, owner: Target, parts: list[str], depth: int) -> Target | None:
         """``owner.parts...`` for a class or an instance: its methods and attributes, through its bases."""
         if not parts:

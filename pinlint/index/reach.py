@@ -27,6 +27,7 @@ from pinlint.index.project import ProjectIndex, Target
 from pinlint.index.summary import EXCEPT_GUARD, INSTANCE_CACHED, PROPERTY_DECORATORS, CallSite, FunctionSummary
 
 MAX_SHOWN_STEPS = 4
+MAX_STEPS = 60  # a path longer than this is not followed further (the walk recurses once per step)
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ class _Walk:
         closed: str,
     ) -> None:
         key = (current.path, current.name, fresh)
-        if key in self.seen:
+        if key in self.seen or len(steps) > MAX_STEPS:
             return
         self.seen.add(key)
         function = self.function(current)
