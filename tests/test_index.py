@@ -417,3 +417,64 @@ def test_a_warm_run_sees_an_edit_of_the_module_holding_the_constant(tmp_path: Pa
     assert len(_sql_findings(tmp_path, "app.py", cache=True)) == 1
     (tmp_path / "queries.py").write_text(QUERIES.replace("pg_advisory_lock", "pg_advisory_xact_lock"), "utf-8")
     assert _sql_findings(tmp_path, "app.py", cache=True) == []
+
+
+# --- an instance made per invocation and handed around (a Lambda layer's database client) --------
+
+CLIENT = """from typing import Generic, TypeVar
+
+from sqlalchemy import create_engine
+
+T = TypeVar("T")
+
+
+class SqlDB:
+    def __init__(self):
+        self._engine = None
+
+    @property
+    def engine(self):
+        if self._engine is None:
+            self._engine = create_engine("postgresql://")
+        return self._engine
+
+
+class BaseRepo(Generic[T]):
+    def __init__(self, db: "SqlDB"):
+        self._db = db
+
+    def fetch(self):
+        return self._db.engine.connect()
+
+
+class UserRepo(BaseRepo[int]):
+    pass
+"""
+
+
+@pytest.mark.parametrize(
+    ("made", "flagged"),
+    [
+        ("    db = SqlDB()\n", True),  # per invocation: its lazy engine is made again every time
+        ("", False),  # the module-level instance below: made once
+    ],
+)
+def test_an_instance_made_per_invocation_and_passed_on(tmp_path: Path, made: str, flagged: bool) -> None:
+    handler = (
+        "from layer.client import SqlDB, UserRepo\n\ndb = SqlDB()\n\n\n"
+        "def work(database: SqlDB):\n    return UserRepo(database).fetch()\n\n\n"
+        f"def lambda_handler(event, context):\n{made}    return work(db)\n"
+    )
+    _write(
+        tmp_path,
+        {
+            "functions/users/app.py": handler,
+            "layers/common/layer/__init__.py": "",  # a Lambda layer: not above the handler, found by its name
+            "layers/common/layer/client.py": CLIENT,
+        },
+    )
+    found = _findings(tmp_path)
+    assert bool(found) is flagged
+    if flagged:
+        assert found[0].startswith("functions/users/app.py:7:12: PIN022 `sqlalchemy.create_engine()` in ")
+        assert "layers/common/layer/client.py:15 " in found[0]

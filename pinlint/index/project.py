@@ -39,6 +39,7 @@ ROOT_MARKERS = (
 )
 MAX_LEVELS_UP = 12
 MAX_DEPTH = 24  # references resolved through this many re-exports, aliases or bases at most
+PACKAGE_SEARCH_DEPTH = 3  # how deep below the project root a package is looked for by name (Lambda layers)
 SKIPPED_DIRS = frozenset({"site-packages", "dist-packages", "node_modules", "__pycache__"})
 
 
@@ -65,6 +66,7 @@ class ProjectIndex:
     _files: dict[str, bool] = field(default_factory=dict)
     _roots: dict[str, str] = field(default_factory=dict)
     _resolved: dict[tuple[str, str], Target | None] = field(default_factory=dict)
+    _packages: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # root -> package name -> parents
 
     def __getstate__(self) -> dict[str, Any]:  # a worker gets the records, not this process' answers
         return {"root": self.root, "stats": self.stats, "cached": self.cached}
@@ -175,12 +177,49 @@ class ProjectIndex:
                 if found:
                     return found, parts[count:]
             return "", []
-        for root in self._search_roots(importer):
+        roots = self._search_roots(importer)
+        for root in roots:
             for count in range(len(parts), 0, -1):
                 found = self._module_file(root, parts[:count])
                 if found:
                     return found, parts[count:]
+        if parts:  # a package elsewhere in the project (a Lambda layer's directory, ``src/``)
+            for parent in self._packages_under(roots[-1]).get(parts[0], []):
+                for count in range(len(parts), 0, -1):
+                    found = self._module_file(parent, parts[:count])
+                    if found:
+                        return found, parts[count:]
         return "", []
+
+    def _packages_under(self, root: str) -> dict[str, list[str]]:
+        """Package directories (with an ``__init__.py``) at most PACKAGE_SEARCH_DEPTH levels below
+        ``root``, by name -> the directories holding them (one bounded walk per root)."""
+        known = self._packages.get(root)
+        if known is not None:
+            return known
+        found: dict[str, list[str]] = {}
+        level = [root]
+        for _ in range(PACKAGE_SEARCH_DEPTH + 1):
+            below = []
+            for directory in level:
+                try:
+                    entries = list(os.scandir(directory))
+                except OSError:
+                    continue
+                for entry in entries:
+                    if entry.name.startswith(".") or entry.name in SKIPPED_DIRS:
+                        continue
+                    try:
+                        if not entry.is_dir(follow_symlinks=False):
+                            continue
+                    except OSError:
+                        continue
+                    below.append(entry.path)
+                    if self._is_file(os.path.join(entry.path, "__init__.py")):
+                        found.setdefault(entry.name, []).append(directory)
+            level = below
+        self._packages[root] = found
+        return found
 
     def _package(self, directory: str) -> str:
         candidate = os.path.join(directory, "__init__.py")

@@ -53,6 +53,7 @@ class _Walk:
         self.seen: set[tuple[str, str, bool]] = set()
         self.found: dict[tuple[str, int, int], Reached] = {}
         self.closed: set[tuple[str, str]] = set()
+        self.constructed: set[tuple[str, str]] = set()  # classes (and their bases) made during the invocation
 
     def function(self, target: Target) -> FunctionSummary | None:
         summary = self.index.summary(target.path)
@@ -73,15 +74,22 @@ class _Walk:
             elif target is None:
                 self.closed.add((handler.path, closed))
 
-    def guarded(self, path: str, site: CallSite, fresh: bool) -> tuple[bool, str]:
+    def per_instance_is_per_invocation(self, function: Target, fresh: bool) -> bool:
+        """A method's instance state lasts one invocation: the instance was made during it, or its
+        class was (an instance handed around as a parameter or an attribute)."""
+        owner = function.name.rsplit(".", 1)[0] if "." in function.name else ""
+        return fresh or (function.path, owner) in self.constructed
+
+    def guarded(self, function: Target, site: CallSite, fresh: bool) -> tuple[bool, str]:
         """(the call is cached by its guard, the closed global that undoes the guard)."""
         if not site.guard:
             return False, ""
         if EXCEPT_GUARD in site.guard:
             return True, ""
+        path = function.path
         for subject in site.guard:
             if subject.startswith("self."):
-                if not fresh:
+                if not self.per_instance_is_per_invocation(function, fresh):
                     return True, ""
                 continue
             if subject == "cls":
@@ -110,7 +118,7 @@ class _Walk:
         if function is None:
             return
         for site in function.calls:
-            cached, undone = self.guarded(current.path, site, fresh)
+            cached, undone = self.guarded(current, site, fresh)
             if cached:
                 continue
             because = undone or closed
@@ -131,6 +139,7 @@ class _Walk:
             leaving = origin is None and current.path == self.handler_path and target.path != self.handler_path
             next_origin = site if leaving else origin
             if target.kind == "class" and not site.access:
+                self.constructed |= set(self.index.bases(target.path, target.name))
                 for constructor in ("__init__", "__post_init__"):
                     method = self.index.member(target, [constructor], 0)
                     if method is not None and method.kind == "function":
@@ -147,7 +156,7 @@ class _Walk:
             callee_fresh = fresh if site.receiver == "self" else site.receiver == "fresh"
             if decorators & self.cache_decorators:
                 continue
-            if decorators & INSTANCE_CACHED and not callee_fresh:
+            if decorators & INSTANCE_CACHED and not self.per_instance_is_per_invocation(target, callee_fresh):
                 continue
             self.walk(target, callee_fresh, (*steps, target.name), next_origin, because)
 

@@ -141,6 +141,7 @@ class _Context:
     globals: set[str]
     local_types: dict[str, str] = field(default_factory=dict)  # local -> reference of the class that made it
     local_calls: dict[str, str] = field(default_factory=dict)  # local -> reference of the call that made it
+    parameter_types: dict[str, str] = field(default_factory=dict)  # parameter -> reference of its annotated class
 
 
 class _Summariser:
@@ -182,12 +183,14 @@ class _Summariser:
         if context is not None:
             if head in context.visible_defs:
                 return context.visible_defs[head] + suffix, ""
-            if context.self_name and head == context.self_name:
-                return (context.class_name + suffix, "self") if rest else ("", "")
+            if context.self_name and head == context.self_name:  # ``self.m`` is this instance, ``self.x.m`` another
+                return (context.class_name + suffix, "held" if "." in rest else "self") if rest else ("", "")
             if head in context.locals:
                 if rest and head in context.local_types:
                     return context.local_types[head] + suffix, "fresh"
                 return "", ""
+            if head in context.parameter_types:
+                return (context.parameter_types[head] + suffix, "held") if rest else ("", "")
         base = self.module_ref(head)
         if not base and rest and head not in _BUILTINS:  # bound by nothing the module shows (a star import)
             base = f"@{head}"
@@ -306,7 +309,8 @@ class _Summariser:
 
     def _class(self, node: ast.ClassDef, prefix: str, visible: dict[str, str]) -> None:
         qualname = f"{prefix}{node.name}"
-        bases = tuple(base for base in (self.ref(expr, None)[0] for expr in node.bases) if base)
+        named = [expr.value if isinstance(expr, ast.Subscript) else expr for expr in node.bases]  # Generic[T]
+        bases = tuple(base for base in (self.ref(expr, None)[0] for expr in named) if base)
         methods = tuple(item.name for item in node.body if isinstance(item, _DEFS))
         attributes: dict[str, str] = {}
         for item in node.body:
@@ -344,8 +348,15 @@ class _Summariser:
             locals=scopes.local_names(node) - set(own_defs),
             globals=scopes.scope(node).globals,
         )
+        for parameter in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]:
+            annotated = self.annotation(parameter.annotation) if parameter.annotation is not None else ""
+            if annotated and parameter.arg != self_name:
+                context.parameter_types[parameter.arg] = annotated
+        owner = self.summary.classes.get(class_name) if self_name else None
         nodes = list(_own_nodes(node))
-        for item, _, _, _ in nodes:  # what made each local (flow-insensitive)
+        for item, _, _, _ in nodes:  # what made each local (flow-insensitive), and each ``self.x``
+            if owner is not None and isinstance(item, ast.Assign) and len(item.targets) == 1:
+                self._attribute(owner, item.targets[0], item.value, context)
             if isinstance(item, ast.Assign | ast.With | ast.AsyncWith):
                 pairs = (
                     [(target, item.value) for target in item.targets]
@@ -401,6 +412,33 @@ class _Summariser:
             qualname, node.lineno, tuple(calls), decorators, tuple(closes), tuple(returns)
         )
         self._body(node.body, f"{qualname}.", "", context.visible_defs)
+
+    def annotation(self, node: ast.expr) -> str:
+        """The class reference an annotation names (``Database``, ``"Database"``, ``Database | None``,
+        ``Optional[db.Database]``), or ''."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            try:
+                node = ast.parse(node.value, mode="eval").body
+            except SyntaxError:
+                return ""
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            return self.annotation(node.left) or self.annotation(node.right)
+        if isinstance(node, ast.Subscript) and dotted_name(node.value).split(".")[-1] == "Optional":
+            return self.annotation(node.slice)
+        found, _ = self.ref(node, None)
+        return found if found and not found.startswith("()") else ""
+
+    def _attribute(self, owner: ClassSummary, target: ast.expr, value: ast.expr, context: _Context) -> None:
+        """``self.x = Database()`` or ``self.x = db`` (a parameter annotated with a class): what makes ``x``."""
+        if not (isinstance(target, ast.Attribute) and dotted_name(target.value) == context.self_name):
+            return
+        made = ""
+        if isinstance(value, ast.Call):
+            made, _ = self.ref(value.func, context)
+        elif isinstance(value, ast.Name):
+            made = context.parameter_types.get(value.id, "")
+        if made and not made.startswith("()"):
+            owner.attributes.setdefault(target.attr, f"(){made}")
 
     def _closed(self, receiver: ast.expr, context: _Context) -> str:
         if isinstance(receiver, ast.Name):
