@@ -289,7 +289,7 @@ class Linter:
             if not (needle.search(text) and _needle_in_tree(model, needle, self.fact_keywords)):
                 names = frozenset()  # no call here can carry what those rules look for
             index = self.project_index
-            index.reads.clear()
+            index.begin()
             imported = _imported_strings(index, model, os.path.abspath(path))
             extraction = extract_python(model, path, sinks=self.settings.sinks, call_names=names, imported=imported)
             fragments, calls = extraction.fragments, extraction.calls

@@ -478,3 +478,24 @@ def test_an_instance_made_per_invocation_and_passed_on(tmp_path: Path, made: str
     if flagged:
         assert found[0].startswith("functions/users/app.py:7:12: PIN022 `sqlalchemy.create_engine()` in ")
         assert "layers/common/layer/client.py:15 " in found[0]
+
+
+def test_every_handler_file_records_the_re_exports_it_went_through(tmp_path: Path) -> None:
+    cached = "def cached():\n    global _conn\n    if _conn is None:\n        _conn = get_conn()\n    return _conn\n"
+    core = f"{DB}\n\n_conn = None\n\n\n{cached}"
+    handler = HANDLER.format(module="common.db", name="open_db", call="open_db()")
+    _write(
+        tmp_path,
+        {
+            "common/__init__.py": "",
+            "common/db.py": "from .impl import get_conn\n\n\ndef open_db():\n    return get_conn()\n",
+            "common/impl/__init__.py": "from .core import get_conn\n",
+            "common/impl/core.py": core,
+            "a.py": handler,
+            "b.py": handler,
+        },
+    )
+    _age(tmp_path)
+    assert len(_findings(tmp_path, "a.py", "b.py", cache=True)) == 2
+    (tmp_path / "common" / "impl" / "__init__.py").write_text("from .core import cached as get_conn\n", "utf-8")
+    assert _findings(tmp_path, "a.py", "b.py", cache=True) == []

@@ -74,6 +74,12 @@ class ProjectIndex:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(root=state["root"], stats=state["stats"], cached=state["cached"])  # type: ignore[misc]
 
+    def begin(self) -> None:
+        """Start recording the modules one file's analysis reads (``reads``). The answers of
+        earlier files are forgotten (summaries are kept): each file records every module it uses."""
+        self.reads.clear()
+        self._resolved.clear()
+
     # --- modules and their summaries ----------------------------------------------------------
     def add(self, path: str, data: bytes | str, model: PythonModule) -> ModuleSummary:
         """The summary of a module the engine has parsed already (the linted file itself)."""
