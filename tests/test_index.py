@@ -499,3 +499,20 @@ def test_every_handler_file_records_the_re_exports_it_went_through(tmp_path: Pat
     assert len(_findings(tmp_path, "a.py", "b.py", cache=True)) == 2
     (tmp_path / "common" / "impl" / "__init__.py").write_text("from .core import cached as get_conn\n", "utf-8")
     assert _findings(tmp_path, "a.py", "b.py", cache=True) == []
+
+
+def test_a_long_lived_linter_sees_a_helper_edited_between_two_runs(tmp_path: Path) -> None:
+    """The language server keeps one Linter: the helper's summary is looked at again by its stat."""
+    from conftest import CATALOG
+    from pinlint.config import Settings
+    from pinlint.engine import Linter
+
+    _write(tmp_path, {"db.py": DB})
+    handler = HANDLER.format(module="db", name="get_conn", call="get_conn()")
+    linter = Linter(CATALOG, Settings(root=tmp_path))
+    path = str(tmp_path / "app.py")
+    assert [finding.code for finding in linter.lint_source(handler, path).findings] == ["PIN022"]
+    (tmp_path / "db.py").write_text("def get_conn():\n    return None\n", encoding="utf-8")
+    old = (tmp_path / "db.py").stat().st_mtime_ns - HOUR
+    os.utime(tmp_path / "db.py", ns=(old, old))
+    assert linter.lint_source(handler, path).findings == []

@@ -67,6 +67,8 @@ class ProjectIndex:
     _roots: dict[str, str] = field(default_factory=dict)
     _resolved: dict[tuple[str, str], Target | None] = field(default_factory=dict)
     _packages: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # root -> package name -> parents
+    _stamps: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # path -> (size, mtime_ns, generation)
+    _generation: int = 0
 
     def __getstate__(self) -> dict[str, Any]:  # a worker gets the records, not this process' answers
         return {"root": self.root, "stats": self.stats, "cached": self.cached}
@@ -79,6 +81,7 @@ class ProjectIndex:
         earlier files are forgotten (summaries are kept): each file records every module it uses."""
         self.reads.clear()
         self._resolved.clear()
+        self._generation += 1  # a long-lived index (the language server) looks at each file's stat again
 
     # --- modules and their summaries ----------------------------------------------------------
     def add(self, path: str, data: bytes | str, model: PythonModule) -> ModuleSummary:
@@ -91,6 +94,7 @@ class ProjectIndex:
             return known[1]
         summary = summarise(model)
         self._summaries[absolute] = (digest, summary)
+        self._stamps.pop(absolute, None)  # this text stands (an editor's may not be saved yet)
         self.fresh.setdefault(digest, summary.to_json())
         self._resolved.clear()
         return summary
@@ -98,11 +102,38 @@ class ProjectIndex:
     def summary(self, path: str) -> ModuleSummary | None:
         """The summary of the module file ``path`` (absolute); None when it cannot be read or parsed."""
         known = self._summaries.get(path)
+        if known is not None and not self._still(path):
+            known = None
         if known is None:
             known = self._summaries[path] = self._load(path)
+            self._stamp(path)
         if known[0]:
             self.reads[path] = known[0]
         return known[1]
+
+    def _stamp(self, path: str) -> None:
+        try:
+            status = os.stat(path)
+        except OSError:
+            self._stamps.pop(path, None)
+            return
+        self._stamps[path] = (status.st_size, status.st_mtime_ns, self._generation)
+
+    def _still(self, path: str) -> bool:
+        """The summary read for ``path`` still stands: read in this file's analysis, or the file's
+        size and mtime are what they were then (a module the linted file itself is, added by the
+        engine, always stands)."""
+        stamp = self._stamps.get(path)
+        if stamp is None or stamp[2] == self._generation:
+            return True
+        try:
+            status = os.stat(path)
+        except OSError:
+            return False
+        if (status.st_size, status.st_mtime_ns) != stamp[:2]:
+            return False
+        self._stamps[path] = (*stamp[:2], self._generation)
+        return True
 
     def _load(self, path: str) -> tuple[str, ModuleSummary | None]:
         recorded = self.stats.get(path)
