@@ -235,6 +235,7 @@ def test_a_guarded_global_the_handler_closes_names_why(tmp_path: Path) -> None:
         "asyncio.get_running_loop().run_in_executor(None, work)",
         "asyncio.get_running_loop().run_in_executor(None, functools.partial(work, 1))",
         "threading.Thread(target=work).start()",
+        "asyncio.to_thread(lambda: work(1))",
     ],
 )
 def test_functions_handed_to_threads_run_per_invocation(tmp_path: Path, call: str) -> None:

@@ -404,6 +404,13 @@ class _Summariser:
             callee = item.func.attr if isinstance(item.func, ast.Attribute) else dotted_name(item.func)
             if callee in RUNNERS:
                 for argument in [*item.args, *(keyword.value for keyword in item.keywords)]:
+                    if isinstance(argument, ast.Lambda):  # ``to_thread(lambda: get_conn().cursor())``
+                        for inner in ast.walk(argument.body):
+                            if not isinstance(inner, ast.Call):
+                                continue
+                            handed, handed_receiver = self.ref(inner.func, context)
+                            if handed:
+                                calls.append(self._site(inner, handed, handed_receiver, ancestors, context, early))
                     if isinstance(argument, ast.Name | ast.Attribute):
                         handed, handed_receiver = self.ref(argument, context)
                         if handed:
