@@ -108,6 +108,7 @@ def _to_json(result: FileResult) -> dict[str, Any]:
         "note": result.note,
         "findings": [asdict(finding) for finding in result.findings],
         "project_keys": result.project_keys,
+        "depends": result.depends,
     }
 
 
@@ -186,7 +187,8 @@ def _from_json(path: str, data: Any) -> FileResult:
     error = _typed(data.get("error", ""), str)
     note = _typed(data.get("note", ""), str)
     project_keys = _typed(data.get("project_keys", []), list[str])
-    return FileResult(path, findings, error, note, project_keys)
+    depends = _typed(data.get("depends", {}), dict[str, str])
+    return FileResult(path, findings, error, note, project_keys, depends)
 
 
 def _stat_record(recorded: Any) -> tuple[int, int, str] | None:
@@ -211,11 +213,15 @@ class Cache:
         self.stats: dict[str, Any] = {}  # absolute path -> [size, mtime_ns, digest]
         self.fresh_stats: dict[str, list[Any]] = {}
         self.warnings: list[str] = []
+        self.summaries: dict[str, Any] = {}  # digest -> module summary (pinlint.index), read back lazily
+        self.fresh_summaries: dict[str, Any] = {}
         loaded = self._read()
         if isinstance(loaded, dict) and loaded.get("format") == FORMAT and isinstance(loaded.get("entries"), dict):
             self.entries = loaded["entries"]
             if isinstance(loaded.get("stats"), dict):
                 self.stats = loaded["stats"]
+            if isinstance(loaded.get("summaries"), dict):
+                self.summaries = loaded["summaries"]
 
     def _read(self) -> Any:
         """The cache file's JSON; None when there is none or it is not JSON (it is rebuilt)."""
@@ -267,11 +273,31 @@ class Cache:
     def put(self, key: str, result: FileResult) -> None:
         self.fresh[key] = _to_json(result)
 
+    def unchanged(self, result: FileResult) -> bool:
+        """The other modules a cached result read (``depends``) still have the content it saw."""
+        return all(self.digest(Path(module)) == digest for module, digest in result.depends.items())
+
+    def put_summaries(self, summaries: dict[str, Any]) -> None:
+        self.fresh_summaries.update(summaries)
+
+    def _live_summaries(self) -> dict[str, Any]:
+        """The summaries of the files this run saw or a kept result depends on, old and new."""
+        live = {record[2] for record in self.fresh_stats.values()}
+        live |= {digest for entry in self.fresh.values() for digest in (entry.get("depends") or {}).values()}
+        kept = {digest: summary for digest, summary in self.summaries.items() if digest in live}
+        kept.update(self.fresh_summaries)
+        return kept
+
     def save(self) -> None:
         """Keep the entries of this run only (files gone or changed drop out). Errors are ignored:
         a cache that cannot be written only costs speed, and no temporary file stays behind.
         A run that read every result from the cache and saw every cached file again writes nothing."""
-        if self.fresh.keys() == self.entries.keys() and all(self.fresh[key] is self.entries[key] for key in self.fresh):
+        summaries = self._live_summaries()
+        if (
+            self.fresh.keys() == self.entries.keys()
+            and all(self.fresh[key] is self.entries[key] for key in self.fresh)
+            and summaries.keys() == self.summaries.keys()
+        ):
             return
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
@@ -279,7 +305,9 @@ class Cache:
                 _write_atomically(self.directory / "CACHEDIR.TAG", CACHEDIR_TAG, 0o644)
             if not os.path.lexists(self.directory / ".gitignore"):
                 _write_atomically(self.directory / ".gitignore", "# Created by pinlint.\n*\n", 0o644)
-            text = json.dumps({"format": FORMAT, "entries": self.fresh, "stats": self.fresh_stats})
+            text = json.dumps(
+                {"format": FORMAT, "entries": self.fresh, "stats": self.fresh_stats, "summaries": summaries}
+            )
             _write_atomically(self.file, text)
         except OSError:
             pass

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import ast
 import io
+import os
 import re
 import tokenize
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -26,7 +28,12 @@ from pinlint.declarations import Declarations
 from pinlint.dialect import DialectChoice, Evidence, choose_dialect, python_evidence, sql_file_evidence
 from pinlint.extract.calls import module_calls
 from pinlint.extract.dataapi import data_api_calls, mentions_data_api
-from pinlint.extract.handlers import connections_in_handlers, handler_functions, has_handler_candidates
+from pinlint.extract.handlers import (
+    CONVENTION_NAMES,
+    connections_in_handlers,
+    handler_functions,
+    has_handler_candidates,
+)
 from pinlint.extract.iamauth import TokenAtImport, TokenPerInvocation, import_time_tokens, invocation_tokens
 from pinlint.extract.python import extract_python
 from pinlint.extract.sinks import Prefilter, build_prefilter
@@ -35,6 +42,8 @@ from pinlint.extract.values import merge_alternatives
 from pinlint.files import MAX_SOURCE_BYTES, UnreadableFile, read_bytes, wide_encoding
 from pinlint.findings import finding_at, finding_from_hit, routed
 from pinlint.globs import config_spec
+from pinlint.index.project import ProjectIndex
+from pinlint.index.summary import relative_imports
 from pinlint.infra import FileHits, is_infrastructure_path, lint_cdk_source, lint_paths, lint_stacks
 from pinlint.kinds import consuming
 from pinlint.kinds.base import (
@@ -119,6 +128,8 @@ class FileResult:
     error: str = ""  # the file could not be linted
     note: str = ""  # linted, with a caveat (e.g. its encoding)
     project_keys: list[str] = field(default_factory=list)  # project-wide settings it makes (pinlint.project)
+    depends: dict[str, str] = field(default_factory=dict)  # other modules its findings read (path -> digest)
+    summaries: dict[str, Any] = field(default_factory=dict)  # module summaries made while linting it (not cached)
 
 
 @dataclass(frozen=True)
@@ -130,6 +141,11 @@ class Linter:
     declarations: Declarations | None = None  # handler declarations of the project (serverless.yml...)
     projects: ProjectReader | None = None  # what each file's project says about its database
     targets: TargetMap | None = None  # `--target auto`: the pooler of each function (pinlint.targets)
+    index: ProjectIndex | None = None  # the project's module summaries (pinlint.index), with the cache's records
+
+    @cached_property
+    def project_index(self) -> ProjectIndex:
+        return self.index if self.index is not None else ProjectIndex(str(self.settings.root))
 
     @cached_property
     def _kinds(self) -> tuple[tuple[Rule, Kind], ...]:
@@ -284,7 +300,7 @@ class Linter:
                 return result
             parsed = _Parsed(text)
             result.project_keys = self._project_keys(text, parsed)
-            worth_parsing = self.prefilter.worth_parsing(text)
+            worth_parsing = self.prefilter.worth_parsing(text) or self._may_define_handler(text, path)
             # a CDK app's constructs; in a parsed file, its noqa comments are applied below with the others
             cdk = lint_cdk_source(self.stack_rules, text, path, parsed.model_or_none, apply_noqa=not worth_parsing)
             infrastructure = self._infrastructure_results([FileHits(path, hits=cdk)])[0].findings if cdk else []
@@ -299,15 +315,23 @@ class Linter:
             names, needle = self.fact_names
             if not (needle.search(text) and _needle_in_tree(model, needle, self.fact_keywords)):
                 names = frozenset()  # no call here can carry what those rules look for
-            extraction = extract_python(model, path, sinks=self.settings.sinks, call_names=names)
+            index = self.project_index
+            index.begin()
+            imported = _imported_strings(index, model, os.path.abspath(path))
+            extraction = extract_python(
+                model, path, sinks=self.settings.sinks, call_names=names, resolve_import=imported
+            )
             fragments, calls = extraction.fragments, extraction.calls
             findings: list[Finding] = []
             if fragments:
                 choice = self.dialect_for(path, python_evidence(model))
                 findings = self._lint_fragments(fragments, choice)
-            findings.extend(self._module_findings(model, path))
+            findings.extend(self._module_findings(model, path, source))
             findings.extend(self._data_api_findings(model, path, fragments))
             findings.extend(self._iam_token_findings(model, path))
+            absolute = os.path.abspath(path)
+            result.depends = {module: digest for module, digest in index.reads.items() if module != absolute}
+            result.summaries, index.fresh = index.fresh, {}
             findings.extend(infrastructure)
             for call in calls:
                 for rule, kind in self.call_kinds:
@@ -425,7 +449,21 @@ class Linter:
             interest.module_functions, interest.module_methods, interest.setting_roots, dict(interest.traced_methods)
         )
 
-    def _module_findings(self, model: PythonModule, path: str) -> list[Finding]:
+    def _may_define_handler(self, text: str, path: str) -> bool:
+        """Can this file define a handler the handler rules would follow into other modules? (a
+        module-level ``def`` of a declared or conventional name, or a Chalice app)"""
+        if not self.handler_kinds:
+            return False
+        declarations = self.declarations or Declarations()
+        if not declarations.by_file and "def lambda_handler" not in text and "def handler" not in text:
+            return "Chalice(" in text  # (the common case, decided by two substring searches)
+        declared, use_convention = declarations.policy(Path(path))
+        names = [*declared, *(CONVENTION_NAMES if use_convention else ())]
+        if names and _handler_def(tuple(sorted(names))).search(text):
+            return True
+        return "Chalice(" in text
+
+    def _module_findings(self, model: PythonModule, path: str, source: str | bytes = "") -> list[Finding]:
         """Findings of the rules that look at a whole module: handlers and driver calls."""
         module_rules = self.module_call_kinds or self.setting_kinds
         if not self.handler_kinds and not module_rules:
@@ -438,7 +476,7 @@ class Linter:
             findings: list[Finding] = []
             defines_handler = False
         else:
-            findings = self._handler_findings(model, path, declared, use_convention)
+            findings = self._handler_findings(model, path, declared, use_convention, source or model.source)
             needs_handlers = self.interest.needs_handlers
             defines_handler = needs_handlers and bool(handler_functions(model, declared, use_convention))
         if module_rules:
@@ -499,6 +537,9 @@ class Linter:
                     cache_decorators=kind.cache_decorators,
                     declared=declared,
                     use_convention=use_convention,
+                    path=path,
+                    source=model.source,
+                    index=self.project_index,
                 )
             for fact in facts:
                 captures = kind.check(fact)
@@ -507,13 +548,17 @@ class Linter:
         return findings
 
     def _handler_findings(
-        self, model: PythonModule, path: str, declared: dict[str, str], use_convention: bool
+        self, model: PythonModule, path: str, declared: dict[str, str], use_convention: bool, source: str | bytes
     ) -> list[Finding]:
         """Findings of the handler-level rules: connection factories run per invocation."""
         findings = []
         for rule, kind in self.handler_kinds:
             facts = connections_in_handlers(
                 model,
+                path=path,
+                source=source,
+                index=self.project_index,
+                root=str(self.settings.root),
                 factories=kind.functions,
                 cache_decorators=kind.cache_decorators,
                 declared=declared,
@@ -533,6 +578,18 @@ class Linter:
             if _glob(glob).match_file(relative):
                 ignored |= {code.upper() for code in codes}
         return [finding for finding in findings if not any(finding.code.startswith(code) for code in ignored)]
+
+
+def _imported_strings(index: ProjectIndex, model: PythonModule, path: str) -> Callable[[str], str | None]:
+    """An imported name -> the string constant the project module it comes from binds it to."""
+    imports = {name: f"@{dotted}" for name, dotted in model.imports.items()}
+    imports.update({name: f"@{dotted}" for name, dotted in relative_imports(model).items()})
+
+    def imported(name: str) -> str | None:
+        reference = imports.get(name)
+        return index.string_constant(path, reference) if reference else None
+
+    return imported
 
 
 def _needle_in_tree(model: PythonModule, needle: re.Pattern[str], keywords: frozenset[str]) -> bool:
@@ -574,6 +631,12 @@ class _Parsed:
             return self.model()
         except ParseError:
             return None
+
+
+@lru_cache(maxsize=64)
+def _handler_def(names: tuple[str, ...]) -> re.Pattern[str]:
+    """A module-level ``def`` (or ``async def``) of one of ``names``."""
+    return re.compile(rf"^(?:async[ \t]+)?def[ \t]+(?:{'|'.join(map(re.escape, names))})[ \t]*\(", re.MULTILINE)
 
 
 @lru_cache(maxsize=256)

@@ -25,6 +25,7 @@ from pinlint.config import KEYS, MACHINE_FORMATS, Settings, SettingsResolver, re
 from pinlint.declarations import Declarations, find_declarations
 from pinlint.discover import discover, discover_per_settings, is_excluded
 from pinlint.engine import FileResult, Linter, project_conditions
+from pinlint.index.project import ProjectIndex
 from pinlint.infra import is_infrastructure_path
 from pinlint.model import Finding
 from pinlint.paths import nearest_ancestor
@@ -137,8 +138,6 @@ def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) ->
                 group.files,
                 group_settings,
             )
-            linter = Linter(group_rules, group_settings, declarations, projects, targets=targets)
-            linters[id(group_settings)] = linter
             cache = None
             if not request.no_cache:
                 where = (_cache_directory(group_settings, request.cache_dir), group_settings.root)
@@ -147,6 +146,10 @@ def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) ->
                     for warning in caches[where].warnings:
                         warn(warning)
                 cache = caches[where]
+            root = str(group_settings.root)
+            index = ProjectIndex(root, cache.stats, cache.summaries) if cache is not None else ProjectIndex(root)
+            linter = Linter(group_rules, group_settings, declarations, projects, targets=targets, index=index)
+            linters[id(group_settings)] = linter
             results.extend(lint_files(linter, group.files, cache))
             infrastructure.extend(linter.lint_infrastructure(group.infrastructure))
         for cache in caches.values():
@@ -333,13 +336,16 @@ def lint_files(linter: Linter, files: list[Path], cache: Cache | None = None) ->
             routes = linter.targets.key(path) if linter.targets is not None else []
             extra = json.dumps([path.as_posix(), handlers, declarations.covers(path), linter.project_key(path), routes])
             keys[index] = key = file_key(digest, run, extra)
-            results[index] = cache.get(key, path.as_posix())
+            found = cache.get(key, path.as_posix())
+            results[index] = found if found is None or cache.unchanged(found) else None
     todo = [index for index, result in enumerate(results) if result is None]
     fresh = _lint_paths(linter, [files[index] for index in todo])
     for index, result in zip(todo, fresh, strict=True):
         results[index] = result
         if cache is not None and index in keys:
             cache.put(keys[index], result)
+        if cache is not None:
+            cache.put_summaries(result.summaries)
     return [result for result in results if result is not None]
 
 

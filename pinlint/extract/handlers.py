@@ -5,24 +5,25 @@ Reads the module's model (``pinlint.pymodel``): its functions, imports and colum
 that a declaration names (see ``pinlint.declarations``), a framework route served on Lambda
 (Chalice, Powertools, FastAPI or Flask behind an adapter or a declaration: ``pinlint.extract.routes``),
 or, where nothing is declared, a module-level ``lambda_handler``/``handler`` taking
-``(event, context)``. A factory call counts when it runs inside the handler, in a nested
-function the handler calls, or in a module-level function it calls (two levels deep);
-it does not count at module scope, when its result is stored in a module-level global
-(``global conn`` / a module-level dict or object), or inside a ``functools.cache``d or
-``lru_cache``d function.
+``(event, context)``. Which factory calls run on every invocation of one is answered over the
+project's call graph by ``pinlint.index.reach`` (helpers in other modules, classes, lazy-init
+guards); a call reached through another module is placed at the call in this module that leads
+there, so its noqa comment and per-file result belong to the handler's file.
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+import os
 from dataclasses import dataclass
 
 from pinlint.extract.routes import route_handlers, route_methods
+from pinlint.index.project import ProjectIndex
+from pinlint.index.reach import path_text, per_invocation
+from pinlint.paths import relative_to_root
 from pinlint.pymodel import PythonModule
 
 CONVENTION_NAMES = ("lambda_handler", "handler")
-MAX_DEPTH = 2
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,8 @@ class FactoryCall:
     end_column: int
     handler: str
     reason: str
-    via: str = ""  # the module function that makes the call, when it is not the handler itself
+    via: str = ""  # ", through `a()` -> `b()`": the functions between the handler and the call
+    site: str = ""  # " in common/db.py:11": where the factory call is, when it is in another module
 
 
 class _Module:
@@ -58,88 +60,6 @@ class _Module:
 
     def qualify(self, node: ast.expr) -> str:
         return self.model.qualify(node)
-
-
-def _is_cached(module: _Module, function: ast.FunctionDef | ast.AsyncFunctionDef, cache: frozenset[str]) -> bool:
-    for decorator in function.decorator_list:
-        target = decorator.func if isinstance(decorator, ast.Call) else decorator
-        if module.qualify(target) in cache:
-            return True
-    return False
-
-
-def _own_nodes(function: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[tuple[ast.AST, list[ast.AST]]]:
-    """Nodes of ``function``'s body with their ancestors, not entering nested defs/classes/lambdas."""
-    stack: list[tuple[ast.AST, list[ast.AST]]] = [(statement, []) for statement in reversed(function.body)]
-    while stack:
-        node, ancestors = stack.pop()
-        yield node, ancestors
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
-            continue
-        children = list(ast.iter_child_nodes(node))
-        stack.extend((child, [*ancestors, node]) for child in reversed(children))
-
-
-def _stored_globally(module: _Module, ancestors: list[ast.AST], global_names: set[str], local_names: set[str]) -> bool:
-    """The call's value is assigned to a module-level name, or into a module-level object."""
-    for node in reversed(ancestors):
-        targets: list[ast.expr] = []
-        if isinstance(node, ast.Assign):
-            targets = node.targets
-        elif isinstance(node, ast.AnnAssign | ast.AugAssign | ast.NamedExpr):
-            targets = [node.target]
-        else:
-            continue
-        for target in targets:
-            if isinstance(target, ast.Name) and target.id in global_names:
-                return True
-            base = target
-            while isinstance(base, ast.Attribute | ast.Subscript):
-                base = base.value
-            if not isinstance(base, ast.Name) or base is target:
-                continue
-            if base.id in global_names or (base.id in module.module_names and base.id not in local_names):
-                return True
-        return False
-    return False
-
-
-def _factory_calls(
-    module: _Module,
-    function: ast.FunctionDef | ast.AsyncFunctionDef,
-    factories: frozenset[str],
-    cache: frozenset[str],
-    depth: int,
-    visiting: set[str],
-) -> Iterator[tuple[ast.Call, str]]:
-    """(factory call, the function it is in) for calls that run when ``function`` runs."""
-    if _is_cached(module, function, cache):
-        return
-    nodes = list(_own_nodes(function))
-    scopes = module.model.scopes
-    global_names = scopes.scope(function).globals
-    local_names = scopes.local_names(function)
-    nested = {
-        node.name: node
-        for node, _ in nodes
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node is not function
-    }
-    for node, ancestors in nodes:
-        if not isinstance(node, ast.Call):
-            continue
-        name = module.qualify(node.func)
-        if name in factories:
-            if not _stored_globally(module, ancestors, global_names, local_names):
-                yield node, function.name
-            continue
-        if not isinstance(node.func, ast.Name):
-            continue
-        callee = nested.get(node.func.id)
-        if callee is None and node.func.id not in local_names and depth < MAX_DEPTH:
-            callee = module.functions.get(node.func.id)
-        if callee is not None and callee.name not in visiting:
-            next_depth = depth if callee.name in nested else depth + 1
-            yield from _factory_calls(module, callee, factories, cache, next_depth, visiting | {callee.name})
 
 
 def _convention_handlers(module: _Module) -> dict[str, str]:
@@ -188,33 +108,50 @@ def has_handler_candidates(model: PythonModule, declared: dict[str, str], use_co
 def connections_in_handlers(
     model: PythonModule,
     *,
+    path: str,
+    source: bytes | str,
+    index: ProjectIndex,
     factories: frozenset[str],
     cache_decorators: frozenset[str],
     declared: dict[str, str],
     use_convention: bool,
+    root: str = "",
 ) -> list[FactoryCall]:
-    """Factory calls that run per invocation of a handler of this module."""
+    """Factory calls that run per invocation of a handler of this module (the module ``path``,
+    as the user named it), followed through the project's modules (``pinlint.index``)."""
     module = _Module(model)
     handlers = _handlers(module, declared, use_convention)
+    if not handlers:
+        return []
+    absolute = os.path.abspath(path)
+    index.add(absolute, source, model)
     results: dict[tuple[int, int], FactoryCall] = {}
     for handler, reason in handlers.items():
-        function = module.functions.get(handler)
-        if function is None:
-            continue
-        for call, owner in _factory_calls(module, function, factories, cache_decorators, 0, {handler}):
-            key = (call.lineno, call.col_offset)
+        reached = per_invocation(index, absolute, handler, factories=factories, cache_decorators=cache_decorators)
+        for found in reached:
+            origin = found.origin
+            key = (origin.line, origin.column)
             if key in results:
                 continue
-            end_line = call.func.end_lineno or call.lineno
-            end_offset = call.func.end_col_offset or call.col_offset
+            remote = found.path != absolute
+            site = f" in {_shown(found.path, root)}:{found.site.line}" if remote else ""
+            via = f", through {path_text(found.steps)}" if found.steps else ""
+            if found.closed:
+                via += f", and `{found.closed}` is closed each time"
             results[key] = FactoryCall(
-                factory=module.qualify(call.func),
-                line=call.lineno,
-                column=model.column(call.lineno, call.col_offset),
-                end_line=end_line,
-                end_column=model.column(end_line, end_offset),
+                factory=found.factory,
+                line=origin.line,
+                column=origin.column,
+                end_line=origin.end_line,
+                end_column=origin.end_column,
                 handler=handler,
                 reason=reason,
-                via="" if owner == function.name else owner,  # a method handler is `Class.method`
+                via=via,
+                site=site,
             )
     return sorted(results.values(), key=lambda fact: (fact.line, fact.column))
+
+
+def _shown(path: str, root: str) -> str:
+    """A module's path as the message shows it: relative to the project root, else as it is."""
+    return relative_to_root(path, root) if root else path

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from pinlint.bindings import dotted_name
 from pinlint.extract.handlers import connections_in_handlers
+from pinlint.index.project import ProjectIndex
 from pinlint.pymodel import PythonModule
 
 TOKEN_METHOD = "generate_db_auth_token"
@@ -166,9 +167,10 @@ def import_time_tokens(model: PythonModule, pools: frozenset[str], connects: fro
     return sorted(found.values(), key=lambda fact: fact.span)
 
 
-def _function_at(model: PythonModule, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+def _function_around(model: PythonModule, line: int) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The module-level function whose lines hold ``line``."""
     for node in model.tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == name:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.lineno <= line <= (node.end_lineno or 0):
             return node
     return None
 
@@ -224,18 +226,28 @@ def invocation_tokens(
     cache_decorators: frozenset[str],
     declared: dict[str, str],
     use_convention: bool,
+    path: str,
+    source: bytes | str,
+    index: ProjectIndex,
 ) -> list[TokenPerInvocation]:
     """Connect calls run per invocation whose password is a token made in the same run (module docstring)."""
     if TOKEN_METHOD not in model.source:
         return []
     token_functions = _token_functions(model)
     facts = connections_in_handlers(
-        model, factories=connects, cache_decorators=cache_decorators, declared=declared, use_convention=use_convention
+        model,
+        path=path,
+        source=source,
+        index=index,
+        factories=connects,
+        cache_decorators=cache_decorators,
+        declared=declared,
+        use_convention=use_convention,
     )
     found = []
     for fact in facts:
         call = _call_at(model, fact.line, fact.column)
-        function = _function_at(model, fact.via or fact.handler)
+        function = _function_around(model, fact.line)
         if call is None or function is None:
             continue
         chain: tuple[ast.AST | None, ...] = (None, function)

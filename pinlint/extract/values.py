@@ -66,7 +66,7 @@ class Value:
         return self.literal is not None
 
 
-ResolveImport = Callable[[str], "tuple[Value, ...] | None"]
+ResolveImport = Callable[[str], "str | None"]  # a name this module imports -> the string its module binds it to
 
 
 def describe(conditions: Sequence[Condition]) -> str:
@@ -584,6 +584,8 @@ class ValueReader:
             elif name not in scopes.sql_names(key):
                 continue
             kinds = {binding.kind for binding in scopes.sql_names(key).get(name, ())}
+            if key is None and kinds and kinds <= _IMPORTS:
+                return self._imported(name, node)
             if not kinds or kinds & _UNFOLLOWED:
                 return self.dynamic(node)
             memo = (name, id(key))
@@ -607,14 +609,21 @@ class ValueReader:
                 ],
                 node,
             )
-        imported = self.model.imports.get(name)
-        if imported is not None and self.resolve_import is not None:
-            resolved = self.resolve_import(imported)
-            if resolved:
-                return resolved
-        return self.dynamic(node)
+        return self._imported(name, node)
+
+    def _imported(self, name: str, node: ast.AST) -> tuple[Value, ...]:
+        """A string constant another module of the project binds to ``name``, imported here
+        (asked of ``resolve_import``): its text, every character placed where this module names it."""
+        text = self.resolve_import(name) if self.resolve_import is not None else None
+        if not text or not isinstance(node, ast.expr):
+            return self.dynamic(node)
+        line = node.lineno
+        column = self.model.lines.column(line, node.col_offset) + 1
+        piece = Piece(text, [line] * len(text), [column] * len(text))
+        return (Value(piece, node, self.model.imports.get(name, name)),)
 
 
+_IMPORTS = frozenset({"import", "relative-import"})  # a module-level name another module's constant may give
 # bindings the flow does not follow: the name's value there is unknown
 _UNFOLLOWED = frozenset({"relative-import", "star-parameter", WALRUS, EXCEPT, COMPREHENSION})
 

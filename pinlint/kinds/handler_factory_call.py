@@ -1,5 +1,5 @@
 """Kind ``handler-factory-call`` (Python): a connection factory run on every invocation of a Lambda
-handler (the facts come from pinlint.extract.handlers)."""
+handler (the facts come from pinlint.extract.handlers, over the project's call graph: pinlint.index)."""
 
 from __future__ import annotations
 
@@ -23,8 +23,9 @@ class HandlerFactoryCallMatch(HandlerKind):
     name = "handler-factory-call"
     summary = (
         "A call of one of `functions` that runs on every invocation of a Lambda handler: in the"
-        " handler's body, or in a module function it calls that is not cached with one of"
-        " `cache-decorators`. Handlers come from the project's declarations (serverless.yml, SAM,"
+        " handler's body, or in anything it calls in the project's own modules (functions, methods,"
+        " constructors, properties, functions handed to threads) that no lazy-init guard and none of"
+        " `cache-decorators` makes run once. Handlers come from the project's declarations (serverless.yml, SAM,"
         " CDK, Terraform, Chalice, the configuration) or, where none exist, the naming convention."
     )
     keys = (
@@ -49,5 +50,10 @@ class HandlerFactoryCallMatch(HandlerKind):
         return Interest(gated_call_names=gated_by_package(self.functions))
 
     def check(self, fact: FactoryCall) -> dict[str, str]:
-        via = f", through `{fact.via}()`" if fact.via else ""
-        return {"factory": fact.factory, "handler": fact.handler, "reason": fact.reason, "via": via}
+        return {
+            "factory": fact.factory,
+            "site": fact.site,
+            "handler": fact.handler,
+            "reason": fact.reason,
+            "via": fact.via,
+        }

@@ -1,0 +1,204 @@
+"""Per-invocation reachability: the connection factory calls that run on every invocation of a
+Lambda handler, followed over the project's call graph (functions, nested defs, methods through
+``self``, instances and base classes, constructors, re-exports, functions handed to threads).
+
+A call is cached, and not followed, when:
+
+* it sits under a lazy-init guard that tests a module-level name (``if conn is None``, ``if not
+  pool``, ``if conn.closed``, an early ``return conn``, ``conn = conn or ...``) or an ``except``
+  block (reconnect on error), inline or around the call of a helper;
+* the guard tests a ``self.`` attribute of an instance that outlives the invocation (one made at
+  module level); on an instance made during the invocation (``db = Database()`` in the handler,
+  then its lazy property) the guard caches nothing;
+* the function is decorated with a cache decorator (``functools.cache``, ``lru_cache``), or is a
+  ``cached_property`` of an instance that outlives the invocation.
+
+A guard is no cache when the handler closes that global on every invocation (``finally:
+conn.close()``, directly or through what a helper returns): the next invocation connects again.
+Module-level code never runs per invocation. Each function is entered once per handler (and
+instance state), so the cost is linear in the reachable graph.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pinlint.index.project import ProjectIndex, Target
+from pinlint.index.summary import EXCEPT_GUARD, INSTANCE_CACHED, PROPERTY_DECORATORS, CallSite, FunctionSummary
+
+MAX_SHOWN_STEPS = 4
+MAX_STEPS = 60  # a path longer than this is not followed further (the walk recurses once per step)
+
+
+@dataclass(frozen=True)
+class Reached:
+    """A factory call that runs on every invocation of a handler, and how the handler gets there."""
+
+    factory: str  # its qualified name
+    path: str  # the module that makes the call (absolute)
+    site: CallSite  # the factory call
+    origin: CallSite  # where the finding goes: the factory call, or the call that leaves the handler's module
+    steps: tuple[str, ...]  # the functions entered after the handler, in order
+    closed: str = ""  # the cached global the handler closes on every invocation, when that is why
+
+
+class _Walk:
+    def __init__(
+        self, index: ProjectIndex, handler_path: str, factories: frozenset[str], cache_decorators: frozenset[str]
+    ) -> None:
+        self.index = index
+        self.handler_path = handler_path
+        self.factories = factories
+        self.cache_decorators = cache_decorators
+        self.seen: set[tuple[str, str, bool]] = set()
+        self.found: dict[tuple[str, int, int], Reached] = {}
+        self.closed: set[tuple[str, str]] = set()
+        self.constructed: set[tuple[str, str]] = set()  # classes (and their bases) made during the invocation
+
+    def function(self, target: Target) -> FunctionSummary | None:
+        summary = self.index.summary(target.path)
+        return None if summary is None else summary.functions.get(target.name)
+
+    def closes(self, handler: Target, function: FunctionSummary) -> None:
+        """The module-level names the handler closes on every invocation (``finally: conn.close()``)."""
+        for closed in function.closes:
+            if closed.startswith("()"):
+                made = self.index.resolve(handler.path, closed[2:])
+                returned = self.function(made) if made is not None and made.kind == "function" else None
+                if made is not None and returned is not None:
+                    self.closed |= {(made.path, name) for name in returned.returns}
+                continue
+            target = self.index.resolve(handler.path, closed)
+            if target is not None and target.kind == "variable":
+                self.closed.add((target.path, target.name))
+            elif target is None:
+                self.closed.add((handler.path, closed))
+
+    def per_instance_is_per_invocation(self, function: Target, fresh: bool) -> bool:
+        """A method's instance state lasts one invocation: the instance was made during it, or its
+        class was (an instance handed around as a parameter or an attribute)."""
+        owner = function.name.rsplit(".", 1)[0] if "." in function.name else ""
+        return fresh or (function.path, owner) in self.constructed
+
+    def guarded(self, function: Target, site: CallSite, fresh: bool) -> tuple[bool, str]:
+        """(the call is cached by its guard, the closed global that undoes the guard)."""
+        if not site.guard:
+            return False, ""
+        if EXCEPT_GUARD in site.guard:
+            return True, ""
+        path = function.path
+        for subject in site.guard:
+            if subject.startswith("self."):
+                if not self.per_instance_is_per_invocation(function, fresh):
+                    return True, ""
+                continue
+            if subject == "cls":
+                return True, ""
+            if (path, subject) in self.closed:
+                return False, subject
+            target = self.index.resolve(path, subject)
+            if target is not None and target.kind == "variable" and (target.path, target.name) in self.closed:
+                return False, subject
+            return True, ""
+        return False, ""
+
+    def walk(
+        self,
+        current: Target,
+        fresh: bool,
+        steps: tuple[str, ...],
+        origin: CallSite | None,
+        closed: str,
+    ) -> None:
+        key = (current.path, current.name, fresh)
+        if key in self.seen or len(steps) > MAX_STEPS:
+            return
+        self.seen.add(key)
+        function = self.function(current)
+        if function is None:
+            return
+        for site in function.calls:
+            cached, undone = self.guarded(current, site, fresh)
+            if cached:
+                continue
+            because = undone or closed
+            here_origin = origin
+            if here_origin is None and current.path == self.handler_path:
+                here_origin = site
+            plain = site.target[1:] if site.target.startswith("@") else ""
+            if plain in self.factories:
+                self.report(plain, current.path, site, here_origin, steps, because)
+                continue
+            target = self.index.resolve(current.path, site.target)
+            if target is None:
+                continue
+            if target.kind == "external":
+                if target.name in self.factories and not site.access:
+                    self.report(target.name, current.path, site, here_origin, steps, because)
+                continue
+            leaving = origin is None and current.path == self.handler_path and target.path != self.handler_path
+            next_origin = site if leaving else origin
+            if target.kind == "class" and not site.access:
+                self.constructed |= set(self.index.bases(target.path, target.name))
+                for constructor in ("__init__", "__post_init__"):
+                    method = self.index.member(target, [constructor], 0)
+                    if method is not None and method.kind == "function":
+                        self.walk(method, True, (*steps, method.name), next_origin, because)
+                continue
+            if target.kind != "function":
+                continue
+            callee = self.function(target)
+            if callee is None:
+                continue
+            decorators = set(callee.decorators)
+            if site.access and not decorators & PROPERTY_DECORATORS:
+                continue
+            callee_fresh = fresh if site.receiver == "self" else site.receiver == "fresh"
+            if decorators & self.cache_decorators:
+                continue
+            if decorators & INSTANCE_CACHED and not self.per_instance_is_per_invocation(target, callee_fresh):
+                continue
+            self.walk(target, callee_fresh, (*steps, target.name), next_origin, because)
+
+    def report(
+        self,
+        factory: str,
+        path: str,
+        site: CallSite,
+        origin: CallSite | None,
+        steps: tuple[str, ...],
+        closed: str,
+    ) -> None:
+        key = (path, site.line, site.column)
+        if key in self.found:
+            return
+        where = site if path == self.handler_path or origin is None else origin
+        self.found[key] = Reached(factory, path, site, where, steps, closed)
+
+
+def per_invocation(
+    index: ProjectIndex,
+    handler_path: str,
+    handler: str,
+    *,
+    factories: frozenset[str],
+    cache_decorators: frozenset[str],
+) -> list[Reached]:
+    """The factory calls that run on every invocation of ``handler`` (a function of the module
+    ``handler_path``, absolute), in the order the walk meets them."""
+    walk = _Walk(index, handler_path, factories, cache_decorators)
+    start = Target("function", handler_path, handler)
+    function = walk.function(start)
+    if function is None or set(function.decorators) & cache_decorators:
+        return []
+    walk.closes(start, function)
+    walk.walk(start, False, (), None, "")
+    return list(walk.found.values())
+
+
+def path_text(steps: tuple[str, ...]) -> str:
+    """`a()` -> `b()`, with the middle left out of a long path."""
+    shown = [f"`{step}()`" for step in steps]
+    if len(shown) > MAX_SHOWN_STEPS:
+        shown = [*shown[:2], "...", shown[-1]]
+    return " -> ".join(shown)

@@ -1,0 +1,516 @@
+"""What one module tells the project pass, read from its ``PythonModule`` once and cached by content.
+
+A ``ModuleSummary`` holds, per function and method (nested defs included, by qualified name:
+``get_conn``, ``Database.__init__``, ``handler.work``), the calls it makes (``CallSite``): whom it
+calls, written as a *reference* the project index resolves later, where, whether the result is
+kept (a module global, a ``self.`` attribute), whether the call sits under a lazy-init guard
+(``if conn is None``, ``if not x``, ``x.closed``, an early ``return x``, an ``except`` block, a
+``x = x or ...``), and whether a method is called on an instance made in the same function. It also
+holds the classes (bases, methods, properties, attribute types), and the module-level names
+(imports, instances such as ``repo = Repo()``, aliases, string constants).
+
+A reference is a dotted name: local to the module (``get_conn``, ``Database.query``,
+``repo.fetch``, ``handler.work``), or ``@`` and a name through the module's imports
+(``@psycopg2.connect``, ``@common.db.get_conn``; a relative import keeps its dots:
+``@..db.get_conn``). ``()`` before a reference means "what calling it returns". Functions handed
+to ``asyncio.to_thread``, ``loop.run_in_executor``, ``executor.submit``, ``threading.Thread(target=)``
+or ``functools.partial`` count as called. Summaries are plain data (``to_json``/``from_json``).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from pinlint.bindings import NAME_TARGET_KINDS, dotted_name
+from pinlint.pymodel import PythonModule
+
+RUNNERS = frozenset({"to_thread", "run_in_executor", "submit", "Thread", "Timer", "partial", "run_sync", "map"})
+CLOSERS = frozenset({"close", "dispose", "terminate", "closeall"})
+PROPERTY_DECORATORS = frozenset({"property", "functools.cached_property", "cached_property"})
+INSTANCE_CACHED = frozenset({"functools.cached_property", "cached_property"})
+EXCEPT_GUARD = "!except"
+SUMMARY_FORMAT = 1
+
+_BUILTINS = frozenset(dir(builtins))
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_TRY: tuple[type, ...] = (ast.Try, getattr(ast, "TryStar", ast.Try))
+
+
+@dataclass(frozen=True)
+class CallSite:
+    """One call (or property read) in a function, with what the project pass needs to judge it."""
+
+    target: str  # a reference (see the module docstring)
+    line: int
+    column: int  # 1-based character column of the callee expression
+    end_line: int
+    end_column: int
+    store: str = ""  # where the result is kept: a module-level name, "self.attr", "cls", or "" (a local, nothing)
+    guard: tuple[str, ...] = ()  # the persistent names a lazy-init guard around the call tests ("!except": a handler)
+    receiver: str = ""  # "self" (the caller's own instance), "fresh" (made in this function), "held" (kept elsewhere)
+    access: bool = False  # an attribute read (``self.engine``): a call only when it names a property
+
+
+@dataclass(frozen=True)
+class FunctionSummary:
+    name: str  # qualified within the module
+    line: int
+    calls: tuple[CallSite, ...] = ()
+    decorators: tuple[str, ...] = ()  # qualified through the imports
+    closes: tuple[str, ...] = ()  # module-level names (or "()ref": what ref returns) closed on every invocation
+    returns: tuple[str, ...] = ()  # module-level names it returns
+
+
+@dataclass(frozen=True)
+class ClassSummary:
+    name: str
+    bases: tuple[str, ...] = ()  # references
+    methods: tuple[str, ...] = ()
+    attributes: dict[str, str] = field(default_factory=dict)  # attribute -> reference of what made it
+
+
+@dataclass(frozen=True)
+class ModuleSummary:
+    functions: dict[str, FunctionSummary] = field(default_factory=dict)
+    classes: dict[str, ClassSummary] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # module-level name -> reference ("@..." for imports)
+    strings: dict[str, str] = field(default_factory=dict)  # module-level name -> the string literal bound to it
+
+    def to_json(self) -> Any:
+        return [SUMMARY_FORMAT, asdict(self)]
+
+
+def from_json(data: Any) -> ModuleSummary | None:
+    """A summary written by ``to_json``; None when ``data`` is not one (a damaged cache entry)."""
+    try:
+        version, body = data
+        if version != SUMMARY_FORMAT:
+            return None
+        functions = {}
+        for name, item in body["functions"].items():
+            calls = tuple(
+                CallSite(**{**call, "guard": tuple(call["guard"])}) for call in item["calls"] if isinstance(call, dict)
+            )
+            functions[name] = FunctionSummary(
+                name=item["name"],
+                line=item["line"],
+                calls=calls,
+                decorators=tuple(item["decorators"]),
+                closes=tuple(item["closes"]),
+                returns=tuple(item["returns"]),
+            )
+        classes = {
+            name: ClassSummary(item["name"], tuple(item["bases"]), tuple(item["methods"]), dict(item["attributes"]))
+            for name, item in body["classes"].items()
+        }
+        return ModuleSummary(functions, classes, dict(body["names"]), dict(body["strings"]))
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return None
+
+
+# --- building a summary ----------------------------------------------------------------------
+
+
+def relative_imports(model: PythonModule) -> dict[str, str]:
+    """Local name -> ``.mod.name`` for the module's relative imports (``from .db import conn``)."""
+    found: dict[str, str] = {}
+    for node in model.import_statements:
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = "." * node.level + (node.module or "")
+            for alias in node.names:
+                if alias.name != "*":
+                    joined = f"{base}.{alias.name}" if node.module else f"{base}{alias.name}"
+                    found[alias.asname or alias.name] = joined
+    return found
+
+
+@dataclass
+class _Context:
+    """A function being summarised: what its names mean."""
+
+    qualname: str
+    node: ast.FunctionDef | ast.AsyncFunctionDef
+    class_name: str  # the class a method belongs to ("" for a function)
+    self_name: str  # the method's first parameter ("" for a function or static method)
+    visible_defs: dict[str, str]  # a nested def's name -> its qualified name (this function's and enclosing ones')
+    locals: set[str]
+    globals: set[str]
+    local_types: dict[str, str] = field(default_factory=dict)  # local -> reference of the class that made it
+    local_calls: dict[str, str] = field(default_factory=dict)  # local -> reference of the call that made it
+    parameter_types: dict[str, str] = field(default_factory=dict)  # parameter -> reference of its annotated class
+
+
+class _Summariser:
+    def __init__(self, model: PythonModule) -> None:
+        self.model = model
+        self.tree = model.tree
+        self.imports = {name: f"@{dotted}" for name, dotted in model.imports.items()}
+        self.imports.update({name: f"@{dotted}" for name, dotted in relative_imports(model).items()})
+        body = self.tree.body
+        self.functions = {node.name for node in body if isinstance(node, _DEFS)}
+        self.classes = {node.name for node in body if isinstance(node, ast.ClassDef)}
+        module_scope = model.scopes.scope(None)
+        self.variables = {
+            name
+            for name, bindings in module_scope.bindings.items()
+            if any(binding.kind in NAME_TARGET_KINDS for binding in bindings)
+        }
+        self.summary = ModuleSummary()
+
+    # references
+    def module_ref(self, name: str) -> str:
+        if name in self.functions or name in self.classes or name in self.variables:
+            return name
+        return self.imports.get(name, "")
+
+    def persistent(self, name: str, context: _Context) -> bool:
+        return name in context.globals or (name in self.variables and name not in context.locals)
+
+    def ref(self, node: ast.expr, context: _Context | None) -> tuple[str, str]:
+        """(reference, receiver) of a callee expression; ('', '') when it names nothing the index can follow."""
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Call):  # ``Database().query()``
+            made, _ = self.ref(node.value.func, context)
+            return (f"{made}.{node.attr}", "fresh") if made and not made.startswith("()") else ("", "")
+        dotted = dotted_name(node)
+        if not dotted:
+            return "", ""
+        head, _, rest = dotted.partition(".")
+        suffix = f".{rest}" if rest else ""
+        if context is not None:
+            if head in context.visible_defs:
+                return context.visible_defs[head] + suffix, ""
+            if context.self_name and head == context.self_name:  # ``self.m`` is this instance, ``self.x.m`` another
+                return (context.class_name + suffix, "held" if "." in rest else "self") if rest else ("", "")
+            if head in context.locals:
+                if rest and head in context.local_types:
+                    return context.local_types[head] + suffix, "fresh"
+                return "", ""
+            if head in context.parameter_types:
+                return (context.parameter_types[head] + suffix, "held") if rest else ("", "")
+        base = self.module_ref(head)
+        if not base and rest and head not in _BUILTINS:  # bound by nothing the module shows (a star import)
+            base = f"@{head}"
+        if not base:
+            return "", ""
+        receiver = "held" if rest and head in self.variables else ""
+        return base + suffix, receiver
+
+    # guards
+    def subjects(self, test: ast.expr, context: _Context) -> set[str]:
+        found: set[str] = set()
+        for node in ast.walk(test):
+            if isinstance(node, ast.Name) and self.persistent(node.id, context):
+                found.add(node.id)
+            elif isinstance(node, ast.Attribute):
+                dotted = dotted_name(node)
+                head, _, rest = dotted.partition(".")
+                if context.self_name and head == context.self_name and rest:
+                    found.add(f"self.{rest.split('.')[0]}")
+                elif head in ("cls", context.class_name.split(".")[-1]) and rest and context.class_name:
+                    found.add("cls")
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ("getattr", "hasattr")
+                and len(node.args) >= 2
+                and isinstance(node.args[0], ast.Name)
+                and node.args[0].id == context.self_name
+                and isinstance(node.args[1], ast.Constant)
+                and isinstance(node.args[1].value, str)
+            ):
+                found.add(f"self.{node.args[1].value}")
+        return found
+
+    def store(self, ancestors: list[ast.AST], call: ast.AST, context: _Context) -> str:
+        for node in reversed(ancestors):
+            if isinstance(node, ast.Assign):
+                targets = node.targets
+            elif isinstance(node, ast.AnnAssign | ast.AugAssign | ast.NamedExpr):
+                targets = [node.target]
+            elif isinstance(node, ast.stmt):
+                return ""
+            else:
+                continue
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    if self.persistent(target.id, context):
+                        return target.id
+                    continue
+                dotted = dotted_name(target.value) if isinstance(target, ast.Attribute | ast.Subscript) else ""
+                if isinstance(target, ast.Attribute) and dotted == context.self_name and context.self_name:
+                    return f"self.{target.attr}"
+                head = dotted.split(".")[0]
+                if head == "cls" or (context.class_name and head == context.class_name.split(".")[-1]):
+                    return "cls"
+                if head and self.persistent(head, context):
+                    return head
+                if head and head == context.self_name:
+                    return f"self.{dotted.split('.')[1]}" if "." in dotted else "self"
+            return ""
+        return ""
+
+    def guard(
+        self, ancestors: list[ast.AST], call: ast.AST, context: _Context, early: list[tuple[int, set[str]]]
+    ) -> tuple[str, ...]:
+        subjects: set[str] = set()
+        child: ast.AST = call
+        for node in reversed(ancestors):
+            if isinstance(node, ast.If | ast.IfExp | ast.While) and child is not node.test:
+                subjects |= self.subjects(node.test, context)
+            elif isinstance(node, ast.ExceptHandler):
+                subjects.add(EXCEPT_GUARD)
+            elif isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or) and child is not node.values[0]:
+                subjects |= self.subjects(node.values[0], context)
+            child = node
+        line = getattr(call, "lineno", 0)
+        for end, names in early:
+            if end < line:
+                subjects |= names
+        return tuple(sorted(subjects))
+
+    # the walk
+    def summarise(self) -> ModuleSummary:
+        self._body(self.tree.body, "", "", {})
+        for node in self.tree.body:
+            self._module_statement(node)
+        for name, reference in self.imports.items():
+            self.summary.names.setdefault(name, reference)
+        return self.summary
+
+    def _module_statement(self, node: ast.stmt) -> None:
+        if not isinstance(node, ast.Assign | ast.AnnAssign) or node.value is None:
+            return
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        value = node.value
+        for target in targets:
+            if not isinstance(target, ast.Name):
+                continue
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                self.summary.strings[target.id] = value.value
+            elif isinstance(value, ast.Call):
+                made, _ = self.ref(value.func, None)
+                if made and not made.startswith("()"):
+                    self.summary.names[target.id] = f"(){made}"
+            else:
+                alias, _ = self.ref(value, None)
+                if alias and alias != target.id:
+                    self.summary.names[target.id] = alias
+
+    def _body(self, body: list[ast.stmt], prefix: str, class_name: str, visible: dict[str, str]) -> None:
+        for node in body:
+            if isinstance(node, ast.ClassDef):
+                self._class(node, prefix, visible)
+            elif isinstance(node, _DEFS):
+                self._function(node, prefix, class_name, visible)
+
+    def _class(self, node: ast.ClassDef, prefix: str, visible: dict[str, str]) -> None:
+        qualname = f"{prefix}{node.name}"
+        named = [expr.value if isinstance(expr, ast.Subscript) else expr for expr in node.bases]  # Generic[T]
+        bases = tuple(base for base in (self.ref(expr, None)[0] for expr in named) if base)
+        methods = tuple(item.name for item in node.body if isinstance(item, _DEFS))
+        attributes: dict[str, str] = {}
+        for item in node.body:
+            if isinstance(item, ast.Assign) and isinstance(item.value, ast.Call):
+                made, _ = self.ref(item.value.func, None)
+                for target in item.targets:
+                    if made and isinstance(target, ast.Name):
+                        attributes[target.id] = f"(){made}"
+        self.summary.classes[qualname] = ClassSummary(qualname, bases, methods, attributes)
+        self._body(node.body, f"{qualname}.", qualname, visible)
+
+    def _function(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef, prefix: str, class_name: str, visible: dict[str, str]
+    ) -> None:
+        qualname = f"{prefix}{node.name}"
+        decorators = tuple(
+            self.model.qualify(decorator.func if isinstance(decorator, ast.Call) else decorator)
+            for decorator in node.decorator_list
+        )
+        arguments = [*node.args.posonlyargs, *node.args.args]
+        is_static = any(name.endswith("staticmethod") for name in decorators)
+        self_name = arguments[0].arg if class_name and arguments and not is_static else ""
+        scopes = self.model.scopes
+        own_defs = {
+            child.name: f"{qualname}.{child.name}"
+            for child in scopes.scope(node).children
+            if isinstance(child, (*_DEFS, ast.ClassDef))
+        }
+        context = _Context(
+            qualname=qualname,
+            node=node,
+            class_name=class_name,
+            self_name=self_name,
+            visible_defs={**visible, **own_defs},
+            locals=scopes.local_names(node) - set(own_defs),
+            globals=scopes.scope(node).globals,
+        )
+        for parameter in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]:
+            annotated = self.annotation(parameter.annotation) if parameter.annotation is not None else ""
+            if annotated and parameter.arg != self_name:
+                context.parameter_types[parameter.arg] = annotated
+        owner = self.summary.classes.get(class_name) if self_name else None
+        nodes = list(_own_nodes(node))
+        for item, _, _, _ in nodes:  # what made each local (flow-insensitive), and each ``self.x``
+            if owner is not None and isinstance(item, ast.Assign) and len(item.targets) == 1:
+                self._attribute(owner, item.targets[0], item.value, context)
+            if isinstance(item, ast.Assign | ast.With | ast.AsyncWith):
+                pairs = (
+                    [(target, item.value) for target in item.targets]
+                    if isinstance(item, ast.Assign)
+                    else [(w.optional_vars, w.context_expr) for w in item.items if w.optional_vars is not None]
+                )
+                for target, value in pairs:
+                    if isinstance(target, ast.Name) and isinstance(value, ast.Call):
+                        made, _ = self.ref(value.func, context)
+                        if made:
+                            context.local_calls[target.id] = made
+                            context.local_types[target.id] = made
+        early = [
+            (item.end_lineno or item.lineno, self.subjects(item.test, context))
+            for item, _, _, _ in nodes
+            if isinstance(item, ast.If) and item.body and isinstance(item.body[-1], ast.Return | ast.Raise)
+        ]
+        early = [(end, names) for end, names in early if names]
+        calls: list[CallSite] = []
+        closes: list[str] = []
+        returns: list[str] = []
+        for item, ancestors, in_finally, top_level in nodes:
+            if (
+                isinstance(item, ast.Return)
+                and isinstance(item.value, ast.Name)
+                and self.persistent(item.value.id, context)
+            ):
+                returns.append(item.value.id)
+            if isinstance(item, ast.Attribute) and isinstance(item.ctx, ast.Load):
+                parent = ancestors[-1] if ancestors else None
+                if not (isinstance(parent, ast.Call) and parent.func is item):
+                    reference, receiver = self.ref(item, context)
+                    if reference and receiver in ("self", "fresh", "held"):
+                        calls.append(self._site(item, reference, receiver, ancestors, context, early, access=True))
+                continue
+            if not isinstance(item, ast.Call):
+                continue
+            reference, receiver = self.ref(item.func, context)
+            if reference:
+                calls.append(self._site(item, reference, receiver, ancestors, context, early))
+            if isinstance(item.func, ast.Attribute) and item.func.attr in CLOSERS and (in_finally or top_level):
+                closed = self._closed(item.func.value, context)
+                if closed:
+                    closes.append(closed)
+            callee = item.func.attr if isinstance(item.func, ast.Attribute) else dotted_name(item.func)
+            if callee in RUNNERS:
+                for argument in [*item.args, *(keyword.value for keyword in item.keywords)]:
+                    if isinstance(argument, ast.Lambda):  # ``to_thread(lambda: get_conn().cursor())``
+                        for inner in ast.walk(argument.body):
+                            if not isinstance(inner, ast.Call):
+                                continue
+                            handed, handed_receiver = self.ref(inner.func, context)
+                            if handed:
+                                calls.append(self._site(inner, handed, handed_receiver, ancestors, context, early))
+                    if isinstance(argument, ast.Name | ast.Attribute):
+                        handed, handed_receiver = self.ref(argument, context)
+                        if handed:
+                            calls.append(self._site(argument, handed, handed_receiver, ancestors, context, early))
+        self.summary.functions[qualname] = FunctionSummary(
+            qualname, node.lineno, tuple(calls), decorators, tuple(closes), tuple(returns)
+        )
+        self._body(node.body, f"{qualname}.", "", context.visible_defs)
+
+    def annotation(self, node: ast.expr) -> str:
+        """The class reference an annotation names (``Database``, ``"Database"``, ``Database | None``,
+        ``Optional[db.Database]``), or ''."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            try:
+                node = ast.parse(node.value, mode="eval").body
+            except SyntaxError:
+                return ""
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            return self.annotation(node.left) or self.annotation(node.right)
+        if isinstance(node, ast.Subscript) and dotted_name(node.value).split(".")[-1] == "Optional":
+            return self.annotation(node.slice)
+        found, _ = self.ref(node, None)
+        return found if found and not found.startswith("()") else ""
+
+    def _attribute(self, owner: ClassSummary, target: ast.expr, value: ast.expr, context: _Context) -> None:
+        """``self.x = Database()`` or ``self.x = db`` (a parameter annotated with a class): what makes ``x``."""
+        if not (isinstance(target, ast.Attribute) and dotted_name(target.value) == context.self_name):
+            return
+        made = ""
+        if isinstance(value, ast.Call):
+            made, _ = self.ref(value.func, context)
+        elif isinstance(value, ast.Name):
+            made = context.parameter_types.get(value.id, "")
+        if made and not made.startswith("()"):
+            owner.attributes.setdefault(target.attr, f"(){made}")
+
+    def _closed(self, receiver: ast.expr, context: _Context) -> str:
+        if isinstance(receiver, ast.Name):
+            if self.persistent(receiver.id, context):
+                return receiver.id
+            made = context.local_calls.get(receiver.id)
+            return f"(){made}" if made else ""
+        if isinstance(receiver, ast.Call):
+            made, _ = self.ref(receiver.func, context)
+            return f"(){made}" if made else ""
+        return ""
+
+    def _site(
+        self,
+        node: ast.expr,
+        target: str,
+        receiver: str,
+        ancestors: list[ast.AST],
+        context: _Context,
+        early: list[tuple[int, set[str]]],
+        *,
+        access: bool = False,
+    ) -> CallSite:
+        callee = node.func if isinstance(node, ast.Call) else node
+        line = callee.lineno
+        end_line = callee.end_lineno or line
+        model = self.model
+        return CallSite(
+            target=target,
+            line=line,
+            column=model.column(line, callee.col_offset),
+            end_line=end_line,
+            end_column=model.column(end_line, callee.end_col_offset),
+            store=self.store(ancestors, node, context),
+            guard=self.guard(ancestors, node, context, early),
+            receiver=receiver,
+            access=access,
+        )
+
+
+def _own_nodes(
+    function: ast.FunctionDef | ast.AsyncFunctionDef,
+) -> Iterator[tuple[ast.AST, list[ast.AST], bool, bool]]:
+    """(node, ancestors, inside a ``finally``, a statement of the body's top level or part of one)
+    for the nodes of ``function``'s body, not entering nested defs, classes or lambdas."""
+    stack: list[tuple[ast.AST, list[ast.AST], bool, bool]] = [
+        (statement, [], False, True) for statement in reversed(function.body)
+    ]
+    while stack:
+        node, ancestors, in_finally, top = stack.pop()
+        yield node, ancestors, in_finally, top
+        if isinstance(node, (*_DEFS, ast.ClassDef, ast.Lambda)):
+            continue
+        path = [*ancestors, node]
+        children: list[tuple[ast.AST, list[ast.AST], bool, bool]] = []
+        if isinstance(node, _TRY):
+            block: Any = node
+            children = [(child, path, in_finally, False) for child in [*block.body, *block.orelse, *block.handlers]]
+            children += [(child, path, True, False) for child in block.finalbody]
+        else:
+            for child in ast.iter_child_nodes(node):  # a nested statement is no longer the top level
+                children.append((child, path, in_finally, top and not isinstance(child, ast.stmt | ast.excepthandler)))
+        stack.extend(reversed(children))
+
+
+def summarise(model: PythonModule) -> ModuleSummary:
+    """The summary of one module (see the module docstring)."""
+    return _Summariser(model).summarise()
