@@ -31,6 +31,7 @@ from pinlint.extract.sinks import Prefilter, build_prefilter
 from pinlint.extract.sqlfile import decode_sql, extract_sql
 from pinlint.files import MAX_SOURCE_BYTES, UnreadableFile, read_bytes, wide_encoding
 from pinlint.findings import finding_at, finding_from_hit
+from pinlint.fix.attach import fixable_rules, with_fixes
 from pinlint.globs import config_spec
 from pinlint.infra import FileHits, is_infrastructure_path, lint_cdk_source, lint_paths, lint_stacks
 from pinlint.kinds import consuming
@@ -142,6 +143,11 @@ class Linter:
         return consuming(self._kinds, HandlerKind)
 
     @cached_property
+    def fixable(self) -> dict[str, Rule]:
+        """The rules with an ``[autofix]`` table, by code (pinlint.fix attaches their fixes)."""
+        return fixable_rules(self.rules)
+
+    @cached_property
     def stack_rules(self) -> tuple[Rule, ...]:
         """The rules whose kind checks a stack (pinlint.infra reads the stacks and runs them)."""
         return tuple(rule for rule, _ in consuming(self._kinds, StackKind))
@@ -243,7 +249,10 @@ class Linter:
                 result.error = "binary file (contains NUL bytes); skipped"
                 return result
             choice = self.dialect_for(path, sql_file_evidence(text))
-            result.findings = self._lint_fragments([extract_sql(text, path)], choice)
+            fragment = extract_sql(text, path)
+            result.findings = with_fixes(
+                self._lint_fragments([fragment], choice), self.fixable, text, [fragment], sql=True
+            )
         else:
             if isinstance(source, bytes):
                 text, problem = decode_python(source)
@@ -296,7 +305,7 @@ class Linter:
                     more = f" (and {len(suppressions.misnamed) - 1} more)" if len(suppressions.misnamed) > 1 else ""
                     note = f"line {line}: `noqa` entry {why}, so it silences nothing{more}"
                     result.note = f"{result.note}; {note}" if result.note else note
-            result.findings = findings
+            result.findings = with_fixes(findings, self.fixable, text, fragments, sql=False)
         result.findings = self._per_file_ignored(result.findings, path)
         result.findings.sort(key=lambda finding: finding.sort_key)
         return result

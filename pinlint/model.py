@@ -70,6 +70,28 @@ class Fragment:
 
 
 @dataclass(frozen=True)
+class Edit:
+    """Replace the file's text from (line, column) to (end_line, end_column) by ``content``:
+    1-based lines (as the file's kind counts them), 1-based columns in code points, end exclusive."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    content: str
+
+
+@dataclass(frozen=True)
+class Autofix:
+    """An edit that fixes a finding (pinlint.fix): ``safe`` when behaviour is provably the same,
+    ``unsafe`` when the user must check it (applied only with ``--unsafe-fixes``)."""
+
+    title: str
+    applicability: str  # "safe" or "unsafe"
+    edits: tuple[Edit, ...]
+
+
+@dataclass(frozen=True)
 class Finding:
     """One rule violation at one place; what every output format renders."""
 
@@ -88,6 +110,11 @@ class Finding:
     noqa_lines: tuple[int, ...] = ()
     dialect: str = ""  # SQL findings: the dialect the statement was read in
     dialect_reason: str = ""  # ... and why (``imports pymysql (line 3)``)
+    autofix: Autofix | None = None  # the edit that fixes it, when the rule has one (pinlint.fix)
+
+    def fixable(self, unsafe: bool = False) -> bool:
+        """Whether ``--fix`` applies its fix (an unsafe one only with ``--unsafe-fixes``)."""
+        return self.autofix is not None and (unsafe or self.autofix.applicability == "safe")
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:

@@ -32,6 +32,7 @@ from pinlint.report import (
     STATISTICS_FORMATS,
     FileFindings,
     ReportOptions,
+    fixable_line,
     group_by_file,
     render_statistics,
     summary_line,
@@ -60,6 +61,10 @@ class RunRequest:
     no_cache: bool = False
     cache_dir: str | None = None
     add_noqa: bool = False
+    fix: bool = False  # --fix: apply the safe fixes (pinlint.fix.apply)
+    unsafe_fixes: bool = False  # --unsafe-fixes: the unsafe ones too
+    diff: bool = False  # --diff: print the fixes as a diff, write nothing
+    show_fixes: bool = False  # --show-fixes: list what --fix fixed
     show_files: bool = False
     output_file: str | None = None
 
@@ -90,9 +95,12 @@ def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) ->
     paths = list(request.paths)
     sources = _Sources()
     linters: dict[int, Linter] = {}  # by id of the settings (one object per configuration)
+    fixing = request.fix or request.diff
+    if request.add_noqa and fixing:
+        raise UserError("--add-noqa cannot be combined with --fix or --diff")
     if paths == [STDIN]:
-        if request.add_noqa:
-            raise UserError("--add-noqa edits files: it cannot work on stdin")
+        if request.add_noqa or fixing:
+            raise UserError(f"{'--add-noqa' if request.add_noqa else '--fix and --diff'} edit files: not stdin")
         display = request.stdin_filename or STDIN
         linter = Linter(rules, settings, _declarations([Path(display)], settings))
         linters[id(settings)] = linter
@@ -145,7 +153,8 @@ def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) ->
     )
     covered = tuple(os.path.join(os.path.abspath(path), "") for path in paths if os.path.isdir(path))
     known = {os.path.abspath(result.path): result.project_keys for result in results if result.project_keys}
-    findings = settle(findings, project_conditions(rules), ProjectFacts(settings, known, covered))
+    conditions, facts = project_conditions(rules), ProjectFacts(settings, known, covered)
+    findings = settle(findings, conditions, facts)
     for result in results:
         if result.error:
             warn(f"{printable(result.path)}: {result.error}")
@@ -159,6 +168,30 @@ def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) ->
             primary, findings, warn, lambda path: linters.get(id(resolver.for_path(path)), primary)
         )
         return EXIT_CLEAN if settings.exit_zero else code
+
+    outcome = None
+    if fixing:
+        from pinlint.fix.apply import FixOptions, fix_files
+
+        primary = linters.get(id(settings)) or next(iter(linters.values()))
+        outcome = fix_files(
+            findings,
+            FixOptions(unsafe=request.unsafe_fixes, diff=request.diff, show_fixes=request.show_fixes),
+            lambda path: linters.get(id(resolver.for_path(path)), primary),
+            lambda found: settle(found, conditions, facts),
+            warn,
+        )
+        if request.diff:
+            with stdout_stream() as stdout:
+                stdout.writelines(outcome.diffs)
+            count = outcome.fixed_count
+            if not settings.quiet:
+                click.echo(
+                    f"Would fix {count} finding{'s' if count != 1 else ''}." if count else "No fixes available.",
+                    err=True,
+                )
+            return EXIT_FINDINGS if count and not settings.exit_zero else EXIT_CLEAN
+        findings = outcome.remaining
 
     use_color = _use_color(settings.color) and request.output_file is None
     files = group_by_file(findings)
@@ -178,6 +211,7 @@ def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) ->
                 root=_repository_root(),
                 checked=[result.path for result in results if not result.error],
                 skipped=[(result.path, result.error) for result in results if result.error],
+                unsafe_fixes=request.unsafe_fixes,
             )
             if request.output_file is None:
                 _write_findings(stdout, files, settings.output_format, options)
@@ -187,8 +221,13 @@ def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) ->
         if settings.output_format not in MACHINE_FORMATS and not settings.quiet:
             if findings and settings.output_format == "full" and not settings.statistics:
                 stdout.write("\n")
+            if outcome is not None and request.show_fixes:
+                stdout.write(outcome.fixes_text({rule.code: rule.name for rule in rules}))
             skipped = sum(1 for result in results if result.error)
-            stdout.write(summary_line(findings, len(results) - skipped, skipped) + "\n")
+            fixed = outcome.fixed_count if outcome is not None else 0
+            hint = fixable_line(findings, request.unsafe_fixes)  # on the summary's line: it stays the last
+            summary = summary_line(findings, len(results) - skipped, skipped, fixed=fixed)
+            stdout.write(f"{summary} {hint}\n" if hint else summary + "\n")
     if findings and not settings.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN

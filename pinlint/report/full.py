@@ -86,13 +86,14 @@ def _frame(finding: Finding, lines: list[str], color: bool) -> list[str]:
     return out
 
 
-def render_one(finding: Finding, lines: list[str], color: bool) -> str:
+def render_one(finding: Finding, lines: list[str], color: bool, unsafe_fixes: bool = False) -> str:
     location = f"{finding.path}:{finding.line}:{finding.column}:"
     code = finding.code
     if color:
         location = click.style(location, bold=True)
         code = click.style(code, fg="red" if finding.severity == "error" else "yellow", bold=True)
-    out = [f"{location} {code} {finding.message}"]
+    mark = "[*] " if finding.fixable(unsafe_fixes) else ""  # what --fix would fix, as ruff marks it
+    out = [f"{location} {code} {mark}{finding.message}"]
     out.extend(_frame(finding, lines, color))
     pad = " " * (len(str(finding.end_line)) + 1)
     if finding.sql:
@@ -107,6 +108,9 @@ def render_one(finding: Finding, lines: list[str], color: bool) -> str:
         out.append(f"{pad}= sql: {sql}")
     help_label = click.style("help", fg="cyan", bold=True) if color else "help"
     out.append(f"{pad}= {help_label}: {finding.fix}")
+    if finding.autofix is not None:
+        how = "--fix" if finding.autofix.applicability == "safe" else "--fix --unsafe-fixes"
+        out.append(f"{pad}= fix: {finding.autofix.title} ({finding.autofix.applicability}: `{how}`)")
     targets = " · ".join(f"{target}: {CONSEQUENCES.get(value, value)}" for target, value in finding.targets.items())
     out.append(f"{pad}= targets: {targets}")
     if finding.dialect:
@@ -116,7 +120,12 @@ def render_one(finding: Finding, lines: list[str], color: bool) -> str:
 
 
 def write_full(
-    out: TextIO, files: Iterable[FileFindings], *, color: bool, source_lines: Callable[[str], list[str]]
+    out: TextIO,
+    files: Iterable[FileFindings],
+    *,
+    color: bool,
+    source_lines: Callable[[str], list[str]],
+    unsafe_fixes: bool = False,
 ) -> None:
     """Each finding with its frame, a blank line between findings; a file's lines are read when
     its first finding is written."""
@@ -129,4 +138,4 @@ def write_full(
             if not first:
                 out.write("\n")
             first = False
-            out.write(render_one(finding, lines, color))
+            out.write(render_one(finding, lines, color, unsafe_fixes))

@@ -1,0 +1,190 @@
+"""Python fixes, through libcst: the call a finding is on is rewritten as a node, the module is
+printed again, and the fix is the one edit between the old and the new text (so comments,
+formatting and the rest of the file stay as they were, and the result is Python libcst parsed).
+
+Action ``add-keyword`` (rule files' ``[autofix]``, see ``schema``): add ``keyword=value`` to the
+call (or replace the value it has); for the callees listed in ``dict-keyword-callees`` (psycopg's
+pools, which take connection options in ``kwargs={...}``) the key goes into that dict, which is
+added when the call has none. A call with ``**options``, or whose dict argument is not a dict
+display, gets no fix: pinlint cannot see what it holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+from typing import Any
+
+from pinlint.fix.schema import FixSpec
+from pinlint.fix.text import FileText, minimal_edit
+from pinlint.model import Autofix, Finding
+
+
+class PythonSource:
+    """A Python file's text, parsed by libcst (with positions) the first time a fix asks."""
+
+    def __init__(self, file: FileText) -> None:
+        self.file = file
+
+    @cached_property
+    def _parsed(self) -> tuple[Any, dict[Any, Any]] | None:
+        import libcst as cst
+        from libcst.metadata import MetadataWrapper, PositionProvider
+
+        try:
+            wrapper = MetadataWrapper(cst.parse_module(self.file.text), unsafe_skip_copy=True)
+        except (cst.ParserSyntaxError, RecursionError, ValueError):
+            return None
+        return wrapper.module, dict(wrapper.resolve(PositionProvider))
+
+    def call_at(self, line: int, column: int) -> Any | None:
+        """The innermost call whose text holds the 1-based (line, column)."""
+        import libcst as cst
+
+        parsed = self._parsed
+        if parsed is None:
+            return None
+        _, positions = parsed
+        best = None
+        best_size: tuple[int, int] | None = None
+        where = (line, column - 1)
+        for node, span in positions.items():
+            if not isinstance(node, cst.Call):
+                continue
+            start, end = (span.start.line, span.start.column), (span.end.line, span.end.column)
+            if start <= where < end:
+                size = (end[0] - start[0], end[1] - start[1])
+                if best_size is None or size < best_size:
+                    best, best_size = node, size
+        return best
+
+    def replaced(self, old: Any, new: Any) -> str | None:
+        parsed = self._parsed
+        if parsed is None:
+            return None
+        module, _ = parsed
+        return str(module.deep_replace(old, new).code)
+
+
+def _last_name(node: Any) -> str:
+    import libcst as cst
+
+    if isinstance(node, cst.Attribute):
+        return str(node.attr.value)
+    if isinstance(node, cst.Name):
+        return str(node.value)
+    return ""
+
+
+def _string_value(node: Any) -> str | None:
+    import libcst as cst
+
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _appended(items: Sequence[Any], new: Any, opening: Any) -> list[Any]:
+    """``items`` (arguments or dict elements) with ``new`` appended, written as the others are:
+    on a line of its own, at their indentation, when the last one ends its line (with its comment,
+    which stays on that line); with the trailing comma moved to it when there is one."""
+    import libcst as cst
+
+    items = list(items)
+    if not items:
+        return [new]
+    last = items[-1]
+    comma = last.comma
+    space = cst.SimpleWhitespace(" ")
+    if not isinstance(comma, cst.Comma):
+        items[-1] = last.with_changes(comma=cst.Comma(whitespace_after=space))
+        return [*items, new]
+    after = comma.whitespace_after
+    if isinstance(after, cst.ParenthesizedWhitespace):  # the last item ends its line
+        before = items[-2].comma.whitespace_after if len(items) > 1 else opening
+        indent = before.last_line if isinstance(before, cst.ParenthesizedWhitespace) else after.last_line
+        items[-1] = last.with_changes(comma=comma.with_changes(whitespace_after=after.with_changes(last_line=indent)))
+        closing = cst.ParenthesizedWhitespace(indent=after.indent, last_line=after.last_line)
+        return [*items, new.with_changes(comma=cst.Comma(whitespace_after=closing))]
+    items[-1] = last.with_changes(comma=cst.Comma(whitespace_after=space))
+    return [*items, new.with_changes(comma=comma)]
+
+
+def _with_argument(call: Any, argument: Any) -> Any:
+    return call.with_changes(args=_appended(call.args, argument, call.whitespace_before_args))
+
+
+def _with_dict_key(display: Any, key: str, value: Any) -> Any:
+    """The dict display with ``key: value`` set (replaced when present, else appended)."""
+    import libcst as cst
+
+    elements = list(display.elements)
+    for index, element in enumerate(elements):
+        if isinstance(element, cst.DictElement) and _string_value(element.key) == key:
+            elements[index] = element.with_changes(value=value)
+            return display.with_changes(elements=elements)
+    single = any(
+        isinstance(element, cst.DictElement) and getattr(element.key, "value", "").startswith("'")
+        for element in elements
+    )
+    quote = "'" if single else '"'
+    new = cst.DictElement(cst.SimpleString(f"{quote}{key}{quote}"), value)
+    closing = display.rbrace.whitespace_before
+    if elements and isinstance(elements[-1].comma, cst.Comma) and isinstance(closing, cst.ParenthesizedWhitespace):
+        # a dict written one key per line keeps the line break (and comment) before its `}`
+        before = elements[-2].comma.whitespace_after if len(elements) > 1 else display.lbrace.whitespace_after
+        indent = before.last_line if isinstance(before, cst.ParenthesizedWhitespace) else closing.last_line
+        elements[-1] = elements[-1].with_changes(
+            comma=elements[-1].comma.with_changes(whitespace_after=closing.with_changes(last_line=indent))
+        )
+        brace = display.rbrace.with_changes(
+            whitespace_before=cst.ParenthesizedWhitespace(indent=closing.indent, last_line=closing.last_line)
+        )
+        return display.with_changes(elements=[*elements, new.with_changes(comma=cst.Comma())], rbrace=brace)
+    return display.with_changes(elements=_appended(elements, new, display.lbrace.whitespace_after))
+
+
+def add_keyword(spec: FixSpec, finding: Finding, source: PythonSource) -> Autofix | None:
+    import libcst as cst
+
+    call = source.call_at(finding.line, finding.column)
+    if call is None or any(argument.star for argument in call.args):
+        return None
+    keyword = str(spec.get("keyword"))
+    try:
+        value = cst.parse_expression(str(spec.get("value")))
+    except cst.ParserSyntaxError:
+        return None
+    container = spec.get("dict-keyword")
+    arguments: Sequence[Any] = call.args
+    if container and _last_name(call.func) in spec.get("dict-keyword-callees", []):
+        present = next((a for a in arguments if a.keyword is not None and a.keyword.value == container), None)
+        if present is None:
+            display = cst.Dict([cst.DictElement(cst.SimpleString(f'"{keyword}"'), value)])
+            new_call = _with_argument(call, cst.Arg(display, keyword=cst.Name(container), equal=_equal()))
+        elif isinstance(present.value, cst.Dict):
+            updated = present.with_changes(value=_with_dict_key(present.value, keyword, value))
+            new_call = call.with_changes(args=[updated if a is present else a for a in arguments])
+        else:
+            return None
+    else:
+        present = next((a for a in arguments if a.keyword is not None and a.keyword.value == keyword), None)
+        if present is None:
+            new_call = _with_argument(call, cst.Arg(value, keyword=cst.Name(keyword), equal=_equal()))
+        else:
+            new_call = call.with_changes(args=[a.with_changes(value=value) if a is present else a for a in arguments])
+    text = source.replaced(call, new_call)
+    edit = minimal_edit(source.file.text, text, source.file) if text is not None else None
+    if edit is None:
+        return None
+    return Autofix(spec.title, str(spec.get("applicability")), (edit,))
+
+
+def _equal() -> Any:
+    import libcst as cst
+
+    return cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
+
+
+PYTHON_FIXERS = {"add-keyword": add_keyword}
