@@ -3,9 +3,9 @@
 This module owns what an editor sees: diagnostics for each open Python or SQL buffer, computed
 from its unsaved text with the settings of the nearest configuration above the file (on open and
 save at once, on change once the edits pause; files the excludes cover get none); code actions
-(a ``# noqa: CODE`` comment, placed as ``--add-noqa`` places it, and one per fix once the engine
-has fixes: see ``FixProvider``); hover on a finding, or on a code in a noqa comment, with the
-rule's page, the one ``pinlint rule CODE`` prints.
+(a ``# noqa: CODE`` comment, placed as ``--add-noqa`` places it, and the finding's fix, the one
+``--fix`` applies: see ``FixProvider`` and ``engine_fixes``); hover on a finding, or on a code in
+a noqa comment, with the rule's page, the one ``pinlint rule CODE`` prints.
 
 Positions: pinlint counts 1-based lines and 1-based columns in code points, end exclusive. LSP
 counts 0-based lines and, unless the client offers UTF-8 or UTF-32 at initialisation (pygls
@@ -80,9 +80,24 @@ class Fix:
     changes: tuple[TextChange, ...]
 
 
-# Given a finding and the buffer's text, the fixes for it. The engine has no fixes yet (a
-# finding's ``fix`` is help text): when it has them, a provider returns them converted to Fix.
+# Given a finding and the buffer's text, the fixes for it. ``engine_fixes`` (installed by
+# ``serve``) offers the fix pinlint.fix attached to the finding, the one ``--fix`` applies.
 FixProvider = Callable[[Finding, str], Sequence[Fix]]
+
+UNSAFE_SUFFIX = " (unsafe: check the change)"
+
+
+def engine_fixes(finding: Finding, text: str) -> Sequence[Fix]:
+    """The finding's own fix (``Finding.autofix``, computed by pinlint.fix when the buffer was
+    linted): a safe one is the preferred action; an unsafe one says so in its title."""
+    autofix = finding.autofix
+    if autofix is None:
+        return ()
+    safe = autofix.applicability == "safe"
+    changes = tuple(
+        TextChange(edit.line, edit.column, edit.end_line, edit.end_column, edit.content) for edit in autofix.edits
+    )
+    return (Fix(autofix.title if safe else autofix.title + UNSAFE_SUFFIX, safe, changes),)
 
 
 # -- positions ------------------------------------------------------------------------------------
@@ -518,4 +533,4 @@ def build_server(fix_providers: Sequence[FixProvider] = ()) -> PinlintServer:
 
 def serve() -> None:
     """Run the server over stdin and stdout until the client says exit."""
-    build_server().start_io()
+    build_server((engine_fixes,)).start_io()

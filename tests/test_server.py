@@ -375,3 +375,37 @@ def test_noqa_goes_on_the_finding_line_past_a_form_feed() -> None:
     assert finding.line == 2
     change = noqa_change(text, finding, sql=True)
     assert change == TextChange(2, 24, 2, 24, "  -- noqa: PIN001")
+
+
+def test_fix_code_actions_apply_the_fix_that_fix_applies(tmp_path: Path) -> None:
+    """A finding with a fix gets a quick fix with the engine's edit (in UTF-16 units past non-BMP
+    characters), preferred when safe, listed before the noqa action; applied, it clears the
+    finding. An unsafe fix is offered too, not preferred, and says it is unsafe."""
+    safe_source = f'cur.execute("/* {BMP_AND_BEYOND} */ BEGIN; SET search_path TO app; COMMIT")\n'
+    sql = "SET search_path TO app;\r\nSELECT 1;\r\n"
+
+    async def scenario() -> None:
+        async with session(tmp_path) as (client, _):
+            uri = client.open(tmp_path / "app.py", safe_source)
+            (diagnostic,) = await client.diagnostics(uri)
+            actions = await client.code_actions(uri, diagnostic.range)
+            assert [action.title for action in actions] == [
+                "Use `SET LOCAL` (lasts until the transaction ends)",
+                "Suppress PIN001 with a noqa comment",
+            ]
+            fix = actions[0]
+            assert fix.is_preferred and fix.kind == types.CodeActionKind.QuickFix
+            assert list(fix.diagnostics or []) == [diagnostic]
+            fixed = apply(safe_source, edits_of(fix, uri))
+            assert fixed == safe_source.replace("SET search_path", "SET LOCAL search_path")
+            client.change(uri, fixed)
+            assert await client.diagnostics(uri) == []
+
+            sql_uri = client.open(tmp_path / "schema.sql", sql, language="sql")
+            (outside,) = await client.diagnostics(sql_uri)
+            unsafe, noqa = await client.code_actions(sql_uri, outside.range)
+            assert unsafe.title.endswith("(unsafe: check the change)") and not unsafe.is_preferred
+            assert "noqa" in noqa.title
+            assert apply(sql, edits_of(unsafe, sql_uri)) == sql.replace("SET", "SET LOCAL", 1)
+
+    asyncio.run(scenario())
