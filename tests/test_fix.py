@@ -259,3 +259,41 @@ def test_an_unknown_autofix_key_is_an_error_naming_the_file(tmp_path: Path) -> N
     broken.write_text(text.replace('action = "add-keyword"', 'action = "set-local"'))
     with pytest.raises(CatalogError, match="fixes rules of kind statement, not call-arguments"):
         load_rule(broken)
+
+
+def test_the_unlock_in_a_later_call_of_the_same_function_is_removed(tmp_path: Path) -> None:
+    source = (
+        "def job(cur, key):\n"
+        '    cur.execute("SELECT pg_advisory_lock(%s)", (key,))\n'
+        "    try:\n"
+        '        cur.execute("UPDATE jobs SET state = %s", ("done",))\n'
+        "    finally:\n"
+        '        cur.execute("SELECT pg_advisory_unlock(%s)", (key,))\n'
+        "\n"
+        "\n"
+        "def other(cur, key):\n"
+        '    cur.execute("SELECT pg_advisory_unlock(%s)", (key,))\n'
+    )
+    (tmp_path / "job.py").write_text(source)
+    run_cli("check", "--no-cache", "--fix", "--unsafe-fixes", ".", cwd=tmp_path)
+    fixed = (tmp_path / "job.py").read_text()
+    assert fixed == source.replace("pg_advisory_lock", "pg_advisory_xact_lock").replace(
+        '    finally:\n        cur.execute("SELECT pg_advisory_unlock(%s)", (key,))\n', "    finally:\n        pass\n"
+    )
+    ast.parse(fixed)
+    # the unlock in another function is not the lock's: it stays, and is still reported
+    assert _codes(tmp_path) == ["PIN019"]
+
+
+def test_a_different_key_keeps_the_unlock(tmp_path: Path) -> None:
+    source = 'cur.execute("SELECT pg_advisory_lock(%s)", (a,))\ncur.execute("SELECT pg_advisory_unlock(%s)", (b,))\n'
+    (tmp_path / "job.py").write_text(source)
+    run_cli("check", "--no-cache", "--fix", "--unsafe-fixes", ".", cwd=tmp_path)
+    assert (tmp_path / "job.py").read_text() == source.replace("pg_advisory_lock", "pg_advisory_xact_lock")
+
+
+def test_no_fix_across_the_seam_of_concatenated_strings(tmp_path: Path) -> None:
+    # "SE" "T ...": the SET token spans two literals, so no edit of it is exact
+    (tmp_path / "app.py").write_text('cur.execute("BEGIN; SE" "T search_path TO app; COMMIT")\n')
+    [finding] = _findings(tmp_path)
+    assert finding["code"] == "PIN001" and finding["fix"]["edits"] == []  # type: ignore[index]

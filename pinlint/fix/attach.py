@@ -34,7 +34,9 @@ def with_fixes(
         autofix: Autofix | None = None
         if spec is not None and spec.action in SQL_FIXERS:
             site = locate(fragments, finding.line, finding.column)
-            autofix = SQL_FIXERS[spec.action](spec, site, file) if site is not None else None
+            if site is not None:
+                site.python = python
+                autofix = SQL_FIXERS[spec.action](spec, site, file)
         elif spec is not None and spec.action in PYTHON_FIXERS and python is not None:
             autofix = PYTHON_FIXERS[spec.action](spec, finding, python)
         fixed.append(replace(finding, autofix=autofix) if autofix is not None else finding)

@@ -17,7 +17,7 @@ from typing import Any
 
 from pinlint.fix.schema import FixSpec
 from pinlint.fix.text import FileText, minimal_edit
-from pinlint.model import Autofix, Finding
+from pinlint.model import Autofix, Edit, Finding
 
 
 class PythonSource:
@@ -33,9 +33,39 @@ class PythonSource:
 
         try:
             wrapper = MetadataWrapper(cst.parse_module(self.file.text), unsafe_skip_copy=True)
+            positions = dict(wrapper.resolve(PositionProvider))
         except (cst.ParserSyntaxError, RecursionError, ValueError):
             return None
-        return wrapper.module, dict(wrapper.resolve(PositionProvider))
+        return wrapper.module, positions
+
+    def nodes_on_line(self, line: int, kind: type) -> list[Any]:
+        """The nodes of type ``kind`` that start on ``line``, leftmost (outermost) first."""
+        parsed = self._parsed
+        if parsed is None:
+            return []
+        _, positions = parsed
+        found = [(span.start.column, node) for node, span in positions.items() if isinstance(node, kind)]
+        found = [(column, node) for column, node in found if positions[node].start.line == line]
+        return [node for _, node in sorted(found, key=lambda item: item[0])]
+
+    def function_around(self, line: int) -> Any | None:
+        """The innermost ``def`` whose text holds ``line`` (None at module level)."""
+        import libcst as cst
+
+        parsed = self._parsed
+        if parsed is None:
+            return None
+        _, positions = parsed
+        around = [
+            (span.start.line, node)
+            for node, span in positions.items()
+            if isinstance(node, cst.FunctionDef) and span.start.line <= line <= span.end.line
+        ]
+        return max(around, key=lambda item: item[0])[1] if around else None
+
+    def code(self, node: Any) -> str:
+        parsed = self._parsed
+        return "" if parsed is None else str(parsed[0].code_for_node(node))
 
     def call_at(self, line: int, column: int) -> Any | None:
         """The innermost call whose text holds the 1-based (line, column)."""
@@ -62,8 +92,58 @@ class PythonSource:
         parsed = self._parsed
         if parsed is None:
             return None
+        import libcst as cst
+
         module, _ = parsed
+        if isinstance(new, cst.RemovalSentinel):
+            return str(module.deep_remove(old).code)
         return str(module.deep_replace(old, new).code)
+
+
+def remove_unlock_call(source: PythonSource, lock_line: int, unlock_line: int) -> Edit | None:
+    """The edit that removes the statement on ``unlock_line`` when it is only a sink call (the
+    unlock) whose arguments after the SQL are those of the call on ``lock_line`` (the same key
+    passed as a parameter), in the same function; a block it is alone in keeps a ``pass``."""
+    import libcst as cst
+
+    statements = [
+        statement
+        for statement in source.nodes_on_line(unlock_line, cst.SimpleStatementLine)
+        if len(statement.body) == 1 and isinstance(statement.body[0], cst.Expr)
+    ]
+    locks = source.nodes_on_line(lock_line, cst.Call)
+    if len(statements) != 1 or not locks or unlock_line <= lock_line:
+        return None
+    statement = statements[0]
+    unlock = statement.body[0].value
+    if not isinstance(unlock, cst.Call) or source.function_around(lock_line) is not source.function_around(unlock_line):
+        return None
+    if [source.code(a.value) for a in unlock.args[1:]] != [source.code(a.value) for a in locks[0].args[1:]]:
+        return None
+    parent = _block_of(source, statement)
+    if parent is None:
+        return None
+    replacement: Any = cst.RemoveFromParent()
+    if len(parent.body) == 1:
+        replacement = statement.with_changes(body=[cst.Pass()], trailing_whitespace=statement.trailing_whitespace)
+    text = source.replaced(statement, replacement)
+    return minimal_edit(source.file.text, text, source.file) if text is not None else None
+
+
+def _block_of(source: PythonSource, statement: Any) -> Any | None:
+    """The block (or module) whose body holds ``statement``."""
+    import libcst as cst
+
+    parsed = source._parsed
+    if parsed is None:
+        return None
+    module, positions = parsed
+    if statement in module.body:
+        return module
+    for node in positions:
+        if isinstance(node, cst.IndentedBlock) and statement in node.body:
+            return node
+    return None
 
 
 def _last_name(node: Any) -> str:

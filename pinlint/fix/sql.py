@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pinlint.fix.python import PythonSource, remove_unlock_call
 from pinlint.fix.schema import SAFE, UNSAFE, FixSpec
 from pinlint.fix.text import FileText
 from pinlint.kinds.function_call import call_arguments
@@ -50,6 +51,8 @@ class SqlSite:
     statements: list[Statement]
     index: int
     offset: int
+    fragments: Sequence[Fragment] = ()  # every SQL fragment of the file
+    python: PythonSource | None = None  # the Python file around a Python fragment
 
     @property
     def statement(self) -> Statement:
@@ -80,7 +83,7 @@ def locate(fragments: Sequence[Fragment], line: int, column: int) -> SqlSite | N
         statements = split_statements(fragment.text, psql=fragment.kind == "sql", dialect="postgres")
         for index, statement in enumerate(statements):
             if statement.start <= offset < statement.end:
-                return SqlSite(fragment, statements, index, offset)
+                return SqlSite(fragment, statements, index, offset, fragments)
     return None
 
 
@@ -238,13 +241,33 @@ def transaction_advisory_lock(spec: FixSpec, site: SqlSite, file: FileText) -> A
     ]
     edits = [rename]
     title = spec.title
+    removal = None
     if len(matches) == 1:
         removal = _statement_removal(site, file, site.statements[matches[0]])
         if removal is None:
             return None
+    elif not matches and site.python is not None and len(site.statements) == 1:
+        removal = _unlock_call_removal(site, wanted)
+    if removal is not None:
         edits.append(removal)
         title += f", and remove its `{wanted[0].lower()}()`"
     return Autofix(title, UNSAFE, tuple(edits))
+
+
+def _unlock_call_removal(site: SqlSite, wanted: tuple[str, list[str]]) -> Edit | None:
+    """In Python, the lock alone in its string: remove the one later call whose string is only
+    the matching unlock, with the same parameters, in the same function (``remove_unlock_call``)."""
+    assert site.python is not None
+    found: list[Edit] = []
+    for fragment in site.fragments:
+        if fragment.kind != "python" or fragment.sink_line <= site.fragment.sink_line:
+            continue
+        statements = split_statements(fragment.text, psql=False, dialect="postgres")
+        if len(statements) == 1 and _unlock_call(fragment.text, statements[0]) == wanted:
+            removal = remove_unlock_call(site.python, site.fragment.sink_line, fragment.sink_line)
+            if removal is not None:
+                found.append(removal)
+    return found[0] if len(found) == 1 else None
 
 
 def _unlock_call(text: str, statement: Statement) -> tuple[str, list[str]] | None:
