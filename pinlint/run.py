@@ -171,7 +171,7 @@ def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) ->
 
     outcome = None
     if fixing:
-        from pinlint.fix.apply import FixOptions, fix_files
+        from pinlint.fix.apply import FixOptions, fix_files, write_diffs
 
         primary = linters.get(id(settings)) or next(iter(linters.values()))
         outcome = fix_files(
@@ -181,16 +181,8 @@ def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) ->
             lambda found: settle(found, conditions, facts),
             warn,
         )
-        if request.diff:
-            with stdout_stream() as stdout:
-                stdout.writelines(outcome.diffs)
-            count = outcome.fixed_count
-            if not settings.quiet:
-                click.echo(
-                    f"Would fix {count} finding{'s' if count != 1 else ''}." if count else "No fixes available.",
-                    err=True,
-                )
-            return EXIT_FINDINGS if count and not settings.exit_zero else EXIT_CLEAN
+        if request.diff:  # printed, nothing written: the exit code says whether there was a fix
+            return EXIT_FINDINGS if write_diffs(outcome, settings.quiet) and not settings.exit_zero else EXIT_CLEAN
         findings = outcome.remaining
 
     use_color = _use_color(settings.color) and request.output_file is None

@@ -27,6 +27,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import click
+
 from pinlint.atomic import OwnerError, replace_file
 from pinlint.engine import Linter, decode_python
 from pinlint.extract.sqlfile import decode_sql
@@ -105,6 +107,20 @@ def fix_files(
             outcome.fixed[path] = fixed
     outcome.remaining.sort(key=lambda finding: finding.sort_key)
     return outcome
+
+
+def write_diffs(outcome: FixOutcome, quiet: bool) -> int:
+    """``--diff``: the diffs on stdout, ``Would fix N findings.`` on stderr (as ruff); return N."""
+    from pinlint.report.stream import stdout_stream
+
+    with stdout_stream() as stdout:
+        stdout.writelines(outcome.diffs)
+    count = outcome.fixed_count
+    if not quiet:
+        click.echo(
+            f"Would fix {count} finding{'s' if count != 1 else ''}." if count else "No fixes available.", err=True
+        )
+    return count
 
 
 def _read(path: str, warn: Callable[[str], None], writing: bool) -> _Source | None:
