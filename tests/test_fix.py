@@ -297,3 +297,48 @@ def test_no_fix_across_the_seam_of_concatenated_strings(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text('cur.execute("BEGIN; SE" "T search_path TO app; COMMIT")\n')
     [finding] = _findings(tmp_path)
     assert finding["code"] == "PIN001" and finding["fix"]["edits"] == []  # type: ignore[index]
+
+
+HANDLER = """import os
+
+import psycopg2
+
+HOST = os.environ["HOST"]
+
+
+# the handler
+def lambda_handler(event, context):
+    conn = psycopg2.connect(host=HOST, dbname="app")
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1")
+    return {"ok": True}
+"""
+
+
+def test_a_connection_made_per_invocation_is_cached_in_a_module_global(tmp_path: Path) -> None:
+    (tmp_path / "handler.py").write_text(HANDLER)
+    [finding] = _findings(tmp_path)
+    assert finding["code"] == "PIN022" and finding["fix"]["applicability"] == "unsafe"  # type: ignore[index]
+    run_cli("check", "--no-cache", "--fix", "--unsafe-fixes", ".", cwd=tmp_path)
+    fixed = (tmp_path / "handler.py").read_text()
+    assert fixed == HANDLER.replace(
+        "\n\n# the handler\n",
+        "\n\n_conn = None\n\n\ndef _get_conn():\n    global _conn\n    if _conn is None:\n"
+        '        _conn = psycopg2.connect(host=HOST, dbname="app")\n    return _conn\n\n\n# the handler\n',
+    ).replace('    conn = psycopg2.connect(host=HOST, dbname="app")\n', "    conn = _get_conn()\n")
+    ast.parse(fixed)
+    assert _codes(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        ('host=HOST, dbname="app"', 'host=event["host"]'),  # reads the invocation's event
+        ('        cur.execute("SELECT 1")\n', '        cur.execute("SELECT 1")\n    conn.close()\n'),  # closes it
+        ("    with conn.cursor() as cur:", "    with conn, conn.cursor() as cur:"),  # a context manager
+    ],
+)
+def test_no_connection_cache_outside_the_simple_shape(tmp_path: Path, change: tuple[str, str]) -> None:
+    (tmp_path / "handler.py").write_text(HANDLER.replace(*change))
+    [finding] = _findings(tmp_path)
+    assert finding["code"] == "PIN022" and finding["fix"]["edits"] == []  # type: ignore[index]

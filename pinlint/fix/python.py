@@ -267,4 +267,110 @@ def _equal() -> Any:
     return cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
 
 
-PYTHON_FIXERS = {"add-keyword": add_keyword}
+def cache_connection(spec: FixSpec, finding: Finding, source: PythonSource) -> Autofix | None:
+    """``conn = factory(...)`` in a module-level function -> ``conn = _get_conn()``, with the
+    connection made once into a module global by ``_get_conn`` (defined above the function).
+    Only for that simple shape: the assignment is a statement of the function's own body, the
+    call reads no name of the function (a parameter or a local), and the function never closes
+    the connection, uses it in ``with`` or deletes it (all of which a cached one must outlive)."""
+    import libcst as cst
+
+    call = source.call_at(finding.line, finding.column)
+    parsed = source._parsed
+    if call is None or parsed is None:
+        return None
+    module, _ = parsed
+    for function in module.body:
+        if not isinstance(function, cst.FunctionDef) or not isinstance(function.body, cst.IndentedBlock):
+            continue
+        for statement in function.body.body:
+            if _assigns_call(statement, call):
+                return _cached(spec, source, module, function, statement, call)
+    return None
+
+
+def _names(node: Any) -> set[str]:
+    """Every name written in ``node``'s text (read or bound)."""
+    import libcst.matchers as m
+
+    return {str(getattr(found, "value", "")) for found in m.findall(node, m.Name())}
+
+
+def _assigns_call(statement: Any, call: Any) -> bool:
+    import libcst as cst
+
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return False
+    assign = statement.body[0]
+    return (
+        isinstance(assign, cst.Assign)
+        and assign.value is call
+        and len(assign.targets) == 1
+        and isinstance(assign.targets[0].target, cst.Name)
+    )
+
+
+def _cached(
+    spec: FixSpec, source: PythonSource, module: Any, function: Any, statement: Any, call: Any
+) -> Autofix | None:
+    import libcst as cst
+    import libcst.matchers as m
+
+    name = statement.body[0].targets[0].target.value
+    bound = {param.name.value for param in function.params.params}
+    bound |= {param.name.value for param in (*function.params.posonly_params, *function.params.kwonly_params)}
+    for star in (function.params.star_arg, function.params.star_kwarg):
+        if isinstance(star, cst.Param):
+            bound.add(star.name.value)
+    found: Any
+    for found in m.findall(function.body, m.Assign() | m.AnnAssign() | m.AugAssign() | m.For() | m.AsName()):
+        if isinstance(found, cst.Assign):
+            bound |= {bound_name for target in found.targets for bound_name in _names(target.target)}
+        else:
+            bound |= _names(found.name if isinstance(found, cst.AsName) else found.target)
+    read = _names(call)
+    if name in read or read & bound:
+        return None
+    closes = m.Call(func=m.Attribute(value=m.Name(name), attr=m.Name("close")))
+    in_with = m.WithItem(item=m.Name(name))
+    deleted = m.Del(target=m.Name(name))
+    assigned = [
+        node
+        for node in m.findall(function, m.Assign())
+        if any(_names(target.target) == {name} for target in getattr(node, "targets", ()))
+    ]
+    if m.findall(function, closes | in_with | deleted) or len(assigned) != 1:
+        return None
+    cache, getter = f"_{name}", f"_get_{name}"
+    taken = _names(module)
+    if cache in taken or getter in taken:
+        return None
+    code = (
+        f"{cache} = None\n\n\n"
+        f"def {getter}():\n"
+        f"    global {cache}\n"
+        f"    if {cache} is None:\n"
+        f"        {cache} = {source.code(call)}\n"
+        f"    return {cache}\n"
+    )
+    try:
+        added = list(cst.parse_module(code).body)
+    except cst.ParserSyntaxError:
+        return None
+    blank = [line for line in function.leading_lines if line.comment is None]
+    added[0] = added[0].with_changes(leading_lines=blank)
+    two = [cst.EmptyLine(), cst.EmptyLine()]
+    added[1] = added[1].with_changes(leading_lines=two)
+    comments = function.leading_lines[len(blank) :] if len(blank) < len(function.leading_lines) else []
+    new_function = function.deep_replace(call, cst.Call(func=cst.Name(getter))).with_changes(
+        leading_lines=[*two, *comments]
+    )
+    body = []
+    for node in module.body:
+        body.extend([*added, new_function] if node is function else [node])
+    text = module.with_changes(body=body).code
+    edit = minimal_edit(source.file.text, text, source.file)
+    return Autofix(spec.title, "unsafe", (edit,)) if edit is not None else None
+
+
+PYTHON_FIXERS = {"add-keyword": add_keyword, "cache-connection": cache_connection}

@@ -20,6 +20,7 @@ SET_LOCAL = "set-local"
 SET_CONFIG_LOCAL = "set-config-local"
 TRANSACTION_ADVISORY_LOCK = "transaction-advisory-lock"
 ADD_KEYWORD = "add-keyword"
+CACHE_CONNECTION = "cache-connection"
 
 _COMMON = (
     Key("action", STRING, "The fix action.", required=True),
@@ -45,6 +46,7 @@ ACTIONS: dict[str, tuple[tuple[str, ...], tuple[Key, ...]]] = {
             Key("unlock", STRING_MAP, "Lock function -> the unlock call that is removed with it.", required=True),
         ),
     ),
+    CACHE_CONNECTION: (("handler-factory-call",), _COMMON),
     ADD_KEYWORD: (
         ("call-arguments",),
         (
