@@ -305,7 +305,7 @@ class Linter:
                     more = f" (and {len(suppressions.misnamed) - 1} more)" if len(suppressions.misnamed) > 1 else ""
                     note = f"line {line}: `noqa` entry {why}, so it silences nothing{more}"
                     result.note = f"{result.note}; {note}" if result.note else note
-            result.findings = with_fixes(findings, self.fixable, text, fragments, sql=False)
+            result.findings = with_fixes(findings, self.fixable, text, fragments, sql=False, model=model)
         result.findings = self._per_file_ignored(result.findings, path)
         result.findings.sort(key=lambda finding: finding.sort_key)
         return result
@@ -358,6 +358,7 @@ class Linter:
         for fragment in fragments:
             found: list[Finding] = []
             statements = split_statements(fragment.text, psql=fragment.kind == "sql", dialect=choice.name)
+            fragment.statements = statements
             if fragment.kind == "python":  # the statements of one string passed to one call
                 for rule, counter in counters:
                     for hit in counter.check(statements, fragment.text):

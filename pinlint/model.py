@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 # A dynamic part of a Python string (an f-string hole, a %-format or .format() field, a
 # non-string operand of +) is replaced by this private-use character in a fragment's text.
@@ -67,6 +67,9 @@ class Fragment:
     sink_line: int = 0  # line of that call
     noqa_lines: tuple[int, ...] = ()  # extra lines whose noqa comment covers this fragment
     via_name: str = ""  # the variable name the SQL travelled through, if any
+    # its statements (pinlint.sql.statements.Statement, which imports this module), once the
+    # engine has split them: the fix stage reads them again
+    statements: list[Any] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

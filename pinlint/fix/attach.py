@@ -9,9 +9,10 @@ from dataclasses import replace
 
 from pinlint.catalog import Rule
 from pinlint.fix.python import PYTHON_FIXERS, PythonSource
-from pinlint.fix.sql import SQL_FIXERS, locate
+from pinlint.fix.sql import SQL_FIXERS, Fragments, locate
 from pinlint.fix.text import FileText
 from pinlint.model import Autofix, Finding, Fragment
+from pinlint.pymodel import PythonModule
 
 
 def fixable_rules(rules: Sequence[Rule]) -> dict[str, Rule]:
@@ -20,20 +21,28 @@ def fixable_rules(rules: Sequence[Rule]) -> dict[str, Rule]:
 
 
 def with_fixes(
-    findings: list[Finding], rules: dict[str, Rule], text: str, fragments: Sequence[Fragment], *, sql: bool
+    findings: list[Finding],
+    rules: dict[str, Rule],
+    text: str,
+    fragments: Sequence[Fragment],
+    *,
+    sql: bool,
+    model: PythonModule | None = None,
 ) -> list[Finding]:
-    """``findings`` of one file (its ``text``, its SQL ``fragments``), each fixable one with its fix."""
+    """``findings`` of one file (its ``text``, its SQL ``fragments``, for Python its ``model``),
+    each fixable one with its fix."""
     if not any(finding.code in rules for finding in findings):
         return findings
     file = FileText(text, sql=sql)
-    python = None if sql else PythonSource(file)
+    python = None if sql else PythonSource(file, model)
+    places = Fragments(fragments)
     fixed = []
     for finding in findings:
         rule = rules.get(finding.code)
         spec = rule.autofix if rule is not None else None
         autofix: Autofix | None = None
         if spec is not None and spec.action in SQL_FIXERS:
-            site = locate(fragments, finding.line, finding.column)
+            site = locate(places, finding.line, finding.column)
             if site is not None:
                 site.python = python
                 autofix = SQL_FIXERS[spec.action](spec, site, file)

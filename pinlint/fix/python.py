@@ -1,16 +1,20 @@
-"""Python fixes, through libcst: the call a finding is on is rewritten as a node, the module is
-printed again, and the fix is the one edit between the old and the new text (so comments,
-formatting and the rest of the file stay as they were, and the result is Python libcst parsed).
+"""Python fixes, through libcst: libcst parses the file and finds the call a finding is on; the
+fix is the inserted or replaced text alone (``add-keyword``), or, where statements move
+(``cache-connection``, the removal of an unlock call), the module printed again by libcst and
+the one edit between the old and the new text. Comments, formatting and the rest of the file
+stay as they were.
 
 Action ``add-keyword`` (rule files' ``[autofix]``, see ``schema``): add ``keyword=value`` to the
 call (or replace the value it has); for the callees listed in ``dict-keyword-callees`` (psycopg's
 pools, which take connection options in ``kwargs={...}``) the key goes into that dict, which is
 added when the call has none. A call with ``**options``, or whose dict argument is not a dict
-display, gets no fix: pinlint cannot see what it holds.
+display, gets no fix: pinlint cannot see what it holds. Action ``cache-connection``: see
+``cache_connection``.
 """
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Sequence
 from functools import cached_property
 from typing import Any
@@ -18,13 +22,45 @@ from typing import Any
 from pinlint.fix.schema import FixSpec
 from pinlint.fix.text import FileText, minimal_edit
 from pinlint.model import Autofix, Edit, Finding
+from pinlint.pymodel import PythonModule
 
 
 class PythonSource:
-    """A Python file's text, parsed by libcst (with positions) the first time a fix asks."""
+    """A Python file's text, its model (the ``ast`` tree the engine parsed) and, the first time a
+    fix that moves statements asks, its libcst tree with positions."""
 
-    def __init__(self, file: FileText) -> None:
+    def __init__(self, file: FileText, model: PythonModule | None = None) -> None:
         self.file = file
+        self.model = model
+
+    @cached_property
+    def _ast_calls(self) -> list[ast.Call]:
+        return [] if self.model is None else [node for node in ast.walk(self.model.tree) if isinstance(node, ast.Call)]
+
+    def ast_span(self, node: ast.expr) -> tuple[int, int] | None:
+        """The offsets of an ``ast`` node's text in the file."""
+        if self.model is None or node.end_lineno is None or node.end_col_offset is None:
+            return None
+        lines = self.model.lines
+        start = lines.offset(node.lineno, lines.column(node.lineno, node.col_offset))
+        end = lines.offset(node.end_lineno, lines.column(node.end_lineno, node.end_col_offset))
+        return start, end
+
+    def ast_text(self, node: ast.expr) -> str:
+        span = self.ast_span(node)
+        return "" if span is None else self.file.text[span[0] : span[1]]
+
+    def ast_call_at(self, line: int, column: int) -> ast.Call | None:
+        """The innermost call whose text holds the 1-based (line, column)."""
+        offset = self.file.offset(line, column)
+        if offset is None:
+            return None
+        holding = []
+        for call in self._ast_calls:
+            span = self.ast_span(call)
+            if span is not None and span[0] <= offset < span[1]:
+                holding.append((span[1] - span[0], span[0], call))
+        return min(holding, key=lambda item: item[:2])[2] if holding else None
 
     @cached_property
     def _parsed(self) -> tuple[Any, dict[Any, Any]] | None:
@@ -67,26 +103,38 @@ class PythonSource:
         parsed = self._parsed
         return "" if parsed is None else str(parsed[0].code_for_node(node))
 
-    def call_at(self, line: int, column: int) -> Any | None:
-        """The innermost call whose text holds the 1-based (line, column)."""
+    @cached_property
+    def _calls(self) -> list[tuple[tuple[int, int], tuple[int, int], Any]]:
         import libcst as cst
 
         parsed = self._parsed
         if parsed is None:
-            return None
-        _, positions = parsed
-        best = None
-        best_size: tuple[int, int] | None = None
+            return []
+        return [
+            ((span.start.line, span.start.column), (span.end.line, span.end.column), node)
+            for node, span in parsed[1].items()
+            if isinstance(node, cst.Call)
+        ]
+
+    def call_at(self, line: int, column: int) -> Any | None:
+        """The innermost call whose text holds the 1-based (line, column)."""
         where = (line, column - 1)
-        for node, span in positions.items():
-            if not isinstance(node, cst.Call):
-                continue
-            start, end = (span.start.line, span.start.column), (span.end.line, span.end.column)
-            if start <= where < end:
-                size = (end[0] - start[0], end[1] - start[1])
-                if best_size is None or size < best_size:
-                    best, best_size = node, size
-        return best
+        holding = [
+            (end[0] - start[0], end[1] - start[1], index)
+            for index, (start, end, _) in enumerate(self._calls)
+            if start <= where < end
+        ]
+        return self._calls[min(holding)[2]][2] if holding else None
+
+    def span(self, node: Any) -> tuple[int, int] | None:
+        """The offsets of ``node``'s text in the file."""
+        parsed = self._parsed
+        if parsed is None or node not in parsed[1]:
+            return None
+        where = parsed[1][node]
+        start = self.file.offset(where.start.line, where.start.column + 1)
+        end = self.file.offset(where.end.line, where.end.column + 1)
+        return (start, end) if start is not None and end is not None else None
 
     def replaced(self, old: Any, new: Any) -> str | None:
         parsed = self._parsed
@@ -165,106 +213,108 @@ def _string_value(node: Any) -> str | None:
     return None
 
 
-def _appended(items: Sequence[Any], new: Any, opening: Any) -> list[Any]:
-    """``items`` (arguments or dict elements) with ``new`` appended, written as the others are:
-    on a line of its own, at their indentation, when the last one ends its line (with its comment,
-    which stays on that line); with the trailing comma moved to it when there is one."""
-    import libcst as cst
-
-    items = list(items)
-    if not items:
-        return [new]
-    last = items[-1]
-    comma = last.comma
-    space = cst.SimpleWhitespace(" ")
-    if not isinstance(comma, cst.Comma):
-        items[-1] = last.with_changes(comma=cst.Comma(whitespace_after=space))
-        return [*items, new]
-    after = comma.whitespace_after
-    if isinstance(after, cst.ParenthesizedWhitespace):  # the last item ends its line
-        before = items[-2].comma.whitespace_after if len(items) > 1 else opening
-        indent = before.last_line if isinstance(before, cst.ParenthesizedWhitespace) else after.last_line
-        items[-1] = last.with_changes(comma=comma.with_changes(whitespace_after=after.with_changes(last_line=indent)))
-        closing = cst.ParenthesizedWhitespace(indent=after.indent, last_line=after.last_line)
-        return [*items, new.with_changes(comma=cst.Comma(whitespace_after=closing))]
-    items[-1] = last.with_changes(comma=cst.Comma(whitespace_after=space))
-    return [*items, new.with_changes(comma=comma)]
-
-
-def _with_argument(call: Any, argument: Any) -> Any:
-    return call.with_changes(args=_appended(call.args, argument, call.whitespace_before_args))
-
-
-def _with_dict_key(display: Any, key: str, value: Any) -> Any:
-    """The dict display with ``key: value`` set (replaced when present, else appended)."""
-    import libcst as cst
-
-    elements = list(display.elements)
-    for index, element in enumerate(elements):
-        if isinstance(element, cst.DictElement) and _string_value(element.key) == key:
-            elements[index] = element.with_changes(value=value)
-            return display.with_changes(elements=elements)
-    single = any(
-        isinstance(element, cst.DictElement) and getattr(element.key, "value", "").startswith("'")
-        for element in elements
-    )
-    quote = "'" if single else '"'
-    new = cst.DictElement(cst.SimpleString(f"{quote}{key}{quote}"), value)
-    closing = display.rbrace.whitespace_before
-    if elements and isinstance(elements[-1].comma, cst.Comma) and isinstance(closing, cst.ParenthesizedWhitespace):
-        # a dict written one key per line keeps the line break (and comment) before its `}`
-        before = elements[-2].comma.whitespace_after if len(elements) > 1 else display.lbrace.whitespace_after
-        indent = before.last_line if isinstance(before, cst.ParenthesizedWhitespace) else closing.last_line
-        elements[-1] = elements[-1].with_changes(
-            comma=elements[-1].comma.with_changes(whitespace_after=closing.with_changes(last_line=indent))
-        )
-        brace = display.rbrace.with_changes(
-            whitespace_before=cst.ParenthesizedWhitespace(indent=closing.indent, last_line=closing.last_line)
-        )
-        return display.with_changes(elements=[*elements, new.with_changes(comma=cst.Comma())], rbrace=brace)
-    return display.with_changes(elements=_appended(elements, new, display.lbrace.whitespace_after))
-
-
 def add_keyword(spec: FixSpec, finding: Finding, source: PythonSource) -> Autofix | None:
-    import libcst as cst
-
-    call = source.call_at(finding.line, finding.column)
-    if call is None or any(argument.star for argument in call.args):
+    """Add ``keyword=value`` to the call the finding is on (or into its ``dict-keyword`` dict
+    for the listed callees), or replace the value it has. The call is read from the module's
+    ``ast`` tree (parsed once by the engine: no second parse for the commonest fix); the edit is
+    the inserted (or replaced) text alone, so the rest of the file stays byte for byte."""
+    call = source.ast_call_at(finding.line, finding.column)
+    if call is None or any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
         return None
-    keyword = str(spec.get("keyword"))
-    try:
-        value = cst.parse_expression(str(spec.get("value")))
-    except cst.ParserSyntaxError:
-        return None
+    keyword, value = str(spec.get("keyword")), str(spec.get("value"))
     container = spec.get("dict-keyword")
-    arguments: Sequence[Any] = call.args
-    if container and _last_name(call.func) in spec.get("dict-keyword-callees", []):
-        present = next((a for a in arguments if a.keyword is not None and a.keyword.value == container), None)
+    values = sorted([*call.args, *(k.value for k in call.keywords)], key=lambda node: (node.lineno, node.col_offset))
+    edit: Edit | None
+    if container and _ast_last_name(call.func) in spec.get("dict-keyword-callees", []):
+        present = next((k for k in call.keywords if k.arg == container), None)
         if present is None:
-            display = cst.Dict([cst.DictElement(cst.SimpleString(f'"{keyword}"'), value)])
-            new_call = _with_argument(call, cst.Arg(display, keyword=cst.Name(container), equal=_equal()))
-        elif isinstance(present.value, cst.Dict):
-            updated = present.with_changes(value=_with_dict_key(present.value, keyword, value))
-            new_call = call.with_changes(args=[updated if a is present else a for a in arguments])
+            edit = _appended_text(source, call, values, f'{container}={{"{keyword}": {value}}}')
+        elif isinstance(present.value, ast.Dict):
+            display = present.value
+            if any(key is None for key in display.keys):
+                return None  # a **mapping inside: pinlint cannot see what it holds
+            entry = next(
+                (v for k, v in zip(display.keys, display.values, strict=True) if _ast_string(k) == keyword), None
+            )
+            if entry is not None:
+                edit = _replaced_text(source, entry, value)
+            else:
+                first_key = display.keys[0] if display.keys else None
+                single = first_key is not None and source.ast_text(first_key).startswith("'")
+                quote = "'" if single else '"'
+                edit = _appended_text(source, display, display.values, f"{quote}{keyword}{quote}: {value}")
         else:
             return None
     else:
-        present = next((a for a in arguments if a.keyword is not None and a.keyword.value == keyword), None)
+        present = next((k for k in call.keywords if k.arg == keyword), None)
         if present is None:
-            new_call = _with_argument(call, cst.Arg(value, keyword=cst.Name(keyword), equal=_equal()))
+            edit = _appended_text(source, call, values, f"{keyword}={value}")
         else:
-            new_call = call.with_changes(args=[a.with_changes(value=value) if a is present else a for a in arguments])
-    text = source.replaced(call, new_call)
-    edit = minimal_edit(source.file.text, text, source.file) if text is not None else None
+            edit = _replaced_text(source, present.value, value)
     if edit is None:
         return None
     return Autofix(spec.title, str(spec.get("applicability")), (edit,))
 
 
-def _equal() -> Any:
-    import libcst as cst
+def _ast_last_name(node: ast.expr) -> str:
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ""
 
-    return cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
+
+def _ast_string(node: ast.expr | None) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _replaced_text(source: PythonSource, node: ast.expr, text: str) -> Edit | None:
+    span = source.ast_span(node)
+    return None if span is None else source.file.edit(span[0], span[1], text)
+
+
+def _after_blanks(text: str, offset: int, end: int) -> int:
+    """The offset of the first character at or after ``offset`` that is not a blank, a line break,
+    a backslash continuation or a comment."""
+    while offset < end:
+        character = text[offset]
+        if character in " \t\f\r\n\\":
+            offset += 1
+        elif character == "#":
+            while offset < end and text[offset] not in "\r\n":
+                offset += 1
+        else:
+            break
+    return offset
+
+
+def _appended_text(
+    source: PythonSource, container: ast.expr, values: Sequence[ast.expr | None], item: str
+) -> Edit | None:
+    """The edit that appends ``item`` to a call's arguments or a dict's entries (``values`` are
+    their values, in order), written as the others are: after ``, `` on the same line; with a
+    trailing comma on a line of its own (at the last item's indentation) when the closing bracket
+    is alone on its line, else after the comma."""
+    file, text = source.file, source.file.text
+    span = source.ast_span(container)
+    if span is None or span[1] < 1 or text[span[1] - 1] not in ")}":
+        return None
+    close = span[1] - 1
+    if not values:
+        return file.edit(close, close, item)
+    last = source.ast_span(values[-1]) if values[-1] is not None else None
+    if last is None:
+        return None
+    after = _after_blanks(text, last[1], close)
+    if after >= close:  # no trailing comma
+        return file.edit(last[1], last[1], f", {item}")
+    if text[after] != ",":
+        return None
+    line_start = max(text.rfind("\n", 0, close), text.rfind("\r", 0, close)) + 1
+    if text[line_start:close].strip() or ("\n" not in text[after:close] and "\r" not in text[after:close]):
+        return file.edit(after + 1, after + 1, f" {item},")
+    value_line = max(text.rfind("\n", 0, last[0]), text.rfind("\r", 0, last[0])) + 1
+    indent = text[value_line : value_line + len(text[value_line:]) - len(text[value_line:].lstrip(" \t"))]
+    newline = "\r\n" if text[line_start - 2 : line_start] == "\r\n" else text[line_start - 1]
+    return file.edit(line_start, line_start, f"{indent}{item},{newline}")
 
 
 def cache_connection(spec: FixSpec, finding: Finding, source: PythonSource) -> Autofix | None:

@@ -51,7 +51,7 @@ class SqlSite:
     statements: list[Statement]
     index: int
     offset: int
-    fragments: Sequence[Fragment] = ()  # every SQL fragment of the file
+    fragments: Fragments | None = None  # every SQL fragment of the file
     python: PythonSource | None = None  # the Python file around a Python fragment
 
     @property
@@ -74,16 +74,49 @@ def fragment_offset(fragment: Fragment, line: int, column: int) -> int | None:
     return None
 
 
-def locate(fragments: Sequence[Fragment], line: int, column: int) -> SqlSite | None:
+class Fragments:
+    """A file's SQL fragments, with each place of theirs and their statements worked out once
+    (a file's findings are looked up in them one after another)."""
+
+    def __init__(self, fragments: Sequence[Fragment]) -> None:
+        self.fragments = fragments
+        self._places: dict[tuple[int, int], list[tuple[int, int]]] | None = None
+        self._statements: dict[int, list[Statement]] = {}
+
+    def places(self, line: int, column: int) -> list[tuple[int, int]]:
+        """(fragment index, offset) of every fragment character at the file position."""
+        if self._places is None:
+            self._places = {}
+            for number, fragment in enumerate(self.fragments):
+                if isinstance(fragment.source_map, CharMap):
+                    source_map = fragment.source_map
+                    for offset, place in enumerate(zip(source_map.lines, source_map.columns, strict=False)):
+                        self._places.setdefault(place, []).append((number, offset))
+        found = list(self._places.get((line, column), []))
+        for number, fragment in enumerate(self.fragments):
+            if isinstance(fragment.source_map, LineMap):
+                at = fragment_offset(fragment, line, column)
+                if at is not None:
+                    found.append((number, at))
+        return found
+
+    def statements(self, number: int) -> list[Statement]:
+        if number not in self._statements:
+            fragment = self.fragments[number]
+            split = fragment.statements  # the engine's, when it split this fragment in PostgreSQL
+            if split is None or any(statement.dialect != "postgres" for statement in split):
+                split = split_statements(fragment.text, psql=fragment.kind == "sql", dialect="postgres")
+            self._statements[number] = split
+        return self._statements[number]
+
+
+def locate(fragments: Fragments, line: int, column: int) -> SqlSite | None:
     """The statement at the file position (line, column), in whichever fragment holds it."""
-    for fragment in fragments:
-        offset = fragment_offset(fragment, line, column)
-        if offset is None:
-            continue
-        statements = split_statements(fragment.text, psql=fragment.kind == "sql", dialect="postgres")
+    for number, offset in fragments.places(line, column):
+        statements = fragments.statements(number)
         for index, statement in enumerate(statements):
             if statement.start <= offset < statement.end:
-                return SqlSite(fragment, statements, index, offset, fragments)
+                return SqlSite(fragments.fragments[number], statements, index, offset, fragments)
     return None
 
 
@@ -246,7 +279,7 @@ def transaction_advisory_lock(spec: FixSpec, site: SqlSite, file: FileText) -> A
         removal = _statement_removal(site, file, site.statements[matches[0]])
         if removal is None:
             return None
-    elif not matches and site.python is not None and len(site.statements) == 1:
+    elif not matches and site.python is not None and site.fragments is not None and len(site.statements) == 1:
         removal = _unlock_call_removal(site, wanted)
     if removal is not None:
         edits.append(removal)
@@ -259,10 +292,11 @@ def _unlock_call_removal(site: SqlSite, wanted: tuple[str, list[str]]) -> Edit |
     the matching unlock, with the same parameters, in the same function (``remove_unlock_call``)."""
     assert site.python is not None
     found: list[Edit] = []
-    for fragment in site.fragments:
+    assert site.fragments is not None
+    for number, fragment in enumerate(site.fragments.fragments):
         if fragment.kind != "python" or fragment.sink_line <= site.fragment.sink_line:
             continue
-        statements = split_statements(fragment.text, psql=False, dialect="postgres")
+        statements = site.fragments.statements(number)
         if len(statements) == 1 and _unlock_call(fragment.text, statements[0]) == wanted:
             removal = remove_unlock_call(site.python, site.fragment.sink_line, fragment.sink_line)
             if removal is not None:
