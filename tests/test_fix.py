@@ -342,3 +342,62 @@ def test_no_connection_cache_outside_the_simple_shape(tmp_path: Path, change: tu
     (tmp_path / "handler.py").write_text(HANDLER.replace(*change))
     [finding] = _findings(tmp_path)
     assert finding["code"] == "PIN022" and finding["fix"]["edits"] == []  # type: ignore[index]
+
+
+def test_overlapping_fixes_are_applied_in_rounds(tmp_path: Path) -> None:
+    # both locks' fixes remove the one unlock: the first round takes the first, the second round
+    # (after linting again) renames the second lock, whose fix no longer has an unlock to remove
+    source = (
+        "BEGIN;\nSELECT pg_advisory_lock(1);\nSELECT pg_advisory_lock(1);\nSELECT pg_advisory_unlock(1);\nCOMMIT;\n"
+    )
+    (tmp_path / "job.sql").write_text(source)
+    done = run_cli("check", "--no-cache", "--fix", "--unsafe-fixes", "--show-fixes", ".", cwd=tmp_path)
+    assert (tmp_path / "job.sql").read_text() == (
+        "BEGIN;\nSELECT pg_advisory_xact_lock(1);\nSELECT pg_advisory_xact_lock(1);\nCOMMIT;\n"
+    )
+    assert "3 × PIN019" in done.stdout and done.returncode == 0  # noqa: RUF001
+
+
+def test_a_fix_whose_result_does_not_parse_is_not_written(tmp_path: Path) -> None:
+    """The guard of every round: the new text must lint (here an edit that would drop a closing
+    parenthesis, which no action makes, stands for a broken fix)."""
+    from dataclasses import replace
+
+    from pinlint.config import SettingsResolver
+    from pinlint.engine import Linter
+    from pinlint.fix.apply import FixOptions, fix_files
+    from pinlint.model import Autofix, Edit
+    from pinlint.run import selected_rules
+
+    source = 'import psycopg\n\nconn = psycopg.connect("")\n'
+    path = tmp_path / "db.py"
+    path.write_text(source)
+    settings = SettingsResolver(None, default_root=tmp_path).for_directory(tmp_path)
+    linter = Linter(selected_rules(settings), settings)
+
+    class BrokenFix:
+        """The real linter, except that the file's finding carries a broken fix."""
+
+        def lint_source(self, text: str, name: str) -> object:
+            result = linter.lint_source(text, name)
+            if text == source:
+                edit = Edit(3, 26, 3, 27, "")  # the closing parenthesis
+                result.findings = [replace(f, autofix=Autofix("broken", "safe", (edit,))) for f in result.findings]
+            return result
+
+    [finding] = BrokenFix().lint_source(source, str(path)).findings  # type: ignore[attr-defined]
+    warnings: list[str] = []
+    outcome = fix_files([finding], FixOptions(), lambda _: BrokenFix(), lambda found: found, warnings.append)
+    assert path.read_text() == source
+    assert outcome.fixed_count == 0 and [f.code for f in outcome.remaining] == ["PIN023"]
+    assert warnings == [f"{path}: the fixed text would not lint (it does not parse); file left unchanged"]
+
+
+def test_a_symlink_s_target_is_fixed_and_the_link_stays(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "m.sql").write_text("BEGIN;\nSET search_path TO app;\nCOMMIT;\n")
+    (tmp_path / "link.sql").symlink_to(real / "m.sql")
+    run_cli("check", "--no-cache", "--fix", "link.sql", cwd=tmp_path)
+    assert (tmp_path / "link.sql").is_symlink()
+    assert (real / "m.sql").read_text() == "BEGIN;\nSET LOCAL search_path TO app;\nCOMMIT;\n"
