@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from pinlint.catalog import CatalogError, load_rule
-from tests.conftest import run_cli
+from pinlint.catalog import CatalogError, Rule, load_rule
+from pinlint.model import Finding
+from tests.conftest import CATALOG, lint, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data" / "fix"
@@ -401,3 +402,40 @@ def test_a_symlink_s_target_is_fixed_and_the_link_stays(tmp_path: Path) -> None:
     run_cli("check", "--no-cache", "--fix", "link.sql", cwd=tmp_path)
     assert (tmp_path / "link.sql").is_symlink()
     assert (real / "m.sql").read_text() == "BEGIN;\nSET LOCAL search_path TO app;\nCOMMIT;\n"
+
+
+FIXABLE_RULES = [rule for rule in CATALOG if rule.autofix is not None]
+
+
+def _applied(text: str, finding: Finding) -> str:
+    from pinlint.fix.text import FileText, apply_edits
+
+    assert finding.autofix is not None
+    file = FileText(text, sql=finding.path.endswith(".sql"))
+    spans = [file.span(edit) for edit in finding.autofix.edits]
+    assert all(spans), finding
+    edits = zip(spans, finding.autofix.edits, strict=True)
+    return apply_edits(text, [(span[0], span[1], edit.content) for span, edit in edits if span])
+
+
+@pytest.mark.parametrize("rule", FIXABLE_RULES, ids=lambda rule: rule.code)
+def test_every_fix_of_a_rule_s_bad_examples_parses_and_removes_its_finding(rule: Rule) -> None:
+    """Each fix the rule's own bad examples get, applied alone: the text still parses (Python's
+    parser; PostgreSQL's for .sql), and linting it again finds one finding of the rule fewer."""
+    fixed = 0
+    for example in rule.bad:
+        if example.language not in ("python", "sql"):
+            continue
+        found = [f for f in lint(example.source, example.path, all_rules=True) if f.code == rule.code]
+        for finding in found:
+            if finding.autofix is None:
+                continue
+            text = _applied(example.source, finding)
+            if example.language == "python":
+                ast.parse(text)
+            else:
+                _pglast_parses(text)
+            again = [f for f in lint(text, example.path, all_rules=True) if f.code == rule.code]
+            assert len(again) < len(found), (rule.code, example.source, text)
+            fixed += 1
+    assert fixed, f"no bad example of {rule.code} shows its fix"
