@@ -176,7 +176,7 @@ def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) ->
         primary = linters.get(id(settings)) or next(iter(linters.values()))
         outcome = fix_files(
             findings,
-            FixOptions(unsafe=request.unsafe_fixes, diff=request.diff, show_fixes=request.show_fixes),
+            FixOptions(unsafe=request.unsafe_fixes, diff=request.diff),
             lambda path: linters.get(id(resolver.for_path(path)), primary),
             lambda found: settle(found, conditions, facts),
             warn,

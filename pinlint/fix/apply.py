@@ -38,16 +38,10 @@ from pinlint.model import Finding
 MAX_ROUNDS = 10
 
 
-def applicable(finding: Finding, unsafe: bool) -> bool:
-    """Whether ``--fix`` applies the finding's fix (an unsafe one only with ``--unsafe-fixes``)."""
-    return finding.fixable(unsafe)
-
-
 @dataclass(frozen=True)
 class FixOptions:
     unsafe: bool = False  # --unsafe-fixes
     diff: bool = False  # --diff: print what would change, write nothing
-    show_fixes: bool = False  # --show-fixes
 
 
 @dataclass
@@ -98,7 +92,7 @@ def fix_files(
     for finding in findings:
         by_path.setdefault(finding.path, []).append(finding)
     for path, found in by_path.items():
-        if not any(applicable(finding, options.unsafe) for finding in found):
+        if not any(finding.fixable(options.unsafe) for finding in found):
             outcome.remaining.extend(found)
             continue
         left, fixed = _fix_file(path, found, options, linter_for(path), settle, warn, outcome.diffs)
@@ -203,7 +197,7 @@ def _non_overlapping(
     taken: list[tuple[int, int]] = []
     chosen = []
     for finding in sorted(findings, key=lambda finding: finding.sort_key):
-        if not applicable(finding, unsafe):
+        if not finding.fixable(unsafe):
             continue
         assert finding.autofix is not None
         spans = [file.span(edit) for edit in finding.autofix.edits]
