@@ -99,8 +99,8 @@ def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) ->
     if request.add_noqa and fixing:
         raise UserError("--add-noqa cannot be combined with --fix or --diff")
     if paths == [STDIN]:
-        if request.add_noqa or fixing:
-            raise UserError(f"{'--add-noqa' if request.add_noqa else '--fix and --diff'} edit files: not stdin")
+        if request.add_noqa:
+            raise UserError("--add-noqa edits files: it cannot work on stdin")
         display = request.stdin_filename or STDIN
         linter = Linter(rules, settings, _declarations([Path(display)], settings))
         linters[id(settings)] = linter
@@ -171,15 +171,21 @@ def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) ->
 
     outcome = None
     if fixing:
-        from pinlint.fix.apply import FixOptions, fix_files, write_diffs
+        from pinlint.fix.apply import FixOptions, fix_files, fix_stdin, write_diffs
 
         primary = linters.get(id(settings)) or next(iter(linters.values()))
+        fix_options = FixOptions(unsafe=request.unsafe_fixes, diff=request.diff)
+
+        def settled(found: list[Finding]) -> list[Finding]:  # a re-linted file's findings, as the run settles them
+            return settle(found, conditions, facts)
+
+        if paths == [STDIN]:  # as ruff: the fixed text (or its diff) on stdout, the findings left on stderr
+            pending = fix_stdin(
+                sources.stdin_text, sources.stdin_name, fix_options, primary, settled, warn, settings.quiet
+            )
+            return EXIT_FINDINGS if pending and not settings.exit_zero else EXIT_CLEAN
         outcome = fix_files(
-            findings,
-            FixOptions(unsafe=request.unsafe_fixes, diff=request.diff),
-            lambda path: linters.get(id(resolver.for_path(path)), primary),
-            lambda found: settle(found, conditions, facts),
-            warn,
+            findings, fix_options, lambda path: linters.get(id(resolver.for_path(path)), primary), settled, warn
         )
         if request.diff:  # printed, nothing written: the exit code says whether there was a fix
             return EXIT_FINDINGS if write_diffs(outcome, settings.quiet) and not settings.exit_zero else EXIT_CLEAN

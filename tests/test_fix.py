@@ -198,9 +198,23 @@ def test_show_fixes_lists_what_was_fixed(tmp_path: Path) -> None:
     assert "Fixed 2 findings:\n- m.sql:\n    2 × PIN001 (session-set)\n" in done.stdout  # noqa: RUF001
 
 
-def test_fix_refuses_stdin_and_add_noqa(tmp_path: Path) -> None:
-    assert run_cli("check", "--fix", "-", stdin="SET x = 1;", cwd=tmp_path).returncode == 2
+def test_fix_refuses_add_noqa(tmp_path: Path) -> None:
     assert run_cli("check", "--fix", "--add-noqa", ".", cwd=tmp_path).returncode == 2
+
+
+def test_fix_on_stdin_prints_the_fixed_text(tmp_path: Path) -> None:
+    """As ruff: the fixed text on stdout (the file named by --stdin-filename is not touched), the
+    findings left on stderr; --diff prints the diff."""
+    source = "BEGIN;\nSET search_path TO app;\nCOMMIT;\n"
+    args = ("check", "--no-cache", "-", "--stdin-filename", "m.sql")
+    done = run_cli(*args[:2], "--fix", *args[2:], stdin=source, cwd=tmp_path)
+    assert (done.stdout, done.returncode) == (source.replace("SET", "SET LOCAL"), 0)
+    assert not (tmp_path / "m.sql").exists()
+    shown = run_cli(*args[:2], "--diff", *args[2:], stdin=source, cwd=tmp_path)
+    assert "-SET search_path TO app;\n+SET LOCAL search_path TO app;\n" in shown.stdout and shown.returncode == 1
+    left = run_cli(*args[:2], "--fix", *args[2:], stdin="SET search_path TO app;\n", cwd=tmp_path)
+    assert left.stdout == "SET search_path TO app;\n" and left.returncode == 1  # the fix is unsafe
+    assert "m.sql:1:1: PIN001" in left.stderr
 
 
 def test_real_code_django_pglock(tmp_path: Path) -> None:

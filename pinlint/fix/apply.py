@@ -117,6 +117,35 @@ def write_diffs(outcome: FixOutcome, quiet: bool) -> int:
     return count
 
 
+def fix_stdin(
+    text: str,
+    path: str,
+    options: FixOptions,
+    linter: Linter,
+    settle: Callable[[list[Finding]], list[Finding]],
+    warn: Callable[[str], None],
+    quiet: bool,
+) -> int:
+    """``--fix`` / ``--diff`` on stdin, as ruff does it: the fixed text (or its diff) on stdout,
+    the findings left on stderr (unless ``quiet``), nothing written. Returns what decides the
+    exit code: the findings left (``--fix``), or the findings the diff fixes (``--diff``)."""
+    import sys
+
+    from pinlint.report.text import printable
+
+    done = fix_text(text, path, options.unsafe, linter, settle, warn)
+    new, left, fixed = done if done is not None else (text, [], Counter[str]())
+    changed = _diff(path, text, new) if new != text else ""
+    sys.stdout.flush()
+    sys.stdout.buffer.write((changed if options.diff else new).encode("utf-8", errors="surrogateescape"))
+    sys.stdout.flush()
+    if not quiet:
+        for finding in left:
+            where = f"{printable(finding.path)}:{finding.line}:{finding.column}"
+            click.echo(f"{where}: {finding.code} {printable(finding.message)}", err=True)
+    return sum(fixed.values()) if options.diff else len(left)
+
+
 def _read(path: str, warn: Callable[[str], None], writing: bool) -> _Source | None:
     target = Path(os.path.realpath(path))  # a symlink: edit the file it points to
     try:
@@ -155,13 +184,37 @@ def _fix_file(
     source = _read(path, warn, writing=not options.diff)
     if source is None:
         return found, Counter()
-    text = source.text
+    fixed_text = fix_text(source.text, path, options.unsafe, linter, settle, warn)
+    if fixed_text is None:
+        return found, Counter()
+    text, current, fixed = fixed_text
+    if text == source.text:
+        return current, Counter()
+    if options.diff:
+        diffs.append(_diff(path, source.text, text))
+        return current, fixed
+    if not _write(path, source, text, warn):
+        return found, Counter()
+    return current, fixed
+
+
+def fix_text(
+    text: str,
+    path: str,
+    unsafe: bool,
+    linter: Linter,
+    settle: Callable[[list[Finding]], list[Finding]],
+    warn: Callable[[str], None],
+) -> tuple[str, list[Finding], Counter[str]] | None:
+    """The rounds (see the module's docstring) on the text of ``path``: (the fixed text, the
+    findings left in it, what was fixed by code); None when the text does not lint."""
     current = _lint(linter, text, path, settle)
     if current is None:
-        return found, Counter()
+        return None
     fixed: Counter[str] = Counter()
+    sql = path.endswith(".sql")
     for _ in range(MAX_ROUNDS):
-        chosen = _non_overlapping(current, FileText(text, sql=source.sql), options.unsafe)
+        chosen = _non_overlapping(current, FileText(text, sql=sql), unsafe)
         if not chosen:
             break
         new_text = apply_edits(text, [span for _, spans in chosen for span in spans])
@@ -173,14 +226,7 @@ def _fix_file(
         assert after is not None
         fixed += Counter(finding.code for finding in current) - Counter(finding.code for finding in after)
         text, current = new_text, after
-    if text == source.text:
-        return current, Counter()
-    if options.diff:
-        diffs.append(_diff(path, source.text, text))
-        return current, fixed
-    if not _write(path, source, text, warn):
-        return found, Counter()
-    return current, fixed
+    return text, current, fixed
 
 
 def _lint(
