@@ -453,3 +453,15 @@ def test_every_fix_of_a_rule_s_bad_examples_parses_and_removes_its_finding(rule:
             assert len(again) < len(found), (rule.code, example.source, text)
             fixed += 1
     assert fixed, f"no bad example of {rule.code} shows its fix"
+
+
+def test_a_sql_file_keeps_its_byte_order_mark(tmp_path: Path) -> None:
+    (tmp_path / "m.sql").write_bytes(b"\xef\xbb\xbfBEGIN;\r\nSET search_path TO app;\r\nCOMMIT;\r\n")
+    run_cli("check", "--no-cache", "--fix", ".", cwd=tmp_path)
+    assert (tmp_path / "m.sql").read_bytes() == b"\xef\xbb\xbfBEGIN;\r\nSET LOCAL search_path TO app;\r\nCOMMIT;\r\n"
+
+
+def test_add_noqa_keeps_a_sql_file_s_byte_order_mark(tmp_path: Path) -> None:
+    (tmp_path / "m.sql").write_bytes(b"\xef\xbb\xbfSET search_path TO app;\n")
+    run_cli("check", "--no-cache", "--add-noqa", ".", cwd=tmp_path)
+    assert (tmp_path / "m.sql").read_bytes() == b"\xef\xbb\xbfSET search_path TO app;  -- noqa: PIN001\n"

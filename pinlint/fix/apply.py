@@ -12,7 +12,8 @@ Writing: the file a symlink points to is edited; it keeps its encoding (PEP 263 
 Latin-1 for a legacy .sql file), its line endings (edits never touch them) and its owner and
 mode, and it is replaced atomically (``pinlint.atomic``). A read-only file, or one that cannot be
 read or written, is left unchanged with a warning and its findings stay. ``--diff`` writes
-nothing: it prints a unified diff of every file that would change.
+nothing: it prints a unified diff of every file that would change. On stdin (``fix_stdin``), as
+in ruff, the fixed text (or its diff) goes to stdout and the findings left to stderr.
 """
 
 from __future__ import annotations
@@ -71,11 +72,12 @@ class FixOutcome:
 
 @dataclass
 class _Source:
+    """A file to fix: the file edited (a symlink's target), its stat, its text and encoding."""
+
     target: Path
     info: os.stat_result
     text: str
     encoding: str
-    sql: bool
 
 
 def fix_files(
@@ -146,6 +148,11 @@ def fix_stdin(
     return sum(fixed.values()) if options.diff else len(left)
 
 
+def sql_encoding(data: bytes) -> str:
+    """How a UTF-8 .sql file is written back: with its BOM when it had one (decode_sql drops it)."""
+    return "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
+
+
 def _read(path: str, warn: Callable[[str], None], writing: bool) -> _Source | None:
     target = Path(os.path.realpath(path))  # a symlink: edit the file it points to
     try:
@@ -163,12 +170,12 @@ def _read(path: str, warn: Callable[[str], None], writing: bool) -> _Source | No
     sql = path.endswith(".sql") or target.suffix == ".sql"
     if sql:
         text, note = decode_sql(data)
-        return _Source(target, info, text, "latin-1" if note else "utf-8", sql)
+        return _Source(target, info, text, "latin-1" if note else sql_encoding(data))
     text, problem = decode_python(data)
     if problem:
         warn(f"{path}: {problem}")
         return None
-    return _Source(target, info, text, tokenize.detect_encoding(io.BytesIO(data).readline)[0], sql)
+    return _Source(target, info, text, tokenize.detect_encoding(io.BytesIO(data).readline)[0])
 
 
 def _fix_file(
