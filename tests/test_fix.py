@@ -465,3 +465,15 @@ def test_add_noqa_keeps_a_sql_file_s_byte_order_mark(tmp_path: Path) -> None:
     (tmp_path / "m.sql").write_bytes(b"\xef\xbb\xbfSET search_path TO app;\n")
     run_cli("check", "--no-cache", "--add-noqa", ".", cwd=tmp_path)
     assert (tmp_path / "m.sql").read_bytes() == b"\xef\xbb\xbfSET search_path TO app;  -- noqa: PIN001\n"
+
+
+def test_a_cached_result_keeps_its_fix(tmp_path: Path) -> None:
+    (tmp_path / "m.sql").write_text("BEGIN;\nSET search_path TO app;\nCOMMIT;\n")
+    args = ("check", "--output-format", "json", "--cache-dir", str(tmp_path / "cache"), ".")
+    cold = json.loads(run_cli(*args, cwd=tmp_path).stdout)
+    [entry] = (tmp_path / "cache").glob("results-*.json")
+    assert '"applicability": "safe"' in entry.read_text()
+    written = entry.stat().st_mtime_ns
+    warm = json.loads(run_cli(*args, cwd=tmp_path).stdout)
+    assert warm == cold and cold[0]["fix"]["applicability"] == "safe"
+    assert entry.stat().st_mtime_ns == written  # read back as written: a miss would rewrite it
