@@ -477,3 +477,13 @@ def test_a_cached_result_keeps_its_fix(tmp_path: Path) -> None:
     warm = json.loads(run_cli(*args, cwd=tmp_path).stdout)
     assert warm == cold and cold[0]["fix"]["applicability"] == "safe"
     assert entry.stat().st_mtime_ns == written  # read back as written: a miss would rewrite it
+
+
+def test_a_rollback_after_the_set_keeps_the_fix_safe(tmp_path: Path) -> None:
+    # PostgreSQL undoes a session SET of a transaction that rolls back: what follows sees the same
+    (tmp_path / "m.sql").write_text("BEGIN;\nSET search_path TO app;\nROLLBACK;\nSELECT * FROM t;\n")
+    [finding] = _findings(tmp_path)
+    assert finding["fix"]["applicability"] == "safe"  # type: ignore[index]
+    (tmp_path / "m.sql").write_text("BEGIN;\nSET search_path TO app;\nROLLBACK TO SAVEPOINT a;\nSELECT 1;\n")
+    [open_transaction] = _findings(tmp_path)
+    assert open_transaction["fix"]["applicability"] == "unsafe"  # type: ignore[index]

@@ -16,8 +16,9 @@ Actions (rule files' ``[autofix]``, see ``schema``):
 
 The first two are safe when the same string (or file) opens an explicit transaction before the
 trigger (``BEGIN``, ``START TRANSACTION``), ends it after (``COMMIT``, ``END``, ``ROLLBACK``,
-``ABORT``) and sends nothing after that end: the setting then lasts exactly as long as before,
-for every statement that can see it. Elsewhere they are unsafe (outside a transaction ``SET
+``ABORT``) and sends nothing after that end (or the end is a rollback, which undoes a session
+``SET`` too): the setting then lasts exactly as long as before, for every statement that can see
+it. Elsewhere they are unsafe (outside a transaction ``SET
 LOCAL`` does nothing) or not offered (``outside-transaction = "none"``). The advisory-lock fix is
 always unsafe: the lock now ends with the transaction, which must last as long as the work.
 """
@@ -151,8 +152,9 @@ def _same_case(word: str, like: str) -> str:
 
 def transaction_applicability(statements: Sequence[Statement], index: int) -> str:
     """``safe`` when an explicit transaction opened before statement ``index`` ends after it and
-    nothing follows its end; ``unsafe`` when a transaction is around it but statements follow;
-    '' when no explicit transaction is visible."""
+    nothing follows its end (or it ends in a rollback, which undoes a session SET as well);
+    ``unsafe`` when a committed transaction is around it but statements follow; '' when no
+    explicit transaction is visible."""
     begun = False
     for statement in reversed(statements[:index]):
         word = statement.leading_word
@@ -169,7 +171,9 @@ def transaction_applicability(statements: Sequence[Statement], index: int) -> st
         if word in _BEGIN and _opens_transaction(statement):
             return ""
         if word in _END and not _is_rollback_to(statement):
-            return SAFE if later == len(statements) - 1 else UNSAFE
+            # a rollback undoes a session SET too, so what follows it sees the same either way
+            rolled_back = word in ("ROLLBACK", "ABORT")
+            return SAFE if rolled_back or later == len(statements) - 1 else UNSAFE
     return ""
 
 
@@ -179,7 +183,7 @@ def _opens_transaction(statement: Statement) -> bool:
 
 
 def _is_rollback_to(statement: Statement) -> bool:
-    """``ROLLBACK TO SAVEPOINT x`` / ``ROLLBACK AND CHAIN``... keep the transaction open."""
+    """``ROLLBACK TO [SAVEPOINT] x`` keeps the transaction open."""
     tokens = statement.tokens
     return len(tokens) > 1 and tokens[0].value == "ROLLBACK" and tokens[1].kind == WORD and tokens[1].value == "TO"
 
