@@ -31,6 +31,7 @@ import click
 from pinlint.atomic import OwnerError, replace_file
 from pinlint.engine import Linter, decode_python
 from pinlint.extract.sqlfile import decode_sql
+from pinlint.fix.apply import sql_encoding
 from pinlint.model import Finding
 from pinlint.suppress import physical_lines, string_end_lines
 
@@ -145,7 +146,7 @@ def _edit_file(linter: Linter, path: str, found: list[Finding], warn: Callable[[
     is_sql = target.suffix == ".sql" or path.endswith(".sql")
     if is_sql:
         text, note = decode_sql(data)
-        encoding = "latin-1" if note else "utf-8"
+        encoding = "latin-1" if note else sql_encoding(data)
     else:
         text, problem = decode_python(data)
         if problem:

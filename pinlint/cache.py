@@ -35,7 +35,7 @@ import time
 import types
 import typing
 from collections.abc import Iterator
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, is_dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -155,6 +155,11 @@ def _typed(value: Any, hint: Any) -> Any:
         if value is None:
             return value
         raise _Mismatch
+    if isinstance(hint, type) and is_dataclass(hint):  # a Finding's autofix and its edits
+        if not isinstance(value, dict) or set(value) != {field.name for field in fields(hint)}:
+            raise _Mismatch
+        hints = typing.get_type_hints(hint)
+        return hint(**{name: _typed(item, hints[name]) for name, item in value.items()})
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if isinstance(hint, type) and isinstance(value, hint) and not (isinstance(value, bool) and hint is not bool):

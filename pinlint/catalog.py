@@ -20,6 +20,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
+from pinlint.fix.schema import FixSpec, build_fix_spec
 from pinlint.kinds import build_kind
 from pinlint.kinds.base import Kind
 from pinlint.kinds.schema import ANY, BOOLEAN, FREE_TABLE, STRING, STRINGS, TABLE, TABLES, Key, SchemaError, validate
@@ -162,6 +163,7 @@ class Rule:
     consequence_if: tuple[ConsequenceIf, ...] = ()
     default_enabled: bool = True  # off-by-default rules run only when selected by code, name or ALL
     about_pinlint: bool = False  # ok on every pooler by nature (e.g. unused suppressions): --target keeps it
+    autofix: FixSpec | None = None  # the rule's [autofix] table: how pinlint.fix fixes its findings
 
     def for_setup(self, setup: PoolerSetup) -> Rule:
         """This rule with its consequences adjusted to the user's pooler setup."""
@@ -221,6 +223,7 @@ RULE_FILE_KEYS = (
         ),
     ),
     Key("match", FREE_TABLE, "The kind and its keys (docs/rule-kinds.md).", required=True),
+    Key("autofix", FREE_TABLE, "The fix action and its keys (pinlint/fix/schema.py): what `--fix` applies."),
     Key(
         "integration",
         FREE_TABLE,
@@ -299,6 +302,12 @@ def load_rule(path: Path) -> Rule:
         raise CatalogError(f"{where}: the file must be named {code}-{name}.toml")
     severity = data.get("severity", "warning")
     dialects = tuple(data.get("dialects", [POSTGRES]))
+    try:
+        autofix = (
+            build_fix_spec(data["autofix"], data["match"].get("kind", ""), dialects) if "autofix" in data else None
+        )
+    except SchemaError as error:
+        raise CatalogError(f"{where}: {error}") from error
     if not dialects:
         raise CatalogError(f"{where}: `dialects` must list some of {', '.join(DIALECTS)}")
     relevant = tuple(target for target in TARGETS if set(TARGET_DIALECTS[target]) & set(dialects))
@@ -345,6 +354,7 @@ def load_rule(path: Path) -> Rule:
         consequence_if=tuple(overrides),
         default_enabled=data.get("enabled-by-default", True),
         about_pinlint=all(targets.get(target, "ok") == "ok" for target in relevant),
+        autofix=autofix,
     )
 
 

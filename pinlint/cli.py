@@ -159,6 +159,10 @@ def cli() -> None:
     "--cache-dir", type=str, default=None, metavar="DIR", help="Where results are cached (default: .pinlint_cache)."
 )
 @click.option("--add-noqa", is_flag=True, help="Add `# noqa: CODE` comments that silence every current finding.")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes to the files, then report what is left.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff, apply the unsafe fixes too.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff and write nothing (exit 1 if any).")
+@click.option("--show-fixes", is_flag=True, help="With --fix, list what was fixed, per file and rule.")
 @click.option("--show-files", is_flag=True, help="List the files that would be linted, and stop.")
 @click.option(
     "--show-settings", is_flag=True, help="Print the settings in effect (after config and options), and stop."
@@ -184,6 +188,10 @@ def check(
     no_cache: bool,
     cache_dir: str | None,
     add_noqa: bool,
+    fix: bool,
+    unsafe_fixes: bool,
+    diff: bool,
+    show_fixes: bool,
     show_files: bool,
     show_settings: bool,
     output_file: str | None,
@@ -228,6 +236,10 @@ def check(
         no_cache=no_cache,
         cache_dir=cache_dir,
         add_noqa=add_noqa,
+        fix=fix,
+        unsafe_fixes=unsafe_fixes,
+        diff=diff,
+        show_fixes=show_fixes,
         show_files=show_files,
         output_file=output_file,
     )

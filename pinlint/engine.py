@@ -41,6 +41,7 @@ from pinlint.extract.sqlfile import decode_sql, extract_sql
 from pinlint.extract.values import merge_alternatives
 from pinlint.files import MAX_SOURCE_BYTES, UnreadableFile, read_bytes, wide_encoding
 from pinlint.findings import finding_at, finding_from_hit, routed
+from pinlint.fix.attach import fixable_rules, with_fixes
 from pinlint.globs import config_spec
 from pinlint.index.project import ProjectIndex
 from pinlint.index.summary import relative_imports
@@ -176,6 +177,11 @@ class Linter:
         return consuming(self._kinds, IamTokenKind)
 
     @cached_property
+    def fixable(self) -> dict[str, Rule]:
+        """The rules with an ``[autofix]`` table, by code (pinlint.fix attaches their fixes)."""
+        return fixable_rules(self.rules)
+
+    @cached_property
     def stack_rules(self) -> tuple[Rule, ...]:
         """The rules whose kind checks a stack (pinlint.infra reads the stacks and runs them)."""
         return tuple(rule for rule, _ in consuming(self._kinds, StackKind))
@@ -286,7 +292,10 @@ class Linter:
                 result.error = "binary file (contains NUL bytes); skipped"
                 return result
             choice = self.dialect_for(path, sql_file_evidence(text))
-            result.findings = self._lint_fragments([extract_sql(text, path)], choice)
+            fragment = extract_sql(text, path)
+            result.findings = with_fixes(
+                self._lint_fragments([fragment], choice), self.fixable, text, [fragment], sql=True
+            )
         else:
             if isinstance(source, bytes):
                 text, problem = decode_python(source)
@@ -349,7 +358,7 @@ class Linter:
                     more = f" (and {len(suppressions.misnamed) - 1} more)" if len(suppressions.misnamed) > 1 else ""
                     note = f"line {line}: `noqa` entry {why}, so it silences nothing{more}"
                     result.note = f"{result.note}; {note}" if result.note else note
-            result.findings = findings
+            result.findings = with_fixes(findings, self.fixable, text, fragments, sql=False, model=model)
         result.findings = self._routed(self._per_file_ignored(result.findings, path), path)
         result.findings.sort(key=lambda finding: finding.sort_key)
         return result
@@ -417,6 +426,7 @@ class Linter:
         for fragment in fragments:
             found: list[Finding] = []
             statements = split_statements(fragment.text, psql=fragment.kind == "sql", dialect=choice.name)
+            fragment.statements = statements
             if fragment.read_from:  # a file's text sent in one call: only what counts the whole text
                 found = [
                     finding_from_hit(rule, fragment, hit, "", choice)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 # A dynamic part of a Python string (an f-string hole, a %-format or .format() field, a
 # non-string operand of +) is replaced by this private-use character in a fragment's text.
@@ -70,6 +70,31 @@ class Fragment:
     group: int = 0  # fragments that are possible values of one argument share a group (0: alone)
     conditions: tuple[tuple[str, bool], ...] = ()  # when this value is the one sent: (test, is true)
     read_from: str = ""  # a file's text read at run time and sent whole (only whole-text checks apply)
+    # its statements (pinlint.sql.statements.Statement, which imports this module), once the
+    # engine has split them: the fix stage reads them again
+    statements: list[Any] | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the file's text from (line, column) to (end_line, end_column) by ``content``:
+    1-based lines (as the file's kind counts them), 1-based columns in code points, end exclusive."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    content: str
+
+
+@dataclass(frozen=True)
+class Autofix:
+    """An edit that fixes a finding (pinlint.fix): ``safe`` when behaviour is provably the same,
+    ``unsafe`` when the user must check it (applied only with ``--unsafe-fixes``)."""
+
+    title: str
+    applicability: str  # "safe" or "unsafe"
+    edits: tuple[Edit, ...]
 
 
 @dataclass(frozen=True)
@@ -93,6 +118,11 @@ class Finding:
     dialect_reason: str = ""  # ... and why (``imports pymysql (line 3)``)
     consequence: str = ""  # what happens on the poolers, one sentence (the rule's ``consequence``)
     pooler: str = ""  # `--target auto`: the pooler(s) the file's function goes through, and what showed it
+    autofix: Autofix | None = None  # the edit that fixes it, when the rule has one (pinlint.fix)
+
+    def fixable(self, unsafe: bool = False) -> bool:
+        """Whether ``--fix`` applies its fix (an unsafe one only with ``--unsafe-fixes``)."""
+        return self.autofix is not None and (unsafe or self.autofix.applicability == "safe")
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:

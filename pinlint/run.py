@@ -35,6 +35,7 @@ from pinlint.report import (
     STATISTICS_FORMATS,
     FileFindings,
     ReportOptions,
+    fixable_line,
     group_by_file,
     render_statistics,
     summary_line,
@@ -64,6 +65,10 @@ class RunRequest:
     no_cache: bool = False
     cache_dir: str | None = None
     add_noqa: bool = False
+    fix: bool = False  # --fix: apply the safe fixes (pinlint.fix.apply)
+    unsafe_fixes: bool = False  # --unsafe-fixes: the unsafe ones too
+    diff: bool = False  # --diff: print the fixes as a diff, write nothing
+    show_fixes: bool = False  # --show-fixes: list what --fix fixed
     show_files: bool = False
     output_file: str | None = None
 
@@ -94,6 +99,9 @@ def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) ->
     paths = list(request.paths)
     sources = _Sources()
     linters: dict[int, Linter] = {}  # by id of the settings (one object per configuration)
+    fixing = request.fix or request.diff
+    if request.add_noqa and fixing:
+        raise UserError("--add-noqa cannot be combined with --fix or --diff")
     if paths == [STDIN]:
         if request.add_noqa:
             raise UserError("--add-noqa edits files: it cannot work on stdin")
@@ -164,7 +172,8 @@ def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) ->
     )
     covered = _covered(paths)
     known = {os.path.abspath(result.path): result.project_keys for result in results if result.project_keys}
-    findings = settle(findings, project_conditions(rules), ProjectFacts(settings, known, covered))
+    conditions, facts = project_conditions(rules), ProjectFacts(settings, known, covered)
+    findings = settle(findings, conditions, facts)
     for result in results:
         if result.error:
             warn(f"{printable(result.path)}: {result.error}")
@@ -178,6 +187,28 @@ def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) ->
             primary, findings, warn, lambda path: linters.get(id(resolver.for_path(path)), primary)
         )
         return EXIT_CLEAN if settings.exit_zero else code
+
+    outcome = None
+    if fixing:
+        from pinlint.fix.apply import FixOptions, fix_files, fix_stdin, write_diffs
+
+        primary = linters.get(id(settings)) or next(iter(linters.values()))
+        fix_options = FixOptions(unsafe=request.unsafe_fixes, diff=request.diff)
+
+        def settled(found: list[Finding]) -> list[Finding]:  # a re-linted file's findings, as the run settles them
+            return settle(found, conditions, facts)
+
+        if paths == [STDIN]:  # as ruff: the fixed text (or its diff) on stdout, the findings left on stderr
+            pending = fix_stdin(
+                sources.stdin_text, sources.stdin_name, fix_options, primary, settled, warn, settings.quiet
+            )
+            return EXIT_FINDINGS if pending and not settings.exit_zero else EXIT_CLEAN
+        outcome = fix_files(
+            findings, fix_options, lambda path: linters.get(id(resolver.for_path(path)), primary), settled, warn
+        )
+        if request.diff:  # printed, nothing written: the exit code says whether there was a fix
+            return EXIT_FINDINGS if write_diffs(outcome, settings.quiet) and not settings.exit_zero else EXIT_CLEAN
+        findings = outcome.remaining
 
     use_color = _use_color(settings.color) and request.output_file is None
     files = group_by_file(findings)
@@ -197,6 +228,7 @@ def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) ->
                 root=_repository_root(),
                 checked=[result.path for result in results if not result.error],
                 skipped=[(result.path, result.error) for result in results if result.error],
+                unsafe_fixes=request.unsafe_fixes,
             )
             if request.output_file is None:
                 _write_findings(stdout, files, settings.output_format, options)
@@ -206,8 +238,13 @@ def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) ->
         if settings.output_format not in MACHINE_FORMATS and not settings.quiet:
             if findings and settings.output_format == "full" and not settings.statistics:
                 stdout.write("\n")
+            if outcome is not None and request.show_fixes:
+                stdout.write(outcome.fixes_text({rule.code: rule.name for rule in rules}))
             skipped = sum(1 for result in results if result.error)
-            stdout.write(summary_line(findings, len(results) - skipped, skipped) + "\n")
+            fixed = outcome.fixed_count if outcome is not None else 0
+            hint = fixable_line(findings, request.unsafe_fixes)  # on the summary's line: it stays the last
+            summary = summary_line(findings, len(results) - skipped, skipped, fixed=fixed)
+            stdout.write(f"{summary} {hint}\n" if hint else summary + "\n")
     if findings and not settings.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN

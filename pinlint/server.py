@@ -3,9 +3,9 @@
 This module owns what an editor sees: diagnostics for each open Python or SQL buffer, computed
 from its unsaved text with the settings of the nearest configuration above the file (on open and
 save at once, on change once the edits pause; files the excludes cover get none); code actions
-(a ``# noqa: CODE`` comment, placed as ``--add-noqa`` places it, and one per fix once the engine
-has fixes: see ``FixProvider``); hover on a finding, or on a code in a noqa comment, with the
-rule's page, the one ``pinlint rule CODE`` prints.
+(a ``# noqa: CODE`` comment, placed as ``--add-noqa`` places it, and the finding's fix, the one
+``--fix`` applies: see ``FixProvider`` and ``engine_fixes``); hover on a finding, or on a code in
+a noqa comment, with the rule's page, the one ``pinlint rule CODE`` prints.
 
 Positions: pinlint counts 1-based lines and 1-based columns in code points, end exclusive. LSP
 counts 0-based lines and, unless the client offers UTF-8 or UTF-32 at initialisation (pygls
@@ -81,9 +81,24 @@ class Fix:
     changes: tuple[TextChange, ...]
 
 
-# Given a finding and the buffer's text, the fixes for it. The engine has no fixes yet (a
-# finding's ``fix`` is help text): when it has them, a provider returns them converted to Fix.
+# Given a finding and the buffer's text, the fixes for it. ``engine_fixes`` (installed by
+# ``serve``) offers the fix pinlint.fix attached to the finding, the one ``--fix`` applies.
 FixProvider = Callable[[Finding, str], Sequence[Fix]]
+
+UNSAFE_SUFFIX = " (unsafe: check the change)"
+
+
+def engine_fixes(finding: Finding, text: str) -> Sequence[Fix]:
+    """The finding's own fix (``Finding.autofix``, computed by pinlint.fix when the buffer was
+    linted): a safe one is the preferred action; an unsafe one says so in its title."""
+    autofix = finding.autofix
+    if autofix is None:
+        return ()
+    safe = autofix.applicability == "safe"
+    changes = tuple(
+        TextChange(edit.line, edit.column, edit.end_line, edit.end_column, edit.content) for edit in autofix.edits
+    )
+    return (Fix(autofix.title if safe else autofix.title + UNSAFE_SUFFIX, safe, changes),)
 
 
 # -- positions ------------------------------------------------------------------------------------
@@ -157,6 +172,7 @@ class Linted:
     ranges: list[types.Range]  # findings[i] in the client's units
     rules: dict[str, Rule] = field(default_factory=dict)
     noqa: dict[int, TextChange | None] = field(default_factory=dict)  # findings[i]'s noqa edit, once asked
+    fix_all: list[TextChange | None] = field(default_factory=list)  # the "fix all" edit, once asked
 
     def noqa_change(self, index: int) -> TextChange | None:
         """The noqa edit of findings[index], computed once per version (a 300 KB module takes
@@ -354,11 +370,37 @@ class PinlintServer(LanguageServer):
                 return rule, where
         return None
 
+    def fix_all_change(self, linted: Linted) -> TextChange | None:
+        """The one edit that applies every safe fix of the buffer, as `pinlint check --fix` does
+        (in rounds, each re-linted: pinlint.fix.apply.fix_text); computed once per version."""
+        if not linted.fix_all:
+            change = None
+            if any(finding.fixable() for finding in linted.findings):
+                from pinlint.fix.apply import fix_text
+
+                linter = self.linter_for(linted.path)
+                answers = self._project_answers.setdefault(linted.uri, {})
+
+                def settled(found: list[Finding]) -> list[Finding]:
+                    facts = ProjectFacts(linter.settings, {}, (), answers)
+                    return settle(found, linter.project_conditions, facts)
+
+                def log(message: str) -> None:
+                    self.log(f"fix all: {message}", types.MessageType.Warning)
+
+                done = fix_text(linted.text, linted.path, False, linter, settled, log)
+                change = replacement(linted.text, done[0]) if done is not None else None
+            linted.fix_all.append(change)
+        return linted.fix_all[0]
+
     def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction]:
         linted = self.current(params.text_document.uri)
         only = params.context.only
-        if linted is None or (only and not any(types.CodeActionKind.QuickFix.startswith(kind) for kind in only)):
+        if linted is None:
             return []
+        wants_fix_all = not only or any(types.CodeActionKind.SourceFixAll.startswith(kind) for kind in only)
+        if only and not any(types.CodeActionKind.QuickFix.startswith(kind) for kind in only):
+            return self._fix_all_actions(linted) if wants_fix_all else []
         document = self.workspace.get_text_document(linted.uri)
         lines, codec = client_lines(linted.text), document.position_codec
         versioned = get_capability(self.client_capabilities, "workspace.workspace_edit.document_changes", False)
@@ -376,7 +418,30 @@ class PinlintServer(LanguageServer):
                 offered.add((finding.code, noqa))
                 fix = Fix(f"Suppress {finding.code} with a noqa comment", False, (noqa,))
                 actions.append(quick_fix(fix, linted, diagnostic, lines, codec, versioned=versioned, preferred=False))
+        if wants_fix_all and actions:
+            actions.extend(self._fix_all_actions(linted))
         return actions
+
+    def _fix_all_actions(self, linted: Linted) -> list[types.CodeAction]:
+        """``source.fixAll``: every safe fix of the buffer at once (what editors run on save)."""
+        change = self.fix_all_change(linted)
+        if change is None:
+            return []
+        document = self.workspace.get_text_document(linted.uri)
+        lines, codec = client_lines(linted.text), document.position_codec
+        versioned = get_capability(self.client_capabilities, "workspace.workspace_edit.document_changes", False)
+        fixed = [
+            _diagnostic(finding, where, linted.rules.get(finding.code))
+            for finding, where in zip(linted.findings, linted.ranges, strict=True)
+            if finding.fixable()
+        ]
+        action = quick_fix(
+            Fix("Fix all safe pinlint findings", True, (change,)), linted, fixed[0], lines, codec, versioned=versioned
+        )
+        action.kind = types.CodeActionKind.SourceFixAll
+        action.diagnostics = fixed
+        action.is_preferred = None
+        return [action]
 
     def hover(self, params: types.HoverParams) -> types.Hover | None:
         linted = self.current(params.text_document.uri)
@@ -507,7 +572,8 @@ def build_server(fix_providers: Sequence[FixProvider] = ()) -> PinlintServer:
         ls.forget(params.text_document.uri)
 
     @server.feature(
-        types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix])
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.SourceFixAll]),
     )
     def code_action(ls: PinlintServer, params: types.CodeActionParams) -> list[types.CodeAction]:
         return ls.code_actions(params)
@@ -521,4 +587,4 @@ def build_server(fix_providers: Sequence[FixProvider] = ()) -> PinlintServer:
 
 def serve() -> None:
     """Run the server over stdin and stdout until the client says exit."""
-    build_server().start_io()
+    build_server((engine_fixes,)).start_io()

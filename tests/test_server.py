@@ -84,11 +84,11 @@ class Client:
         document = types.TextDocumentIdentifier(uri=uri)
         self.lsp.text_document_did_save(types.DidSaveTextDocumentParams(text_document=document))
 
-    async def code_actions(self, uri: str, where: types.Range) -> list[types.CodeAction]:
+    async def code_actions(self, uri: str, where: types.Range, only: list[str] | None = None) -> list[types.CodeAction]:
         params = types.CodeActionParams(
             text_document=types.TextDocumentIdentifier(uri=uri),
             range=where,
-            context=types.CodeActionContext(diagnostics=[]),
+            context=types.CodeActionContext(diagnostics=[], only=only),
         )
         result = await asyncio.wait_for(self.lsp.text_document_code_action_async(params), TIMEOUT)
         return [action for action in result or [] if isinstance(action, types.CodeAction)]
@@ -375,3 +375,68 @@ def test_noqa_goes_on_the_finding_line_past_a_form_feed() -> None:
     assert finding.line == 2
     change = noqa_change(text, finding, sql=True)
     assert change == TextChange(2, 24, 2, 24, "  -- noqa: PIN001")
+
+
+def test_fix_code_actions_apply_the_fix_that_fix_applies(tmp_path: Path) -> None:
+    """A finding with a fix gets a quick fix with the engine's edit (in UTF-16 units past non-BMP
+    characters), preferred when safe, listed before the noqa action; applied, it clears the
+    finding. An unsafe fix is offered too, not preferred, and says it is unsafe."""
+    safe_source = f'cur.execute("/* {BMP_AND_BEYOND} */ BEGIN; SET search_path TO app; COMMIT")\n'
+    sql = "SET search_path TO app;\r\nSELECT 1;\r\n"
+
+    async def scenario() -> None:
+        async with session(tmp_path) as (client, _):
+            uri = client.open(tmp_path / "app.py", safe_source)
+            (diagnostic,) = await client.diagnostics(uri)
+            actions = await client.code_actions(uri, diagnostic.range)
+            assert [action.title for action in actions] == [
+                "Use `SET LOCAL` (lasts until the transaction ends)",
+                "Suppress PIN001 with a noqa comment",
+                "Fix all safe pinlint findings",
+            ]
+            fix = actions[0]
+            assert fix.is_preferred and fix.kind == types.CodeActionKind.QuickFix
+            assert list(fix.diagnostics or []) == [diagnostic]
+            fixed = apply(safe_source, edits_of(fix, uri))
+            assert fixed == safe_source.replace("SET search_path", "SET LOCAL search_path")
+            client.change(uri, fixed)
+            assert await client.diagnostics(uri) == []
+
+            sql_uri = client.open(tmp_path / "schema.sql", sql, language="sql")
+            (outside,) = await client.diagnostics(sql_uri)
+            unsafe, noqa = await client.code_actions(sql_uri, outside.range)
+            assert unsafe.title.endswith("(unsafe: check the change)") and not unsafe.is_preferred
+            assert "noqa" in noqa.title
+            assert apply(sql, edits_of(unsafe, sql_uri)) == sql.replace("SET", "SET LOCAL", 1)
+
+    asyncio.run(scenario())
+
+
+def test_fix_all_on_save_applies_every_safe_fix(tmp_path: Path) -> None:
+    """`source.fixAll` (what editors ask for on save): one edit with every safe fix, in rounds as
+    `--fix` applies them; the unsafe one is left, and it is the only diagnostic after the edit."""
+    source = (
+        "import psycopg\n\n"
+        "conn = psycopg.connect(DSN)\n"
+        'cur.execute("BEGIN; SET search_path TO app; COMMIT")\n'
+        "cur.execute(\"SET work_mem = '8MB'\")\n"
+    )
+
+    async def scenario() -> None:
+        async with session(tmp_path) as (client, _):
+            uri = client.open(tmp_path / "app.py", source)
+            found = await client.diagnostics(uri)
+            assert sorted(str(d.code) for d in found) == ["PIN001", "PIN001", "PIN023"]
+            everywhere = types.Range(start=types.Position(line=0, character=0), end=types.Position(line=5, character=0))
+            (fix_all,) = await client.code_actions(uri, everywhere, only=[types.CodeActionKind.SourceFixAll])
+            assert fix_all.kind == types.CodeActionKind.SourceFixAll
+            fixed = apply(source, edits_of(fix_all, uri))
+            assert fixed == source.replace("(DSN)", "(DSN, prepare_threshold=None)").replace(
+                "BEGIN; SET search_path", "BEGIN; SET LOCAL search_path"
+            )
+            client.change(uri, fixed)
+            (left,) = await client.diagnostics(uri)
+            assert (left.code, left.range.start.line) == ("PIN001", 4)
+            assert await client.code_actions(uri, everywhere, only=[types.CodeActionKind.SourceFixAll]) == []
+
+    asyncio.run(scenario())

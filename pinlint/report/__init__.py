@@ -44,6 +44,7 @@ class ReportOptions:
     root: Path | None = None  # the directory SARIF paths are relative to
     checked: Sequence[str] = ()  # the files linted (JUnit has a test case for each)
     skipped: Sequence[tuple[str, str]] = ()  # (path, why) of the files that could not be linted (SARIF notes them)
+    unsafe_fixes: bool = False  # --unsafe-fixes: unsafe fixes are marked fixable ([*]) too
 
 
 def write_report(out: TextIO, files: Iterable[FileFindings], output_format: str, options: ReportOptions) -> None:
@@ -75,11 +76,11 @@ def write_report(out: TextIO, files: Iterable[FileFindings], output_format: str,
     elif output_format == "concise":
         from pinlint.report.concise import write_concise
 
-        write_concise(out, safe)
+        write_concise(out, safe, unsafe_fixes=options.unsafe_fixes)
     else:
         from pinlint.report.full import write_full
 
-        write_full(out, safe, color=options.color, source_lines=options.source_lines)
+        write_full(out, safe, color=options.color, source_lines=options.source_lines, unsafe_fixes=options.unsafe_fixes)
 
 
 def render(findings: Sequence[Finding], output_format: str, options: ReportOptions | None = None) -> str:
@@ -111,15 +112,34 @@ def render_statistics(findings: Sequence[Finding], output_format: str = "full") 
     return "".join(f"{count:>{width}}\t{code}\t{name}\n" for (code, name), count in ordered)
 
 
+def fixable_line(findings: Sequence[Finding], unsafe_fixes: bool) -> str:
+    """ruff's hint: ``[*] N fixable with the `--fix` option (M hidden fixes can be enabled with the
+    `--unsafe-fixes` option).``; '' when nothing is fixable."""
+    fixable = sum(1 for finding in findings if finding.fixable(unsafe_fixes))
+    hidden = 0 if unsafe_fixes else sum(1 for finding in findings if finding.autofix and not finding.fixable())
+    if not fixable and not hidden:
+        return ""
+    option = "`--fix --unsafe-fixes`" if unsafe_fixes else "`--fix`"
+    parts = [f"[*] {fixable} fixable with the {option} option"] if fixable else ["No fixes available"]
+    if hidden:
+        fixes = "fix" if hidden == 1 else "fixes"
+        parts.append(f"({hidden} hidden {fixes} can be enabled with the `--unsafe-fixes` option)")
+    return " ".join(parts) + "."
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-def summary_line(findings: Sequence[Finding], checked: int, skipped: int = 0) -> str:
-    """``Found N findings in M files (K files checked).``; files that could not be linted are counted apart."""
+def summary_line(findings: Sequence[Finding], checked: int, skipped: int = 0, *, fixed: int = 0) -> str:
+    """``Found N findings in M files (K files checked).``; files that could not be linted are counted
+    apart; after ``--fix``, ``Found N findings (F fixed, R remaining) (K files checked).``"""
     files = f"{_plural(checked, 'file')} checked"
     if skipped:
         files += f", {skipped} skipped"
+    if fixed:
+        total = _plural(len(findings) + fixed, "finding")
+        return f"Found {total} ({fixed} fixed, {len(findings)} remaining) ({files})."
     if not findings:
         return f"All checks passed! ({files})"
     with_findings = len({finding.path for finding in findings})

@@ -109,7 +109,9 @@ class Shown:
         return True
 
 
-def render_one(finding: Finding, lines: list[str], color: bool, shown: Shown | None = None) -> str:
+def render_one(
+    finding: Finding, lines: list[str], color: bool, shown: Shown | None = None, unsafe_fixes: bool = False
+) -> str:
     """One finding: the first line says what and where; the code frame; then the statement, why,
     help, targets, dialect and docs, each left out when ``shown`` says it was just written."""
     shown = shown if shown is not None else Shown()
@@ -118,7 +120,8 @@ def render_one(finding: Finding, lines: list[str], color: bool, shown: Shown | N
     if color:
         location = click.style(location, bold=True)
         code = click.style(code, fg=_severity_color(finding.severity), bold=True)
-    out = [f"{location} {code} {finding.message}"]
+    mark = "[*] " if finding.fixable(unsafe_fixes) else ""  # what --fix would fix, as ruff marks it
+    out = [f"{location} {code} {mark}{finding.message}"]
     out.extend(_frame(finding, lines, color))
     pad = " " * (len(str(finding.end_line)) + 1)
 
@@ -140,6 +143,9 @@ def render_one(finding: Finding, lines: list[str], color: bool, shown: Shown | N
         note("why", finding.consequence)
     if finding.fix and shown.first(finding.code, "help", finding.fix):
         note("help", finding.fix, "cyan")
+    if finding.autofix is not None:
+        how = "--fix" if finding.autofix.applicability == "safe" else "--fix --unsafe-fixes"
+        note("fix", f"{finding.autofix.title} ({finding.autofix.applicability}: `{how}`)")
     targets = " · ".join(f"{target}: {CONSEQUENCES.get(value, value)}" for target, value in finding.targets.items())
     if targets and shown.first(finding.code, "targets", targets):
         note("targets", targets)
@@ -156,7 +162,12 @@ def render_one(finding: Finding, lines: list[str], color: bool, shown: Shown | N
 
 
 def write_full(
-    out: TextIO, files: Iterable[FileFindings], *, color: bool, source_lines: Callable[[str], list[str]]
+    out: TextIO,
+    files: Iterable[FileFindings],
+    *,
+    color: bool,
+    source_lines: Callable[[str], list[str]],
+    unsafe_fixes: bool = False,
 ) -> None:
     """Each finding with its frame, a blank line between findings; a file's lines are read when
     its first finding is written."""
@@ -170,4 +181,4 @@ def write_full(
             if not first:
                 out.write("\n")
             first = False
-            out.write(render_one(finding, lines, color, shown))
+            out.write(render_one(finding, lines, color, shown, unsafe_fixes))

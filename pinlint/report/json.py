@@ -30,13 +30,32 @@ def finding_to_json(finding: Finding) -> dict[str, Any]:
         "filename": finding.path,
         "location": {"row": finding.line, "column": finding.column},
         "end_location": {"row": finding.end_line, "column": finding.end_column},
-        "fix": {"message": finding.fix},
+        "fix": fix_to_json(finding),
         "targets": dict(finding.targets),
         "pooler": finding.pooler or None,
         "sql": finding.sql,
         "dialect": {"name": finding.dialect, "reason": finding.dialect_reason} if finding.dialect else None,
         "url": page_url(finding.code, finding.name),
         "doc": f"pinlint rule {finding.code}",
+    }
+
+
+def fix_to_json(finding: Finding) -> dict[str, Any]:
+    """ruff's ``fix`` object: the help text, and when pinlint can apply a fix (``--fix``) its
+    applicability, title and edits (1-based rows and columns, the end exclusive)."""
+    autofix = finding.autofix
+    return {
+        "message": finding.fix,
+        "applicability": autofix.applicability if autofix else None,
+        "title": autofix.title if autofix else None,
+        "edits": [
+            {
+                "content": edit.content,
+                "location": {"row": edit.line, "column": edit.column},
+                "end_location": {"row": edit.end_line, "column": edit.end_column},
+            }
+            for edit in (autofix.edits if autofix else ())
+        ],
     }
 
 
