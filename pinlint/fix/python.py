@@ -251,9 +251,24 @@ def add_keyword(spec: FixSpec, finding: Finding, source: PythonSource) -> Autofi
             edit = _appended_text(source, call, values, f"{keyword}={value}")
         else:
             edit = _replaced_text(source, present.value, value)
-    if edit is None:
+    if edit is None or not _still_parses(source, call, edit):
         return None
     return Autofix(spec.title, str(spec.get("applicability")), (edit,))
+
+
+def _still_parses(source: PythonSource, call: ast.Call, edit: Edit) -> bool:
+    """Whether the call's text with ``edit`` applied is still one expression (checked on the call
+    alone: a parse of the whole module per fix would cost what the ast reuse saved)."""
+    call_span, edit_span = source.ast_span(call), source.file.span(edit)
+    if call_span is None or edit_span is None or not call_span[0] <= edit_span[0] <= edit_span[1] <= call_span[1]:
+        return False
+    text = source.file.text
+    changed = text[call_span[0] : edit_span[0]] + edit.content + text[edit_span[1] : call_span[1]]
+    try:
+        ast.parse(f"(\n{changed}\n)", mode="eval")
+    except (SyntaxError, ValueError):
+        return False
+    return True
 
 
 def _ast_last_name(node: ast.expr) -> str:
