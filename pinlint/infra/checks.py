@@ -535,6 +535,7 @@ CDK_CHECKS = frozenset(
         "direct-database-unreserved",
         "reserved-concurrency-times-pool-above-max-connections",
         "client-idle-above-proxy-timeout",
+        "vpc-function-reads-secrets-without-endpoint",
     }
 )
 # The checks that judge only what a function's code does: Terraform has no inline code, so their
@@ -618,6 +619,16 @@ def lint_paths(rules: tuple[Any, ...], paths: list[str]) -> list[FileHits]:
     return sorted([*lint_stacks(rules, sources), *unreadable], key=lambda item: item.path)
 
 
+def cdk_app_root(path: str) -> str:
+    """The directory of the cdk.json above a CDK app's file (asset paths are relative to it), else
+    the file's own directory."""
+    from pinlint.paths import nearest_ancestor
+
+    directory = os.path.dirname(os.path.abspath(path))
+    found = nearest_ancestor(directory, ("cdk.json",), holds=os.path.isfile)
+    return str(found) if found is not None else directory
+
+
 def lint_cdk_source(
     rules: tuple[Any, ...], text: str, path: str, model: Callable[[], PythonModule | None], *, apply_noqa: bool
 ) -> list[InfraHit]:
@@ -633,7 +644,7 @@ def lint_cdk_source(
     parsed = model()
     if parsed is None:
         return []
-    document = read_app(path, parsed)
+    document = read_app(path, parsed, cdk_app_root(path))
     if not apply_noqa:
         document.noqa = {}
     return [] if document.error else check_documents(rules, [document])
