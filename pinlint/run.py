@@ -442,14 +442,17 @@ def settings_text(settings: Settings, only: frozenset[str] | None = None) -> str
 
 def handlers_text(paths: Sequence[str], settings: Settings) -> str:
     """Every Lambda handler the run would analyse, one ``# handler:`` line each, with what made
-    it one (a declaration and its line, or the ``lambda_handler(event, context)`` convention)."""
+    it one (a declaration and its line, or the ``lambda_handler(event, context)`` convention), and
+    with ``--target auto`` a ``# pooler:`` line for each pooler its module's function goes through."""
     from pinlint.engine import decode_python
     from pinlint.extract.handlers import handler_functions  # --show-settings only
     from pinlint.files import UnreadableFile, read_bytes
     from pinlint.pymodel import ParseError, parse_python
 
-    files = [path for path in discover(list(paths), settings).files if path.suffix in (".py", ".pyi")]
+    found = discover(list(paths), settings)
+    files = [path for path in found.files if path.suffix in (".py", ".pyi")]
     declarations = find_declarations(files, settings.root, settings.handlers, "`handlers`")
+    targets = _targets(found.infrastructure, files, settings)
     lines: list[str] = []
     for path in files:
         declared, use_convention = declarations.policy(path)
@@ -459,6 +462,8 @@ def handlers_text(paths: Sequence[str], settings: Settings) -> str:
         except (UnreadableFile, ParseError):
             continue  # the run warns about such a file
         lines.extend(f"# handler: {path.as_posix()}:{name} ({why})" for name, why in sorted(handlers.items()))
+        routes = targets.for_file(path) if targets is not None and handlers else ()
+        lines.extend(f"# pooler: {path.as_posix()}: {route.text}" for route in routes)
     return "".join(f"{line}\n" for line in lines) or "# handler: none found\n"
 
 

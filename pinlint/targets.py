@@ -78,6 +78,8 @@ class Route:
 
     @property
     def text(self) -> str:
+        if self.target == DIRECT:
+            return f"direct to the database, no pooler: {self.reason}"
         return f"through {_NAMES[self.target]}: {self.reason}"
 
 

@@ -323,3 +323,12 @@ def test_fixture_with_every_target_finds_what_auto_narrowed_away(project: Path) 
     assert result.stdout.splitlines() == expected
     auto = set((project / "expected-findings.txt").read_text(encoding="utf-8").splitlines())
     assert auto <= set(expected)
+
+
+def test_show_settings_names_each_handlers_pooler(tmp_path: Path) -> None:
+    _write(tmp_path, {"template.yaml": SAM.format(host="!GetAtt Proxy.Endpoint"), "api/app.py": HANDLER})
+    shown = run_cli("check", "--show-settings", ".", cwd=tmp_path).stdout.splitlines()
+    assert "# handler: api/app.py:handler (declared in template.yaml line 7)" in shown
+    assert "# pooler: api/app.py: through RDS Proxy: DB_HOST: !GetAtt Proxy.Endpoint (template.yaml line 10)" in shown
+    everything = run_cli("check", "--show-settings", "--target", "all", ".", cwd=tmp_path).stdout
+    assert "# pooler:" not in everything
