@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -136,6 +137,23 @@ def _covers(root: str, absolute: str) -> bool:
 
 
 # ------------------------------------------------------------------ routes of one function
+def host_routes(strings: Iterable[tuple[str, int]], path: str) -> tuple[Route, ...]:
+    """The routes that host names in a module's own string constants show (``(text, line)``;
+    a module that connects to ``orders.proxy-abc.us-east-1.rds.amazonaws.com``): what decides
+    a file that no infrastructure or configuration does."""
+    found: dict[str, Route] = {}
+    for text, line in strings:
+        if "." not in text or len(text) > 2000:
+            continue
+        for pattern, target, what in _HOST_PATTERNS:
+            match = pattern.search(text)
+            if match is not None:
+                shown = text if len(text) <= 80 else text[:77] + "..."
+                found.setdefault(target, Route(target, f"`{shown}` ({_short(path)} line {line}), {what}"))
+                break
+    return tuple(found[target] for target in ROUTE_TARGETS if target in found)
+
+
 def routes_of(environment: Any, resources: dict[str, Any], lines: dict[str, list[str]]) -> list[Route]:
     """The routes an environment (a dict Value, or a list of them: the function's own variables
     and its defaults') shows. ``resources`` maps a stack's names to its Resources; ``lines`` a

@@ -332,3 +332,23 @@ def test_show_settings_names_each_handlers_pooler(tmp_path: Path) -> None:
     assert "# pooler: api/app.py: through RDS Proxy: DB_HOST: !GetAtt Proxy.Endpoint (template.yaml line 10)" in shown
     everything = run_cli("check", "--show-settings", "--target", "all", ".", cwd=tmp_path).stdout
     assert "# pooler:" not in everything
+
+
+def test_a_module_that_names_its_pooler_host_decides_for_itself(tmp_path: Path) -> None:
+    code = HANDLER.replace(
+        'psycopg.connect("", prepare_threshold=None)',
+        'psycopg.connect(host="app-db.proxy-c7leamkjhfqz.us-east-1.rds.amazonaws.com", prepare_threshold=None)',
+    )
+    documented = '"""Connect through ep-cool-123-pooler.us-east-2.aws.neon.tech in production."""\n' + HANDLER
+    _write(tmp_path, {"app.py": code, "documented.py": documented})
+    items = _json(tmp_path, ".")
+    own = [item for item in items if item["filename"] == "app.py"]
+    assert {item["code"]: item["targets"] for item in own} == {
+        "PIN002": {"rds-proxy": "pins"},
+        "PIN001": {"rds-proxy": "pins"},
+    }
+    (pooler,) = {item["pooler"] for item in own}
+    assert pooler.startswith("through RDS Proxy: `app-db.proxy-c7leamkjhfqz.us-east-1.rds.amazonaws.com` (")
+    assert "line 9), an RDS Proxy host" in pooler
+    # a host in a docstring is documentation, not a connection: every target
+    assert _codes(items, "documented.py")["PIN002"] == {"rds-proxy": "pins", "pgbouncer": "ok"}
