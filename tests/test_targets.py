@@ -352,3 +352,10 @@ def test_a_module_that_names_its_pooler_host_decides_for_itself(tmp_path: Path) 
     assert "line 9), an RDS Proxy host" in pooler
     # a host in a docstring is documentation, not a connection: every target
     assert _codes(items, "documented.py")["PIN002"] == {"rds-proxy": "pins", "pgbouncer": "ok"}
+
+
+def test_a_finding_about_no_pooler_is_kept_whatever_the_route(tmp_path: Path) -> None:
+    code = HANDLER.replace("\"SET TIME ZONE 'UTC'\")", '"SELECT 1")  # noqa: PIN001')
+    _write(tmp_path, {"template.yaml": SAM.format(host="!GetAtt Proxy.Endpoint"), "api/app.py": code})
+    items = _json(tmp_path, "--extend-select", "PIN100", "api")
+    assert {item["code"] for item in items} == {"PIN001", "PIN100"}  # the unused noqa is not a pooler's matter
