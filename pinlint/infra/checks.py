@@ -149,6 +149,8 @@ def min_capacity_zero_never_pauses(stack: Stack, settings: dict[str, Any]) -> Ch
         if minimum is None or minimum.number() != 0:
             continue
         reason = _never_pauses(cluster.parameters, cluster.parameter_group, cluster.global_cluster)
+        if not reason and cluster.integration is not None:
+            reason = f"it is the source of a zero-ETL integration ({_where(cluster.integration.span)})"
         if reason:
             yield minimum, {"cluster": cluster.resource.name, "reason": reason}
 

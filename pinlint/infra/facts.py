@@ -45,6 +45,7 @@ class Cluster:
     global_cluster: Value | None = None  # GlobalClusterIdentifier / global_cluster_identifier
     max_capacity: Value | None = None
     identifier: str = ""  # its literal DBClusterIdentifier / cluster_identifier
+    integration: Value | None = None  # the source of a zero-ETL integration (where it is declared)
 
 
 @dataclass
@@ -143,6 +144,13 @@ def stack_facts(documents: list[Document]) -> Stack:
             return clusters.get(value.data.target)
         text = value.text()
         return clusters.get(f"literal:{text}") if text else None
+
+    for resource in resources:  # zero-ETL integrations: their source cluster never pauses
+        if resource.kind in ("AWS::RDS::Integration", "aws_rds_integration"):
+            source = resource.properties.get("SourceArn" if resource.kind.startswith("AWS") else "source_arn")
+            found = cluster_of(source) if source is not None else None
+            if found is not None and source is not None:
+                found.integration = source
 
     _network_facts(documents, by_name, stack)
     proxies = {name: resource for name, resource in by_name.items() if resource.kind in _PROXY}
