@@ -101,9 +101,18 @@ class TargetMap:
     functions: list[CodeRoutes] = field(default_factory=list)
     configured: list[tuple[str, str]] = field(default_factory=list)  # per-path-target: (glob, target)
     config_root: Path = field(default_factory=Path.cwd)
+    _decided: dict[str, tuple[Route, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     def for_file(self, path: str | os.PathLike[str]) -> tuple[Route, ...]:
         """The routes of ``path``'s function(s); empty when not known (every target)."""
+        if not self.functions and not self.configured:
+            return ()
+        key = os.fspath(path)
+        if key not in self._decided:
+            self._decided[key] = self._decide(path)
+        return self._decided[key]
+
+    def _decide(self, path: str | os.PathLike[str]) -> tuple[Route, ...]:
         if self.configured:
             relative = relative_to_root(path, self.config_root)
             for glob, target in self.configured:

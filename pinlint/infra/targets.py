@@ -20,6 +20,34 @@ from pinlint.paths import ancestors
 from pinlint.targets import COMPOSE_FILES, CodeRoutes, Route, TargetMap, data_api_route, routes_of, source_line
 
 _FUNCTION_MARKERS = ("AWS::Serverless::Function", "AWS::Lambda::Function")
+# What a stack's text must mention for one of its functions' routes to be decided (a database or
+# proxy resource, or a host or port that says what it is): a stack without any is not parsed for
+# routes (its functions are unknown, as they would be once parsed).
+ROUTE_HINTS = (
+    "AWS::RDS::",
+    "aws_db_proxy",
+    "aws_rds_cluster",
+    "aws_db_instance",
+    "aws_rds",
+    ".proxy-",
+    "pooler.",
+    "supabase.co",
+    "neon.tech",
+    "6432",
+    "6543",
+    ".cluster-",
+    "rds-data",
+    "arn:aws:rds",
+)
+
+
+_HINTS_RE = re.compile("|".join(re.escape(hint) for hint in ROUTE_HINTS))
+
+
+def _hinted(text: str) -> bool:
+    return _HINTS_RE.search(text) is not None
+
+
 _POOLER_IMAGE_RE = re.compile(r"pgbouncer|pgcat|odyssey|supavisor", re.IGNORECASE)
 
 
@@ -59,6 +87,8 @@ def function_routes(paths: list[str], linted: list[Path], warnings: list[str]) -
     from pinlint.infra.terraform import read_module
 
     texts: dict[str, str] = {}
+    if not any(path.suffix in (".py", ".pyi") for path in linted):
+        return []  # no Python file here: no finding to report for a function's pooler
     for path in paths:
         text, problem = read_text(path)
         if not problem:
@@ -72,10 +102,11 @@ def function_routes(paths: list[str], linted: list[Path], warnings: list[str]) -
             found.extend(compose_routes(path, text))
         elif path.endswith(".tf"):
             modules.setdefault(os.path.dirname(path), {})[path] = text
-        elif name.startswith("serverless.") or any(marker in text for marker in _FUNCTION_MARKERS):
+        elif (name.startswith("serverless.") or any(marker in text for marker in _FUNCTION_MARKERS)) and _hinted(text):
             stacks.append([read_template(text, path)])
     for module in modules.values():
-        if any("aws_lambda_function" in text for text in module.values()):
+        texts_of = module.values()
+        if any("aws_lambda_function" in text for text in texts_of) and any(_hinted(text) for text in texts_of):
             stacks.append(read_module(module))
     stacks.extend(_cdk_apps(linted))
     for documents in stacks:
@@ -129,7 +160,7 @@ def _cdk_apps(linted: list[Path]) -> list[list[Document]]:
         if app_roots[directory] is None:
             continue
         text = read_small(str(path))
-        if text is None or not looks_like_cdk_functions(text):
+        if text is None or not looks_like_cdk_functions(text) or not _hinted(text):
             continue
         try:
             model = parse_python(text)
