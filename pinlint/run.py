@@ -385,11 +385,7 @@ def _targets(infrastructure: list[Path], files: list[Path], settings: Settings) 
         return None
     from pinlint.infra.targets import find_targets
 
-    warnings: list[str] = []
-    found = find_targets(infrastructure, files, settings, warnings)
-    for warning in warnings:
-        warn(warning)
-    return found
+    return find_targets(infrastructure, files, settings)
 
 
 def _declarations(files: list[Path], settings: Settings) -> Declarations:

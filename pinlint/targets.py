@@ -35,7 +35,6 @@ from pinlint.paths import relative_to_root
 
 DATA_API = "data-api"
 ROUTE_TARGETS = (*TARGETS, DIRECT, DATA_API)
-PER_PATH_CHOICES = ("all", *ROUTE_TARGETS)
 # What a finding's consequence must be for it to matter on a direct connection (no pooler): the
 # connections themselves, not what a pooler does with session state.
 CONNECTION_CONSEQUENCES = frozenset({"churns", "wastes"})
@@ -43,7 +42,6 @@ _NAMES = {
     "rds-proxy": "RDS Proxy",
     "pgbouncer": "PgBouncer (transaction mode)",
     "proxysql": "ProxySQL",
-    DIRECT: "a direct connection (no pooler)",
     DATA_API: "the RDS Data API",
 }
 _HOST_PATTERNS: tuple[tuple[re.Pattern[str], str, str], ...] = (
@@ -86,12 +84,11 @@ class Route:
 
 @dataclass(frozen=True)
 class CodeRoutes:
-    """The routes of one function (or a configured path): the files they cover."""
+    """The routes of one function, and the files they cover."""
 
     root: str  # absolute directory (its files and those below it), or a file
     handler: str  # absolute path of the handler module ("" when not known)
     routes: tuple[Route, ...]  # empty: not known
-    glob: str = ""  # a `per-path-target` glob (relative to the configuration's root) instead of a root
 
 
 @dataclass

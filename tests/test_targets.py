@@ -359,3 +359,11 @@ def test_a_finding_about_no_pooler_is_kept_whatever_the_route(tmp_path: Path) ->
     _write(tmp_path, {"template.yaml": SAM.format(host="!GetAtt Proxy.Endpoint"), "api/app.py": code})
     items = _json(tmp_path, "--extend-select", "PIN100", "api")
     assert {item["code"] for item in items} == {"PIN001", "PIN100"}  # the unused noqa is not a pooler's matter
+
+
+def test_a_compose_file_no_parser_can_read_decides_nothing(tmp_path: Path) -> None:
+    nested = "services:\n  x: " + "[" * 5000 + "]" * 5000 + "\n"
+    _write(tmp_path, {"docker-compose.yml": nested, "worker/app.py": HANDLER})
+    result = run_cli("check", "--no-cache", "--output-format", "json", ".", cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert {item["code"] for item in json.loads(result.stdout)} == {"PIN001", "PIN002"}

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -51,16 +52,15 @@ def _hinted(text: str) -> bool:
 _POOLER_IMAGE_RE = re.compile(r"pgbouncer|pgcat|odyssey|supavisor", re.IGNORECASE)
 
 
-def find_targets(
-    infrastructure: list[Path], python_files: list[Path], settings: Any, warnings: list[str] | None = None
-) -> TargetMap:
+def find_targets(infrastructure: list[Path], python_files: list[Path], settings: Any) -> TargetMap:
     """The routes of every function the infrastructure files (and docker-compose files beside or
-    above the Python files) declare, with the configuration's ``per-path-target``."""
+    above the Python files) declare, with the configuration's ``per-path-target``. A file that
+    cannot be read or parsed decides nothing here: the infrastructure pass warns about it."""
     paths = {os.path.abspath(path) for path in infrastructure}
     directories = {os.path.dirname(os.path.abspath(path)) for path in python_files}
     paths |= set(_named_files_above(directories, settings.root))
     result = TargetMap(config_root=settings.root, configured=list(settings.per_path_target.items()))
-    result.functions = function_routes(sorted(paths), python_files, warnings if warnings is not None else [])
+    result.functions = function_routes(sorted(paths), python_files)
     return result
 
 
@@ -80,7 +80,7 @@ def _named_files_above(directories: set[str], root: Path) -> Iterable[str]:
                     yield candidate
 
 
-def function_routes(paths: list[str], linted: list[Path], warnings: list[str]) -> list[CodeRoutes]:
+def function_routes(paths: list[str], linted: list[Path]) -> list[CodeRoutes]:
     """The routes of each function declared in ``paths`` (infrastructure and compose files) and
     in the CDK apps among the ``linted`` Python files."""
     from pinlint.infra.cloudformation import read_template
@@ -98,20 +98,34 @@ def function_routes(paths: list[str], linted: list[Path], warnings: list[str]) -
     found: list[CodeRoutes] = []
     for path, text in texts.items():
         name = os.path.basename(path)
-        if name in COMPOSE_FILES:
-            found.extend(compose_routes(path, text))
-        elif path.endswith(".tf"):
-            modules.setdefault(os.path.dirname(path), {})[path] = text
-        elif (name.startswith("serverless.") or any(marker in text for marker in _FUNCTION_MARKERS)) and _hinted(text):
-            stacks.append([read_template(text, path)])
+        with _deciding_nothing():
+            if name in COMPOSE_FILES:
+                found.extend(compose_routes(path, text))
+            elif path.endswith(".tf"):
+                modules.setdefault(os.path.dirname(path), {})[path] = text
+            elif (name.startswith("serverless.") or any(mark in text for mark in _FUNCTION_MARKERS)) and _hinted(text):
+                stacks.append([read_template(text, path)])
     for module in modules.values():
         texts_of = module.values()
         if any("aws_lambda_function" in text for text in texts_of) and any(_hinted(text) for text in texts_of):
-            stacks.append(read_module(module))
-    stacks.extend(_cdk_apps(linted))
+            with _deciding_nothing():
+                stacks.append(read_module(module))
+    with _deciding_nothing():
+        stacks.extend(_cdk_apps(linted))
     for documents in stacks:
-        found.extend(_stack_routes(documents))
+        with _deciding_nothing():
+            found.extend(_stack_routes(documents))
     return found
+
+
+@contextmanager
+def _deciding_nothing() -> Iterator[None]:
+    """A file a parser fails on in a way nobody expected (a RecursionError on deep nesting...)
+    decides no route: unknown, every target. The infrastructure pass reports what is wrong with it."""
+    try:
+        yield
+    except Exception:  # third-party parsers on files nobody checked
+        return
 
 
 def _stack_routes(documents: list[Document]) -> list[CodeRoutes]:
