@@ -367,3 +367,26 @@ def test_a_compose_file_no_parser_can_read_decides_nothing(tmp_path: Path) -> No
     result = run_cli("check", "--no-cache", "--output-format", "json", ".", cwd=tmp_path)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert {item["code"] for item in json.loads(result.stdout)} == {"PIN001", "PIN002"}
+
+
+def _routes(variables: dict[str, str]) -> list[str]:
+    from pinlint.infra.model import Span, Value
+    from pinlint.targets import routes_of
+
+    span = Span("template.yaml", 1, 1, 1, 2)
+    environment = Value({key: Value(value, span) for key, value in variables.items()}, span)
+    return [route.target for route in routes_of(environment, {}, {})]
+
+
+def test_hosts_and_ports_that_say_which_pooler() -> None:
+    assert _routes({"DATABASE_URL": "postgres://u@aws-0-eu-west-1.pooler.supabase.com:6543/postgres"}) == ["pgbouncer"]
+    assert _routes({"DATABASE_URL": "postgres://u@aws-0-eu-west-1.pooler.supabase.com:5432/postgres"}) == ["direct"]
+    assert _routes({"DATABASE_URL": "postgres://u@db.abcdefgh.supabase.co:5432/postgres"}) == ["direct"]
+    assert _routes({"PGHOST": "ep-cool-123.us-east-2.aws.neon.tech"}) == ["direct"]
+    assert _routes({"PGHOST": "ep-cool-123-pooler.us-east-2.aws.neon.tech"}) == ["pgbouncer"]
+    assert _routes({"DB_HOST": "orders.cluster-abc.us-east-1.rds.amazonaws.com"}) == ["direct"]
+    assert _routes({"DB_HOST": "orders.proxy-abc.us-east-1.rds.amazonaws.com"}) == ["rds-proxy"]
+    # a pooler's port decides when the host says nothing, and is not a host's port elsewhere
+    assert _routes({"DB_HOST": "bouncer.internal", "DB_PORT": "6432"}) == ["pgbouncer"]
+    assert _routes({"DB_HOST": "orders.proxy-abc.us-east-1.rds.amazonaws.com", "DB_PORT": "6432"}) == ["rds-proxy"]
+    assert _routes({"DB_HOST": "db.internal", "DB_PORT": "5432", "MAX_ITEMS": "6432"}) == []
