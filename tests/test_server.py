@@ -375,3 +375,26 @@ def test_noqa_goes_on_the_finding_line_past_a_form_feed() -> None:
     assert finding.line == 2
     change = noqa_change(text, finding, sql=True)
     assert change == TextChange(2, 24, 2, 24, "  -- noqa: PIN001")
+
+
+def test_the_buffer_of_a_function_gets_its_poolers_findings(tmp_path: Path) -> None:
+    """`--target auto` in the editor: a handler whose template wires it straight to its cluster
+    (no pooler) gets no session-state diagnostic; a module no function covers gets every one."""
+    template = (
+        "Resources:\n  Db:\n    Type: AWS::RDS::DBCluster\n  Api:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      CodeUri: api/\n      Handler: app.handler\n      Environment:\n"
+        "        Variables:\n          DB_HOST: !GetAtt Db.Endpoint.Address\n"
+    )
+    (tmp_path / "template.yaml").write_text(template, encoding="utf-8")
+    for directory in ("api", "other"):
+        (tmp_path / directory).mkdir()
+    code = 'def handler(event, context):\n    cur.execute("SET search_path TO app")\n'
+
+    async def scenario() -> None:
+        async with session(tmp_path) as (client, _):
+            direct = client.open(tmp_path / "api" / "app.py", code)
+            assert await client.diagnostics(direct) == []
+            elsewhere = client.open(tmp_path / "other" / "app.py", code)
+            assert [d.code for d in await client.diagnostics(elsewhere)] == ["PIN001"]
+
+    asyncio.run(scenario())
