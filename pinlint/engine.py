@@ -81,7 +81,7 @@ from pinlint.suppress import (
     parse_codes,
     python_suppressions,
 )
-from pinlint.targets import TargetMap
+from pinlint.targets import DATA_API, Route, TargetMap, host_routes
 
 MAX_FILE_BYTES = MAX_SOURCE_BYTES
 
@@ -359,19 +359,33 @@ class Linter:
                     note = f"line {line}: `noqa` entry {why}, so it silences nothing{more}"
                     result.note = f"{result.note}; {note}" if result.note else note
             result.findings = with_fixes(findings, self.fixable, text, fragments, sql=False, model=model)
+            if self.targets is not None and findings and not self.targets.for_file(path):
+                own = host_routes(_module_strings(model), path)  # a host the module names itself
+                result.findings = self._routed(result.findings, path, own) if own else result.findings
         result.findings = self._routed(self._per_file_ignored(result.findings, path), path)
         result.findings.sort(key=lambda finding: finding.sort_key)
         return result
 
-    def _routed(self, findings: list[Finding], path: str) -> list[Finding]:
+    def _routed(self, findings: list[Finding], path: str, routes: tuple[Route, ...] = ()) -> list[Finding]:
         """With ``--target auto``, the findings that matter on the poolers the file's function goes
-        through (all of them when that is not known); a stack's findings (a CDK app) stay as they are."""
-        routes = self.targets.for_file(path) if self.targets is not None and findings else ()
+        through (``routes``, else the project's for the file; all of them when that is not known); a
+        stack's findings (a CDK app) stay as they are."""
+        if not routes:
+            routes = self.targets.for_file(path) if self.targets is not None and findings else ()
         if not routes:
             return findings
         stack_codes = {rule.code for rule in self.stack_rules}
+        # Through the Data API, a Data API rule's finding (ok on every pooler) says what the SQL at
+        # its place does there; a pooler rule's finding on the same SQL would only repeat it wrongly.
+        data_api_places = (
+            {(f.line, f.column) for f in findings if _about_no_pooler(f)}
+            if any(route.target == DATA_API for route in routes)
+            else set()
+        )
         kept = []
         for finding in findings:
+            if (finding.line, finding.column) in data_api_places and not _about_no_pooler(finding):
+                continue
             narrowed = finding if finding.code in stack_codes else routed(finding, routes)
             if narrowed is not None:
                 kept.append(narrowed)
@@ -602,6 +616,11 @@ def _imported_strings(index: ProjectIndex, model: PythonModule, path: str) -> Ca
     return imported
 
 
+def _about_no_pooler(finding: Finding) -> bool:
+    """A finding that is ``ok`` on every pooler: about pinlint itself or about the Data API."""
+    return all(value == "ok" for value in finding.targets.values())
+
+
 def _needle_in_tree(model: PythonModule, needle: re.Pattern[str], keywords: frozenset[str]) -> bool:
     """The text matched ``needle``; is it really a keyword argument, a dict key or a string
     (not a variable that happens to share the name)?"""
@@ -615,6 +634,22 @@ def _needle_in_tree(model: PythonModule, needle: re.Pattern[str], keywords: froz
         ):
             return True
     return False
+
+
+def _module_strings(model: PythonModule) -> list[tuple[str, int]]:
+    """The module's string constants with their lines, docstrings left out (a host named in
+    documentation says nothing about where the code connects)."""
+    docstrings: set[int] = set()
+    for node in ast.walk(model.tree):
+        if isinstance(node, ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                docstrings.add(id(first.value))
+    return [
+        (node.value, node.lineno)
+        for node in ast.walk(model.tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+    ]
 
 
 class _Parsed:

@@ -117,7 +117,10 @@ def routed(finding: Finding, routes: Sequence[Route]) -> Finding | None:
     ``--target auto``): its consequences on those poolers, with what decided them; None when it
     matters on none of them. On a direct connection only the connections themselves matter
     (churn, idle connections held); through the Data API every statement stands alone, so a
-    finding about session state is kept as it is."""
+    finding about session state is kept as it is. A finding that is ``ok`` on every pooler (an
+    unused suppression) is not about poolers and is kept unchanged."""
+    if all(value == "ok" for value in finding.targets.values()):
+        return finding  # about pinlint itself or no pooler's doing (PIN100): it matters whatever the route
     kept: dict[str, str] = {}
     reasons: list[str] = []
     for route in routes:

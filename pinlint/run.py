@@ -436,11 +436,7 @@ def _targets(infrastructure: list[Path], files: list[Path], settings: Settings) 
         return None
     from pinlint.infra.targets import find_targets
 
-    warnings: list[str] = []
-    found = find_targets(infrastructure, files, settings, warnings)
-    for warning in warnings:
-        warn(warning)
-    return found
+    return find_targets(infrastructure, files, settings)
 
 
 def _declarations(
@@ -498,7 +494,8 @@ def settings_text(settings: Settings, only: frozenset[str] | None = None) -> str
 def handlers_text(paths: Sequence[str], settings: Settings) -> str:
     """Every Lambda handler the run would analyse, one ``# handler:`` line each, with what made
     it one: a declaration and its file and line, a framework route (the framework, the decorator,
-    its line, and what serves it on Lambda), or the ``lambda_handler(event, context)`` convention."""
+    its line, and what serves it on Lambda), or the ``lambda_handler(event, context)`` convention;
+    and with ``--target auto`` a ``# pooler:`` line for each pooler its module's function goes through."""
     from pinlint.engine import decode_python
     from pinlint.extract.handlers import handler_functions  # --show-settings only
     from pinlint.files import UnreadableFile, read_bytes
@@ -509,6 +506,7 @@ def handlers_text(paths: Sequence[str], settings: Settings) -> str:
     declarations = find_declarations(
         files, settings.root, settings.handlers, "`handlers`", found.infrastructure, list(paths)
     )
+    targets = _targets(found.infrastructure, files, settings)
     lines: list[str] = []
     for path in files:
         declared, use_convention = declarations.policy(path)
@@ -518,6 +516,8 @@ def handlers_text(paths: Sequence[str], settings: Settings) -> str:
         except (UnreadableFile, ParseError):
             continue  # the run warns about such a file
         lines.extend(f"# handler: {path.as_posix()}:{name} ({why})" for name, why in sorted(handlers.items()))
+        routes = targets.for_file(path) if targets is not None and handlers else ()
+        lines.extend(f"# pooler: {path.as_posix()}: {route.text}" for route in routes)
     return "".join(f"{line}\n" for line in lines) or "# handler: none found\n"
 
 

@@ -46,6 +46,7 @@ from pinlint.project import ProjectFacts, settle
 from pinlint.projectfacts import ProjectReader
 from pinlint.rulesdoc import render_rule, rule_url
 from pinlint.suppress import SQL_NOQA_RE as NOQA_COMMENT_RE  # matches both comment styles (hash and double dash)
+from pinlint.targets import TargetMap
 
 SOURCE = "pinlint"  # Diagnostic.source: what editors show next to the message
 LINTED_SUFFIXES = (".py", ".pyi", ".sql")
@@ -231,9 +232,24 @@ class PinlintServer(LanguageServer):
             setup = settings.pooler_setup
             selected = (rule.for_setup(setup) for rule in resolve_selection(settings, tuple(self.catalog.values())))
             rules = tuple(rule for rule in selected if rule.applies_to(settings.targets))
-            linter = Linter(rules, settings, self._declarations(path, settings), ProjectReader())
+            linter = Linter(
+                rules,
+                settings,
+                self._declarations(path, settings),
+                ProjectReader(),
+                targets=self._targets(path, settings),
+            )
             self._linters[key] = linter
         return linter
+
+    def _targets(self, path: str, settings: Settings) -> TargetMap | None:
+        """``--target auto``: the pooler of the buffer's function, from the templates,
+        serverless.yml and docker-compose files above it (pinlint.targets)."""
+        if not settings.auto_target or not path.endswith((".py", ".pyi")):
+            return None
+        from pinlint.infra.targets import find_targets
+
+        return find_targets([], [Path(path)], settings)
 
     def _declarations(self, path: str, settings: Settings) -> Declarations | None:
         if not path.endswith((".py", ".pyi")):

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -34,7 +35,6 @@ from pinlint.paths import relative_to_root
 
 DATA_API = "data-api"
 ROUTE_TARGETS = (*TARGETS, DIRECT, DATA_API)
-PER_PATH_CHOICES = ("all", *ROUTE_TARGETS)
 # What a finding's consequence must be for it to matter on a direct connection (no pooler): the
 # connections themselves, not what a pooler does with session state.
 CONNECTION_CONSEQUENCES = frozenset({"churns", "wastes"})
@@ -42,7 +42,6 @@ _NAMES = {
     "rds-proxy": "RDS Proxy",
     "pgbouncer": "PgBouncer (transaction mode)",
     "proxysql": "ProxySQL",
-    DIRECT: "a direct connection (no pooler)",
     DATA_API: "the RDS Data API",
 }
 _HOST_PATTERNS: tuple[tuple[re.Pattern[str], str, str], ...] = (
@@ -78,17 +77,18 @@ class Route:
 
     @property
     def text(self) -> str:
+        if self.target == DIRECT:
+            return f"direct to the database, no pooler: {self.reason}"
         return f"through {_NAMES[self.target]}: {self.reason}"
 
 
 @dataclass(frozen=True)
 class CodeRoutes:
-    """The routes of one function (or a configured path): the files they cover."""
+    """The routes of one function, and the files they cover."""
 
     root: str  # absolute directory (its files and those below it), or a file
     handler: str  # absolute path of the handler module ("" when not known)
     routes: tuple[Route, ...]  # empty: not known
-    glob: str = ""  # a `per-path-target` glob (relative to the configuration's root) instead of a root
 
 
 @dataclass
@@ -98,9 +98,18 @@ class TargetMap:
     functions: list[CodeRoutes] = field(default_factory=list)
     configured: list[tuple[str, str]] = field(default_factory=list)  # per-path-target: (glob, target)
     config_root: Path = field(default_factory=Path.cwd)
+    _decided: dict[str, tuple[Route, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     def for_file(self, path: str | os.PathLike[str]) -> tuple[Route, ...]:
         """The routes of ``path``'s function(s); empty when not known (every target)."""
+        if not self.functions and not self.configured:
+            return ()
+        key = os.fspath(path)
+        if key not in self._decided:
+            self._decided[key] = self._decide(path)
+        return self._decided[key]
+
+    def _decide(self, path: str | os.PathLike[str]) -> tuple[Route, ...]:
         if self.configured:
             relative = relative_to_root(path, self.config_root)
             for glob, target in self.configured:
@@ -134,6 +143,23 @@ def _covers(root: str, absolute: str) -> bool:
 
 
 # ------------------------------------------------------------------ routes of one function
+def host_routes(strings: Iterable[tuple[str, int]], path: str) -> tuple[Route, ...]:
+    """The routes that host names in a module's own string constants show (``(text, line)``;
+    a module that connects to ``orders.proxy-abc.us-east-1.rds.amazonaws.com``): what decides
+    a file that no infrastructure or configuration does."""
+    found: dict[str, Route] = {}
+    for text, line in strings:
+        if "." not in text or len(text) > 2000:
+            continue
+        for pattern, target, what in _HOST_PATTERNS:
+            match = pattern.search(text)
+            if match is not None:
+                shown = text if len(text) <= 80 else text[:77] + "..."
+                found.setdefault(target, Route(target, f"`{shown}` ({_short(path)} line {line}), {what}"))
+                break
+    return tuple(found[target] for target in ROUTE_TARGETS if target in found)
+
+
 def routes_of(environment: Any, resources: dict[str, Any], lines: dict[str, list[str]]) -> list[Route]:
     """The routes an environment (a dict Value, or a list of them: the function's own variables
     and its defaults') shows. ``resources`` maps a stack's names to its Resources; ``lines`` a

@@ -634,3 +634,40 @@ module "half" {
     _write(tmp_path, {"main.tf": calls.replace("min_capacity = 0\n", "min_capacity = 2\n")})
     quiet = run_cli("check", "--no-cache", "--output-format", "concise", "-q", ".", cwd=tmp_path)
     assert quiet.returncode == 0, quiet.stdout
+
+
+def test_proxies_of_several_stacks_on_one_cluster_add_up(tmp_path: Path) -> None:
+    template = """\
+Resources:
+  Orders:
+    Type: AWS::RDS::DBCluster
+    Properties:
+      DBClusterIdentifier: orders-db
+  ApiProxyTargets:
+    Type: AWS::RDS::DBProxyTargetGroup
+    Properties:
+      DBProxyName: api-proxy
+      DBClusterIdentifiers: [!Ref Orders]
+      ConnectionPoolConfigurationInfo:
+        MaxConnectionsPercent: 70
+"""
+    terraform = """\
+resource "aws_db_proxy_default_target_group" "reports" {
+  db_proxy_name = "reports-proxy"
+  connection_pool_config {
+    max_connections_percent = 50
+  }
+}
+resource "aws_db_proxy_target" "reports" {
+  db_proxy_name         = "reports-proxy"
+  target_group_name     = "default"
+  db_cluster_identifier = "orders-db"
+}
+"""
+    _write(tmp_path, {"api/template.yaml": template, "reports/main.tf": terraform})
+    result = run_cli("check", "--no-cache", "--output-format", "concise", "-q", ".", cwd=tmp_path)
+    assert result.stdout.splitlines() == [
+        "reports/main.tf:4:5: PIN309 RDS Proxies on cluster `orders-db` may open 120% of its `max_connections` together"
+    ]
+    _write(tmp_path, {"reports/main.tf": terraform.replace("= 50", "= 30")})
+    assert run_cli("check", "--no-cache", "-q", ".", cwd=tmp_path).returncode == 0

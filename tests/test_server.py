@@ -439,4 +439,25 @@ def test_fix_all_on_save_applies_every_safe_fix(tmp_path: Path) -> None:
             assert (left.code, left.range.start.line) == ("PIN001", 4)
             assert await client.code_actions(uri, everywhere, only=[types.CodeActionKind.SourceFixAll]) == []
 
+
+def test_the_buffer_of_a_function_gets_its_poolers_findings(tmp_path: Path) -> None:
+    """`--target auto` in the editor: a handler whose template wires it straight to its cluster
+    (no pooler) gets no session-state diagnostic; a module no function covers gets every one."""
+    template = (
+        "Resources:\n  Db:\n    Type: AWS::RDS::DBCluster\n  Api:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      CodeUri: api/\n      Handler: app.handler\n      Environment:\n"
+        "        Variables:\n          DB_HOST: !GetAtt Db.Endpoint.Address\n"
+    )
+    (tmp_path / "template.yaml").write_text(template, encoding="utf-8")
+    for directory in ("api", "other"):
+        (tmp_path / directory).mkdir()
+    code = 'def handler(event, context):\n    cur.execute("SET search_path TO app")\n'
+
+    async def scenario() -> None:
+        async with session(tmp_path) as (client, _):
+            direct = client.open(tmp_path / "api" / "app.py", code)
+            assert await client.diagnostics(direct) == []
+            elsewhere = client.open(tmp_path / "other" / "app.py", code)
+            assert [d.code for d in await client.diagnostics(elsewhere)] == ["PIN001"]
+
     asyncio.run(scenario())

@@ -284,7 +284,7 @@ class Stack(cdk.Stack):
     assert '"DB_HOST": self.proxy.endpoint' in items[0]["pooler"] and "app.py line 16" in items[0]["pooler"]
 
 
-def test_data_api_function_keeps_session_findings(tmp_path: Path) -> None:
+def test_a_data_api_function_gets_the_data_api_finding_not_the_poolers_one(tmp_path: Path) -> None:
     code = """\
 import boto3
 
@@ -307,8 +307,13 @@ Resources:
 """
     _write(tmp_path, {"template.yaml": template, "api/app.py": code})
     items = _json(tmp_path, ".")
-    assert [item["code"] for item in items] == ["PIN001"]
-    assert items[0]["pooler"].startswith("through the RDS Data API: its code creates an `rds-data` client")
+    # the Data API rule says what the SET does there; PIN001's pooler consequences would not apply
+    assert [item["code"] for item in items] == ["PIN406"]
+    outside = code.replace('"rds-data"', '"rds"').replace(
+        'client.execute_statement(resourceArn="arn", secretArn="arn", sql=', "cur.execute("
+    )
+    _write(tmp_path, {"api/app.py": outside})
+    assert [item["code"] for item in _json(tmp_path, ".")] == ["PIN001"]
 
 
 ALL_TARGETS = sorted(path.parent for path in FIXTURES.glob("*/expected-findings-target-all.txt"))
@@ -323,3 +328,70 @@ def test_fixture_with_every_target_finds_what_auto_narrowed_away(project: Path) 
     assert result.stdout.splitlines() == expected
     auto = set((project / "expected-findings.txt").read_text(encoding="utf-8").splitlines())
     assert auto <= set(expected)
+
+
+def test_show_settings_names_each_handlers_pooler(tmp_path: Path) -> None:
+    _write(tmp_path, {"template.yaml": SAM.format(host="!GetAtt Proxy.Endpoint"), "api/app.py": HANDLER})
+    shown = run_cli("check", "--show-settings", ".", cwd=tmp_path).stdout.splitlines()
+    assert "# handler: api/app.py:handler (declared in template.yaml line 7)" in shown
+    assert "# pooler: api/app.py: through RDS Proxy: DB_HOST: !GetAtt Proxy.Endpoint (template.yaml line 10)" in shown
+    everything = run_cli("check", "--show-settings", "--target", "all", ".", cwd=tmp_path).stdout
+    assert "# pooler:" not in everything
+
+
+def test_a_module_that_names_its_pooler_host_decides_for_itself(tmp_path: Path) -> None:
+    code = HANDLER.replace(
+        'psycopg.connect("", prepare_threshold=None)',
+        'psycopg.connect(host="app-db.proxy-c7leamkjhfqz.us-east-1.rds.amazonaws.com", prepare_threshold=None)',
+    )
+    documented = '"""Connect through ep-cool-123-pooler.us-east-2.aws.neon.tech in production."""\n' + HANDLER
+    _write(tmp_path, {"app.py": code, "documented.py": documented})
+    items = _json(tmp_path, ".")
+    own = [item for item in items if item["filename"] == "app.py"]
+    assert {item["code"]: item["targets"] for item in own} == {
+        "PIN002": {"rds-proxy": "pins"},
+        "PIN001": {"rds-proxy": "pins"},
+    }
+    (pooler,) = {item["pooler"] for item in own}
+    assert pooler.startswith("through RDS Proxy: `app-db.proxy-c7leamkjhfqz.us-east-1.rds.amazonaws.com` (")
+    assert "line 9), an RDS Proxy host" in pooler
+    # a host in a docstring is documentation, not a connection: every target
+    assert _codes(items, "documented.py")["PIN002"] == {"rds-proxy": "pins", "pgbouncer": "ok"}
+
+
+def test_a_finding_about_no_pooler_is_kept_whatever_the_route(tmp_path: Path) -> None:
+    code = HANDLER.replace("\"SET TIME ZONE 'UTC'\")", '"SELECT 1")  # noqa: PIN001')
+    _write(tmp_path, {"template.yaml": SAM.format(host="!GetAtt Proxy.Endpoint"), "api/app.py": code})
+    items = _json(tmp_path, "--extend-select", "PIN100", "api")
+    assert {item["code"] for item in items} == {"PIN001", "PIN100"}  # the unused noqa is not a pooler's matter
+
+
+def test_a_compose_file_no_parser_can_read_decides_nothing(tmp_path: Path) -> None:
+    nested = "services:\n  x: " + "[" * 5000 + "]" * 5000 + "\n"
+    _write(tmp_path, {"docker-compose.yml": nested, "worker/app.py": HANDLER})
+    result = run_cli("check", "--no-cache", "--output-format", "json", ".", cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert {item["code"] for item in json.loads(result.stdout)} == {"PIN001", "PIN002"}
+
+
+def _routes(variables: dict[str, str]) -> list[str]:
+    from pinlint.infra.model import Span, Value
+    from pinlint.targets import routes_of
+
+    span = Span("template.yaml", 1, 1, 1, 2)
+    environment = Value({key: Value(value, span) for key, value in variables.items()}, span)
+    return [route.target for route in routes_of(environment, {}, {})]
+
+
+def test_hosts_and_ports_that_say_which_pooler() -> None:
+    assert _routes({"DATABASE_URL": "postgres://u@aws-0-eu-west-1.pooler.supabase.com:6543/postgres"}) == ["pgbouncer"]
+    assert _routes({"DATABASE_URL": "postgres://u@aws-0-eu-west-1.pooler.supabase.com:5432/postgres"}) == ["direct"]
+    assert _routes({"DATABASE_URL": "postgres://u@db.abcdefgh.supabase.co:5432/postgres"}) == ["direct"]
+    assert _routes({"PGHOST": "ep-cool-123.us-east-2.aws.neon.tech"}) == ["direct"]
+    assert _routes({"PGHOST": "ep-cool-123-pooler.us-east-2.aws.neon.tech"}) == ["pgbouncer"]
+    assert _routes({"DB_HOST": "orders.cluster-abc.us-east-1.rds.amazonaws.com"}) == ["direct"]
+    assert _routes({"DB_HOST": "orders.proxy-abc.us-east-1.rds.amazonaws.com"}) == ["rds-proxy"]
+    # a pooler's port decides when the host says nothing, and is not a host's port elsewhere
+    assert _routes({"DB_HOST": "bouncer.internal", "DB_PORT": "6432"}) == ["pgbouncer"]
+    assert _routes({"DB_HOST": "orders.proxy-abc.us-east-1.rds.amazonaws.com", "DB_PORT": "6432"}) == ["rds-proxy"]
+    assert _routes({"DB_HOST": "db.internal", "DB_PORT": "5432", "MAX_ITEMS": "6432"}) == []

@@ -20,6 +20,7 @@ from pinlint.suppress import python_suppressions
 
 RDS = "aws_cdk.aws_rds"
 LAMBDA = "aws_cdk.aws_lambda"
+EC2 = "aws_cdk.aws_ec2"
 _DURATION_SECONDS = {"millis": 0.001, "seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 _POOL_KEYWORDS = {
     "borrow_timeout": "ConnectionBorrowTimeout",
@@ -34,7 +35,8 @@ if TYPE_CHECKING:
 
 
 def looks_like_cdk(text: str) -> bool:
-    return "aws_cdk" in text and ("DatabaseCluster" in text or "add_proxy" in text or "DatabaseProxy" in text)
+    databases = "DatabaseCluster" in text or "add_proxy" in text or "DatabaseProxy" in text
+    return "aws_cdk" in text and (databases or ("Function(" in text and "vpc" in text))
 
 
 def looks_like_cdk_functions(text: str) -> bool:
@@ -172,6 +174,26 @@ class _Reader:
             self._proxy(call, identity, cluster, keywords)
         elif callee.endswith((f"{LAMBDA}.Function", "PythonFunction")):
             self._function(call, identity, keywords, python=callee.endswith("PythonFunction"))
+        elif callee == f"{EC2}.Vpc":
+            gateways = keywords.get("nat_gateways")
+            none = gateways is not None and isinstance(gateways.value, ast.Constant) and gateways.value.value == 0
+            if not none:  # CDK gives a VPC one NAT gateway per availability zone unless told otherwise
+                span = self.span(gateways) if gateways is not None else self.span(call)
+                self.resources.append(Resource("AWS::EC2::NatGateway", f"{identity} (NAT)", Value({}, span), span))
+        elif callee == f"{EC2}.InterfaceVpcEndpoint" or (
+            isinstance(call.func, ast.Attribute) and call.func.attr == "add_interface_endpoint"
+        ):
+            service = keywords.get("service")
+            text = ast.unparse(service.value) if service is not None else ""
+            listed = re.search(r"InterfaceVpcEndpointAwsService\.([A-Z0-9_]+)", text)
+            span = self.span(call)
+            service_name = (
+                Value(f"com.amazonaws.region.{listed.group(1).lower().replace('_', '')}", span)
+                if listed is not None
+                else Value(Unknown(text), span)  # a service pinlint cannot read: it may be any
+            )
+            endpoint = Value({"ServiceName": service_name}, span)
+            self.resources.append(Resource("AWS::EC2::VPCEndpoint", identity, endpoint, span))
 
     def _parameter_group(self, name: str, mapping: ast.Dict, span: Span) -> None:
         """``parameters={"rds.logical_replication": "1"}`` as a cluster parameter group."""
@@ -198,7 +220,10 @@ class _Reader:
             if isinstance(inline, ast.Constant) and isinstance(inline.value, str):
                 properties["InlineCode"] = Value(inline.value, self.span(inline))
         elif isinstance(asset, ast.Constant) and isinstance(asset.value, str):
-            properties["CodeUri"] = Value(os.path.normpath(os.path.join(self.app_root, asset.value)), self.span(asset))
+            # relative to the app's file, as a template's CodeUri is to the template
+            asset_path = os.path.join(os.path.abspath(self.app_root), asset.value)
+            relative = os.path.relpath(asset_path, os.path.dirname(os.path.abspath(self.path)))
+            properties["CodeUri"] = Value(relative, self.span(asset))
         handler = keywords.get("handler")
         if python:
             index = keywords.get("index")
@@ -219,6 +244,12 @@ class _Reader:
             properties["Environment"] = Value({"Variables": Value(variables, span)}, self.span(environment.value))
         if "timeout" in keywords:
             properties["Timeout"] = self.value(keywords["timeout"])
+        if "vpc" in keywords:  # the subnets CDK picks in that VPC
+            vpc = keywords["vpc"]
+            span = self.span(vpc.value, start=vpc)
+            properties["VpcConfig"] = Value({"SubnetIds": Value(Unknown(ast.unparse(vpc.value)), span)}, span)
+        if "layers" in keywords:
+            properties["Layers"] = self.value(keywords["layers"])
         if "reserved_concurrent_executions" in keywords:
             properties["ReservedConcurrentExecutions"] = self.value(keywords["reserved_concurrent_executions"])
         self.resources.append(Resource("AWS::Lambda::Function", identity, Value(properties, span), span))

@@ -61,9 +61,10 @@ def validate_settings(check: str, settings: dict[str, Any]) -> None:
             raise ValueError(f"`regex`: {error}") from error
 
 
-def check_documents(rules: tuple[Any, ...], documents: list[Document]) -> list[InfraHit]:
-    """The hits of the infrastructure ``rules`` on one stack, less those a `# noqa: CODE` silences."""
-    stack = stack_facts(documents)
+def check_documents(rules: tuple[Any, ...], documents: list[Document], stack: Stack | None = None) -> list[InfraHit]:
+    """The hits of the infrastructure ``rules`` on one stack (its facts, when already read),
+    less those a `# noqa: CODE` silences."""
+    stack = stack if stack is not None else stack_facts(documents)
     noqa = {document.path: document.noqa for document in documents}
     hits = []
     for rule in rules:
@@ -156,6 +157,8 @@ def min_capacity_zero_never_pauses(stack: Stack, settings: dict[str, Any]) -> Ch
         if minimum is None or minimum.number() != 0:
             continue
         reason = _never_pauses(cluster.parameters, cluster.parameter_group, cluster.global_cluster)
+        if not reason and cluster.integration is not None:
+            reason = f"it is the source of a zero-ETL integration ({_where(cluster.integration.span)})"
         if reason:
             yield minimum, {"cluster": cluster.resource.name, "reason": reason}
 
@@ -349,35 +352,54 @@ def auto_pause_without_min_zero(stack: Stack, settings: dict[str, Any]) -> Check
 
 
 def proxies_share_over_hundred(stack: Stack, settings: dict[str, Any]) -> CheckResult:
-    """Several proxies on one cluster whose MaxConnectionsPercent (100 when unset) add up over 100."""
+    """Several proxies on one cluster whose MaxConnectionsPercent (100 when unset) add up over
+    100: in this stack, or with the pools of other stacks of the run that target the same cluster
+    identifier (reported once, at the last pool in path order, by the stack that declares it)."""
     for cluster in stack.clusters:
+        if cluster.identifier in stack.elsewhere:
+            continue  # judged with the other stacks' pools below
         targets = stack.pools_targeting(cluster)
         pools = list({id(pool): (pool, span) for pool, span in targets}.values())
-        if len(pools) < 2:
-            continue
-        shares = []
-        for pool, span in pools:
-            value = pool.settings["max_connections"]
-            number = value.number() if value is not None else 100.0
-            if number is None:
-                break  # a share pinlint cannot read: the sum is unknown
-            shares.append((pool, value, span, number))
-        else:
-            total = sum(share for _, _, _, share in shares)
-            if total > 100:
-                pool, value, span, _ = shares[-1]
-                listed = ", ".join(
-                    f"`{_pool_name(item)}` {share:g}%{'' if setting is not None else ' (the default)'}"
-                    for item, setting, _, share in shares
-                )
-                yield (
-                    (value if value is not None else Value(None, span)),
-                    {
-                        "cluster": cluster.resource.name,
-                        "total": f"{total:g}",
-                        "shares": listed,
-                    },
-                )
+        found = _over_hundred(pools, cluster.resource.name)
+        if found is not None:
+            yield found
+    own = {id(pool) for pool in stack.pools}
+    for identifier, others in sorted(stack.elsewhere.items()):
+        local = [
+            (pool, span) for pool in stack.pools for named, span in pool.targeted_identifiers() if named == identifier
+        ]
+        pools = list({id(pool): (pool, span) for pool, span in [*local, *others]}.values())
+        pools.sort(key=lambda item: (item[1].path, item[1].line, item[1].column))
+        if pools and id(pools[-1][0]) in own:
+            found = _over_hundred(pools, identifier)
+            if found is not None:
+                yield found
+
+
+def _over_hundred(pools: list[tuple[Pool, Span]], cluster: str) -> tuple[Value, Captures] | None:
+    if len(pools) < 2:
+        return None
+    shares = []
+    for pool, span in pools:
+        value = pool.settings["max_connections"]
+        number = value.number() if value is not None else 100.0
+        if number is None:
+            return None  # a share pinlint cannot read: the sum is unknown
+        shares.append((pool, value, span, number))
+    total = sum(share for _, _, _, share in shares)
+    if total <= 100:
+        return None
+    pool, value, span, _ = shares[-1]
+    listed = ", ".join(
+        f"`{_pool_name(item)}` {share:g}%{'' if setting is not None else ' (the default)'}"
+        + ("" if where.path == span.path else f" ({_display(where.path)})")
+        for item, setting, where, share in shares
+    )
+    return (value if value is not None else Value(None, span)), {
+        "cluster": cluster,
+        "total": f"{total:g}",
+        "shares": listed,
+    }
 
 
 def _version(text: str) -> tuple[int, ...]:
@@ -524,6 +546,7 @@ CDK_CHECKS = frozenset(
         "direct-database-unreserved",
         "reserved-concurrency-times-pool-above-max-connections",
         "client-idle-above-proxy-timeout",
+        "vpc-function-reads-secrets-without-endpoint",
     }
 )
 # The checks that judge only what a function's code does: Terraform has no inline code, so their
@@ -560,14 +583,33 @@ def lint_stacks(rules: tuple[Any, ...], sources: dict[str, str | bytes]) -> list
         else:
             texts[path] = text
     seen: set[tuple[str, Span]] = set()  # a module read alone and as a call instantiates it
-    for stack in read_documents(texts):
+    stacks = read_documents(texts)
+    facts = [stack_facts(documents) for documents in stacks]
+    _share_databases(facts)
+    for stack, stack_fact in zip(stacks, facts, strict=True):
         for document in stack:
             results.setdefault(document.path, FileHits(document.path, document.error))
-        for hit in check_documents(rules, stack):
+        for hit in check_documents(rules, stack, stack_fact):
             if (hit.rule.code, hit.span) not in seen:
                 seen.add((hit.rule.code, hit.span))
                 results[hit.span.path].hits.append(hit)
     return sorted(results.values(), key=lambda item: item.path)
+
+
+def _share_databases(stacks: list[Stack]) -> None:
+    """Tell each stack the pools of the other stacks that target a cluster identifier its own
+    pools target (a database that several stacks put proxies on)."""
+    by_identifier: dict[str, list[tuple[int, Pool, Span]]] = {}
+    for index, stack in enumerate(stacks):
+        for pool in stack.pools:
+            for identifier, span in pool.targeted_identifiers():
+                by_identifier.setdefault(identifier, []).append((index, pool, span))
+    for identifier, entries in by_identifier.items():
+        holders = {index for index, _, _ in entries}
+        if len(holders) < 2:
+            continue
+        for index in holders:
+            stacks[index].elsewhere[identifier] = [(pool, span) for other, pool, span in entries if other != index]
 
 
 def lint_paths(rules: tuple[Any, ...], paths: list[str]) -> list[FileHits]:
@@ -588,6 +630,16 @@ def lint_paths(rules: tuple[Any, ...], paths: list[str]) -> list[FileHits]:
     return sorted([*lint_stacks(rules, sources), *unreadable], key=lambda item: item.path)
 
 
+def cdk_app_root(path: str) -> str:
+    """The directory of the cdk.json above a CDK app's file (asset paths are relative to it), else
+    the file's own directory."""
+    from pinlint.paths import nearest_ancestor
+
+    directory = os.path.dirname(os.path.abspath(path))
+    found = nearest_ancestor(directory, ("cdk.json",), holds=os.path.isfile)
+    return str(found) if found is not None else directory
+
+
 def lint_cdk_source(
     rules: tuple[Any, ...], text: str, path: str, model: Callable[[], PythonModule | None], *, apply_noqa: bool
 ) -> list[InfraHit]:
@@ -603,7 +655,7 @@ def lint_cdk_source(
     parsed = model()
     if parsed is None:
         return []
-    document = read_app(path, parsed)
+    document = read_app(path, parsed, cdk_app_root(path))
     if not apply_noqa:
         document.noqa = {}
     return [] if document.error else check_documents(rules, [document])

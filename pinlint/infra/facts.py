@@ -44,6 +44,8 @@ class Cluster:
     parameter_group: str = ""  # that group's name in the stack
     global_cluster: Value | None = None  # GlobalClusterIdentifier / global_cluster_identifier
     max_capacity: Value | None = None
+    identifier: str = ""  # its literal DBClusterIdentifier / cluster_identifier
+    integration: Value | None = None  # the source of a zero-ETL integration (where it is declared)
 
 
 @dataclass
@@ -56,6 +58,12 @@ class Pool:
     engine_family: str
     settings: dict[str, Value | None]
     clusters: list[tuple[Cluster, Span]] = field(default_factory=list)  # and where the target is declared
+    identifiers: list[tuple[str, Span]] = field(default_factory=list)  # targets not in the stack, by identifier
+
+    def targeted_identifiers(self) -> list[tuple[str, Span]]:
+        """Every cluster identifier this pool targets, in the stack or not."""
+        own = [(cluster.identifier, span) for cluster, span in self.clusters if cluster.identifier]
+        return [*own, *self.identifiers]
 
 
 @dataclass
@@ -82,6 +90,9 @@ class Stack:
     functions: list[Function] = field(default_factory=list)
     endpoint_services: list[str | None] = field(default_factory=list)  # None: a service pinlint cannot read
     nat: bool = False  # the stack declares a NAT gateway
+    # pools of the other stacks of the run, by the cluster identifier they target (only the
+    # identifiers some pool of this stack targets): a database several stacks put proxies on
+    elsewhere: dict[str, list[tuple[Pool, Span]]] = field(default_factory=dict)
 
     def pools_targeting(self, cluster: Cluster) -> list[tuple[Pool, Span]]:
         return [(pool, span) for pool in self.pools for target, span in pool.clusters if target is cluster]
@@ -125,6 +136,7 @@ def stack_facts(documents: list[Document]) -> Stack:
             clusters[resource.name] = cluster
             identifier = resource.properties.get("cluster_identifier" if terraform else "DBClusterIdentifier")
             if identifier is not None and identifier.text():
+                cluster.identifier = identifier.text() or ""
                 clusters.setdefault(f"literal:{identifier.text()}", cluster)
 
     def cluster_of(value: Value) -> Cluster | None:
@@ -132,6 +144,13 @@ def stack_facts(documents: list[Document]) -> Stack:
             return clusters.get(value.data.target)
         text = value.text()
         return clusters.get(f"literal:{text}") if text else None
+
+    for resource in resources:  # zero-ETL integrations: their source cluster never pauses
+        if resource.kind in ("AWS::RDS::Integration", "aws_rds_integration"):
+            source = resource.properties.get("SourceArn" if resource.kind.startswith("AWS") else "source_arn")
+            found = cluster_of(source) if source is not None else None
+            if found is not None and source is not None:
+                found.integration = source
 
     _network_facts(documents, by_name, stack)
     proxies = {name: resource for name, resource in by_name.items() if resource.kind in _PROXY}
@@ -160,28 +179,35 @@ def stack_facts(documents: list[Document]) -> Stack:
                 targeted = cluster_of(item)
                 if targeted is not None:
                     pool.clusters.append((targeted, item.span))
+                elif item.text():  # a cluster of another stack, by its identifier
+                    pool.identifiers.append((item.text() or "", item.span))
             stack.pools.append(pool)
         elif resource.kind == "aws_db_proxy_default_target_group":
             named = resource.properties.get("db_proxy_name")
             proxy = proxy_of(named)
             pool = _pool(resource, proxy, named, resource.properties.get("connection_pool_config"), 1)
             stack.pools.append(pool)
-            if proxy is not None:
-                pools_by_proxy[proxy.name] = pool
+            key = proxy.name if proxy is not None else (named.text() if named is not None else None)
+            if key:
+                pools_by_proxy[key] = pool
     for resource in resources:
         if resource.kind == "aws_db_proxy_target":
             named = resource.properties.get("db_proxy_name")
             proxy = proxy_of(named)
             target = resource.properties.get("db_cluster_identifier")
             targeted = cluster_of(target) if target is not None else None
-            if targeted is None or target is None:
+            if target is None or (targeted is None and not target.text()):
                 continue
-            if proxy is not None and proxy.name in pools_by_proxy:
-                pools_by_proxy[proxy.name].clusters.append((targeted, target.span))
+            key = proxy.name if proxy is not None else (named.text() if named is not None else None)
+            if key and key in pools_by_proxy:
+                pool = pools_by_proxy[key]
             else:  # the proxy's pool is not declared (defaults): the target still counts
                 pool = _pool(resource, proxy, named, None, 1)
-                pool.clusters.append((targeted, target.span))
                 stack.pools.append(pool)
+            if targeted is not None:
+                pool.clusters.append((targeted, target.span))
+            else:  # a cluster of another stack, by its identifier
+                pool.identifiers.append((target.text() or "", target.span))
     return stack
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,19 +21,46 @@ from pinlint.paths import ancestors
 from pinlint.targets import COMPOSE_FILES, CodeRoutes, Route, TargetMap, data_api_route, routes_of, source_line
 
 _FUNCTION_MARKERS = ("AWS::Serverless::Function", "AWS::Lambda::Function")
+# What a stack's text must mention for one of its functions' routes to be decided (a database or
+# proxy resource, or a host or port that says what it is): a stack without any is not parsed for
+# routes (its functions are unknown, as they would be once parsed).
+ROUTE_HINTS = (
+    "AWS::RDS::",
+    "aws_db_proxy",
+    "aws_rds_cluster",
+    "aws_db_instance",
+    "aws_rds",
+    ".proxy-",
+    "pooler.",
+    "supabase.co",
+    "neon.tech",
+    "6432",
+    "6543",
+    ".cluster-",
+    "rds-data",
+    "arn:aws:rds",
+)
+
+
+_HINTS_RE = re.compile("|".join(re.escape(hint) for hint in ROUTE_HINTS))
+
+
+def _hinted(text: str) -> bool:
+    return _HINTS_RE.search(text) is not None
+
+
 _POOLER_IMAGE_RE = re.compile(r"pgbouncer|pgcat|odyssey|supavisor", re.IGNORECASE)
 
 
-def find_targets(
-    infrastructure: list[Path], python_files: list[Path], settings: Any, warnings: list[str] | None = None
-) -> TargetMap:
+def find_targets(infrastructure: list[Path], python_files: list[Path], settings: Any) -> TargetMap:
     """The routes of every function the infrastructure files (and docker-compose files beside or
-    above the Python files) declare, with the configuration's ``per-path-target``."""
+    above the Python files) declare, with the configuration's ``per-path-target``. A file that
+    cannot be read or parsed decides nothing here: the infrastructure pass warns about it."""
     paths = {os.path.abspath(path) for path in infrastructure}
     directories = {os.path.dirname(os.path.abspath(path)) for path in python_files}
     paths |= set(_named_files_above(directories, settings.root))
     result = TargetMap(config_root=settings.root, configured=list(settings.per_path_target.items()))
-    result.functions = function_routes(sorted(paths), python_files, warnings if warnings is not None else [])
+    result.functions = function_routes(sorted(paths), python_files)
     return result
 
 
@@ -52,13 +80,15 @@ def _named_files_above(directories: set[str], root: Path) -> Iterable[str]:
                     yield candidate
 
 
-def function_routes(paths: list[str], linted: list[Path], warnings: list[str]) -> list[CodeRoutes]:
+def function_routes(paths: list[str], linted: list[Path]) -> list[CodeRoutes]:
     """The routes of each function declared in ``paths`` (infrastructure and compose files) and
     in the CDK apps among the ``linted`` Python files."""
     from pinlint.infra.cloudformation import read_template
     from pinlint.infra.terraform import read_module
 
     texts: dict[str, str] = {}
+    if not any(path.suffix in (".py", ".pyi") for path in linted):
+        return []  # no Python file here: no finding to report for a function's pooler
     for path in paths:
         text, problem = read_text(path)
         if not problem:
@@ -68,19 +98,34 @@ def function_routes(paths: list[str], linted: list[Path], warnings: list[str]) -
     found: list[CodeRoutes] = []
     for path, text in texts.items():
         name = os.path.basename(path)
-        if name in COMPOSE_FILES:
-            found.extend(compose_routes(path, text))
-        elif path.endswith(".tf"):
-            modules.setdefault(os.path.dirname(path), {})[path] = text
-        elif name.startswith("serverless.") or any(marker in text for marker in _FUNCTION_MARKERS):
-            stacks.append([read_template(text, path)])
+        with _deciding_nothing():
+            if name in COMPOSE_FILES:
+                found.extend(compose_routes(path, text))
+            elif path.endswith(".tf"):
+                modules.setdefault(os.path.dirname(path), {})[path] = text
+            elif (name.startswith("serverless.") or any(mark in text for mark in _FUNCTION_MARKERS)) and _hinted(text):
+                stacks.append([read_template(text, path)])
     for module in modules.values():
-        if any("aws_lambda_function" in text for text in module.values()):
-            stacks.append(read_module(module))
-    stacks.extend(_cdk_apps(linted))
+        texts_of = module.values()
+        if any("aws_lambda_function" in text for text in texts_of) and any(_hinted(text) for text in texts_of):
+            with _deciding_nothing():
+                stacks.append(read_module(module))
+    with _deciding_nothing():
+        stacks.extend(_cdk_apps(linted))
     for documents in stacks:
-        found.extend(_stack_routes(documents))
+        with _deciding_nothing():
+            found.extend(_stack_routes(documents))
     return found
+
+
+@contextmanager
+def _deciding_nothing() -> Iterator[None]:
+    """A file a parser fails on in a way nobody expected (a RecursionError on deep nesting...)
+    decides no route: unknown, every target. The infrastructure pass reports what is wrong with it."""
+    try:
+        yield
+    except Exception:  # third-party parsers on files nobody checked
+        return
 
 
 def _stack_routes(documents: list[Document]) -> list[CodeRoutes]:
@@ -129,7 +174,7 @@ def _cdk_apps(linted: list[Path]) -> list[list[Document]]:
         if app_roots[directory] is None:
             continue
         text = read_small(str(path))
-        if text is None or not looks_like_cdk_functions(text):
+        if text is None or not looks_like_cdk_functions(text) or not _hinted(text):
             continue
         try:
             model = parse_python(text)
