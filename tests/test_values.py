@@ -413,3 +413,10 @@ def test_each_call_sees_the_assignment_just_before_it_in_a_long_script() -> None
     name in a migration script read in one pass)."""
     source = "".join(f'sql = "SELECT {index}"\ncur.execute(sql)\n' for index in range(3000))
     assert texts(source) == [f"SELECT {index}" for index in range(3000)]
+
+
+def test_the_plainest_alternative_names_the_finding() -> None:
+    """Of the values that trigger at one place, the one with the fewest conditions true speaks:
+    `pg_advisory_lock()`, not `pg_try_advisory_lock()`."""
+    assert "`pg_advisory_lock()`" in found(PGLOCK)[0][3]
+    assert "`pg_advisory_lock()`" in found(PGLOCKS)[0][3]

@@ -720,7 +720,8 @@ class _Flow:
                 return self.reader._product([state, added], statement)
             return state
         if isinstance(statement, ast.If):
-            return self._union(self.run(statement.body, state), self.run(statement.orelse, state))
+            taken = self.run(statement.body, state)
+            return self._union(self.run(statement.orelse, state), taken)  # the branch not taken first
         if isinstance(statement, ast.For | ast.AsyncFor | ast.While):
             start = self._loop_target(statement, state) if isinstance(statement, ast.For | ast.AsyncFor) else state
             return self.run(statement.orelse, self._union(state, self._loop(statement.body, start)))
@@ -786,10 +787,13 @@ def merge_alternatives(results: Sequence[tuple[Fragment, list[Finding]]]) -> lis
         groups.setdefault(fragment.group, []).append(fragment)
         for finding in found:
             key = (fragment.group, finding.code, finding.line, finding.column)
-            if key in produced:
-                produced[key][1].append(fragment)
-            else:
+            kept = produced.get(key)
+            if kept is None:
                 produced[key] = (finding, [fragment])
+            elif _taken(fragment) < _taken(kept[1][0]):  # the plainest value's finding speaks for all
+                produced[key] = (finding, [fragment, *kept[1]])
+            else:
+                kept[1].append(fragment)
     for (group, *_), (finding, fragments) in produced.items():
         common = [
             condition for condition in fragments[0].conditions if all(condition in f.conditions for f in fragments)
@@ -798,3 +802,9 @@ def merge_alternatives(results: Sequence[tuple[Fragment, list[Finding]]]) -> lis
             finding = replace(finding, message=f"{finding.message} ({describe(common)})")
         findings.append(finding)
     return findings
+
+
+def _taken(fragment: Fragment) -> int:
+    """How many of a value's conditions are true: the value with fewest is the plainest (a flag's
+    default is usually false), the one whose finding speaks for the others."""
+    return sum(truth for _, truth in fragment.conditions)
