@@ -420,3 +420,38 @@ def test_the_plainest_alternative_names_the_finding() -> None:
     `pg_advisory_lock()`, not `pg_try_advisory_lock()`."""
     assert "`pg_advisory_lock()`" in found(PGLOCK)[0][3]
     assert "`pg_advisory_lock()`" in found(PGLOCKS)[0][3]
+
+
+def test_class_attributes_read_through_self_cls_and_the_class() -> None:
+    source = """\
+    class Repo:
+        LOCK = "SELECT pg_advisory_lock(1)"
+        LISTEN = "LISTEN jobs"
+        PING = "SELECT 1"
+
+        def __init__(self, cur):
+            self.cur = cur
+            self.PING = "LISTEN overridden"
+
+        def lock(self):
+            self.cur.execute(self.LOCK)
+
+        @classmethod
+        def listen(cls, cur):
+            cur.execute(cls.LISTEN)
+
+        def ping(self):
+            self.cur.execute(self.PING)  # set on the instance too: not guessed
+
+
+    def outside(cur):
+        cur.execute(Repo.LOCK)
+        cur.execute(cur.LOCK)
+    """
+    result = found(source)
+    assert [(code, line, column) for code, line, column, _ in result] == [
+        ("PIN019", 2, 20),
+        ("PIN019", 2, 20),
+        ("PIN014", 3, 15),
+    ]
+    assert "(`self.LOCK` reaches `self.cur.execute()` on line 11)" in result[0][3]

@@ -14,6 +14,8 @@ the literal that holds it, however many steps away from the sink. A part the cod
 * names, flow-sensitively inside their scope: the assignments that reach the place of use,
   ``if``/``else`` branches united (path-insensitive), ``x += "..."`` extending what reaches it,
   loops taken zero or one time, ``for s in ("A", "B")`` binding each element;
+* class attributes of a module-level class (``self.LOCK``, ``cls.LOCK``, ``Repository.LOCK``), when
+  the module sets none on an instance;
 * entries of dict, list and tuple literals under constant keys (``QUERIES["lock"]``, ``STMTS[0]``,
   ``QUERIES.get("lock")``), and ``sep.join([...])`` of a literal list (or a list built with
   ``append``/``extend``);
@@ -164,6 +166,8 @@ class ValueReader:
             return self.name(node.id, chain, at, depth + 1, node)
         if isinstance(node, ast.Subscript):
             return self._subscript(node.value, node.slice, chain, at, depth, node)
+        if isinstance(node, ast.Attribute):
+            return self._class_attribute(node, chain, depth)
         if isinstance(node, ast.Call):
             return self._call(node, chain, at, depth)
         return self.dynamic(node)
@@ -357,6 +361,34 @@ class ValueReader:
                 return self.dynamic(node)
             found.extend(self.values(entry, literal_chain, literal_at, depth + 1))
         return self._bounded(found, node) if found else self.dynamic(node)
+
+    def _class_attribute(self, node: ast.Attribute, chain: Chain, depth: int) -> tuple[Value, ...]:
+        """``self.QUERY``, ``cls.QUERY`` in a method, or ``Repository.QUERY``: the values the class
+        body binds to the name, when nothing in the module assigns it on an instance."""
+        owner = node.value
+        if not isinstance(owner, ast.Name):
+            return self.dynamic(node)
+        classes = [statement for statement in self.model.tree.body if isinstance(statement, ast.ClassDef)]
+        if owner.id in ("self", "cls"):  # the module-level class whose method this is
+            found = next((cls for cls in classes if chain[-1] in cls.body), None)
+        else:
+            found = next((cls for cls in classes if cls.name == owner.id), None)
+        if found is None or self.model.scopes.attribute_origins(f"{owner.id}.{node.attr}", lambda _: "set"):
+            return self.dynamic(node)
+        bindings = self.model.scopes.scope(found).bindings.get(node.attr, [])
+        if not bindings or any(
+            binding.kind not in (ASSIGN, ANNOTATED) or binding.value is None for binding in bindings
+        ):
+            return self.dynamic(node)
+        values: list[Value] = []
+        for binding in bindings:
+            statement = binding.node if isinstance(binding.node, ast.stmt) else None
+            assert binding.value is not None
+            for value in self.values(binding.value, (None,), statement, depth + 1):
+                values.append(
+                    Value(value.piece, value.literal, value.via or f"{owner.id}.{node.attr}", value.conditions)
+                )
+        return self._bounded(values, node)
 
     # --- files read at run time -----------------------------------------------------------------
     def _file_read(self, node: ast.Call, chain: Chain, depth: int) -> tuple[Value, ...] | None:
