@@ -455,3 +455,18 @@ def test_class_attributes_read_through_self_cls_and_the_class() -> None:
         ("PIN014", 3, 15),
     ]
     assert "(`self.LOCK` reaches `self.cur.execute()` on line 11)" in result[0][3]
+
+
+def test_dedent_and_strip_keep_the_text_as_written() -> None:
+    source = '''\
+    import textwrap
+
+    def f(cur, name):
+        cur.execute(textwrap.dedent("""
+            SET search_path TO app
+        """))
+        cur.execute("  LISTEN jobs  ".strip())
+        cur.execute(textwrap.dedent(name))
+        cur.execute(name.strip())
+    '''
+    assert places(source) == [("PIN001", 5, 9), ("PIN014", 7, 20)]

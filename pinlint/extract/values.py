@@ -19,6 +19,8 @@ the literal that holds it, however many steps away from the sink. A part the cod
 * entries of dict, list and tuple literals under constant keys (``QUERIES["lock"]``, ``STMTS[0]``,
   ``QUERIES.get("lock")``), and ``sep.join([...])`` of a literal list (or a list built with
   ``append``/``extend``);
+* ``textwrap.dedent(...)``, ``.strip()`` and ``.decode()`` of a value (whitespace means nothing to
+  SQL: the text is read as written);
 * psycopg's ``sql.SQL(...)`` (its ``.format()`` and ``.join()`` as above) and ``sql.Composed([...])``;
   ``sql.Identifier``/``sql.Literal`` are holes.
 
@@ -47,6 +49,7 @@ Chain = tuple[ast.AST | None, ...]  # the module (None), then the defs around a 
 Condition = tuple[str, bool]  # (the test's source, whether it is true)
 
 _PSYCOPG_SQL = ("psycopg.sql.", "psycopg2.sql.")
+_TRANSPARENT_METHODS = frozenset({"decode", "strip", "lstrip", "rstrip"})
 _OPENERS = frozenset({"open", "io.open", "codecs.open"})
 _PATH_TYPES = frozenset({"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath"})
 _RESOURCE_FILES = frozenset({"importlib.resources.files", "importlib_resources.files"})
@@ -259,6 +262,8 @@ class ValueReader:
     def _call(self, node: ast.Call, chain: Chain, at: ast.stmt | None, depth: int) -> tuple[Value, ...]:
         func = node.func
         qualified = self.model.qualify(func)
+        if qualified == "textwrap.dedent" and len(node.args) == 1:  # indentation means nothing to SQL
+            return self.values(node.args[0], chain, at, depth + 1)
         if qualified.startswith(_PSYCOPG_SQL):
             last = qualified.rsplit(".", 1)[-1]
             if last == "SQL" and len(node.args) == 1:
@@ -272,7 +277,7 @@ class ValueReader:
             return read
         if not isinstance(func, ast.Attribute):
             return self.dynamic(node)
-        if func.attr == "decode" and not node.args:
+        if func.attr in _TRANSPARENT_METHODS and not node.args:  # whitespace (and encoding) only
             return self.values(func.value, chain, at, depth + 1)
         if func.attr == "format":
             templates = self.values(func.value, chain, at, depth + 1)
