@@ -470,3 +470,15 @@ def test_dedent_and_strip_keep_the_text_as_written() -> None:
         cur.execute(name.strip())
     '''
     assert places(source) == [("PIN001", 5, 9), ("PIN014", 7, 20)]
+
+
+def test_percent_fields_filled_from_a_dict() -> None:
+    source = """\
+    def f(cur, key, column):
+        fn = "pg_advisory_lock"
+        cur.execute("SELECT %(fn)s(%(key)s)" % {"fn": fn, "key": key})
+        params = {"column": column}
+        cur.execute("SELECT %(column)s FROM t" % params)
+    """
+    assert places(source) == [("PIN019", 2, 11)]
+    assert texts(source)[1] == f"SELECT {HOLE} FROM t"

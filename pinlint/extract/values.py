@@ -242,6 +242,16 @@ class ValueReader:
         templates = self.values(node.left, chain, at, depth + 1)
         if not any(template.known for template in templates):
             return templates
+        mappings = self._mappings(node.right, chain, depth + 1)
+        if mappings:  # ``"SELECT %(fn)s(1)" % {"fn": fn}``
+            filled = [
+                value
+                for template in templates
+                if template.known
+                for mapping in mappings
+                for value in self._fill(template, "percent", [], mapping, node)
+            ]
+            return self._bounded(filled, node)
         sequences = self.sequences(node.right, chain, at, depth + 1)
         rows: list[list[tuple[Value, ...]]]
         if sequences is not None:
@@ -258,6 +268,23 @@ class ValueReader:
                 if template.known:
                     found.extend(self._fill(template, "percent", row, {}, node))
         return self._bounded(found, node)
+
+    def _mappings(self, node: ast.expr, chain: Chain, depth: int) -> list[dict[str, tuple[Value, ...]]]:
+        """The dict literals ``node`` may be, as the values of their constant string keys."""
+        containers = self.containers(node, chain, depth) or []
+        if not containers or not all(isinstance(literal, ast.Dict) for literal, _, _ in containers):
+            return []
+        mappings = []
+        for literal, literal_chain, literal_at in containers:
+            assert isinstance(literal, ast.Dict)
+            mappings.append(
+                {
+                    key.value: self.values(value, literal_chain, literal_at, depth + 1)
+                    for key, value in zip(literal.keys, literal.values, strict=True)
+                    if isinstance(key, ast.Constant) and isinstance(key.value, str)
+                }
+            )
+        return mappings
 
     def _call(self, node: ast.Call, chain: Chain, at: ast.stmt | None, depth: int) -> tuple[Value, ...]:
         func = node.func
