@@ -482,3 +482,11 @@ def test_percent_fields_filled_from_a_dict() -> None:
     """
     assert places(source) == [("PIN019", 2, 11)]
     assert texts(source)[1] == f"SELECT {HOLE} FROM t"
+
+
+def test_a_long_sum_is_read_whole_and_a_too_deep_one_never_fails() -> None:
+    def source(terms: int) -> str:
+        return 'cur.execute("SET a = 1"' + ' + ", x"' * terms + ")\n"
+
+    assert texts(source(40)) == ["SET a = 1" + ", x" * 40]
+    assert lint(source(2000), "app.py") == []  # deeper than Python's stack: not read, no error

@@ -151,7 +151,7 @@ class ValueReader:
             test = ast.unparse(node.test) if len(ast.unparse(node.test)) <= MAX_CONDITION_TEXT else ""
             found: list[Value] = []
             for branch, truth in ((node.body, True), (node.orelse, False)):
-                for value in self.values(branch, chain, at, depth + 1):
+                for value in self.values(branch, chain, at, depth):
                     if test:
                         condition = ((test, truth),)
                         value = _concat(Value(Piece(), None, "", condition), value) or value
@@ -159,8 +159,8 @@ class ValueReader:
             return self._bounded(found, node)
         if isinstance(node, ast.BinOp):
             if isinstance(node.op, ast.Add):
-                left = self.values(node.left, chain, at, depth + 1)
-                right = self.values(node.right, chain, at, depth + 1)
+                left = self.values(node.left, chain, at, depth)  # (the tree's own nesting: no step)
+                right = self.values(node.right, chain, at, depth)
                 return self._product([left, right], node)
             if isinstance(node.op, ast.Mod):
                 return self._percent(node, chain, at, depth)
@@ -239,7 +239,7 @@ class ValueReader:
         )
 
     def _percent(self, node: ast.BinOp, chain: Chain, at: ast.stmt | None, depth: int) -> tuple[Value, ...]:
-        templates = self.values(node.left, chain, at, depth + 1)
+        templates = self.values(node.left, chain, at, depth)
         if not any(template.known for template in templates):
             return templates
         mappings = self._mappings(node.right, chain, depth + 1)
