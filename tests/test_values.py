@@ -383,6 +383,7 @@ def migrate(cur):
     cur.execute(Path(__file__).with_name("sql").joinpath("small.sql").read_text())
     cur.execute(open("missing.sql").read())
     print(open(SCHEMA).read())
+    cur.execute(f"BEGIN; {(Path(__file__).parent / 'sql' / 'small.sql').read_text()}")  # not linted twice
 """
 
 

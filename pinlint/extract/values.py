@@ -195,7 +195,8 @@ class ValueReader:
                 parts.append(hole)
             last = index + 1
         parts.append((Value(_slice(piece, last, len(piece.text)), node),))
-        return tuple(Value(value.piece, node, value.via, value.conditions) for value in self._product(parts, node))
+        filled = self._product(parts, node)
+        return tuple(Value(value.piece, node, value.via, value.conditions, value.read_from) for value in filled)
 
     def _fill(
         self,
@@ -234,7 +235,13 @@ class ValueReader:
         parts.append((Value(_slice(piece, last, len(piece.text)), template.literal),))
         filled = self._product(parts, node)
         return tuple(
-            Value(value.piece, template.literal, template.via or value.via, _merge(template.conditions, value))
+            Value(
+                value.piece,
+                template.literal,
+                template.via or value.via,
+                _merge(template.conditions, value),
+                template.read_from or value.read_from,
+            )
             for value in filled
         )
 
@@ -418,7 +425,13 @@ class ValueReader:
             assert binding.value is not None
             for value in self.values(binding.value, (None,), statement, depth + 1):
                 values.append(
-                    Value(value.piece, value.literal, value.via or f"{owner.id}.{node.attr}", value.conditions)
+                    Value(
+                        value.piece,
+                        value.literal,
+                        value.via or f"{owner.id}.{node.attr}",
+                        value.conditions,
+                        value.read_from,
+                    )
                 )
         return self._bounded(values, node)
 
