@@ -145,24 +145,6 @@ def decode(body: str, line: int, column: int, *, raw: bool, fstring_text: bool =
     return Piece("".join(chars), lines, columns)
 
 
-def with_fields_as_holes(piece: Piece, style: str) -> Piece:
-    """Replace %-format (``style="percent"``) or str.format (``"brace"``) fields by holes."""
-    pattern = _PERCENT_FIELD_RE if style == "percent" else _BRACE_FIELD_RE
-    result = Piece()
-    last = 0
-    for found in pattern.finditer(piece.text):
-        start, end = found.span()
-        result.extend(Piece(piece.text[last:start], piece.lines[last:start], piece.columns[last:start]))
-        token = found.group()
-        if token in ("%%", "{{", "}}"):
-            result.extend(Piece(token[0], [piece.lines[start]], [piece.columns[start]]))
-        else:
-            result.extend(Piece.hole(piece.lines[start], piece.columns[start]))
-        last = end
-    result.extend(Piece(piece.text[last:], piece.lines[last:], piece.columns[last:]))
-    return result
-
-
 AUTOMATIC = ""  # a field filled by the next positional argument (``%s``, ``{}``)
 AUTOMATIC_HOLE = "*"  # ... that takes the next argument but is never filled (``%d``, ``{:>5}``)
 HOLE_FIELD = "#"  # a field never filled that takes no positional argument (``{0.name}``, ``{x!r}``)

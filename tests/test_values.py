@@ -383,6 +383,7 @@ def migrate(cur):
     cur.execute(Path(__file__).with_name("sql").joinpath("small.sql").read_text())
     cur.execute(open("missing.sql").read())
     print(open(SCHEMA).read())
+    cur.execute(f"BEGIN; {(Path(__file__).parent / 'sql' / 'small.sql').read_text()}")  # not linted twice
 """
 
 
@@ -413,3 +414,80 @@ def test_each_call_sees_the_assignment_just_before_it_in_a_long_script() -> None
     name in a migration script read in one pass)."""
     source = "".join(f'sql = "SELECT {index}"\ncur.execute(sql)\n' for index in range(3000))
     assert texts(source) == [f"SELECT {index}" for index in range(3000)]
+
+
+def test_the_plainest_alternative_names_the_finding() -> None:
+    """Of the values that trigger at one place, the one with the fewest conditions true speaks:
+    `pg_advisory_lock()`, not `pg_try_advisory_lock()`."""
+    assert "`pg_advisory_lock()`" in found(PGLOCK)[0][3]
+    assert "`pg_advisory_lock()`" in found(PGLOCKS)[0][3]
+
+
+def test_class_attributes_read_through_self_cls_and_the_class() -> None:
+    source = """\
+    class Repo:
+        LOCK = "SELECT pg_advisory_lock(1)"
+        LISTEN = "LISTEN jobs"
+        PING = "SELECT 1"
+
+        def __init__(self, cur):
+            self.cur = cur
+            self.PING = "LISTEN overridden"
+
+        def lock(self):
+            self.cur.execute(self.LOCK)
+
+        @classmethod
+        def listen(cls, cur):
+            cur.execute(cls.LISTEN)
+
+        def ping(self):
+            self.cur.execute(self.PING)  # set on the instance too: not guessed
+
+
+    def outside(cur):
+        cur.execute(Repo.LOCK)
+        cur.execute(cur.LOCK)
+    """
+    result = found(source)
+    assert [(code, line, column) for code, line, column, _ in result] == [
+        ("PIN019", 2, 20),
+        ("PIN019", 2, 20),
+        ("PIN014", 3, 15),
+    ]
+    assert "(`self.LOCK` reaches `self.cur.execute()` on line 11)" in result[0][3]
+
+
+def test_dedent_and_strip_keep_the_text_as_written() -> None:
+    source = '''\
+    import textwrap
+
+    def f(cur, name):
+        cur.execute(textwrap.dedent("""
+            SET search_path TO app
+        """))
+        cur.execute("  LISTEN jobs  ".strip())
+        cur.execute(textwrap.dedent(name))
+        cur.execute(name.strip())
+    '''
+    assert places(source) == [("PIN001", 5, 9), ("PIN014", 7, 20)]
+
+
+def test_percent_fields_filled_from_a_dict() -> None:
+    source = """\
+    def f(cur, key, column):
+        fn = "pg_advisory_lock"
+        cur.execute("SELECT %(fn)s(%(key)s)" % {"fn": fn, "key": key})
+        params = {"column": column}
+        cur.execute("SELECT %(column)s FROM t" % params)
+    """
+    assert places(source) == [("PIN019", 2, 11)]
+    assert texts(source)[1] == f"SELECT {HOLE} FROM t"
+
+
+def test_a_long_sum_is_read_whole_and_a_too_deep_one_never_fails() -> None:
+    def source(terms: int) -> str:
+        return 'cur.execute("SET a = 1"' + ' + ", x"' * terms + ")\n"
+
+    assert texts(source(40)) == ["SET a = 1" + ", x" * 40]
+    assert lint(source(2000), "app.py") == []  # deeper than Python's stack: not read, no error

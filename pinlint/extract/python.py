@@ -93,7 +93,11 @@ class _Reader:
                     inner = inner.elts[0]  # RunSQL's (sql, params) pairs
                 fragments.extend(self._fragments(inner, call, sink, chain, at, sink_line))
             return fragments
-        known = [found for found in self.values.values(value, chain, at) if found.literal is not None]
+        try:
+            values = self.values.values(value, chain, at)
+        except RecursionError:  # an expression nested deeper than Python's stack: not read
+            return []
+        known = [found for found in values if found.literal is not None]
         group = 0
         if len(known) > 1:
             self.groups += 1

@@ -14,9 +14,13 @@ the literal that holds it, however many steps away from the sink. A part the cod
 * names, flow-sensitively inside their scope: the assignments that reach the place of use,
   ``if``/``else`` branches united (path-insensitive), ``x += "..."`` extending what reaches it,
   loops taken zero or one time, ``for s in ("A", "B")`` binding each element;
+* class attributes of a module-level class (``self.LOCK``, ``cls.LOCK``, ``Repository.LOCK``), when
+  the module sets none on an instance;
 * entries of dict, list and tuple literals under constant keys (``QUERIES["lock"]``, ``STMTS[0]``,
   ``QUERIES.get("lock")``), and ``sep.join([...])`` of a literal list (or a list built with
   ``append``/``extend``);
+* ``textwrap.dedent(...)``, ``.strip()`` and ``.decode()`` of a value (whitespace means nothing to
+  SQL: the text is read as written);
 * psycopg's ``sql.SQL(...)`` (its ``.format()`` and ``.join()`` as above) and ``sql.Composed([...])``;
   ``sql.Identifier``/``sql.Literal`` are holes.
 
@@ -45,6 +49,7 @@ Chain = tuple[ast.AST | None, ...]  # the module (None), then the defs around a 
 Condition = tuple[str, bool]  # (the test's source, whether it is true)
 
 _PSYCOPG_SQL = ("psycopg.sql.", "psycopg2.sql.")
+_TRANSPARENT_METHODS = frozenset({"decode", "strip", "lstrip", "rstrip"})
 _OPENERS = frozenset({"open", "io.open", "codecs.open"})
 _PATH_TYPES = frozenset({"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath"})
 _RESOURCE_FILES = frozenset({"importlib.resources.files", "importlib_resources.files"})
@@ -146,7 +151,7 @@ class ValueReader:
             test = ast.unparse(node.test) if len(ast.unparse(node.test)) <= MAX_CONDITION_TEXT else ""
             found: list[Value] = []
             for branch, truth in ((node.body, True), (node.orelse, False)):
-                for value in self.values(branch, chain, at, depth + 1):
+                for value in self.values(branch, chain, at, depth):
                     if test:
                         condition = ((test, truth),)
                         value = _concat(Value(Piece(), None, "", condition), value) or value
@@ -154,8 +159,8 @@ class ValueReader:
             return self._bounded(found, node)
         if isinstance(node, ast.BinOp):
             if isinstance(node.op, ast.Add):
-                left = self.values(node.left, chain, at, depth + 1)
-                right = self.values(node.right, chain, at, depth + 1)
+                left = self.values(node.left, chain, at, depth)  # (the tree's own nesting: no step)
+                right = self.values(node.right, chain, at, depth)
                 return self._product([left, right], node)
             if isinstance(node.op, ast.Mod):
                 return self._percent(node, chain, at, depth)
@@ -164,6 +169,8 @@ class ValueReader:
             return self.name(node.id, chain, at, depth + 1, node)
         if isinstance(node, ast.Subscript):
             return self._subscript(node.value, node.slice, chain, at, depth, node)
+        if isinstance(node, ast.Attribute):
+            return self._class_attribute(node, chain, depth)
         if isinstance(node, ast.Call):
             return self._call(node, chain, at, depth)
         return self.dynamic(node)
@@ -188,7 +195,8 @@ class ValueReader:
                 parts.append(hole)
             last = index + 1
         parts.append((Value(_slice(piece, last, len(piece.text)), node),))
-        return tuple(Value(value.piece, node, value.via, value.conditions) for value in self._product(parts, node))
+        filled = self._product(parts, node)
+        return tuple(Value(value.piece, node, value.via, value.conditions, value.read_from) for value in filled)
 
     def _fill(
         self,
@@ -227,14 +235,30 @@ class ValueReader:
         parts.append((Value(_slice(piece, last, len(piece.text)), template.literal),))
         filled = self._product(parts, node)
         return tuple(
-            Value(value.piece, template.literal, template.via or value.via, _merge(template.conditions, value))
+            Value(
+                value.piece,
+                template.literal,
+                template.via or value.via,
+                _merge(template.conditions, value),
+                template.read_from or value.read_from,
+            )
             for value in filled
         )
 
     def _percent(self, node: ast.BinOp, chain: Chain, at: ast.stmt | None, depth: int) -> tuple[Value, ...]:
-        templates = self.values(node.left, chain, at, depth + 1)
+        templates = self.values(node.left, chain, at, depth)
         if not any(template.known for template in templates):
             return templates
+        mappings = self._mappings(node.right, chain, depth + 1)
+        if mappings:  # ``"SELECT %(fn)s(1)" % {"fn": fn}``
+            filled = [
+                value
+                for template in templates
+                if template.known
+                for mapping in mappings
+                for value in self._fill(template, "percent", [], mapping, node)
+            ]
+            return self._bounded(filled, node)
         sequences = self.sequences(node.right, chain, at, depth + 1)
         rows: list[list[tuple[Value, ...]]]
         if sequences is not None:
@@ -252,9 +276,28 @@ class ValueReader:
                     found.extend(self._fill(template, "percent", row, {}, node))
         return self._bounded(found, node)
 
+    def _mappings(self, node: ast.expr, chain: Chain, depth: int) -> list[dict[str, tuple[Value, ...]]]:
+        """The dict literals ``node`` may be, as the values of their constant string keys."""
+        containers = self.containers(node, chain, depth) or []
+        if not containers or not all(isinstance(literal, ast.Dict) for literal, _, _ in containers):
+            return []
+        mappings = []
+        for literal, literal_chain, literal_at in containers:
+            assert isinstance(literal, ast.Dict)
+            mappings.append(
+                {
+                    key.value: self.values(value, literal_chain, literal_at, depth + 1)
+                    for key, value in zip(literal.keys, literal.values, strict=True)
+                    if isinstance(key, ast.Constant) and isinstance(key.value, str)
+                }
+            )
+        return mappings
+
     def _call(self, node: ast.Call, chain: Chain, at: ast.stmt | None, depth: int) -> tuple[Value, ...]:
         func = node.func
         qualified = self.model.qualify(func)
+        if qualified == "textwrap.dedent" and len(node.args) == 1:  # indentation means nothing to SQL
+            return self.values(node.args[0], chain, at, depth + 1)
         if qualified.startswith(_PSYCOPG_SQL):
             last = qualified.rsplit(".", 1)[-1]
             if last == "SQL" and len(node.args) == 1:
@@ -268,7 +311,7 @@ class ValueReader:
             return read
         if not isinstance(func, ast.Attribute):
             return self.dynamic(node)
-        if func.attr == "decode" and not node.args:
+        if func.attr in _TRANSPARENT_METHODS and not node.args:  # whitespace (and encoding) only
             return self.values(func.value, chain, at, depth + 1)
         if func.attr == "format":
             templates = self.values(func.value, chain, at, depth + 1)
@@ -357,6 +400,40 @@ class ValueReader:
                 return self.dynamic(node)
             found.extend(self.values(entry, literal_chain, literal_at, depth + 1))
         return self._bounded(found, node) if found else self.dynamic(node)
+
+    def _class_attribute(self, node: ast.Attribute, chain: Chain, depth: int) -> tuple[Value, ...]:
+        """``self.QUERY``, ``cls.QUERY`` in a method, or ``Repository.QUERY``: the values the class
+        body binds to the name, when nothing in the module assigns it on an instance."""
+        owner = node.value
+        if not isinstance(owner, ast.Name):
+            return self.dynamic(node)
+        classes = [statement for statement in self.model.tree.body if isinstance(statement, ast.ClassDef)]
+        if owner.id in ("self", "cls"):  # the module-level class whose method this is
+            found = next((cls for cls in classes if chain[-1] in cls.body), None)
+        else:
+            found = next((cls for cls in classes if cls.name == owner.id), None)
+        if found is None or self.model.scopes.attribute_origins(f"{owner.id}.{node.attr}", lambda _: "set"):
+            return self.dynamic(node)
+        bindings = self.model.scopes.scope(found).bindings.get(node.attr, [])
+        if not bindings or any(
+            binding.kind not in (ASSIGN, ANNOTATED) or binding.value is None for binding in bindings
+        ):
+            return self.dynamic(node)
+        values: list[Value] = []
+        for binding in bindings:
+            statement = binding.node if isinstance(binding.node, ast.stmt) else None
+            assert binding.value is not None
+            for value in self.values(binding.value, (None,), statement, depth + 1):
+                values.append(
+                    Value(
+                        value.piece,
+                        value.literal,
+                        value.via or f"{owner.id}.{node.attr}",
+                        value.conditions,
+                        value.read_from,
+                    )
+                )
+        return self._bounded(values, node)
 
     # --- files read at run time -----------------------------------------------------------------
     def _file_read(self, node: ast.Call, chain: Chain, depth: int) -> tuple[Value, ...] | None:
@@ -729,7 +806,8 @@ class _Flow:
                 return self.reader._product([state, added], statement)
             return state
         if isinstance(statement, ast.If):
-            return self._union(self.run(statement.body, state), self.run(statement.orelse, state))
+            taken = self.run(statement.body, state)
+            return self._union(self.run(statement.orelse, state), taken)  # the branch not taken first
         if isinstance(statement, ast.For | ast.AsyncFor | ast.While):
             start = self._loop_target(statement, state) if isinstance(statement, ast.For | ast.AsyncFor) else state
             return self.run(statement.orelse, self._union(state, self._loop(statement.body, start)))
@@ -795,10 +873,13 @@ def merge_alternatives(results: Sequence[tuple[Fragment, list[Finding]]]) -> lis
         groups.setdefault(fragment.group, []).append(fragment)
         for finding in found:
             key = (fragment.group, finding.code, finding.line, finding.column)
-            if key in produced:
-                produced[key][1].append(fragment)
-            else:
+            kept = produced.get(key)
+            if kept is None:
                 produced[key] = (finding, [fragment])
+            elif _taken(fragment) < _taken(kept[1][0]):  # the plainest value's finding speaks for all
+                produced[key] = (finding, [fragment, *kept[1]])
+            else:
+                kept[1].append(fragment)
     for (group, *_), (finding, fragments) in produced.items():
         common = [
             condition for condition in fragments[0].conditions if all(condition in f.conditions for f in fragments)
@@ -807,3 +888,9 @@ def merge_alternatives(results: Sequence[tuple[Fragment, list[Finding]]]) -> lis
             finding = replace(finding, message=f"{finding.message} ({describe(common)})")
         findings.append(finding)
     return findings
+
+
+def _taken(fragment: Fragment) -> int:
+    """How many of a value's conditions are true: the value with fewest is the plainest (a flag's
+    default is usually false), the one whose finding speaks for the others."""
+    return sum(truth for _, truth in fragment.conditions)
