@@ -331,7 +331,7 @@ def _toml_dependencies(path: str, names_of: Any) -> tuple[list[Evidence], bool]:
         return [], False
     try:
         document = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, RecursionError):
+    except (ValueError, RecursionError, MemoryError):  # TOMLDecodeError is a ValueError
         return [], False
     names = names_of(document)
     if names is None:
@@ -353,19 +353,24 @@ def _table(value: Any, *keys: str) -> Any:
     return value
 
 
+def _groups(value: Any) -> list[Any]:
+    """The values of a table of groups; nothing when it is not a table."""
+    return list(value.values()) if isinstance(value, dict) else []
+
+
 def _pyproject_names(document: dict[str, Any]) -> list[str] | None:
     if not any(
         _table(document, *keys) is not None for keys in (("project",), ("tool", "poetry"), ("dependency-groups",))
     ):
         return None
     names = _requirement_names(_table(document, "project", "dependencies"))
-    for group in (_table(document, "project", "optional-dependencies") or {}).values():
+    for group in _groups(_table(document, "project", "optional-dependencies")):
         names += _requirement_names(group)
-    for group in (_table(document, "dependency-groups") or {}).values():
+    for group in _groups(_table(document, "dependency-groups")):
         names += _requirement_names(group)
     poetry = _table(document, "tool", "poetry") or {}
     tables = [_table(poetry, "dependencies"), _table(poetry, "dev-dependencies")]
-    tables += [_table(group, "dependencies") for group in (_table(poetry, "group") or {}).values()]
+    tables += [_table(group, "dependencies") for group in _groups(_table(poetry, "group"))]
     for table in tables:
         if isinstance(table, dict):
             names += [name for name in table if isinstance(name, str)]

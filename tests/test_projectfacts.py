@@ -234,3 +234,19 @@ def test_settings_are_found_whether_the_run_walks_the_project_or_names_one_file(
     reason = "from its project: mysite/settings/base.py sets the Django ENGINE django.db.backends.mysql (line 1)"
     for given in (".", "shop", "shop/work.py"):
         assert {item[1] for item in _codes_and_reasons(_findings(tmp_path, given))} == {reason}, given
+
+
+@pytest.mark.parametrize(
+    "pyproject",
+    [
+        '[project]\nname = "x"\noptional-dependencies = ["pymysql"]\n',  # a list where a table belongs
+        'project = "x"\n',
+        '[project]\ndependencies = "pymysql"\n',
+        'dependency-groups = 3\n[tool]\npoetry = "x"\n',
+        '[tool.poetry]\ngroup = ["dev"]\ndependencies = ["pymysql"]\n',
+    ],
+)
+def test_dependency_files_of_odd_shapes_tell_nothing_and_break_nothing(tmp_path: Path, pyproject: str) -> None:
+    _project(tmp_path, {"pyproject.toml": pyproject, "work.py": MYSQL_SQL})
+    (tmp_path / "requirements").mkdir()  # a requirements directory holding no file
+    assert _findings(tmp_path, "work.py") == []
