@@ -130,7 +130,9 @@ class FileResult:
     note: str = ""  # linted, with a caveat (e.g. its encoding)
     project_keys: list[str] = field(default_factory=list)  # project-wide settings it makes (pinlint.project)
     depends: dict[str, str] = field(default_factory=dict)  # other modules its findings read (path -> digest)
-    summaries: dict[str, Any] = field(default_factory=dict)  # module summaries made while linting it (not cached)
+    # module summaries made while linting it, for the cache to keep (not part of the result: a
+    # second lint of the same text finds them already made and reports the same findings)
+    summaries: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)

@@ -517,3 +517,20 @@ def test_a_long_lived_linter_sees_a_helper_edited_between_two_runs(tmp_path: Pat
     old = (tmp_path / "db.py").stat().st_mtime_ns - HOUR
     os.utime(tmp_path / "db.py", ns=(old, old))
     assert linter.lint_source(handler, path).findings == []
+
+
+def test_linting_the_same_text_twice_gives_the_same_result() -> None:
+    """The second lint finds the module's summary already made (so it has none to hand to the
+    cache), and its result, findings and all, is the same as the first's."""
+    source = (
+        "import psycopg2\n\n_conn = None\n\n\ndef handler(event, context):\n    global _conn\n"
+        "    if _conn is None:\n        _conn = psycopg2.connect()\n    _conn.cursor().execute('SET search_path TO a')\n"
+    )
+    from conftest import CATALOG
+    from pinlint.config import Settings
+    from pinlint.engine import Linter
+
+    linter = Linter(CATALOG, Settings())
+    first, second = linter.lint_source(source, "app.py"), linter.lint_source(source, "app.py")
+    assert first.summaries and not second.summaries
+    assert first == second and [f.code for f in first.findings] == ["PIN001"]
