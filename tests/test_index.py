@@ -524,7 +524,8 @@ def test_linting_the_same_text_twice_gives_the_same_result() -> None:
     cache), and its result, findings and all, is the same as the first's."""
     source = (
         "import psycopg2\n\n_conn = None\n\n\ndef handler(event, context):\n    global _conn\n"
-        "    if _conn is None:\n        _conn = psycopg2.connect()\n    _conn.cursor().execute('SET search_path TO a')\n"
+        "    if _conn is None:\n        _conn = psycopg2.connect()\n"
+        "    _conn.cursor().execute('SET search_path TO a')\n"
     )
     from conftest import CATALOG
     from pinlint.config import Settings
