@@ -424,6 +424,59 @@ def test_an_app_served_by_a_declared_adapter_in_another_module(tmp_path: Path) -
     assert "served behind `Mangum(app)`, handler.py line 4" in finding
 
 
+PUBLISHER = """import psycopg
+
+
+class Publisher:
+    def ingest(self, dsn):
+        with psycopg.connect(dsn, prepare_threshold=None) as conn:
+            conn.execute("SELECT 1")
+"""
+ROUTES_WITHOUT_A_DRIVER = """from fastapi import FastAPI
+from db.publisher import Publisher
+
+app = FastAPI()
+publisher = Publisher()
+
+
+@app.post("/items")
+def publish_item(dsn: str):
+    publisher.ingest(dsn)
+"""
+
+
+def test_routes_that_connect_only_through_another_module_are_followed(tmp_path: Path) -> None:
+    """veda-backend's shape: the routes module names no driver and no handler; its route calls a
+    method of a module-level instance whose class (in another module) connects."""
+    _write(
+        tmp_path,
+        {
+            "handler.py": "from mangum import Mangum\nfrom api.main import app\n\nhandler = Mangum(app)\n",
+            "api/__init__.py": "",
+            "api/main.py": ROUTES_WITHOUT_A_DRIVER,
+            "db/__init__.py": "",
+            "db/publisher.py": PUBLISHER,
+        },
+    )
+    (finding,) = _findings(tmp_path)
+    assert finding.startswith("api/main.py:10:5: PIN022 `psycopg.connect()` in db/publisher.py:6 ")
+    assert "served behind `Mangum(app)`, handler.py line 4), through `Publisher.ingest()`" in finding
+
+
+def test_a_served_app_that_connects_only_through_another_module_is_followed(tmp_path: Path) -> None:
+    """One module holds the routes and `Mangum(app)`, and nothing in it connects."""
+    _write(
+        tmp_path,
+        {
+            "main.py": ROUTES_WITHOUT_A_DRIVER + "\n\nfrom mangum import Mangum\n\nhandler = Mangum(app)\n",
+            "db/__init__.py": "",
+            "db/publisher.py": PUBLISHER,
+        },
+    )
+    (finding,) = _findings(tmp_path)
+    assert finding.startswith("main.py:10:5: PIN022 `psycopg.connect()` in db/publisher.py:6 ")
+
+
 def test_terraform_for_each_over_a_literal_map_declares_each_handler(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     _write(
