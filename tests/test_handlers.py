@@ -358,7 +358,26 @@ def build(self):
     assert [line.split(" ", 1)[0] for line in stdout] == ["src/app.py:5:12:"]
     assert stderr == [
         "pinlint: warning: infra/stack.py:7: cannot map the handler of `aws_lambda.Function` to source (`handler`"
-        ' is not a string literal or `code` is not `Code.from_asset("dir")`); ' + NOT_FOLLOWED
+        " is not a string literal); " + NOT_FOLLOWED
+    ]
+
+
+def test_a_cdk_function_built_from_a_docker_image_says_so(tmp_path: Path) -> None:
+    """veda-backend: `handler` is a literal, `code` a Docker build: the warning names the code, not the handler."""
+    stack = """from aws_cdk import aws_lambda as lambda_
+
+
+def build(self):
+    lambda_.Function(
+        self, "Api", handler="handler.handler", code=lambda_.Code.from_docker_build(path=".", file="Dockerfile")
+    )
+"""
+    _write(tmp_path, {"cdk.json": "{}", "infra/stack.py": stack, "app.py": CONNECT_IN_HANDLER.format(name="handler")})
+    stdout, stderr = _check_handlers(tmp_path)
+    assert [line.split(" ", 1)[0] for line in stdout] == ["app.py:5:12:"]
+    assert stderr == [
+        "pinlint: warning: infra/stack.py:5: cannot map the handler of `aws_lambda.Function` to source (`code` is"
+        ' `Code.from_docker_build(...)`, not `Code.from_asset("dir")`); ' + NOT_FOLLOWED
     ]
 
 
