@@ -776,3 +776,21 @@ def test_an_undeclared_entry_module_that_adapts_an_imported_app(tmp_path: Path) 
     assert "served behind `serverless-wsgi(app)`, wsgi.py line 6" in finding
     _write(tmp_path, {"wsgi.py": "# serverless_wsgi.handle_request(app, event, context)\nfrom web import app\n"})
     assert _findings(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("module", "factory"),
+    [
+        ("pymysql", "pymysql.Connection"),
+        ("mysql.connector", "mysql.connector.MySQLConnection"),
+        ("mysql.connector", "mysql.connector.CMySQLConnection"),
+    ],
+)
+def test_connection_classes_the_drivers_export_are_factories(tmp_path: Path, module: str, factory: str) -> None:
+    """lambda-rds-proxy-python instantiates the driver's connection class instead of calling connect()."""
+    _write(
+        tmp_path,
+        {"app.py": f"import {module}\n\n\ndef lambda_handler(event, context):\n    return {factory}(host='db')\n"},
+    )
+    (finding,) = _findings(tmp_path)
+    assert finding.startswith(f"app.py:5:12: PIN022 `{factory}()` runs on every invocation of handler `lambda_handler`")
