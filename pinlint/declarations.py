@@ -524,8 +524,16 @@ def _read_cdk(path: Path, result: Declarations, root: Path) -> None:
             handler, line = values["handler"]
             _claim(result, _handler_target(base / values["code"][0], handler), handler, shown, line, root)
         else:
-            why = '`handler` is not a string literal or `code` is not `Code.from_asset("dir")`'
+            why = "`handler` is not a string literal" if "handler" not in values else _unread_code(node)
             result.warnings.append(_unmapped(shown, node.lineno, f"the handler of `{name}`", why))
+
+
+def _unread_code(call: ast.Call) -> str:
+    """Why a CDK function's ``code=`` names no source directory pinlint can read."""
+    code = next((keyword.value for keyword in call.keywords if keyword.arg == "code"), None)
+    if isinstance(code, ast.Call) and isinstance(code.func, ast.Attribute) and code.func.attr != "from_asset":
+        return f'`code` is `Code.{code.func.attr}(...)`, not `Code.from_asset("dir")`'
+    return '`code` is not `Code.from_asset("dir")` with a string literal'
 
 
 # --------------------------------------------------------------------------------------- Terraform

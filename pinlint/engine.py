@@ -36,6 +36,7 @@ from pinlint.extract.handlers import (
 )
 from pinlint.extract.iamauth import TokenAtImport, TokenPerInvocation, import_time_tokens, invocation_tokens
 from pinlint.extract.python import extract_python
+from pinlint.extract.routes import may_serve_routes
 from pinlint.extract.sinks import Prefilter, build_prefilter
 from pinlint.extract.sqlfile import decode_sql, extract_sql
 from pinlint.extract.values import merge_alternatives
@@ -477,17 +478,20 @@ class Linter:
 
     def _may_define_handler(self, text: str, path: str) -> bool:
         """Can this file define a handler the handler rules would follow into other modules? (a
-        module-level ``def`` of a declared or conventional name, or a Chalice app)"""
+        module-level ``def`` of a conventional name, anything a declaration names here, or routes
+        of an app served by a Lambda adapter or of a Lambda-only framework)"""
         if not self.handler_kinds:
             return False
+        if may_serve_routes(text):
+            return True
         declarations = self.declarations or Declarations()
         if not declarations.by_file and "def lambda_handler" not in text and "def handler" not in text:
-            return "Chalice(" in text  # (the common case, decided by two substring searches)
+            return False  # (the common case, decided by substring searches)
         declared, use_convention = declarations.policy(Path(path))
-        names = [*declared, *(CONVENTION_NAMES if use_convention else ())]
-        if names and _handler_def(tuple(sorted(names))).search(text):
+        if declared:
+            # a declared function, or a served app object whose routes are handlers
             return True
-        return "Chalice(" in text
+        return use_convention and _handler_def(CONVENTION_NAMES).search(text) is not None
 
     def _module_findings(self, model: PythonModule, path: str, source: str | bytes = "") -> list[Finding]:
         """Findings of the rules that look at a whole module: handlers and driver calls."""

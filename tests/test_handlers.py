@@ -358,7 +358,26 @@ def build(self):
     assert [line.split(" ", 1)[0] for line in stdout] == ["src/app.py:5:12:"]
     assert stderr == [
         "pinlint: warning: infra/stack.py:7: cannot map the handler of `aws_lambda.Function` to source (`handler`"
-        ' is not a string literal or `code` is not `Code.from_asset("dir")`); ' + NOT_FOLLOWED
+        " is not a string literal); " + NOT_FOLLOWED
+    ]
+
+
+def test_a_cdk_function_built_from_a_docker_image_says_so(tmp_path: Path) -> None:
+    """veda-backend: `handler` is a literal, `code` a Docker build: the warning names the code, not the handler."""
+    stack = """from aws_cdk import aws_lambda as lambda_
+
+
+def build(self):
+    lambda_.Function(
+        self, "Api", handler="handler.handler", code=lambda_.Code.from_docker_build(path=".", file="Dockerfile")
+    )
+"""
+    _write(tmp_path, {"cdk.json": "{}", "infra/stack.py": stack, "app.py": CONNECT_IN_HANDLER.format(name="handler")})
+    stdout, stderr = _check_handlers(tmp_path)
+    assert [line.split(" ", 1)[0] for line in stdout] == ["app.py:5:12:"]
+    assert stderr == [
+        "pinlint: warning: infra/stack.py:5: cannot map the handler of `aws_lambda.Function` to source (`code` is"
+        ' `Code.from_docker_build(...)`, not `Code.from_asset("dir")`); ' + NOT_FOLLOWED
     ]
 
 
@@ -422,6 +441,59 @@ def test_an_app_served_by_a_declared_adapter_in_another_module(tmp_path: Path) -
     (finding,) = _findings(tmp_path)
     assert finding.startswith("api/app.py:9:12: PIN022 ")
     assert "served behind `Mangum(app)`, handler.py line 4" in finding
+
+
+PUBLISHER = """import psycopg
+
+
+class Publisher:
+    def ingest(self, dsn):
+        with psycopg.connect(dsn, prepare_threshold=None) as conn:
+            conn.execute("SELECT 1")
+"""
+ROUTES_WITHOUT_A_DRIVER = """from fastapi import FastAPI
+from db.publisher import Publisher
+
+app = FastAPI()
+publisher = Publisher()
+
+
+@app.post("/items")
+def publish_item(dsn: str):
+    publisher.ingest(dsn)
+"""
+
+
+def test_routes_that_connect_only_through_another_module_are_followed(tmp_path: Path) -> None:
+    """veda-backend's shape: the routes module names no driver and no handler; its route calls a
+    method of a module-level instance whose class (in another module) connects."""
+    _write(
+        tmp_path,
+        {
+            "handler.py": "from mangum import Mangum\nfrom api.main import app\n\nhandler = Mangum(app)\n",
+            "api/__init__.py": "",
+            "api/main.py": ROUTES_WITHOUT_A_DRIVER,
+            "db/__init__.py": "",
+            "db/publisher.py": PUBLISHER,
+        },
+    )
+    (finding,) = _findings(tmp_path)
+    assert finding.startswith("api/main.py:10:5: PIN022 `psycopg.connect()` in db/publisher.py:6 ")
+    assert "served behind `Mangum(app)`, handler.py line 4), through `Publisher.ingest()`" in finding
+
+
+def test_a_served_app_that_connects_only_through_another_module_is_followed(tmp_path: Path) -> None:
+    """One module holds the routes and `Mangum(app)`, and nothing in it connects."""
+    _write(
+        tmp_path,
+        {
+            "main.py": ROUTES_WITHOUT_A_DRIVER + "\n\nfrom mangum import Mangum\n\nhandler = Mangum(app)\n",
+            "db/__init__.py": "",
+            "db/publisher.py": PUBLISHER,
+        },
+    )
+    (finding,) = _findings(tmp_path)
+    assert finding.startswith("main.py:10:5: PIN022 `psycopg.connect()` in db/publisher.py:6 ")
 
 
 def test_terraform_for_each_over_a_literal_map_declares_each_handler(tmp_path: Path) -> None:
@@ -704,3 +776,21 @@ def test_an_undeclared_entry_module_that_adapts_an_imported_app(tmp_path: Path) 
     assert "served behind `serverless-wsgi(app)`, wsgi.py line 6" in finding
     _write(tmp_path, {"wsgi.py": "# serverless_wsgi.handle_request(app, event, context)\nfrom web import app\n"})
     assert _findings(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("module", "factory"),
+    [
+        ("pymysql", "pymysql.Connection"),
+        ("mysql.connector", "mysql.connector.MySQLConnection"),
+        ("mysql.connector", "mysql.connector.CMySQLConnection"),
+    ],
+)
+def test_connection_classes_the_drivers_export_are_factories(tmp_path: Path, module: str, factory: str) -> None:
+    """lambda-rds-proxy-python instantiates the driver's connection class instead of calling connect()."""
+    _write(
+        tmp_path,
+        {"app.py": f"import {module}\n\n\ndef lambda_handler(event, context):\n    return {factory}(host='db')\n"},
+    )
+    (finding,) = _findings(tmp_path)
+    assert finding.startswith(f"app.py:5:12: PIN022 `{factory}()` runs on every invocation of handler `lambda_handler`")

@@ -21,6 +21,7 @@ declare them in the module that defines them. Nothing is imported or executed.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
 from pinlint.pymodel import PythonModule
@@ -127,6 +128,22 @@ def _adapted(model: PythonModule) -> dict[str, tuple[str, int, str]]:
         if adapter is not None:
             found.setdefault(node.args[0].id, (adapter, node.lineno, bound.get(id(node), "")))
     return found
+
+
+# The top-level modules whose use can make a module's routes Lambda handlers: the adapters and the
+# frameworks that run only on Lambda (a cheap text test before a module is parsed).
+_ROUTE_MODULE_NAMES = sorted(
+    {name.split(".")[0] for name in ADAPTERS}
+    | {name.split(".")[0] for each in FRAMEWORKS if each.lambda_only for name in each.classes}
+)
+_ROUTE_MODULES = re.compile(rf"\b(?:{'|'.join(_ROUTE_MODULE_NAMES)})\b")
+
+
+def may_serve_routes(text: str) -> bool:
+    """Whether a module's text names a Lambda adapter or a Lambda-only framework, so that its
+    routes may be handlers even when nothing in it connects (they may reach a connection only
+    through other modules)."""
+    return _ROUTE_MODULES.search(text) is not None
 
 
 def calls_an_adapter(model: PythonModule) -> bool:
