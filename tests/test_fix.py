@@ -359,6 +359,28 @@ def test_no_connection_cache_outside_the_simple_shape(tmp_path: Path, change: tu
     assert finding["code"] == "PIN022" and finding["fix"]["edits"] == []  # type: ignore[index]
 
 
+def test_no_connection_cache_for_a_helper_that_connects_in_another_module(tmp_path: Path) -> None:
+    """As in cloud-serverless-rds: the handler calls the project's `db.fetch_all()`, which connects
+    inside common/db.py. The finding is on that call, but caching it would keep the query's rows
+    across invocations, not a connection: no fix is offered."""
+    (tmp_path / "common").mkdir()
+    (tmp_path / "common" / "__init__.py").write_text("")
+    (tmp_path / "common" / "db.py").write_text(
+        "import pg8000\n\n\ndef fetch_all(sql):\n    conn = pg8000.connect(user='app')\n"
+        "    cur = conn.cursor()\n    cur.execute(sql)\n    return cur.fetchall()\n"
+    )
+    handler = (
+        "from common import db\n\n\ndef lambda_handler(event, context):\n"
+        '    records = db.fetch_all("SELECT name FROM animals")\n    return records\n'
+    )
+    (tmp_path / "get.py").write_text(handler)
+    findings = [finding for finding in _findings(tmp_path, "--unsafe-fixes") if finding["filename"] == "get.py"]
+    assert [finding["code"] for finding in findings] == ["PIN022"]
+    assert findings[0]["fix"]["edits"] == []  # type: ignore[index]
+    run_cli("check", "--no-cache", "--fix", "--unsafe-fixes", ".", cwd=tmp_path)
+    assert (tmp_path / "get.py").read_text() == handler
+
+
 def test_overlapping_fixes_are_applied_in_rounds(tmp_path: Path) -> None:
     # both locks' fixes remove the one unlock: the first round takes the first, the second round
     # (after linting again) renames the second lock, whose fix no longer has an unlock to remove
