@@ -54,6 +54,18 @@ def test_set_inside_a_transaction_of_a_sql_file_becomes_set_local(tmp_path: Path
     assert (tmp_path / "m.sql").read_text() == fixed and again.returncode == 0
 
 
+@pytest.mark.parametrize("meta", ["\\i tests/more.sql", "\\ir more.sql", "SELECT format('SET x = 1') \\gexec"])
+def test_a_psql_include_after_the_set_makes_the_fix_unsafe(tmp_path: Path, meta: str) -> None:
+    """As in pgstac's tests/pgtap.sql: `\\i` runs a file pinlint does not read, which may COMMIT
+    and go on outside the transaction, where the session SET still held and SET LOCAL no longer."""
+    source = f"BEGIN;\nSET search_path TO app, public;\n{meta}\nSELECT 1;\nROLLBACK;\n"
+    (tmp_path / "m.sql").write_text(source)
+    [finding] = _findings(tmp_path)
+    assert finding["code"] == "PIN001" and finding["fix"]["applicability"] == "unsafe"  # type: ignore[index]
+    run_cli("check", "--no-cache", "--fix", ".", cwd=tmp_path)
+    assert (tmp_path / "m.sql").read_text() == source
+
+
 def test_a_python_string_keeps_its_prefix_escapes_and_holes(tmp_path: Path) -> None:
     source = (
         "def load(cur, tenant):\n"
