@@ -49,7 +49,7 @@ def test_set_inside_a_transaction_of_a_sql_file_becomes_set_local(tmp_path: Path
     assert fixed == source.replace("set search_path", "set local search_path")
     _pglast_parses(fixed)
     assert done.returncode == 0, done.stdout
-    assert "1 fixed, 0 remaining" in done.stdout
+    assert "Found 1 finding (1 fixed, 0 remaining; 1 file checked)." in done.stdout
     again = run_cli("check", "--no-cache", "--fix", ".", cwd=tmp_path)
     assert (tmp_path / "m.sql").read_text() == fixed and again.returncode == 0
 
