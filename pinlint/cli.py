@@ -126,7 +126,10 @@ def cli() -> None:
     "--dialect",
     type=click.Choice(DIALECTS),
     default=None,
-    help="SQL dialect of files whose code does not say (default: postgres, or `dialect` in the config).",
+    help=(
+        "SQL dialect of files whose code does not say (default: `dialect` in the config, else what the"
+        " project's dependencies and settings name, else postgres)."
+    ),
 )
 @click.option(
     "--output-format", type=click.Choice(OUTPUT_FORMATS), default=None, help="How findings are printed (default: full)."

@@ -49,9 +49,21 @@ def test_set_inside_a_transaction_of_a_sql_file_becomes_set_local(tmp_path: Path
     assert fixed == source.replace("set search_path", "set local search_path")
     _pglast_parses(fixed)
     assert done.returncode == 0, done.stdout
-    assert "1 fixed, 0 remaining" in done.stdout
+    assert "Found 1 finding (1 fixed, 0 remaining; 1 file checked)." in done.stdout
     again = run_cli("check", "--no-cache", "--fix", ".", cwd=tmp_path)
     assert (tmp_path / "m.sql").read_text() == fixed and again.returncode == 0
+
+
+@pytest.mark.parametrize("meta", ["\\i tests/more.sql", "\\ir more.sql", "SELECT format('SET x = 1') \\gexec"])
+def test_a_psql_include_after_the_set_makes_the_fix_unsafe(tmp_path: Path, meta: str) -> None:
+    """As in pgstac's tests/pgtap.sql: `\\i` runs a file pinlint does not read, which may COMMIT
+    and go on outside the transaction, where the session SET still held and SET LOCAL no longer."""
+    source = f"BEGIN;\nSET search_path TO app, public;\n{meta}\nSELECT 1;\nROLLBACK;\n"
+    (tmp_path / "m.sql").write_text(source)
+    [finding] = _findings(tmp_path)
+    assert finding["code"] == "PIN001" and finding["fix"]["applicability"] == "unsafe"  # type: ignore[index]
+    run_cli("check", "--no-cache", "--fix", ".", cwd=tmp_path)
+    assert (tmp_path / "m.sql").read_text() == source
 
 
 def test_a_python_string_keeps_its_prefix_escapes_and_holes(tmp_path: Path) -> None:
@@ -357,6 +369,28 @@ def test_no_connection_cache_outside_the_simple_shape(tmp_path: Path, change: tu
     (tmp_path / "handler.py").write_text(HANDLER.replace(*change))
     [finding] = _findings(tmp_path)
     assert finding["code"] == "PIN022" and finding["fix"]["edits"] == []  # type: ignore[index]
+
+
+def test_no_connection_cache_for_a_helper_that_connects_in_another_module(tmp_path: Path) -> None:
+    """As in cloud-serverless-rds: the handler calls the project's `db.fetch_all()`, which connects
+    inside common/db.py. The finding is on that call, but caching it would keep the query's rows
+    across invocations, not a connection: no fix is offered."""
+    (tmp_path / "common").mkdir()
+    (tmp_path / "common" / "__init__.py").write_text("")
+    (tmp_path / "common" / "db.py").write_text(
+        "import pg8000\n\n\ndef fetch_all(sql):\n    conn = pg8000.connect(user='app')\n"
+        "    cur = conn.cursor()\n    cur.execute(sql)\n    return cur.fetchall()\n"
+    )
+    handler = (
+        "from common import db\n\n\ndef lambda_handler(event, context):\n"
+        '    records = db.fetch_all("SELECT name FROM animals")\n    return records\n'
+    )
+    (tmp_path / "get.py").write_text(handler)
+    findings = [finding for finding in _findings(tmp_path, "--unsafe-fixes") if finding["filename"] == "get.py"]
+    assert [finding["code"] for finding in findings] == ["PIN022"]
+    assert findings[0]["fix"]["edits"] == []  # type: ignore[index]
+    run_cli("check", "--no-cache", "--fix", "--unsafe-fixes", ".", cwd=tmp_path)
+    assert (tmp_path / "get.py").read_text() == handler
 
 
 def test_overlapping_fixes_are_applied_in_rounds(tmp_path: Path) -> None:

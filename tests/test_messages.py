@@ -97,6 +97,15 @@ def test_a_note_that_differs_is_shown_again_and_the_dialect_once_per_file() -> N
     assert "= why: RDS Proxy pins" in alone and "= docs: " in alone
 
 
+def test_poolers_with_the_same_consequence_share_one_entry_of_the_targets_line() -> None:
+    lines = ["conn = psycopg2.connect()"]
+    churns = {"rds-proxy": "churns", "pgbouncer": "churns", "proxysql": "churns"}
+    same = render_one(_finding(1, targets=churns), lines, False)  # type: ignore[arg-type]
+    assert "= targets: rds-proxy, pgbouncer, proxysql: a new connection per invocation\n" in same
+    mixed = render_one(_finding(1, targets={"rds-proxy": "pins", "pgbouncer": "ok"}), lines, False)  # type: ignore[arg-type]
+    assert "= targets: rds-proxy: pins the connection · pgbouncer: ok\n" in mixed
+
+
 def test_the_caret_is_coloured_by_severity() -> None:
     lines = ["cur.execute('SET search_path TO a')"]
     error = render_one(_finding(1), lines, True)

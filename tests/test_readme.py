@@ -78,6 +78,10 @@ def test_precommit_snippet_names_a_rev_of_this_repository_that_has_its_hooks() -
     defined = {hook["id"] for hook in yaml.safe_load(shown.stdout)}
     used = {hook["id"] for hook in entry["hooks"]}
     assert used and used <= defined, (used, defined)
+    # pre-commit installs pinlint as it was at that rev: it must have the options documented here
+    cli = subprocess.run(["git", "show", f"{entry['rev']}:pinlint/cli.py"], cwd=ROOT, capture_output=True, text=True)
+    missing = sorted(name for name in _table_options() if not re.search(rf'["/]{re.escape(name)}["/]', cli.stdout))
+    assert missing == [], f"rev `{entry['rev']}` installs a pinlint without {missing}: move it to a newer commit"
 
 
 def test_install_lines_name_the_distribution_and_the_command() -> None:

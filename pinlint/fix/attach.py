@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from pinlint.catalog import Rule
 from pinlint.fix.python import PYTHON_FIXERS, PythonSource
+from pinlint.fix.schema import CACHE_CONNECTION
 from pinlint.fix.sql import SQL_FIXERS, Fragments, locate
 from pinlint.fix.text import FileText
 from pinlint.model import Autofix, Finding, Fragment
@@ -46,7 +47,24 @@ def with_fixes(
             if site is not None:
                 site.python = python
                 autofix = SQL_FIXERS[spec.action](spec, site, file)
-        elif spec is not None and spec.action in PYTHON_FIXERS and python is not None:
+        elif (
+            spec is not None
+            and spec.action in PYTHON_FIXERS
+            and python is not None
+            and (spec.action != CACHE_CONNECTION or _calls_a_factory(rule, finding, python))
+        ):
             autofix = PYTHON_FIXERS[spec.action](spec, finding, python)
         fixed.append(replace(finding, autofix=autofix) if autofix is not None else finding)
     return fixed
+
+
+def _calls_a_factory(rule: Rule | None, finding: Finding, python: PythonSource) -> bool:
+    """Whether the call the finding is on is itself one of the rule's connection factories. A
+    finding on a call of the project's own helper that connects in another module
+    (``rows = db.fetch_all(...)``) is not: caching that call would keep its result (the rows)
+    across invocations, not a connection."""
+    factories = getattr(rule.kind, "functions", None) if rule is not None else None
+    call = python.ast_call_at(finding.line, finding.column)
+    if not factories or call is None or python.model is None:
+        return False
+    return python.model.qualify(call.func) in factories

@@ -18,13 +18,16 @@ The first two are safe when the same string (or file) opens an explicit transact
 trigger (``BEGIN``, ``START TRANSACTION``), ends it after (``COMMIT``, ``END``, ``ROLLBACK``,
 ``ABORT``) and sends nothing after that end (or the end is a rollback, which undoes a session
 ``SET`` too): the setting then lasts exactly as long as before, for every statement that can see
-it. Elsewhere they are unsafe (outside a transaction ``SET
-LOCAL`` does nothing) or not offered (``outside-transaction = "none"``). The advisory-lock fix is
+it. A psql ``\\i`` / ``\\ir`` / ``\\include`` / ``\\gexec`` after the trigger runs SQL that
+pinlint does not read (it may end the transaction), so the fix is then unsafe. Elsewhere they
+are unsafe (outside a transaction ``SET LOCAL`` does nothing) or not offered
+(``outside-transaction = "none"``). The advisory-lock fix is
 always unsafe: the lock now ends with the transaction, which must last as long as the work.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -40,6 +43,8 @@ _BEGIN = frozenset({"BEGIN", "START"})
 _END = frozenset({"COMMIT", "END", "ROLLBACK", "ABORT"})
 _FALSE_WORDS = frozenset({"FALSE"})
 _FALSE_STRINGS = frozenset({"false", "f", "off", "no", "n", "0"})
+# psql meta-commands that run SQL pinlint does not read: an included file, or the rows of \gexec
+_UNSEEN_SQL_RE = re.compile(r"(?:^[ \t]*\\(?:i|ir|include|include_relative)|\\gexec)(?![A-Za-z_])", re.MULTILINE)
 _UNSAFE_CHARACTERS = frozenset("\\{}")  # an escape's or a doubled brace's first character decodes to itself
 
 
@@ -190,6 +195,8 @@ def _is_rollback_to(statement: Statement) -> bool:
 
 def _applicability(spec: FixSpec, site: SqlSite) -> str:
     found = transaction_applicability(site.statements, site.index)
+    if found == SAFE and site.fragment.kind == "sql" and _UNSEEN_SQL_RE.search(site.fragment.text, site.statement.end):
+        found = UNSAFE  # the included file (or the generated SQL) may end the transaction, or read the setting
     if found:
         return found
     return UNSAFE if spec.get("outside-transaction", UNSAFE) == UNSAFE else ""

@@ -133,13 +133,13 @@ def _plural(count: int, word: str) -> str:
 
 def summary_line(findings: Sequence[Finding], checked: int, skipped: int = 0, *, fixed: int = 0) -> str:
     """``Found N findings in M files (K files checked).``; files that could not be linted are counted
-    apart; after ``--fix``, ``Found N findings (F fixed, R remaining) (K files checked).``"""
+    apart; after ``--fix``, ``Found N findings (F fixed, R remaining; K files checked).``"""
     files = f"{_plural(checked, 'file')} checked"
     if skipped:
         files += f", {skipped} skipped"
     if fixed:
         total = _plural(len(findings) + fixed, "finding")
-        return f"Found {total} ({fixed} fixed, {len(findings)} remaining) ({files})."
+        return f"Found {total} ({fixed} fixed, {len(findings)} remaining; {files})."
     if not findings:
         return f"All checks passed! ({files})"
     with_findings = len({finding.path for finding in findings})

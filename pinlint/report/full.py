@@ -146,7 +146,7 @@ def render_one(
     if finding.autofix is not None:
         how = "--fix" if finding.autofix.applicability == "safe" else "--fix --unsafe-fixes"
         note("fix", f"{finding.autofix.title} ({finding.autofix.applicability}: `{how}`)")
-    targets = " · ".join(f"{target}: {CONSEQUENCES.get(value, value)}" for target, value in finding.targets.items())
+    targets = _targets_text(finding.targets)
     if targets and shown.first(finding.code, "targets", targets):
         note("targets", targets)
     if finding.pooler and shown.first("", "pooler", finding.pooler):
@@ -159,6 +159,16 @@ def render_one(
     if shown.first(finding.code, "docs", docs):
         note("docs", docs)
     return "\n".join(out) + "\n"
+
+
+def _targets_text(targets: dict[str, str]) -> str:
+    """The ``targets:`` note: ``rds-proxy: pins the connection · pgbouncer: breaks silently``;
+    poolers with the same consequence share one entry (``rds-proxy, pgbouncer, proxysql: a new
+    connection per invocation``), so the line does not say the same thing three times."""
+    poolers: dict[str, list[str]] = {}
+    for target, value in targets.items():
+        poolers.setdefault(CONSEQUENCES.get(value, value), []).append(target)
+    return " · ".join(f"{', '.join(names)}: {text}" for text, names in poolers.items())
 
 
 def write_full(
