@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -26,10 +27,24 @@ def _write(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
+WHY = ". Each invocation opens a new database connection instead of reusing one"
+
+
+def _with_why(result_stdout: str) -> list[str]:
+    """Each json-lines finding as `path:line:col: CODE message. consequence`: the message with its
+    why line, which says what made the function a handler."""
+    lines = []
+    for line in result_stdout.splitlines():
+        found = json.loads(line)
+        where = f"{found['filename']}:{found['location']['row']}:{found['location']['column']}:"
+        lines.append(f"{where} {found['code']} {found['message']}. {found['consequence']}")
+    return lines
+
+
 def _findings(root: Path, *paths: str) -> list[str]:
-    result = run_cli("check", "--select", "PIN022", "--output-format", "concise", "-q", *(paths or (".",)), cwd=root)
+    result = run_cli("check", "--select", "PIN022", "--output-format", "json-lines", "-q", *(paths or (".",)), cwd=root)
     assert result.returncode in (0, 1), result.stderr
-    return result.stdout.splitlines()
+    return _with_why(result.stdout)
 
 
 def test_convention_handler_without_declarations(tmp_path: Path) -> None:
@@ -54,7 +69,7 @@ def test_serverless_yml_declares_handlers_and_turns_the_convention_off(tmp_path:
     )
     (finding,) = _findings(tmp_path)
     assert finding.startswith("src/orders.py:5:12: PIN022 ")
-    assert "handler `create_order` (declared in serverless.yml line 8)" in finding
+    assert "`create_order` is declared in serverless.yml line 8)" in finding
 
 
 def test_sam_template_with_short_form_tags_globals_and_code_uri(tmp_path: Path) -> None:
@@ -90,8 +105,8 @@ Resources:
     )
     findings = _findings(tmp_path)
     assert [line.split(" ", 1)[0] for line in findings] == ["jobs/report.py:5:12:", "orders/app.py:5:12:"]
-    assert "(declared in template.yaml line 19)" in findings[0]
-    assert "(declared in template.yaml line 5)" in findings[1]
+    assert "is declared in template.yaml line 19)" in findings[0]
+    assert "is declared in template.yaml line 5)" in findings[1]
 
 
 def test_json_template_and_configured_handlers(tmp_path: Path) -> None:
@@ -109,7 +124,7 @@ def test_json_template_and_configured_handlers(tmp_path: Path) -> None:
     )
     findings = _findings(tmp_path)
     assert [line.split(" ", 1)[0] for line in findings] == ["main.py:5:12:", "tasks/worker.py:5:12:"]
-    assert "(declared in template.json line 1)" in findings[0]  # JSON keeps its lines too
+    assert "is declared in template.json line 1)" in findings[0]  # JSON keeps its lines too
     assert "`handlers` in" in findings[1]
 
 
@@ -241,9 +256,9 @@ resource "aws_lambda_function" "this" {
 
 
 def _check_handlers(root: Path) -> tuple[list[str], list[str]]:
-    result = run_cli("check", "--select", "PIN022", "--output-format", "concise", "-q", ".", cwd=root)
+    result = run_cli("check", "--select", "PIN022", "--output-format", "json-lines", "-q", ".", cwd=root)
     assert result.returncode in (0, 1) and "Traceback" not in result.stderr, result.stderr
-    return result.stdout.splitlines(), result.stderr.splitlines()
+    return _with_why(result.stdout), result.stderr.splitlines()
 
 
 @pytest.mark.parametrize("handler", ["each.value.name", "var.handler", "local.handlers.get", '"${var.handler}"'])
@@ -283,7 +298,7 @@ def test_a_mapped_terraform_handler_claims_its_code_directory_only(tmp_path: Pat
         "infra/src/handlers/get.py:5:12:",
         "services/orders/app.py:5:12:",
     ]
-    assert "(declared in infra/main.tf line 16)" in stdout[0]
+    assert "is declared in infra/main.tf line 16)" in stdout[0]
     assert "named like a Lambda handler" in stdout[1]
     assert stderr == []
 
@@ -391,7 +406,7 @@ def build(self):
     _write(tmp_path, {"cdk.json": "{}", "infra/stack.py": stack, "src/app.py": CONNECT_IN_HANDLER.format(name="run")})
     stdout, stderr = _check_handlers(tmp_path)
     assert [line.split(" ", 1)[0] for line in stdout] == ["src/app.py:5:12:"]
-    assert "(declared in infra/stack.py line 5)" in stdout[0]
+    assert "is declared in infra/stack.py line 5)" in stdout[0]
     assert stderr == []
 
 
@@ -422,7 +437,7 @@ def test_a_flask_app_nothing_serves_on_lambda_has_no_handlers(tmp_path: Path) ->
     (tmp_path / "app.py").write_text("import awsgi\n" + (tmp_path / "app.py").read_text(), encoding="utf-8")
     (finding,) = _findings(tmp_path)
     assert finding.startswith("app.py:10:12: PIN022 ")
-    assert 'handler `items` (a Flask `@app.route("/items")` route, line 8, behind `aws-wsgi(app)`, line 14)' in finding
+    assert '`items` is a Flask `@app.route("/items")` route, line 8, behind `aws-wsgi(app)`, line 14)' in finding
 
 
 def test_an_app_served_by_a_declared_adapter_in_another_module(tmp_path: Path) -> None:
@@ -479,7 +494,8 @@ def test_routes_that_connect_only_through_another_module_are_followed(tmp_path: 
     )
     (finding,) = _findings(tmp_path)
     assert finding.startswith("api/main.py:10:5: PIN022 `psycopg.connect()` in db/publisher.py:6 ")
-    assert "served behind `Mangum(app)`, handler.py line 4), through `Publisher.ingest()`" in finding
+    assert "handler `publish_item`, through `Publisher.ingest()`. Each invocation" in finding
+    assert finding.endswith("served behind `Mangum(app)`, handler.py line 4)")
 
 
 def test_a_served_app_that_connects_only_through_another_module_is_followed(tmp_path: Path) -> None:
@@ -510,7 +526,7 @@ def test_terraform_for_each_over_a_literal_map_declares_each_handler(tmp_path: P
     )
     stdout, stderr = _check_handlers(tmp_path)
     assert [line.split(" ", 1)[0] for line in stdout] == ["infra/src/handlers/get.py:5:12:"]
-    assert "handler `lambda_handler` (declared in infra/main.tf line 16)" in stdout[0]
+    assert "`lambda_handler` is declared in infra/main.tf line 16)" in stdout[0]
     assert stderr == []
 
 
@@ -525,7 +541,7 @@ def test_a_one_file_run_still_finds_the_terraform_declaration_elsewhere_in_the_r
         },
     )
     (finding,) = _findings(tmp_path, "src/handlers/get.py")
-    assert "handler `run` (declared in deploy/main.tf line 16)" in finding
+    assert "`run` is declared in deploy/main.tf line 16)" in finding
 
 
 def test_a_sam_image_function_reads_its_command_or_its_dockerfile(tmp_path: Path) -> None:
@@ -550,11 +566,11 @@ def test_a_sam_image_function_reads_its_command_or_its_dockerfile(tmp_path: Path
     )
     stdout, stderr = _check_handlers(tmp_path)
     assert [line.split(" ", 1)[0] for line in stdout] == ["api/app/main.py:5:12:"]  # the command wins
-    assert "handler `run` (the image's command, template.yaml line 7)" in stdout[0]
+    assert "`run` is the image's command, template.yaml line 7)" in stdout[0]
     _write(tmp_path, {"template.yaml": template % ""})
     stdout, stderr = _check_handlers(tmp_path)
     assert [line.split(" ", 1)[0] for line in stdout] == ["api/app/main.py:13:12:"]  # the Dockerfile's CMD
-    assert "handler `handle` (the image's command, api/Dockerfile line 3)" in stdout[0]
+    assert "`handle` is the image's command, api/Dockerfile line 3)" in stdout[0]
     assert stderr == []
 
 
@@ -582,8 +598,8 @@ def test_a_lambda_image_that_copies_one_module_into_the_task_root(tmp_path: Path
     )
     stdout, stderr = _check_handlers(tmp_path)
     assert stdout == [
-        "lambda/lambda_code.py:5:12: PIN022 `psycopg2.connect()` runs on every invocation of handler `handler` (the"
-        " image's command, Dockerfile line 4)"
+        "lambda/lambda_code.py:5:12: PIN022 `psycopg2.connect()` runs on every invocation of handler `handler`"
+        f"{WHY} (`handler` is the image's command, Dockerfile line 4)"
     ]
     assert stderr == []
 
@@ -614,7 +630,7 @@ resource "aws_lambda_function" "app" {
     _write(tmp_path, {"main.tf": main, "code/app.py": CONNECT_IN_HANDLER.format(name="run")})
     stdout, stderr = _check_handlers(tmp_path)
     assert [line.split(" ", 1)[0] for line in stdout] == ["code/app.py:5:12:"]
-    assert "handler `run` (declared in main.tf line 10)" in stdout[0]
+    assert "`run` is declared in main.tf line 10)" in stdout[0]
     assert stderr == []
 
 
@@ -656,8 +672,8 @@ def test_zappa_django_settings_are_followed_to_the_function_views(tmp_path: Path
     )
     stdout, stderr = _check_handlers(tmp_path)
     assert stdout == [
-        "reports/views.py:5:12: PIN022 `psycopg2.connect()` runs on every invocation of handler `report` (a Django"
-        " view in `urlpatterns`, reports/urls.py line 6)"
+        "reports/views.py:5:12: PIN022 `psycopg2.connect()` runs on every invocation of handler `report`"
+        f"{WHY} (`report` is a Django view in `urlpatterns`, reports/urls.py line 6)"
     ]
     assert stderr == []
 
@@ -672,7 +688,7 @@ def test_a_configured_handler_may_be_an_app_whose_routes_are_the_handlers(tmp_pa
     )
     (finding,) = _findings(tmp_path)
     assert finding.startswith("web.py:9:12: PIN022 ")
-    assert 'handler `items` (a Flask `@app.get("/items")` route, line 7, declared in `handlers` in' in finding
+    assert '`items` is a Flask `@app.get("/items")` route, line 7, declared in `handlers` in' in finding
 
 
 def test_a_nested_sam_application_declares_its_functions(tmp_path: Path) -> None:
@@ -694,7 +710,7 @@ def test_a_nested_sam_application_declares_its_functions(tmp_path: Path) -> None
     )
     stdout, stderr = _check_handlers(tmp_path)
     assert [line.split(" ", 1)[0] for line in stdout] == ["src/load/app/load.py:5:12:"]
-    assert "handler `run` (declared in etl.yaml line 6)" in stdout[0]
+    assert "`run` is declared in etl.yaml line 6)" in stdout[0]
     assert stderr == []
 
 
@@ -703,7 +719,7 @@ def test_a_serverless_image_function_with_a_command_is_declared(tmp_path: Path) 
     _write(tmp_path, {"serverless.yml": serverless, "app.py": CONNECT_IN_HANDLER.format(name="main")})
     stdout, stderr = _check_handlers(tmp_path)
     assert [line.split(" ", 1)[0] for line in stdout] == ["app.py:5:12:"]
-    assert "handler `main` (the image's command, serverless.yml line 6)" in stdout[0]
+    assert "`main` is the image's command, serverless.yml line 6)" in stdout[0]
     assert stderr == []
 
 
@@ -724,7 +740,7 @@ def test_a_module_input_wins_over_the_variables_default(tmp_path: Path) -> None:
     )
     stdout, stderr = _check_handlers(tmp_path)
     assert [line.split(" ", 1)[0] for line in stdout] == ["modules/jobs/jobs.py:5:12:"]
-    assert "handler `run` (declared in modules/jobs/main.tf line 6, given in main.tf line 3)" in stdout[0]
+    assert "`run` is declared in modules/jobs/main.tf line 6, given in main.tf line 3)" in stdout[0]
     assert stderr == []
 
 
@@ -756,9 +772,9 @@ def handler(event, context):
     _write(tmp_path, {"app.py": app, "plain.py": app.replace("import awsgi\n", "").split("\n\ndef handler")[0]})
     stdout, stderr = _check_handlers(tmp_path)
     assert stdout == [
-        "app.py:12:16: PIN022 `psycopg2.connect()` runs on every invocation of handler `Items.get` (the `get`"
-        " method of resource `Items`, added by `api.add_resource(Items, ...)`, line 18, behind `aws-wsgi(app)`,"
-        " line 22)"
+        "app.py:12:16: PIN022 `psycopg2.connect()` runs on every invocation of handler `Items.get`"
+        f"{WHY} (`Items.get` is the `get` method of resource `Items`, added by"
+        " `api.add_resource(Items, ...)`, line 18, behind `aws-wsgi(app)`, line 22)"
     ]
     assert stderr == []
 

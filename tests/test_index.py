@@ -47,8 +47,7 @@ def test_a_helper_in_another_module_is_reported_at_the_call_that_leads_there(tmp
     _write(tmp_path, {"app.py": HANDLER.format(module="db", name="get_conn", call="get_conn()"), "db.py": DB})
     (finding,) = _findings(tmp_path)
     assert finding.startswith("app.py:5:12: PIN022 `psycopg2.connect()` in db.py:5 runs on every invocation of")
-    assert "handler `lambda_handler` (named like a Lambda handler" in finding
-    assert "), through `get_conn()`" in finding
+    assert finding.endswith("handler `lambda_handler`, through `get_conn()`")
 
 
 @pytest.mark.parametrize(

@@ -41,7 +41,7 @@ def test_first_lines_on_the_fixture_projects_are_about_100_characters() -> None:
     unfilled = re.compile("|".join(re.escape("{" + name + "}") for name in names))
     assert not [text for text in texts if unfilled.search(text)], "a placeholder left unfilled"
     assert statistics.median(lengths) <= 100, statistics.median(lengths)
-    assert max(lengths) <= 260  # PIN022 still carries why the function is a handler
+    assert max(lengths) <= 200
 
 
 def _finding(line: int, **changes: str) -> Finding:
