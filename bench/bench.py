@@ -395,6 +395,7 @@ def _byte_compile_pinlint() -> str:
         [sys.executable, "-c", "import os, pinlint; print(os.path.dirname(pinlint.__file__))"],
         capture_output=True,
         text=True,
+        cwd=tempfile.gettempdir(),  # not the checkout: the interpreter's own pinlint, when it measures another one
     )
     package = located.stdout.strip()
     if located.returncode != 0 or not package:
