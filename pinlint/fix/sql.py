@@ -82,23 +82,25 @@ class Fragments:
     def __init__(self, fragments: Sequence[Fragment]) -> None:
         self.fragments = fragments
         self._places: dict[tuple[int, int], list[tuple[int, int]]] | None = None
+        self._line_mapped: list[tuple[int, Fragment]] = []  # a .sql file's fragments, looked up by offset
         self._statements: dict[int, list[Statement]] = {}
 
     def places(self, line: int, column: int) -> list[tuple[int, int]]:
         """(fragment index, offset) of every fragment character at the file position."""
-        if self._places is None:
+        if self._places is None:  # once per file: a loop over every fragment per finding is quadratic
             self._places = {}
             for number, fragment in enumerate(self.fragments):
                 if isinstance(fragment.source_map, CharMap):
                     source_map = fragment.source_map
                     for offset, place in enumerate(zip(source_map.lines, source_map.columns, strict=False)):
                         self._places.setdefault(place, []).append((number, offset))
+                elif isinstance(fragment.source_map, LineMap):
+                    self._line_mapped.append((number, fragment))
         found = list(self._places.get((line, column), []))
-        for number, fragment in enumerate(self.fragments):
-            if isinstance(fragment.source_map, LineMap):
-                at = fragment_offset(fragment, line, column)
-                if at is not None:
-                    found.append((number, at))
+        for number, fragment in self._line_mapped:
+            at = fragment_offset(fragment, line, column)
+            if at is not None:
+                found.append((number, at))
         return found
 
     def statements(self, number: int) -> list[Statement]:
