@@ -429,6 +429,13 @@ def main() -> int:
     parser.add_argument("--no-project", action="store_true", help="skip the generated 500-module project")
     parser.add_argument("--no-infra", action="store_true", help="skip the infrastructure cost (bench/infra_cost.py)")
     parser.add_argument("--semgrep", default=None, help="path of a semgrep executable")
+    parser.add_argument(
+        "--against",
+        metavar="PYTHON",
+        default=None,
+        help="compare with the pinlint installed for PYTHON (another checkout's venv), runs interleaved"
+        " (to bench/against.md)",
+    )
     parser.add_argument("--cache", default=str(Path.home() / ".cache" / "pinlint-bench"))
     parser.add_argument("--output", default=str(ROOT / "bench" / "results.md"), help="where the results go")
     options = parser.parse_args()
@@ -448,6 +455,9 @@ def main() -> int:
         cache = Path(options.cache)
         cache.mkdir(parents=True, exist_ok=True)
         stdlib = _stdlib_copy(work)
+        if options.against:
+            site = None if options.no_site_packages else _site_packages(work, cache)
+            return _write_comparison(options, stdlib, site, work)
         if options.profile:
             return _write_profile(
                 options, stdlib, None if options.no_site_packages else _site_packages(work, cache), work
@@ -490,6 +500,73 @@ def main() -> int:
     ]
     Path(options.output).write_text("\n".join(lines), encoding="utf-8")
     print(f"\nresults written to {options.output}")
+    return 0
+
+
+def _checkout(python: str) -> tuple[str, str]:
+    """The pinlint package directory of ``python`` and the commit of its checkout ('?' outside git)."""
+    located = subprocess.run(
+        [python, "-c", "import os, pinlint; print(os.path.dirname(pinlint.__file__))"],
+        capture_output=True,
+        text=True,
+        cwd=tempfile.gettempdir(),
+    )
+    package = located.stdout.strip()
+    commit = subprocess.run(
+        ["git", "-C", package or ".", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+    )
+    return package, commit.stdout.strip() or "?"
+
+
+def _write_comparison(options: argparse.Namespace, stdlib: Path, site: Path | None, work: Path) -> int:
+    """The same pinlint runs for this interpreter's pinlint and for ``--against``'s, alternating
+    run by run (a shared machine's load then weighs on both alike); medians and ratios of wall
+    and CPU time."""
+    other_python = options.against
+    subprocess.run([other_python, "-m", "compileall", "-q", _checkout(other_python)[0]], capture_output=True)
+    tools = {
+        "this": (_executable("pinlint") or "pinlint", _checkout(sys.executable)[1]),
+        "other": (str(Path(other_python).parent / "pinlint"), _checkout(other_python)[1]),
+    }
+    sample = ROOT / "fixtures" / "serverless-app" / "handlers" / "reports.py"
+    cases: list[tuple[str, list[str]]] = []
+    for name, target in (("stdlib", stdlib), ("site-packages", site)):
+        if target is not None:
+            cases.append((f"{name} cold", ["--no-cache", str(target)]))
+            cases.append((f"{name} warm", ["--cache-dir", str(work / f"cache-{name}-{{tool}}"), str(target)]))
+    cases.append(("one file (pre-commit case)", ["--no-cache", str(sample)]))
+    this_commit, other_commit = tools["this"][1], tools["other"][1]
+    lines = [
+        f"# {this_commit} against {other_commit}",
+        "",
+        f"Machine: {_machine()}. Taken {time.strftime('%Y-%m-%d %H:%M')} with `python bench/bench.py --against"
+        f" PYTHON --runs {options.runs}`: the runs of the two checkouts alternate, so the machine's load weighs on"
+        " both alike; medians, whole processes; CPU is user + system time including the worker processes.",
+        "",
+        f"| Run | {this_commit} | {other_commit} | ratio | {this_commit} CPU | {other_commit} CPU | CPU ratio |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for label, arguments in cases:
+        timings = {key: Timing(key) for key in tools}
+        for key, (pinlint, _) in tools.items():  # fill the caches of the warm runs
+            command = [pinlint, "check", "--exit-zero", "-q", "--output-format", "concise"]
+            _run([*command, *(argument.replace("{tool}", key) for argument in arguments)])
+        for _ in range(options.runs):
+            for key, (pinlint, _) in tools.items():
+                command = [pinlint, "check", "--exit-zero", "-q", "--output-format", "concise"]
+                wall, cpu, _ = _run([*command, *(argument.replace("{tool}", key) for argument in arguments)])
+                timings[key].times.append(wall)
+                timings[key].cpu_times.append(cpu)
+        mine, theirs = timings["this"], timings["other"]
+        row = (
+            f"| {label} | {mine.median:.2f} s | {theirs.median:.2f} s | {mine.median / theirs.median:.2f}x"
+            f" | {mine.cpu:.2f} s | {theirs.cpu:.2f} s | {mine.cpu / theirs.cpu:.2f}x |"
+        )
+        print(row)
+        lines.append(row)
+    output = Path(options.output).with_name("against.md")
+    output.write_text("\n".join([*lines, ""]), encoding="utf-8")
+    print(f"\ncomparison written to {output}")
     return 0
 
 
