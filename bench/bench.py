@@ -362,6 +362,11 @@ PROFILE_STAGES = [
     ("dialect evidence", "pinlint/dialect.py", "python_evidence"),
     ("SQL: split, classify, match", "pinlint/engine.py", "_lint_fragments"),
     ("noqa comments (tokenize)", "pinlint/suppress.py", "python_suppressions"),
+    ("module summaries for the project index", "pinlint/index/summary.py", "summarise"),
+    ("project facts (settings, dependency files)", "pinlint/projectfacts.py", "for_file"),
+    ("fixes attached to findings", "pinlint/fix/attach.py", "with_fixes"),
+    ("--target auto: the functions' poolers", "pinlint/infra/targets.py", "find_targets"),
+    ("infrastructure rules", "pinlint/engine.py", "lint_infrastructure"),
 ]
 
 
