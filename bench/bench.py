@@ -5,6 +5,7 @@ Run from a clone, with pinlint installed:
     python bench/bench.py                      # both corpora, 3 runs each, results to bench/results.md
     python bench/bench.py --smoke              # a tiny run over fixtures/ (what CI may run)
     python bench/bench.py --profile            # where a cold run's time goes, stage by stage
+    python bench/bench.py --against ../base/.venv/bin/python   # this checkout against another, runs alternated
 
 Corpora: this interpreter's standard library (Lib/, site-packages left out), and a
 site-packages of database code built once in a cache directory (a venv with SQLAlchemy,
