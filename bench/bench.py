@@ -5,6 +5,7 @@ Run from a clone, with pinlint installed:
     python bench/bench.py                      # both corpora, 3 runs each, results to bench/results.md
     python bench/bench.py --smoke              # a tiny run over fixtures/ (what CI may run)
     python bench/bench.py --profile            # where a cold run's time goes, stage by stage
+    python bench/bench.py --against ../base/.venv/bin/python   # this checkout against another, runs alternated
 
 Corpora: this interpreter's standard library (Lib/, site-packages left out), and a
 site-packages of database code built once in a cache directory (a venv with SQLAlchemy,
@@ -14,15 +15,20 @@ nothing changed), warm after touching one file, and a one-file run (the pre-comm
 when they are installed (`pip install ruff bandit semgrep`, or --semgrep PATH). Each tool runs
 as a whole process; the script prints medians and spreads, peak RSS, ratios, checks that
 pinlint's findings are the same cold, warm and in one process, and times the standard library
-copied twice (linearity, and a corpus of well over a million lines). Figures from one machine
-are ratios, not absolutes: machines are noisy.
+copied twice (linearity, and a corpus of well over a million lines), a generated project of 500
+modules (bench/project.py: cold, warm and the one-file pre-commit runs) and what reading the
+infrastructure costs in a cold run (bench/infra_cost.py). Each run's CPU time (user + system,
+workers included) is recorded beside its wall time: on a shared machine it is the steadier
+figure. Figures from one machine are ratios, not absolutes: machines are noisy.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -32,6 +38,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_PACKAGES = ["sqlalchemy", "django", "alembic", "psycopg", "asyncpg", "pymysql"]
@@ -52,22 +59,43 @@ rules:
 
 @dataclass
 class Timing:
+    """Wall seconds of each run, and CPU seconds (user + system of the run and its worker
+    processes: on a shared machine the steadier figure)."""
+
     label: str
     times: list[float] = field(default_factory=list)
+    cpu_times: list[float] = field(default_factory=list)
 
     @property
     def median(self) -> float:
         return statistics.median(self.times)
 
+    @property
+    def cpu(self) -> float:
+        return statistics.median(self.cpu_times)
+
     def row(self) -> str:
         spread = f"{min(self.times):.2f}-{max(self.times):.2f}" if len(self.times) > 1 else "1 run"
-        return f"| {self.label} | {self.median:.2f} s | {spread} |"
+        return f"| {self.label} | {self.median:.2f} s | {spread} | {self.cpu:.2f} s |"
 
 
-def _run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, str, int]:
+TABLE_HEAD = ["| Run | Median | Spread | CPU (median) |", "|---|---|---|---|"]
+
+
+def _executable(name: str) -> str | None:
+    """``name`` installed beside this interpreter (the venv being measured), else on PATH."""
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.exists() else shutil.which(name)
+
+
+def _run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
+    """Wall seconds, CPU seconds and stdout of one run of ``command``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
-    return time.perf_counter() - start, done.stdout, done.returncode
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), done.stdout
 
 
 def _timed(label: str, command: list[str], runs: int, env: dict[str, str] | None = None, before=None) -> Timing:
@@ -75,8 +103,13 @@ def _timed(label: str, command: list[str], runs: int, env: dict[str, str] | None
     for _ in range(runs):
         if before is not None:
             before()
-        timing.times.append(_run(command, env)[0])
-    print(f"  {label:<52} median {timing.median:6.2f} s  (min {min(timing.times):.2f}, max {max(timing.times):.2f})")
+        wall, cpu, _ = _run(command, env)
+        timing.times.append(wall)
+        timing.cpu_times.append(cpu)
+    print(
+        f"  {label:<52} median {timing.median:6.2f} s  (min {min(timing.times):.2f}, max {max(timing.times):.2f})"
+        f"  cpu {timing.cpu:.2f} s"
+    )
     return timing
 
 
@@ -90,8 +123,6 @@ def _peak_rss_mib(command: list[str]) -> float:
             text = Path(report.name).read_text().strip().splitlines()
             if text and text[-1].isdigit():
                 return int(text[-1]) / 1024
-    import resource
-
     subprocess.run(command, capture_output=True, check=False)
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
@@ -154,7 +185,7 @@ def _bench_corpus(name: str, target: Path, options: argparse.Namespace, work: Pa
     files, lines = _python_lines(target)
     print(f"\n{name}: {target} ({files:,} .py files, {lines:,} lines)")
     result = CorpusResult(name, files, lines)
-    pinlint = shutil.which("pinlint") or str(Path(sys.executable).parent / "pinlint")
+    pinlint = _executable("pinlint") or "pinlint"
     base = [pinlint, "check", "--exit-zero", "--output-format", "concise", "--quiet"]
     cache = work / f"cache-{name}"
     runs = options.runs
@@ -175,9 +206,9 @@ def _bench_corpus(name: str, target: Path, options: argparse.Namespace, work: Pa
     rss = _peak_rss_mib([*base, "--no-cache", str(target)])
     result.notes.append(f"pinlint peak RSS (largest process): {rss:.0f} MiB")
 
-    cold_out = _run([*base, "--no-cache", str(target)])[1]
-    warm_out = _run([*base, "--cache-dir", str(cache), str(target)])[1]
-    serial_out = _run([*base, "--no-cache", str(target)], {**os.environ, "PINLINT_WORKERS": "1"})[1]
+    cold_out = _run([*base, "--no-cache", str(target)])[2]
+    warm_out = _run([*base, "--cache-dir", str(cache), str(target)])[2]
+    serial_out = _run([*base, "--no-cache", str(target)], {**os.environ, "PINLINT_WORKERS": "1"})[2]
     same = cold_out == warm_out == serial_out
     result.identical = same
     findings = cold_out.count("\n")
@@ -187,7 +218,7 @@ def _bench_corpus(name: str, target: Path, options: argparse.Namespace, work: Pa
     if not same:
         print("  WARNING: findings differ between cold, warm and one-process runs")
 
-    ruff = shutil.which("ruff")
+    ruff = _executable("ruff")
     if ruff:
         s608 = _timed(
             "ruff check --select S608 --no-cache",
@@ -202,7 +233,7 @@ def _bench_corpus(name: str, target: Path, options: argparse.Namespace, work: Pa
         result.notes.append(f"ruff peak RSS: {ruff_rss:.0f} MiB")
     else:
         print("  ruff: not installed (pip install ruff)")
-    semgrep = options.semgrep or shutil.which("semgrep")
+    semgrep = options.semgrep or _executable("semgrep")
     if semgrep and not options.no_semgrep:
         rule = work / "semgrep-rule.yml"
         rule.write_text(SEMGREP_RULE)
@@ -213,7 +244,7 @@ def _bench_corpus(name: str, target: Path, options: argparse.Namespace, work: Pa
         result.ratios.append(f"semgrep / pinlint cold: {sem.median / cold.median:.1f}x (target > 1x)")
     else:
         print("  semgrep: not installed (pip install semgrep, or --semgrep PATH)")
-    bandit = shutil.which("bandit")
+    bandit = _executable("bandit")
     if bandit and not options.no_bandit:
         b608 = _timed("bandit -t B608 (1 run)", [bandit, "-q", "-r", "-t", "B608", str(target)], 1)
         timings.append(b608)
@@ -227,7 +258,7 @@ def _bench_corpus(name: str, target: Path, options: argparse.Namespace, work: Pa
 
 
 def _one_file(work: Path, runs: int) -> Timing:
-    pinlint = shutil.which("pinlint") or str(Path(sys.executable).parent / "pinlint")
+    pinlint = _executable("pinlint") or "pinlint"
     sample = ROOT / "fixtures" / "serverless-app" / "handlers" / "reports.py"
     return _timed(
         "pinlint one file (pre-commit case)", [pinlint, "check", "--no-cache", "--exit-zero", str(sample)], runs
@@ -236,7 +267,7 @@ def _one_file(work: Path, runs: int) -> Timing:
 
 def _linearity(stdlib: Path, work: Path, runs: int) -> tuple[Timing, Timing, int]:
     """The standard library once and twice (two copies side by side)."""
-    pinlint = shutil.which("pinlint") or str(Path(sys.executable).parent / "pinlint")
+    pinlint = _executable("pinlint") or "pinlint"
     double = work / "stdlib-x2"
     if not double.exists():
         double.mkdir()
@@ -254,7 +285,7 @@ GENERATED_SIZES = (10_000, 100_000)
 def _generated_scale(work: Path, runs: int) -> list[tuple[int, Timing]]:
     """A generated seed script of N module-level sink calls (half of them through a name), for
     N = 10k and 100k: every stage must be linear in the file (issue 20 measured 16k calls at 22 s)."""
-    pinlint = shutil.which("pinlint") or str(Path(sys.executable).parent / "pinlint")
+    pinlint = _executable("pinlint") or "pinlint"
     found = []
     for size in GENERATED_SIZES:
         path = work / f"seed_{size}.py"
@@ -275,6 +306,50 @@ def _generated_line(generated: list[tuple[int, Timing]]) -> str:
     )
 
 
+PROJECT_MODULES = 500
+ONE_FILE_WARM_TARGET = 0.5  # seconds (issue 15)
+
+
+def _sibling(name: str) -> ModuleType:
+    """bench/<name>.py, loaded as a module (the benchmark is run as a script, not a package)."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", Path(__file__).with_name(f"{name}.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _project_section(runs: int) -> list[str]:
+    """The generated project of about 500 modules (bench/project.py): cold, warm and the one-file
+    pre-commit runs, whose warm time has a target."""
+    print(f"\ngenerated project of {PROJECT_MODULES} modules (bench/project.py)")
+    rows, identical = _sibling("project").measure(PROJECT_MODULES, runs)
+    lines = [f"## Generated project ({PROJECT_MODULES} modules, bench/project.py)", ""]
+    lines += ["| Run | Median | CPU (median) | Findings |", "|---|---|---|---|"]
+    lines += [f"| {row.label} | {row.wall:.2f} s | {row.cpu:.2f} s | {row.findings} |" for row in rows]
+    one_file = [row for row in rows if row.label.startswith("one file, warm")]
+    slowest = max(one_file, key=lambda row: row.wall)
+    lines += [
+        "",
+        f"* slowest one-file warm run: {slowest.wall:.2f} s ({slowest.label}; target < {ONE_FILE_WARM_TARGET} s)",
+        f"* findings identical cold / warm / one process: {'yes' if identical else 'NO'}",
+        "",
+    ]
+    return lines
+
+
+def _infra_section(corpus: Path, runs: int) -> list[str]:
+    """What reading the infrastructure costs in a cold run of about 500 modules (bench/infra_cost.py)."""
+    print(f"\ninfrastructure cost, {PROJECT_MODULES} modules from {corpus.name} (bench/infra_cost.py)")
+    measure = _sibling("infra_cost").measure
+    lines = [f"## Reading the infrastructure ({PROJECT_MODULES} modules of {corpus.name}, bench/infra_cost.py)", ""]
+    for databases in (True, False):
+        found = measure(corpus, PROJECT_MODULES, databases, runs)
+        lines += [f"* {found[0]}", *(f"  * {line.strip()}" for line in found[1:])]
+    return [*lines, "* target: under 10% of the cold run", ""]
+
+
 # Where a cold run spends its time: (stage, the function whose cumulative time it is). Stages
 # nest; "share" is of the whole process.
 PROFILE_STAGES = [
@@ -288,6 +363,11 @@ PROFILE_STAGES = [
     ("dialect evidence", "pinlint/dialect.py", "python_evidence"),
     ("SQL: split, classify, match", "pinlint/engine.py", "_lint_fragments"),
     ("noqa comments (tokenize)", "pinlint/suppress.py", "python_suppressions"),
+    ("module summaries for the project index", "pinlint/index/summary.py", "summarise"),
+    ("project facts (settings, dependency files)", "pinlint/projectfacts.py", "for_file"),
+    ("fixes attached to findings", "pinlint/fix/attach.py", "with_fixes"),
+    ("--target auto: the functions' poolers", "pinlint/infra/targets.py", "find_targets"),
+    ("infrastructure rules", "pinlint/engine.py", "lint_infrastructure"),
 ]
 
 
@@ -321,6 +401,7 @@ def _byte_compile_pinlint() -> str:
         [sys.executable, "-c", "import os, pinlint; print(os.path.dirname(pinlint.__file__))"],
         capture_output=True,
         text=True,
+        cwd=tempfile.gettempdir(),  # not the checkout: the interpreter's own pinlint, when it measures another one
     )
     package = located.stdout.strip()
     if located.returncode != 0 or not package:
@@ -351,7 +432,16 @@ def main() -> int:
     parser.add_argument("--no-bandit", action="store_true", help="skip bandit (it takes minutes)")
     parser.add_argument("--no-semgrep", action="store_true")
     parser.add_argument("--no-site-packages", action="store_true", help="skip the site-packages corpus")
+    parser.add_argument("--no-project", action="store_true", help="skip the generated 500-module project")
+    parser.add_argument("--no-infra", action="store_true", help="skip the infrastructure cost (bench/infra_cost.py)")
     parser.add_argument("--semgrep", default=None, help="path of a semgrep executable")
+    parser.add_argument(
+        "--against",
+        metavar="PYTHON",
+        default=None,
+        help="compare with the pinlint installed for PYTHON (another checkout's venv), runs interleaved"
+        " (to bench/against.md)",
+    )
     parser.add_argument("--cache", default=str(Path.home() / ".cache" / "pinlint-bench"))
     parser.add_argument("--output", default=str(ROOT / "bench" / "results.md"), help="where the results go")
     options = parser.parse_args()
@@ -371,6 +461,9 @@ def main() -> int:
         cache = Path(options.cache)
         cache.mkdir(parents=True, exist_ok=True)
         stdlib = _stdlib_copy(work)
+        if options.against:
+            site = None if options.no_site_packages else _site_packages(work, cache)
+            return _write_comparison(options, stdlib, site, work)
         if options.profile:
             return _write_profile(
                 options, stdlib, None if options.no_site_packages else _site_packages(work, cache), work
@@ -384,6 +477,9 @@ def main() -> int:
         once, twice, double_lines = _linearity(stdlib, work, options.runs)
         growth = twice.median / once.median
         generated = _generated_scale(work, options.runs)
+        extra = [] if options.no_project else _project_section(max(options.runs, 5))
+        if not options.no_infra:
+            extra += _infra_section(site or stdlib, max(options.runs, 5))
 
     lines = [
         "# Benchmark results",
@@ -396,7 +492,7 @@ def main() -> int:
     ]
     for result in results:
         lines += [f"## {result.name} ({result.files:,} files, {result.lines:,} lines)", ""]
-        lines += ["| Run | Median | Spread |", "|---|---|---|", *result.rows, ""]
+        lines += [*TABLE_HEAD, *result.rows, ""]
         lines += [f"* {line}" for line in result.ratios + result.notes] + [""]
     lines += [
         "## Startup and scale",
@@ -406,9 +502,77 @@ def main() -> int:
         f" growth {growth:.2f}x for twice the files (target <= 2.2x)",
         _generated_line(generated),
         "",
+        *extra,
     ]
     Path(options.output).write_text("\n".join(lines), encoding="utf-8")
     print(f"\nresults written to {options.output}")
+    return 0
+
+
+def _checkout(python: str) -> tuple[str, str]:
+    """The pinlint package directory of ``python`` and the commit of its checkout ('?' outside git)."""
+    located = subprocess.run(
+        [python, "-c", "import os, pinlint; print(os.path.dirname(pinlint.__file__))"],
+        capture_output=True,
+        text=True,
+        cwd=tempfile.gettempdir(),
+    )
+    package = located.stdout.strip()
+    commit = subprocess.run(
+        ["git", "-C", package or ".", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+    )
+    return package, commit.stdout.strip() or "?"
+
+
+def _write_comparison(options: argparse.Namespace, stdlib: Path, site: Path | None, work: Path) -> int:
+    """The same pinlint runs for this interpreter's pinlint and for ``--against``'s, alternating
+    run by run (a shared machine's load then weighs on both alike); medians and ratios of wall
+    and CPU time."""
+    other_python = options.against
+    subprocess.run([other_python, "-m", "compileall", "-q", _checkout(other_python)[0]], capture_output=True)
+    tools = {
+        "this": (_executable("pinlint") or "pinlint", _checkout(sys.executable)[1]),
+        "other": (str(Path(other_python).parent / "pinlint"), _checkout(other_python)[1]),
+    }
+    sample = ROOT / "fixtures" / "serverless-app" / "handlers" / "reports.py"
+    cases: list[tuple[str, list[str]]] = []
+    for name, target in (("stdlib", stdlib), ("site-packages", site)):
+        if target is not None:
+            cases.append((f"{name} cold", ["--no-cache", str(target)]))
+            cases.append((f"{name} warm", ["--cache-dir", str(work / f"cache-{name}-{{tool}}"), str(target)]))
+    cases.append(("one file (pre-commit case)", ["--no-cache", str(sample)]))
+    this_commit, other_commit = tools["this"][1], tools["other"][1]
+    lines = [
+        f"# {this_commit} against {other_commit}",
+        "",
+        f"Machine: {_machine()}. Taken {time.strftime('%Y-%m-%d %H:%M')} with `python bench/bench.py --against"
+        f" PYTHON --runs {options.runs}`: the runs of the two checkouts alternate, so the machine's load weighs on"
+        " both alike; medians, whole processes; CPU is user + system time including the worker processes.",
+        "",
+        f"| Run | {this_commit} | {other_commit} | ratio | {this_commit} CPU | {other_commit} CPU | CPU ratio |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for label, arguments in cases:
+        timings = {key: Timing(key) for key in tools}
+        for key, (pinlint, _) in tools.items():  # fill the caches of the warm runs
+            command = [pinlint, "check", "--exit-zero", "-q", "--output-format", "concise"]
+            _run([*command, *(argument.replace("{tool}", key) for argument in arguments)])
+        for _ in range(options.runs):
+            for key, (pinlint, _) in tools.items():
+                command = [pinlint, "check", "--exit-zero", "-q", "--output-format", "concise"]
+                wall, cpu, _ = _run([*command, *(argument.replace("{tool}", key) for argument in arguments)])
+                timings[key].times.append(wall)
+                timings[key].cpu_times.append(cpu)
+        mine, theirs = timings["this"], timings["other"]
+        row = (
+            f"| {label} | {mine.median:.2f} s | {theirs.median:.2f} s | {mine.median / theirs.median:.2f}x"
+            f" | {mine.cpu:.2f} s | {theirs.cpu:.2f} s | {mine.cpu / theirs.cpu:.2f}x |"
+        )
+        print(row)
+        lines.append(row)
+    output = Path(options.output).with_name("against.md")
+    output.write_text("\n".join([*lines, ""]), encoding="utf-8")
+    print(f"\ncomparison written to {output}")
     return 0
 
 

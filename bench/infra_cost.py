@@ -79,11 +79,13 @@ def main() -> None:
         measure(corpus, modules, databases)
 
 
-def measure(corpus: Path, modules: int, databases: bool) -> None:
+def measure(corpus: Path, modules: int, databases: bool, runs: int = 7) -> list[str]:
+    """Print and return the figures: the cold run's wall and CPU time with and without the
+    infrastructure rules, and the share of reading the infrastructure (in one process)."""
+    lines = []
     with tempfile.TemporaryDirectory() as directory:
         project = Path(directory)
         build(project, corpus, modules, databases)
-        runs = 7
         with_infra = [timed("check", "--no-cache", "--exit-zero", "-q", ".", cwd=project) for _ in range(runs)]
         without = [
             timed("check", "--no-cache", "--exit-zero", "-q", "--ignore", "PIN3", ".", cwd=project) for _ in range(runs)
@@ -106,7 +108,7 @@ def measure(corpus: Path, modules: int, databases: bool) -> None:
             inside.append(tuple(float(part) for part in done.stdout.split()[:2]))
         files, functions = done.stdout.split()[2:4]
         kind = "stacks with Aurora clusters and RDS Proxies" if databases else "stacks without a database"
-        print(
+        lines.append(
             f"{modules} modules, {kind}: {files} infrastructure files read, {functions} functions' poolers"
             f" inferred (medians of {runs} runs)"
         )
@@ -114,11 +116,13 @@ def measure(corpus: Path, modules: int, databases: bool) -> None:
             cold = statistics.median(run[index] for run in with_infra)
             bare = statistics.median(run[index] for run in without)
             infra = statistics.median(run[index] for run in inside)
-            print(
+            lines.append(
                 f"  {label}: cold run {cold:.2f} s ({bare:.2f} s with --ignore PIN3);"
                 f" lint_infrastructure and --target auto's inference alone {infra:.3f} s = {infra / cold:.1%}"
                 " of the cold run"
             )
+    print("\n".join(lines))
+    return lines
 
 
 if __name__ == "__main__":

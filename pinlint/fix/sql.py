@@ -87,23 +87,40 @@ class Fragments:
     def __init__(self, fragments: Sequence[Fragment]) -> None:
         self.fragments = fragments
         self._places: dict[tuple[int, int], list[tuple[int, int]]] | None = None
+        self._line_mapped: list[tuple[int, Fragment]] = []  # a .sql file's fragments, looked up by offset
         self._statements: dict[int, list[Statement]] = {}
+        self._located: dict[tuple[int, int], tuple[int, int, int] | None] = {}
+
+    def located(self, line: int, column: int) -> tuple[int, int, int] | None:
+        """(fragment index, statement index, offset) of the statement at the file position, worked
+        out once per position: one literal sent by many calls is a place of each call's fragment,
+        and each of its findings asks again."""
+        key = (line, column)
+        if key not in self._located:
+            self._located[key] = None
+            for number, offset in self.places(line, column):
+                found = [index for index, at in enumerate(self.statements(number)) if at.start <= offset < at.end]
+                if found:
+                    self._located[key] = (number, found[0], offset)
+                    break
+        return self._located[key]
 
     def places(self, line: int, column: int) -> list[tuple[int, int]]:
         """(fragment index, offset) of every fragment character at the file position."""
-        if self._places is None:
+        if self._places is None:  # once per file: a loop over every fragment per finding is quadratic
             self._places = {}
             for number, fragment in enumerate(self.fragments):
                 if isinstance(fragment.source_map, CharMap):
                     source_map = fragment.source_map
                     for offset, place in enumerate(zip(source_map.lines, source_map.columns, strict=False)):
                         self._places.setdefault(place, []).append((number, offset))
+                elif isinstance(fragment.source_map, LineMap):
+                    self._line_mapped.append((number, fragment))
         found = list(self._places.get((line, column), []))
-        for number, fragment in enumerate(self.fragments):
-            if isinstance(fragment.source_map, LineMap):
-                at = fragment_offset(fragment, line, column)
-                if at is not None:
-                    found.append((number, at))
+        for number, fragment in self._line_mapped:
+            at = fragment_offset(fragment, line, column)
+            if at is not None:
+                found.append((number, at))
         return found
 
     def statements(self, number: int) -> list[Statement]:
@@ -118,12 +135,11 @@ class Fragments:
 
 def locate(fragments: Fragments, line: int, column: int) -> SqlSite | None:
     """The statement at the file position (line, column), in whichever fragment holds it."""
-    for number, offset in fragments.places(line, column):
-        statements = fragments.statements(number)
-        for index, statement in enumerate(statements):
-            if statement.start <= offset < statement.end:
-                return SqlSite(fragments.fragments[number], statements, index, offset, fragments)
-    return None
+    found = fragments.located(line, column)
+    if found is None:
+        return None
+    number, index, offset = found
+    return SqlSite(fragments.fragments[number], fragments.statements(number), index, offset, fragments)
 
 
 def file_edit(fragment: Fragment, file: FileText, start: int, end: int, content: str) -> Edit | None:

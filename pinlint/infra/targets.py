@@ -160,17 +160,17 @@ def _stack_routes(documents: list[Document]) -> list[CodeRoutes]:
 def _cdk_apps(linted: list[Path]) -> list[list[Document]]:
     """The CDK apps among the linted Python files (a directory with cdk.json above them)."""
     from pinlint.infra.cdk import looks_like_cdk_functions, read_app
-    from pinlint.paths import nearest_ancestor
     from pinlint.pymodel import ParseError, parse_python
 
     apps: list[list[Document]] = []
-    app_roots: dict[str, Path | None] = {}
+    app_roots: dict[str, str | None] = {}  # by the linted file's directory as given
+    walked: dict[str, str | None] = {}  # by resolved directory
     for path in linted:
         if path.suffix != ".py":
             continue
         directory = str(path.parent)
         if directory not in app_roots:
-            app_roots[directory] = nearest_ancestor(path.parent.resolve(), ("cdk.json",), holds=os.path.isfile)
+            app_roots[directory] = _nearest_cdk_app(os.path.realpath(directory), walked)
         if app_roots[directory] is None:
             continue
         text = read_small(str(path))
@@ -182,6 +182,26 @@ def _cdk_apps(linted: list[Path]) -> list[list[Document]]:
             continue
         apps.append([read_app(str(path), model, str(app_roots[directory]))])
     return apps
+
+
+def _nearest_cdk_app(directory: str, found: dict[str, str | None]) -> str | None:
+    """The nearest directory at or above ``directory`` (a resolved path) that holds a cdk.json,
+    or None; ``found`` keeps the answer of every directory walked, so the files of a tree cost
+    one ``isfile`` per directory, not one per level per directory."""
+    walked = []
+    here = directory
+    while here not in found:
+        walked.append(here)
+        parent = os.path.dirname(here)
+        if os.path.isfile(os.path.join(here, "cdk.json")):
+            found[here] = here
+        elif parent == here:
+            found[here] = None
+        else:
+            here = parent
+    for below in walked:
+        found.setdefault(below, found[here])
+    return found[directory]
 
 
 # ------------------------------------------------------------------ docker-compose
