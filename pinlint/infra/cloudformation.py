@@ -10,19 +10,32 @@ from __future__ import annotations
 
 import json
 import re
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from pinlint.infra.model import Document, Ref, Resource, Span, Unknown, Value
 from pinlint.suppress import parse_codes
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    import yaml
+
 # A YAML comment starts with `#` at the line start or after whitespace (so not inside `a#b`).
 _YAML_NOQA_RE = re.compile(r"(?:^|\s)#\s*noqa\s*:\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)", re.IGNORECASE)
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:int": int,
     "tag:yaml.org,2002:float": float,
 }
+
+
+def _yaml() -> Any:
+    """PyYAML, imported when a template is first read (a run that reads none never pays for it)."""
+    import yaml
+
+    return yaml
+
+
+def _loader() -> Any:
+    yaml = _yaml()
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def looks_like_template(text: str) -> bool:
@@ -39,8 +52,8 @@ def read_template(text: str, path: str) -> Document:
             document.error = f"not valid JSON ({error}); skipped"
             return document
     try:
-        roots = [node for node in yaml.compose_all(text, Loader=_Loader) if node is not None]
-    except yaml.YAMLError as error:
+        roots = [node for node in _yaml().compose_all(text, Loader=_loader()) if node is not None]
+    except _yaml().YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
@@ -69,8 +82,8 @@ def read_yaml(text: str, path: str) -> list[Value]:
     """Every document of a YAML file as Values with positions (a docker-compose file); none when
     it is not YAML."""
     try:
-        return [_value(node, path) for node in yaml.compose_all(text, Loader=_Loader) if node is not None]
-    except yaml.YAMLError:
+        return [_value(node, path) for node in _yaml().compose_all(text, Loader=_loader()) if node is not None]
+    except _yaml().YAMLError:
         return []
 
 
@@ -97,6 +110,7 @@ def _span(start: yaml.Node, end: yaml.Node, path: str) -> Span:
 def _value(node: yaml.Node, path: str, key: yaml.Node | None = None) -> Value:
     span = _span(key or node, node, path)
     tag = node.tag or ""
+    yaml = _yaml()
     if isinstance(node, yaml.ScalarNode):
         if tag == "!Ref":
             return Value(Ref(node.value), span)
