@@ -481,6 +481,68 @@ def test_an_instance_made_per_invocation_and_passed_on(tmp_path: Path, made: str
         assert "layers/common/layer/client.py:15 " in found[0]
 
 
+LOADERS = """\
+import psycopg2
+
+
+class Loader:
+    def __init__(self, dsn):
+        self.conn = psycopg2.connect(dsn)
+
+
+class Quiet:
+    def __init__(self, dsn):
+        self.dsn = dsn
+
+
+class Fetcher(Quiet):
+    def load(self):
+        return psycopg2.connect(self.dsn)
+
+
+def run(event, loader_cls):
+    loader = loader_cls("dsn")
+    return loader.load()
+
+
+def run_keyword(event, *, loader_cls):
+    return loader_cls("dsn")
+
+
+def forward(event, loader_cls):
+    return run(event, loader_cls)
+
+
+def named_only(event, loader_cls):
+    return loader_cls.__name__
+"""
+
+
+@pytest.mark.parametrize(
+    ("call", "flagged"),
+    [
+        ("run(event, Loader)", True),  # the class handed over is constructed by the callee
+        ("run_keyword(event, loader_cls=Loader)", True),  # ... by keyword
+        ("forward(event, Loader)", True),  # ... handed on through another parameter
+        ("run(event, Fetcher)", True),  # a method of the instance the callee made connects
+        ("run(event, Quiet)", False),  # a class whose constructor and methods connect nowhere
+        ("named_only(event, Loader)", False),  # the parameter is never called
+        ("run(Loader, Quiet)", False),  # the connecting class lands in a parameter nobody calls
+    ],
+)
+def test_a_class_passed_as_an_argument_is_constructed_by_the_callee(tmp_path: Path, call: str, flagged: bool) -> None:
+    handler = "from loaders import Fetcher, Loader, Quiet, forward, named_only, run, run_keyword\n\n\n" + (
+        f"def handler(event, _):\n    return {call}\n"
+    )
+    _write(tmp_path, {"app.py": handler, "loaders.py": LOADERS})
+    found = _findings(tmp_path)
+    assert bool(found) is flagged, found
+    if call == "run(event, Loader)":
+        (finding,) = found
+        assert finding.startswith("app.py:5:12: PIN022 `psycopg2.connect()` in loaders.py:6 runs on every invocation")
+        assert finding.endswith("through `run()` -> `Loader()` -> `Loader.__init__()`")
+
+
 def test_every_handler_file_records_the_re_exports_it_went_through(tmp_path: Path) -> None:
     cached = "def cached():\n    global _conn\n    if _conn is None:\n        _conn = get_conn()\n    return _conn\n"
     core = f"{DB}\n\n_conn = None\n\n\n{cached}"

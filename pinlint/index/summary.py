@@ -12,7 +12,10 @@ holds the classes (bases, methods, properties, attribute types), and the module-
 A reference is a dotted name: local to the module (``get_conn``, ``Database.query``,
 ``repo.fetch``, ``handler.work``), or ``@`` and a name through the module's imports
 (``@psycopg2.connect``, ``@common.db.get_conn``; a relative import keeps its dots:
-``@..db.get_conn``). ``()`` before a reference means "what calling it returns". Functions handed
+``@..db.get_conn``), or ``$`` and a parameter of the function (``$loader_cls``: whatever its callers
+pass). ``()`` before a reference means "what calling it returns". A call records the arguments that
+name something the index may resolve (a module-level name, an import, a parameter) by position or
+keyword, so a class handed to a function that constructs it is followed. Functions handed
 to ``asyncio.to_thread``, ``loop.run_in_executor``, ``executor.submit``, ``threading.Thread(target=)``
 or ``functools.partial`` count as called. Summaries are plain data (``to_json``/``from_json``).
 """
@@ -33,7 +36,7 @@ CLOSERS = frozenset({"close", "dispose", "terminate", "closeall"})
 PROPERTY_DECORATORS = frozenset({"property", "functools.cached_property", "cached_property"})
 INSTANCE_CACHED = frozenset({"functools.cached_property", "cached_property"})
 EXCEPT_GUARD = "!except"
-SUMMARY_FORMAT = 1
+SUMMARY_FORMAT = 2
 
 _BUILTINS = frozenset(dir(builtins))
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -53,6 +56,7 @@ class CallSite:
     guard: tuple[str, ...] = ()  # the persistent names a lazy-init guard around the call tests ("!except": a handler)
     receiver: str = ""  # "self" (the caller's own instance), "fresh" (made in this function), "held" (kept elsewhere)
     access: bool = False  # an attribute read (``self.engine``): a call only when it names a property
+    passes: tuple[tuple[str, str], ...] = ()  # (position as digits, or keyword; reference) of named arguments
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,8 @@ class FunctionSummary:
     decorators: tuple[str, ...] = ()  # qualified through the imports
     closes: tuple[str, ...] = ()  # module-level names (or "()ref": what ref returns) closed on every invocation
     returns: tuple[str, ...] = ()  # module-level names it returns
+    parameters: tuple[str, ...] = ()  # positional parameters, without ``self``/``cls`` of a method
+    keywords: tuple[str, ...] = ()  # keyword-only parameters
 
 
 @dataclass(frozen=True)
@@ -93,7 +99,15 @@ def from_json(data: Any) -> ModuleSummary | None:
         functions = {}
         for name, item in body["functions"].items():
             calls = tuple(
-                CallSite(**{**call, "guard": tuple(call["guard"])}) for call in item["calls"] if isinstance(call, dict)
+                CallSite(
+                    **{
+                        **call,
+                        "guard": tuple(call["guard"]),
+                        "passes": tuple((str(slot), str(reference)) for slot, reference in call["passes"]),
+                    }
+                )
+                for call in item["calls"]
+                if isinstance(call, dict)
             )
             functions[name] = FunctionSummary(
                 name=item["name"],
@@ -102,6 +116,8 @@ def from_json(data: Any) -> ModuleSummary | None:
                 decorators=tuple(item["decorators"]),
                 closes=tuple(item["closes"]),
                 returns=tuple(item["returns"]),
+                parameters=tuple(item["parameters"]),
+                keywords=tuple(item["keywords"]),
             )
         classes = {
             name: ClassSummary(item["name"], tuple(item["bases"]), tuple(item["methods"]), dict(item["attributes"]))
@@ -142,6 +158,7 @@ class _Context:
     local_types: dict[str, str] = field(default_factory=dict)  # local -> reference of the class that made it
     local_calls: dict[str, str] = field(default_factory=dict)  # local -> reference of the call that made it
     parameter_types: dict[str, str] = field(default_factory=dict)  # parameter -> reference of its annotated class
+    parameters: set[str] = field(default_factory=set)  # every parameter's name but ``self``
 
 
 class _Summariser:
@@ -191,6 +208,8 @@ class _Summariser:
                 return "", ""
             if head in context.parameter_types:
                 return (context.parameter_types[head] + suffix, "held") if rest else ("", "")
+            if head in context.parameters and not rest:  # ``loader_cls(...)``: what the callers pass
+                return f"${head}", ""
         base = self.module_ref(head)
         if not base and rest and head not in _BUILTINS:  # bound by nothing the module shows (a star import)
             base = f"@{head}"
@@ -348,6 +367,9 @@ class _Summariser:
             locals=scopes.local_names(node) - set(own_defs),
             globals=scopes.scope(node).globals,
         )
+        positional = tuple(argument.arg for argument in arguments if argument.arg != self_name)
+        keyword_only = tuple(argument.arg for argument in node.args.kwonlyargs)
+        context.parameters = {*positional, *keyword_only}
         for parameter in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]:
             annotated = self.annotation(parameter.annotation) if parameter.annotation is not None else ""
             if annotated and parameter.arg != self_name:
@@ -416,7 +438,7 @@ class _Summariser:
                         if handed:
                             calls.append(self._site(argument, handed, handed_receiver, ancestors, context, early))
         self.summary.functions[qualname] = FunctionSummary(
-            qualname, node.lineno, tuple(calls), decorators, tuple(closes), tuple(returns)
+            qualname, node.lineno, tuple(calls), decorators, tuple(closes), tuple(returns), positional, keyword_only
         )
         self._body(node.body, f"{qualname}.", "", context.visible_defs)
 
@@ -470,6 +492,7 @@ class _Summariser:
         access: bool = False,
     ) -> CallSite:
         callee = node.func if isinstance(node, ast.Call) else node
+        passes = self.passes(node, context) if isinstance(node, ast.Call) else ()
         line = callee.lineno
         end_line = callee.end_lineno or line
         model = self.model
@@ -483,7 +506,29 @@ class _Summariser:
             guard=self.guard(ancestors, node, context, early),
             receiver=receiver,
             access=access,
+            passes=passes,
         )
+
+    def passes(self, call: ast.Call, context: _Context) -> tuple[tuple[str, str], ...]:
+        """The arguments of ``call`` that name a module-level name, an import or a parameter, by
+        position (until a ``*args``) or keyword."""
+        found: list[tuple[str, str]] = []
+        slots: list[tuple[str, ast.expr]] = []
+        for position, argument in enumerate(call.args):
+            if isinstance(argument, ast.Starred):
+                break
+            slots.append((str(position), argument))
+        slots += [(keyword.arg, keyword.value) for keyword in call.keywords if keyword.arg is not None]
+        for slot, argument in slots:
+            if not isinstance(argument, ast.Name | ast.Attribute):
+                continue
+            if isinstance(argument, ast.Name) and argument.id in context.parameters:
+                found.append((slot, f"${argument.id}"))
+                continue
+            reference, receiver = self.ref(argument, context)
+            if reference and not receiver and not reference.startswith("$"):
+                found.append((slot, reference))
+        return tuple(found)
 
 
 def _own_nodes(
