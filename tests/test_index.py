@@ -543,6 +543,48 @@ def test_a_class_passed_as_an_argument_is_constructed_by_the_callee(tmp_path: Pa
         assert finding.endswith("through `run()` -> `Loader()` -> `Loader.__init__()`")
 
 
+SUPER = """\
+import psycopg2
+
+
+class Base:
+    def __init__(self, dsn):
+        self.conn = psycopg2.connect(dsn)
+
+    def ping(self):
+        return None
+
+
+class Child(Base):
+    def __init__(self, dsn, retries=3):
+        super().__init__(dsn)
+
+
+class Quiet(Base):
+    def __init__(self, dsn):
+        self.dsn = dsn
+
+    def ping(self):
+        return super().ping()
+"""
+
+
+@pytest.mark.parametrize(
+    ("call", "flagged"),
+    [
+        ("Child('dsn')", True),  # its constructor runs the base's, which connects
+        ("Quiet('dsn').ping()", False),  # the base's `ping` connects nowhere, and its constructor is not run
+    ],
+)
+def test_super_calls_enter_the_base_class_method(tmp_path: Path, call: str, flagged: bool) -> None:
+    handler = f"from models import Child, Quiet\n\n\ndef lambda_handler(event, context):\n    return {call}\n"
+    _write(tmp_path, {"app.py": handler, "models.py": SUPER})
+    found = _findings(tmp_path)
+    assert bool(found) is flagged, found
+    if flagged:
+        assert found[0].endswith("through `Child.__init__()` -> `Base.__init__()`")
+
+
 def test_every_handler_file_records_the_re_exports_it_went_through(tmp_path: Path) -> None:
     cached = "def cached():\n    global _conn\n    if _conn is None:\n        _conn = get_conn()\n    return _conn\n"
     core = f"{DB}\n\n_conn = None\n\n\n{cached}"

@@ -347,6 +347,14 @@ class ProjectIndex:
                 return None
         return None
 
+    def inherited(self, path: str, name: str, method: str) -> Target | None:
+        """The method ``super().method`` names in class ``name``: the first base after it that defines it."""
+        for base_path, base in self.bases(path, name)[1:]:
+            summary = self.summary(base_path)
+            if summary is not None and method in summary.classes[base].methods:
+                return Target("function", base_path, f"{base}.{method}")
+        return None
+
     def bases(self, path: str, name: str, depth: int = 0) -> list[tuple[str, str]]:
         """The class and its project base classes, in method resolution order (depth first)."""
         order: list[tuple[str, str]] = []

@@ -149,7 +149,11 @@ class _Walk:
                     if target is not None:
                         self.enter(current, site, target, fresh, shown, origin, because, bound)
                 continue
-            target = self.index.resolve(current.path, site.target)
+            if site.target.startswith("^"):  # ``super().m()``
+                owner, _, method = site.target[1:].rpartition(".")
+                target = self.index.inherited(current.path, owner, method)
+            else:
+                target = self.index.resolve(current.path, site.target)
             if target is None:
                 continue
             if target.kind == "external":

@@ -13,11 +13,13 @@ A reference is a dotted name: local to the module (``get_conn``, ``Database.quer
 ``repo.fetch``, ``handler.work``), or ``@`` and a name through the module's imports
 (``@psycopg2.connect``, ``@common.db.get_conn``; a relative import keeps its dots:
 ``@..db.get_conn``), or ``$`` and a parameter of the function (``$loader_cls``: whatever its callers
-pass). ``()`` before a reference means "what calling it returns". A call records the arguments that
-name something the index may resolve (a module-level name, an import, a parameter) by position or
-keyword, so a class handed to a function that constructs it is followed. Functions handed
-to ``asyncio.to_thread``, ``loop.run_in_executor``, ``executor.submit``, ``threading.Thread(target=)``
-or ``functools.partial`` count as called. Summaries are plain data (``to_json``/``from_json``).
+pass), or ``^`` and a method of the class written in (``^Loader.__init__``: ``super().__init__``,
+the method that follows ``Loader`` in its bases). ``()`` before a reference means "what calling it
+returns". A call records the arguments that name something the index may resolve (a module-level
+name, an import, a parameter) by position or keyword, so a class handed to a function that
+constructs it is followed. Functions handed to ``asyncio.to_thread``, ``loop.run_in_executor``,
+``executor.submit``, ``threading.Thread(target=)`` or ``functools.partial`` count as called.
+Summaries are plain data (``to_json``/``from_json``).
 """
 
 from __future__ import annotations
@@ -190,6 +192,9 @@ class _Summariser:
     def ref(self, node: ast.expr, context: _Context | None) -> tuple[str, str]:
         """(reference, receiver) of a callee expression; ('', '') when it names nothing the index can follow."""
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Call):  # ``Database().query()``
+            called = node.value.func
+            if isinstance(called, ast.Name) and called.id == "super" and context is not None and context.self_name:
+                return f"^{context.class_name}.{node.attr}", "self"
             made, _ = self.ref(node.value.func, context)
             return (f"{made}.{node.attr}", "fresh") if made and not made.startswith("()") else ("", "")
         dotted = dotted_name(node)
