@@ -411,6 +411,52 @@ def test_an_imported_sql_constant_is_read_where_it_is_sent(
     assert finding.endswith(" reaches `cur.execute()` on line 6)")
 
 
+TABLES = """\
+QUERIES = {"lock": "SELECT pg_advisory_lock(1)", "xact": "SELECT pg_advisory_xact_lock(1)", 3: "SELECT 1"}
+STMTS = ("SELECT 1", "SELECT pg_advisory_lock(2)")
+CHANGED = {"lock": "SELECT pg_advisory_lock(3)"}
+CHANGED["lock"] = "SELECT 1"
+OPEN = {"lock": "SELECT pg_advisory_lock(4)", **EXTRA}
+"""
+
+
+@pytest.mark.parametrize(
+    ("sent", "flagged"),
+    [
+        ('QUERIES["lock"]', True),  # a dict entry under a constant key
+        ('QUERIES.get("lock")', True),
+        ("STMTS[1]", True),  # a tuple entry by position
+        ('QUERIES["xact"]', False),  # the entry there is a transaction lock
+        ("QUERIES[3]", False),
+        ("STMTS[0]", False),
+        ('QUERIES["missing"]', False),
+        ('CHANGED["lock"]', False),  # its module changes the entry: the literal is not what is sent
+        ('OPEN["lock"]', False),  # `**EXTRA` may hold any key
+        ("QUERIES[name]", False),  # a key the code does not show
+    ],
+)
+def test_an_entry_of_an_imported_dict_is_read_where_it_is_sent(tmp_path: Path, sent: str, flagged: bool) -> None:
+    source = (
+        f"from app.queries import CHANGED, OPEN, QUERIES, STMTS\n\n\ndef work(cur, name):\n    cur.execute({sent})\n"
+    )
+    _write(tmp_path, {"main.py": source, "app/__init__.py": "", "app/queries.py": TABLES})
+    found = _sql_findings(tmp_path, "main.py")
+    assert bool(found) is flagged, found
+    if flagged:
+        (finding,) = found
+        assert finding.startswith("main.py:5:17: PIN019 `pg_advisory_lock()`")  # where the entry is sent
+        assert f"(`app.queries.{sent.split('[')[0].split('.')[0]}" in finding
+
+
+def test_a_local_name_shadowing_an_imported_dict_is_not_read_as_it(tmp_path: Path) -> None:
+    source = (
+        "from app.queries import QUERIES\n\n\n"
+        'def work(cur):\n    QUERIES = {"lock": "SELECT 1"}\n    cur.execute(QUERIES["lock"])\n'
+    )
+    _write(tmp_path, {"main.py": source, "app/__init__.py": "", "app/queries.py": TABLES})
+    assert _sql_findings(tmp_path, "main.py") == []
+
+
 def test_a_warm_run_sees_an_edit_of_the_module_holding_the_constant(tmp_path: Path) -> None:
     source = "import psycopg2\nfrom queries import LOCK\n\n\ndef work(cur):\n    cur.execute(LOCK)  # the module\n"
     _write(tmp_path, {"app.py": source, "queries.py": QUERIES})

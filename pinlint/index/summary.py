@@ -7,7 +7,8 @@ kept (a module global, a ``self.`` attribute), whether the call sits under a laz
 (``if conn is None``, ``if not x``, ``x.closed``, an early ``return x``, an ``except`` block, a
 ``x = x or ...``), and whether a method is called on an instance made in the same function. It also
 holds the classes (bases, methods, properties, attribute types), and the module-level names
-(imports, instances such as ``repo = Repo()``, aliases, string constants).
+(imports, instances such as ``repo = Repo()``, aliases, string constants, and the string entries of
+dict, list and tuple literals under constant keys).
 
 A reference is a dotted name: local to the module (``get_conn``, ``Database.query``,
 ``repo.fetch``, ``handler.work``), or ``@`` and a name through the module's imports
@@ -38,7 +39,7 @@ CLOSERS = frozenset({"close", "dispose", "terminate", "closeall"})
 PROPERTY_DECORATORS = frozenset({"property", "functools.cached_property", "cached_property"})
 INSTANCE_CACHED = frozenset({"functools.cached_property", "cached_property"})
 EXCEPT_GUARD = "!except"
-SUMMARY_FORMAT = 2
+SUMMARY_FORMAT = 3
 
 _BUILTINS = frozenset(dir(builtins))
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -87,6 +88,7 @@ class ModuleSummary:
     classes: dict[str, ClassSummary] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)  # module-level name -> reference ("@..." for imports)
     strings: dict[str, str] = field(default_factory=dict)  # module-level name -> the string literal bound to it
+    entries: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> repr(key) -> string literal there
 
     def to_json(self) -> Any:
         return [SUMMARY_FORMAT, asdict(self)]
@@ -125,7 +127,8 @@ def from_json(data: Any) -> ModuleSummary | None:
             name: ClassSummary(item["name"], tuple(item["bases"]), tuple(item["methods"]), dict(item["attributes"]))
             for name, item in body["classes"].items()
         }
-        return ModuleSummary(functions, classes, dict(body["names"]), dict(body["strings"]))
+        entries = {name: dict(table) for name, table in body["entries"].items()}
+        return ModuleSummary(functions, classes, dict(body["names"]), dict(body["strings"]), entries)
     except (TypeError, ValueError, KeyError, AttributeError):
         return None
 
@@ -301,6 +304,7 @@ class _Summariser:
         self._body(self.tree.body, "", "", {})
         for node in self.tree.body:
             self._module_statement(node)
+        self._drop_changed_entries()
         for name, reference in self.imports.items():
             self.summary.names.setdefault(name, reference)
         return self.summary
@@ -315,6 +319,10 @@ class _Summariser:
                 continue
             if isinstance(value, ast.Constant) and isinstance(value.value, str):
                 self.summary.strings[target.id] = value.value
+            elif isinstance(value, ast.Dict | ast.List | ast.Tuple):
+                table = _string_entries(value)
+                if table:
+                    self.summary.entries[target.id] = table
             elif isinstance(value, ast.Call):
                 made, _ = self.ref(value.func, None)
                 if made and not made.startswith("()"):
@@ -323,6 +331,24 @@ class _Summariser:
                 alias, _ = self.ref(value, None)
                 if alias and alias != target.id:
                     self.summary.names[target.id] = alias
+
+    def _drop_changed_entries(self) -> None:
+        """Leave out the containers the module binds more than once or changes anywhere
+        (``QUERIES["x"] = ...``, ``del``, ``QUERIES.update(...)``): their entries are not what the literal says."""
+        if not self.summary.entries:
+            return
+        bindings = self.model.scopes.scope(None).bindings
+        changed = {name for name in self.summary.entries if len(bindings.get(name, ())) != 1}
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Subscript) and not isinstance(node.ctx, ast.Load):
+                changed.add(dotted_name(node.value))
+            elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                if node.attr in _MUTATORS or not isinstance(node.ctx, ast.Load):
+                    changed.add(node.value.id)
+            elif isinstance(node, ast.Global):
+                changed.update(node.names)
+        for name in changed:
+            self.summary.entries.pop(name, None)
 
     def _body(self, body: list[ast.stmt], prefix: str, class_name: str, visible: dict[str, str]) -> None:
         for node in body:
@@ -534,6 +560,30 @@ class _Summariser:
             if reference and not receiver and not reference.startswith("$"):
                 found.append((slot, reference))
         return tuple(found)
+
+
+_MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "append", "extend", "insert", "remove"})
+
+
+def _string_entries(literal: ast.Dict | ast.List | ast.Tuple) -> dict[str, str]:
+    """repr(key) -> text for the string literals of a dict under constant keys (every key constant,
+    or nothing: a ``**other`` may hold any), or of a list or tuple by position (none starred)."""
+    if isinstance(literal, ast.Dict):
+        pairs: list[tuple[object, ast.expr]] = []
+        for written, value in zip(literal.keys, literal.values, strict=True):
+            if not isinstance(written, ast.Constant) or isinstance(written.value, bool):
+                return {}
+            pairs.append((written.value, value))
+    else:
+        if any(isinstance(element, ast.Starred) for element in literal.elts):
+            return {}
+        pairs = list(enumerate(literal.elts))
+    found: dict[str, str] = {}
+    for key, value in pairs:
+        found.pop(repr(key), None)  # a later duplicate key wins, whatever its value
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            found[repr(key)] = value.value
+    return found
 
 
 def _own_nodes(
