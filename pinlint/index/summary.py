@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -339,7 +340,9 @@ class _Summariser:
             return
         bindings = self.model.scopes.scope(None).bindings
         changed = {name for name in self.summary.entries if len(bindings.get(name, ())) != 1}
-        for node in ast.walk(self.tree):
+        names = "|".join(map(re.escape, self.summary.entries))
+        used = re.compile(rf"\b(?:(?:{names})\s*[\[.]|global\b)")  # only such a use can change one
+        for node in ast.walk(self.tree) if used.search(self.model.source) else ():
             if isinstance(node, ast.Subscript) and not isinstance(node.ctx, ast.Load):
                 changed.add(dotted_name(node.value))
             elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
