@@ -14,7 +14,6 @@ import io
 import os
 import re
 import tokenize
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -39,7 +38,7 @@ from pinlint.extract.python import extract_python
 from pinlint.extract.routes import may_serve_routes
 from pinlint.extract.sinks import Prefilter, build_prefilter
 from pinlint.extract.sqlfile import decode_sql, extract_sql
-from pinlint.extract.values import merge_alternatives
+from pinlint.extract.values import ResolveImport, merge_alternatives
 from pinlint.files import MAX_SOURCE_BYTES, UnreadableFile, read_bytes, wide_encoding
 from pinlint.findings import finding_at, finding_from_hit, routed
 from pinlint.fix.attach import fixable_rules, with_fixes
@@ -610,14 +609,15 @@ class Linter:
         return [finding for finding in findings if not any(finding.code.startswith(code) for code in ignored)]
 
 
-def _imported_strings(index: ProjectIndex, model: PythonModule, path: str) -> Callable[[str], str | None]:
-    """An imported name -> the string constant the project module it comes from binds it to."""
+def _imported_strings(index: ProjectIndex, model: PythonModule, path: str) -> ResolveImport:
+    """An imported name (and a key) -> the string constant the project module it comes from binds
+    it to (the entry under that key of its dict, list or tuple literal)."""
     imports = {name: f"@{dotted}" for name, dotted in model.imports.items()}
     imports.update({name: f"@{dotted}" for name, dotted in relative_imports(model).items()})
 
-    def imported(name: str) -> str | None:
+    def imported(name: str, key: str | int | None = None) -> str | None:
         reference = imports.get(name)
-        return index.string_constant(path, reference) if reference else None
+        return index.string_constant(path, reference, key) if reference else None
 
     return imported
 

@@ -410,6 +410,52 @@ def test_an_imported_sql_constant_is_read_where_it_is_sent(
     assert finding.endswith(" reaches `cur.execute()` on line 6)")
 
 
+TABLES = """\
+QUERIES = {"lock": "SELECT pg_advisory_lock(1)", "xact": "SELECT pg_advisory_xact_lock(1)", 3: "SELECT 1"}
+STMTS = ("SELECT 1", "SELECT pg_advisory_lock(2)")
+CHANGED = {"lock": "SELECT pg_advisory_lock(3)"}
+CHANGED["lock"] = "SELECT 1"
+OPEN = {"lock": "SELECT pg_advisory_lock(4)", **EXTRA}
+"""
+
+
+@pytest.mark.parametrize(
+    ("sent", "flagged"),
+    [
+        ('QUERIES["lock"]', True),  # a dict entry under a constant key
+        ('QUERIES.get("lock")', True),
+        ("STMTS[1]", True),  # a tuple entry by position
+        ('QUERIES["xact"]', False),  # the entry there is a transaction lock
+        ("QUERIES[3]", False),
+        ("STMTS[0]", False),
+        ('QUERIES["missing"]', False),
+        ('CHANGED["lock"]', False),  # its module changes the entry: the literal is not what is sent
+        ('OPEN["lock"]', False),  # `**EXTRA` may hold any key
+        ("QUERIES[name]", False),  # a key the code does not show
+    ],
+)
+def test_an_entry_of_an_imported_dict_is_read_where_it_is_sent(tmp_path: Path, sent: str, flagged: bool) -> None:
+    source = (
+        f"from app.queries import CHANGED, OPEN, QUERIES, STMTS\n\n\ndef work(cur, name):\n    cur.execute({sent})\n"
+    )
+    _write(tmp_path, {"main.py": source, "app/__init__.py": "", "app/queries.py": TABLES})
+    found = _sql_findings(tmp_path, "main.py")
+    assert bool(found) is flagged, found
+    if flagged:
+        (finding,) = found
+        assert finding.startswith("main.py:5:17: PIN019 `pg_advisory_lock()`")  # where the entry is sent
+        assert f"(`app.queries.{sent.split('[')[0].split('.')[0]}" in finding
+
+
+def test_a_local_name_shadowing_an_imported_dict_is_not_read_as_it(tmp_path: Path) -> None:
+    source = (
+        "from app.queries import QUERIES\n\n\n"
+        'def work(cur):\n    QUERIES = {"lock": "SELECT 1"}\n    cur.execute(QUERIES["lock"])\n'
+    )
+    _write(tmp_path, {"main.py": source, "app/__init__.py": "", "app/queries.py": TABLES})
+    assert _sql_findings(tmp_path, "main.py") == []
+
+
 def test_a_warm_run_sees_an_edit_of_the_module_holding_the_constant(tmp_path: Path) -> None:
     source = "import psycopg2\nfrom queries import LOCK\n\n\ndef work(cur):\n    cur.execute(LOCK)  # the module\n"
     _write(tmp_path, {"app.py": source, "queries.py": QUERIES})
@@ -478,6 +524,110 @@ def test_an_instance_made_per_invocation_and_passed_on(tmp_path: Path, made: str
     if flagged:
         assert found[0].startswith("functions/users/app.py:7:12: PIN022 `sqlalchemy.create_engine()` in ")
         assert "layers/common/layer/client.py:15 " in found[0]
+
+
+LOADERS = """\
+import psycopg2
+
+
+class Loader:
+    def __init__(self, dsn):
+        self.conn = psycopg2.connect(dsn)
+
+
+class Quiet:
+    def __init__(self, dsn):
+        self.dsn = dsn
+
+
+class Fetcher(Quiet):
+    def load(self):
+        return psycopg2.connect(self.dsn)
+
+
+def run(event, loader_cls):
+    loader = loader_cls("dsn")
+    return loader.load()
+
+
+def run_keyword(event, *, loader_cls):
+    return loader_cls("dsn")
+
+
+def forward(event, loader_cls):
+    return run(event, loader_cls)
+
+
+def named_only(event, loader_cls):
+    return loader_cls.__name__
+"""
+
+
+@pytest.mark.parametrize(
+    ("call", "flagged"),
+    [
+        ("run(event, Loader)", True),  # the class handed over is constructed by the callee
+        ("run_keyword(event, loader_cls=Loader)", True),  # ... by keyword
+        ("forward(event, Loader)", True),  # ... handed on through another parameter
+        ("run(event, Fetcher)", True),  # a method of the instance the callee made connects
+        ("run(event, Quiet)", False),  # a class whose constructor and methods connect nowhere
+        ("named_only(event, Loader)", False),  # the parameter is never called
+        ("run(Loader, Quiet)", False),  # the connecting class lands in a parameter nobody calls
+    ],
+)
+def test_a_class_passed_as_an_argument_is_constructed_by_the_callee(tmp_path: Path, call: str, flagged: bool) -> None:
+    handler = "from loaders import Fetcher, Loader, Quiet, forward, named_only, run, run_keyword\n\n\n" + (
+        f"def handler(event, _):\n    return {call}\n"
+    )
+    _write(tmp_path, {"app.py": handler, "loaders.py": LOADERS})
+    found = _findings(tmp_path)
+    assert bool(found) is flagged, found
+    if call == "run(event, Loader)":
+        (finding,) = found
+        assert finding.startswith("app.py:5:12: PIN022 `psycopg2.connect()` in loaders.py:6 runs on every invocation")
+        assert finding.endswith("through `run()` -> `Loader()` -> `Loader.__init__()`")
+
+
+SUPER = """\
+import psycopg2
+
+
+class Base:
+    def __init__(self, dsn):
+        self.conn = psycopg2.connect(dsn)
+
+    def ping(self):
+        return None
+
+
+class Child(Base):
+    def __init__(self, dsn, retries=3):
+        super().__init__(dsn)
+
+
+class Quiet(Base):
+    def __init__(self, dsn):
+        self.dsn = dsn
+
+    def ping(self):
+        return super().ping()
+"""
+
+
+@pytest.mark.parametrize(
+    ("call", "flagged"),
+    [
+        ("Child('dsn')", True),  # its constructor runs the base's, which connects
+        ("Quiet('dsn').ping()", False),  # the base's `ping` connects nowhere, and its constructor is not run
+    ],
+)
+def test_super_calls_enter_the_base_class_method(tmp_path: Path, call: str, flagged: bool) -> None:
+    handler = f"from models import Child, Quiet\n\n\ndef lambda_handler(event, context):\n    return {call}\n"
+    _write(tmp_path, {"app.py": handler, "models.py": SUPER})
+    found = _findings(tmp_path)
+    assert bool(found) is flagged, found
+    if flagged:
+        assert found[0].endswith("through `Child.__init__()` -> `Base.__init__()`")
 
 
 def test_every_handler_file_records_the_re_exports_it_went_through(tmp_path: Path) -> None:

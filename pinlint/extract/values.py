@@ -24,8 +24,9 @@ the literal that holds it, however many steps away from the sink. A part the cod
 * psycopg's ``sql.SQL(...)`` (its ``.format()`` and ``.join()`` as above) and ``sql.Composed([...])``;
   ``sql.Identifier``/``sql.Literal`` are holes.
 
-Names imported from another module are asked of ``resolve_import`` (the qualified name ->
-values, or None), the one hook a project index plugs in; without it they are dynamic.
+Names imported from another module, and their entries under a constant key (``QUERIES["lock"]``),
+are asked of ``resolve_import`` (the name and key -> the text, or None), the one hook a project
+index plugs in; without it they are dynamic.
 """
 
 from __future__ import annotations
@@ -71,7 +72,8 @@ class Value:
         return self.literal is not None
 
 
-ResolveImport = Callable[[str], "str | None"]  # a name this module imports -> the string its module binds it to
+# a name this module imports (and a key of the container it is) -> the string its module binds there
+ResolveImport = Callable[[str, "str | int | None"], "str | None"]
 
 
 def describe(conditions: Sequence[Condition]) -> str:
@@ -382,6 +384,12 @@ class ValueReader:
             key = ast.Constant(-key.operand.value)  # ``STMTS[-1]``
         if not isinstance(key, ast.Constant) or isinstance(key.value, bool):
             return self.dynamic(node)
+        if (
+            isinstance(container, ast.Name)
+            and isinstance(key.value, str | int)
+            and self._is_imported(container.id, chain)
+        ):
+            return self._imported(container.id, node, key.value)
         found: list[Value] = []
         for literal, literal_chain, literal_at in self.containers(container, chain, depth + 1) or []:
             entry: ast.expr | None = None
@@ -688,16 +696,26 @@ class ValueReader:
             )
         return self._imported(name, node)
 
-    def _imported(self, name: str, node: ast.AST) -> tuple[Value, ...]:
-        """A string constant another module of the project binds to ``name``, imported here
-        (asked of ``resolve_import``): its text, every character placed where this module names it."""
-        text = self.resolve_import(name) if self.resolve_import is not None else None
+    def _is_imported(self, name: str, chain: Chain) -> bool:
+        """``name`` is, where ``chain`` uses it, only a module-level import."""
+        found = self._bound_scope(name, chain)
+        if found is None:
+            return False
+        bindings, scope_chain = found
+        return scope_chain == (None,) and {binding.kind for binding in bindings} <= _IMPORTS
+
+    def _imported(self, name: str, node: ast.AST, key: str | int | None = None) -> tuple[Value, ...]:
+        """A string constant another module of the project binds to ``name`` (or under ``key`` in
+        the container it binds), imported here (asked of ``resolve_import``): its text, every
+        character placed where this module names it."""
+        text = self.resolve_import(name, key) if self.resolve_import is not None else None
         if not text or not isinstance(node, ast.expr):
             return self.dynamic(node)
         line = node.lineno
         column = self.model.lines.column(line, node.col_offset) + 1
         piece = Piece(text, [line] * len(text), [column] * len(text))
-        return (Value(piece, node, self.model.imports.get(name, name)),)
+        via = self.model.imports.get(name, name) + ("" if key is None else f"[{key!r}]")
+        return (Value(piece, node, via),)
 
 
 _IMPORTS = frozenset({"import", "relative-import"})  # a module-level name another module's constant may give

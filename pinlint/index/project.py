@@ -318,14 +318,19 @@ class ProjectIndex:
             return Target("external", "", ".".join([target.name, *rest]))
         return None
 
-    def string_constant(self, importer: str, reference: str) -> str | None:
+    def string_constant(self, importer: str, reference: str, key: str | int | None = None) -> str | None:
         """The string literal a module-level name of a project module is bound to (``reference``
-        as written in ``importer``, such as ``@common.queries.LOCK_SQL``); None when it is not one."""
+        as written in ``importer``, such as ``@common.queries.LOCK_SQL``), or, given a ``key``, the
+        one under that key of the dict, list or tuple literal bound to it; None when it is not one."""
         target = self.resolve(importer, reference)
         if target is None or target.kind != "variable":
             return None
         summary = self.summary(target.path)
-        return summary.strings.get(target.name) if summary is not None else None
+        if summary is None:
+            return None
+        if key is None:
+            return summary.strings.get(target.name)
+        return summary.entries.get(target.name, {}).get(repr(key))
 
     def member(self, owner: Target, parts: list[str], depth: int) -> Target | None:
         """``owner.parts...`` for a class or an instance: its methods and attributes, through its bases."""
@@ -345,6 +350,14 @@ class ProjectIndex:
                 if target is not None and target.kind == "class":
                     return self.member(Target("instance", target.path, target.name), rest, depth + 1)
                 return None
+        return None
+
+    def inherited(self, path: str, name: str, method: str) -> Target | None:
+        """The method ``super().method`` names in class ``name``: the first base after it that defines it."""
+        for base_path, base in self.bases(path, name)[1:]:
+            summary = self.summary(base_path)
+            if summary is not None and method in summary.classes[base].methods:
+                return Target("function", base_path, f"{base}.{method}")
         return None
 
     def bases(self, path: str, name: str, depth: int = 0) -> list[tuple[str, str]]:

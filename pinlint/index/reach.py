@@ -15,8 +15,14 @@ A call is cached, and not followed, when:
 
 A guard is no cache when the handler closes that global on every invocation (``finally:
 conn.close()``, directly or through what a helper returns): the next invocation connects again.
+A class handed to a function as an argument (``base_handler(event, LipasLoader)``) is bound to
+that parameter, and a call of the parameter (``loader_cls(...)``) constructs it, whatever the
+branches: each call hands the function its own classes (at most MAX_BOUND per parameter), a
+parameter passed on (``run(loader_cls)``) hands its classes on, and the path shows the class
+(``base_handler()`` -> ``LipasLoader()`` -> ``BaseLoader.__init__()``).
+
 Module-level code never runs per invocation. Each function is entered once per handler (and
-instance state), so the cost is linear in the reachable graph.
+instance state, and classes bound to its parameters), so the cost is linear in the reachable graph.
 """
 
 from __future__ import annotations
@@ -28,6 +34,9 @@ from pinlint.index.summary import EXCEPT_GUARD, INSTANCE_CACHED, PROPERTY_DECORA
 
 MAX_SHOWN_STEPS = 4
 MAX_STEPS = 60  # a path longer than this is not followed further (the walk recurses once per step)
+MAX_BOUND = 8  # classes one parameter can be bound to; those past it are not followed
+
+Bindings = tuple[tuple[str, tuple[Target, ...]], ...]  # parameter -> the classes passed to it, sorted
 
 
 @dataclass(frozen=True)
@@ -50,7 +59,7 @@ class _Walk:
         self.handler_path = handler_path
         self.factories = factories
         self.cache_decorators = cache_decorators
-        self.seen: set[tuple[str, str, bool]] = set()
+        self.seen: set[tuple[str, str, bool, Bindings]] = set()
         self.found: dict[tuple[str, int, int], Reached] = {}
         self.closed: set[tuple[str, str]] = set()
         self.constructed: set[tuple[str, str]] = set()  # classes (and their bases) made during the invocation
@@ -109,14 +118,16 @@ class _Walk:
         steps: tuple[str, ...],
         origin: CallSite | None,
         closed: str,
+        bindings: Bindings = (),
     ) -> None:
-        key = (current.path, current.name, fresh)
+        key = (current.path, current.name, fresh, bindings)
         if key in self.seen or len(steps) > MAX_STEPS:
             return
         self.seen.add(key)
         function = self.function(current)
         if function is None:
             return
+        bound = dict(bindings)
         for site in function.calls:
             cached, undone = self.guarded(current, site, fresh)
             if cached:
@@ -129,36 +140,94 @@ class _Walk:
             if plain in self.factories:
                 self.report(plain, current.path, site, here_origin, steps, because)
                 continue
-            target = self.index.resolve(current.path, site.target)
+            if site.target.startswith("$"):  # a parameter called, or a method of what calling it made
+                parameter, _, rest = site.target[1:].partition(".")
+                for made in bound.get(parameter, ()):
+                    instance = Target("instance", made.path, made.name)
+                    target = self.index.member(instance, rest.split("."), 0) if rest else made
+                    shown = steps if rest else (*steps, made.name)
+                    if target is not None:
+                        self.enter(current, site, target, fresh, shown, origin, because, bound)
+                continue
+            if site.target.startswith("^"):  # ``super().m()``
+                owner, _, method = site.target[1:].rpartition(".")
+                target = self.index.inherited(current.path, owner, method)
+            else:
+                target = self.index.resolve(current.path, site.target)
             if target is None:
                 continue
             if target.kind == "external":
                 if target.name in self.factories and not site.access:
                     self.report(target.name, current.path, site, here_origin, steps, because)
                 continue
-            leaving = origin is None and current.path == self.handler_path and target.path != self.handler_path
-            next_origin = site if leaving else origin
-            if target.kind == "class" and not site.access:
-                self.constructed |= set(self.index.bases(target.path, target.name))
-                for constructor in ("__init__", "__post_init__"):
-                    method = self.index.member(target, [constructor], 0)
-                    if method is not None and method.kind == "function":
-                        self.walk(method, True, (*steps, method.name), next_origin, because)
+            self.enter(current, site, target, fresh, steps, origin, because, bound)
+
+    def enter(
+        self,
+        current: Target,
+        site: CallSite,
+        target: Target,
+        fresh: bool,
+        steps: tuple[str, ...],
+        origin: CallSite | None,
+        because: str,
+        bound: dict[str, tuple[Target, ...]],
+    ) -> None:
+        """Follow the call ``site`` of ``current`` into the project function or class ``target``."""
+        leaving = origin is None and current.path == self.handler_path and target.path != self.handler_path
+        next_origin = site if leaving else origin
+        if target.kind == "class" and not site.access:
+            self.constructed |= set(self.index.bases(target.path, target.name))
+            for constructor in ("__init__", "__post_init__"):
+                method = self.index.member(target, [constructor], 0)
+                if method is not None and method.kind == "function":
+                    bindings = self.bindings(current, site, method, bound)
+                    self.walk(method, True, (*steps, method.name), next_origin, because, bindings)
+            return
+        if target.kind != "function":
+            return
+        callee = self.function(target)
+        if callee is None:
+            return
+        decorators = set(callee.decorators)
+        if site.access and not decorators & PROPERTY_DECORATORS:
+            return
+        callee_fresh = fresh if site.receiver == "self" else site.receiver == "fresh"
+        if decorators & self.cache_decorators:
+            return
+        if decorators & INSTANCE_CACHED and not self.per_instance_is_per_invocation(target, callee_fresh):
+            return
+        bindings = self.bindings(current, site, target, bound)
+        self.walk(target, callee_fresh, (*steps, target.name), next_origin, because, bindings)
+
+    def bindings(
+        self, current: Target, site: CallSite, callee: Target, bound: dict[str, tuple[Target, ...]]
+    ) -> Bindings:
+        """The classes the arguments of ``site`` hand to the parameters of ``callee``."""
+        if not site.passes:
+            return ()
+        function = self.function(callee)
+        if function is None:
+            return ()
+        found: dict[str, tuple[Target, ...]] = {}
+        for slot, reference in site.passes:
+            if slot.isdigit():
+                position = int(slot)
+                if position >= len(function.parameters):
+                    continue
+                parameter = function.parameters[position]
+            elif slot in function.parameters or slot in function.keywords:
+                parameter = slot
+            else:
                 continue
-            if target.kind != "function":
-                continue
-            callee = self.function(target)
-            if callee is None:
-                continue
-            decorators = set(callee.decorators)
-            if site.access and not decorators & PROPERTY_DECORATORS:
-                continue
-            callee_fresh = fresh if site.receiver == "self" else site.receiver == "fresh"
-            if decorators & self.cache_decorators:
-                continue
-            if decorators & INSTANCE_CACHED and not self.per_instance_is_per_invocation(target, callee_fresh):
-                continue
-            self.walk(target, callee_fresh, (*steps, target.name), next_origin, because)
+            if reference.startswith("$"):
+                classes = bound.get(reference[1:], ())
+            else:
+                target = self.index.resolve(current.path, reference)
+                classes = (target,) if target is not None and target.kind == "class" else ()
+            if classes:
+                found[parameter] = tuple(dict.fromkeys((*found.get(parameter, ()), *classes)))[:MAX_BOUND]
+        return tuple(sorted(found.items(), key=lambda item: item[0]))
 
     def report(
         self,

@@ -7,20 +7,27 @@ kept (a module global, a ``self.`` attribute), whether the call sits under a laz
 (``if conn is None``, ``if not x``, ``x.closed``, an early ``return x``, an ``except`` block, a
 ``x = x or ...``), and whether a method is called on an instance made in the same function. It also
 holds the classes (bases, methods, properties, attribute types), and the module-level names
-(imports, instances such as ``repo = Repo()``, aliases, string constants).
+(imports, instances such as ``repo = Repo()``, aliases, string constants, and the string entries of
+dict, list and tuple literals under constant keys).
 
 A reference is a dotted name: local to the module (``get_conn``, ``Database.query``,
 ``repo.fetch``, ``handler.work``), or ``@`` and a name through the module's imports
 (``@psycopg2.connect``, ``@common.db.get_conn``; a relative import keeps its dots:
-``@..db.get_conn``). ``()`` before a reference means "what calling it returns". Functions handed
-to ``asyncio.to_thread``, ``loop.run_in_executor``, ``executor.submit``, ``threading.Thread(target=)``
-or ``functools.partial`` count as called. Summaries are plain data (``to_json``/``from_json``).
+``@..db.get_conn``), or ``$`` and a parameter of the function (``$loader_cls``: whatever its callers
+pass), or ``^`` and a method of the class written in (``^Loader.__init__``: ``super().__init__``,
+the method that follows ``Loader`` in its bases). ``()`` before a reference means "what calling it
+returns". A call records the arguments that name something the index may resolve (a module-level
+name, an import, a parameter) by position or keyword, so a class handed to a function that
+constructs it is followed. Functions handed to ``asyncio.to_thread``, ``loop.run_in_executor``,
+``executor.submit``, ``threading.Thread(target=)`` or ``functools.partial`` count as called.
+Summaries are plain data (``to_json``/``from_json``).
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
+import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -33,7 +40,7 @@ CLOSERS = frozenset({"close", "dispose", "terminate", "closeall"})
 PROPERTY_DECORATORS = frozenset({"property", "functools.cached_property", "cached_property"})
 INSTANCE_CACHED = frozenset({"functools.cached_property", "cached_property"})
 EXCEPT_GUARD = "!except"
-SUMMARY_FORMAT = 1
+SUMMARY_FORMAT = 3
 
 _BUILTINS = frozenset(dir(builtins))
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -53,6 +60,7 @@ class CallSite:
     guard: tuple[str, ...] = ()  # the persistent names a lazy-init guard around the call tests ("!except": a handler)
     receiver: str = ""  # "self" (the caller's own instance), "fresh" (made in this function), "held" (kept elsewhere)
     access: bool = False  # an attribute read (``self.engine``): a call only when it names a property
+    passes: tuple[tuple[str, str], ...] = ()  # (position as digits, or keyword; reference) of named arguments
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,8 @@ class FunctionSummary:
     decorators: tuple[str, ...] = ()  # qualified through the imports
     closes: tuple[str, ...] = ()  # module-level names (or "()ref": what ref returns) closed on every invocation
     returns: tuple[str, ...] = ()  # module-level names it returns
+    parameters: tuple[str, ...] = ()  # positional parameters, without ``self``/``cls`` of a method
+    keywords: tuple[str, ...] = ()  # keyword-only parameters
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,7 @@ class ModuleSummary:
     classes: dict[str, ClassSummary] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)  # module-level name -> reference ("@..." for imports)
     strings: dict[str, str] = field(default_factory=dict)  # module-level name -> the string literal bound to it
+    entries: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> repr(key) -> string literal there
 
     def to_json(self) -> Any:
         return [SUMMARY_FORMAT, asdict(self)]
@@ -93,7 +104,15 @@ def from_json(data: Any) -> ModuleSummary | None:
         functions = {}
         for name, item in body["functions"].items():
             calls = tuple(
-                CallSite(**{**call, "guard": tuple(call["guard"])}) for call in item["calls"] if isinstance(call, dict)
+                CallSite(
+                    **{
+                        **call,
+                        "guard": tuple(call["guard"]),
+                        "passes": tuple((str(slot), str(reference)) for slot, reference in call["passes"]),
+                    }
+                )
+                for call in item["calls"]
+                if isinstance(call, dict)
             )
             functions[name] = FunctionSummary(
                 name=item["name"],
@@ -102,12 +121,15 @@ def from_json(data: Any) -> ModuleSummary | None:
                 decorators=tuple(item["decorators"]),
                 closes=tuple(item["closes"]),
                 returns=tuple(item["returns"]),
+                parameters=tuple(item["parameters"]),
+                keywords=tuple(item["keywords"]),
             )
         classes = {
             name: ClassSummary(item["name"], tuple(item["bases"]), tuple(item["methods"]), dict(item["attributes"]))
             for name, item in body["classes"].items()
         }
-        return ModuleSummary(functions, classes, dict(body["names"]), dict(body["strings"]))
+        entries = {name: dict(table) for name, table in body["entries"].items()}
+        return ModuleSummary(functions, classes, dict(body["names"]), dict(body["strings"]), entries)
     except (TypeError, ValueError, KeyError, AttributeError):
         return None
 
@@ -142,6 +164,7 @@ class _Context:
     local_types: dict[str, str] = field(default_factory=dict)  # local -> reference of the class that made it
     local_calls: dict[str, str] = field(default_factory=dict)  # local -> reference of the call that made it
     parameter_types: dict[str, str] = field(default_factory=dict)  # parameter -> reference of its annotated class
+    parameters: set[str] = field(default_factory=set)  # every parameter's name but ``self``
 
 
 class _Summariser:
@@ -173,6 +196,9 @@ class _Summariser:
     def ref(self, node: ast.expr, context: _Context | None) -> tuple[str, str]:
         """(reference, receiver) of a callee expression; ('', '') when it names nothing the index can follow."""
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Call):  # ``Database().query()``
+            called = node.value.func
+            if isinstance(called, ast.Name) and called.id == "super" and context is not None and context.self_name:
+                return f"^{context.class_name}.{node.attr}", "self"
             made, _ = self.ref(node.value.func, context)
             return (f"{made}.{node.attr}", "fresh") if made and not made.startswith("()") else ("", "")
         dotted = dotted_name(node)
@@ -191,6 +217,8 @@ class _Summariser:
                 return "", ""
             if head in context.parameter_types:
                 return (context.parameter_types[head] + suffix, "held") if rest else ("", "")
+            if head in context.parameters and not rest:  # ``loader_cls(...)``: what the callers pass
+                return f"${head}", ""
         base = self.module_ref(head)
         if not base and rest and head not in _BUILTINS:  # bound by nothing the module shows (a star import)
             base = f"@{head}"
@@ -277,6 +305,7 @@ class _Summariser:
         self._body(self.tree.body, "", "", {})
         for node in self.tree.body:
             self._module_statement(node)
+        self._drop_changed_entries()
         for name, reference in self.imports.items():
             self.summary.names.setdefault(name, reference)
         return self.summary
@@ -291,6 +320,10 @@ class _Summariser:
                 continue
             if isinstance(value, ast.Constant) and isinstance(value.value, str):
                 self.summary.strings[target.id] = value.value
+            elif isinstance(value, ast.Dict | ast.List | ast.Tuple):
+                table = _string_entries(value)
+                if table:
+                    self.summary.entries[target.id] = table
             elif isinstance(value, ast.Call):
                 made, _ = self.ref(value.func, None)
                 if made and not made.startswith("()"):
@@ -299,6 +332,26 @@ class _Summariser:
                 alias, _ = self.ref(value, None)
                 if alias and alias != target.id:
                     self.summary.names[target.id] = alias
+
+    def _drop_changed_entries(self) -> None:
+        """Leave out the containers the module binds more than once or changes anywhere
+        (``QUERIES["x"] = ...``, ``del``, ``QUERIES.update(...)``): their entries are not what the literal says."""
+        if not self.summary.entries:
+            return
+        bindings = self.model.scopes.scope(None).bindings
+        changed = {name for name in self.summary.entries if len(bindings.get(name, ())) != 1}
+        names = "|".join(map(re.escape, self.summary.entries))
+        used = re.compile(rf"\b(?:(?:{names})\s*[\[.]|global\b)")  # only such a use can change one
+        for node in ast.walk(self.tree) if used.search(self.model.source) else ():
+            if isinstance(node, ast.Subscript) and not isinstance(node.ctx, ast.Load):
+                changed.add(dotted_name(node.value))
+            elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                if node.attr in _MUTATORS or not isinstance(node.ctx, ast.Load):
+                    changed.add(node.value.id)
+            elif isinstance(node, ast.Global):
+                changed.update(node.names)
+        for name in changed:
+            self.summary.entries.pop(name, None)
 
     def _body(self, body: list[ast.stmt], prefix: str, class_name: str, visible: dict[str, str]) -> None:
         for node in body:
@@ -348,6 +401,9 @@ class _Summariser:
             locals=scopes.local_names(node) - set(own_defs),
             globals=scopes.scope(node).globals,
         )
+        positional = tuple(argument.arg for argument in arguments if argument.arg != self_name)
+        keyword_only = tuple(argument.arg for argument in node.args.kwonlyargs)
+        context.parameters = {*positional, *keyword_only}
         for parameter in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]:
             annotated = self.annotation(parameter.annotation) if parameter.annotation is not None else ""
             if annotated and parameter.arg != self_name:
@@ -416,7 +472,7 @@ class _Summariser:
                         if handed:
                             calls.append(self._site(argument, handed, handed_receiver, ancestors, context, early))
         self.summary.functions[qualname] = FunctionSummary(
-            qualname, node.lineno, tuple(calls), decorators, tuple(closes), tuple(returns)
+            qualname, node.lineno, tuple(calls), decorators, tuple(closes), tuple(returns), positional, keyword_only
         )
         self._body(node.body, f"{qualname}.", "", context.visible_defs)
 
@@ -470,6 +526,7 @@ class _Summariser:
         access: bool = False,
     ) -> CallSite:
         callee = node.func if isinstance(node, ast.Call) else node
+        passes = self.passes(node, context) if isinstance(node, ast.Call) else ()
         line = callee.lineno
         end_line = callee.end_lineno or line
         model = self.model
@@ -483,7 +540,53 @@ class _Summariser:
             guard=self.guard(ancestors, node, context, early),
             receiver=receiver,
             access=access,
+            passes=passes,
         )
+
+    def passes(self, call: ast.Call, context: _Context) -> tuple[tuple[str, str], ...]:
+        """The arguments of ``call`` that name a module-level name, an import or a parameter, by
+        position (until a ``*args``) or keyword."""
+        found: list[tuple[str, str]] = []
+        slots: list[tuple[str, ast.expr]] = []
+        for position, argument in enumerate(call.args):
+            if isinstance(argument, ast.Starred):
+                break
+            slots.append((str(position), argument))
+        slots += [(keyword.arg, keyword.value) for keyword in call.keywords if keyword.arg is not None]
+        for slot, argument in slots:
+            if not isinstance(argument, ast.Name | ast.Attribute):
+                continue
+            if isinstance(argument, ast.Name) and argument.id in context.parameters:
+                found.append((slot, f"${argument.id}"))
+                continue
+            reference, receiver = self.ref(argument, context)
+            if reference and not receiver and not reference.startswith("$"):
+                found.append((slot, reference))
+        return tuple(found)
+
+
+_MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "append", "extend", "insert", "remove"})
+
+
+def _string_entries(literal: ast.Dict | ast.List | ast.Tuple) -> dict[str, str]:
+    """repr(key) -> text for the string literals of a dict under constant keys (every key constant,
+    or nothing: a ``**other`` may hold any), or of a list or tuple by position (none starred)."""
+    if isinstance(literal, ast.Dict):
+        pairs: list[tuple[object, ast.expr]] = []
+        for written, value in zip(literal.keys, literal.values, strict=True):
+            if not isinstance(written, ast.Constant) or isinstance(written.value, bool):
+                return {}
+            pairs.append((written.value, value))
+    else:
+        if any(isinstance(element, ast.Starred) for element in literal.elts):
+            return {}
+        pairs = list(enumerate(literal.elts))
+    found: dict[str, str] = {}
+    for key, value in pairs:
+        found.pop(repr(key), None)  # a later duplicate key wins, whatever its value
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            found[repr(key)] = value.value
+    return found
 
 
 def _own_nodes(
