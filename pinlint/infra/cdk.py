@@ -5,7 +5,8 @@ checks read, each property at the keyword argument that sets it.
 Read: ``rds.DatabaseCluster(engine=..., serverless_v2_min_capacity=...)``, ``rds.DatabaseProxy(
 proxy_target=rds.ProxyTarget.from_cluster(cluster), ...)`` and ``cluster.add_proxy(...)`` with
 their pool settings (``borrow_timeout``, ``max_connections_percent``,
-``max_idle_connections_percent``, ``session_pinning_filters``, ``init_query``). A construct is
+``max_idle_connections_percent``, ``session_pinning_filters``, ``init_query``) and client
+authentication (``iam_auth``). A construct is
 known by the name it is assigned to (``cluster = rds.DatabaseCluster(...)``, ``self.db = ...``).
 """
 
@@ -281,6 +282,11 @@ class _Reader:
         proxy_properties = {"EngineFamily": Value(family, span)}
         if "idle_client_timeout" in keywords:
             proxy_properties["IdleClientTimeout"] = self.value(keywords["idle_client_timeout"])
+        iam = keywords.get("iam_auth")
+        if iam is not None and isinstance(iam.value, ast.Constant) and isinstance(iam.value.value, bool):
+            # what cdk synth writes: Auth: [{AuthScheme: SECRETS, IAMAuth: REQUIRED | DISABLED, ...}]
+            setting = Value("REQUIRED" if iam.value.value else "DISABLED", self.span(iam.value, start=iam))
+            proxy_properties["Auth"] = Value([Value({"IAMAuth": setting}, setting.span)], setting.span)
         proxy = Resource("AWS::RDS::DBProxy", identity, Value(proxy_properties, span), span)
         pool = {
             setting: self.value(keywords[keyword]) for keyword, setting in _POOL_KEYWORDS.items() if keyword in keywords

@@ -547,6 +547,7 @@ CDK_CHECKS = frozenset(
         "reserved-concurrency-times-pool-above-max-connections",
         "client-idle-above-proxy-timeout",
         "vpc-function-reads-secrets-without-endpoint",
+        "iam-required-but-password-code",
     }
 )
 # The checks that judge only what a function's code does: Terraform has no inline code, so their
