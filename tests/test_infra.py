@@ -671,3 +671,60 @@ resource "aws_db_proxy_target" "reports" {
     ]
     _write(tmp_path, {"reports/main.tf": terraform.replace("= 50", "= 30")})
     assert run_cli("check", "--no-cache", "-q", ".", cwd=tmp_path).returncode == 0
+
+
+AURORA_MEMBERS_YAML = """\
+Resources:
+  Orders:
+    Type: AWS::RDS::DBCluster
+    Properties:
+      Engine: aurora-postgresql
+  Writer:
+    Type: AWS::RDS::DBInstance
+    Properties:
+      DBClusterIdentifier: !Ref Orders
+      DBInstanceClass: {writer}
+  Reader:
+    Type: AWS::RDS::DBInstance
+    Properties:
+      DBClusterIdentifier: !Ref Orders
+      DBInstanceClass: db.t3.medium
+  Api:
+    Type: AWS::Lambda::Function
+    Properties:
+      Handler: app.handler
+      ReservedConcurrentExecutions: {reserved}
+      Code:
+        ZipFile: import psycopg2
+      Environment:
+        Variables:
+          DB_HOST: !GetAtt Orders.Endpoint.Address
+"""
+
+
+def test_a_provisioned_aurora_cluster_is_judged_by_its_largest_known_instance_class() -> None:
+    """PIN314 on a provisioned Aurora PostgreSQL cluster: the default of its largest instance class
+    (the writer may be any), named in the message; a class pinlint's table lacks keeps it quiet."""
+
+    def pin314(writer: str, reserved: int) -> list[str]:
+        source = AURORA_MEMBERS_YAML.format(writer=writer, reserved=reserved)
+        return [f.message for f in lint(source, "template.yaml") if f.code == "PIN314"]
+
+    found = pin314("db.r6g.large", 2000)  # 16 GiB: about 1,802; the t3.medium reader about 450
+    assert len(found) == 1 and "about 1,802" in found[0] and "db.r6g.large's 16 GiB" in found[0]
+    assert pin314("db.r6g.large", 1500) == []  # below the writer's figure, though above the reader's
+    assert pin314("db.x2iedn.large", 2000) == []  # a class the rule's table does not list
+    assert pin314("!Ref InstanceClass", 2000) == []  # a class given by a parameter
+
+
+def test_the_catalog_rejects_a_connections_table_that_is_not_numbers(tmp_path: Path) -> None:
+    import pytest
+
+    from pinlint.catalog import CatalogError, load_rule
+
+    name = "PIN314-concurrency-exceeds-max-connections.toml"
+    source = (ROOT / "rules" / name).read_text(encoding="utf-8")
+    path = tmp_path / name
+    path.write_text(source.replace('"db.t3.micro" = 1\n', '"db.t3.micro" = "1 GiB"\n'), encoding="utf-8")
+    with pytest.raises(CatalogError, match="instance-memory-gib"):
+        load_rule(path)
