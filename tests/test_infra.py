@@ -708,7 +708,7 @@ def test_a_provisioned_aurora_cluster_is_judged_by_its_largest_known_instance_cl
 
     def pin314(writer: str, reserved: int) -> list[str]:
         source = AURORA_MEMBERS_YAML.format(writer=writer, reserved=reserved)
-        return [f.message for f in lint(source, "template.yaml") if f.code == "PIN314"]
+        return [f"{f.message} {f.consequence}" for f in lint(source, "template.yaml") if f.code == "PIN314"]
 
     found = pin314("db.r6g.large", 2000)  # 16 GiB: about 1,802; the t3.medium reader about 450
     assert len(found) == 1 and "about 1,802" in found[0] and "db.r6g.large's 16 GiB" in found[0]
