@@ -2,7 +2,8 @@
 the same resources the templates give: what ``cdk synth`` would write for the constructs the
 checks read, each property at the keyword argument that sets it.
 
-Read: ``rds.DatabaseCluster(engine=..., serverless_v2_min_capacity=...)``, ``rds.DatabaseProxy(
+Read: ``rds.DatabaseCluster(engine=..., serverless_v2_min_capacity=...)``, ``rds.DatabaseInstance(
+engine=..., instance_type=...)``, ``rds.DatabaseProxy(
 proxy_target=rds.ProxyTarget.from_cluster(cluster), ...)`` and ``cluster.add_proxy(...)`` with
 their pool settings (``borrow_timeout``, ``max_connections_percent``,
 ``max_idle_connections_percent``, ``session_pinning_filters``, ``init_query``) and client
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 
 
 def looks_like_cdk(text: str) -> bool:
-    databases = "DatabaseCluster" in text or "add_proxy" in text or "DatabaseProxy" in text
+    databases = any(name in text for name in ("DatabaseCluster", "add_proxy", "DatabaseProxy", "DatabaseInstance"))
     return "aws_cdk" in text and (databases or ("Function(" in text and "vpc" in text))
 
 
@@ -155,6 +156,8 @@ class _Reader:
             self.resources.append(
                 Resource("AWS::RDS::DBCluster", identity, Value(properties, self.span(call)), self.span(call))
             )
+        elif callee == f"{RDS}.DatabaseInstance":
+            self._instance(call, identity, keywords)
         elif callee == f"{RDS}.ParameterGroup":
             parameters = keywords.get("parameters")
             if parameters is not None and isinstance(parameters.value, ast.Dict):
@@ -195,6 +198,24 @@ class _Reader:
             )
             endpoint = Value({"ServiceName": service_name}, span)
             self.resources.append(Resource("AWS::EC2::VPCEndpoint", identity, endpoint, span))
+
+    def _instance(self, call: ast.Call, identity: str, keywords: dict[str, ast.keyword]) -> None:
+        """``rds.DatabaseInstance(engine=rds.DatabaseInstanceEngine.postgres(...), instance_type=
+        ec2.InstanceType("t3.micro"))`` as an AWS::RDS::DBInstance with its Engine and DBInstanceClass
+        (when pinlint can read them)."""
+        span = self.span(call)
+        properties: dict[str, Value] = {}
+        engine = keywords.get("engine")
+        if engine is not None:
+            text = ast.unparse(engine.value)
+            found = re.search(r"DatabaseInstanceEngine\.(postgres|mysql|maria_db|mariadb)\b", text)
+            if found is not None:
+                properties["Engine"] = Value(found.group(1).replace("_", ""), self.span(engine))
+        kind = keywords.get("instance_type")
+        klass = _instance_class(kind.value) if kind is not None else None
+        if kind is not None and klass is not None:
+            properties["DBInstanceClass"] = Value(klass, self.span(kind))
+        self.resources.append(Resource("AWS::RDS::DBInstance", identity, Value(properties, span), span))
 
     def _parameter_group(self, name: str, mapping: ast.Dict, span: Span) -> None:
         """``parameters={"rds.logical_replication": "1"}`` as a cluster parameter group."""
@@ -334,3 +355,18 @@ def _engine_family(engine: str) -> str:
     if "aurora_mysql" in engine or "AURORA_MYSQL" in engine:
         return "MYSQL"
     return ""
+
+
+def _instance_class(node: ast.expr) -> str | None:
+    """``ec2.InstanceType("t3.micro")`` or ``ec2.InstanceType.of(ec2.InstanceClass.T3, ec2.InstanceSize.MICRO)``
+    -> ``db.t3.micro``; None for another form (a variable, an alias such as ``BURSTABLE3``)."""
+    if not isinstance(node, ast.Call):
+        return None
+    if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+        return f"db.{node.args[0].value}"
+    if getattr(node.func, "attr", "") == "of" and len(node.args) == 2:
+        family, size = (argument.attr if isinstance(argument, ast.Attribute) else "" for argument in node.args)
+        if re.fullmatch(r"[A-Z]\d+[A-Z]*", family) and re.fullmatch(r"[A-Z0-9]+", size):
+            multiple = re.fullmatch(r"XLARGE(\d+)", size)  # InstanceSize.XLARGE2 is 2xlarge
+            return f"db.{family.lower()}.{multiple.group(1) + 'xlarge' if multiple else size.lower()}"
+    return None
