@@ -728,3 +728,26 @@ def test_the_catalog_rejects_a_connections_table_that_is_not_numbers(tmp_path: P
     path.write_text(source.replace('"db.t3.micro" = 1\n', '"db.t3.micro" = "1 GiB"\n'), encoding="utf-8")
     with pytest.raises(CatalogError, match="instance-memory-gib"):
         load_rule(path)
+
+
+def test_cdk_instance_types_are_read_in_each_form_cdk_accepts() -> None:
+    """PIN314 on a CDK rds.DatabaseInstance: `InstanceType("t3.micro")`, its keyword form, and
+    `InstanceType.of(...)` (XLARGE2 is 2xlarge) name the class; a variable keeps it quiet."""
+
+    def pin314(instance_type: str) -> list[tuple[int, int]]:
+        source = (
+            "from aws_cdk import aws_ec2 as ec2\nfrom aws_cdk import aws_lambda as lambda_\n"
+            "from aws_cdk import aws_rds as rds\n\n"
+            "db = rds.DatabaseInstance(stack, 'Db', engine=rds.DatabaseInstanceEngine.postgres(version=v),"
+            f" instance_type={instance_type}, vpc=vpc)\n"
+            "lambda_.Function(stack, 'Api', handler='app.handler', code=lambda_.Code.from_inline('import psycopg2'),"
+            " reserved_concurrent_executions=4000, environment={'DB_HOST': db.instance_endpoint.hostname})\n"
+        )
+        column = source.splitlines()[5].index("reserved_concurrent_executions") + 1
+        return [(f.line, f.column - column) for f in lint(source, "infra/app.py") if f.code == "PIN314"]
+
+    assert pin314('ec2.InstanceType("t3.micro")') == [(6, 0)]  # about 112
+    assert pin314('ec2.InstanceType(instance_type_identifier="t3.micro")') == [(6, 0)]
+    assert pin314("ec2.InstanceType.of(ec2.InstanceClass.R6G, ec2.InstanceSize.XLARGE)") == [(6, 0)]  # about 3,605
+    assert pin314("ec2.InstanceType.of(ec2.InstanceClass.R6G, ec2.InstanceSize.XLARGE2)") == []  # 5,000
+    assert pin314("instance_type") == []

@@ -362,8 +362,10 @@ def _instance_class(node: ast.expr) -> str | None:
     -> ``db.t3.micro``; None for another form (a variable, an alias such as ``BURSTABLE3``)."""
     if not isinstance(node, ast.Call):
         return None
-    if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
-        return f"db.{node.args[0].value}"
+    named = [keyword.value for keyword in node.keywords if keyword.arg == "instance_type_identifier"]
+    identifier = node.args[0] if node.args else named[0] if named else None
+    if isinstance(identifier, ast.Constant) and isinstance(identifier.value, str):
+        return f"db.{identifier.value}"
     if getattr(node.func, "attr", "") == "of" and len(node.args) == 2:
         family, size = (argument.attr if isinstance(argument, ast.Attribute) else "" for argument in node.args)
         if re.fullmatch(r"[A-Z]\d+[A-Z]*", family) and re.fullmatch(r"[A-Z0-9]+", size):
