@@ -751,3 +751,28 @@ def test_cdk_instance_types_are_read_in_each_form_cdk_accepts() -> None:
     assert pin314("ec2.InstanceType.of(ec2.InstanceClass.R6G, ec2.InstanceSize.XLARGE)") == [(6, 0)]  # about 3,605
     assert pin314("ec2.InstanceType.of(ec2.InstanceClass.R6G, ec2.InstanceSize.XLARGE2)") == []  # 5,000
     assert pin314("instance_type") == []
+
+
+def test_cdk_cluster_instances_give_a_provisioned_aurora_cluster_its_class() -> None:
+    """A CDK Aurora cluster's `writer=rds.ClusterInstance.provisioned(instance_type=...)` (or the older
+    `instance_props`) is judged by that class; a `serverless_v2` writer by the maximum capacity."""
+
+    def pin314(instances: str, reserved: int) -> list[str]:
+        source = (
+            "from aws_cdk import aws_ec2 as ec2\nfrom aws_cdk import aws_lambda as lambda_\n"
+            "from aws_cdk import aws_rds as rds\n\n"
+            "db = rds.DatabaseCluster(stack, 'Db', engine=rds.DatabaseClusterEngine.aurora_mysql(version=v),"
+            f" {instances}, vpc=vpc)\n"
+            "lambda_.Function(stack, 'Api', handler='app.handler', code=lambda_.Code.from_inline('import pymysql'),"
+            f" reserved_concurrent_executions={reserved}, environment={{'DB_HOST': db.cluster_endpoint.hostname}})\n"
+        )
+        return [f"{f.message} {f.consequence}" for f in lint(source, "infra/app.py") if f.code == "PIN314"]
+
+    large = "instance_type=ec2.InstanceType.of(ec2.InstanceClass.R6G, ec2.InstanceSize.LARGE)"
+    found = pin314(f"writer=rds.ClusterInstance.provisioned('w', {large})", 1200)
+    assert len(found) == 1 and "1,000 (AWS's default for Aurora MySQL on db.r6g.large)" in found[0]
+    assert pin314(f"writer=rds.ClusterInstance.provisioned('w', {large})", 900) == []
+    assert len(pin314(f"instance_props=rds.InstanceProps({large}, vpc=vpc)", 1200)) == 1
+    serverless = "writer=rds.ClusterInstance.serverless_v2('w'), serverless_v2_max_capacity=4"
+    assert "135" in pin314(serverless, 200)[0]
+    assert pin314(f"writer=rds.ClusterInstance.provisioned('w', {large}), readers=[reader]", 1200) == []

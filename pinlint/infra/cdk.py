@@ -2,13 +2,12 @@
 the same resources the templates give: what ``cdk synth`` would write for the constructs the
 checks read, each property at the keyword argument that sets it.
 
-Read: ``rds.DatabaseCluster(engine=..., serverless_v2_min_capacity=...)``, ``rds.DatabaseInstance(
-engine=..., instance_type=...)``, ``rds.DatabaseProxy(
-proxy_target=rds.ProxyTarget.from_cluster(cluster), ...)`` and ``cluster.add_proxy(...)`` with
-their pool settings (``borrow_timeout``, ``max_connections_percent``,
-``max_idle_connections_percent``, ``session_pinning_filters``, ``init_query``) and client
-authentication (``iam_auth``). A construct is
-known by the name it is assigned to (``cluster = rds.DatabaseCluster(...)``, ``self.db = ...``).
+Read: ``rds.DatabaseCluster(engine=..., serverless_v2_min_capacity=..., writer=...)``,
+``rds.DatabaseInstance(engine=..., instance_type=...)``, ``rds.DatabaseProxy(proxy_target=
+rds.ProxyTarget.from_cluster(cluster), ...)`` and ``cluster.add_proxy(...)`` with their pool settings
+(``borrow_timeout``, ``max_connections_percent``, ``max_idle_connections_percent``,
+``session_pinning_filters``, ``init_query``) and client authentication (``iam_auth``). A construct
+is known by the name it is assigned to (``cluster = rds.DatabaseCluster(...)``, ``self.db = ...``).
 """
 
 from __future__ import annotations
@@ -156,6 +155,7 @@ class _Reader:
             self.resources.append(
                 Resource("AWS::RDS::DBCluster", identity, Value(properties, self.span(call)), self.span(call))
             )
+            self._cluster_instances(identity, keywords)
         elif callee == f"{RDS}.DatabaseInstance":
             self._instance(call, identity, keywords)
         elif callee == f"{RDS}.ParameterGroup":
@@ -216,6 +216,35 @@ class _Reader:
         if kind is not None and klass is not None:
             properties["DBInstanceClass"] = Value(klass, self.span(kind))
         self.resources.append(Resource("AWS::RDS::DBInstance", identity, Value(properties, span), span))
+
+    def _cluster_instances(self, cluster: str, keywords: dict[str, ast.keyword]) -> None:
+        """The cluster's instances as AWS::RDS::DBInstance members with their class: ``writer=`` and
+        ``readers=[...]`` (``rds.ClusterInstance.provisioned(..., instance_type=...)``, or
+        ``serverless_v2(...)``: db.serverless), or the older ``instance_props=rds.InstanceProps(
+        instance_type=...)``."""
+        made: list[tuple[ast.expr, str | None]] = []
+        for keyword in ("writer", "readers"):
+            if keyword not in keywords:
+                continue
+            node = keywords[keyword].value
+            for item in node.elts if isinstance(node, ast.List | ast.Tuple) else [node]:
+                if not isinstance(item, ast.Call) or not isinstance(item.func, ast.Attribute):
+                    made.append((item, None))  # an instance pinlint cannot read: its class is unknown
+                elif item.func.attr == "serverless_v2":
+                    made.append((item, "db.serverless"))
+                else:
+                    kind = next((k.value for k in item.keywords if k.arg == "instance_type"), None)
+                    made.append((item, _instance_class(kind) if kind is not None else None))
+        props = keywords.get("instance_props")
+        if not made and props is not None and isinstance(props.value, ast.Call):
+            kind = next((k.value for k in props.value.keywords if k.arg == "instance_type"), None)
+            made.append((props.value, _instance_class(kind) if kind is not None else None))
+        for index, (node, klass) in enumerate(made):
+            span = self.span(node)
+            properties = {"DBClusterIdentifier": Value(Ref(cluster), span)}
+            properties["DBInstanceClass"] = Value(klass if klass is not None else Unknown(ast.unparse(node)), span)
+            name = f"{cluster} (instance {index + 1})"
+            self.resources.append(Resource("AWS::RDS::DBInstance", name, Value(properties, span), span))
 
     def _parameter_group(self, name: str, mapping: ast.Dict, span: Span) -> None:
         """``parameters={"rds.logical_replication": "1"}`` as a cluster parameter group."""
