@@ -147,3 +147,52 @@ def test_terraform_proxy_requiring_iam_and_the_code_of_its_function(tmp_path: Pa
     assert "terraform/main.tf:12:5: PIN412" in found
     assert "src/orders.py line 4" in found  # the why line names where the code connects
     assert "PIN412" not in run_cli(*arguments, cwd=token).stdout
+
+
+CDK_APP = """from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_rds as rds
+
+db = rds.DatabaseCluster(stack, "Orders", engine=rds.DatabaseClusterEngine.aurora_postgres())
+{proxy}
+lambda_.Function(
+    stack,
+    "OrdersApi",
+    handler="orders.handler",
+    code=lambda_.Code.from_asset("lambda"),
+    environment={{"DB_HOST": proxy.endpoint}},
+)
+"""
+CDK_PROXIES = {
+    "construct": 'proxy = rds.DatabaseProxy(stack, "P", proxy_target=rds.ProxyTarget.from_cluster(db), iam_auth=True)',
+    "add_proxy": 'proxy = db.add_proxy("P", secrets=[db.secret], vpc=vpc, iam_auth=True)',
+    "no IAM": 'proxy = db.add_proxy("P", secrets=[db.secret], vpc=vpc, iam_auth=False)',
+}
+
+
+def _cdk_project(root: Path, proxy: str, code: str) -> None:
+    (root / "lambda").mkdir(parents=True)
+    (root / "cdk.json").write_text('{"app": "python3 app.py"}\n')
+    (root / "app.py").write_text(CDK_APP.format(proxy=CDK_PROXIES[proxy]))
+    (root / "lambda" / "orders.py").write_text(code)
+
+
+def test_cdk_proxy_with_iam_auth_and_the_asset_code_of_its_function(tmp_path: Path) -> None:
+    """A CDK proxy made with `iam_auth=True` (either construct) and a function wired to its endpoint
+    whose `Code.from_asset` directory connects with a password: PIN412 at `iam_auth`."""
+    password = "import os, psycopg2\n\ndef handler(e, c):\n    psycopg2.connect(host=H, password=os.environ['PW'])\n"
+    token = (
+        "import boto3, psycopg2\nrds = boto3.client('rds')\n\ndef handler(e, c):\n"
+        "    psycopg2.connect(host=H, password=rds.generate_db_auth_token(DBHostname=H, Port=5432, DBUsername='a'))\n"
+    )
+    arguments = ("check", "--no-cache", "--output-format", "full", "--select", "PIN412", ".")
+    for proxy in ("construct", "add_proxy"):
+        column = CDK_PROXIES[proxy].index("iam_auth") + 1
+        (tmp_path / proxy).mkdir()
+        _cdk_project(tmp_path / proxy / "password", proxy, password)
+        _cdk_project(tmp_path / proxy / "token", proxy, token)
+        found = run_cli(*arguments, cwd=tmp_path / proxy / "password").stdout
+        assert f"app.py:5:{column}: PIN412" in found, found
+        assert "lambda/orders.py line 4" in found
+        assert "PIN412" not in run_cli(*arguments, cwd=tmp_path / proxy / "token").stdout
+    _cdk_project(tmp_path / "disabled", "no IAM", password)
+    assert "PIN412" not in run_cli(*arguments, cwd=tmp_path / "disabled").stdout

@@ -670,3 +670,108 @@ resource "aws_db_proxy_target" "reports" {
     ]
     _write(tmp_path, {"reports/main.tf": terraform.replace("= 50", "= 30")})
     assert run_cli("check", "--no-cache", "-q", ".", cwd=tmp_path).returncode == 0
+
+
+AURORA_MEMBERS_YAML = """\
+Resources:
+  Orders:
+    Type: AWS::RDS::DBCluster
+    Properties:
+      Engine: aurora-postgresql
+  Writer:
+    Type: AWS::RDS::DBInstance
+    Properties:
+      DBClusterIdentifier: !Ref Orders
+      DBInstanceClass: {writer}
+  Reader:
+    Type: AWS::RDS::DBInstance
+    Properties:
+      DBClusterIdentifier: !Ref Orders
+      DBInstanceClass: db.t3.medium
+  Api:
+    Type: AWS::Lambda::Function
+    Properties:
+      Handler: app.handler
+      ReservedConcurrentExecutions: {reserved}
+      Code:
+        ZipFile: import psycopg2
+      Environment:
+        Variables:
+          DB_HOST: !GetAtt Orders.Endpoint.Address
+"""
+
+
+def test_a_provisioned_aurora_cluster_is_judged_by_its_largest_known_instance_class() -> None:
+    """PIN314 on a provisioned Aurora PostgreSQL cluster: the default of its largest instance class
+    (the writer may be any), named in the message; a class pinlint's table lacks keeps it quiet."""
+
+    def pin314(writer: str, reserved: int) -> list[str]:
+        source = AURORA_MEMBERS_YAML.format(writer=writer, reserved=reserved)
+        return [f"{f.message} {f.consequence}" for f in lint(source, "template.yaml") if f.code == "PIN314"]
+
+    found = pin314("db.r6g.large", 2000)  # 16 GiB: about 1,802; the t3.medium reader about 450
+    assert len(found) == 1 and "about 1,802" in found[0] and "db.r6g.large's 16 GiB" in found[0]
+    assert pin314("db.r6g.large", 1500) == []  # below the writer's figure, though above the reader's
+    assert pin314("db.x2iedn.large", 2000) == []  # a class the rule's table does not list
+    assert pin314("!Ref InstanceClass", 2000) == []  # a class given by a parameter
+
+
+def test_the_catalog_rejects_a_connections_table_that_is_not_numbers(tmp_path: Path) -> None:
+    import pytest
+
+    from pinlint.catalog import CatalogError, load_rule
+
+    name = "PIN314-concurrency-exceeds-max-connections.toml"
+    source = (ROOT / "rules" / name).read_text(encoding="utf-8")
+    path = tmp_path / name
+    path.write_text(source.replace('"db.t3.micro" = 1\n', '"db.t3.micro" = "1 GiB"\n'), encoding="utf-8")
+    with pytest.raises(CatalogError, match="instance-memory-gib"):
+        load_rule(path)
+
+
+def test_cdk_instance_types_are_read_in_each_form_cdk_accepts() -> None:
+    """PIN314 on a CDK rds.DatabaseInstance: `InstanceType("t3.micro")`, its keyword form, and
+    `InstanceType.of(...)` (XLARGE2 is 2xlarge) name the class; a variable keeps it quiet."""
+
+    def pin314(instance_type: str) -> list[tuple[int, int]]:
+        source = (
+            "from aws_cdk import aws_ec2 as ec2\nfrom aws_cdk import aws_lambda as lambda_\n"
+            "from aws_cdk import aws_rds as rds\n\n"
+            "db = rds.DatabaseInstance(stack, 'Db', engine=rds.DatabaseInstanceEngine.postgres(version=v),"
+            f" instance_type={instance_type}, vpc=vpc)\n"
+            "lambda_.Function(stack, 'Api', handler='app.handler', code=lambda_.Code.from_inline('import psycopg2'),"
+            " reserved_concurrent_executions=4000, environment={'DB_HOST': db.instance_endpoint.hostname})\n"
+        )
+        column = source.splitlines()[5].index("reserved_concurrent_executions") + 1
+        return [(f.line, f.column - column) for f in lint(source, "infra/app.py") if f.code == "PIN314"]
+
+    assert pin314('ec2.InstanceType("t3.micro")') == [(6, 0)]  # about 112
+    assert pin314('ec2.InstanceType(instance_type_identifier="t3.micro")') == [(6, 0)]
+    assert pin314("ec2.InstanceType.of(ec2.InstanceClass.R6G, ec2.InstanceSize.XLARGE)") == [(6, 0)]  # about 3,605
+    assert pin314("ec2.InstanceType.of(ec2.InstanceClass.R6G, ec2.InstanceSize.XLARGE2)") == []  # 5,000
+    assert pin314("instance_type") == []
+
+
+def test_cdk_cluster_instances_give_a_provisioned_aurora_cluster_its_class() -> None:
+    """A CDK Aurora cluster's `writer=rds.ClusterInstance.provisioned(instance_type=...)` (or the older
+    `instance_props`) is judged by that class; a `serverless_v2` writer by the maximum capacity."""
+
+    def pin314(instances: str, reserved: int) -> list[str]:
+        source = (
+            "from aws_cdk import aws_ec2 as ec2\nfrom aws_cdk import aws_lambda as lambda_\n"
+            "from aws_cdk import aws_rds as rds\n\n"
+            "db = rds.DatabaseCluster(stack, 'Db', engine=rds.DatabaseClusterEngine.aurora_mysql(version=v),"
+            f" {instances}, vpc=vpc)\n"
+            "lambda_.Function(stack, 'Api', handler='app.handler', code=lambda_.Code.from_inline('import pymysql'),"
+            f" reserved_concurrent_executions={reserved}, environment={{'DB_HOST': db.cluster_endpoint.hostname}})\n"
+        )
+        return [f"{f.message} {f.consequence}" for f in lint(source, "infra/app.py") if f.code == "PIN314"]
+
+    large = "instance_type=ec2.InstanceType.of(ec2.InstanceClass.R6G, ec2.InstanceSize.LARGE)"
+    found = pin314(f"writer=rds.ClusterInstance.provisioned('w', {large})", 1200)
+    assert len(found) == 1 and "1,000 (AWS's default for Aurora MySQL on db.r6g.large)" in found[0]
+    assert pin314(f"writer=rds.ClusterInstance.provisioned('w', {large})", 900) == []
+    assert len(pin314(f"instance_props=rds.InstanceProps({large}, vpc=vpc)", 1200)) == 1
+    serverless = "writer=rds.ClusterInstance.serverless_v2('w'), serverless_v2_max_capacity=4"
+    assert "135" in pin314(serverless, 200)[0]
+    assert pin314(f"writer=rds.ClusterInstance.provisioned('w', {large}), readers=[reader]", 1200) == []

@@ -2,11 +2,12 @@
 the same resources the templates give: what ``cdk synth`` would write for the constructs the
 checks read, each property at the keyword argument that sets it.
 
-Read: ``rds.DatabaseCluster(engine=..., serverless_v2_min_capacity=...)``, ``rds.DatabaseProxy(
-proxy_target=rds.ProxyTarget.from_cluster(cluster), ...)`` and ``cluster.add_proxy(...)`` with
-their pool settings (``borrow_timeout``, ``max_connections_percent``,
-``max_idle_connections_percent``, ``session_pinning_filters``, ``init_query``). A construct is
-known by the name it is assigned to (``cluster = rds.DatabaseCluster(...)``, ``self.db = ...``).
+Read: ``rds.DatabaseCluster(engine=..., serverless_v2_min_capacity=..., writer=...)``,
+``rds.DatabaseInstance(engine=..., instance_type=...)``, ``rds.DatabaseProxy(proxy_target=
+rds.ProxyTarget.from_cluster(cluster), ...)`` and ``cluster.add_proxy(...)`` with their pool settings
+(``borrow_timeout``, ``max_connections_percent``, ``max_idle_connections_percent``,
+``session_pinning_filters``, ``init_query``) and client authentication (``iam_auth``). A construct
+is known by the name it is assigned to (``cluster = rds.DatabaseCluster(...)``, ``self.db = ...``).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 
 
 def looks_like_cdk(text: str) -> bool:
-    databases = "DatabaseCluster" in text or "add_proxy" in text or "DatabaseProxy" in text
+    databases = any(name in text for name in ("DatabaseCluster", "add_proxy", "DatabaseProxy", "DatabaseInstance"))
     return "aws_cdk" in text and (databases or ("Function(" in text and "vpc" in text))
 
 
@@ -154,6 +155,9 @@ class _Reader:
             self.resources.append(
                 Resource("AWS::RDS::DBCluster", identity, Value(properties, self.span(call)), self.span(call))
             )
+            self._cluster_instances(identity, keywords)
+        elif callee == f"{RDS}.DatabaseInstance":
+            self._instance(call, identity, keywords)
         elif callee == f"{RDS}.ParameterGroup":
             parameters = keywords.get("parameters")
             if parameters is not None and isinstance(parameters.value, ast.Dict):
@@ -194,6 +198,53 @@ class _Reader:
             )
             endpoint = Value({"ServiceName": service_name}, span)
             self.resources.append(Resource("AWS::EC2::VPCEndpoint", identity, endpoint, span))
+
+    def _instance(self, call: ast.Call, identity: str, keywords: dict[str, ast.keyword]) -> None:
+        """``rds.DatabaseInstance(engine=rds.DatabaseInstanceEngine.postgres(...), instance_type=
+        ec2.InstanceType("t3.micro"))`` as an AWS::RDS::DBInstance with its Engine and DBInstanceClass
+        (when pinlint can read them)."""
+        span = self.span(call)
+        properties: dict[str, Value] = {}
+        engine = keywords.get("engine")
+        if engine is not None:
+            text = ast.unparse(engine.value)
+            found = re.search(r"DatabaseInstanceEngine\.(postgres|mysql|maria_db|mariadb)\b", text)
+            if found is not None:
+                properties["Engine"] = Value(found.group(1).replace("_", ""), self.span(engine))
+        kind = keywords.get("instance_type")
+        klass = _instance_class(kind.value) if kind is not None else None
+        if kind is not None and klass is not None:
+            properties["DBInstanceClass"] = Value(klass, self.span(kind))
+        self.resources.append(Resource("AWS::RDS::DBInstance", identity, Value(properties, span), span))
+
+    def _cluster_instances(self, cluster: str, keywords: dict[str, ast.keyword]) -> None:
+        """The cluster's instances as AWS::RDS::DBInstance members with their class: ``writer=`` and
+        ``readers=[...]`` (``rds.ClusterInstance.provisioned(..., instance_type=...)``, or
+        ``serverless_v2(...)``: db.serverless), or the older ``instance_props=rds.InstanceProps(
+        instance_type=...)``."""
+        made: list[tuple[ast.expr, str | None]] = []
+        for keyword in ("writer", "readers"):
+            if keyword not in keywords:
+                continue
+            node = keywords[keyword].value
+            for item in node.elts if isinstance(node, ast.List | ast.Tuple) else [node]:
+                if not isinstance(item, ast.Call) or not isinstance(item.func, ast.Attribute):
+                    made.append((item, None))  # an instance pinlint cannot read: its class is unknown
+                elif item.func.attr == "serverless_v2":
+                    made.append((item, "db.serverless"))
+                else:
+                    kind = next((k.value for k in item.keywords if k.arg == "instance_type"), None)
+                    made.append((item, _instance_class(kind) if kind is not None else None))
+        props = keywords.get("instance_props")
+        if not made and props is not None and isinstance(props.value, ast.Call):
+            kind = next((k.value for k in props.value.keywords if k.arg == "instance_type"), None)
+            made.append((props.value, _instance_class(kind) if kind is not None else None))
+        for index, (node, klass) in enumerate(made):
+            span = self.span(node)
+            properties = {"DBClusterIdentifier": Value(Ref(cluster), span)}
+            properties["DBInstanceClass"] = Value(klass if klass is not None else Unknown(ast.unparse(node)), span)
+            name = f"{cluster} (instance {index + 1})"
+            self.resources.append(Resource("AWS::RDS::DBInstance", name, Value(properties, span), span))
 
     def _parameter_group(self, name: str, mapping: ast.Dict, span: Span) -> None:
         """``parameters={"rds.logical_replication": "1"}`` as a cluster parameter group."""
@@ -281,6 +332,11 @@ class _Reader:
         proxy_properties = {"EngineFamily": Value(family, span)}
         if "idle_client_timeout" in keywords:
             proxy_properties["IdleClientTimeout"] = self.value(keywords["idle_client_timeout"])
+        iam = keywords.get("iam_auth")
+        if iam is not None and isinstance(iam.value, ast.Constant) and isinstance(iam.value.value, bool):
+            # what cdk synth writes: Auth: [{AuthScheme: SECRETS, IAMAuth: REQUIRED | DISABLED, ...}]
+            setting = Value("REQUIRED" if iam.value.value else "DISABLED", self.span(iam.value, start=iam))
+            proxy_properties["Auth"] = Value([Value({"IAMAuth": setting}, setting.span)], setting.span)
         proxy = Resource("AWS::RDS::DBProxy", identity, Value(proxy_properties, span), span)
         pool = {
             setting: self.value(keywords[keyword]) for keyword, setting in _POOL_KEYWORDS.items() if keyword in keywords
@@ -328,3 +384,20 @@ def _engine_family(engine: str) -> str:
     if "aurora_mysql" in engine or "AURORA_MYSQL" in engine:
         return "MYSQL"
     return ""
+
+
+def _instance_class(node: ast.expr) -> str | None:
+    """``ec2.InstanceType("t3.micro")`` or ``ec2.InstanceType.of(ec2.InstanceClass.T3, ec2.InstanceSize.MICRO)``
+    -> ``db.t3.micro``; None for another form (a variable, an alias such as ``BURSTABLE3``)."""
+    if not isinstance(node, ast.Call):
+        return None
+    named = [keyword.value for keyword in node.keywords if keyword.arg == "instance_type_identifier"]
+    identifier = node.args[0] if node.args else named[0] if named else None
+    if isinstance(identifier, ast.Constant) and isinstance(identifier.value, str):
+        return f"db.{identifier.value}"
+    if getattr(node.func, "attr", "") == "of" and len(node.args) == 2:
+        family, size = (argument.attr if isinstance(argument, ast.Attribute) else "" for argument in node.args)
+        if re.fullmatch(r"[A-Z]\d+[A-Z]*", family) and re.fullmatch(r"[A-Z0-9]+", size):
+            multiple = re.fullmatch(r"XLARGE(\d+)", size)  # InstanceSize.XLARGE2 is 2xlarge
+            return f"db.{family.lower()}.{multiple.group(1) + 'xlarge' if multiple else size.lower()}"
+    return None

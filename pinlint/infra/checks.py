@@ -54,6 +54,11 @@ def validate_settings(check: str, settings: dict[str, Any]) -> None:
     for key in settings:
         if key not in allowed:
             raise ValueError(f"`{key}` is not a setting of check {check}")
+    for key, value in settings.items():
+        if allowed.get(key) is dict and not all(
+            isinstance(item, int | float) and not isinstance(item, bool) for item in value.values()
+        ):
+            raise ValueError(f"`{key}`: every value must be a number")
     if "regex" in settings:
         try:
             re.compile(settings["regex"])
@@ -224,7 +229,10 @@ def direct_connection_without_reserved_concurrency(stack: Stack, settings: dict[
 # Serverless v2 instance's memory follows its maximum capacity, about 2 GiB per ACU; with a
 # minimum capacity of 0 or 0.5 ACUs it is capped at 2,000.
 _PG_MEMORY_DIVISOR = 9531392
+_MYSQL_MEMORY_DIVISOR = 12582880  # RDS for MySQL and MariaDB: DBInstanceClassMemory/12582880
 _ACU_BYTES = 2 * 1024**3
+_GIB = 1024**3
+_INSTANCE_KINDS = ("AWS::RDS::DBInstance", "aws_db_instance", "aws_rds_cluster_instance")
 
 
 def _postgres_max_connections(cluster: Cluster) -> tuple[int, str] | None:
@@ -245,18 +253,108 @@ def _postgres_max_connections(cluster: Cluster) -> tuple[int, str] | None:
     return connections, said + ")"
 
 
+def _mysql_serverless_max_connections(cluster: Cluster, settings: dict[str, Any]) -> tuple[int, str] | None:
+    """Aurora MySQL Serverless v2: AWS's table of max_connections by maximum ACUs (the rule's
+    settings); a maximum between two rows takes the higher row's figure (the limit is at most that)."""
+    maximum = cluster.max_capacity.number() if cluster.max_capacity is not None else None
+    rows = settings.get("mysql-serverless-v2-connections", {})
+    table = sorted((float(acus), int(limit)) for acus, limit in rows.items())
+    if cluster.engine != "aurora-mysql" or maximum is None or maximum <= 0 or not table:
+        return None
+    row = next(((acus, limit) for acus, limit in table if acus >= maximum), table[-1])
+    return row[1], (
+        f"{row[1]:,} (AWS's table for Aurora MySQL Serverless v2 at {row[0]:g} ACUs, with MaxCapacity {maximum:g})"
+    )
+
+
+def _instance_class(resource: Resource) -> str:
+    terraform = not resource.kind.startswith("AWS")
+    value = resource.properties.get("instance_class" if terraform else "DBInstanceClass")
+    return (value.text() or "").strip('"') if value is not None else ""
+
+
+def _engine_of(resource: Resource) -> str:
+    value = resource.properties.get("engine" if not resource.kind.startswith("AWS") else "Engine")
+    return (value.text() or "").strip('"').lower() if value is not None else ""
+
+
+def _class_max_connections(engine: str, klass: str, settings: dict[str, Any]) -> tuple[int, str] | None:
+    """The default max_connections of a provisioned instance of ``klass`` running ``engine``."""
+    if engine == "aurora-mysql":
+        limit = settings.get("aurora-mysql-connections", {}).get(klass)
+        if limit is None:
+            return None
+        return int(limit), f"{int(limit):,} (AWS's default for Aurora MySQL on {klass})"
+    memory = settings.get("instance-memory-gib", {}).get(klass)
+    if memory is None:
+        return None
+    if engine in ("postgres", "aurora-postgresql"):
+        connections = min(int(float(memory) * _GIB / _PG_MEMORY_DIVISOR), 5000)
+        formula = "LEAST(memory / 9,531,392, 5,000)"
+    elif engine in ("mysql", "mariadb"):
+        connections = int(float(memory) * _GIB / _MYSQL_MEMORY_DIVISOR)
+        formula = "memory / 12,582,880"
+    else:
+        return None
+    return connections, f"about {connections:,} (AWS's default for {engine}, {formula}, with {klass}'s {memory:g} GiB)"
+
+
+def _cluster_instances(stack: Stack, cluster: Cluster) -> list[Resource]:
+    """The instances of the stack that belong to ``cluster`` (DBClusterIdentifier / cluster_identifier)."""
+    members = []
+    for resource in stack.resources.values():
+        if resource.kind not in ("AWS::RDS::DBInstance", "aws_rds_cluster_instance"):
+            continue
+        named = resource.properties.get("cluster_identifier" if resource.kind.islower() else "DBClusterIdentifier")
+        if named is None:
+            continue
+        ref = named.data
+        if (getattr(ref, "target", None) == cluster.resource.name) or (
+            cluster.identifier and named.text() == cluster.identifier
+        ):
+            members.append(resource)
+    return members
+
+
+def _max_connections(stack: Stack, database: Resource, settings: dict[str, Any]) -> tuple[int, str] | None:
+    """The default max_connections of the database a function connects to, and what pinlint
+    assumed to get it; None when the stack does not say (an unknown class, engine or capacity)."""
+    clusters = {cluster.resource.name: cluster for cluster in stack.clusters}
+    cluster = clusters.get(database.name)
+    if cluster is None and database.kind in _INSTANCE_KINDS:
+        owner = [found for found in stack.clusters if database in _cluster_instances(stack, found)]
+        if not owner:  # a standalone RDS instance
+            return _class_max_connections(_engine_of(database), _instance_class(database), settings)
+        cluster, members = owner[0], [database]
+    elif cluster is not None:
+        members = _cluster_instances(stack, cluster)
+    else:
+        return None
+    classes = {_instance_class(member) for member in members}
+    if cluster.max_capacity is not None and (not classes or classes == {"db.serverless"}):
+        if cluster.engine == "aurora-mysql":
+            return _mysql_serverless_max_connections(cluster, settings)
+        return _postgres_max_connections(cluster)
+    if not classes or "db.serverless" in classes:
+        return None
+    limits = [_class_max_connections(cluster.engine, klass, settings) for klass in sorted(classes)]
+    known = [limit for limit in limits if limit is not None]
+    if len(known) != len(limits):
+        return None  # a class pinlint does not know: quiet
+    return max(known)  # the writer may be any of them: the largest errs towards no finding
+
+
 def concurrency_exceeds_max_connections(stack: Stack, settings: dict[str, Any]) -> CheckResult:
     """Reserved concurrency x the connections each environment opens above the database's
-    max_connections, for a function that connects directly to an Aurora PostgreSQL Serverless v2
-    cluster whose maximum capacity the stack gives."""
-    clusters = {cluster.resource.name: cluster for cluster in stack.clusters}
+    max_connections, for a function that connects directly to a database of the stack whose
+    default max_connections the stack shows (an Aurora Serverless v2 maximum capacity, or a
+    provisioned instance class the rule's settings know)."""
     for function in stack.functions:
         found = _direct_database(stack, function)
         reserved = function.reserved.number() if function.reserved is not None else None
         if found is None or function.reserved is None or reserved is None:
             continue
-        cluster = clusters.get(found[0].name)
-        limit = _postgres_max_connections(cluster) if cluster is not None else None
+        limit = _max_connections(stack, found[0], settings)
         if limit is None:
             continue
         pools = _function_pools(function)
@@ -277,7 +375,7 @@ def concurrency_exceeds_max_connections(stack: Stack, settings: dict[str, Any]) 
                 "per_environment": str(per_environment),
                 "opened": opened,
                 "total": f"{reserved * per_environment:,.0f}",
-                "database": cluster.resource.name if cluster is not None else "",
+                "database": found[0].name,
                 "limit": limit[1],
             },
         )
@@ -547,6 +645,7 @@ CDK_CHECKS = frozenset(
         "reserved-concurrency-times-pool-above-max-connections",
         "client-idle-above-proxy-timeout",
         "vpc-function-reads-secrets-without-endpoint",
+        "iam-required-but-password-code",
     }
 )
 # The checks that judge only what a function's code does: Terraform has no inline code, so their
@@ -557,6 +656,11 @@ SETTINGS: dict[str, dict[str, type]] = {
     "init-query-matches": {"regex": str},
     "vpc-function-reads-secrets-without-endpoint": {"services": list, "layer": str},
     "min-capacity-zero-below-auto-pause": {"postgres-minimums": list, "mysql-minimum": str},
+    "reserved-concurrency-times-pool-above-max-connections": {
+        "instance-memory-gib": dict,
+        "aurora-mysql-connections": dict,
+        "mysql-serverless-v2-connections": dict,
+    },
 }
 
 

@@ -18,7 +18,7 @@ from pinlint.infra.model import Document, Ref, Resource, Span, Unknown, Value
 # What a file must mention for its stack to be worth reading (a stack without any of these
 # declares nothing the checks read): resource types, as prefixes of the full type names.
 TEMPLATE_MARKERS = ("AWS::RDS::", "VpcConfig", "vpc:")
-TERRAFORM_MARKERS = ("aws_rds_cluster", "aws_db_proxy", "vpc_config")
+TERRAFORM_MARKERS = ("aws_rds_cluster", "aws_db_instance", "aws_db_proxy", "vpc_config")
 _FUNCTIONS = ("AWS::Serverless::Function", "AWS::Lambda::Function", SERVERLESS_FUNCTION)
 
 # property paths per flavour: (CloudFormation, Terraform)

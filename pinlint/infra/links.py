@@ -24,7 +24,7 @@ DATABASE_KINDS = (
 )
 ENDPOINT_ATTRIBUTE_RE = re.compile(
     r"^(endpoint|reader_endpoint|address|Endpoint(\.Address)?|ReadEndpoint(\.Address)?"
-    r"|(cluster|cluster_read|instance)_endpoint(\.hostname|\.socket_address)?)$"
+    r"|(cluster|cluster_read|instance)_endpoint(\.hostname|\.socket_address)?|db_instance_endpoint_address)$"
 )
 
 

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from pinlint.infra.checks import CHECKS, SETTINGS, validate_settings
 from pinlint.kinds.base import StackKind
-from pinlint.kinds.schema import REGEX, STRING, STRINGS, Key
+from pinlint.kinds.schema import FREE_TABLE, REGEX, STRING, STRINGS, Key
 
 if TYPE_CHECKING:
     from pinlint.infra.checks import CheckResult
     from pinlint.infra.facts import Stack
 
-_KEY_TYPES: dict[type, str] = {list: STRINGS, str: STRING}
+_KEY_TYPES: dict[type, str] = {list: STRINGS, str: STRING, dict: FREE_TABLE}
 _KEY_DOCS = {
     "engine-families": "The engine families (`POSTGRESQL`, `MYSQL`) the check applies to.",
     "filters": "The RDS Proxy session pinning filters that are reported.",
@@ -23,6 +23,9 @@ _KEY_DOCS = {
     "layer": "The name of a Lambda layer that reads the same services at run time.",
     "postgres-minimums": "The first PostgreSQL version of each major version with the feature.",
     "mysql-minimum": "The first Aurora MySQL version with the feature.",
+    "instance-memory-gib": "GiB of memory of each DB instance class the check knows (others are not judged).",
+    "aurora-mysql-connections": "Aurora MySQL's default max_connections of each DB instance class.",
+    "mysql-serverless-v2-connections": "Aurora MySQL Serverless v2's max_connections by maximum ACUs.",
 }
 
 
