@@ -145,6 +145,9 @@ class Linter:
     projects: ProjectReader | None = None  # what each file's project says about its database
     targets: TargetMap | None = None  # `--target auto`: the pooler of each function (pinlint.targets)
     index: ProjectIndex | None = None  # the project's module summaries (pinlint.index), with the cache's records
+    # absolute paths of the Python files the user named (command line, stdin, an editor's buffer):
+    # parsed even without a database call, so that a syntax error in them is always reported
+    named: frozenset[str] = frozenset()
 
     @cached_property
     def project_index(self) -> ProjectIndex:
@@ -317,6 +320,11 @@ class Linter:
             infrastructure = self._infrastructure_results([FileHits(path, hits=cdk)])[0].findings if cdk else []
             if not worth_parsing:
                 result.findings = infrastructure
+                if os.path.abspath(path) in self.named:  # named by the user: its syntax error is still said
+                    try:
+                        parsed.model()
+                    except ParseError as error:
+                        result.error = str(error)
                 return result
             try:
                 model = parsed.model()

@@ -112,6 +112,7 @@ def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) ->
             _declarations([Path(display)], settings),
             ProjectReader(),
             targets=_targets([], [Path(display)], settings),
+            named=frozenset({os.path.abspath(display)}),
         )
         linters[id(settings)] = linter
         text = sys.stdin.buffer.read().decode("utf-8", errors="surrogateescape")
@@ -137,6 +138,7 @@ def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) ->
         infrastructure: list[FileResult] = []
         caches: dict[tuple[Path, Path], Cache] = {}
         projects = ProjectReader(groups.files, _covered(paths))
+        named = frozenset(os.path.abspath(path) for path in paths if path.endswith((".py", ".pyi")))
         for group in groups.groups:
             group_settings = group.settings
             group_rules = rules if group_settings is settings else selected_rules(group_settings)
@@ -156,7 +158,9 @@ def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) ->
                 cache = caches[where]
             root = str(group_settings.root)
             index = ProjectIndex(root, cache.stats, cache.summaries) if cache is not None else ProjectIndex(root)
-            linter = Linter(group_rules, group_settings, declarations, projects, targets=targets, index=index)
+            linter = Linter(
+                group_rules, group_settings, declarations, projects, targets=targets, index=index, named=named
+            )
             linters[id(group_settings)] = linter
             results.extend(lint_files(linter, group.files, cache))
             infrastructure.extend(linter.lint_infrastructure(group.infrastructure))
@@ -371,7 +375,10 @@ def lint_files(linter: Linter, files: list[Path], cache: Cache | None = None) ->
                 continue  # lint_path reports it
             handlers = sorted((d.function, d.reason) for d in declarations.for_file(path))
             routes = linter.targets.key(path) if linter.targets is not None else []
-            extra = json.dumps([path.as_posix(), handlers, declarations.covers(path), linter.project_key(path), routes])
+            named = os.path.abspath(path) in linter.named  # its syntax is checked (Linter.named)
+            extra = json.dumps(
+                [path.as_posix(), handlers, declarations.covers(path), linter.project_key(path), routes, named]
+            )
             keys[index] = key = file_key(digest, run, extra)
             found = cache.get(key, path.as_posix())
             results[index] = found if found is None or cache.unchanged(found) else None

@@ -260,3 +260,18 @@ def test_show_settings_lists_the_handlers_found_and_what_made_each_one(tmp_path:
         "# handler: jobs/nightly.py:lambda_handler (named like a Lambda handler `lambda_handler(event, context)`)",
         "# handler: svc/orders.py:create (declared in svc/serverless.yml line 3)",
     ]
+
+
+def test_a_named_file_with_a_syntax_error_and_no_database_call_is_a_warning(tmp_path: Path) -> None:
+    """pre-commit and editors name the file: its syntax error is said even though nothing in it
+    looks like a database call (a walk over a directory still skips such files unparsed)."""
+    (tmp_path / "broken.py").write_text("def f(:\n    return 1\n", encoding="utf-8")
+    named = run_cli("check", "--no-cache", "broken.py", cwd=tmp_path)
+    assert named.returncode == 0
+    assert named.stderr.startswith("pinlint: warning: broken.py:") and "skipped" in named.stderr
+    cached = run_cli("check", "broken.py", cwd=tmp_path)  # the cache keeps the warning for a named file
+    assert cached.stderr == named.stderr
+    walked = run_cli("check", "--no-cache", ".", cwd=tmp_path)
+    assert walked.stderr == "" and walked.returncode == 0
+    stdin = run_cli("check", "-", "--stdin-filename", "broken.py", cwd=tmp_path, stdin="def f(:\n")
+    assert "broken.py:" in stdin.stderr and "skipped" in stdin.stderr
