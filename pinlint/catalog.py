@@ -8,6 +8,8 @@ the top-level ``rules/`` beside the package.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import sys
 from dataclasses import dataclass, replace
@@ -281,11 +283,45 @@ def _examples(data: list[dict[str, Any]], where: str, bad: bool) -> tuple[Exampl
     return tuple(examples)
 
 
-def load_rule(path: Path) -> Rule:
+PARSED_CATALOG = "parsed-catalog.json"  # in rules/: each file's TOML as JSON, by the file's digest
+
+
+def parsed_catalog(directory: Path) -> dict[str, Any]:
+    """Each rule file's name -> [sha256 of its bytes, its TOML data]: what ``write_parsed_catalog``
+    wrote, so a run decodes JSON (C-fast) instead of 100 TOML files; {} when it is missing or bad."""
+    try:
+        found = json.loads((directory / PARSED_CATALOG).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def write_parsed_catalog(directory: Path) -> None:
+    """Rewrite ``rules/parsed-catalog.json`` from the rule files (``python -m pinlint.rulesdoc``)."""
+    entries = {}
+    for path in sorted(directory.glob("PIN*.toml")):
+        data = path.read_bytes()
+        entries[path.name] = [hashlib.sha256(data).hexdigest(), tomllib.loads(data.decode("utf-8"))]
+    lines = (
+        f"{json.dumps(name)}: {json.dumps(entry, ensure_ascii=False, sort_keys=True)}"
+        for name, entry in entries.items()
+    )
+    text = "{\n" + ",\n".join(lines) + "\n}\n"  # a rule file per line, so a change is one line of diff
+    (directory / PARSED_CATALOG).write_text(text, encoding="utf-8")
+
+
+def load_rule(path: Path, parsed: dict[str, Any] | None = None) -> Rule:
+    """The rule of one file; its TOML is taken from ``parsed`` (``parsed_catalog``) when the entry
+    was made from these very bytes, else parsed here."""
     file = path.name
     where = f"{path.parent.name}/{file}"  # rules/PIN001-....toml, as errors name it
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
+        entry = (parsed or {}).get(file)
+        if isinstance(entry, list) and len(entry) == 2 and entry[0] == hashlib.sha256(raw).hexdigest():
+            data = entry[1]
+        else:
+            data = tomllib.loads(raw.decode("utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise CatalogError(f"{where}: {error}") from error
     try:
@@ -362,7 +398,8 @@ def load_rule(path: Path) -> Rule:
 def load_catalog(directory: Path | None = None) -> tuple[Rule, ...]:
     """All rules, sorted by code; raises CatalogError on the first malformed file."""
     directory = directory or rules_directory()
-    rules = [load_rule(path) for path in sorted(directory.glob("PIN*.toml"))]
+    parsed = parsed_catalog(directory)
+    rules = [load_rule(path, parsed) for path in sorted(directory.glob("PIN*.toml"))]
     seen: dict[str, str] = {}
     for rule in rules:
         for key in (rule.code, rule.name):

@@ -211,6 +211,7 @@ def write_docs(root: Path, rules: Sequence[Rule]) -> None:
 if __name__ == "__main__":  # pragma: no cover - maintenance command
     import sys
 
-    from pinlint.catalog import load_catalog
+    from pinlint.catalog import load_catalog, rules_directory, write_parsed_catalog
 
+    write_parsed_catalog(rules_directory())
     write_docs(Path(sys.argv[1] if len(sys.argv) > 1 else "."), load_catalog())

@@ -249,3 +249,34 @@ def test_docs_rule_kinds_is_generated_from_the_kinds() -> None:
 
     written = (ROOT / "docs" / "rule-kinds.md").read_text(encoding="utf-8")
     assert written == render(), "docs/rule-kinds.md is stale: run `python -m pinlint.kinds.reference`"
+
+
+def test_the_parsed_catalog_is_fresh_and_a_changed_file_is_read_from_its_toml(tmp_path: Path) -> None:
+    """rules/parsed-catalog.json (written by `python -m pinlint.rulesdoc`) holds every rule file's
+    TOML by its digest, so a run reads JSON; an edited file no longer matches its entry and is
+    parsed from its TOML, so the catalog never serves a stale rule."""
+    import hashlib
+    import json
+    import shutil
+
+    import tomllib
+
+    from pinlint.catalog import PARSED_CATALOG, parsed_catalog, rules_directory
+
+    directory = rules_directory()
+    parsed = parsed_catalog(directory)
+    files = sorted(directory.glob("PIN*.toml"))
+    assert sorted(parsed) == [path.name for path in files], "run `python -m pinlint.rulesdoc`"
+    for path in files:
+        digest, data = parsed[path.name]
+        assert digest == hashlib.sha256(path.read_bytes()).hexdigest(), f"{path.name}: run `python -m pinlint.rulesdoc`"
+        assert data == tomllib.loads(path.read_text(encoding="utf-8"))
+    copy = tmp_path / "rules"
+    shutil.copytree(directory, copy)
+    edited = copy / files[0].name
+    edited.write_text(edited.read_text(encoding="utf-8").replace('severity = "error"', 'severity = "warning"', 1))
+    (rule,) = [rule for rule in load_catalog(copy) if rule.file.endswith(files[0].name)]
+    assert rule.severity == "warning"
+    (copy / PARSED_CATALOG).write_text("{not json", encoding="utf-8")  # a damaged file: every TOML is read
+    assert [r.code for r in load_catalog(copy)] == [r.code for r in CATALOG]
+    assert json.loads((directory / PARSED_CATALOG).read_text(encoding="utf-8"))
