@@ -521,3 +521,23 @@ def test_a_rollback_after_the_set_keeps_the_fix_safe(tmp_path: Path) -> None:
     (tmp_path / "m.sql").write_text("BEGIN;\nSET search_path TO app;\nROLLBACK TO SAVEPOINT a;\nSELECT 1;\n")
     [open_transaction] = _findings(tmp_path)
     assert open_transaction["fix"]["applicability"] == "unsafe"  # type: ignore[index]
+
+
+def test_a_check_that_attaches_the_unlock_removal_does_not_import_libcst() -> None:
+    """The advisory-lock fix finds the unlock to remove in the engine's `ast` tree: a plain check
+    (a pre-commit run) never pays libcst's 0.1 s import for it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from pinlint.catalog import load_catalog\nfrom pinlint.config import Settings\n"
+        "from pinlint.engine import Linter\n"
+        'source = \'def job(cur, key):\\n    cur.execute("SELECT pg_advisory_lock(%s)", (key,))\\n'
+        '    cur.execute("SELECT pg_advisory_unlock(%s)", (key,))\\n\'\n'
+        "found = Linter(load_catalog(), Settings()).lint_source(source, 'job.py').findings\n"
+        "fixes = [f.autofix for f in found if f.autofix is not None]\n"
+        "print(len(fixes[0].edits), 'libcst' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["2", "False"]
