@@ -40,6 +40,7 @@ from pinlint.config import ConfigError, Settings, SettingsResolver, find_config,
 from pinlint.declarations import Declarations, find_declarations
 from pinlint.discover import discover
 from pinlint.engine import Linter
+from pinlint.fix.text import differing_span
 from pinlint.kinds.project_condition import ProjectCondition
 from pinlint.model import Finding
 from pinlint.project import ProjectFacts, settle
@@ -137,25 +138,12 @@ def _offset_position(text: str, offset: int) -> tuple[int, int]:
 
 
 def replacement(old: str, new: str) -> TextChange | None:
-    """The one change that turns ``old`` into ``new`` (what the two do not share at either end),
-    never splitting a CR LF; None when they are equal."""
-    if old == new:
+    """The one change that turns ``old`` into ``new`` (``differing_span``), at LSP's line breaks."""
+    span = differing_span(old, new)
+    if span is None:
         return None
-    limit = min(len(old), len(new))
-    prefix = 0
-    while prefix < limit and old[prefix] == new[prefix]:
-        prefix += 1
-    if 0 < prefix < len(old) and old[prefix - 1] == "\r" and old[prefix] == "\n":
-        prefix -= 1
-    suffix = 0
-    while suffix < limit - prefix and old[len(old) - 1 - suffix] == new[len(new) - 1 - suffix]:
-        suffix += 1
-    cut = len(old) - suffix
-    if 0 < cut < len(old) and old[cut - 1] == "\r" and old[cut] == "\n":
-        suffix -= 1
-    start = _offset_position(old, prefix)
-    end = _offset_position(old, len(old) - suffix)
-    return TextChange(*start, *end, new[prefix : len(new) - suffix])
+    start, end, text = span
+    return TextChange(*_offset_position(old, start), *_offset_position(old, end), text)
 
 
 # -- linting one buffer ---------------------------------------------------------------------------

@@ -58,9 +58,9 @@ def apply_edits(text: str, spans: Sequence[tuple[int, int, str]]) -> str:
     return "".join(pieces)
 
 
-def minimal_edit(old: str, new: str, file: FileText) -> Edit | None:
-    """The one edit that turns ``old`` (``file``'s text) into ``new``: what the two do not share at
-    either end, never splitting a CR LF; None when they are equal."""
+def differing_span(old: str, new: str) -> tuple[int, int, str] | None:
+    """What turns ``old`` into ``new`` as one replacement: the offsets in ``old`` of what the two do
+    not share at either end, and its new text, never splitting a CR LF; None when they are equal."""
     if old == new:
         return None
     limit = min(len(old), len(new))
@@ -75,4 +75,10 @@ def minimal_edit(old: str, new: str, file: FileText) -> Edit | None:
     cut = len(old) - suffix
     if 0 < cut < len(old) and old[cut - 1] == "\r" and old[cut] == "\n":
         suffix -= 1
-    return file.edit(prefix, len(old) - suffix, new[prefix : len(new) - suffix])
+    return prefix, len(old) - suffix, new[prefix : len(new) - suffix]
+
+
+def minimal_edit(old: str, new: str, file: FileText) -> Edit | None:
+    """The one edit that turns ``old`` (``file``'s text) into ``new`` (``differing_span``)."""
+    span = differing_span(old, new)
+    return None if span is None else file.edit(*span)
