@@ -13,6 +13,15 @@ if TYPE_CHECKING:
     from pinlint.extract.handlers import FactoryCall
 
 CACHE_DECORATORS = ("functools.cache", "functools.lru_cache")
+# the key of every kind that asks whether a call runs per invocation (this one, iam-token)
+CACHE_DECORATORS_KEY = Key(
+    "cache-decorators", STRINGS, "Decorators that make a function run once.", default=", ".join(CACHE_DECORATORS)
+)
+
+
+def cache_decorators(table: dict[str, Any]) -> frozenset[str]:
+    """The ``cache-decorators`` of a ``[match]`` table, or the default."""
+    return frozenset(table.get("cache-decorators", CACHE_DECORATORS))
 
 
 @dataclass(frozen=True)
@@ -30,19 +39,14 @@ class HandlerFactoryCallMatch(HandlerKind):
     )
     keys = (
         Key("functions", STRINGS, "Qualified connection factories, e.g. `psycopg2.connect`.", required=True),
-        Key(
-            "cache-decorators",
-            STRINGS,
-            "Decorators that make a function run once.",
-            default=", ".join(CACHE_DECORATORS),
-        ),
+        CACHE_DECORATORS_KEY,
     )
 
     @classmethod
     def build(cls, table: dict[str, Any]) -> HandlerFactoryCallMatch:
         return cls(
             functions=frozenset(table["functions"]),
-            cache_decorators=frozenset(table.get("cache-decorators", CACHE_DECORATORS)),
+            cache_decorators=cache_decorators(table),
         )
 
     @property

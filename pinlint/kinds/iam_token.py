@@ -9,7 +9,7 @@ from typing import Any
 
 from pinlint.extract.iamauth import TOKEN_METHOD, TokenAtImport, TokenPerInvocation
 from pinlint.kinds.base import IamTokenKind, Interest
-from pinlint.kinds.handler_factory_call import CACHE_DECORATORS
+from pinlint.kinds.handler_factory_call import CACHE_DECORATORS_KEY, cache_decorators
 from pinlint.kinds.schema import STRING, STRINGS, Key
 
 IMPORT_TIME = "import-time"
@@ -37,12 +37,7 @@ class IamTokenMatch(IamTokenKind):
         Key("check", STRING, "What to look for.", required=True, choices=(IMPORT_TIME, PER_INVOCATION)),
         Key("pools", STRINGS, "Qualified pool and engine factories (they connect later)."),
         Key("connects", STRINGS, "Qualified connect functions.", required=True),
-        Key(
-            "cache-decorators",
-            STRINGS,
-            "Decorators that make a function run once.",
-            default=", ".join(CACHE_DECORATORS),
-        ),
+        CACHE_DECORATORS_KEY,
     )
 
     @classmethod
@@ -51,7 +46,7 @@ class IamTokenMatch(IamTokenKind):
             reads=table["check"],
             pools=frozenset(table.get("pools", [])),
             connects=frozenset(table["connects"]),
-            cache_decorators=frozenset(table.get("cache-decorators", CACHE_DECORATORS)),
+            cache_decorators=cache_decorators(table),
         )
 
     @property
