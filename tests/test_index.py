@@ -684,3 +684,100 @@ def test_linting_the_same_text_twice_gives_the_same_result() -> None:
     first, second = linter.lint_source(source, "app.py"), linter.lint_source(source, "app.py")
     assert first.summaries and not second.summaries
     assert first == second and [f.code for f in first.findings] == ["PIN001"]
+
+
+RETURNS = """\
+import functools
+from contextlib import contextmanager
+
+import psycopg2
+
+
+class Database:
+    def __init__(self):
+        self._conn = None
+
+    def query(self, sql):
+        if self._conn is None:
+            self._conn = psycopg2.connect("")
+        return self._conn.cursor().execute(sql)
+
+    def name(self):
+        return "db"
+
+
+_db = None
+shared = Database()
+
+
+def get_db():
+    return Database()
+
+
+def make_db():
+    db = Database()
+    return db
+
+
+def outer():
+    return make_db()
+
+
+@contextmanager
+def session():
+    db = Database()
+    yield db
+
+
+@contextmanager
+def get_conn():
+    conn = psycopg2.connect("")
+    yield conn
+
+
+def cached_db():
+    global _db
+    if _db is None:
+        _db = Database()
+    return _db
+
+
+@functools.lru_cache
+def memo_db():
+    return Database()
+
+
+def get_shared():
+    return shared
+
+
+def label():
+    return str("db")
+"""
+
+
+@pytest.mark.parametrize(
+    ("body", "flagged"),
+    [
+        ("get_db().query('x')", True),  # a method of what a helper returned: its lazy guard is per instance
+        ("db = get_db()\n    return db.query('x')", True),  # ... kept in a local first
+        ("outer().query('x')", True),  # ... returned through another helper and a local
+        ("with session() as s:\n        s.query('x')", True),  # ... yielded by a context manager
+        ("with get_conn() as conn:\n        conn.cursor()", True),  # a context manager that connects
+        ("cached_db().query('x')", False),  # a guarded global: the same instance on every invocation
+        ("memo_db().query('x')", False),  # a cached function returns the same instance
+        ("get_shared().query('x')", False),  # an instance made at import
+        ("get_db().name()", False),  # a method that connects nowhere
+        ("label().query('x')", False),  # a helper that returns no project instance
+    ],
+)
+def test_a_method_called_on_what_a_helper_returns(tmp_path: Path, body: str, flagged: bool) -> None:
+    names = "cached_db, get_conn, get_db, get_shared, label, memo_db, outer, session"
+    handler = f"from db import {names}\n\n\ndef lambda_handler(event, context):\n    {body}\n"
+    _write(tmp_path, {"app.py": handler, "db.py": RETURNS})
+    found = _findings(tmp_path)
+    assert bool(found) is flagged, found
+    if body == "get_db().query('x')":
+        (finding,) = found
+        assert finding.startswith("app.py:5:5: PIN022 `psycopg2.connect()` in db.py:13 runs on every invocation")
+        assert finding.endswith("through `get_db()` -> `Database.query()`")

@@ -21,13 +21,19 @@ branches: each call hands the function its own classes (at most MAX_BOUND per pa
 parameter passed on (``run(loader_cls)``) hands its classes on, and the path shows the class
 (``base_handler()`` -> ``LipasLoader()`` -> ``BaseLoader.__init__()``).
 
+A method called on what a project function returns (``get_db().query()``, ``db = get_db();
+db.query()``, ``with session() as db``) enters that class's method, through ``return make()`` chains
+(MAX_GIVEN): on a fresh instance, unless the function keeps it (a guarded global it returns, a
+cache decorator, an instance made at import), and the path shows the function (``get_db()`` ->
+``Database.query()``).
+
 Module-level code never runs per invocation. Each function is entered once per handler (and
 instance state, and classes bound to its parameters), so the cost is linear in the reachable graph.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pinlint.index.project import ProjectIndex, Target
 from pinlint.index.summary import EXCEPT_GUARD, INSTANCE_CACHED, PROPERTY_DECORATORS, CallSite, FunctionSummary
@@ -35,6 +41,7 @@ from pinlint.index.summary import EXCEPT_GUARD, INSTANCE_CACHED, PROPERTY_DECORA
 MAX_SHOWN_STEPS = 4
 MAX_STEPS = 60  # a path longer than this is not followed further (the walk recurses once per step)
 MAX_BOUND = 8  # classes one parameter can be bound to; those past it are not followed
+MAX_GIVEN = 4  # ``return make()`` followed through this many functions for the class of what is returned
 
 Bindings = tuple[tuple[str, tuple[Target, ...]], ...]  # parameter -> the classes passed to it, sorted
 
@@ -155,6 +162,10 @@ class _Walk:
             else:
                 target = self.index.resolve(current.path, site.target)
             if target is None:
+                if site.receiver == "fresh":  # ``get_db().query()``, ``db = get_db(); db.query()``
+                    for maker, returned, kept in self.through_returns(current.path, site.target):
+                        entered = replace(site, receiver="held") if kept else site
+                        self.enter(current, entered, returned, fresh, (*steps, maker.name), origin, because, bound)
                 continue
             if target.kind == "external":
                 if target.name in self.factories and not site.access:
@@ -199,6 +210,44 @@ class _Walk:
             return
         bindings = self.bindings(current, site, target, bound)
         self.walk(target, callee_fresh, (*steps, target.name), next_origin, because, bindings)
+
+    def through_returns(self, path: str, reference: str) -> list[tuple[Target, Target, bool]]:
+        """(function, method, kept) for a method called on what a project function returned
+        (``get_db.query``: ``get_db`` returns a ``Database``, so ``Database.query``); kept when the
+        instance outlives the call (a guarded global, a cached function)."""
+        parts = reference.split(".")
+        for count in range(len(parts) - 1, 0, -1):
+            function = self.index.resolve(path, ".".join(parts[:count]))
+            if function is None or function.kind != "function":
+                continue
+            found = []
+            for made, kept in self.given(function, 0):
+                method = self.index.member(Target("instance", made.path, made.name), parts[count:], 0)
+                if method is not None and method.kind == "function":
+                    found.append((function, method, kept))
+            return found
+        return []
+
+    def given(self, function: Target, depth: int) -> list[tuple[Target, bool]]:
+        """The project classes whose instances ``function`` returns, each with whether the instance
+        outlives the call (kept in a global, or the function is cached), through MAX_GIVEN calls."""
+        summary = self.function(function)
+        if summary is None or depth > MAX_GIVEN:
+            return []
+        cached = bool(set(summary.decorators) & self.cache_decorators)
+        found: list[tuple[Target, bool]] = []
+        for given in summary.gives:
+            target = self.index.resolve(function.path, given.lstrip("~"))
+            kept = cached or given.startswith("~")
+            if target is not None and target.kind == "class":
+                found.append((target, kept))
+            elif target is not None and target.kind == "function":
+                found += [(made, kept or inner) for made, inner in self.given(target, depth + 1)]
+        for name in summary.returns:  # a module-level instance (``db = Database()`` at import)
+            target = self.index.resolve(function.path, name)
+            if target is not None and target.kind == "instance":
+                found.append((Target("class", target.path, target.name), True))
+        return list(dict.fromkeys(found))
 
     def bindings(
         self, current: Target, site: CallSite, callee: Target, bound: dict[str, tuple[Target, ...]]

@@ -20,6 +20,9 @@ returns". A call records the arguments that name something the index may resolve
 name, an import, a parameter) by position or keyword, so a class handed to a function that
 constructs it is followed. Functions handed to ``asyncio.to_thread``, ``loop.run_in_executor``,
 ``executor.submit``, ``threading.Thread(target=)`` or ``functools.partial`` count as called.
+A function also records what it hands back (``gives``): the callee of each ``return Database()``
+(or of the call that made a returned local), of each ``yield`` of a ``@contextmanager``, and, "~"
+first, of the calls stored in a module-level name it returns (a guarded global: kept).
 Summaries are plain data (``to_json``/``from_json``).
 """
 
@@ -40,7 +43,7 @@ CLOSERS = frozenset({"close", "dispose", "terminate", "closeall"})
 PROPERTY_DECORATORS = frozenset({"property", "functools.cached_property", "cached_property"})
 INSTANCE_CACHED = frozenset({"functools.cached_property", "cached_property"})
 EXCEPT_GUARD = "!except"
-SUMMARY_FORMAT = 3
+SUMMARY_FORMAT = 4
 
 _BUILTINS = frozenset(dir(builtins))
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -73,6 +76,7 @@ class FunctionSummary:
     returns: tuple[str, ...] = ()  # module-level names it returns
     parameters: tuple[str, ...] = ()  # positional parameters, without ``self``/``cls`` of a method
     keywords: tuple[str, ...] = ()  # keyword-only parameters
+    gives: tuple[str, ...] = ()  # references of what it returns or yields (a call's callee), "~" first when kept
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,7 @@ def from_json(data: Any) -> ModuleSummary | None:
                 returns=tuple(item["returns"]),
                 parameters=tuple(item["parameters"]),
                 keywords=tuple(item["keywords"]),
+                gives=tuple(str(given) for given in item["gives"]),
             )
         classes = {
             name: ClassSummary(item["name"], tuple(item["bases"]), tuple(item["methods"]), dict(item["attributes"]))
@@ -472,9 +477,43 @@ class _Summariser:
                         if handed:
                             calls.append(self._site(argument, handed, handed_receiver, ancestors, context, early))
         self.summary.functions[qualname] = FunctionSummary(
-            qualname, node.lineno, tuple(calls), decorators, tuple(closes), tuple(returns), positional, keyword_only
+            qualname,
+            node.lineno,
+            tuple(calls),
+            decorators,
+            tuple(closes),
+            tuple(returns),
+            positional,
+            keyword_only,
+            gives=self.gives(nodes, decorators, calls, context),
         )
         self._body(node.body, f"{qualname}.", "", context.visible_defs)
+
+    def gives(
+        self,
+        nodes: list[tuple[ast.AST, list[ast.AST], bool, bool]],
+        decorators: tuple[str, ...],
+        calls: list[CallSite],
+        context: _Context,
+    ) -> tuple[str, ...]:
+        """What the function hands its caller: the callee of each ``return f()`` (or of the call
+        that made a returned local), and of each ``yield`` of a ``@contextmanager``; "~" first for a
+        module-level name it returns, by the calls stored in it (``_db = Database()``: kept across calls)."""
+        yields = any(decorator.endswith("contextmanager") for decorator in decorators)
+        found: list[str] = []
+        for item, _, _, _ in nodes:
+            if not (isinstance(item, ast.Return) or (yields and isinstance(item, ast.Yield))):
+                continue
+            value = item.value
+            if isinstance(value, ast.Call):
+                made, _ = self.ref(value.func, context)
+                if made and not made.startswith(("()", "$")):
+                    found.append(made)
+            elif isinstance(value, ast.Name) and self.persistent(value.id, context):
+                found += [f"~{call.target}" for call in calls if call.store == value.id and not call.access]
+            elif isinstance(value, ast.Name) and value.id in context.local_calls:
+                found.append(context.local_calls[value.id])
+        return tuple(dict.fromkeys(found))
 
     def annotation(self, node: ast.expr) -> str:
         """The class reference an annotation names (``Database``, ``"Database"``, ``Database | None``,
