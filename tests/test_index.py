@@ -781,3 +781,127 @@ def test_a_method_called_on_what_a_helper_returns(tmp_path: Path, body: str, fla
         (finding,) = found
         assert finding.startswith("app.py:5:5: PIN022 `psycopg2.connect()` in db.py:13 runs on every invocation")
         assert finding.endswith("through `get_db()` -> `Database.query()`")
+
+
+VALUES = """\
+import functools
+
+import psycopg2
+
+DSN = "dbname=app"
+connect = functools.partial(psycopg2.connect, DSN)
+
+
+class DefaultLoader:
+    def __init__(self):
+        self.conn = psycopg2.connect(DSN)
+
+
+class QuietLoader:
+    def __init__(self):
+        self.conn = None
+
+
+def open_conn():
+    return psycopg2.connect(DSN)
+
+
+def quiet():
+    return None
+
+
+def run(fn):
+    return fn()
+
+
+def retry(fn, *args):
+    return fn(*args)
+
+
+def get(conn_factory=psycopg2.connect):
+    return conn_factory(DSN)
+
+
+def load(loader_cls=DefaultLoader):
+    return loader_cls()
+"""
+
+
+@pytest.mark.parametrize(
+    ("call", "flagged"),
+    [
+        ("run(open_conn)", True),  # a function handed over and called by the callee
+        ("run(quiet)", False),  # ... one that connects nowhere
+        ("retry(psycopg2.connect, DSN)", True),  # a connection factory handed over
+        ("retry(str, DSN)", False),  # ... a builtin
+        ("asyncio.get_running_loop().run_in_executor(None, psycopg2.connect, DSN)", True),
+        ("connect()", True),  # a module-level `functools.partial` of a factory
+        ("get()", True),  # a factory as a parameter's default value
+        ("get(pool.getconn)", False),  # ... the caller hands another one
+        ("load()", True),  # a class as a parameter's default value
+        ("load(QuietLoader)", False),  # ... the caller hands a quiet one
+        ("load(*loaders)", False),  # ... or may: a starred argument fills every parameter
+    ],
+)
+def test_functions_and_defaults_passed_as_values(tmp_path: Path, call: str, flagged: bool) -> None:
+    handler = (
+        "import asyncio\n\nimport psycopg2\n\nfrom helpers import DSN, QuietLoader, connect, get, load, open_conn,"
+        f" quiet, retry, run\n\npool = loaders = None\n\n\ndef lambda_handler(event, context):\n    return {call}\n"
+    )
+    _write(tmp_path, {"app.py": handler, "helpers.py": VALUES})
+    found = _findings(tmp_path)
+    assert bool(found) is flagged, found
+    if call == "run(open_conn)":
+        (finding,) = found
+        assert finding.startswith("app.py:11:12: PIN022 `psycopg2.connect()` in helpers.py:20 runs on every")
+        assert finding.endswith("through `run()` -> `open_conn()`")
+
+
+@pytest.mark.parametrize(
+    ("default", "flagged"),
+    [("loader_cls=DefaultLoader", True), ("loader_cls=QuietLoader", False)],
+)
+def test_a_default_value_of_the_handler_itself(tmp_path: Path, default: str, flagged: bool) -> None:
+    handler = f"from helpers import DefaultLoader, QuietLoader\n\n\ndef main(event, context, {default}):\n"
+    handler += "    return loader_cls()\n"
+    declaration = "service: s\nprovider:\n  name: aws\nfunctions:\n  f:\n    handler: app.main\n"
+    _write(tmp_path, {"app.py": handler, "helpers.py": VALUES, "serverless.yml": declaration})
+    found = _findings(tmp_path)
+    assert bool(found) is flagged, found
+    if flagged:
+        assert found[0].endswith("through `DefaultLoader()` -> `DefaultLoader.__init__()`")
+
+
+TWO_ARGUMENT_SUPER = """\
+import psycopg2
+
+
+class Base:
+    def __init__(self):
+        self.conn = psycopg2.connect("")
+
+
+class Middle(Base):
+    def __init__(self):
+        self.conn = None
+
+
+class Leaf(Middle):
+    def __init__(self):
+        super(Middle, self).__init__()
+
+
+class Skip(Middle):
+    def __init__(self):
+        super(Skip, self).__init__()
+"""
+
+
+@pytest.mark.parametrize(("call", "flagged"), [("Leaf()", True), ("Skip()", False)])
+def test_two_argument_super_starts_after_the_class_it_names(tmp_path: Path, call: str, flagged: bool) -> None:
+    handler = f"from models import Leaf, Skip\n\n\ndef lambda_handler(event, context):\n    return {call}\n"
+    _write(tmp_path, {"app.py": handler, "models.py": TWO_ARGUMENT_SUPER})
+    found = _findings(tmp_path)
+    assert bool(found) is flagged, found
+    if flagged:
+        assert found[0].endswith("through `Leaf.__init__()` -> `Base.__init__()`")

@@ -20,6 +20,9 @@ that parameter, and a call of the parameter (``loader_cls(...)``) constructs it,
 branches: each call hands the function its own classes (at most MAX_BOUND per parameter), a
 parameter passed on (``run(loader_cls)``) hands its classes on, and the path shows the class
 (``base_handler()`` -> ``LipasLoader()`` -> ``BaseLoader.__init__()``).
+A function (``run(work)`` then ``fn()``) or a connection factory (``retry(psycopg2.connect, dsn)``)
+handed over is followed the same way, and so is a parameter's default value that no caller fills
+(``def load(loader_cls=DefaultLoader)``, ``def get(factory=psycopg2.connect)``).
 
 A method called on what a project function returns (``get_db().query()``, ``db = get_db();
 db.query()``, ``with session() as db``) enters that class's method, through ``return make()`` chains
@@ -135,6 +138,11 @@ class _Walk:
         if function is None:
             return
         bound = dict(bindings)
+        for parameter, reference in function.defaults:  # ``loader_cls=DefaultLoader``, unless a caller fills it
+            if parameter not in bound:
+                default = self.index.resolve(current.path, reference)
+                if default is not None and self.bindable(default):
+                    bound[parameter] = (default,)
         for site in function.calls:
             cached, undone = self.guarded(current, site, fresh)
             if cached:
@@ -150,6 +158,14 @@ class _Walk:
             if site.target.startswith("$"):  # a parameter called, or a method of what calling it made
                 parameter, _, rest = site.target[1:].partition(".")
                 for made in bound.get(parameter, ()):
+                    if made.kind == "external":  # ``retry(psycopg2.connect, dsn)`` then ``fn(dsn)``
+                        if not rest:
+                            self.report(made.name, current.path, site, here_origin, steps, because)
+                        continue
+                    if made.kind == "function":  # ``run(work)`` then ``fn()``
+                        if not rest:
+                            self.enter(current, site, made, fresh, steps, origin, because, bound)
+                        continue
                     instance = Target("instance", made.path, made.name)
                     target = self.index.member(instance, rest.split("."), 0) if rest else made
                     shown = steps if rest else (*steps, made.name)
@@ -158,7 +174,11 @@ class _Walk:
                 continue
             if site.target.startswith("^"):  # ``super().m()``
                 owner, _, method = site.target[1:].rpartition(".")
-                target = self.index.inherited(current.path, owner, method)
+                start = self.index.resolve(current.path, owner)  # the class written in, or C of ``super(C, self)``
+                if start is not None and start.kind == "class":
+                    target = self.index.inherited(start.path, start.name, method)
+                else:
+                    target = self.index.inherited(current.path, owner, method)
             else:
                 target = self.index.resolve(current.path, site.target)
             if target is None:
@@ -252,31 +272,46 @@ class _Walk:
     def bindings(
         self, current: Target, site: CallSite, callee: Target, bound: dict[str, tuple[Target, ...]]
     ) -> Bindings:
-        """The classes the arguments of ``site`` hand to the parameters of ``callee``."""
-        if not site.passes:
+        """The classes, functions and factories the arguments of ``site`` hand to the parameters of
+        ``callee``; a parameter with a default that the call fills otherwise is bound to nothing."""
+        if not site.passes and not site.filled:
             return ()
         function = self.function(callee)
         if function is None:
             return ()
         found: dict[str, tuple[Target, ...]] = {}
+        defaulted = {parameter for parameter, _ in function.defaults}
+        if defaulted:
+            if "*" in site.filled:
+                found = dict.fromkeys(defaulted, ())
+            for slot in site.filled:
+                parameter = self.parameter(function, slot)
+                if parameter in defaulted:
+                    found[parameter] = ()
         for slot, reference in site.passes:
-            if slot.isdigit():
-                position = int(slot)
-                if position >= len(function.parameters):
-                    continue
-                parameter = function.parameters[position]
-            elif slot in function.parameters or slot in function.keywords:
-                parameter = slot
-            else:
+            parameter = self.parameter(function, slot)
+            if not parameter:
                 continue
             if reference.startswith("$"):
                 classes = bound.get(reference[1:], ())
             else:
                 target = self.index.resolve(current.path, reference)
-                classes = (target,) if target is not None and target.kind == "class" else ()
-            if classes:
+                classes = (target,) if target is not None and self.bindable(target) else ()
+            if classes or parameter in defaulted:
                 found[parameter] = tuple(dict.fromkeys((*found.get(parameter, ()), *classes)))[:MAX_BOUND]
         return tuple(sorted(found.items(), key=lambda item: item[0]))
+
+    @staticmethod
+    def parameter(function: FunctionSummary, slot: str) -> str:
+        """The parameter of ``function`` an argument in ``slot`` (a position or a keyword) fills, or ''."""
+        if slot.isdigit():
+            position = int(slot)
+            return function.parameters[position] if position < len(function.parameters) else ""
+        return slot if slot in function.parameters or slot in function.keywords else ""
+
+    def bindable(self, target: Target) -> bool:
+        """What a parameter is followed into: a project class or function, or a connection factory."""
+        return target.kind in ("class", "function") or (target.kind == "external" and target.name in self.factories)
 
     def report(
         self,

@@ -23,6 +23,10 @@ constructs it is followed. Functions handed to ``asyncio.to_thread``, ``loop.run
 A function also records what it hands back (``gives``): the callee of each ``return Database()``
 (or of the call that made a returned local), of each ``yield`` of a ``@contextmanager``, and, "~"
 first, of the calls stored in a module-level name it returns (a guarded global: kept).
+Default values that name something (``loader_cls=DefaultLoader``, ``factory=psycopg2.connect``)
+are kept per function, and a call records the slots its other arguments fill (``filled``), so a
+default counts only where no caller fills it; ``super(C, self)`` is ``^C.m``, and a module-level
+``connect = functools.partial(psycopg2.connect, DSN)`` is an alias of the function it wraps.
 Summaries are plain data (``to_json``/``from_json``).
 """
 
@@ -43,7 +47,7 @@ CLOSERS = frozenset({"close", "dispose", "terminate", "closeall"})
 PROPERTY_DECORATORS = frozenset({"property", "functools.cached_property", "cached_property"})
 INSTANCE_CACHED = frozenset({"functools.cached_property", "cached_property"})
 EXCEPT_GUARD = "!except"
-SUMMARY_FORMAT = 4
+SUMMARY_FORMAT = 5
 
 _BUILTINS = frozenset(dir(builtins))
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -64,6 +68,7 @@ class CallSite:
     receiver: str = ""  # "self" (the caller's own instance), "fresh" (made in this function), "held" (kept elsewhere)
     access: bool = False  # an attribute read (``self.engine``): a call only when it names a property
     passes: tuple[tuple[str, str], ...] = ()  # (position as digits, or keyword; reference) of named arguments
+    filled: tuple[str, ...] = ()  # the other arguments' slots (position, keyword; "*" for ``*args``/``**kw``)
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,7 @@ class FunctionSummary:
     parameters: tuple[str, ...] = ()  # positional parameters, without ``self``/``cls`` of a method
     keywords: tuple[str, ...] = ()  # keyword-only parameters
     gives: tuple[str, ...] = ()  # references of what it returns or yields (a call's callee), "~" first when kept
+    defaults: tuple[tuple[str, str], ...] = ()  # (parameter, reference) of a default that names something
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,7 @@ def from_json(data: Any) -> ModuleSummary | None:
                         **call,
                         "guard": tuple(call["guard"]),
                         "passes": tuple((str(slot), str(reference)) for slot, reference in call["passes"]),
+                        "filled": tuple(str(slot) for slot in call["filled"]),
                     }
                 )
                 for call in item["calls"]
@@ -128,6 +135,7 @@ def from_json(data: Any) -> ModuleSummary | None:
                 parameters=tuple(item["parameters"]),
                 keywords=tuple(item["keywords"]),
                 gives=tuple(str(given) for given in item["gives"]),
+                defaults=tuple((str(parameter), str(reference)) for parameter, reference in item["defaults"]),
             )
         classes = {
             name: ClassSummary(item["name"], tuple(item["bases"]), tuple(item["methods"]), dict(item["attributes"]))
@@ -203,7 +211,9 @@ class _Summariser:
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Call):  # ``Database().query()``
             called = node.value.func
             if isinstance(called, ast.Name) and called.id == "super" and context is not None and context.self_name:
-                return f"^{context.class_name}.{node.attr}", "self"
+                named = node.value.args[0] if len(node.value.args) == 2 else None  # ``super(C, self)``: after C
+                start = self.ref(named, None)[0] if isinstance(named, ast.Name | ast.Attribute) else ""
+                return f"^{start or context.class_name}.{node.attr}", "self"
             made, _ = self.ref(node.value.func, context)
             return (f"{made}.{node.attr}", "fresh") if made and not made.startswith("()") else ("", "")
         dotted = dotted_name(node)
@@ -331,7 +341,12 @@ class _Summariser:
                     self.summary.entries[target.id] = table
             elif isinstance(value, ast.Call):
                 made, _ = self.ref(value.func, None)
-                if made and not made.startswith("()"):
+                wrapped = value.args[0] if value.args and made.split(".")[-1] == "partial" else None
+                if isinstance(wrapped, ast.Name | ast.Attribute):  # ``connect = partial(psycopg2.connect, DSN)``
+                    made = self.ref(wrapped, None)[0]
+                    if made and made != target.id:
+                        self.summary.names[target.id] = made
+                elif made and not made.startswith("()"):
                     self.summary.names[target.id] = f"(){made}"
             else:
                 alias, _ = self.ref(value, None)
@@ -486,6 +501,7 @@ class _Summariser:
             positional,
             keyword_only,
             gives=self.gives(nodes, decorators, calls, context),
+            defaults=self.defaults(node, self_name),
         )
         self._body(node.body, f"{qualname}.", "", context.visible_defs)
 
@@ -514,6 +530,20 @@ class _Summariser:
             elif isinstance(value, ast.Name) and value.id in context.local_calls:
                 found.append(context.local_calls[value.id])
         return tuple(dict.fromkeys(found))
+
+    def defaults(self, node: ast.FunctionDef | ast.AsyncFunctionDef, self_name: str) -> tuple[tuple[str, str], ...]:
+        """(parameter, reference) of each default value that names a module-level name or an import
+        (``loader_cls=DefaultLoader``, ``conn_factory=psycopg2.connect``)."""
+        arguments = [*node.args.posonlyargs, *node.args.args]
+        pairs = list(zip(arguments[len(arguments) - len(node.args.defaults) :], node.args.defaults, strict=True))
+        pairs += [(a, d) for a, d in zip(node.args.kwonlyargs, node.args.kw_defaults, strict=True) if d is not None]
+        found = []
+        for argument, default in pairs:
+            if argument.arg != self_name and isinstance(default, ast.Name | ast.Attribute):
+                reference, receiver = self.ref(default, None)
+                if reference and not receiver:
+                    found.append((argument.arg, reference))
+        return tuple(found)
 
     def annotation(self, node: ast.expr) -> str:
         """The class reference an annotation names (``Database``, ``"Database"``, ``Database | None``,
@@ -566,6 +596,7 @@ class _Summariser:
     ) -> CallSite:
         callee = node.func if isinstance(node, ast.Call) else node
         passes = self.passes(node, context) if isinstance(node, ast.Call) else ()
+        filled = _filled(node, {slot for slot, _ in passes}) if isinstance(node, ast.Call) else ()
         line = callee.lineno
         end_line = callee.end_lineno or line
         model = self.model
@@ -580,6 +611,7 @@ class _Summariser:
             receiver=receiver,
             access=access,
             passes=passes,
+            filled=filled,
         )
 
     def passes(self, call: ast.Call, context: _Context) -> tuple[tuple[str, str], ...]:
@@ -602,6 +634,22 @@ class _Summariser:
             if reference and not receiver and not reference.startswith("$"):
                 found.append((slot, reference))
         return tuple(found)
+
+
+def _filled(call: ast.Call, named: set[str]) -> tuple[str, ...]:
+    """The slots ``call`` fills that ``named`` (its ``passes``) leaves out: positions, keywords, "*"."""
+    found: list[str] = []
+    for position, argument in enumerate(call.args):
+        if isinstance(argument, ast.Starred):
+            return (*found, "*")
+        if str(position) not in named:
+            found.append(str(position))
+    for keyword in call.keywords:
+        if keyword.arg is None:
+            return (*found, "*")
+        if keyword.arg not in named:
+            found.append(keyword.arg)
+    return tuple(found)
 
 
 _MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "append", "extend", "insert", "remove"})
