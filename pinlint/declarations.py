@@ -812,8 +812,8 @@ def _python_model(path: Path, words: re.Pattern[bytes] | None = None) -> PythonM
 
 
 def _declare_django(settings: str, importer: Path, result: Declarations, root: Path) -> None:
-    """Django's function views, from the settings module's ``ROOT_URLCONF`` through its
-    ``urlpatterns`` and the URLconfs they ``include()`` (class-based views are not followed)."""
+    """Django's views, from the settings module's ``ROOT_URLCONF`` through its ``urlpatterns`` and
+    the URLconfs they ``include()``: functions, and classes (``Detail.as_view()``, DRF ViewSets)."""
     from pinlint.extract.routes import django_routes, root_urlconf
 
     settings_file = _module_file(importer, settings, 0)
@@ -841,7 +841,7 @@ def _declare_django(settings: str, importer: Path, result: Declarations, root: P
 
 
 _SERVING_WORDS = re.compile(
-    rb"Mangum|handle_request|awsgi|make_lambda_handler|include_router|register_blueprint|add_resource|get_[wa]sgi_application"
+    rb"Mangum|handle_request|awsgi|make_lambda_handler|include_router|register_blueprint|add_resource|add_url_rule|get_[wa]sgi_application"
 )
 
 

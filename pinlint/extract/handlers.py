@@ -98,8 +98,10 @@ def has_handler_candidates(model: PythonModule, declared: dict[str, str], use_co
         return True
     if use_convention and names & set(CONVENTION_NAMES):
         return True
-    if "add_resource" in model.source or any(
-        isinstance(node, ast.ClassDef) and node.name in declared for node in tree.body
+    if (
+        "add_resource" in model.source
+        or "add_url_rule" in model.source
+        or any(isinstance(node, ast.ClassDef) and node.name in declared for node in tree.body)
     ):
         return True  # class-based routes (Flask-RESTful resources)
     return any(isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.decorator_list for node in tree.body)

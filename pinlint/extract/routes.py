@@ -93,6 +93,20 @@ INCLUDES = ("include_router", "register_blueprint")
 # Flask-RESTful / Flask-RESTX: `api = Api(app)`, then `api.add_resource(Resource, "/path")`: the
 # resource class's HTTP methods are the handlers.
 RESOURCE_APIS = ("flask_restful.Api", "flask_restx.Api")
+RESOURCE_BASES = ("flask_restful.Resource", "flask_restx.Resource")
+# The methods of a class-based view that run on a request: Django's and Flask's ``View`` and
+# ``MethodView`` (HTTP methods, ``dispatch``, ``dispatch_request``) and DRF's ``ViewSet`` actions.
+VIEW_METHODS = (
+    *_HTTP,
+    "dispatch",
+    "dispatch_request",
+    "list",
+    "create",
+    "retrieve",
+    "update",
+    "partial_update",
+    "destroy",
+)
 
 
 def _framework_objects(model: PythonModule) -> dict[str, Framework]:
@@ -190,6 +204,7 @@ def route_handlers(model: PythonModule, declared: dict[str, str]) -> dict[str, s
     ``declared`` maps the module's declared names (functions or objects) to why. A method of a
     class-based resource is named ``Class.method``."""
     found = _resource_methods(model, declared)
+    found.update(url_rule_functions(model, declared))
     objects = _framework_objects(model)
     if not objects:
         return found
@@ -240,21 +255,95 @@ def _added_resources(model: PythonModule, served: dict[str, str]) -> list[tuple[
     return added
 
 
+def _url_rules(model: PythonModule, served: dict[str, str]) -> list[tuple[str, str, int, str]]:
+    """(view, how it is added, line, why its app is served) of each Flask ``app.add_url_rule(rule,
+    view_func=View.as_view("name"))`` (or ``view_func=function``) on a served app or blueprint."""
+    added = []
+    for node in ast.walk(model.tree):
+        if not (
+            isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add_url_rule"
+        ):
+            continue
+        owner = node.func.value
+        if not (isinstance(owner, ast.Name) and owner.id in served):
+            continue
+        given = [keyword.value for keyword in node.keywords if keyword.arg == "view_func"] or node.args[2:3]
+        view = given[0] if given else None
+        if isinstance(view, ast.Call) and isinstance(view.func, ast.Attribute) and view.func.attr == "as_view":
+            view = view.func.value
+        if isinstance(view, ast.Name):
+            how = f"added by `{owner.id}.add_url_rule(..., view_func={ast.unparse(given[0])})`"
+            added.append((view.id, how, node.lineno, served[owner.id]))
+    return added
+
+
+def _local_order(classes: dict[str, ast.ClassDef], name: str) -> list[ast.ClassDef]:
+    """The class ``name`` and its base classes defined in this module, depth first, each once."""
+    order: list[ast.ClassDef] = []
+    pending = [name]
+    while pending and len(order) < 16:
+        current = pending.pop(0)
+        node = classes.get(current)
+        if node is None or node in order:
+            continue
+        order.append(node)
+        pending += [base.id for base in node.bases if isinstance(base, ast.Name)]
+    return order
+
+
+def _class_methods(model: PythonModule, order: list[ast.ClassDef], wanted: tuple[str, ...]) -> dict[str, str]:
+    """method -> the class of ``order`` that defines it first (``wanted`` names and DRF actions)."""
+    found: dict[str, str] = {}
+    for cls in order:
+        for node in cls.body:
+            if isinstance(node, FunctionNode) and (node.name in wanted or _is_action(model, node)):
+                found.setdefault(node.name, cls.name)
+    return found
+
+
+def _is_action(model: PythonModule, node: FunctionNode) -> bool:
+    """A DRF ``@action`` method of a ViewSet (an extra route)."""
+    return any(
+        model.qualify(decorator.func if isinstance(decorator, ast.Call) else decorator)
+        == "rest_framework.decorators.action"
+        for decorator in node.decorator_list
+    )
+
+
 def _resource_methods(model: PythonModule, declared: dict[str, str]) -> dict[str, str]:
     """``Class.get`` and the other HTTP methods of the resource classes defined here that a served
-    Api adds, or that a declaration names (one added from another module)."""
+    Api adds, of the view classes a served Flask app adds with ``add_url_rule`` (``MethodView``),
+    or of a class a declaration names (added from another module, or a Django class-based view in
+    ``urlpatterns``: its HTTP methods, ``dispatch`` and DRF ViewSet actions, its own or inherited
+    from a base class of this module)."""
     classes = {node.name: node for node in model.tree.body if isinstance(node, ast.ClassDef)}
     reasons = {name: why for name, why in declared.items() if name in classes}
-    if classes and "add_resource" in model.source:
-        for name, how, line, served in _added_resources(model, _served(model, declared)):
+    if classes and ("add_resource" in model.source or "add_url_rule" in model.source):
+        served = _served(model, declared)
+        for name, how, line, why in [*_added_resources(model, served), *_url_rules(model, served)]:
             if name in classes:
-                reasons.setdefault(name, f"{how}, line {line}, {served}")
+                reasons.setdefault(name, f"{how}, line {line}, {why}")
     found: dict[str, str] = {}
     for name, why in reasons.items():
-        for node in classes[name].body:
-            if isinstance(node, FunctionNode) and node.name in _HTTP:
-                found[f"{name}.{node.name}"] = f"the `{node.name}` method of resource `{name}`, {why}"
+        order = _local_order(classes, name)
+        resource = any(model.qualify(base) in RESOURCE_BASES for cls in order for base in cls.bases)
+        methods = _class_methods(model, order, _HTTP if resource else VIEW_METHODS)
+        for method, owner in methods.items():
+            noun = "resource" if resource else "view"
+            found.setdefault(f"{owner}.{method}", f"the `{method}` method of {noun} `{name}`, {why}")
     return found
+
+
+def url_rule_functions(model: PythonModule, declared: dict[str, str]) -> dict[str, str]:
+    """The module-level functions a served Flask app adds with ``add_url_rule(view_func=f)``."""
+    if "add_url_rule" not in model.source:
+        return {}
+    functions = {node.name for node in model.tree.body if isinstance(node, FunctionNode)}
+    return {
+        name: f"a Flask view {how}, line {line}, {why}"
+        for name, how, line, why in _url_rules(model, _served(model, declared))
+        if name in functions
+    }
 
 
 def route_methods(model: PythonModule, names: dict[str, str]) -> dict[str, FunctionNode]:
@@ -328,7 +417,7 @@ def served_elsewhere(model: PythonModule, declared: dict[str, str]) -> list[Serv
             link(argument.id, "", shown, node.lineno)
         elif isinstance(argument, ast.Attribute) and isinstance(argument.value, ast.Name):
             link(argument.value.id, argument.attr, shown, node.lineno)
-    for name, how, line, _ in _added_resources(model, served):
+    for name, how, line, _ in [*_added_resources(model, served), *_url_rules(model, served)]:
         link(name, "", how, line)
     return links
 
@@ -337,6 +426,7 @@ def served_elsewhere(model: PythonModule, declared: dict[str, str]) -> list[Serv
 DJANGO_APPLICATIONS = ("django.core.wsgi.get_wsgi_application", "django.core.asgi.get_asgi_application")
 DJANGO_ROUTES = ("django.urls.path", "django.urls.re_path", "django.conf.urls.url")
 DJANGO_INCLUDE = ("django.urls.include", "django.conf.urls.include")
+DRF_ROUTERS = ("rest_framework.routers.DefaultRouter", "rest_framework.routers.SimpleRouter")
 
 
 def _module_string(model: PythonModule, name: str) -> tuple[str, int] | None:
@@ -381,24 +471,62 @@ class DjangoRoute:
     line: int
 
 
+def _view(imported: dict[str, tuple[str, int, str]], view: ast.expr, line: int) -> DjangoRoute | None:
+    """The route of a view named in a URLconf: ``report``, ``views.report``, ``Detail`` (of
+    ``Detail.as_view()``, a class-based view: its methods are the handlers), imported here."""
+    if isinstance(view, ast.Name) and view.id in imported:
+        module, level, name = imported[view.id]
+        return DjangoRoute(module, level, name, line) if name else None
+    if isinstance(view, ast.Attribute) and isinstance(view.value, ast.Name) and view.value.id in imported:
+        module, level, name = imported[view.value.id]  # `from app import views` then views.index
+        return DjangoRoute(".".join(part for part in (module, name) if part), level, view.attr, line)
+    return None
+
+
+def _router_views(model: PythonModule, imported: dict[str, tuple[str, int, str]]) -> list[DjangoRoute]:
+    """The ViewSets registered on a module-level DRF router whose ``urls`` the URLconf uses
+    (``router.register("items", ItemViewSet)`` and ``include(router.urls)``)."""
+    routers = {
+        target.id
+        for node in model.tree.body
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+        if model.qualify(node.value.func) in DRF_ROUTERS
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    used = {name for name in routers if re.search(rf"\b{re.escape(name)}\.urls\b", model.source)}
+    found = []
+    for node in ast.walk(model.tree) if used else ():
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "register"):
+            continue
+        owner = node.func.value
+        if isinstance(owner, ast.Name) and owner.id in used and len(node.args) >= 2:
+            route = _view(imported, node.args[1], node.lineno)
+            if route is not None:
+                found.append(route)
+    return found
+
+
 def django_routes(model: PythonModule) -> list[DjangoRoute]:
-    """The function views and included URLconfs of a Django URLconf. A class-based view
-    (``View.as_view()``) is left out: its handler is a method."""
+    """The views and included URLconfs of a Django URLconf: function views, class-based views
+    (``Detail.as_view()``: the class, whose methods are the handlers) and the ViewSets of a DRF
+    router it includes."""
     imported = _imported_from(model)
-    found: list[DjangoRoute] = []
+    found: list[DjangoRoute] = _router_views(model, imported) if "register" in model.source else []
     for node in ast.walk(model.tree):
         if not (isinstance(node, ast.Call) and model.qualify(node.func) in DJANGO_ROUTES and len(node.args) >= 2):
             continue
         view = node.args[1]
-        if isinstance(view, ast.Call) and model.qualify(view.func) in DJANGO_INCLUDE and view.args:
+        if isinstance(view, ast.Call) and isinstance(view.func, ast.Attribute) and view.func.attr == "as_view":
+            route = _view(imported, view.func.value, node.lineno)
+            if route is not None:
+                found.append(route)
+        elif isinstance(view, ast.Call) and model.qualify(view.func) in DJANGO_INCLUDE and view.args:
             target = view.args[0]
             if isinstance(target, ast.Constant) and isinstance(target.value, str):
                 found.append(DjangoRoute(target.value, 0, "", node.lineno))
-        elif isinstance(view, ast.Name) and view.id in imported:
-            module, level, name = imported[view.id]
-            if name:
-                found.append(DjangoRoute(module, level, name, node.lineno))
-        elif isinstance(view, ast.Attribute) and isinstance(view.value, ast.Name) and view.value.id in imported:
-            module, level, name = imported[view.value.id]  # `from app import views` then views.index
-            found.append(DjangoRoute(".".join(part for part in (module, name) if part), level, view.attr, node.lineno))
+        else:
+            route = _view(imported, view, node.lineno)
+            if route is not None:
+                found.append(route)
     return found
