@@ -4,8 +4,9 @@ A route is a module-level function decorated by a route decorator of a framework
 (``@app.get("/items")``, ``@bp.route("/b")``). It is a Lambda handler when its object is served on
 Lambda, which the module or a declaration shows:
 
-* Chalice apps and blueprints and AWS Lambda Powertools resolvers and routers exist only on
-  Lambda: their routes are always handlers;
+* Chalice apps and blueprints, AWS Lambda Powertools resolvers and routers, and crhelper's
+  ``CfnResource`` (a custom resource's ``@helper.create``/``update``/``delete`` functions) exist
+  only on Lambda: their routes are always handlers;
 * a FastAPI/Starlette app or ``APIRouter``, or a Flask app or blueprint, is served when this
   module hands it to a Lambda adapter (``Mangum(app)``, ``serverless_wsgi.handle_request(app,
   ...)``, ``awsgi.response(app, ...)``, ``apig_wsgi.make_lambda_handler(app)``), when a
@@ -64,6 +65,12 @@ FRAMEWORKS = (
             )
         ),
         (*_HTTP, "route", "resolver"),
+        lambda_only=True,
+    ),
+    Framework(  # a CloudFormation custom resource: `helper = CfnResource()`, `@helper.create`, `helper(event, context)`
+        "crhelper",
+        ("crhelper.CfnResource", "crhelper.resource_helper.CfnResource"),
+        ("create", "update", "delete", "poll_create", "poll_update", "poll_delete"),
         lambda_only=True,
     ),
     Framework(
@@ -217,7 +224,7 @@ def route_handlers(model: PythonModule, declared: dict[str, str]) -> dict[str, s
             if route is None:
                 continue
             name, attribute, framework = route
-            kind = "function" if framework.name == "Chalice" else "route"
+            kind = "function" if framework.name in ("Chalice", "crhelper") else "route"
             what = f"a {framework.name} `{_shown(decorator, name, attribute)}` {kind}, line {decorator.lineno}"
             if framework.lambda_only:
                 found.setdefault(node.name, what)
