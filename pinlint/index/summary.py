@@ -52,6 +52,7 @@ SUMMARY_FORMAT = 5
 _BUILTINS = frozenset(dir(builtins))
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _TRY: tuple[type, ...] = (ast.Try, getattr(ast, "TryStar", ast.Try))
+_EXITS = (ast.Return, ast.Yield)
 
 
 @dataclass(frozen=True)
@@ -454,13 +455,13 @@ class _Summariser:
         calls: list[CallSite] = []
         closes: list[str] = []
         returns: list[str] = []
+        exits: list[ast.Return | ast.Yield] = []
         for item, ancestors, in_finally, top_level in nodes:
-            if (
-                isinstance(item, ast.Return)
-                and isinstance(item.value, ast.Name)
-                and self.persistent(item.value.id, context)
-            ):
-                returns.append(item.value.id)
+            if isinstance(item, _EXITS) and item.value is not None:
+                exits.append(item)
+                value = item.value
+                if isinstance(item, ast.Return) and isinstance(value, ast.Name) and self.persistent(value.id, context):
+                    returns.append(value.id)
             if isinstance(item, ast.Attribute) and isinstance(item.ctx, ast.Load):
                 parent = ancestors[-1] if ancestors else None
                 if not (isinstance(parent, ast.Call) and parent.func is item):
@@ -500,14 +501,14 @@ class _Summariser:
             tuple(returns),
             positional,
             keyword_only,
-            gives=self.gives(nodes, decorators, calls, context),
+            gives=self.gives(exits, decorators, calls, context) if exits else (),
             defaults=self.defaults(node, self_name),
         )
         self._body(node.body, f"{qualname}.", "", context.visible_defs)
 
     def gives(
         self,
-        nodes: list[tuple[ast.AST, list[ast.AST], bool, bool]],
+        exits: list[ast.Return | ast.Yield],
         decorators: tuple[str, ...],
         calls: list[CallSite],
         context: _Context,
@@ -517,8 +518,8 @@ class _Summariser:
         module-level name it returns, by the calls stored in it (``_db = Database()``: kept across calls)."""
         yields = any(decorator.endswith("contextmanager") for decorator in decorators)
         found: list[str] = []
-        for item, _, _, _ in nodes:
-            if not (isinstance(item, ast.Return) or (yields and isinstance(item, ast.Yield))):
+        for item in exits:
+            if isinstance(item, ast.Yield) and not yields:
                 continue
             value = item.value
             if isinstance(value, ast.Call):
@@ -534,6 +535,8 @@ class _Summariser:
     def defaults(self, node: ast.FunctionDef | ast.AsyncFunctionDef, self_name: str) -> tuple[tuple[str, str], ...]:
         """(parameter, reference) of each default value that names a module-level name or an import
         (``loader_cls=DefaultLoader``, ``conn_factory=psycopg2.connect``)."""
+        if not node.args.defaults and not any(node.args.kw_defaults):
+            return ()
         arguments = [*node.args.posonlyargs, *node.args.args]
         pairs = list(zip(arguments[len(arguments) - len(node.args.defaults) :], node.args.defaults, strict=True))
         pairs += [(a, d) for a, d in zip(node.args.kwonlyargs, node.args.kw_defaults, strict=True) if d is not None]
@@ -596,7 +599,7 @@ class _Summariser:
     ) -> CallSite:
         callee = node.func if isinstance(node, ast.Call) else node
         passes = self.passes(node, context) if isinstance(node, ast.Call) else ()
-        filled = _filled(node, {slot for slot, _ in passes}) if isinstance(node, ast.Call) else ()
+        filled = _filled(node, passes) if isinstance(node, ast.Call) and (node.args or node.keywords) else ()
         line = callee.lineno
         end_line = callee.end_lineno or line
         model = self.model
@@ -636,8 +639,9 @@ class _Summariser:
         return tuple(found)
 
 
-def _filled(call: ast.Call, named: set[str]) -> tuple[str, ...]:
-    """The slots ``call`` fills that ``named`` (its ``passes``) leaves out: positions, keywords, "*"."""
+def _filled(call: ast.Call, passes: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    """The slots ``call`` fills that its ``passes`` leave out: positions, keywords, "*"."""
+    named = {slot for slot, _ in passes}
     found: list[str] = []
     for position, argument in enumerate(call.args):
         if isinstance(argument, ast.Starred):
