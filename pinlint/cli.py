@@ -157,6 +157,12 @@ def cli() -> None:
     default=None,
     help="Apply excludes to files named on the command line too (for pre-commit).",
 )
+@click.option(
+    "--respect-gitignore/--no-respect-gitignore",
+    default=None,
+    help="Skip what `.gitignore` files list (the default). `--no-respect-gitignore` checks it too, as git does"
+    " for a file it tracks although a `.gitignore` lists it.",
+)
 @click.option("--no-cache", is_flag=True, help="Lint every file, and leave the cache alone.")
 @click.option(
     "--cache-dir", type=str, default=None, metavar="DIR", help="Where results are cached (default: .pinlint_cache)."
@@ -188,6 +194,7 @@ def check(
     quiet: bool | None,
     color: bool | None,
     force_exclude: bool | None,
+    respect_gitignore: bool | None,
     no_cache: bool,
     cache_dir: str | None,
     add_noqa: bool,
@@ -218,6 +225,7 @@ def check(
         ("quiet", quiet),
         ("color", color),
         ("force-exclude", force_exclude),
+        ("respect-gitignore", respect_gitignore),
     ):
         if value is not None:
             cli_values[key] = value

@@ -4,7 +4,8 @@ The order is: a ``per-path-dialect`` glob that matches the file; then what the c
 tells (the database drivers it imports, a SQLAlchemy URL or drivername, a Django ENGINE, a
 dump file's header); then a configured ``dialect`` (``--dialect``), the user's own word; then
 what the file's project tells (pinlint.projectfacts: its dependencies, docker-compose images and
-settings); then PostgreSQL. Evidence of both dialects in one file, or in its project, also falls
+settings; for a .sql file, the project's code that loads it: ``aiosql.from_path("sql/du",
+"duckdb")``); then PostgreSQL. Evidence of both dialects in one file, or in its project, also falls
 back to the default. A project whose only databases are embedded ones (SQLite, DuckDB) has no
 pooler in front of them: a file there that names no database gets ``EMBEDDED``, and its SQL is
 not checked.
@@ -59,6 +60,7 @@ class Evidence:
     dialect: str
     what: str  # "imports pymysql", "a SQLAlchemy URL mysql+pymysql://"
     line: int = 0
+    loads: bool = False  # code of the project that loads this very file (aiosql), not the project at large
 
     def describe(self) -> str:
         return f"{self.what} (line {self.line})" if self.line else self.what
@@ -148,7 +150,13 @@ def _both(evidence: list[Evidence] | tuple[Evidence, ...]) -> str:
 
 
 def _project_choice(project: tuple[Evidence, ...], default: str, origin: str) -> DialectChoice:
-    """The dialect of a file that names no database, from its project's evidence."""
+    """The dialect of a file that names no database, from its project's evidence (for a file the
+    project's code loads, that code's word: pinlint.projectfacts gives it alone, of one dialect)."""
+    loader = next((item for item in project if item.loads), None)
+    if loader is not None:
+        if loader.dialect == EMBEDDED:
+            return DialectChoice(EMBEDDED, f"{loader.describe()}: a database no pooler fronts")
+        return DialectChoice(loader.dialect, loader.describe())
     servers = [item for item in project if item.dialect != EMBEDDED]
     dialects = {item.dialect for item in servers}
     if len(dialects) == 1:

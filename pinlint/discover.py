@@ -53,6 +53,7 @@ VIRTUALENV_MARKERS = ("pyvenv.cfg", "conda-meta")
 BUILD_OUTPUT = ("build", "dist")
 PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 _GROUP_RE = re.compile(r"\(\?P<[^>]+>")
+EXCLUDED = "\0excluded"  # what _skipped says for an exclude pattern (never a directory's name)
 
 
 class Spec:
@@ -87,6 +88,21 @@ class Discovery:
     infrastructure: list[Path] = field(default_factory=list)  # found in a walk; named files are in ``files``
     missing: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # one line each, without "warning:"
+    ignored: list[Ignored] = field(default_factory=list)  # what a .gitignore skipped in the walk
+
+
+@dataclass(frozen=True)
+class Ignored:
+    """A file (of a kind pinlint reads) or a directory that a .gitignore skipped in the walk."""
+
+    path: str  # absolute
+    shown: str  # as the walk shows it (``src/``)
+    gitignore: str  # the .gitignore that skipped it
+    directory: bool
+
+    def holds(self, path: str) -> bool:
+        """Whether the absolute ``path`` is this entry or lies below it."""
+        return path == self.path or (self.directory and path.startswith(os.path.join(self.path, "")))
 
 
 def _spec(patterns: tuple[str, ...]) -> Spec:
@@ -115,15 +131,16 @@ def _excluded_file(path: Path, root: Path, excluded: Spec) -> bool:
     return any(excluded.match_file(candidate) for candidate in candidates)
 
 
-def _skipped(name: str, suffix: str, prefix: str, excluded: Spec, ignores: list[tuple[Spec, str]]) -> bool:
-    """Whether an exclude pattern (on the shown path or the bare name) or a .gitignore skips ``name``."""
+def _skipped(name: str, suffix: str, prefix: str, excluded: Spec, ignores: list[tuple[Spec, str, str]]) -> str:
+    """What skips ``name``: ``EXCLUDED`` (an exclude pattern, on the shown path or the bare name),
+    the path of the .gitignore that does, or "" (nothing)."""
     if excluded.match_file(prefix + name + suffix) or excluded.match_file(name + suffix):
-        return True
-    for spec, below in reversed(ignores):  # the deepest .gitignore that speaks of the path decides
+        return EXCLUDED
+    for spec, below, base in reversed(ignores):  # the deepest .gitignore that speaks of the path decides
         decision = spec.decision(below + name + suffix)
         if decision is not None:
-            return decision
-    return False
+            return os.path.join(base, ".gitignore") if decision else ""
+    return ""
 
 
 def _is_virtualenv(names: set[str]) -> bool:
@@ -155,6 +172,7 @@ class _Walk:
     add: Callable[[Path, bool, str], None]
     add_infrastructure: Callable[[Path, bool, str], None]
     warnings: list[str]
+    ignored: list[Ignored]
 
 
 def _shown(path: str) -> str:
@@ -202,23 +220,29 @@ def _walk(top: Path, base: str, forced: bool, walk: _Walk) -> None:
         ignores = []
         for spec_base, spec in active:
             below = here_abs[len(spec_base) + 1 :].replace(os.sep, "/") if here_abs != spec_base else ""
-            ignores.append((spec, f"{below}/" if below else ""))
+            ignores.append((spec, f"{below}/" if below else "", spec_base))
         for entry in entries:
             name = entry.name
             try:
                 if entry.is_dir(follow_symlinks=False):
                     if build_output and name in BUILD_OUTPUT:
                         continue
-                    if not _skipped(name, "/", prefix, walk.excluded, ignores):
+                    skipped_by = _skipped(name, "/", prefix, walk.excluded, ignores)
+                    if not skipped_by:
                         collects = infrastructure and holds_infrastructure_sources(name)
                         stack.append(
                             (os.path.join(here, name), os.path.join(here_abs, name), prefix + name, active, collects)
                         )
+                    elif skipped_by != EXCLUDED:
+                        walk.ignored.append(Ignored(os.path.join(here_abs, name), f"{prefix}{name}/", skipped_by, True))
                     continue
                 infrastructure_file = not name.endswith(EXTENSIONS)
                 if infrastructure_file and not (infrastructure and is_infrastructure_path(name)):
                     continue
-                if _skipped(name, "", prefix, walk.excluded, ignores):
+                skipped_by = _skipped(name, "", prefix, walk.excluded, ignores)
+                if skipped_by:
+                    if skipped_by != EXCLUDED:
+                        walk.ignored.append(Ignored(os.path.join(here_abs, name), prefix + name, skipped_by, False))
                     continue
                 if not entry.is_file(follow_symlinks=False):  # a symlink, FIFO, socket or device
                     status = inspect(entry.path)
@@ -255,7 +279,14 @@ def discover(paths: list[str], settings: Settings) -> Discovery:
     add = adder(result.files)
     judge_by_content = settings.exclude == DEFAULT_EXCLUDE
     walk = _Walk(
-        root, excluded, settings.respect_gitignore, judge_by_content, add, adder(result.infrastructure), result.warnings
+        root,
+        excluded,
+        settings.respect_gitignore,
+        judge_by_content,
+        add,
+        adder(result.infrastructure),
+        result.warnings,
+        result.ignored,
     )
     for given in paths:
         path = Path(given)
@@ -290,6 +321,36 @@ def discover(paths: list[str], settings: Settings) -> Discovery:
     result.files.sort(key=lambda item: item.as_posix())
     result.infrastructure.sort(key=lambda item: item.as_posix())
     return result
+
+
+MAX_COUNTED_DIRECTORIES = 2000
+
+
+def sources_in(entry: Ignored) -> int:
+    """How many files pinlint reads (``EXTENSIONS``) ``entry`` is or holds, counted in at most
+    MAX_COUNTED_DIRECTORIES directories (dot-directories and default excludes left out): asked
+    only to explain a run that checked nothing."""
+    if not entry.directory:
+        return int(entry.path.endswith(EXTENSIONS))
+    count, pending, seen = 0, [entry.path], 0
+    while pending and seen < MAX_COUNTED_DIRECTORIES:
+        directory = pending.pop()
+        seen += 1
+        try:
+            with os.scandir(directory) as scan:
+                entries = list(scan)
+        except OSError:
+            continue
+        for child in entries:
+            try:
+                if child.is_dir(follow_symlinks=False):
+                    if not child.name.startswith(".") and child.name not in DEFAULT_EXCLUDE:
+                        pending.append(child.path)
+                elif child.name.endswith(EXTENSIONS) and child.is_file(follow_symlinks=False):
+                    count += 1
+            except OSError:
+                continue
+    return count
 
 
 def is_excluded(path: Path, settings: Settings) -> bool:
@@ -337,6 +398,7 @@ def discover_per_settings(paths: list[str], resolver: SettingsResolver) -> Group
         found = discover(walked, walk_settings)
         result.missing.extend(found.missing)
         result.warnings.extend(found.warnings)
+        result.ignored.extend(found.ignored)
         for path, infrastructure in [
             *((path, False) for path in found.files),
             *((path, True) for path in found.infrastructure),

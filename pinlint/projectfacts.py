@@ -15,7 +15,15 @@ same root as a run on the whole tree. What a root tells:
 * the images of its docker-compose files (``postgres:16``, ``mysql:8``, ``mariadb``...);
 * its settings: a Django ``ENGINE`` or a database URL (``mysql+pymysql://``) in the project's
   settings and configuration modules (a Python file whose name holds ``settings``, ``config`` or
-  ``database``, or one in a ``settings`` or ``config`` package), and ``alembic.ini``'s URL.
+  ``database``, or one in a ``settings`` or ``config`` package), and ``alembic.ini``'s URL;
+* for a .sql file, the code that loads it, in a project that depends on aiosql: aiosql loads a
+  file or a directory of query files for one driver adapter (``aiosql.from_path("sql/du",
+  "duckdb")``, ``aiosql.from_str(Path("q.sql").read_text(), "psycopg2")``, the adapter given by
+  name or as the driver module), so a .sql file at or below a path the code names literally (or
+  ``__file__``-relative, as pinlint.extract.values reads paths) is of that adapter's database. The
+  nearest such path decides; loaders of one path that disagree, a path built at run time and an
+  adapter pinlint has no dialect for (``pymssql``) tell nothing. Only Python files that name
+  ``aiosql`` are parsed for it, once per root, and only when a .sql file asks.
 
 A root whose files name no database defers to the next root above it. Each root is read once per
 run, through the bounded reader (pinlint.files); a file that cannot be read or parsed tells
@@ -25,6 +33,7 @@ a project that uses only those has no pooler in front of its SQL (``EMBEDDED``).
 
 from __future__ import annotations
 
+import ast
 import bisect
 import os
 import re
@@ -33,11 +42,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pinlint.dialect import DIALECT_NAMES, EMBEDDED, Evidence, choose_dialect
+from pinlint.dialect import DIALECT_NAMES, DRIVER_DIALECTS, EMBEDDED, Evidence, choose_dialect
 from pinlint.files import UnreadableFile, read_bytes, read_text
 from pinlint.sql.lexer import MYSQL, POSTGRES
+
+if TYPE_CHECKING:
+    from pinlint.extract.values import ValueReader
+    from pinlint.pymodel import PythonModule
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -94,6 +107,30 @@ IMAGE_DIALECTS = {
     "percona-server": MYSQL,
     "proxysql": MYSQL,
 }
+# aiosql's driver adapters (aiosql/aiosql.py ``_ADAPTERS``) and the databases they talk to; pymssql
+# (SQL Server) has no dialect here and is left out
+AIOSQL_ADAPTERS = {
+    "aiosqlite": EMBEDDED,
+    "apsw": EMBEDDED,
+    "duckdb": EMBEDDED,
+    "sqlite3": EMBEDDED,
+    "apsycopg": POSTGRES,
+    "asyncpg": POSTGRES,
+    "pg8000": POSTGRES,
+    "psycopg": POSTGRES,
+    "psycopg2": POSTGRES,
+    "pygresql": POSTGRES,
+    "mariadb": MYSQL,
+    "mysqldb": MYSQL,
+    "mysql-connector": MYSQL,
+    "pymysql": MYSQL,
+}
+# a PEP 249 module passed as the adapter (``aiosql.from_path(p, sqlite3)``): its top-level import name
+AIOSQL_MODULES = {**DRIVER_DIALECTS, "sqlite3": EMBEDDED, "duckdb": EMBEDDED, "apsw": EMBEDDED}
+AIOSQL_LOADERS = frozenset(
+    f"aiosql{module}.{function}" for module in ("", ".aiosql") for function in ("from_path", "from_str")
+)
+_AIOSQL_RE = re.compile(r"(?im)^[^#\n]*\baiosql\b")
 _SETTINGS_NAME_RE = re.compile(r"settings|config|database", re.IGNORECASE)
 _SETTINGS_PACKAGES = frozenset({"settings", "config", "conf"})
 _ENGINE_RE = re.compile(r"""["']((?:[\w.]+\.)?(?:db\.)?backends\.[\w.]+|mysql\.connector\.django)["']""")
@@ -154,9 +191,43 @@ class ProjectReader:
         self._known_files = list(known_files)
         self._known: list[str] | None = None  # sorted absolute paths, made on first use
         self._covered = tuple(covered)
+        self._loaders: dict[str, tuple[Loader, ...]] = {}  # project root -> its aiosql loaders
+        self._loaded: dict[str, ProjectChoice] = {}  # a .sql file -> its loaders' evidence
+
+    def loaders(self, root: str) -> tuple[Loader, ...]:
+        """The aiosql loaders of the project at ``root`` (``--show-settings``)."""
+        return self._root_loaders(root)
+
+    def _root_loaders(self, root: str) -> tuple[Loader, ...]:
+        loaders = self._loaders.get(root)
+        if loaders is None:
+            loaders = ()
+            if self._names_aiosql(root):
+                candidates = self._python_files(root)
+                loaders = tuple(loader for path in candidates for loader in read_loaders(path, root))
+            self._loaders[root] = loaders
+        return loaders
+
+    def _names_aiosql(self, root: str) -> bool:
+        """Whether the root's dependency or lock files name aiosql (off comment lines)."""
+        names = self._listing(root)
+        files = [name for name in names if name in DEPENDENCY_FILES + LOCK_FILES or _REQUIREMENTS_RE.match(name)]
+        return any(_AIOSQL_RE.search(_read(os.path.join(root, name))) for name in sorted(files))
 
     def for_file(self, path: str | os.PathLike[str]) -> ProjectChoice:
-        given = os.path.dirname(os.fspath(path))  # as given: made absolute once per directory
+        """The project evidence of ``path``; for a .sql file, what the code that loads it says,
+        when that code names its database (see the module docstring)."""
+        choice = self.for_directory(os.path.dirname(os.fspath(path)))
+        if not choice.root or not os.fspath(path).endswith(".sql"):
+            return choice
+        absolute = os.path.normpath(os.path.abspath(path))
+        loaded = self._loaded.get(absolute)
+        if loaded is None:
+            found = loader_evidence(self._root_loaders(choice.root), absolute)
+            loaded = self._loaded[absolute] = ProjectChoice(choice.root, (found,)) if found else choice
+        return loaded
+
+    def for_directory(self, given: str) -> ProjectChoice:  # as given: made absolute once per directory
         choice = self._choices.get(given)
         if choice is None:
             choice = ProjectChoice("")
@@ -235,14 +306,16 @@ class ProjectReader:
         return found
 
     def _settings_modules(self, root: str) -> Iterator[str]:
-        prefix = os.path.join(root, "")
-        if any(prefix.startswith(directory) for directory in self._covered):
-            candidates: Iterable[str] = self._known_under(prefix)
-        else:
-            candidates = _walk_python(root)
-        for path in candidates:
+        for path in self._python_files(root):
             if _is_settings_module(path):
                 yield path
+
+    def _python_files(self, root: str) -> Iterable[str]:
+        """The project's Python files: the run's, when it walks the whole root, else a walk."""
+        prefix = os.path.join(root, "")
+        if any(prefix.startswith(directory) for directory in self._covered):
+            return self._known_under(prefix)
+        return _walk_python(root)
 
     def _known_under(self, prefix: str) -> Iterator[str]:
         """The run's files under the directory ``prefix`` (with its trailing separator)."""
@@ -253,6 +326,103 @@ class ProjectReader:
             if not path.startswith(prefix):
                 return
             yield path
+
+
+@dataclass(frozen=True)
+class Loader:
+    """A file or directory of query files that the project's code loads for one database."""
+
+    path: str  # absolute, normalized
+    evidence: Evidence
+
+    def holds(self, path: str) -> bool:
+        return path == self.path or path.startswith(os.path.join(self.path, ""))
+
+
+def loader_evidence(loaders: Iterable[Loader], path: str) -> Evidence | None:
+    """The evidence of the nearest loaded path at or above the absolute ``path``, when every
+    loader of that path names the same database."""
+    holding = [loader for loader in loaders if loader.holds(path)]
+    if not holding:
+        return None
+    nearest = max(len(loader.path) for loader in holding)
+    chosen = [loader for loader in holding if len(loader.path) == nearest]
+    if len({loader.evidence.dialect for loader in chosen}) != 1:
+        return None
+    return chosen[0].evidence
+
+
+def read_loaders(path: str, root: str = "") -> list[Loader]:
+    """The aiosql loads in the Python file ``path``: ``from_path(P, adapter)`` of a path P the code
+    names, ``from_str(<text read from P>, adapter)``, with an adapter name or driver module. A
+    relative literal P is the module directory's when it is there, else the project ``root``'s (the
+    working directory aiosql resolves it from, which a Lambda's is: its code directory)."""
+    try:
+        data = read_bytes(path, MAX_FACT_BYTES)
+    except UnreadableFile:
+        return []
+    if b"aiosql" not in data:
+        return []
+    from pinlint.extract.values import ValueReader  # (the value flow: only for a file that names aiosql)
+    from pinlint.pymodel import ParseError, parse_python
+
+    try:
+        model = parse_python(data.decode("utf-8", errors="replace"))
+    except ParseError:
+        return []
+    reader = ValueReader(model, path)
+    found = []
+    stack: list[tuple[ast.AST, tuple[ast.AST | None, ...]]] = [(model.tree, (None,))]
+    while stack:
+        node, chain = stack.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            chain = (*chain, node)
+        if isinstance(node, ast.Call) and (qualified := model.qualify(node.func)) in AIOSQL_LOADERS:
+            dialect, adapter = _adapter(model, node)
+            for target in _loaded_paths(reader, node, chain, qualified.endswith("from_str"), root) if dialect else ():
+                what = f"{_shown(path)} loads it with aiosql's `{adapter}` adapter"
+                found.append(
+                    Loader(os.path.normpath(os.path.abspath(target)), Evidence(dialect, what, node.lineno, True))
+                )
+        stack.extend((child, chain) for child in ast.iter_child_nodes(node))
+    return found
+
+
+def _argument(node: ast.Call, position: int, keyword: str) -> ast.expr | None:
+    if any(isinstance(argument, ast.Starred) for argument in node.args[: position + 1]):
+        return None
+    if len(node.args) > position:
+        return node.args[position]
+    return next((item.value for item in node.keywords if item.arg == keyword), None)
+
+
+def _adapter(model: PythonModule, node: ast.Call) -> tuple[str, str]:
+    """The database of the call's driver adapter and its name, or ("", "")."""
+    adapter = _argument(node, 1, "driver_adapter")
+    if isinstance(adapter, ast.Constant) and isinstance(adapter.value, str):
+        name = adapter.value.lower()
+        return AIOSQL_ADAPTERS.get(name, ""), name
+    if isinstance(adapter, ast.Name | ast.Attribute):
+        module = model.qualify(adapter, imported_only=True)
+        dialect = AIOSQL_MODULES.get(module.split(".")[0], "") if module else ""
+        return dialect, module
+    return "", ""
+
+
+def _loaded_paths(
+    reader: ValueReader, node: ast.Call, chain: tuple[ast.AST | None, ...], from_str: bool, root: str
+) -> list[str]:
+    """The files or directories the loader call reads its queries from, where the code shows them."""
+    source = _argument(node, 0, "sql" if from_str else "sql_path")
+    if source is None:
+        return []
+    if not from_str:
+        target = reader.path_of(source, chain)
+        literal = source.value if isinstance(source, ast.Constant) and isinstance(source.value, str) else ""
+        if literal and root and target is not None and not target.exists() and not os.path.isabs(literal):
+            target = Path(root, literal)
+        return [str(target)] if target is not None and target.exists() else []
+    return sorted({value.read_from for value in reader.values(source, chain, None) if value.read_from})
 
 
 def _is_root(names: frozenset[str]) -> bool:
@@ -452,13 +622,17 @@ def _code_lines(text: str, ini: bool) -> Iterator[tuple[int, str]]:
 
 def databases_text(files: Iterable[Path], default: str, default_origin: str) -> str:
     """One ``# project database:`` line per project root of ``files`` that names a database, with
-    what a file there that names none is read as, and why (``--show-settings``)."""
+    what a file there that names none is read as, and why, then one ``# query files:`` line per
+    path of .sql files that the project's code loads for a database (``--show-settings``)."""
     reader = ProjectReader()
     roots: dict[str, ProjectChoice] = {}
+    loaded: set[str] = set()
     for path in files:
-        choice = reader.for_file(path)
+        choice = reader.for_directory(os.path.dirname(os.fspath(path)))
         if choice.evidence:
             roots.setdefault(choice.root, choice)
+        if choice.root and os.fspath(path).endswith(".sql"):
+            loaded.add(choice.root)
     lines = []
     for root, choice in sorted(roots.items()):
         decided = choose_dialect([], default=default, project=choice.evidence)
@@ -466,4 +640,9 @@ def databases_text(files: Iterable[Path], default: str, default_origin: str) -> 
         if default_origin:
             line += f" (not used: {default_origin} decides for files that name no database)"
         lines.append(line)
-    return "".join(f"{line}\n" for line in lines) or "# project database: none found\n"
+    lines = lines or ["# project database: none found"]
+    for root in sorted(loaded):
+        for loader in sorted(reader.loaders(root), key=lambda loader: (loader.path, loader.evidence.line)):
+            dialect = DIALECT_NAMES.get(loader.evidence.dialect, loader.evidence.dialect)
+            lines.append(f"# query files: {_shown(loader.path)}: {dialect}, {loader.evidence.describe()}")
+    return "".join(f"{line}\n" for line in lines)

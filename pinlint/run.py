@@ -23,7 +23,7 @@ from pinlint.cache import CACHE_DIR, Cache, file_key, run_fingerprint
 from pinlint.catalog import Rule, load_catalog, rules_directory
 from pinlint.config import KEYS, MACHINE_FORMATS, Settings, SettingsResolver, resolve_selection
 from pinlint.declarations import Declarations, find_declarations
-from pinlint.discover import discover, discover_per_settings, is_excluded
+from pinlint.discover import Ignored, discover, discover_per_settings, is_excluded, sources_in
 from pinlint.engine import FileResult, Linter, project_conditions
 from pinlint.index.project import ProjectIndex
 from pinlint.infra import is_infrastructure_path
@@ -98,6 +98,8 @@ def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) ->
     rules = selected_rules(settings)
     paths = list(request.paths)
     sources = _Sources()
+    gitignored: Sequence[Ignored] = ()  # what a .gitignore skipped in discovery's walk
+    ignored_handlers: list[str] = []  # declared handlers' files among them
     linters: dict[int, Linter] = {}  # by id of the settings (one object per configuration)
     fixing = request.fix or request.diff
     if request.add_noqa and fixing:
@@ -135,6 +137,7 @@ def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) ->
                 stdout.writelines(f"{printable(path.as_posix())}\n" for path in groups.files)
             return EXIT_CLEAN
         results = []
+        gitignored = groups.ignored
         infrastructure: list[FileResult] = []
         caches: dict[tuple[Path, Path], Cache] = {}
         projects = ProjectReader(groups.files, _covered(paths))
@@ -143,6 +146,7 @@ def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) ->
             group_settings = group.settings
             group_rules = rules if group_settings is settings else selected_rules(group_settings)
             declarations = _declarations(group.files, group_settings, groups.infrastructure, paths)
+            ignored_handlers += _warn_ignored_handlers(declarations, groups.ignored)
             targets = _targets(
                 group.infrastructure + [file for file in group.files if is_infrastructure_path(file.name)],
                 group.files,
@@ -248,10 +252,58 @@ def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) ->
             fixed = outcome.fixed_count if outcome is not None else 0
             hint = fixable_line(findings, request.unsafe_fixes)  # on the summary's line: it stays the last
             summary = summary_line(findings, len(results) - skipped, skipped, fixed=fixed)
+            gitignore_hint = _gitignore_hint(results, gitignored, ignored_handlers)
+            summary = f"{summary} {gitignore_hint}" if gitignore_hint else summary
             stdout.write(f"{summary} {hint}\n" if hint else summary + "\n")
     if findings and not settings.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _warn_ignored_handlers(declarations: Declarations, ignored: Sequence[Ignored]) -> list[str]:
+    """One warning per declared handler whose file a .gitignore skipped (so it is not checked);
+    the files, as shown."""
+    found = []
+    for path, entries in sorted(declarations.by_file.items()) if ignored else ():
+        entry = next((entry for entry in ignored if entry.holds(path)), None)
+        if entry is None or not os.path.isfile(path):
+            continue
+        shown = _shown_path(path)
+        for declaration in entries:
+            warn(
+                f"{shown}: the handler `{declaration.function}` ({declaration.reason}) is not checked: "
+                f"{_shown_path(entry.gitignore)} skips `{entry.shown}` (--no-respect-gitignore checks it)"
+            )
+        found.append(shown)
+    return found
+
+
+def _gitignore_hint(results: Sequence[FileResult], ignored: Sequence[Ignored], handlers: Sequence[str]) -> str:
+    """The summary's hint when a .gitignore skipped a declared handler's file, or when no Python or
+    SQL file was checked and a .gitignore skipped some (``""`` otherwise)."""
+    if handlers:
+        files = f"{len(handlers)} declared handlers' files" if len(handlers) > 1 else "a declared handler's file"
+        return f"A .gitignore skipped {files} ({handlers[0]}): `--no-respect-gitignore` checks {_them(len(handlers))}."
+    if not ignored or any(not is_infrastructure_path(Path(result.path).name) for result in results):
+        return ""
+    counted = [(entry, sources_in(entry)) for entry in ignored]
+    holding = [(entry, count) for entry, count in counted if count]
+    if not holding:
+        return ""
+    total = sum(count for _, count in holding)
+    where = ", ".join(f"`{entry.shown}`" for entry, _ in holding[:3]) + (", ..." if len(holding) > 3 else "")
+    files = "1 Python or SQL file" if total == 1 else f"{total} Python and SQL files"
+    return f"A .gitignore skipped {files} ({where}): `--no-respect-gitignore` checks {_them(total)}."
+
+
+def _them(count: int) -> str:
+    return "it" if count == 1 else "them"
+
+
+def _shown_path(path: str) -> str:
+    """An absolute path as messages show it: relative to the current directory when below it."""
+    relative = os.path.relpath(path)
+    return Path(relative if not relative.startswith("..") else path).as_posix()
 
 
 def _covered(paths: Sequence[str]) -> tuple[str, ...]:

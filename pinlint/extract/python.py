@@ -22,23 +22,29 @@ the first name that needs one.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 from pinlint.bindings import PARAMETER, dotted_name
 from pinlint.extract.calls import literal_argument
 from pinlint.extract.sinks import (
+    CALL_SENDING_LIBRARIES,
     FUNCTION_SINKS,
     METHOD_SINKS,
+    PROCEDURE_PARAMETERS,
+    PROCEDURE_SINKS,
     STATEMENT_SINKS,
     begins_with_keyword,
+    procedure_statement,
     split_sinks,
     sql_arguments,
+    sql_literal,
 )
 from pinlint.extract.values import ResolveImport, ValueReader
 from pinlint.facts import Argument, Call
 from pinlint.model import Fragment
 from pinlint.pymodel import PythonModule, spans_a_line, statement_span
+from pinlint.pystrings import Piece
 
 
 @dataclass
@@ -82,9 +88,11 @@ class _Reader:
         chain: tuple[ast.AST | None, ...],
         at: ast.stmt | None,
         sink_line: int = 0,
+        shape: Callable[[Piece], Piece] | None = None,
     ) -> list[Fragment]:
         """The SQL fragments ``value`` may be, as an argument of ``call`` (one per possible value;
-        alternatives of one argument share a ``group``)."""
+        alternatives of one argument share a ``group``); ``shape`` makes the statement the call
+        sends from each value (``callproc``'s name)."""
         if isinstance(value, ast.List | ast.Tuple):
             fragments = []
             for element in value.elts:
@@ -109,7 +117,8 @@ class _Reader:
             noqa_lines = {literal.end_lineno or literal.lineno, call.lineno}
             if found.via:
                 noqa_lines.add(literal.lineno)
-            fragment = found.piece.fragment(self.path, sink, sink_line or call.lineno, noqa_lines, found.via)
+            piece = shape(found.piece) if shape is not None else found.piece
+            fragment = piece.fragment(self.path, sink, sink_line or call.lineno, noqa_lines, found.via)
             fragment.group = group
             fragment.read_from = found.read_from
             fragment.conditions = found.conditions if group else ()
@@ -169,6 +178,8 @@ class _Reader:
         if arguments:
             keyword = "" if qualified in self.functions else STATEMENT_SINKS.get(method, "")
             self._sink(node, chain, at, arguments, keyword)
+        elif method in PROCEDURE_SINKS and not self.model.packages & CALL_SENDING_LIBRARIES:
+            self._procedure(node, chain, at)
         if is_fact:
             self.result.calls.append(self._call_fact(node, qualified, method, chain, at))
 
@@ -196,6 +207,37 @@ class _Reader:
             wrapper = wrapper_of_parameter(self.model, argument, chain, keyword, sink, sink_line)
             if wrapper is not None:
                 self.found_wrappers.setdefault((wrapper.name, wrapper.method), wrapper)
+
+    def _procedure(self, node: ast.Call, chain: tuple[ast.AST | None, ...], at: ast.stmt | None) -> None:
+        """``cursor.callproc(name, parameters)``: the ``SELECT * FROM name(...)`` it sends, placed
+        on the name's literal (``extract.sinks.procedure_statement``)."""
+        if any(isinstance(argument, ast.Starred) for argument in node.args):
+            return
+        keywords = {keyword.arg: keyword.value for keyword in node.keywords if keyword.arg is not None}
+        name = node.args[0] if node.args else keywords.get("procname")
+        if name is None:
+            return
+        parameters = node.args[1] if len(node.args) > 1 else None
+        parameters = parameters or next((keywords[key] for key in PROCEDURE_PARAMETERS if key in keywords), None)
+        arguments: list[tuple[str, tuple[int, int]]] | None = []
+        if isinstance(parameters, ast.Tuple | ast.List):
+            if any(isinstance(element, ast.Starred) for element in parameters.elts):
+                arguments = None
+            else:
+                column = self.model.column
+                arguments = [
+                    (sql_literal(element) or "%s", (element.lineno, column(element.lineno, element.col_offset)))
+                    for element in parameters.elts
+                ]
+        elif parameters is not None and not (isinstance(parameters, ast.Constant) and parameters.value is None):
+            arguments = None  # a run-time sequence (or psycopg2's dict of named arguments)
+        end_line = node.end_lineno or node.lineno
+        end = (end_line, self.model.column(end_line, node.end_col_offset) - 1)
+        dotted = dotted_name(node.func)
+        sink = dotted if dotted and dotted.count(".") <= 2 else "….callproc"
+        self.result.fragments.extend(
+            self._fragments(name, node, sink, chain, at, shape=lambda piece: procedure_statement(piece, arguments, end))
+        )
 
     def _wrapper_of(self, node: ast.Call) -> Wrapper | None:
         """The module's wrapper this call calls: ``name(...)`` of a module function, or
@@ -323,7 +365,7 @@ def extract_python(
     functions = FUNCTION_SINKS | function_sinks
     methods = METHOD_SINKS | STATEMENT_SINKS.keys() | method_sinks
     names = frozenset(call_names)
-    lines_with_calls = model.lines_with_calls(interesting_names(functions, methods, names))
+    lines_with_calls = model.lines_with_calls(interesting_names(functions, methods | PROCEDURE_SINKS, names))
     reader = _Reader(model, path, functions, methods, names, lines_with_calls, resolve_import)
     if lines_with_calls:
         reader.read(model.tree)

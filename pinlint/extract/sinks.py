@@ -3,6 +3,7 @@ a Python file is worth parsing at all. No libcst here: importing this module is 
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from functools import lru_cache
 from typing import TypeVar
 
 from pinlint.pymodel import name_alternation
+from pinlint.pystrings import Piece
 
 METHOD_SINKS = frozenset(
     {
@@ -55,6 +57,14 @@ FUNCTION_SINKS = frozenset(
         "alembic.op.execute",
     }
 )
+# DB-API ``cursor.callproc(name, parameters)``: psycopg2 and aiopg send ``SELECT * FROM
+# name(%s, ...)``, a function call that the SQL-function rules read (``callproc("pg_advisory_lock",
+# (1,))`` takes a session lock). pg8000 sends ``CALL name(...)``, which PostgreSQL refuses for a
+# function, and the MySQL drivers send ``CALL`` through user variables (PIN218): in a module that
+# imports one of those, ``callproc`` is not this sink.
+PROCEDURE_SINKS = frozenset({"callproc"})
+PROCEDURE_PARAMETERS = ("parameters", "vars", "args")  # the keyword of the second argument
+CALL_SENDING_LIBRARIES = frozenset({"pg8000", "pymysql", "MySQLdb", "mysql", "aiomysql", "asyncmy", "mariadb"})
 SQL_KEYWORDS = ("sql", "query", "statement", "operation")
 _FIRST_WORD = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*(\w+)", re.DOTALL)
 
@@ -63,6 +73,47 @@ def begins_with_keyword(sql: str, keyword: str) -> bool:
     """Whether ``sql``'s first word, after blanks and comments, is ``keyword`` (in any case)."""
     first = _FIRST_WORD.match(sql)
     return first is not None and first.group(1).upper() == keyword
+
+
+def sql_literal(node: ast.expr) -> str | None:
+    """A Python constant as psycopg2 sends it in a statement (``'text'``, ``true``, ``42``,
+    ``NULL``); None for anything else (a run-time value)."""
+    if not isinstance(node, ast.Constant):
+        return None
+    value = node.value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "NULL"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return None
+
+
+def procedure_statement(
+    name: Piece, arguments: list[tuple[str, tuple[int, int]]] | None, end: tuple[int, int]
+) -> Piece:
+    """The statement ``callproc`` sends for the function named by ``name``: ``SELECT * FROM
+    name(a, b)``, each argument's SQL text placed at its Python argument (``arguments``: (text,
+    (line, column)) each; None when the code does not show them, sent as one ``%s``), the
+    statement's own words at the name's first character and its closing parenthesis at ``end``."""
+    start = (name.lines[0], name.columns[0]) if name.lines else end
+    piece = Piece()
+    piece.extend(_placed("SELECT * FROM ", start))
+    piece.extend(name)
+    piece.extend(_placed("(", end))
+    shown = arguments if arguments is not None else [("%s", end)]
+    for index, (text, place) in enumerate(shown):
+        piece.extend(_placed((", " if index else "") + text, place))
+    piece.extend(_placed(")", end))
+    return piece
+
+
+def _placed(text: str, place: tuple[int, int]) -> Piece:
+    line, column = place
+    return Piece(text, [line] * len(text), [column] * len(text))
 
 
 KEYWORD_ONLY_SINKS = frozenset({"execute_statement", "batch_execute_statement"})
@@ -189,7 +240,7 @@ def build_prefilter(
     sink_libraries = {name.split(".", 1)[0] for name in FUNCTION_SINKS}
     every_library = sink_libraries | {library for _, gated_libraries in gated_patterns for library in gated_libraries}
     return Prefilter(
-        methods=_call_regex(METHOD_SINKS | methods, method=True),
+        methods=_call_regex(METHOD_SINKS | PROCEDURE_SINKS | methods, method=True),
         library_functions=_call_regex((name.rsplit(".", 1)[-1] for name in FUNCTION_SINKS), method=False),
         libraries=tuple(sorted(sink_libraries)),
         library_names=re.compile(name_alternation(every_library)) if every_library else None,

@@ -481,6 +481,10 @@ class ValueReader:
         piece = Piece(text, [line] * len(text), [column] * len(text))
         return (Value(piece, node, target.name, read_from=str(target)),)
 
+    def path_of(self, node: ast.expr, chain: Chain) -> Path | None:
+        """The file or directory a path expression names (see ``_path``), for readers outside."""
+        return self._path(node, chain, 0)
+
     def _path(self, node: ast.expr, chain: Chain, depth: int) -> Path | None:
         """The file a path expression names: a literal (relative to the module's directory),
         ``__file__``-relative (``Path(__file__).parent / "x.sql"``, ``os.path.join(os.path.dirname(
