@@ -528,8 +528,9 @@ class _Summariser:
                 made, _ = self.ref(value.func, context)
                 if isinstance(value.func, ast.Name) and value.func.id == context.self_name == "cls":
                     made = context.class_name  # ``return cls(...)`` of a classmethod
+                guarded = any(call.guard for call in calls if call.line == value.lineno and call.target == made)
                 if made and not made.startswith(("()", "$")):
-                    found.append(made)
+                    found.append(f"~{made}" if guarded else made)  # ``if _db: return _db`` before it: kept
             elif isinstance(value, ast.Name) and self.persistent(value.id, context):
                 found += [f"~{call.target}" for call in calls if call.store == value.id and not call.access]
             elif isinstance(value, ast.Name) and value.id in context.local_calls:
