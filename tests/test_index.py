@@ -705,9 +705,27 @@ class Database:
     def name(self):
         return "db"
 
+    @classmethod
+    def create(cls):
+        return cls()
+
+    def raw(self):
+        return psycopg2.connect("")
+
 
 _db = None
 shared = Database()
+_registry = {"db": shared}
+
+
+def typed() -> Database:
+    return _registry["db"]
+
+
+def reused_db():
+    if _db is not None:
+        return _db
+    return Database()
 
 
 def get_db():
@@ -769,10 +787,14 @@ def label():
         ("get_shared().query('x')", False),  # an instance made at import
         ("get_db().name()", False),  # a method that connects nowhere
         ("label().query('x')", False),  # a helper that returns no project instance
+        ("Database.create().query('x')", True),  # a classmethod's `cls()`
+        ("typed().raw()", True),  # the return annotation names the class: its method connects
+        ("typed().query('x')", False),  # ... but says nothing of a fresh instance: the guard caches
+        ("reused_db().query('x')", False),  # a new instance only when the global is unset: kept
     ],
 )
 def test_a_method_called_on_what_a_helper_returns(tmp_path: Path, body: str, flagged: bool) -> None:
-    names = "cached_db, get_conn, get_db, get_shared, label, memo_db, outer, session"
+    names = "Database, cached_db, get_conn, get_db, get_shared, label, memo_db, outer, reused_db, session, typed"
     handler = f"from db import {names}\n\n\ndef lambda_handler(event, context):\n    {body}\n"
     _write(tmp_path, {"app.py": handler, "db.py": RETURNS})
     found = _findings(tmp_path)

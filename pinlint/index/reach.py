@@ -138,8 +138,9 @@ class _Walk:
         if function is None:
             return
         bound = dict(bindings)
+        used = _used_parameters(function) if function.defaults else frozenset()
         for parameter, reference in function.defaults:  # ``loader_cls=DefaultLoader``, unless a caller fills it
-            if parameter not in bound:
+            if parameter in used and parameter not in bound:
                 default = self.index.resolve(current.path, reference)
                 if default is not None and self.bindable(default):
                     bound[parameter] = (default,)
@@ -279,8 +280,11 @@ class _Walk:
         function = self.function(callee)
         if function is None:
             return ()
+        used = _used_parameters(function)
+        if not used:
+            return ()
         found: dict[str, tuple[Target, ...]] = {}
-        defaulted = {parameter for parameter, _ in function.defaults}
+        defaulted = {parameter for parameter, _ in function.defaults} & used
         if defaulted:
             if "*" in site.filled:
                 found = dict.fromkeys(defaulted, ())
@@ -290,7 +294,7 @@ class _Walk:
                     found[parameter] = ()
         for slot, reference in site.passes:
             parameter = self.parameter(function, slot)
-            if not parameter:
+            if parameter not in used:
                 continue
             if reference.startswith("$"):
                 classes = bound.get(reference[1:], ())
@@ -327,6 +331,14 @@ class _Walk:
             return
         where = site if path == self.handler_path or origin is None else origin
         self.found[key] = Reached(factory, path, site, where, steps, closed)
+
+
+def _used_parameters(function: FunctionSummary) -> frozenset[str]:
+    """The parameters ``function`` calls (``$fn``, ``$loader_cls.load``) or hands on: the only
+    ones whose bindings change what the walk finds."""
+    called = {site.target[1:].partition(".")[0] for site in function.calls if site.target.startswith("$")}
+    handed = {reference[1:] for site in function.calls for _, reference in site.passes if reference.startswith("$")}
+    return frozenset(called | handed)
 
 
 def per_invocation(

@@ -22,7 +22,9 @@ constructs it is followed. Functions handed to ``asyncio.to_thread``, ``loop.run
 ``executor.submit``, ``threading.Thread(target=)`` or ``functools.partial`` count as called.
 A function also records what it hands back (``gives``): the callee of each ``return Database()``
 (or of the call that made a returned local), of each ``yield`` of a ``@contextmanager``, and, "~"
-first, of the calls stored in a module-level name it returns (a guarded global: kept).
+first, of the calls stored in a module-level name it returns (a guarded global: kept); a
+classmethod's ``return cls()`` gives its class, and with nothing in the body, a return annotation
+(``-> Database``) gives its class, "~" first (it names a type, not a fresh instance).
 Default values that name something (``loader_cls=DefaultLoader``, ``factory=psycopg2.connect``)
 are kept per function, and a call records the slots its other arguments fill (``filled``), so a
 default counts only where no caller fills it; ``super(C, self)`` is ``^C.m``, and a module-level
@@ -501,7 +503,7 @@ class _Summariser:
             tuple(returns),
             positional,
             keyword_only,
-            gives=self.gives(exits, decorators, calls, context) if exits else (),
+            gives=(self.gives(exits, decorators, calls, context) if exits else ()) or self.annotated(node, returns),
             defaults=self.defaults(node, self_name),
         )
         self._body(node.body, f"{qualname}.", "", context.visible_defs)
@@ -524,13 +526,24 @@ class _Summariser:
             value = item.value
             if isinstance(value, ast.Call):
                 made, _ = self.ref(value.func, context)
+                if isinstance(value.func, ast.Name) and value.func.id == context.self_name == "cls":
+                    made = context.class_name  # ``return cls(...)`` of a classmethod
+                guarded = any(call.guard for call in calls if call.line == value.lineno and call.target == made)
                 if made and not made.startswith(("()", "$")):
-                    found.append(made)
+                    found.append(f"~{made}" if guarded else made)  # ``if _db: return _db`` before it: kept
             elif isinstance(value, ast.Name) and self.persistent(value.id, context):
                 found += [f"~{call.target}" for call in calls if call.store == value.id and not call.access]
             elif isinstance(value, ast.Name) and value.id in context.local_calls:
                 found.append(context.local_calls[value.id])
         return tuple(dict.fromkeys(found))
+
+    def annotated(self, node: ast.FunctionDef | ast.AsyncFunctionDef, returns: list[str]) -> tuple[str, ...]:
+        """``-> Database`` when the body shows nothing it hands back: the class, "~" first (the
+        annotation says what it is, not whether it is made on each call)."""
+        if node.returns is None or returns:
+            return ()
+        named = self.annotation(node.returns)
+        return (f"~{named}",) if named else ()
 
     def defaults(self, node: ast.FunctionDef | ast.AsyncFunctionDef, self_name: str) -> tuple[tuple[str, str], ...]:
         """(parameter, reference) of each default value that names a module-level name or an import
