@@ -84,6 +84,43 @@ def _call_pattern(functions: frozenset[str], methods: frozenset[str]) -> Callabl
     return build
 
 
+MAX_DISPLAY = 60  # characters of a chained callee shown before its middle is elided
+
+
+def call_display(func: ast.expr) -> str:
+    """How a finding names a callee that is not a plain dotted name: a chain through calls and
+    subscripts, with their arguments elided (``Item.objects.filter(…).iterator``), the part after its
+    first call elided past MAX_DISPLAY characters (``Item.objects.filter….iterator``); ``….name``
+    when the chain does not start at a name (a literal, a comprehension...)."""
+    parts: list[str] = []
+    node: ast.expr = func
+    while True:
+        if isinstance(node, ast.Attribute):
+            parts.append(f".{node.attr}")
+            node = node.value
+        elif isinstance(node, ast.Call):
+            parts.append("(…)")
+            node = node.func
+        elif isinstance(node, ast.Subscript):
+            parts.append("[…]")
+            node = node.value
+        else:
+            break
+    method = func.attr if isinstance(func, ast.Attribute) else ""
+    if not isinstance(node, ast.Name) or not parts:
+        return f"….{method}" if method else "call"
+    ordered = parts[::-1]
+    shown = node.id + "".join(ordered)
+    if len(shown) <= MAX_DISPLAY:
+        return shown
+    lead = node.id
+    for part in ordered[:-1]:
+        if not part.startswith("."):
+            break
+        lead += part
+    return f"{lead}….{method}" if method else f"{lead}…"
+
+
 def literal_argument(model: PythonModule, node: ast.expr, start: ast.expr | ast.keyword | None = None) -> Argument:
     """The literal value of ``node`` (``repr``, else ``DYNAMIC``); its place runs from ``start``
     (a keyword's name) to the end of ``node``."""
@@ -148,7 +185,7 @@ def module_calls(
         call = Call(
             name=name,
             method=method,
-            display=dotted or (f"….{method}" if method else "call"),
+            display=dotted or call_display(call_node.func),
             line=call_node.lineno,
             column=column(call_node.lineno, call_node.col_offset),
             end_line=end_line,

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 from pinlint.bindings import PARAMETER, dotted_name
-from pinlint.extract.calls import literal_argument
+from pinlint.extract.calls import call_display, literal_argument
 from pinlint.extract.sinks import (
     CALL_SENDING_LIBRARIES,
     FUNCTION_SINKS,
@@ -141,7 +141,7 @@ class _Reader:
         call = Call(
             name=model.qualify(node.func, imported_only=True),
             method=method,
-            display=dotted_name(node.func) or (f"….{method}" if method else "call"),
+            display=dotted_name(node.func) or call_display(node.func),
             line=node.lineno,
             column=model.column(node.lineno, node.col_offset),
             end_line=end_line,
