@@ -177,6 +177,11 @@ class ModuleCallKind(Kind):
         """False when nothing in this module can fire (checked once per module)."""
         return True
 
+    def loaded_functions(self) -> frozenset[str]:
+        """The qualified functions whose import-time calls this kind also judges in the project
+        modules a handler's module loads (pinlint.index.loads); none by default."""
+        return frozenset()
+
     def check(self, call: Call, module: ModuleFacts) -> Iterator[CallHit]:
         raise NotImplementedError
 
