@@ -27,6 +27,7 @@ from pinlint.declarations import Declarations
 from pinlint.dialect import DialectChoice, Evidence, choose_dialect, python_evidence, sql_file_evidence
 from pinlint.extract.calls import module_calls
 from pinlint.extract.dataapi import data_api_calls, mentions_data_api
+from pinlint.extract.django_databases import database_entries
 from pinlint.extract.handlers import (
     CONVENTION_NAMES,
     connections_in_handlers,
@@ -51,6 +52,7 @@ from pinlint.kinds import consuming
 from pinlint.kinds.base import (
     CallKind,
     DataApiKind,
+    DatabaseEntryKind,
     HandlerKind,
     Hit,
     IamTokenKind,
@@ -173,6 +175,10 @@ class Linter:
     @cached_property
     def handler_kinds(self) -> tuple[tuple[Rule, HandlerKind], ...]:
         return consuming(self._kinds, HandlerKind)
+
+    @cached_property
+    def database_entry_kinds(self) -> tuple[tuple[Rule, DatabaseEntryKind], ...]:
+        return consuming(self._kinds, DatabaseEntryKind)
 
     @cached_property
     def data_api_kinds(self) -> tuple[tuple[Rule, DataApiKind], ...]:
@@ -315,7 +321,11 @@ class Linter:
                 return result
             parsed = _Parsed(text)
             result.project_keys = self._project_keys(text, parsed)
-            worth_parsing = self.prefilter.worth_parsing(text) or self._may_define_handler(text, path)
+            worth_parsing = (
+                self.prefilter.worth_parsing(text)
+                or self._may_define_handler(text, path)
+                or bool(self.database_entry_kinds and self._served_settings(path))
+            )
             # a CDK app's constructs; in a parsed file, its noqa comments are applied below with the others
             cdk = lint_cdk_source(self.stack_rules, text, path, parsed.model_or_none, apply_noqa=not worth_parsing)
             infrastructure = self._infrastructure_results([FileHits(path, hits=cdk)])[0].findings if cdk else []
@@ -347,6 +357,7 @@ class Linter:
                 choice = self.dialect_for(path, python_evidence(model))
                 findings = self._lint_fragments(fragments, choice)
             findings.extend(self._module_findings(model, path, source))
+            findings.extend(self._database_entry_findings(model, path))
             findings.extend(self._data_api_findings(model, path, fragments))
             findings.extend(self._iam_token_findings(model, path))
             absolute = os.path.abspath(path)
@@ -603,6 +614,26 @@ class Linter:
                             continue  # a noqa on the call in its own module
                         captures = {**hit.captures, "site": f" in {shown}:{call.line}", "module": loader}
                         findings.append(finding_at(rule, captures, path, span, (line,)))
+        return findings
+
+    def _served_settings(self, path: str) -> str:
+        """What serves this Django settings module on Lambda ('' when nothing pinlint sees does)."""
+        declarations = self.declarations
+        return declarations.lambda_settings.get(os.path.abspath(path), "") if declarations is not None else ""
+
+    def _database_entry_findings(self, model: PythonModule, path: str) -> list[Finding]:
+        """Findings of the rules on Django's ``DATABASES`` entries (pinlint.extract.django_databases)."""
+        if not self.database_entry_kinds or "DATABASES" not in model.source:
+            return []
+        served = self._served_settings(path)
+        kinds = [(rule, kind) for rule, kind in self.database_entry_kinds if served or not kind.lambda_served]
+        findings: list[Finding] = []
+        for entry in database_entries(model) if kinds else []:
+            for rule, kind in kinds:
+                for hit in kind.check(entry):
+                    where = hit.argument or hit.call
+                    span = (where.line, where.column, where.end_line, where.end_column)
+                    findings.append(finding_at(rule, {**hit.captures, "served": served}, path, span, (where.line,)))
         return findings
 
     def _data_api_findings(self, model: PythonModule, path: str, fragments: list[Fragment]) -> list[Finding]:

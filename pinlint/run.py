@@ -376,8 +376,9 @@ def lint_files(linter: Linter, files: list[Path], cache: Cache | None = None) ->
             handlers = sorted((d.function, d.reason) for d in declarations.for_file(path))
             routes = linter.targets.key(path) if linter.targets is not None else []
             named = os.path.abspath(path) in linter.named  # its syntax is checked (Linter.named)
+            served = declarations.lambda_settings.get(os.path.abspath(path), "")  # a Django settings module's Lambda
             extra = json.dumps(
-                [path.as_posix(), handlers, declarations.covers(path), linter.project_key(path), routes, named]
+                [path.as_posix(), handlers, declarations.covers(path), linter.project_key(path), routes, named, served]
             )
             keys[index] = key = file_key(digest, run, extra)
             found = cache.get(key, path.as_posix())
