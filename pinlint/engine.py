@@ -578,6 +578,7 @@ class Linter:
             imports.setdefault(reference, node)
         findings: list[Finding] = []
         loader = _loaded_by(handlers)
+        declarations = self.declarations or Declarations()
         root = index.project_root(os.path.dirname(absolute))  # where the message's paths start
         for loaded in loaded_modules(index, absolute, list(imports)):
             summary = index.summary(loaded.path)
@@ -585,8 +586,8 @@ class Linter:
                 continue
             text = index.module_text(loaded.path)
             loaded_model = _parsed_or_none(text) if text is not None else None
-            if loaded_model is None:
-                continue
+            if loaded_model is None or handler_functions(loaded_model, *declarations.policy(Path(loaded.path))):
+                continue  # (a module that defines a handler itself has these findings in its own result)
             calls = module_calls(
                 loaded_model, functions=wanted, methods=frozenset(), setting_roots=frozenset(), traced_methods={}
             )

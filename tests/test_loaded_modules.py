@@ -147,3 +147,11 @@ def test_the_fixture_app_reports_its_engine_module_and_not_its_decoy(tmp_path: P
     ]
     assert "common/pool.py:7" in found[0] and "common/engine.py:7" in found[1]
     assert not any("batch_engine" in line for line in found)
+
+
+def test_a_loaded_module_that_defines_a_handler_itself_reports_its_engine_there(tmp_path: Path) -> None:
+    handler = "import app.db\n\n\ndef create(event, context):\n    return app.db.engine\n"
+    db = ENGINE.format(options="") + "\n\ndef lambda_handler(event, context):\n    return engine\n"
+    serverless = SERVERLESS + "  jobs:\n    handler: app/db.lambda_handler\n"
+    root = _project(tmp_path, {"handler.py": handler, "app/db.py": db, "serverless.yml": serverless})
+    assert [line.split(" PIN")[0] for line in _findings(root)] == ["app/db.py:3:10:"]
