@@ -526,6 +526,9 @@ def handlers_text(paths: Sequence[str], settings: Settings) -> str:
         lines.extend(f"# handler: {path.as_posix()}:{name} ({why})" for name, why in sorted(handlers.items()))
         routes = targets.for_file(path) if targets is not None and handlers else ()
         lines.extend(f"# pooler: {path.as_posix()}: {route.text}" for route in routes)
+        served = declarations.lambda_settings.get(os.path.abspath(path))
+        if served:  # a Django settings module whose DATABASES the Lambda rules judge
+            lines.append(f"# django settings: {path.as_posix()} ({served})")
     return "".join(f"{line}\n" for line in lines) or "# handler: none found\n"
 
 

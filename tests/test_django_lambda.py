@@ -59,6 +59,8 @@ def test_settings_served_by_serverless_wsgi_connect_on_every_request(tmp_path: P
     ]
     assert _findings(root) == expected
     assert _findings(root, "mysite/settings.py") == expected  # what pre-commit runs after editing the settings
+    shown = run_cli("check", "--show-settings", ".", cwd=root).stdout.splitlines()
+    assert "# django settings: mysite/settings.py (served on Lambda by mysite/wsgi.py)" in shown
 
 
 def test_zappa_and_mangum_serve_django_too(tmp_path: Path) -> None:
