@@ -155,3 +155,11 @@ def test_a_loaded_module_that_defines_a_handler_itself_reports_its_engine_there(
     serverless = SERVERLESS + "  jobs:\n    handler: app/db.lambda_handler\n"
     root = _project(tmp_path, {"handler.py": handler, "app/db.py": db, "serverless.yml": serverless})
     assert [line.split(" PIN")[0] for line in _findings(root)] == ["app/db.py:3:10:"]
+
+
+def test_an_import_for_type_checking_only_loads_nothing(tmp_path: Path) -> None:
+    handler = (
+        "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from app.db import engine\n\n\n"
+        "def create(event, context):\n    return 1\n"
+    )
+    assert _findings(_project(tmp_path, {"handler.py": handler, "app/db.py": ENGINE.format(options="")})) == []

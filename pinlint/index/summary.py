@@ -625,8 +625,9 @@ def import_time_imports(model: PythonModule) -> list[tuple[str, ast.AST]]:
     for ``import a.b``, ``@pkg.name`` for ``from pkg import name`` (a name or a submodule: the index
     finds the longest module prefix), ``@.db`` for ``from . import db``, ``@pkg`` for ``from pkg import *``."""
     found: list[tuple[str, ast.AST]] = []
+    typing_only = _type_checking_imports(model) if "TYPE_CHECKING" in model.source else set()
     for node, in_function in model.statements:
-        if in_function:
+        if in_function or id(node) in typing_only:
             continue
         if isinstance(node, ast.Import):
             found += [(f"@{alias.name}", alias if hasattr(alias, "lineno") else node) for alias in node.names]
@@ -638,6 +639,15 @@ def import_time_imports(model: PythonModule) -> list[tuple[str, ast.AST]]:
                 else:
                     reference = f"@{base}.{alias.name}" if node.module else f"@{base}{alias.name}"
                 found.append((reference, alias if hasattr(alias, "lineno") else node))
+    return found
+
+
+def _type_checking_imports(model: PythonModule) -> set[int]:
+    """The import statements under ``if TYPE_CHECKING:`` (never run), by ``id``."""
+    found: set[int] = set()
+    for node in ast.walk(model.tree):
+        if isinstance(node, ast.If) and dotted_name(node.test).rpartition(".")[2] == "TYPE_CHECKING":
+            found |= {id(inner) for statement in node.body for inner in ast.walk(statement)}
     return found
 
 
