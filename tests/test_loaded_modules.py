@@ -163,3 +163,15 @@ def test_an_import_for_type_checking_only_loads_nothing(tmp_path: Path) -> None:
         "def create(event, context):\n    return 1\n"
     )
     assert _findings(_project(tmp_path, {"handler.py": handler, "app/db.py": ENGINE.format(options="")})) == []
+
+
+def test_the_packages_an_import_names_are_loaded_too(tmp_path: Path) -> None:
+    files = {
+        "handler.py": "from app.models.user import User\n\n\ndef create(event, context):\n    return User\n",
+        "app/__init__.py": ENGINE.format(options=""),
+        "app/models/__init__.py": "",
+        "app/models/user.py": "class User:\n    pass\n",
+    }
+    found = _findings(_project(tmp_path, files))
+    assert [line.split(" PIN")[0] for line in found] == ["handler.py:1:29:"]
+    assert "in app/__init__.py:3" in found[0]

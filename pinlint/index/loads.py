@@ -10,6 +10,7 @@ Imports inside a def are left out: they run only when the function is called.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from pinlint.index.project import ProjectIndex
@@ -37,21 +38,38 @@ def loaded_modules(index: ProjectIndex, importer: str, references: list[str]) ->
     pending: list[tuple[str, str, str, tuple[str, ...]]] = [(importer, written, written, ()) for written in references]
     while pending and len(seen) <= MAX_LOADED:
         source, written, first, chain = pending.pop(0)
-        path = _module_of(index, source, written)
-        if not path or path in seen:
-            continue
-        seen.add(path)
-        summary = index.summary(path)
-        if summary is None:
-            continue
-        reached = (*chain, path)
-        found.append(Loaded(path, first, reached))
-        pending.extend((path, inner, first, reached) for inner in summary.loads)
+        for path in _modules_of(index, source, written):
+            if path in seen:
+                continue
+            seen.add(path)
+            summary = index.summary(path)
+            if summary is None:
+                continue
+            reached = (*chain, path)
+            found.append(Loaded(path, first, reached))
+            pending.extend((path, inner, first, reached) for inner in summary.loads)
     return found
 
 
-def _module_of(index: ProjectIndex, importer: str, reference: str) -> str:
-    """The module file an import reference names (``@pkg.name``: ``pkg/name.py`` when it is a
-    submodule, else ``pkg/__init__.py``); '' when it is not a module of the project."""
-    module, _ = index.module(importer, reference[1:])
-    return module
+def _modules_of(index: ProjectIndex, importer: str, reference: str) -> list[str]:
+    """The module files an import reference loads: the packages it names on the way, outermost
+    first (``import a.b.c`` runs ``a/__init__.py`` and ``a/b/__init__.py``), then the module itself
+    (``@pkg.name``: ``pkg/name.py`` when it is a submodule, else ``pkg/__init__.py``); none when it
+    is not a module of the project. A relative import's packages are the importer's own, loaded already."""
+    dotted = reference[1:]
+    module, rest = index.module(importer, dotted)
+    if not module:
+        return []
+    files = [module]
+    if not dotted.startswith("."):
+        depth = len(dotted.split(".")) - len(rest)  # the parts that name the module
+        package = os.path.dirname(module)
+        if os.path.basename(module) == "__init__.py":
+            depth, package = depth - 1, os.path.dirname(package)
+        for _ in range(depth - 1):
+            init = os.path.join(package, "__init__.py")
+            if not os.path.isfile(init):
+                break
+            files.insert(0, init)
+            package = os.path.dirname(package)
+    return files
