@@ -87,6 +87,8 @@ class Declarations:
     image_warnings: list[tuple[Path, str]] = field(default_factory=list)  # (declaring file, warning)
     images_mapped: list[Path] = field(default_factory=list)  # the Dockerfiles whose CMD was mapped
     overridden_dockerfiles: set[Path] = field(default_factory=set)  # a template's `ImageConfig.Command` wins
+    # Django settings modules a Lambda serves (absolute, normalized paths) -> what serves them
+    lambda_settings: dict[str, str] = field(default_factory=dict)
 
     def for_file(self, path: Path) -> list[Declaration]:
         return self.by_file.get(os.path.abspath(path), [])
@@ -817,6 +819,11 @@ def _declare_django(settings: str, importer: Path, result: Declarations, root: P
     from pinlint.extract.routes import django_routes, root_urlconf
 
     settings_file = _module_file(importer, settings, 0)
+    if settings_file is not None:  # its DATABASES are a Lambda's (the django-database rules)
+        here = os.path.abspath(settings_file)
+        project = nearest_ancestor(os.path.dirname(here), ("manage.py", ".git"), levels=MAX_LEVELS_UP) or root
+        served = f"served on Lambda by {_display(importer, project)}"  # the same from any run root
+        result.lambda_settings.setdefault(here, served)
     model = _python_model(settings_file) if settings_file is not None else None
     conf = root_urlconf(model) if model is not None and settings_file is not None else None
     if conf is None or settings_file is None:

@@ -27,6 +27,7 @@ from pinlint.declarations import Declarations
 from pinlint.dialect import DialectChoice, Evidence, choose_dialect, python_evidence, sql_file_evidence
 from pinlint.extract.calls import module_calls
 from pinlint.extract.dataapi import data_api_calls, mentions_data_api
+from pinlint.extract.django_databases import database_entries
 from pinlint.extract.handlers import (
     CONVENTION_NAMES,
     connections_in_handlers,
@@ -43,13 +44,15 @@ from pinlint.files import MAX_SOURCE_BYTES, UnreadableFile, read_bytes, wide_enc
 from pinlint.findings import finding_at, finding_from_hit, routed
 from pinlint.fix.attach import fixable_rules, with_fixes
 from pinlint.globs import config_spec
+from pinlint.index.loads import loaded_modules
 from pinlint.index.project import ProjectIndex
-from pinlint.index.summary import relative_imports
+from pinlint.index.summary import import_time_imports, relative_imports
 from pinlint.infra import FileHits, is_infrastructure_path, lint_cdk_source, lint_paths, lint_stacks
 from pinlint.kinds import consuming
 from pinlint.kinds.base import (
     CallKind,
     DataApiKind,
+    DatabaseEntryKind,
     HandlerKind,
     Hit,
     IamTokenKind,
@@ -172,6 +175,10 @@ class Linter:
     @cached_property
     def handler_kinds(self) -> tuple[tuple[Rule, HandlerKind], ...]:
         return consuming(self._kinds, HandlerKind)
+
+    @cached_property
+    def database_entry_kinds(self) -> tuple[tuple[Rule, DatabaseEntryKind], ...]:
+        return consuming(self._kinds, DatabaseEntryKind)
 
     @cached_property
     def data_api_kinds(self) -> tuple[tuple[Rule, DataApiKind], ...]:
@@ -314,7 +321,11 @@ class Linter:
                 return result
             parsed = _Parsed(text)
             result.project_keys = self._project_keys(text, parsed)
-            worth_parsing = self.prefilter.worth_parsing(text) or self._may_define_handler(text, path)
+            worth_parsing = (
+                self.prefilter.worth_parsing(text)
+                or self._may_define_handler(text, path)
+                or bool(self.database_entry_kinds and self._served_settings(path))
+            )
             # a CDK app's constructs; in a parsed file, its noqa comments are applied below with the others
             cdk = lint_cdk_source(self.stack_rules, text, path, parsed.model_or_none, apply_noqa=not worth_parsing)
             infrastructure = self._infrastructure_results([FileHits(path, hits=cdk)])[0].findings if cdk else []
@@ -346,6 +357,7 @@ class Linter:
                 choice = self.dialect_for(path, python_evidence(model))
                 findings = self._lint_fragments(fragments, choice)
             findings.extend(self._module_findings(model, path, source))
+            findings.extend(self._database_entry_findings(model, path))
             findings.extend(self._data_api_findings(model, path, fragments))
             findings.extend(self._iam_token_findings(model, path))
             absolute = os.path.abspath(path)
@@ -487,7 +499,7 @@ class Linter:
         """Can this file define a handler the handler rules would follow into other modules? (a
         module-level ``def`` of a conventional name, anything a declaration names here, or routes
         of an app served by a Lambda adapter or of a Lambda-only framework)"""
-        if not self.handler_kinds:
+        if not self.handler_kinds and not self.loaded_call_kinds:
             return False
         if may_serve_routes(text):
             return True
@@ -514,8 +526,10 @@ class Linter:
             defines_handler = False
         else:
             findings = self._handler_findings(model, path, declared, use_convention, source or model.source)
-            needs_handlers = self.interest.needs_handlers
-            defines_handler = needs_handlers and bool(handler_functions(model, declared, use_convention))
+            handlers = handler_functions(model, declared, use_convention) if self.interest.needs_handlers else {}
+            defines_handler = bool(handlers)
+            if handlers:
+                findings += self._loaded_module_findings(model, path, handlers, source or model.source)
         if module_rules:
             calls = module_calls(
                 model,
@@ -536,6 +550,91 @@ class Linter:
                 span = (where.line, where.column, where.end_line, where.end_column)
                 noqa = tuple(sorted({where.line, hit.call.line}))
                 findings.append(finding_at(rule, hit.captures, path, span, noqa))
+        return findings
+
+    @cached_property
+    def loaded_call_kinds(self) -> tuple[tuple[Rule, ModuleCallKind, frozenset[str]], ...]:
+        """The module-call kinds that also judge the modules a handler's module loads, with their functions."""
+        return tuple(
+            (rule, kind, kind.loaded_functions()) for rule, kind in self.module_call_kinds if kind.loaded_functions()
+        )
+
+    def _loaded_module_findings(
+        self, model: PythonModule, path: str, handlers: dict[str, str], source: str | bytes
+    ) -> list[Finding]:
+        """Findings on the import-time calls of the project modules this handler module loads
+        (pinlint.index.loads), each placed on the import here that leads to the module: this file's
+        result then depends on those modules (their digests go into ``FileResult.depends``), never
+        the other way round, so a module's own result does not depend on who imports it."""
+        kinds = self.loaded_call_kinds
+        if not kinds:
+            return []
+        wanted = frozenset().union(*(functions for _, _, functions in kinds))
+        index = self.project_index
+        absolute = os.path.abspath(path)
+        index.add(absolute, source, model)
+        imports: dict[str, ast.AST] = {}
+        for reference, node in import_time_imports(model):
+            imports.setdefault(reference, node)
+        findings: list[Finding] = []
+        loader = _loaded_by(handlers)
+        declarations = self.declarations or Declarations()
+        root = index.project_root(os.path.dirname(absolute))  # where the message's paths start
+        for loaded in loaded_modules(index, absolute, list(imports)):
+            summary = index.summary(loaded.path)
+            if summary is None or not wanted.intersection(summary.import_calls):
+                continue
+            text = index.module_text(loaded.path)
+            loaded_model = _parsed_or_none(text) if text is not None else None
+            if loaded_model is None or handler_functions(loaded_model, *declarations.policy(Path(loaded.path))):
+                continue  # (a module that defines a handler itself has these findings in its own result)
+            calls = module_calls(
+                loaded_model, functions=wanted, methods=frozenset(), setting_roots=frozenset(), traced_methods={}
+            )
+            facts = ModuleFacts(calls, True, loaded_model.source)
+            suppressions = python_suppressions(loaded_model.source, _rule_codes_by_name())
+            shown = relative_to_root(loaded.path, root)
+            node = imports[loaded.first]
+            line = getattr(node, "lineno", 1)
+            end_line = getattr(node, "end_lineno", None) or line
+            span = (
+                line,
+                model.column(line, getattr(node, "col_offset", 0)),
+                end_line,
+                model.column(end_line, getattr(node, "end_col_offset", 0)),
+            )
+            for rule, kind, functions in kinds:
+                if not kind.applies(facts):
+                    continue
+                for call in calls.calls:
+                    if call.in_function or call.name not in functions:
+                        continue
+                    for hit in kind.check(call, facts):
+                        where = hit.argument or hit.call
+                        if suppressions.suppresses(rule.code, tuple(sorted({where.line, call.line}))):
+                            continue  # a noqa on the call in its own module
+                        captures = {**hit.captures, "site": f" in {shown}:{call.line}", "module": loader}
+                        findings.append(finding_at(rule, captures, path, span, (line,)))
+        return findings
+
+    def _served_settings(self, path: str) -> str:
+        """What serves this Django settings module on Lambda ('' when nothing pinlint sees does)."""
+        declarations = self.declarations
+        return declarations.lambda_settings.get(os.path.abspath(path), "") if declarations is not None else ""
+
+    def _database_entry_findings(self, model: PythonModule, path: str) -> list[Finding]:
+        """Findings of the rules on Django's ``DATABASES`` entries (pinlint.extract.django_databases)."""
+        if not self.database_entry_kinds or "DATABASES" not in model.source:
+            return []
+        served = self._served_settings(path)
+        kinds = [(rule, kind) for rule, kind in self.database_entry_kinds if served or not kind.lambda_served]
+        findings: list[Finding] = []
+        for entry in database_entries(model) if kinds else []:
+            for rule, kind in kinds:
+                for hit in kind.check(entry):
+                    where = hit.argument or hit.call
+                    span = (where.line, where.column, where.end_line, where.end_column)
+                    findings.append(finding_at(rule, {**hit.captures, "served": served}, path, span, (where.line,)))
         return findings
 
     def _data_api_findings(self, model: PythonModule, path: str, fragments: list[Fragment]) -> list[Finding]:
@@ -628,6 +727,26 @@ def _imported_strings(index: ProjectIndex, model: PythonModule, path: str) -> Re
         return index.string_constant(path, reference, key) if reference else None
 
     return imported
+
+
+def _loaded_by(handlers: dict[str, str]) -> str:
+    """``a module loaded by handler `create` (serverless.yml line 9)``: the handlers of the module
+    whose imports load another, for a finding's message (the declaration's place when one says it)."""
+    names = list(handlers)
+    if len(names) == 1:
+        reason = handlers[names[0]]
+        said = f" ({reason.removeprefix('declared in ')})" if reason.startswith("declared in ") else ""
+        return f"a module loaded by handler `{names[0]}`{said}"
+    if len(names) == 2:
+        return f"a module loaded by handlers `{names[0]}` and `{names[1]}`"
+    return f"a module loaded by handler `{names[0]}` and {len(names) - 1} more"
+
+
+def _parsed_or_none(text: str) -> PythonModule | None:
+    try:
+        return parse_python(text)
+    except ParseError:
+        return None
 
 
 def _about_no_pooler(finding: Finding) -> bool:

@@ -428,8 +428,9 @@ def lint_files(linter: Linter, files: list[Path], cache: Cache | None = None) ->
             handlers = sorted((d.function, d.reason) for d in declarations.for_file(path))
             routes = linter.targets.key(path) if linter.targets is not None else []
             named = os.path.abspath(path) in linter.named  # its syntax is checked (Linter.named)
+            served = declarations.lambda_settings.get(os.path.abspath(path), "")  # a Django settings module's Lambda
             extra = json.dumps(
-                [path.as_posix(), handlers, declarations.covers(path), linter.project_key(path), routes, named]
+                [path.as_posix(), handlers, declarations.covers(path), linter.project_key(path), routes, named, served]
             )
             keys[index] = key = file_key(digest, run, extra)
             found = cache.get(key, path.as_posix())
@@ -577,6 +578,9 @@ def handlers_text(paths: Sequence[str], settings: Settings) -> str:
         lines.extend(f"# handler: {path.as_posix()}:{name} ({why})" for name, why in sorted(handlers.items()))
         routes = targets.for_file(path) if targets is not None and handlers else ()
         lines.extend(f"# pooler: {path.as_posix()}: {route.text}" for route in routes)
+        served = declarations.lambda_settings.get(os.path.abspath(path))
+        if served:  # a Django settings module whose DATABASES the Lambda rules judge
+            lines.append(f"# django settings: {path.as_posix()} ({served})")
     return "".join(f"{line}\n" for line in lines) or "# handler: none found\n"
 
 

@@ -22,6 +22,7 @@ from click.testing import CliRunner  # noqa: E402
 from pinlint.catalog import Rule, load_catalog  # noqa: E402
 from pinlint.cli import main  # noqa: E402
 from pinlint.config import Settings, resolve_selection  # noqa: E402
+from pinlint.declarations import Declarations  # noqa: E402
 from pinlint.engine import Linter  # noqa: E402
 from pinlint.model import Finding  # noqa: E402
 
@@ -31,12 +32,20 @@ FIXTURES = ROOT / "fixtures"
 CATALOG: tuple[Rule, ...] = load_catalog()
 
 
-def lint(source: str, path: str = "snippet.py", *, all_rules: bool = False, **settings: object) -> list[Finding]:
+def lint(
+    source: str,
+    path: str = "snippet.py",
+    *,
+    all_rules: bool = False,
+    declarations: Declarations | None = None,
+    **settings: object,
+) -> list[Finding]:
     """Findings for ``source`` linted as the file ``path``: the rules on by default (as the CLI
-    runs them), or with ``all_rules`` every rule of the catalog."""
+    runs them), or with ``all_rules`` every rule of the catalog; ``declarations`` are the handler
+    declarations the run found (none by default)."""
     chosen = replace(Settings(root=ROOT), **settings)  # type: ignore[arg-type]
     rules = CATALOG if all_rules else resolve_selection(chosen, CATALOG)
-    result = Linter(rules, chosen).lint_source(source, path)
+    result = Linter(rules, chosen, declarations).lint_source(source, path)
     assert not result.error, result.error
     return result.findings
 

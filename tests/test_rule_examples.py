@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from conftest import CATALOG, lint
 from pinlint.catalog import Example, Rule
+from pinlint.declarations import Declarations
+from pinlint.kinds.base import DatabaseEntryKind
 
 
 def _cases(bad: bool) -> list[tuple[Rule, Example]]:
@@ -13,8 +17,12 @@ def _cases(bad: bool) -> list[tuple[Rule, Example]]:
 
 
 def _lint(rule: Rule, example: Example):
-    """An example is read in its rule's first dialect unless its code names a driver."""
-    return lint(example.source, example.path, all_rules=True, dialect=rule.dialects[0])
+    """An example is read in its rule's first dialect unless its code names a driver; the example
+    of a rule on the settings of a Django project served on Lambda is such a settings module."""
+    served = None
+    if isinstance(rule.kind, DatabaseEntryKind) and rule.kind.lambda_served:
+        served = Declarations(lambda_settings={os.path.abspath(example.path): "served on Lambda by wsgi.py"})
+    return lint(example.source, example.path, all_rules=True, declarations=served, dialect=rule.dialects[0])
 
 
 @pytest.mark.parametrize(("rule", "example"), _cases(bad=True), ids=lambda value: getattr(value, "code", ""))

@@ -162,6 +162,20 @@ class ProjectIndex:
             self.fresh[digest] = summary.to_json()
         return digest, summary
 
+    def module_text(self, path: str) -> str | None:
+        """The text of the module file ``path`` (absolute) whose summary this file's analysis read,
+        or None when it is not that text any more (or cannot be read)."""
+        digest = self.reads.get(path)
+        if digest is None:
+            return None
+        try:
+            data = read_bytes(path, MAX_SOURCE_BYTES)
+        except UnreadableFile:
+            return None
+        if hashlib.sha256(data).hexdigest() != digest:
+            return None
+        return data.decode("utf-8-sig", errors="surrogateescape")
+
     def _is_file(self, path: str) -> bool:
         found = self._files.get(path)
         if found is None:

@@ -38,7 +38,7 @@ import ast
 import builtins
 import re
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from pinlint.bindings import NAME_TARGET_KINDS, dotted_name
@@ -49,7 +49,7 @@ CLOSERS = frozenset({"close", "dispose", "terminate", "closeall"})
 PROPERTY_DECORATORS = frozenset({"property", "functools.cached_property", "cached_property"})
 INSTANCE_CACHED = frozenset({"functools.cached_property", "cached_property"})
 EXCEPT_GUARD = "!except"
-SUMMARY_FORMAT = 5
+SUMMARY_FORMAT = 6
 
 _BUILTINS = frozenset(dir(builtins))
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -103,6 +103,10 @@ class ModuleSummary:
     names: dict[str, str] = field(default_factory=dict)  # module-level name -> reference ("@..." for imports)
     strings: dict[str, str] = field(default_factory=dict)  # module-level name -> the string literal bound to it
     entries: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> repr(key) -> string literal there
+    # what importing the module runs (outside any def): the imports, as references ("@a.b",
+    # "@.db.engine"), and the qualified names of the imported functions it calls
+    loads: tuple[str, ...] = ()
+    import_calls: tuple[str, ...] = ()
 
     def to_json(self) -> Any:
         return [SUMMARY_FORMAT, asdict(self)]
@@ -145,7 +149,8 @@ def from_json(data: Any) -> ModuleSummary | None:
             for name, item in body["classes"].items()
         }
         entries = {name: dict(table) for name, table in body["entries"].items()}
-        return ModuleSummary(functions, classes, dict(body["names"]), dict(body["strings"]), entries)
+        summary = ModuleSummary(functions, classes, dict(body["names"]), dict(body["strings"]), entries)
+        return replace(summary, loads=tuple(body["loads"]), import_calls=tuple(body["import_calls"]))
     except (TypeError, ValueError, KeyError, AttributeError):
         return None
 
@@ -326,7 +331,7 @@ class _Summariser:
         self._drop_changed_entries()
         for name, reference in self.imports.items():
             self.summary.names.setdefault(name, reference)
-        return self.summary
+        return replace(self.summary, loads=_import_time_loads(self.model), import_calls=_import_time_calls(self.model))
 
     def _module_statement(self, node: ast.stmt) -> None:
         if not isinstance(node, ast.Assign | ast.AnnAssign) or node.value is None:
@@ -716,6 +721,62 @@ def _own_nodes(
             for child in ast.iter_child_nodes(node):  # a nested statement is no longer the top level
                 children.append((child, path, in_finally, top and not isinstance(child, ast.stmt | ast.excepthandler)))
         stack.extend(reversed(children))
+
+
+def import_time_imports(model: PythonModule) -> list[tuple[str, ast.AST]]:
+    """The module's import statements outside any def (they run when the module is imported), as
+    (reference, the node that names it: its alias, else the statement), in source order: ``@a.b``
+    for ``import a.b``, ``@pkg.name`` for ``from pkg import name`` (a name or a submodule: the index
+    finds the longest module prefix), ``@.db`` for ``from . import db``, ``@pkg`` for ``from pkg import *``."""
+    found: list[tuple[str, ast.AST]] = []
+    typing_only = _type_checking_imports(model) if "TYPE_CHECKING" in model.source else set()
+    for node, in_function in model.statements:
+        if in_function or id(node) in typing_only:
+            continue
+        if isinstance(node, ast.Import):
+            found += [(f"@{alias.name}", alias if hasattr(alias, "lineno") else node) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = "." * node.level + (node.module or "")
+            for alias in node.names:
+                if alias.name == "*":
+                    reference = f"@{base}"
+                else:
+                    reference = f"@{base}.{alias.name}" if node.module else f"@{base}{alias.name}"
+                found.append((reference, alias if hasattr(alias, "lineno") else node))
+    return found
+
+
+def _type_checking_imports(model: PythonModule) -> set[int]:
+    """The import statements under ``if TYPE_CHECKING:`` (never run), by ``id``."""
+    found: set[int] = set()
+    for node in ast.walk(model.tree):
+        if isinstance(node, ast.If) and dotted_name(node.test).rpartition(".")[2] == "TYPE_CHECKING":
+            found |= {id(inner) for statement in node.body for inner in ast.walk(statement)}
+    return found
+
+
+def _import_time_loads(model: PythonModule) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(reference for reference, _ in import_time_imports(model)))
+
+
+def _import_time_calls(model: PythonModule) -> tuple[str, ...]:
+    """The qualified names of the imported functions that importing ``model`` calls (outside any
+    def or lambda; class bodies, decorators and defaults run at import too)."""
+    found: set[str] = set()
+    stack: list[ast.AST] = list(model.tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _DEFS):
+            stack += [*node.decorator_list, *node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]
+            continue
+        if isinstance(node, ast.Lambda):
+            continue
+        if isinstance(node, ast.Call):
+            name = model.qualify(node.func, imported_only=True)
+            if name:
+                found.add(name)
+        stack.extend(ast.iter_child_nodes(node))
+    return tuple(sorted(found))
 
 
 def summarise(model: PythonModule) -> ModuleSummary:

@@ -14,6 +14,7 @@ from pinlint.kinds.base import Kind
 from pinlint.kinds.call_arguments import CallArgumentsMatch
 from pinlint.kinds.connect_option import ConnectOptionMatch
 from pinlint.kinds.data_api_call import DataApiCallMatch
+from pinlint.kinds.django_database import DjangoDatabaseMatch
 from pinlint.kinds.function_call import FunctionCallMatch
 from pinlint.kinds.handler_factory_call import HandlerFactoryCallMatch
 from pinlint.kinds.iam_token import IamTokenMatch
@@ -47,6 +48,7 @@ KINDS: dict[str, type[Kind]] = {
         InfrastructureMatch,
         DataApiCallMatch,
         IamTokenMatch,
+        DjangoDatabaseMatch,
     )
 }
 

@@ -20,6 +20,7 @@ from pinlint.kinds.schema import Key, validate
 if TYPE_CHECKING:
     from pinlint.extract.calls import Call, ModuleCalls, Setting
     from pinlint.extract.dataapi import DataApiCall, DataApiHit
+    from pinlint.extract.django_databases import DatabaseEntry
     from pinlint.extract.handlers import FactoryCall
     from pinlint.extract.iamauth import TokenAtImport, TokenPerInvocation
     from pinlint.infra.checks import CheckResult
@@ -177,6 +178,11 @@ class ModuleCallKind(Kind):
         """False when nothing in this module can fire (checked once per module)."""
         return True
 
+    def loaded_functions(self) -> frozenset[str]:
+        """The qualified functions whose import-time calls this kind also judges in the project
+        modules a handler's module loads (pinlint.index.loads); none by default."""
+        return frozenset()
+
     def check(self, call: Call, module: ModuleFacts) -> Iterator[CallHit]:
         raise NotImplementedError
 
@@ -185,6 +191,15 @@ class SettingKind(Kind):
     consumes = "an entry of a settings structure (module facts)"
 
     def check(self, setting: Setting) -> Iterator[CallHit]:
+        raise NotImplementedError
+
+
+class DatabaseEntryKind(Kind):
+    consumes = "an entry of Django's `DATABASES` in a settings module (pinlint.extract.django_databases)"
+
+    lambda_served: bool  # judged only in a settings module that a Lambda serves
+
+    def check(self, entry: DatabaseEntry) -> Iterator[CallHit]:
         raise NotImplementedError
 
 

@@ -162,12 +162,17 @@ def _lower_set(names: list[str] | None) -> frozenset[str] | None:
     return frozenset(name.lower() for name in names) if names is not None else None
 
 
+# `{site}` and `{module}` of a call in the module itself (a loaded module's are the engine's)
+HERE = {"site": "", "module": "a Lambda module"}
+
+
 @dataclass(frozen=True)
 class CallArgumentsMatch(ModuleCallKind):
     functions: frozenset[str]
     methods: frozenset[str]
     imports: frozenset[str]
     handler_module: bool
+    loaded_modules: bool
     module_level: bool
     arguments: tuple[ArgumentCondition, ...]
     unless_arguments: tuple[ArgumentCondition, ...]
@@ -195,6 +200,14 @@ class CallArgumentsMatch(ModuleCallKind):
         Key("methods", STRINGS, "Method names, called on any object (see `imports`, `receivers`)."),
         Key("imports", STRINGS, "The methods count only in modules importing one of these packages."),
         Key("handler-module", BOOLEAN, "Only in modules that define a Lambda handler.", default="false"),
+        Key(
+            "loaded-modules",
+            BOOLEAN,
+            "With `handler-module`, also the calls made at import time in the project modules a handler's"
+            " module imports (transitively), reported at that module's import; the message's `{site}` says"
+            " where the call is and `{module}` which handler loads it (`a Lambda module` in the handler's own).",
+            default="false",
+        ),
         Key("module-level", BOOLEAN, "Only calls that run at import time, outside any function.", default="false"),
         Key("arguments", TABLES, "Conditions on arguments; the first that holds is the finding.", keys=ARGUMENT_KEYS),
         Key("unless-arguments", TABLES, "Conditions that, when one holds, rule the call out.", keys=ARGUMENT_KEYS),
@@ -231,6 +244,7 @@ class CallArgumentsMatch(ModuleCallKind):
             methods=methods,
             imports=frozenset(table.get("imports", [])),
             handler_module=table.get("handler-module", False),
+            loaded_modules=table.get("loaded-modules", False),
             module_level=table.get("module-level", False),
             arguments=conditions("arguments"),
             unless_arguments=conditions("unless-arguments"),
@@ -273,6 +287,9 @@ class CallArgumentsMatch(ModuleCallKind):
             return False
         return self.unless_source_regex is None or not self.unless_source_regex.search(module.source)
 
+    def loaded_functions(self) -> frozenset[str]:
+        return self.functions if self.handler_module and self.loaded_modules else frozenset()
+
     def check(self, call: ModuleCall, module: ModuleFacts) -> Iterator[CallHit]:
         if self.module_level and call.in_function:
             return
@@ -294,11 +311,12 @@ class CallArgumentsMatch(ModuleCallKind):
         if any(condition.check(call) is not None for condition in self.unless_arguments):
             return
         if not self.arguments:
-            yield CallHit(call, None, {"function": shown, "keyword": "", "value": ""})
+            yield CallHit(call, None, {"function": shown, "keyword": "", "value": "", **HERE})
             return
         for condition in self.arguments:
             found = condition.check(call)
             if found is not None:
                 argument, value = found
-                yield CallHit(call, argument, {"function": shown, "keyword": condition.keyword, "value": value})
+                captures = {"function": shown, "keyword": condition.keyword, "value": value, **HERE}
+                yield CallHit(call, argument, captures)
                 return
