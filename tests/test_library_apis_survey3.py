@@ -57,3 +57,27 @@ def test_the_exemption_is_pgstacdbs_alone() -> None:
     """`connection=` means nothing to other factories: `pg8000.native.Connection(connection=...)` is not one."""
     source = "import psycopg2\n\n\ndef lambda_handler(event, context):\n    return psycopg2.connect(connection=X)\n"
     assert "PIN022" in codes(source)
+
+
+def test_lock_libraries_default_to_a_session_lock() -> None:
+    """The survey's jobs.py: postgresql-lock and sqlalchemy-dlock, each with its default and its
+    transaction-level form."""
+    source = (
+        "from postgresql_lock import Lock\nfrom sqlalchemy_dlock import create_sadlock\n\n\n"
+        "def nightly(conn):\n"
+        "    with Lock(conn, 'nightly'):\n        run()\n"
+        "    with Lock(conn, 'nightly', scope='transaction'):\n        run()\n"
+        "    with Lock(conn, 'nightly', 'auto', True, 'transaction'):\n        run()\n"
+        "    with Lock(conn, 'nightly', scope=SCOPE):\n        run()\n"
+        "    with create_sadlock(conn, 'sync'):\n        run()\n"
+        "    with create_sadlock(conn, 'sync', xact=True):\n        run()\n"
+    )
+    assert where(source) == [("PIN066", 6, 10), ("PIN067", 14, 10)]
+
+
+def test_lock_look_alikes_of_other_libraries_stay_quiet() -> None:
+    source = (
+        "from threading import Lock\nfrom filelock import FileLock\nfrom locks import create_sadlock\n\n"
+        "with Lock():\n    pass\nwith FileLock('x.lock'):\n    pass\nwith create_sadlock(conn, 'k'):\n    pass\n"
+    )
+    assert codes(source) == []
