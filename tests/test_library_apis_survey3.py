@@ -81,3 +81,30 @@ def test_lock_look_alikes_of_other_libraries_stay_quiet() -> None:
         "with Lock():\n    pass\nwith FileLock('x.lock'):\n    pass\nwith create_sadlock(conn, 'k'):\n    pass\n"
     )
     assert codes(source) == []
+
+
+def test_eoapi_pool_helpers_that_set_session_state() -> None:
+    """eoapi-cdk's three APIs make their pools through a library helper that sets search_path."""
+    for module, code in (
+        ("titiler.pgstac.db", "PIN068"),
+        ("stac_fastapi.pgstac.db", "PIN069"),
+        ("tipg.database", "PIN070"),
+    ):
+        source = f"import asyncio\nfrom {module} import connect_to_db\n\nasyncio.run(connect_to_db(app))\n"
+        assert where(source) == [(code, 4, 13)], module
+
+
+def test_other_connect_to_db_helpers_stay_quiet() -> None:
+    for module in ("titiler.pgstac.db", "tipg.database"):
+        assert codes(f"from {module} import close_db_connection\n\nclose_db_connection(app)\n") == []
+    assert codes("from app.db import connect_to_db\n\nconnect_to_db(app)\n") == []
+
+
+def test_a_pgmq_queue_made_in_a_handler_is_a_pool_per_invocation() -> None:
+    made = "from pgmq import {name}\n\n\ndef handler(event, context):\n    queue = {name}({arguments})\n"
+    for name in ("PGMQueue", "SyncPGMQueue", "AsyncPGMQueue"):
+        assert pin022(made.format(name=name, arguments="host='db'")) == [("PIN022", 5, 13)], name
+        assert pin022(made.format(name=name, arguments="pool=POOL")) == [], name
+    module_level = "from pgmq import PGMQueue\n\nqueue = PGMQueue()\n\n\n"
+    module_level += "def handler(event, context):\n    queue.send('q', event)\n"
+    assert pin022(module_level) == []
