@@ -697,6 +697,7 @@ class Linter:
                 root=str(self.settings.root),
                 factories=kind.functions,
                 cache_decorators=kind.cache_decorators,
+                opens_nothing=kind.opens_nothing,
                 declared=declared,
                 use_convention=use_convention,
             )

@@ -296,10 +296,6 @@ def test_the_unlock_in_a_later_call_of_the_same_function_is_removed(tmp_path: Pa
         '        cur.execute("UPDATE jobs SET state = %s", ("done",))\n'
         "    finally:\n"
         '        cur.execute("SELECT pg_advisory_unlock(%s)", (key,))\n'
-        "\n"
-        "\n"
-        "def other(cur, key):\n"
-        '    cur.execute("SELECT pg_advisory_unlock(%s)", (key,))\n'
     )
     (tmp_path / "job.py").write_text(source)
     run_cli("check", "--no-cache", "--fix", "--unsafe-fixes", ".", cwd=tmp_path)
@@ -308,15 +304,61 @@ def test_the_unlock_in_a_later_call_of_the_same_function_is_removed(tmp_path: Pa
         '    finally:\n        cur.execute("SELECT pg_advisory_unlock(%s)", (key,))\n', "    finally:\n        pass\n"
     )
     ast.parse(fixed)
-    # the unlock in another function is not the lock's: it stays, and is still reported
-    assert _codes(tmp_path) == ["PIN019"]
+    assert _codes(tmp_path) == []
+
+
+def test_no_fix_when_another_function_also_sends_the_unlock(tmp_path: Path) -> None:
+    """An unlock the fix cannot remove would release nothing once the lock is a transaction lock
+    (sqlalchemy-dlock's release path raises then): the finding keeps its hand-edit advice only."""
+    source = (
+        "def job(cur, key):\n"
+        '    cur.execute("SELECT pg_advisory_lock(%s)", (key,))\n'
+        "    try:\n"
+        '        cur.execute("UPDATE jobs SET state = %s", ("done",))\n'
+        "    finally:\n"
+        '        cur.execute("SELECT pg_advisory_unlock(%s)", (key,))\n'
+        "\n"
+        "\n"
+        "def other(cur, key):\n"
+        '    cur.execute("SELECT pg_advisory_unlock(%s)", (key,))\n'
+    )
+    (tmp_path / "job.py").write_text(source)
+    run_cli("check", "--no-cache", "--fix", "--unsafe-fixes", ".", cwd=tmp_path)
+    assert (tmp_path / "job.py").read_text() == source
+    assert _codes(tmp_path) == ["PIN019", "PIN019", "PIN019"]
 
 
 def test_a_different_key_keeps_the_unlock(tmp_path: Path) -> None:
-    source = 'cur.execute("SELECT pg_advisory_lock(%s)", (a,))\ncur.execute("SELECT pg_advisory_unlock(%s)", (b,))\n'
+    source = 'cur.execute("SELECT pg_advisory_lock(1)")\ncur.execute("SELECT pg_advisory_unlock(2)")\n'
     (tmp_path / "job.py").write_text(source)
     run_cli("check", "--no-cache", "--fix", "--unsafe-fixes", ".", cwd=tmp_path)
     assert (tmp_path / "job.py").read_text() == source.replace("pg_advisory_lock", "pg_advisory_xact_lock")
+    # two placeholders cannot be told apart: the unlock may be the lock's, so no fix
+    placeholders = (
+        'cur.execute("SELECT pg_advisory_lock(%s)", (a,))\ncur.execute("SELECT pg_advisory_unlock(%s)", (b,))\n'
+    )
+    (tmp_path / "job.py").write_text(placeholders)
+    run_cli("check", "--no-cache", "--fix", "--unsafe-fixes", ".", cwd=tmp_path)
+    assert (tmp_path / "job.py").read_text() == placeholders
+
+
+def test_sqlalchemy_dlocks_statement_constants_get_no_fix(tmp_path: Path) -> None:
+    """survey3 fix1: the lock constants and their unlock constants in one module, sent from methods."""
+    source = (
+        "from sqlalchemy import text\n\n"
+        'LOCK = text("SELECT pg_advisory_lock(:key)")\n'
+        'TRY_LOCK = text("SELECT pg_try_advisory_lock(:key)")\n'
+        'LOCK_XACT = text("SELECT pg_advisory_xact_lock(:key)")\n'
+        'UNLOCK = text("SELECT pg_advisory_unlock(:key)")\n'
+    )
+    (tmp_path / "postgresql.py").write_text(source)
+    done = run_cli("check", "--no-cache", "--select", "PIN019", "--fix", "--unsafe-fixes", ".", cwd=tmp_path)
+    assert (tmp_path / "postgresql.py").read_text() == source
+    assert "Found 3 findings" in done.stdout and "fixable" not in done.stdout, done.stdout
+    # without the unlock constant the lock is never released here: the rename alone is offered
+    (tmp_path / "postgresql.py").write_text(source.replace('UNLOCK = text("SELECT pg_advisory_unlock(:key)")\n', ""))
+    run_cli("check", "--no-cache", "--select", "PIN019", "--fix", "--unsafe-fixes", ".", cwd=tmp_path)
+    assert "pg_advisory_lock(" not in (tmp_path / "postgresql.py").read_text()
 
 
 def test_no_fix_across_the_seam_of_concatenated_strings(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pinlint.extract.routes import route_handlers, route_methods
 from pinlint.index.project import ProjectIndex
 from pinlint.index.reach import path_text, per_invocation
+from pinlint.index.summary import CallSite
 from pinlint.paths import relative_to_root
 from pinlint.pymodel import PythonModule
 
@@ -118,6 +119,7 @@ def connections_in_handlers(
     declared: dict[str, str],
     use_convention: bool,
     root: str = "",
+    opens_nothing: frozenset[tuple[str, str]] = frozenset(),
 ) -> list[FactoryCall]:
     """Factory calls that run per invocation of a handler of this module (the module ``path``,
     as the user named it), followed through the project's modules (``pinlint.index``)."""
@@ -131,6 +133,8 @@ def connections_in_handlers(
     for handler, reason in handlers.items():
         reached = per_invocation(index, absolute, handler, factories=factories, cache_decorators=cache_decorators)
         for found in reached:
+            if _given_what_opens_nothing(found.factory, found.site, opens_nothing):
+                continue
             origin = found.origin
             key = (origin.line, origin.column)
             if key in results:
@@ -152,6 +156,15 @@ def connections_in_handlers(
                 site=site,
             )
     return sorted(results.values(), key=lambda fact: (fact.line, fact.column))
+
+
+def _given_what_opens_nothing(factory: str, site: CallSite, opens_nothing: frozenset[tuple[str, str]]) -> bool:
+    """Whether the factory call ``site`` is given an argument that makes it use the caller's
+    connection or pool (``PgstacDB(connection=conn)``): then it opens nothing of its own."""
+    if not opens_nothing:
+        return False
+    given = {slot for slot, _ in site.passes} | set(site.filled)
+    return any((factory, slot) in opens_nothing for slot in given)
 
 
 def _shown(path: str, root: str) -> str:

@@ -12,7 +12,9 @@ Actions (rule files' ``[autofix]``, see ``schema``):
 * ``set-local``: ``SET x ...`` / ``SET SESSION x ...`` -> ``SET LOCAL x ...``;
 * ``set-config-local``: ``set_config(name, value, false)`` -> ``set_config(name, value, true)``;
 * ``transaction-advisory-lock``: ``pg_advisory_lock(k)`` -> ``pg_advisory_xact_lock(k)``, and the
-  statement ``SELECT pg_advisory_unlock(k)`` of the same string or file removed.
+  statement ``SELECT pg_advisory_unlock(k)`` of the same string or file removed; no fix when the
+  file sends another ``pg_advisory_unlock(k)`` that the fix does not remove (it would release
+  nothing, and code that checks its result fails on every release).
 
 The first two are safe when the same string (or file) opens an explicit transaction before the
 trigger (``BEGIN``, ``START TRANSACTION``), ends it after (``COMMIT``, ``END``, ``ROLLBACK``,
@@ -308,10 +310,38 @@ def transaction_advisory_lock(spec: FixSpec, site: SqlSite, file: FileText) -> A
             return None
     elif not matches and site.python is not None and site.fragments is not None and len(site.statements) == 1:
         removal = _unlock_call_removal(site, wanted)
+    if len(_unlocks_sent(site, wanted)) > (1 if removal is not None else 0):
+        return None  # an unlock the fix leaves would release nothing (and code that checks it fails)
     if removal is not None:
         edits.append(removal)
         title += f", and remove its `{wanted[0].lower()}()`"
     return Autofix(title, UNSAFE, tuple(edits))
+
+
+def _unlocks_sent(site: SqlSite, wanted: tuple[str, list[str]]) -> set[tuple[int, int]]:
+    """The file positions of every call of the lock's unlock with the same argument text (two
+    placeholders cannot be told apart) in the SQL the file sends: in any statement of any string,
+    a release path in another function of the same file too."""
+    unlock, arguments = wanted
+    if not unlock:
+        return set()
+    if site.fragments is None:
+        sources = [(site.fragment, site.statements)]
+    else:
+        sources = [
+            (fragment, site.fragments.statements(number)) for number, fragment in enumerate(site.fragments.fragments)
+        ]
+    found: set[tuple[int, int]] = set()
+    for fragment, statements in sources:
+        for statement in statements:
+            tokens = statement.tokens
+            for index, token in enumerate(tokens[:-1]):
+                if token.kind != WORD or token.value != unlock or tokens[index + 1].value != "(":
+                    continue
+                given, _ = call_arguments(tokens, index + 1)
+                if [_argument_text(fragment.text, argument) for argument in given] == arguments:
+                    found.add(fragment.source_map.position(token.start))
+    return found
 
 
 def _unlock_call_removal(site: SqlSite, wanted: tuple[str, list[str]]) -> Edit | None:

@@ -208,6 +208,7 @@ class HandlerKind(Kind):
 
     functions: frozenset[str]
     cache_decorators: frozenset[str]
+    opens_nothing: frozenset[tuple[str, str]]  # (factory, keyword or position): given, it opens no connection
 
     def check(self, fact: FactoryCall) -> dict[str, str]:
         """The message captures for one factory call."""

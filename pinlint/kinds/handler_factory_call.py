@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pinlint.kinds.base import HandlerKind, Interest, gated_by_package
-from pinlint.kinds.schema import STRINGS, Key
+from pinlint.kinds.schema import INTEGER, STRING, STRINGS, TABLES, Key
 
 if TYPE_CHECKING:
     from pinlint.extract.handlers import FactoryCall
@@ -16,6 +16,13 @@ CACHE_DECORATORS = ("functools.cache", "functools.lru_cache")
 # the key of every kind that asks whether a call runs per invocation (this one, iam-token)
 CACHE_DECORATORS_KEY = Key(
     "cache-decorators", STRINGS, "Decorators that make a function run once.", default=", ".join(CACHE_DECORATORS)
+)
+
+
+OPENS_NOTHING_KEYS = (
+    Key("functions", STRINGS, "The factories this applies to, e.g. `pypgstac.db.PgstacDB`.", required=True),
+    Key("keyword", STRING, "The argument's keyword.", required=True),
+    Key("position", INTEGER, "The same argument given positionally, 0 for the first."),
 )
 
 
@@ -28,6 +35,7 @@ def cache_decorators(table: dict[str, Any]) -> frozenset[str]:
 class HandlerFactoryCallMatch(HandlerKind):
     functions: frozenset[str]
     cache_decorators: frozenset[str]
+    opens_nothing: frozenset[tuple[str, str]] = frozenset()  # (factory, keyword or position) given: no connection
 
     name = "handler-factory-call"
     summary = (
@@ -40,6 +48,13 @@ class HandlerFactoryCallMatch(HandlerKind):
     keys = (
         Key("functions", STRINGS, "Qualified connection factories, e.g. `psycopg2.connect`.", required=True),
         CACHE_DECORATORS_KEY,
+        Key(
+            "unless-arguments",
+            TABLES,
+            "Arguments that, when given at all (also computed at run time), make a factory open nothing"
+            " of its own: the caller's connection or pool is used (`PgstacDB(connection=conn)`).",
+            keys=OPENS_NOTHING_KEYS,
+        ),
     )
 
     @classmethod
@@ -47,6 +62,12 @@ class HandlerFactoryCallMatch(HandlerKind):
         return cls(
             functions=frozenset(table["functions"]),
             cache_decorators=cache_decorators(table),
+            opens_nothing=frozenset(
+                (function, slot)
+                for condition in table.get("unless-arguments", ())
+                for function in condition["functions"]
+                for slot in (condition["keyword"], *_position(condition))
+            ),
         )
 
     @property
@@ -61,3 +82,8 @@ class HandlerFactoryCallMatch(HandlerKind):
             "reason": fact.reason,
             "via": fact.via,
         }
+
+
+def _position(condition: dict[str, Any]) -> tuple[str, ...]:
+    """The position of an ``unless-arguments`` condition as a call's slot names it ("2"), if any."""
+    return (str(condition["position"]),) if "position" in condition else ()
