@@ -17,8 +17,8 @@ the literal that holds it, however many steps away from the sink. A part the cod
 * class attributes of a module-level class (``self.LOCK``, ``cls.LOCK``, ``Repository.LOCK``), when
   the module sets none on an instance;
 * entries of dict, list and tuple literals under constant keys (``QUERIES["lock"]``, ``STMTS[0]``,
-  ``QUERIES.get("lock")``), and ``sep.join([...])`` of a literal list (or a list built with
-  ``append``/``extend``);
+  ``QUERIES.get("lock")``; ``dict(LOCK="...")`` is the literal it builds), and ``sep.join([...])``
+  of a literal list (or a list built with ``append``/``extend``);
 * ``textwrap.dedent(...)``, ``.strip()`` and ``.decode()`` of a value (whitespace means nothing to
   SQL: the text is read as written);
 * psycopg's ``sql.SQL(...)`` (its ``.format()`` and ``.join()`` as above) and ``sql.Composed([...])``;
@@ -557,6 +557,9 @@ class ValueReader:
         literals in the scope that binds it), each with its scopes and statement; None otherwise."""
         if isinstance(node, ast.Dict | ast.List | ast.Tuple):
             return [(node, chain, None)]
+        written = self._dict_call(node, chain)
+        if written is not None:
+            return [(written, chain, None)]
         if not isinstance(node, ast.Name) or depth > MAX_DEPTH:
             return None
         found = self._bound_scope(node.id, chain)
@@ -575,6 +578,15 @@ class ValueReader:
                 (literal, literal_chain, literal_at or statement) for literal, literal_chain, literal_at in inner
             )
         return literals or None
+
+    def _dict_call(self, node: ast.expr, chain: Chain) -> ast.Dict | None:
+        """``dict(LOCK="...", PING="...")`` as the dict literal it builds (``dict_call_literal``),
+        when ``dict`` is the builtin here; None for any other expression."""
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict"):
+            return None
+        if self._bound_scope("dict", chain) is not None:  # ``dict`` rebound in the module: not the builtin
+            return None
+        return dict_call_literal(node)
 
     def sequences(
         self, node: ast.expr, chain: Chain, at: ast.stmt | None, depth: int
@@ -725,6 +737,23 @@ class ValueReader:
 _IMPORTS = frozenset({"import", "relative-import"})  # a module-level name another module's constant may give
 # bindings the flow does not follow: the name's value there is unknown
 _UNFOLLOWED = frozenset({"relative-import", "star-parameter", WALRUS, EXCEPT, COMPREHENSION})
+
+
+def dict_call_literal(call: ast.Call) -> ast.Dict | None:
+    """The dict literal a call of ``dict`` with keyword arguments only (``dict(LOCK="...")``) or a
+    dict literal and keywords (``dict({"a": ...}, b=...)``) builds: its keys as constants, its values
+    the arguments themselves; None when a ``**other`` or another positional argument may add any key."""
+    if len(call.args) > 1 or any(keyword.arg is None for keyword in call.keywords):
+        return None
+    literal = call.args[0] if call.args else ast.Dict(keys=[], values=[])
+    if not isinstance(literal, ast.Dict) or any(key is None for key in literal.keys):
+        return None
+    keys: list[ast.expr | None] = [*literal.keys]
+    values = [*literal.values]
+    for keyword in call.keywords:
+        keys.append(ast.Constant(keyword.arg))
+        values.append(keyword.value)
+    return ast.Dict(keys=keys, values=values)
 
 
 def _merge(conditions: tuple[Condition, ...], value: Value) -> tuple[Condition, ...]:
