@@ -109,3 +109,107 @@ def test_an_imported_dict_call_entry_is_read_where_it_is_sent(tmp_path: Path) ->
     (finding,) = _concise(tmp_path, "main.py")
     assert finding.startswith("main.py:6:17: PIN019 `pg_advisory_lock()`")
     assert "(`app.queries.QUERIES['LOCK']` reaches `cur.execute()` on line 6)" in finding
+
+
+# --- SQL a function or method of the module returns ----------------------------------------------
+
+
+def test_sql_returned_by_a_function_or_method_is_found_where_it_is_written() -> None:
+    """py-postgresql-lock's shape, in one module: the finding sits on the returned literal and
+    names the call that brings it to the sink."""
+    source = """\
+    def lock_sql(key):
+        return f"SELECT pg_advisory_lock({key})"
+
+    def unlock_sql(shared):
+        if shared:
+            return "SELECT pg_advisory_unlock_shared(1)"
+        return None
+
+    class Lock:
+        def lock_query(self, block):
+            return "SELECT pg_advisory_lock(2)" if block else "SELECT pg_try_advisory_xact_lock(2)"
+
+        @classmethod
+        def listen_query(cls):
+            return "LISTEN jobs"
+
+        async def acquire(self, conn):
+            await conn.execute(await self.notify_query())
+            await conn.fetch(self.lock_query(True))
+
+        async def notify_query(self):
+            return "LISTEN events"
+
+        def listen(self, cur):
+            cur.execute(self.listen_query())
+
+    def run(cur):
+        cur.execute(lock_sql(7))
+        cur.execute(unlock_sql(True))
+    """
+    result = found(source)
+    assert [(code, line, column) for code, line, column, _ in result] == [
+        ("PIN019", 2, 21),
+        ("PIN019", 6, 24),
+        ("PIN019", 11, 24),
+        ("PIN014", 15, 17),
+        ("PIN014", 22, 17),
+    ]
+    assert "(`lock_sql()` reaches `cur.execute()` on line 28)" in result[0][3]
+    assert "(`self.lock_query()` reaches `conn.fetch()` on line 19) (when `block` is true)" in result[2][3]
+    assert "(`self.notify_query()` reaches `conn.execute()` on line 18)" in result[4][3]
+
+
+@pytest.mark.parametrize(
+    "helper",
+    [
+        # a return the code does not show makes the whole function dynamic
+        'def query(sql):\n    if sql:\n        return sql\n    return "SELECT pg_advisory_lock(1)"\n',
+        'def query():\n    yield "SELECT pg_advisory_lock(1)"\n',  # a generator
+        'def query():\n    return "SELECT pg_advisory_xact_lock(1)"\n',  # the transaction-level lock
+        # a decorator may return anything
+        'def wrap(f):\n    return f\n\n@wrap\ndef query():\n    return "SELECT pg_advisory_lock(1)"\n',
+        'async def query():\n    return "SELECT pg_advisory_lock(1)"\n',  # a coroutine, not awaited
+        "def query():\n    return query()\n",  # recursion ends
+        'def query():\n    return "SELECT pg_advisory_lock(1)"\n\nquery = make_query\n',  # rebound
+    ],
+)
+def test_a_function_whose_returns_are_not_all_sql_the_code_shows_is_quiet(helper: str) -> None:
+    source = f'{helper}\n\ndef run(cur, log):\n    log.info(f"took pg_advisory_lock")\n    cur.execute(query())\n'
+    assert found(source) == []
+
+
+def test_a_returned_literal_no_sink_receives_and_a_method_set_on_the_instance_are_quiet() -> None:
+    source = """\
+    def message():
+        return "pg_advisory_lock failed, LISTEN again"
+
+    class Repo:
+        def __init__(self, factory):
+            self.query = factory
+
+        def query(self):
+            return "LISTEN jobs"
+
+        def run(self, cur, log):
+            log.warning(message())
+            cur.execute(self.query())  # the instance's own attribute: anything
+
+    def other(cur):
+        def message():
+            return "SELECT 1"
+        cur.execute(message())  # the local def, not the module's
+    """
+    assert found(source) == []
+
+
+def test_a_noqa_on_the_returned_literal_silences_it() -> None:
+    source = """\
+    def lock_sql():
+        return "SELECT pg_advisory_lock(1)"  # noqa: PIN019
+
+    def run(cur):
+        cur.execute(lock_sql())
+    """
+    assert found(source) == []

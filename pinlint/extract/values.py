@@ -36,7 +36,17 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pinlint.bindings import ANNOTATED, ASSIGN, AUGMENTED, COMPREHENSION, EXCEPT, PARAMETER, WALRUS, Binding
+from pinlint.bindings import (
+    ANNOTATED,
+    ASSIGN,
+    AUGMENTED,
+    COMPREHENSION,
+    EXCEPT,
+    PARAMETER,
+    WALRUS,
+    Binding,
+    dotted_name,
+)
 from pinlint.files import UnreadableFile, read_bytes
 from pinlint.model import HOLE, Finding, Fragment
 from pinlint.pymodel import PythonModule
@@ -112,6 +122,8 @@ class ValueReader:
         self.directory = Path(path).parent if path else Path()
         self.resolve_import = resolve_import
         self._flows: dict[tuple[str, int], _Flow] = {}  # (name, id of its scope) -> its flow
+        self._returns: dict[int, tuple[Value, ...]] = {}  # id of a def -> what it returns (() dynamic)
+        self._returning: set[int] = set()  # the defs whose returns are being read (a recursion guard)
 
     # --- helpers ------------------------------------------------------------------------------
     def dynamic(self, node: ast.AST) -> tuple[Value, ...]:
@@ -175,6 +187,8 @@ class ValueReader:
             return self._class_attribute(node, chain, depth)
         if isinstance(node, ast.Call):
             return self._call(node, chain, at, depth)
+        if isinstance(node, ast.Await) and isinstance(node.value, ast.Call):  # ``await self.query()``
+            return self._returned(node.value, chain, depth, awaited=True) or self.dynamic(node)
         return self.dynamic(node)
 
     def _fstring(self, node: ast.JoinedStr, chain: Chain, at: ast.stmt | None, depth: int) -> tuple[Value, ...]:
@@ -311,6 +325,9 @@ class ValueReader:
         read = self._file_read(node, chain, depth)
         if read is not None:
             return read
+        returned = self._returned(node, chain, depth)
+        if returned is not None:
+            return returned
         if not isinstance(func, ast.Attribute):
             return self.dynamic(node)
         if func.attr in _TRANSPARENT_METHODS and not node.args:  # whitespace (and encoding) only
@@ -442,6 +459,93 @@ class ValueReader:
                     )
                 )
         return self._bounded(values, node)
+
+    # --- what a function of the module returns ------------------------------------------------
+    def _returned(self, node: ast.Call, chain: Chain, depth: int, *, awaited: bool = False) -> tuple[Value, ...] | None:
+        """``lock_sql()``, ``self.lock_query()``, ``await cls.query()``: the union of what the
+        module's function (or the method of the class around the call) returns, when every
+        ``return`` gives a string the code shows (``return None`` sends nothing); dynamic when one
+        does not, or for a generator. Its parameters are holes. None when the call names no such
+        function (then it is read as any other call)."""
+        found = self._callee(node.func, chain)
+        if found is None:
+            return None
+        function, function_chain = found
+        if isinstance(function, ast.AsyncFunctionDef) is not awaited:
+            return self.dynamic(node)  # a coroutine not awaited, or awaiting a plain function
+        values = self._returns.get(id(function))
+        if values is None:
+            if id(function) in self._returning or depth > MAX_DEPTH:  # recursion: not followed
+                return self.dynamic(node)
+            self._returning.add(id(function))
+            try:
+                values = self._return_values(function, function_chain, depth)
+            finally:
+                self._returning.discard(id(function))
+            self._returns[id(function)] = values
+        if not values:
+            return self.dynamic(node)
+        via = f"{dotted_name(node.func)}()"
+        return tuple(Value(v.piece, v.literal, via, v.conditions, v.read_from) for v in values)
+
+    def _callee(self, func: ast.expr, chain: Chain) -> tuple[ast.FunctionDef | ast.AsyncFunctionDef, Chain] | None:
+        """The def ``func`` calls, with the scopes around its body: a function bound once by a
+        ``def`` in the scopes of ``chain`` (``lock_sql``), or a method of the module-level class
+        whose method ``chain`` is in (``self.lock_query``, ``cls.query``), not set on an instance."""
+        scopes = self.model.scopes
+        if isinstance(func, ast.Name):
+            for index in range(len(chain) - 1, -1, -1):
+                if index and func.id in scopes.scope(chain[index]).globals:
+                    index = 0
+                bindings = scopes.scope(chain[index]).bindings.get(func.id)
+                if bindings:
+                    (binding, *others) = bindings
+                    if others or not isinstance(binding.node, ast.FunctionDef | ast.AsyncFunctionDef):
+                        return None
+                    if not _plain_function(binding.node):
+                        return None
+                    return binding.node, (*chain[: index + 1], binding.node)
+            return None
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+            return None
+        if func.value.id not in ("self", "cls") or self.model.scopes.attribute_origins(
+            f"{func.value.id}.{func.attr}", lambda _: "set"
+        ):
+            return None
+        owner = next(
+            (
+                statement
+                for statement in self.model.tree.body
+                if isinstance(statement, ast.ClassDef) and chain[-1] in statement.body
+            ),
+            None,
+        )
+        if owner is None:
+            return None
+        methods = [item for item in owner.body if getattr(item, "name", None) == func.attr]
+        if len(methods) != 1 or not isinstance(methods[0], ast.FunctionDef | ast.AsyncFunctionDef):
+            return None
+        return (methods[0], (None, methods[0])) if _plain_function(methods[0]) else None
+
+    def _return_values(
+        self, function: ast.FunctionDef | ast.AsyncFunctionDef, chain: Chain, depth: int
+    ) -> tuple[Value, ...]:
+        """The values ``function``'s ``return`` statements give; () when one is not a string the
+        code shows (or it yields)."""
+        found: list[Value] = []
+        for statement in _own_statements(function.body):
+            if _yields(statement):
+                return ()
+            if not isinstance(statement, ast.Return):
+                continue
+            if statement.value is None or (isinstance(statement.value, ast.Constant) and statement.value.value is None):
+                continue  # ``return None``: no SQL
+            values = self.values(statement.value, chain, statement, depth + 1)
+            if not all(value.known for value in values):
+                return ()
+            found.extend(values)
+        bounded = self._bounded(found, function) if found else ()
+        return bounded if all(value.known for value in bounded) else ()
 
     # --- files read at run time -----------------------------------------------------------------
     def _file_read(self, node: ast.Call, chain: Chain, depth: int) -> tuple[Value, ...] | None:
@@ -737,6 +841,34 @@ class ValueReader:
 _IMPORTS = frozenset({"import", "relative-import"})  # a module-level name another module's constant may give
 # bindings the flow does not follow: the name's value there is unknown
 _UNFOLLOWED = frozenset({"relative-import", "star-parameter", WALRUS, EXCEPT, COMPREHENSION})
+
+
+_PLAIN_DECORATORS = frozenset(
+    {"staticmethod", "classmethod", "functools.cache", "functools.lru_cache", "cache", "lru_cache"}
+)
+
+
+def _plain_function(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A def whose call returns what its body does: no decorator but the caching and method kinds."""
+    return all(
+        dotted_name(decorator.func if isinstance(decorator, ast.Call) else decorator) in _PLAIN_DECORATORS
+        for decorator in function.decorator_list
+    )
+
+
+def _yields(statement: ast.stmt) -> bool:
+    """Whether ``statement`` itself (not a def, class or lambda inside it) holds a ``yield``."""
+    if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return False
+    stack: list[ast.AST] = [statement]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Yield | ast.YieldFrom):
+            return True
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda | ast.stmt):
+                stack.append(child)
+    return False
 
 
 def dict_call_literal(call: ast.Call) -> ast.Dict | None:
