@@ -213,3 +213,78 @@ def test_a_noqa_on_the_returned_literal_silences_it() -> None:
         cur.execute(lock_sql())
     """
     assert found(source) == []
+
+
+# --- instance attributes the class's methods assign -----------------------------------------------
+
+
+def test_an_instance_attribute_assigned_in_init_is_read_in_another_method() -> None:
+    """py-postgresql-lock's shape: `__init__` builds the lock function's name from `scope`, a method
+    returns the query, another sends it."""
+    source = """\
+    LISTEN_SQL = "LISTEN jobs"
+
+    class Lock:
+        def __init__(self, conn, key, scope="session"):
+            self.conn = conn
+            self.key = key
+            infix = "" if scope == "session" else "_xact"
+            self._lock_func = f"pg_advisory{infix}_lock"
+            self._listen = LISTEN_SQL
+
+        def lock_query(self):
+            return f"SELECT {self._lock_func}({self.key})"
+
+        def acquire(self):
+            cursor = self.conn.cursor()
+            cursor.execute(self.lock_query())
+            cursor.execute(self._listen)
+    """
+    result = found(source)
+    assert [(code, line, column) for code, line, column, _ in result] == [("PIN014", 1, 15), ("PIN019", 8, 29)]
+    assert "(`LISTEN_SQL` reaches `cursor.execute()` on line 17)" in result[0][3]  # the innermost name
+    assert result[1][3].endswith(
+        "(`self.lock_query()` reaches `cursor.execute()` on line 16) (when `scope == 'session'` is true)"
+    )
+
+
+@pytest.mark.parametrize(
+    "elsewhere",
+    [
+        "    def reset(self, sql):\n        self._sql = sql\n",  # another assignment the code does not show
+        "    def more(self):\n        self._sql += ' NOWAIT'\n",  # changed in place
+        "    def swap(self, other):\n        other._sql = 'SELECT 1'\n",  # set on an object of unknown type
+        "    def load(self, name):\n        setattr(self, name, 'SELECT 1')\n",  # any attribute
+        "    def drop(self):\n        del self._sql\n",
+    ],
+)
+def test_an_instance_attribute_the_code_may_set_otherwise_is_not_read(elsewhere: str) -> None:
+    source = (
+        "class Repo:\n"
+        "    def __init__(self, cur):\n"
+        "        self.cur = cur\n"
+        '        self._sql = "SELECT pg_advisory_lock(1)"\n\n'
+        f"{elsewhere}\n"
+        "    def run(self):\n"
+        "        self.cur.execute(self._sql)\n"
+    )
+    assert found(source) == []
+    assert places(source.replace(elsewhere, "")) == [("PIN019", 4, 29)]  # the same class without it
+
+
+def test_a_transaction_lock_in_an_instance_attribute_and_an_attribute_of_another_class_are_quiet() -> None:
+    source = """\
+    class Lock:
+        def __init__(self):
+            self._sql = "SELECT pg_advisory_xact_lock(1)"
+            self.message = "pg_advisory_lock taken"
+
+        def run(self, cur, log):
+            cur.execute(self._sql)
+            log.info(self.message)
+
+    class Other:
+        def run(self, cur):
+            cur.execute(self.message)  # Other sets no `message`
+    """
+    assert found(source) == []

@@ -14,8 +14,13 @@ the literal that holds it, however many steps away from the sink. A part the cod
 * names, flow-sensitively inside their scope: the assignments that reach the place of use,
   ``if``/``else`` branches united (path-insensitive), ``x += "..."`` extending what reaches it,
   loops taken zero or one time, ``for s in ("A", "B")`` binding each element;
-* class attributes of a module-level class (``self.LOCK``, ``cls.LOCK``, ``Repository.LOCK``), when
-  the module sets none on an instance;
+* class attributes of a module-level class (``self.LOCK``, ``cls.LOCK``, ``Repository.LOCK``), and
+  through ``self.`` the values its methods assign on the instance (``self._sql = "..."`` in
+  ``__init__``), when those are every place the module sets an attribute of that name and each is a
+  string the code shows (``_instance_assignments``);
+* what a function of the module, or a method of the class around the call, returns
+  (``lock_sql()``, ``self.lock_query()``, ``await self.query()``): the union of its ``return``s,
+  when each is a string the code shows (``_returned``);
 * entries of dict, list and tuple literals under constant keys (``QUERIES["lock"]``, ``STMTS[0]``,
   ``QUERIES.get("lock")``; ``dict(LOCK="...")`` is the literal it builds), and ``sep.join([...])``
   of a literal list (or a list built with ``append``/``extend``);
@@ -124,6 +129,7 @@ class ValueReader:
         self._flows: dict[tuple[str, int], _Flow] = {}  # (name, id of its scope) -> its flow
         self._returns: dict[int, tuple[Value, ...]] = {}  # id of a def -> what it returns (() dynamic)
         self._returning: set[int] = set()  # the defs whose returns are being read (a recursion guard)
+        self._attribute_stores: dict[str, int] | None = None  # attribute name -> places the module sets it
 
     # --- helpers ------------------------------------------------------------------------------
     def dynamic(self, node: ast.AST) -> tuple[Value, ...]:
@@ -437,14 +443,26 @@ class ValueReader:
             found = next((cls for cls in classes if chain[-1] in cls.body), None)
         else:
             found = next((cls for cls in classes if cls.name == owner.id), None)
-        if found is None or self.model.scopes.attribute_origins(f"{owner.id}.{node.attr}", lambda _: "set"):
+        if found is None:
             return self.dynamic(node)
+        on_instance: list[tuple[ast.expr, ast.FunctionDef | ast.AsyncFunctionDef, ast.stmt]] = []
+        if self.model.scopes.attribute_origins(f"{owner.id}.{node.attr}", lambda _: "set"):
+            assigned = self._instance_assignments(found, node.attr) if owner.id == "self" else None
+            if assigned is None:
+                return self.dynamic(node)
+            on_instance = assigned
         bindings = self.model.scopes.scope(found).bindings.get(node.attr, [])
-        if not bindings or any(
+        if (not bindings and not on_instance) or any(
             binding.kind not in (ASSIGN, ANNOTATED) or binding.value is None for binding in bindings
         ):
             return self.dynamic(node)
         values: list[Value] = []
+        for value_node, method, assignment in on_instance:  # ``self._sql = "..."`` in ``__init__``
+            assigned_values = self.values(value_node, (None, method), assignment, depth + 1)
+            if not all(value.known for value in assigned_values):
+                return self.dynamic(node)
+            via = f"self.{node.attr}"
+            values.extend(Value(v.piece, v.literal, v.via or via, v.conditions, v.read_from) for v in assigned_values)
         for binding in bindings:
             statement = binding.node if isinstance(binding.node, ast.stmt) else None
             assert binding.value is not None
@@ -459,6 +477,47 @@ class ValueReader:
                     )
                 )
         return self._bounded(values, node)
+
+    def _instance_assignments(
+        self, cls: ast.ClassDef, attribute: str
+    ) -> list[tuple[ast.expr, ast.FunctionDef | ast.AsyncFunctionDef, ast.stmt]] | None:
+        """The values the methods of ``cls`` assign to ``self.<attribute>`` (``self._sql = "..."``),
+        each with its method and statement, when those plain assignments are every place the
+        module sets, deletes or augments an attribute of that name (on any object) and it calls no
+        ``setattr``; None otherwise (then the instance may hold anything)."""
+        if "setattr(" in self.model.source:
+            return None
+        if self._attribute_stores is None:
+            self._attribute_stores = {}
+            for item in ast.walk(self.model.tree):
+                if isinstance(item, ast.Attribute) and not isinstance(item.ctx, ast.Load):
+                    self._attribute_stores[item.attr] = self._attribute_stores.get(item.attr, 0) + 1
+        found: list[tuple[ast.expr, ast.FunctionDef | ast.AsyncFunctionDef, ast.stmt]] = []
+        for method in cls.body:
+            if not isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            arguments = [*method.args.posonlyargs, *method.args.args]
+            if not arguments or not _plain_function(method) or method.decorator_list:
+                continue  # (a static or class method has no ``self``)
+            own = arguments[0].arg
+            for statement in _own_statements(method.body):
+                target: ast.expr | None = None
+                value: ast.expr | None = None
+                if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+                    target, value = statement.targets[0], statement.value
+                elif isinstance(statement, ast.AnnAssign):
+                    target, value = statement.target, statement.value
+                if (
+                    value is not None
+                    and isinstance(target, ast.Attribute)
+                    and target.attr == attribute
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id == own
+                ):
+                    found.append((value, method, statement))
+        if not found or len(found) != self._attribute_stores.get(attribute, 0):
+            return None
+        return found
 
     # --- what a function of the module returns ------------------------------------------------
     def _returned(self, node: ast.Call, chain: Chain, depth: int, *, awaited: bool = False) -> tuple[Value, ...] | None:
