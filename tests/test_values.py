@@ -442,7 +442,7 @@ def test_class_attributes_read_through_self_cls_and_the_class() -> None:
             cur.execute(cls.LISTEN)
 
         def ping(self):
-            self.cur.execute(self.PING)  # set on the instance too: not guessed
+            self.cur.execute(self.PING)  # set on the instance too: both values (tests/test_valueflow_returns.py)
 
 
     def outside(cur):
@@ -454,6 +454,7 @@ def test_class_attributes_read_through_self_cls_and_the_class() -> None:
         ("PIN019", 2, 20),
         ("PIN019", 2, 20),
         ("PIN014", 3, 15),
+        ("PIN014", 8, 22),
     ]
     assert "(`self.LOCK` reaches `self.cur.execute()` on line 11)" in result[0][3]
 

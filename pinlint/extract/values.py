@@ -14,11 +14,16 @@ the literal that holds it, however many steps away from the sink. A part the cod
 * names, flow-sensitively inside their scope: the assignments that reach the place of use,
   ``if``/``else`` branches united (path-insensitive), ``x += "..."`` extending what reaches it,
   loops taken zero or one time, ``for s in ("A", "B")`` binding each element;
-* class attributes of a module-level class (``self.LOCK``, ``cls.LOCK``, ``Repository.LOCK``), when
-  the module sets none on an instance;
+* class attributes of a module-level class (``self.LOCK``, ``cls.LOCK``, ``Repository.LOCK``), and
+  through ``self.`` the values its methods assign on the instance (``self._sql = "..."`` in
+  ``__init__``), when those are every place the module sets an attribute of that name and each is a
+  string the code shows (``_instance_assignments``);
+* what a function of the module, or a method of the class around the call, returns
+  (``lock_sql()``, ``self.lock_query()``, ``await self.query()``): the union of its ``return``s,
+  when each is a string the code shows (``_returned``);
 * entries of dict, list and tuple literals under constant keys (``QUERIES["lock"]``, ``STMTS[0]``,
-  ``QUERIES.get("lock")``), and ``sep.join([...])`` of a literal list (or a list built with
-  ``append``/``extend``);
+  ``QUERIES.get("lock")``; ``dict(LOCK="...")`` is the literal it builds), and ``sep.join([...])``
+  of a literal list (or a list built with ``append``/``extend``);
 * ``textwrap.dedent(...)``, ``.strip()`` and ``.decode()`` of a value (whitespace means nothing to
   SQL: the text is read as written);
 * psycopg's ``sql.SQL(...)`` (its ``.format()`` and ``.join()`` as above) and ``sql.Composed([...])``;
@@ -36,7 +41,17 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pinlint.bindings import ANNOTATED, ASSIGN, AUGMENTED, COMPREHENSION, EXCEPT, PARAMETER, WALRUS, Binding
+from pinlint.bindings import (
+    ANNOTATED,
+    ASSIGN,
+    AUGMENTED,
+    COMPREHENSION,
+    EXCEPT,
+    PARAMETER,
+    WALRUS,
+    Binding,
+    dotted_name,
+)
 from pinlint.files import UnreadableFile, read_bytes
 from pinlint.model import HOLE, Finding, Fragment
 from pinlint.pymodel import PythonModule
@@ -112,6 +127,9 @@ class ValueReader:
         self.directory = Path(path).parent if path else Path()
         self.resolve_import = resolve_import
         self._flows: dict[tuple[str, int], _Flow] = {}  # (name, id of its scope) -> its flow
+        self._returns: dict[int, tuple[Value, ...]] = {}  # id of a def -> what it returns (() dynamic)
+        self._returning: set[int] = set()  # the defs whose returns are being read (a recursion guard)
+        self._attribute_stores: dict[str, int] | None = None  # attribute name -> places the module sets it
 
     # --- helpers ------------------------------------------------------------------------------
     def dynamic(self, node: ast.AST) -> tuple[Value, ...]:
@@ -175,6 +193,8 @@ class ValueReader:
             return self._class_attribute(node, chain, depth)
         if isinstance(node, ast.Call):
             return self._call(node, chain, at, depth)
+        if isinstance(node, ast.Await) and isinstance(node.value, ast.Call):  # ``await self.query()``
+            return self._returned(node.value, chain, depth, awaited=True) or self.dynamic(node)
         return self.dynamic(node)
 
     def _fstring(self, node: ast.JoinedStr, chain: Chain, at: ast.stmt | None, depth: int) -> tuple[Value, ...]:
@@ -311,6 +331,9 @@ class ValueReader:
         read = self._file_read(node, chain, depth)
         if read is not None:
             return read
+        returned = self._returned(node, chain, depth)
+        if returned is not None:
+            return returned
         if not isinstance(func, ast.Attribute):
             return self.dynamic(node)
         if func.attr in _TRANSPARENT_METHODS and not node.args:  # whitespace (and encoding) only
@@ -420,14 +443,26 @@ class ValueReader:
             found = next((cls for cls in classes if chain[-1] in cls.body), None)
         else:
             found = next((cls for cls in classes if cls.name == owner.id), None)
-        if found is None or self.model.scopes.attribute_origins(f"{owner.id}.{node.attr}", lambda _: "set"):
+        if found is None:
             return self.dynamic(node)
+        on_instance: list[tuple[ast.expr, ast.FunctionDef | ast.AsyncFunctionDef, ast.stmt]] = []
+        if self.model.scopes.attribute_origins(f"{owner.id}.{node.attr}", lambda _: "set"):
+            assigned = self._instance_assignments(found, node.attr) if owner.id == "self" else None
+            if assigned is None:
+                return self.dynamic(node)
+            on_instance = assigned
         bindings = self.model.scopes.scope(found).bindings.get(node.attr, [])
-        if not bindings or any(
+        if (not bindings and not on_instance) or any(
             binding.kind not in (ASSIGN, ANNOTATED) or binding.value is None for binding in bindings
         ):
             return self.dynamic(node)
         values: list[Value] = []
+        for value_node, method, assignment in on_instance:  # ``self._sql = "..."`` in ``__init__``
+            assigned_values = self.values(value_node, (None, method), assignment, depth + 1)
+            if not all(value.known for value in assigned_values):
+                return self.dynamic(node)
+            via = f"self.{node.attr}"
+            values.extend(Value(v.piece, v.literal, v.via or via, v.conditions, v.read_from) for v in assigned_values)
         for binding in bindings:
             statement = binding.node if isinstance(binding.node, ast.stmt) else None
             assert binding.value is not None
@@ -442,6 +477,134 @@ class ValueReader:
                     )
                 )
         return self._bounded(values, node)
+
+    def _instance_assignments(
+        self, cls: ast.ClassDef, attribute: str
+    ) -> list[tuple[ast.expr, ast.FunctionDef | ast.AsyncFunctionDef, ast.stmt]] | None:
+        """The values the methods of ``cls`` assign to ``self.<attribute>`` (``self._sql = "..."``),
+        each with its method and statement, when those plain assignments are every place the
+        module sets, deletes or augments an attribute of that name (on any object) and it calls no
+        ``setattr``; None otherwise (then the instance may hold anything)."""
+        if "setattr(" in self.model.source:
+            return None
+        if self._attribute_stores is None:
+            self._attribute_stores = {}
+            for item in ast.walk(self.model.tree):
+                if isinstance(item, ast.Attribute) and not isinstance(item.ctx, ast.Load):
+                    self._attribute_stores[item.attr] = self._attribute_stores.get(item.attr, 0) + 1
+        found: list[tuple[ast.expr, ast.FunctionDef | ast.AsyncFunctionDef, ast.stmt]] = []
+        for method in cls.body:
+            if not isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            arguments = [*method.args.posonlyargs, *method.args.args]
+            if not arguments or not _plain_function(method) or method.decorator_list:
+                continue  # (a static or class method has no ``self``)
+            own = arguments[0].arg
+            for statement in _own_statements(method.body):
+                target: ast.expr | None = None
+                value: ast.expr | None = None
+                if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+                    target, value = statement.targets[0], statement.value
+                elif isinstance(statement, ast.AnnAssign):
+                    target, value = statement.target, statement.value
+                if (
+                    value is not None
+                    and isinstance(target, ast.Attribute)
+                    and target.attr == attribute
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id == own
+                ):
+                    found.append((value, method, statement))
+        if not found or len(found) != self._attribute_stores.get(attribute, 0):
+            return None
+        return found
+
+    # --- what a function of the module returns ------------------------------------------------
+    def _returned(self, node: ast.Call, chain: Chain, depth: int, *, awaited: bool = False) -> tuple[Value, ...] | None:
+        """``lock_sql()``, ``self.lock_query()``, ``await cls.query()``: the union of what the
+        module's function (or the method of the class around the call) returns, when every
+        ``return`` gives a string the code shows (``return None`` sends nothing); dynamic when one
+        does not, or for a generator. Its parameters are holes. None when the call names no such
+        function (then it is read as any other call)."""
+        found = self._callee(node.func, chain)
+        if found is None:
+            return None
+        function, function_chain = found
+        if isinstance(function, ast.AsyncFunctionDef) is not awaited:
+            return self.dynamic(node)  # a coroutine not awaited, or awaiting a plain function
+        values = self._returns.get(id(function))
+        if values is None:
+            if id(function) in self._returning or depth > MAX_DEPTH:  # recursion: not followed
+                return self.dynamic(node)
+            self._returning.add(id(function))
+            try:
+                values = self._return_values(function, function_chain, depth)
+            finally:
+                self._returning.discard(id(function))
+            self._returns[id(function)] = values
+        if not values:
+            return self.dynamic(node)
+        via = f"{dotted_name(node.func)}()"
+        return tuple(Value(v.piece, v.literal, via, v.conditions, v.read_from) for v in values)
+
+    def _callee(self, func: ast.expr, chain: Chain) -> tuple[ast.FunctionDef | ast.AsyncFunctionDef, Chain] | None:
+        """The def ``func`` calls, with the scopes around its body: a function bound once by a
+        ``def`` in the scopes of ``chain`` (``lock_sql``), or a method of the module-level class
+        whose method ``chain`` is in (``self.lock_query``, ``cls.query``), not set on an instance."""
+        scopes = self.model.scopes
+        if isinstance(func, ast.Name):
+            for index in range(len(chain) - 1, -1, -1):
+                if index and func.id in scopes.scope(chain[index]).globals:
+                    index = 0
+                bindings = scopes.scope(chain[index]).bindings.get(func.id)
+                if bindings:
+                    (binding, *others) = bindings
+                    if others or not isinstance(binding.node, ast.FunctionDef | ast.AsyncFunctionDef):
+                        return None
+                    if not _plain_function(binding.node):
+                        return None
+                    return binding.node, (*chain[: index + 1], binding.node)
+            return None
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+            return None
+        if func.value.id not in ("self", "cls") or self.model.scopes.attribute_origins(
+            f"{func.value.id}.{func.attr}", lambda _: "set"
+        ):
+            return None
+        owner = next(
+            (
+                statement
+                for statement in self.model.tree.body
+                if isinstance(statement, ast.ClassDef) and chain[-1] in statement.body
+            ),
+            None,
+        )
+        if owner is None:
+            return None
+        methods = [item for item in owner.body if getattr(item, "name", None) == func.attr]
+        if len(methods) != 1 or not isinstance(methods[0], ast.FunctionDef | ast.AsyncFunctionDef):
+            return None
+        return (methods[0], (None, methods[0])) if _plain_function(methods[0]) else None
+
+    def _return_values(
+        self, function: ast.FunctionDef | ast.AsyncFunctionDef, chain: Chain, depth: int
+    ) -> tuple[Value, ...]:
+        """The values ``function``'s ``return`` statements give; () when one is not a string the
+        code shows (or it yields)."""
+        found: list[Value] = []
+        for statement in _own_statements(function.body):
+            if _yields(statement):
+                return ()
+            if not isinstance(statement, ast.Return):
+                continue
+            if statement.value is None or (isinstance(statement.value, ast.Constant) and statement.value.value is None):
+                continue  # ``return None``: no SQL
+            values = self.values(statement.value, chain, statement, depth + 1)
+            if not all(value.known for value in values):
+                return ()
+            found.extend(values)
+        bounded = self._bounded(found, function) if found else ()
+        return bounded if all(value.known for value in bounded) else ()
 
     # --- files read at run time -----------------------------------------------------------------
     def _file_read(self, node: ast.Call, chain: Chain, depth: int) -> tuple[Value, ...] | None:
@@ -557,6 +720,9 @@ class ValueReader:
         literals in the scope that binds it), each with its scopes and statement; None otherwise."""
         if isinstance(node, ast.Dict | ast.List | ast.Tuple):
             return [(node, chain, None)]
+        written = self._dict_call(node, chain)
+        if written is not None:
+            return [(written, chain, None)]
         if not isinstance(node, ast.Name) or depth > MAX_DEPTH:
             return None
         found = self._bound_scope(node.id, chain)
@@ -575,6 +741,15 @@ class ValueReader:
                 (literal, literal_chain, literal_at or statement) for literal, literal_chain, literal_at in inner
             )
         return literals or None
+
+    def _dict_call(self, node: ast.expr, chain: Chain) -> ast.Dict | None:
+        """``dict(LOCK="...", PING="...")`` as the dict literal it builds (``dict_call_literal``),
+        when ``dict`` is the builtin here; None for any other expression."""
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict"):
+            return None
+        if self._bound_scope("dict", chain) is not None:  # ``dict`` rebound in the module: not the builtin
+            return None
+        return dict_call_literal(node)
 
     def sequences(
         self, node: ast.expr, chain: Chain, at: ast.stmt | None, depth: int
@@ -725,6 +900,51 @@ class ValueReader:
 _IMPORTS = frozenset({"import", "relative-import"})  # a module-level name another module's constant may give
 # bindings the flow does not follow: the name's value there is unknown
 _UNFOLLOWED = frozenset({"relative-import", "star-parameter", WALRUS, EXCEPT, COMPREHENSION})
+
+
+_PLAIN_DECORATORS = frozenset(
+    {"staticmethod", "classmethod", "functools.cache", "functools.lru_cache", "cache", "lru_cache"}
+)
+
+
+def _plain_function(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A def whose call returns what its body does: no decorator but the caching and method kinds."""
+    return all(
+        dotted_name(decorator.func if isinstance(decorator, ast.Call) else decorator) in _PLAIN_DECORATORS
+        for decorator in function.decorator_list
+    )
+
+
+def _yields(statement: ast.stmt) -> bool:
+    """Whether ``statement`` itself (not a def, class or lambda inside it) holds a ``yield``."""
+    if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return False
+    stack: list[ast.AST] = [statement]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Yield | ast.YieldFrom):
+            return True
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda | ast.stmt):
+                stack.append(child)
+    return False
+
+
+def dict_call_literal(call: ast.Call) -> ast.Dict | None:
+    """The dict literal a call of ``dict`` with keyword arguments only (``dict(LOCK="...")``) or a
+    dict literal and keywords (``dict({"a": ...}, b=...)``) builds: its keys as constants, its values
+    the arguments themselves; None when a ``**other`` or another positional argument may add any key."""
+    if len(call.args) > 1 or any(keyword.arg is None for keyword in call.keywords):
+        return None
+    literal = call.args[0] if call.args else ast.Dict(keys=[], values=[])
+    if not isinstance(literal, ast.Dict) or any(key is None for key in literal.keys):
+        return None
+    keys: list[ast.expr | None] = [*literal.keys]
+    values = [*literal.values]
+    for keyword in call.keywords:
+        keys.append(ast.Constant(keyword.arg))
+        values.append(keyword.value)
+    return ast.Dict(keys=keys, values=values)
 
 
 def _merge(conditions: tuple[Condition, ...], value: Value) -> tuple[Condition, ...]:

@@ -8,7 +8,7 @@ kept (a module global, a ``self.`` attribute), whether the call sits under a laz
 ``x = x or ...``), and whether a method is called on an instance made in the same function. It also
 holds the classes (bases, methods, properties, attribute types), and the module-level names
 (imports, instances such as ``repo = Repo()``, aliases, string constants, and the string entries of
-dict, list and tuple literals under constant keys).
+dict, list and tuple literals under constant keys, ``dict(KEY="...")`` included).
 
 A reference is a dotted name: local to the module (``get_conn``, ``Database.query``,
 ``repo.fetch``, ``handler.work``), or ``@`` and a name through the module's imports
@@ -42,6 +42,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from pinlint.bindings import NAME_TARGET_KINDS, dotted_name
+from pinlint.extract.values import dict_call_literal
 from pinlint.pymodel import PythonModule
 
 RUNNERS = frozenset({"to_thread", "run_in_executor", "submit", "Thread", "Timer", "partial", "run_sync", "map"})
@@ -347,6 +348,10 @@ class _Summariser:
                 table = _string_entries(value)
                 if table:
                     self.summary.entries[target.id] = table
+            elif (written := self._dict_call(value)) is not None:  # ``QUERIES = dict(LOCK="...")``
+                table = _string_entries(written)
+                if table:
+                    self.summary.entries[target.id] = table
             elif isinstance(value, ast.Call):
                 made, _ = self.ref(value.func, None)
                 wrapped = value.args[0] if value.args and made.split(".")[-1] == "partial" else None
@@ -360,6 +365,12 @@ class _Summariser:
                 alias, _ = self.ref(value, None)
                 if alias and alias != target.id:
                     self.summary.names[target.id] = alias
+
+    def _dict_call(self, value: ast.expr) -> ast.Dict | None:
+        """The literal a module-level ``dict(KEY="...")`` builds, when ``dict`` is the builtin."""
+        if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "dict"):
+            return None
+        return None if "dict" in self.model.scopes.scope(None).bindings else dict_call_literal(value)
 
     def _drop_changed_entries(self) -> None:
         """Leave out the containers the module binds more than once or changes anywhere
