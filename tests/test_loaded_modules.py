@@ -175,3 +175,14 @@ def test_the_packages_an_import_names_are_loaded_too(tmp_path: Path) -> None:
     found = _findings(_project(tmp_path, files))
     assert [line.split(" PIN")[0] for line in found] == ["handler.py:1:29:"]
     assert "in app/__init__.py:3" in found[0]
+
+
+def test_a_relative_import_in_a_package_loads_its_module(tmp_path: Path) -> None:
+    serverless = SERVERLESS.replace("handler: handler.create", "handler: app/api.create")
+    files = {
+        "serverless.yml": serverless,
+        "app/api.py": "from . import db\n\n\ndef create(event, context):\n    return db.engine\n",
+        "app/db.py": ENGINE.format(options=""),
+    }
+    found = _findings(_project(tmp_path, files))
+    assert [line.split(" PIN")[0] for line in found] == ["app/api.py:1:15:"]
