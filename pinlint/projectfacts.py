@@ -379,7 +379,11 @@ def read_loaders(path: str, root: str = "") -> list[Loader]:
             chain = (*chain, node)
         if isinstance(node, ast.Call) and (qualified := model.qualify(node.func)) in AIOSQL_LOADERS:
             dialect, adapter = _adapter(model, node)
-            for target in _loaded_paths(reader, node, chain, qualified.endswith("from_str"), root) if dialect else ():
+            try:
+                targets = _loaded_paths(reader, node, chain, qualified.endswith("from_str"), root) if dialect else []
+            except RecursionError:  # an expression nested deeper than Python's stack: not read
+                targets = []
+            for target in targets:
                 what = f"{_shown(path)} loads it with aiosql's `{adapter}` adapter"
                 found.append(
                     Loader(os.path.normpath(os.path.abspath(target)), Evidence(dialect, what, node.lineno, True))

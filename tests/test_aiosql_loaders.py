@@ -113,3 +113,14 @@ def test_a_relative_literal_that_is_not_beside_the_module_is_the_project_roots(t
     directory, which for a Lambda is its code directory, the project root here."""
     _project(tmp_path, "import aiosql\n\nqueries = aiosql.from_path('sql/du', 'duckdb')\n")
     assert _findings(tmp_path) == ["sql/pg/blogs.sql:2:43: PIN016"]
+
+
+def test_python_files_that_cannot_be_read_tell_nothing_and_the_run_goes_on(tmp_path: Path) -> None:
+    _project(tmp_path, "import aiosql\nq = aiosql.from_path('../sql/du', 'duckdb'\n")  # a syntax error
+    (tmp_path / "app" / "deep.py").write_text(
+        "import aiosql\nq = aiosql.from_path(" + "(" * 5000 + "'x'" + ")" * 5000 + ", 'duckdb')\n", encoding="utf-8"
+    )
+    (tmp_path / "app" / "binary.py").write_bytes(b"aiosql\x00\xff\xfe")
+    done = run_cli("check", "--no-cache", "--output-format", "concise", "sql", cwd=tmp_path)
+    assert done.stdout.count("PIN016") == 2
+    assert "Traceback" not in done.stderr

@@ -60,3 +60,17 @@ def test_a_mysql_module_keeps_its_own_callproc_rule() -> None:
     """PyMySQL sends ``SET @_name_0 = ...`` then ``CALL``: PIN218, and no PostgreSQL reading."""
     source = 'import pymysql\n\nwith conn.cursor() as cur:\n    cur.callproc("pg_advisory_lock", (1,))\n'
     assert where(source) == [("PIN218", 4, 38)]
+
+
+@pytest.mark.parametrize(
+    ("call", "code"),
+    [
+        ('cur.callproc("nextval", ("orders_id_seq",))', "PIN016"),
+        ('cur.callproc("currval", ["orders_id_seq"])', "PIN017"),
+        ('cur.callproc("lastval")', "PIN018"),
+        ('cur.callproc("pg_advisory_unlock_all")', "PIN019"),
+        ('cur.callproc("pg_catalog.pg_try_advisory_lock_shared", (7,))', "PIN019"),
+    ],
+)
+def test_every_session_state_function_rule_reads_callproc(call: str, code: str) -> None:
+    assert where(f"def f(cur):\n    {call}\n") == [(code, 2, 19)]
