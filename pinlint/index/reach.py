@@ -46,7 +46,7 @@ MAX_STEPS = 60  # a path longer than this is not followed further (the walk recu
 MAX_BOUND = 8  # classes one parameter can be bound to; those past it are not followed
 MAX_GIVEN = 4  # ``return make()`` followed through this many functions for the class of what is returned
 
-Bindings = tuple[tuple[str, tuple[Target, ...]], ...]  # parameter -> the classes passed to it, sorted
+Bindings = tuple[tuple[str, tuple[Target, ...]], ...]  # parameter -> the classes, functions, factories passed, sorted
 
 
 @dataclass(frozen=True)
