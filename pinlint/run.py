@@ -577,7 +577,9 @@ def handlers_text(paths: Sequence[str], settings: Settings) -> str:
         lines.extend(f"# handler: {path.as_posix()}:{name} ({why})" for name, why in sorted(handlers.items()))
         routes = targets.for_file(path) if targets is not None and handlers else ()
         lines.extend(f"# pooler: {path.as_posix()}: {route.text}" for route in routes)
-    return "".join(f"{line}\n" for line in lines) or "# handler: none found\n"
+    lines = lines or ["# handler: none found"]
+    lines.extend(f"# warning: {warning}" for warning in declarations.warnings)  # why a declaration was not used
+    return "".join(f"{line}\n" for line in lines)
 
 
 def _repository_root() -> Path:
