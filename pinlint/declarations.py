@@ -333,7 +333,8 @@ def _read_image_function(path: Path, resource: Value, properties: Value, result:
     ``Metadata.DockerContext``/``Dockerfile`` names, relative to the context directory."""
     shown = _display(path, root)
     metadata = resource.get("Metadata")
-    context = _text(metadata.get("DockerContext")) if metadata is not None else None
+    context_value = metadata.get("DockerContext") if metadata is not None else None
+    context = _text(context_value)
     dockerfile = (_text(metadata.get("Dockerfile")) if metadata is not None else None) or DOCKERFILE
     base = path.parent / context if context and "://" not in context else path.parent
     command = properties.get("ImageConfig", "Command")
@@ -345,6 +346,13 @@ def _read_image_function(path: Path, resource: Value, properties: Value, result:
     if context and (base / dockerfile).is_file() and _read_dockerfile(base / dockerfile, result, root):
         return
     why = "neither `ImageConfig.Command` nor a Dockerfile CMD in `Metadata.DockerContext` names it"
+    if context and "://" not in context and not (base / dockerfile).is_file():
+        where = f"`Metadata.DockerContext` `{context}` (line {_line(context_value)})"
+        missing = "is not in the project" if not base.is_dir() else f"holds no `{dockerfile}`"
+        why = (
+            f"{where} {missing}: made by the build? Set `ImageConfig.Command`, or name the handler in"
+            " `handlers` in the configuration"
+        )
     result.warnings.append(_unmapped(shown, _line(properties.get("PackageType")), "an image function", why))
 
 
@@ -407,7 +415,26 @@ def _claim_image(
                 result.images_mapped.append(dockerfile)
             result.declaring_dirs.add(base.resolve())
             return _claim(result, target, handler, shown, line, root, "the image's command")
-    return _claim(result, _handler_target(base, handler), handler, shown, line, root, "the image's command")
+    target = _handler_target(base, handler)
+    installed = _src_layout_module(bases, handler) if target is not None and not target[0].is_file() else None
+    if target is not None and installed is not None:  # ``pip install .`` of a src layout: a package, not a module
+        why = (
+            f"it names {_display(target[0], root)}, which is not there; {_display(installed, root)} is, in a `src/`"
+            " layout the image installs as a package, which pinlint does not map from a Dockerfile"
+        )
+        result.warnings.append(_unmapped(shown, line, _handler(handler), why))
+        return False
+    return _claim(result, target, handler, shown, line, root, "the image's command")
+
+
+def _src_layout_module(bases: list[Path], handler: str) -> Path | None:
+    """The handler's module under a ``src/`` directory of one of the image's bases (a src-layout
+    project the Dockerfile installs with ``pip install .``), when it is there."""
+    for directory in bases:
+        target = _handler_target(directory / "src", handler)
+        if target is not None and target[0].is_file():
+            return target[0]
+    return None
 
 
 def _image_near(declaration: Path, result: Declarations) -> bool:

@@ -5,7 +5,9 @@ tells (the database drivers it imports, a SQLAlchemy URL or drivername, a Django
 dump file's header); then a configured ``dialect`` (``--dialect``), the user's own word; then
 what the file's project tells (pinlint.projectfacts: its dependencies, docker-compose images and
 settings; for a .sql file, the project's code that loads it: ``aiosql.from_path("sql/du",
-"duckdb")``); then PostgreSQL. Evidence of both dialects in one file, or in its project, also falls
+"duckdb")``); then the file's own name or its package's (``statement/mysql.py``,
+``backends/mysql/base.py``: a multi-dialect library's module for one database), where neither the
+file nor the project decides; then PostgreSQL. Evidence of both dialects in one file, or in its project, also falls
 back to the default. A project whose only databases are embedded ones (SQLite, DuckDB) has no
 pooler in front of them: a file there that names no database gets ``EMBEDDED``, and its SQL is
 not checked.
@@ -14,6 +16,7 @@ not checked.
 from __future__ import annotations
 
 import ast
+import os
 import re
 from dataclasses import dataclass
 
@@ -49,6 +52,9 @@ _DJANGO_ENGINES = {
 _STRING_HINT_RE = re.compile(
     r"(?i)(?:mysql|mariadb|postgres)[^\n'\"]{0,40}(?:://|[\"'])|django\.(?:contrib\.gis\.)?db\.backends"
 )
+# A module (or .sql file) named for its database, or in a package named for it: its name is the
+# last evidence before the default (a multi-dialect library keeps one module per database).
+_NAMED_DIALECTS = {"mysql": MYSQL, "mariadb": MYSQL, "postgresql": POSTGRES, "postgres": POSTGRES}
 _DUMP_HEADERS = (
     (re.compile(r"^-- (?:MySQL|MariaDB) dump", re.MULTILINE), MYSQL, "a mysqldump header"),
     (re.compile(r"^-- PostgreSQL database dump", re.MULTILINE), POSTGRES, "a pg_dump header"),
@@ -106,6 +112,33 @@ def python_evidence(model: PythonModule | None) -> list[Evidence]:
     return found
 
 
+def may_be_named(path: str) -> bool:
+    """Whether the file's name or its directory's is a database's (cheap: no system call), before
+    ``name_evidence`` is asked with the path relative to the project root."""
+    parts = path.replace("\\", "/").rsplit("/", 2)
+    return parts[-1].rsplit(".", 1)[0].lower() in _NAMED_DIALECTS or (
+        len(parts) > 1 and parts[-2].lower() in _NAMED_DIALECTS
+    )
+
+
+def name_evidence(relative_path: str) -> Evidence | None:
+    """What a file's own name, or its directory's, says about its database (``lock/mysql.py``,
+    ``dialects/mysql/base.py``); None when neither is a database's name, or they disagree.
+    ``relative_path`` is relative to the project root, so the directories above it do not count
+    (a file outside the root, given as an absolute path, is judged by its own name alone)."""
+    parts = relative_path.replace("\\", "/").split("/")
+    stem = parts[-1].rsplit(".", 1)[0].lower()
+    package = parts[-2].lower() if len(parts) > 1 and not os.path.isabs(relative_path) else ""
+    found = []
+    if stem in _NAMED_DIALECTS:
+        found.append(Evidence(_NAMED_DIALECTS[stem], f"the file's name `{parts[-1]}`"))
+    if package in _NAMED_DIALECTS:
+        found.append(Evidence(_NAMED_DIALECTS[package], f"its package `{parts[-2]}`"))
+    if not found or len({item.dialect for item in found}) > 1:
+        return None
+    return found[0]
+
+
 def sql_file_evidence(text: str) -> list[Evidence]:
     """A dump file's header names its database."""
     head = text[:4096]
@@ -124,10 +157,12 @@ def choose_dialect(
     default_origin: str = "",
     path_rule: tuple[str, str] | None = None,
     project: tuple[Evidence, ...] = (),
+    named: Evidence | None = None,
 ) -> DialectChoice:
     """Decide a file's dialect. ``path_rule`` is a matching (glob, dialect) of per-path-dialect;
     ``default_origin`` says where the default came from ("" means pinlint's own default);
-    ``project`` is the evidence of the file's project (pinlint.projectfacts)."""
+    ``project`` is the evidence of the file's project (pinlint.projectfacts); ``named`` what the
+    file's name says (``name_evidence``), heard only where nothing else decides."""
     if path_rule is not None:
         glob, dialect = path_rule
         return DialectChoice(dialect, f"per-path-dialect `{glob}`")
@@ -138,8 +173,15 @@ def choose_dialect(
     origin = default_origin or "pinlint's default"
     if len(dialects) > 1:
         return DialectChoice(default, f"{origin}: the file shows both {_both(evidence)}")
-    if project and not default_origin:
-        return _project_choice(project, default, origin)
+    if default_origin:
+        return DialectChoice(default, f"{origin}: nothing in the file names a database")
+    if project:
+        choice = _project_choice(project, default, origin)
+        if named is None or not choice.reason.startswith(origin):
+            return choice  # the project decided (or made it embedded)
+        return DialectChoice(named.dialect, f"from {named.describe()}: {choice.reason.removeprefix(origin + ': ')}")
+    if named is not None:
+        return DialectChoice(named.dialect, f"from {named.describe()}: nothing in the file names a database")
     return DialectChoice(default, f"{origin}: nothing in the file names a database")
 
 

@@ -24,7 +24,15 @@ import pathspec
 from pinlint.catalog import Rule, load_catalog
 from pinlint.config import Settings
 from pinlint.declarations import Declarations
-from pinlint.dialect import DialectChoice, Evidence, choose_dialect, python_evidence, sql_file_evidence
+from pinlint.dialect import (
+    DialectChoice,
+    Evidence,
+    choose_dialect,
+    may_be_named,
+    name_evidence,
+    python_evidence,
+    sql_file_evidence,
+)
 from pinlint.extract.calls import module_calls
 from pinlint.extract.dataapi import data_api_calls, mentions_data_api
 from pinlint.extract.django_databases import database_entries
@@ -228,12 +236,16 @@ class Linter:
                     path_rule = (glob, dialect)
                     break
         project = self.projects.for_file(path).evidence if self.projects is not None and not evidence else ()
+        named = None
+        if not evidence and may_be_named(path):  # ``statement/mysql.py``: heard where nothing else decides
+            named = name_evidence(relative_to_root(path, settings.root))
         return choose_dialect(
             evidence,
             default=settings.dialect,
             default_origin=settings.dialect_origin,
             path_rule=path_rule,
             project=project,
+            named=named,
         )
 
     def project_key(self, path: str | Path) -> str:

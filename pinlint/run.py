@@ -581,7 +581,9 @@ def handlers_text(paths: Sequence[str], settings: Settings) -> str:
         served = declarations.lambda_settings.get(os.path.abspath(path))
         if served:  # a Django settings module whose DATABASES the Lambda rules judge
             lines.append(f"# django settings: {path.as_posix()} ({served})")
-    return "".join(f"{line}\n" for line in lines) or "# handler: none found\n"
+    lines = lines or ["# handler: none found"]
+    lines.extend(f"# warning: {warning}" for warning in declarations.warnings)  # why a declaration was not used
+    return "".join(f"{line}\n" for line in lines)
 
 
 def _repository_root() -> Path:

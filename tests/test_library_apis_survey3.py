@@ -95,6 +95,10 @@ def test_eoapi_pool_helpers_that_set_session_state() -> None:
 
 
 def test_other_connect_to_db_helpers_stay_quiet() -> None:
+    # titiler-pgstac 1.x: the caller's pool_kwargs replace the options (veda-backend passes {} behind RDS Proxy)
+    titiler = "from titiler.pgstac.db import connect_to_db\n\nconnect_to_db(app, settings, {})\n"
+    assert codes(titiler) == []
+    assert codes(titiler.replace("settings, {}", "pool_kwargs={}")) == []
     for module in ("titiler.pgstac.db", "tipg.database"):
         assert codes(f"from {module} import close_db_connection\n\nclose_db_connection(app)\n") == []
     assert codes("from app.db import connect_to_db\n\nconnect_to_db(app)\n") == []
