@@ -25,6 +25,7 @@ from pinlint.catalog import Rule, load_catalog
 from pinlint.config import Settings
 from pinlint.declarations import Declarations
 from pinlint.dialect import (
+    EMBEDDED,
     DialectChoice,
     Evidence,
     choose_dialect,
@@ -43,7 +44,7 @@ from pinlint.extract.handlers import (
     has_handler_candidates,
 )
 from pinlint.extract.iamauth import TokenAtImport, TokenPerInvocation, import_time_tokens, invocation_tokens
-from pinlint.extract.python import extract_python
+from pinlint.extract.python import ResolveWrapper, Wrapper, extract_python, may_send_sql_text
 from pinlint.extract.routes import may_serve_routes
 from pinlint.extract.sinks import Prefilter, build_prefilter
 from pinlint.extract.sqlfile import decode_sql, extract_sql
@@ -337,6 +338,7 @@ class Linter:
                 self.prefilter.worth_parsing(text)
                 or self._may_define_handler(text, path)
                 or bool(self.database_entry_kinds and self._served_settings(path))
+                or self._may_call_project_wrappers(text, path)
             )
             # a CDK app's constructs; in a parsed file, its noqa comments are applied below with the others
             cdk = lint_cdk_source(self.stack_rules, text, path, parsed.model_or_none, apply_noqa=not worth_parsing)
@@ -360,8 +362,14 @@ class Linter:
             index = self.project_index
             index.begin()
             imported = _imported_strings(index, model, os.path.abspath(path))
+            wrappers = _imported_wrappers(index, model, os.path.abspath(path), str(self.settings.root))
             extraction = extract_python(
-                model, path, sinks=self.settings.sinks, call_names=names, resolve_import=imported
+                model,
+                path,
+                sinks=self.settings.sinks,
+                call_names=names,
+                resolve_import=imported,
+                resolve_wrapper=wrappers,
             )
             fragments, calls = extraction.fragments, extraction.calls
             findings: list[Finding] = []
@@ -523,6 +531,19 @@ class Linter:
             # a declared function, or a served app object whose routes are handlers
             return True
         return use_convention and _handler_def(CONVENTION_NAMES).search(text) is not None
+
+    def _may_call_project_wrappers(self, text: str, path: str) -> bool:
+        """Can this file, which calls no sink, send SQL through a wrapper that another module of the
+        project defines (``execute_query("SET ...")``)? Only in a project that declares Lambda
+        handlers or whose dependencies name a database server (a tree of library code, such as the
+        standard library, pays nothing), and only when the text holds SQL in a string literal."""
+        declarations = self.declarations
+        if not (declarations is not None and declarations.by_file) and not (
+            self.projects is not None
+            and any(evidence.dialect != EMBEDDED for evidence in self.projects.for_file(path).evidence)
+        ):
+            return False
+        return may_send_sql_text(text)
 
     def _module_findings(self, model: PythonModule, path: str, source: str | bytes = "") -> list[Finding]:
         """Findings of the rules that look at a whole module: handlers and driver calls."""
@@ -760,6 +781,32 @@ def _parsed_or_none(text: str) -> PythonModule | None:
         return parse_python(text)
     except ParseError:
         return None
+
+
+def _imported_wrappers(index: ProjectIndex, model: PythonModule, path: str, root: str) -> ResolveWrapper:
+    """A callee through one of the module's imports -> the wrapper another module of the project
+    defines there (``ProjectIndex.wrapper``), as the reader uses it: named by its sink, whose file
+    and line the finding shows, with the wrappers in between."""
+    imports = {name: f"@{dotted}" for name, dotted in model.imports.items()}
+    imports.update({name: f"@{dotted}" for name, dotted in relative_imports(model).items()})
+
+    def wrapper(name: str, attributes: str, method: str) -> Wrapper | None:
+        reference = imports.get(name)
+        if reference is None:
+            return None
+        reference += f".{attributes}" if attributes else ""
+        found = index.wrapper(path, f"(){reference}.{method}" if method else reference)
+        if found is None:
+            return None
+        shown = relative_to_root(found.path, root) if root else found.path
+        through = " -> ".join(f"`{name}()`" for name in found.names)
+        place = f" in {shown}:{found.line} through {through}"
+        first = found.names[0]
+        return Wrapper(
+            first, found.method, found.parameter, found.position, found.keyword, found.sink, found.line, "", place
+        )
+
+    return wrapper
 
 
 def _about_no_pooler(finding: Finding) -> bool:

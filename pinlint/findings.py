@@ -31,7 +31,11 @@ def finding_from_hit(
     )
     message = fill(rule.message, hit.captures)
     if fragment.kind == "python" and fragment.sink:
-        if fragment.via_name:
+        if fragment.sink_place:  # sent by a wrapper another module defines
+            subject = f"`{fragment.via_name}` " if fragment.via_name else ""
+            verb = "is passed to" if on_call else "reaches"
+            message += f" ({subject}{verb} `{fragment.sink}()`{fragment.sink_place})"
+        elif fragment.via_name:
             verb = "is passed to" if on_call else "reaches"
             message += f" (`{fragment.via_name}` {verb} `{fragment.sink}()` on line {fragment.sink_line})"
         elif fragment.sink_line != line:

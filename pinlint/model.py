@@ -70,6 +70,7 @@ class Fragment:
     group: int = 0  # fragments that are possible values of one argument share a group (0: alone)
     conditions: tuple[tuple[str, bool], ...] = ()  # when this value is the one sent: (test, is true)
     read_from: str = ""  # a file's text read at run time and sent whole (only whole-text checks apply)
+    sink_place: str = ""  # a sink in another module: " in common/db.py:12 through `execute_query()`"
     # its statements (pinlint.sql.statements.Statement, which imports this module), once the
     # engine has split them: the fix stage reads them again
     statements: list[Any] | None = field(default=None, compare=False, repr=False)

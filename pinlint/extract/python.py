@@ -22,10 +22,11 @@ the first name that needs one.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
-from pinlint.bindings import PARAMETER, dotted_name
+from pinlint.bindings import ASSIGN, PARAMETER, dotted_name
 from pinlint.extract.calls import call_display, literal_argument
 from pinlint.extract.sinks import (
     CALL_SENDING_LIBRARIES,
@@ -43,8 +44,17 @@ from pinlint.extract.sinks import (
 from pinlint.extract.values import ResolveImport, ValueReader
 from pinlint.facts import Argument, Call
 from pinlint.model import Fragment
-from pinlint.pymodel import PythonModule, spans_a_line, statement_span
+from pinlint.pymodel import PythonModule, name_alternation, spans_a_line, statement_span
 from pinlint.pystrings import Piece
+
+# The first words of SQL statements: a string literal that starts with one may be SQL for a wrapper
+SQL_STATEMENT_WORDS = frozenset(
+    {
+        *("SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "SET", "RESET", "SHOW", "LISTEN", "UNLISTEN", "NOTIFY"),
+        *("PREPARE", "EXECUTE", "DEALLOCATE", "DECLARE", "CREATE", "ALTER", "DROP", "LOCK", "DISCARD", "LOAD"),
+        *("DO", "CALL", "GET", "BEGIN", "START", "COPY", "TRUNCATE", "VACUUM", "ANALYZE", "GRANT", "FLUSH", "HANDLER"),
+    }
+)
 
 
 @dataclass
@@ -65,6 +75,9 @@ class _Reader:
         call_names: frozenset[str],
         lines_with_calls: list[int],
         resolve_import: ResolveImport | None = None,
+        resolve_wrapper: ResolveWrapper | None = None,
+        *,
+        read_fragments: bool = True,
     ) -> None:
         self.model = model
         self.lines = model.lines
@@ -78,6 +91,11 @@ class _Reader:
         self.groups = 0  # fragments that are alternatives of one argument share a group number
         self.found_wrappers: dict[tuple[str, bool], Wrapper] = {}  # (name, is a method) -> wrapper
         self.wrappers: dict[tuple[str, bool], Wrapper] | None = None  # those being read (the later passes)
+        self.wrappers_done: set[tuple[str, bool]] = set()
+        self.resolve_wrapper = resolve_wrapper
+        self.remote: dict[tuple[str, str, str], Wrapper | None] | None = None  # the pass over imported wrappers
+        self.read_fragments = read_fragments  # False: only find the module's wrappers (``module_wrappers``)
+        self.sql_lines: list[int] = []  # where string literals holding SQL are (the pass over imported wrappers)
 
     # --- calls ----------------------------------------------------------------------------
     def _fragments(
@@ -89,17 +107,19 @@ class _Reader:
         at: ast.stmt | None,
         sink_line: int = 0,
         shape: Callable[[Piece], Piece] | None = None,
+        sink_place: str = "",
     ) -> list[Fragment]:
         """The SQL fragments ``value`` may be, as an argument of ``call`` (one per possible value;
         alternatives of one argument share a ``group``); ``shape`` makes the statement the call
-        sends from each value (``callproc``'s name)."""
+        sends from each value (``callproc``'s name); ``sink_place`` says where a sink in another
+        module is."""
         if isinstance(value, ast.List | ast.Tuple):
             fragments = []
             for element in value.elts:
                 inner = element
                 if isinstance(inner, ast.Tuple | ast.List) and inner.elts:
                     inner = inner.elts[0]  # RunSQL's (sql, params) pairs
-                fragments.extend(self._fragments(inner, call, sink, chain, at, sink_line))
+                fragments.extend(self._fragments(inner, call, sink, chain, at, sink_line, shape, sink_place))
             return fragments
         try:
             values = self.values.values(value, chain, at)
@@ -122,6 +142,7 @@ class _Reader:
             fragment.group = group
             fragment.read_from = found.read_from
             fragment.conditions = found.conditions if group else ()
+            fragment.sink_place = sink_place
             fragments.append(fragment)
         return fragments
 
@@ -164,8 +185,8 @@ class _Reader:
     def _call(self, node: ast.Call, chain: tuple[ast.AST | None, ...], at: ast.stmt | None) -> None:
         qualified = self.model.qualify(node.func)
         method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
-        if self.wrappers is not None:  # the pass that reads the calls of the module's own wrappers
-            wrapper = self._wrapper_of(node)
+        if self.wrappers is not None:  # the passes that read the calls of wrappers
+            wrapper = self._remote_wrapper(node, chain) if self.remote is not None else self._wrapper_of(node)
             if wrapper is not None:
                 self._sink(node, chain, at, wrapper.arguments(node), wrapper.keyword, wrapper)
             return
@@ -199,12 +220,16 @@ class _Reader:
         dotted = dotted_name(node.func)
         display = dotted if dotted and dotted.count(".") <= 2 else (f"….{method}" if method else "call")
         sink, sink_line = (through.sink, through.sink_line) if through else (display, node.lineno)
+        place = through.place if through else ""
+        if place:  # (the line of a call in this file: the message says where the sink is)
+            sink_line = node.lineno
         for argument in arguments:
-            fragments = self._fragments(argument, node, sink, chain, at, sink_line)
-            if keyword:  # ``cursor.copy("COPY ...")``, not ``shutil.copy("a", "b")``
-                fragments = [fragment for fragment in fragments if begins_with_keyword(fragment.text, keyword)]
-            self.result.fragments.extend(fragments)
-            wrapper = wrapper_of_parameter(self.model, argument, chain, keyword, sink, sink_line)
+            if self.read_fragments:
+                fragments = self._fragments(argument, node, sink, chain, at, sink_line, sink_place=place)
+                if keyword:  # ``cursor.copy("COPY ...")``, not ``shutil.copy("a", "b")``
+                    fragments = [fragment for fragment in fragments if begins_with_keyword(fragment.text, keyword)]
+                self.result.fragments.extend(fragments)
+            wrapper = wrapper_of_parameter(self.model, argument, chain, keyword, sink, sink_line, place)
             if wrapper is not None:
                 self.found_wrappers.setdefault((wrapper.name, wrapper.method), wrapper)
 
@@ -269,19 +294,82 @@ class _Reader:
     def read_wrapper_calls(self) -> None:
         """Read the calls of the wrappers the sinks revealed, then of the wrappers those reveal
         (up to ``MAX_WRAPPER_DEPTH`` layers): a wrapper's SQL argument is read as a sink's."""
-        done: set[tuple[str, bool]] = set()
+        done = self.wrappers_done
         for _ in range(MAX_WRAPPER_DEPTH):
             pending = {key: wrapper for key, wrapper in self.found_wrappers.items() if key not in done}
             if not pending:
-                return
-            done |= pending.keys()
+                break
+            done.update(pending)
             self.wrappers = pending
             self.lines_with_calls = self.model.lines_with_calls({name for name, _ in pending})
             if self.lines_with_calls:
                 self.read(self.model.tree)
+        self.wrappers = None
+
+    def read_remote_wrapper_calls(self) -> None:
+        """Read the calls of wrappers that other modules of the project define (``resolve_wrapper``),
+        on the lines that hold SQL text or use a name bound there, then the calls of the module's
+        own wrappers that pass their parameter on to them."""
+        if self.resolve_wrapper is None:
+            return
+        self.sql_lines = _lines_with_sql_text(self.model)
+        if not self.sql_lines:
+            return
+        imported = set(self.model.imports)
+        for statement in self.model.import_statements:  # and the names relative imports bind
+            if isinstance(statement, ast.ImportFrom) and statement.level:
+                imported.update(alias.asname or alias.name for alias in statement.names)
+        heads = re.compile(rf"\b(?:{name_alternation(imported)})\s*[.(]") if imported else None
+        calls = self.model.lines_matching(heads, word_start=True) if heads is not None else []
+        self.wrappers, self.remote = {}, {}
+        self.lines_with_calls = sorted({*self.sql_lines, *calls})
+        self.read(self.model.tree)
+        self.wrappers, self.remote = None, None
+        self.read_wrapper_calls()
+
+    def _remote_wrapper(self, node: ast.Call, chain: tuple[ast.AST | None, ...]) -> Wrapper | None:
+        """The wrapper of another module this call calls: ``name(...)`` or ``module.name(...)`` of an
+        import, or ``x.method(...)`` / ``Class().method(...)`` of an instance of an imported class."""
+        assert self.remote is not None and self.resolve_wrapper is not None
+        func = node.func
+        method = func.attr if isinstance(func, ast.Attribute) else ""
+        if method in self.methods or self.model.qualify(func) in self.functions:
+            return None  # a sink itself, read already
+        if not spans_a_line(self.sql_lines, node.lineno, node.end_lineno or node.lineno) and not any(
+            wrapper_of_parameter(self.model, argument, chain, "", "", 0)
+            for argument in [*node.args, *(keyword.value for keyword in node.keywords)]
+        ):
+            return None  # neither SQL here nor a parameter handed on (``def send(sql): execute_query(sql)``)
+        callee = self._imported_callee(func, chain)
+        if callee is None:
+            return None
+        if callee not in self.remote:
+            self.remote[callee] = self.resolve_wrapper(*callee)
+        return self.remote[callee]
+
+    def _imported_callee(self, func: ast.expr, chain: tuple[ast.AST | None, ...]) -> tuple[str, str, str] | None:
+        """(an imported name, the attributes after it, the method called on what calling that makes,
+        or "") for a callee that goes through a module-level import; None otherwise."""
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call):  # ``Database().run(...)``
+            made = self._imported_callee(func.value.func, chain)
+            return (made[0], made[1], func.attr) if made is not None and not made[2] else None
+        dotted = dotted_name(func)
+        head, _, rest = dotted.partition(".")
+        if not head:
+            return None
+        if self.values.is_imported(head, chain):
+            return head, rest, ""
+        found = self.values.bound_scope(head, chain) if rest and "." not in rest else None
+        if found is None or len(found[0]) != 1 or found[0][0].kind != ASSIGN:
+            return None
+        value = found[0][0].value  # ``db = Database()`` then ``db.run(...)``
+        if not isinstance(value, ast.Call):
+            return None
+        made = self._imported_callee(value.func, found[1])
+        return (made[0], made[1], rest) if made is not None and not made[2] else None
 
 
-MAX_WRAPPER_DEPTH = 3  # wrappers of wrappers followed
+MAX_WRAPPER_DEPTH = 3  # wrappers of wrappers followed (in a module, and across modules)
 
 
 @dataclass(frozen=True)
@@ -297,6 +385,8 @@ class Wrapper:
     keyword: str  # the first word the SQL must have (``COPY`` for ``cursor.copy``), else ""
     sink: str  # the sink call inside it (through any wrappers it calls), as written
     sink_line: int
+    qualname: str = ""  # how other modules name it (``execute_query``, ``Database.run``); "" for a nested def
+    place: str = ""  # where the sink is when it is in another module: " in common/db.py:12 through `run()`"
 
     def arguments(self, call: ast.Call) -> list[ast.expr]:
         for keyword in call.keywords:
@@ -309,6 +399,11 @@ class Wrapper:
         return []
 
 
+# (a name the module imports, the attributes written after it, the method called on what calling
+# that makes, or "") -> the wrapper of another module of the project the callee is, its ``place`` set
+ResolveWrapper = Callable[[str, str, str], "Wrapper | None"]
+
+
 def wrapper_of_parameter(
     model: PythonModule,
     argument: ast.expr,
@@ -316,6 +411,7 @@ def wrapper_of_parameter(
     keyword: str,
     sink: str,
     sink_line: int,
+    place: str = "",
 ) -> Wrapper | None:
     """The wrapper that the function around a sink call is when the call's SQL argument is one of
     its parameters, never rebound; else None."""
@@ -328,18 +424,58 @@ def wrapper_of_parameter(
     arguments = function.args
     positional = [parameter.arg for parameter in [*arguments.posonlyargs, *arguments.args]]
     decorators = {dotted_name(decorator) for decorator in function.decorator_list}
-    method = _is_method(model, function) and "staticmethod" not in decorators
+    owner = _owner_class(model, function)
+    method = owner is not None and "staticmethod" not in decorators
     if method:
         positional = positional[1:]
     position = positional.index(argument.id) if argument.id in positional else None
     if position is None and argument.id not in [parameter.arg for parameter in arguments.kwonlyargs]:
         return None  # ``self`` itself
-    return Wrapper(function.name, method, argument.id, position, keyword, sink, sink_line)
+    body = model.tree.body
+    qualname = function.name if function in body else ""
+    if owner is not None and owner in body and "classmethod" not in decorators:
+        qualname = f"{owner.name}.{function.name}"
+    return Wrapper(function.name, method, argument.id, position, keyword, sink, sink_line, qualname, place)
 
 
-def _is_method(model: PythonModule, function: ast.AST) -> bool:
-    """Whether ``function`` is defined directly in a class body."""
-    return any(isinstance(statement, ast.ClassDef) and function in statement.body for statement, _ in model.statements)
+def _owner_class(model: PythonModule, function: ast.AST) -> ast.ClassDef | None:
+    """The class in whose body ``function`` is defined directly, if any."""
+    for statement, _ in model.statements:
+        if isinstance(statement, ast.ClassDef) and function in statement.body:
+            return statement
+    return None
+
+
+# The start of a string literal that holds SQL: a statement's first keyword, in capitals or in small letters
+_SQL_TEXT = re.compile(
+    r"[\"']\s*(?:"
+    + name_alternation(SQL_STATEMENT_WORDS)
+    + "|"
+    + name_alternation(word.lower() for word in SQL_STATEMENT_WORDS)
+    + r")\s"
+)
+
+
+def _lines_with_sql_text(model: PythonModule) -> list[int]:
+    """The lines where a string literal holding SQL starts, and those that use a name such a
+    literal is bound to (``LOCK = "SELECT ..."``, then ``run(LOCK)``)."""
+    lines = model.lines_matching(_SQL_TEXT)
+    if not lines:
+        return []
+    names: set[str] = set()
+    for statement, _ in model.statements_on(lines):
+        targets = statement.targets if isinstance(statement, ast.Assign) else []
+        if isinstance(statement, ast.AnnAssign | ast.AugAssign):
+            targets = [statement.target]
+        names.update(target.id for target in targets if isinstance(target, ast.Name))
+    if names:
+        lines = sorted({*lines, *model.lines_matching(re.compile(rf"\b(?:{name_alternation(names)})\b"))})
+    return lines
+
+
+def may_send_sql_text(text: str) -> bool:
+    """Whether ``text`` holds a string literal that starts like an SQL statement (``_SQL_TEXT``)."""
+    return _SQL_TEXT.search(text) is not None
 
 
 def interesting_names(
@@ -356,18 +492,46 @@ def extract_python(
     sinks: Iterable[str] = (),
     call_names: Iterable[str] = (),
     resolve_import: ResolveImport | None = None,
+    resolve_wrapper: ResolveWrapper | None = None,
 ) -> PythonExtraction:
     """The SQL fragments reaching sinks in ``model``, and the calls named in ``call_names`` with
     their string arguments. ``sinks`` are the configured extra sinks (``pkg.func``, ``*.method``);
     ``resolve_import`` gives the values of a name imported from another module (see
-    ``extract.values``)."""
+    ``extract.values``), ``resolve_wrapper`` the wrapper another module of the project defines
+    that a callee names (see ``ResolveWrapper``)."""
     function_sinks, method_sinks = split_sinks(sinks)
     functions = FUNCTION_SINKS | function_sinks
     methods = METHOD_SINKS | STATEMENT_SINKS.keys() | method_sinks
     names = frozenset(call_names)
     lines_with_calls = model.lines_with_calls(interesting_names(functions, methods | PROCEDURE_SINKS, names))
-    reader = _Reader(model, path, functions, methods, names, lines_with_calls, resolve_import)
+    reader = _Reader(model, path, functions, methods, names, lines_with_calls, resolve_import, resolve_wrapper)
     if lines_with_calls:
         reader.read(model.tree)
         reader.read_wrapper_calls()
+    reader.read_remote_wrapper_calls()
     return reader.result
+
+
+# a method sink called with a bare name as its first argument or a keyword (``.execute(sql, params)``)
+_METHOD_SINK_CALL = re.compile(
+    rf"\.\s*(?:{name_alternation(METHOD_SINKS | STATEMENT_SINKS.keys())})\s*\(\s*(?:\w+\s*=\s*)?[^\W\d]\w*\s*[,)]"
+)
+_SINK_LIBRARIES = frozenset(name.split(".", 1)[0] for name in FUNCTION_SINKS)
+
+
+def module_wrappers(model: PythonModule) -> dict[str, Wrapper]:
+    """The module's functions and methods that other modules can call, which send a parameter to
+    one of the built-in sinks (directly or through the module's own wrappers), by qualified name.
+    No SQL is read: this is what the project index records of a module (``pinlint.index.summary``)."""
+    methods = METHOD_SINKS | STATEMENT_SINKS.keys()
+    if _METHOD_SINK_CALL.search(model.source) is None and not any(
+        dotted.split(".", 1)[0] in _SINK_LIBRARIES for dotted in model.imports.values()
+    ):
+        return {}  # no sink is handed a name: no wrapper (most modules, decided by one quick search)
+    lines_with_calls = model.lines_with_calls(interesting_names(FUNCTION_SINKS, methods, ()))
+    if not lines_with_calls:
+        return {}
+    reader = _Reader(model, "", FUNCTION_SINKS, methods, frozenset(), lines_with_calls, read_fragments=False)
+    reader.read(model.tree)
+    reader.read_wrapper_calls()
+    return {wrapper.qualname: wrapper for wrapper in reader.found_wrappers.values() if wrapper.qualname}

@@ -410,7 +410,7 @@ class ValueReader:
         if (
             isinstance(container, ast.Name)
             and isinstance(key.value, str | int)
-            and self._is_imported(container.id, chain)
+            and self.is_imported(container.id, chain)
         ):
             return self._imported(container.id, node, key.value)
         found: list[Value] = []
@@ -617,7 +617,7 @@ class ValueReader:
         if isinstance(func, ast.Attribute) and func.attr in ("read", "read_text", "read_bytes") and not node.args:
             opened = func.value
             if isinstance(opened, ast.Name):  # ``with open(P) as f: f.read()``
-                found = self._bound_scope(opened.id, chain)
+                found = self.bound_scope(opened.id, chain)
                 bindings = found[0] if found else []
                 opened = bindings[0].value if len(bindings) == 1 and bindings[0].value is not None else opened
             if func.attr == "read" and isinstance(opened, ast.Call) and self.model.qualify(opened.func) in _OPENERS:
@@ -659,7 +659,7 @@ class ValueReader:
         if isinstance(node, ast.Name):
             if node.id == "__file__":
                 return self.directory / Path(self.path).name
-            found = self._bound_scope(node.id, chain)
+            found = self.bound_scope(node.id, chain)
             if found is None or len(found[0]) != 1 or found[0][0].kind not in (ASSIGN, ANNOTATED):
                 return None
             value = found[0][0].value
@@ -725,7 +725,7 @@ class ValueReader:
             return [(written, chain, None)]
         if not isinstance(node, ast.Name) or depth > MAX_DEPTH:
             return None
-        found = self._bound_scope(node.id, chain)
+        found = self.bound_scope(node.id, chain)
         if found is None:
             return None
         bindings, scope_chain = found
@@ -747,7 +747,7 @@ class ValueReader:
         when ``dict`` is the builtin here; None for any other expression."""
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict"):
             return None
-        if self._bound_scope("dict", chain) is not None:  # ``dict`` rebound in the module: not the builtin
+        if self.bound_scope("dict", chain) is not None:  # ``dict`` rebound in the module: not the builtin
             return None
         return dict_call_literal(node)
 
@@ -771,7 +771,7 @@ class ValueReader:
             return [first + second for first in left for second in right]
         if not isinstance(node, ast.Name):
             return None
-        found = self._bound_scope(node.id, chain)
+        found = self.bound_scope(node.id, chain)
         if found is None:
             return None
         bindings, scope_chain = found
@@ -820,7 +820,7 @@ class ValueReader:
             ):
                 yield from ((element, chain, statement) for element in statement.value.elts)
 
-    def _bound_scope(self, name: str, chain: Chain) -> tuple[list[Binding], Chain] | None:
+    def bound_scope(self, name: str, chain: Chain) -> tuple[list[Binding], Chain] | None:
         """The bindings of ``name`` in the innermost scope of ``chain`` that binds it, and that
         part of the chain; None when none does (a name declared global: the module's)."""
         scopes = self.model.scopes
@@ -875,9 +875,9 @@ class ValueReader:
             )
         return self._imported(name, node)
 
-    def _is_imported(self, name: str, chain: Chain) -> bool:
+    def is_imported(self, name: str, chain: Chain) -> bool:
         """``name`` is, where ``chain`` uses it, only a module-level import."""
-        found = self._bound_scope(name, chain)
+        found = self.bound_scope(name, chain)
         if found is None:
             return False
         bindings, scope_chain = found

@@ -54,6 +54,25 @@ class Target:
     name: str
 
 
+@dataclass(frozen=True)
+class SentThrough:
+    """A function or method of a project module that passes a parameter on to a sink as SQL: the
+    parameter (by ``position`` among a call's positional arguments, without ``self``, or by name),
+    the sink as written and where it is, and the wrappers in between (``names``, outermost first)."""
+
+    parameter: str
+    position: int | None
+    method: bool
+    keyword: str  # the first word the SQL must have (``COPY``), else ""
+    sink: str
+    path: str
+    line: int
+    names: tuple[str, ...]
+
+
+MAX_WRAPPER_LAYERS = 3  # wrappers of wrappers followed across modules
+
+
 @dataclass
 class ProjectIndex:
     root: str = ""  # the run's root (the configuration's directory, else the current one): where a search
@@ -68,6 +87,7 @@ class ProjectIndex:
     _resolved: dict[tuple[str, str], Target | None] = field(default_factory=dict)
     _packages: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # root -> package name -> parents
     _stamps: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # path -> (size, mtime_ns, generation)
+    _wrappers: dict[tuple[str, str], SentThrough | None] = field(default_factory=dict)
     _generation: int = 0
 
     def __getstate__(self) -> dict[str, Any]:  # a worker gets the records, not this process' answers
@@ -81,6 +101,7 @@ class ProjectIndex:
         earlier files are forgotten (summaries are kept): each file records every module it uses."""
         self.reads.clear()
         self._resolved.clear()
+        self._wrappers.clear()
         self._generation += 1  # a long-lived index (the language server) looks at each file's stat again
 
     # --- modules and their summaries ----------------------------------------------------------
@@ -345,6 +366,53 @@ class ProjectIndex:
         if key is None:
             return summary.strings.get(target.name)
         return summary.entries.get(target.name, {}).get(repr(key))
+
+    def wrapper(self, importer: str, reference: str, depth: int = 0) -> SentThrough | None:
+        """The wrapper a callee names (``reference`` as written in ``importer``: ``@common.db.execute_query``;
+        ``()@common.db.Database.run`` is the method ``run`` of an instance of the class): how it sends
+        its parameter to a sink, through at most ``MAX_WRAPPER_LAYERS`` wrappers; None when it does not."""
+        key = (importer, reference)
+        if key in self._wrappers:
+            return self._wrappers[key]
+        self._wrappers[key] = None  # (a cycle of wrappers sends nothing)
+        target: Target | None
+        if reference.startswith("()"):
+            made, _, method = reference[2:].rpartition(".")
+            owner = self.resolve(importer, made) if made else None
+            made_class = owner is not None and owner.kind == "class"
+            target = (
+                self.member(Target("instance", owner.path, owner.name), [method], 0) if owner and made_class else None
+            )
+        else:
+            target = self.resolve(importer, reference)
+        found = None
+        if target is not None and target.kind == "function" and depth < MAX_WRAPPER_LAYERS:
+            found = self._sent_through(target.path, target.name, depth)
+        self._wrappers[key] = found
+        return found
+
+    def _sent_through(self, path: str, name: str, depth: int) -> SentThrough | None:
+        summary = self.summary(path)
+        entries = summary.wrappers.get(name, ()) if summary is not None else ()
+        for entry in entries:
+            if entry.sink:
+                return SentThrough(
+                    entry.parameter, entry.position, entry.method, entry.keyword, entry.sink, path, entry.line, (name,)
+                )
+        for entry in entries:
+            inner = self.wrapper(path, entry.forward, depth + 1) if entry.forward else None
+            if inner is not None and entry.slot in (inner.parameter, str(inner.position)):
+                return SentThrough(
+                    entry.parameter,
+                    entry.position,
+                    entry.method,
+                    inner.keyword,
+                    inner.sink,
+                    inner.path,
+                    inner.line,
+                    (name, *inner.names),
+                )
+        return None
 
     def member(self, owner: Target, parts: list[str], depth: int) -> Target | None:
         """``owner.parts...`` for a class or an instance: its methods and attributes, through its bases."""

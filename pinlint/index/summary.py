@@ -42,6 +42,8 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from pinlint.bindings import NAME_TARGET_KINDS, dotted_name
+from pinlint.extract.python import module_wrappers
+from pinlint.extract.sinks import FUNCTION_SINKS, METHOD_SINKS, STATEMENT_SINKS
 from pinlint.extract.values import dict_call_literal
 from pinlint.pymodel import PythonModule
 
@@ -50,7 +52,8 @@ CLOSERS = frozenset({"close", "dispose", "terminate", "closeall"})
 PROPERTY_DECORATORS = frozenset({"property", "functools.cached_property", "cached_property"})
 INSTANCE_CACHED = frozenset({"functools.cached_property", "cached_property"})
 EXCEPT_GUARD = "!except"
-SUMMARY_FORMAT = 6
+SINK_NAMES = METHOD_SINKS | STATEMENT_SINKS.keys() | {name.rsplit(".", 1)[-1] for name in FUNCTION_SINKS}
+SUMMARY_FORMAT = 7
 
 _BUILTINS = frozenset(dir(builtins))
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -98,6 +101,23 @@ class ClassSummary:
 
 
 @dataclass(frozen=True)
+class WrapperSummary:
+    """How a function or method passes one of its parameters on as SQL: to a sink of the module
+    (``sink`` as written, on ``line``: directly or through the module's own wrappers), or as the
+    argument in ``slot`` (a position as digits, or a keyword) of a call of ``forward`` (a
+    reference), which sends it if the index finds that callee to be a wrapper itself."""
+
+    parameter: str
+    position: int | None  # among a call's positional arguments (without ``self``); None: keyword-only
+    method: bool  # called on an instance (its first parameter is ``self``)
+    line: int
+    sink: str = ""
+    keyword: str = ""  # the first word the SQL must have (``COPY``), else ""
+    forward: str = ""
+    slot: str = ""
+
+
+@dataclass(frozen=True)
 class ModuleSummary:
     functions: dict[str, FunctionSummary] = field(default_factory=dict)
     classes: dict[str, ClassSummary] = field(default_factory=dict)
@@ -108,6 +128,7 @@ class ModuleSummary:
     # "@.db.engine"), and the qualified names of the imported functions it calls
     loads: tuple[str, ...] = ()
     import_calls: tuple[str, ...] = ()
+    wrappers: dict[str, tuple[WrapperSummary, ...]] = field(default_factory=dict)  # qualified name -> how
 
     def to_json(self) -> Any:
         return [SUMMARY_FORMAT, asdict(self)]
@@ -150,7 +171,13 @@ def from_json(data: Any) -> ModuleSummary | None:
             for name, item in body["classes"].items()
         }
         entries = {name: dict(table) for name, table in body["entries"].items()}
-        summary = ModuleSummary(functions, classes, dict(body["names"]), dict(body["strings"]), entries)
+        wrappers = {
+            name: tuple(WrapperSummary(**item) for item in items if isinstance(item, dict))
+            for name, items in body["wrappers"].items()
+        }
+        summary = ModuleSummary(
+            functions, classes, dict(body["names"]), dict(body["strings"]), entries, wrappers=wrappers
+        )
         return replace(summary, loads=tuple(body["loads"]), import_calls=tuple(body["import_calls"]))
     except (TypeError, ValueError, KeyError, AttributeError):
         return None
@@ -326,6 +353,9 @@ class _Summariser:
 
     # the walk
     def summarise(self) -> ModuleSummary:
+        for qualname, wrapper in module_wrappers(self.model).items():
+            sent = WrapperSummary(wrapper.parameter, wrapper.position, wrapper.method, wrapper.sink_line, wrapper.sink)
+            self.summary.wrappers[qualname] = (replace(sent, keyword=wrapper.keyword),)
         self._body(self.tree.body, "", "", {})
         for node in self.tree.body:
             self._module_statement(node)
@@ -522,6 +552,8 @@ class _Summariser:
             gives=(self.gives(exits, decorators, calls, context) if exits else ()) or self.annotated(node, returns),
             defaults=self.defaults(node, self_name),
         )
+        if prefix.count(".") == (1 if class_name else 0) and (not class_name or self_name):
+            self._forwards(qualname, node, calls, positional, bool(self_name))
         self._body(node.body, f"{qualname}.", "", context.visible_defs)
 
     def gives(
@@ -576,6 +608,31 @@ class _Summariser:
                 if reference and not receiver:
                     found.append((argument.arg, reference))
         return tuple(found)
+
+    def _forwards(
+        self,
+        qualname: str,
+        node: ast.FunctionDef | ast.AsyncFunctionDef,
+        calls: list[CallSite],
+        positional: tuple[str, ...],
+        method: bool,
+    ) -> None:
+        """The calls to which a module-level function, or a method of a module-level class, hands
+        a parameter it never rebinds (``def run(sql): execute_query(sql)``): a wrapper when the
+        callee is one (``WrapperSummary.forward``, judged by the index)."""
+        bindings = self.model.scopes.scope(node).bindings
+        found = list(self.summary.wrappers.get(qualname, ()))
+        for call in calls:
+            if call.target.rsplit(".", 1)[-1] in SINK_NAMES:
+                continue  # a sink itself: ``module_wrappers`` read it
+            for slot, reference in call.passes:
+                parameter = reference[1:]
+                if not reference.startswith("$") or len(bindings.get(parameter, ())) != 1:
+                    continue
+                position = positional.index(parameter) if parameter in positional else None
+                found.append(WrapperSummary(parameter, position, method, call.line, forward=call.target, slot=slot))
+        if found:
+            self.summary.wrappers[qualname] = tuple(found)
 
     def annotation(self, node: ast.expr) -> str:
         """The class reference an annotation names (``Database``, ``"Database"``, ``Database | None``,

@@ -1,0 +1,224 @@
+"""Wrappers across modules: a function or method of one module of the project that passes its
+parameter on to a sink (``def execute_query(sql): cur.execute(sql)``) is a sink for the modules
+that import it. The finding sits on the SQL in the caller and names the sink, its file and line,
+and the wrappers in between; the caller's cached result follows an edit of the helper."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+from pinlint.index.summary import WrapperSummary, from_json, summarise
+from pinlint.pymodel import parse_python
+
+HOUR = 3600 * 10**9
+
+DB = """\
+import psycopg2
+
+conn = psycopg2.connect("")
+
+
+def execute_query(sql, params=None):
+    with conn.cursor() as cur:
+        cur.execute(sql, params)
+
+
+def log_query(sql):
+    print(sql)
+
+
+def rebinds(sql):
+    sql = "SELECT 1"
+    conn.cursor().execute(sql)
+
+
+class Database:
+    def __init__(self):
+        self.cur = conn.cursor()
+
+    def run(self, stmt):
+        self.cur.execute(stmt)
+
+    def quiet(self, stmt):
+        self.cur.execute("SELECT 1", (stmt,))
+
+
+shared = Database()
+"""
+
+SERVICE = """\
+from common.db import execute_query
+
+
+def run_sql(statement):
+    execute_query(statement)
+"""
+
+CALLER = """\
+from common.db import execute_query, log_query, rebinds, Database, shared
+from common import db
+from common.service import run_sql
+
+LOCK = "SELECT pg_advisory_lock(1)"
+
+
+def work(other):
+    execute_query("SET search_path TO app")
+    d = Database()
+    d.run("SELECT pg_advisory_lock(2)")
+    db.execute_query("LISTEN jobs")
+    Database().run(LOCK)
+    shared.run("SET TIME ZONE 'UTC'")
+    run_sql(statement="LISTEN events")
+"""
+
+DECOYS = """\
+from common.db import execute_query, log_query, rebinds, Database
+
+
+def execute_local(sql):
+    print(sql)
+
+
+def work(other):
+    log_query("SET search_path TO logged")  # only logged
+    rebinds("SET search_path TO rebound")  # the parameter is replaced before it is sent
+    Database().quiet("LISTEN not_sent")  # a parameter, not the SQL
+    execute_query("SELECT 1", ("SET search_path TO x",))  # the SQL is the first argument
+    execute_local("LISTEN local")  # a local function of the same shape that only prints
+    other.run("LISTEN unknown")  # a receiver whose class the code does not show
+    execute_query("SELECT pg_advisory_xact_lock(1)")  # safe SQL
+
+
+def shadowed(execute_query):
+    execute_query("SET search_path TO shadowed")  # a parameter, not the import
+"""
+
+
+def _write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+PYPROJECT = "[project]\nname = 'app'\ndependencies = ['psycopg2-binary']\n"
+
+
+def _project(root: Path, caller: str, *, marker: tuple[str, str] = ("pyproject.toml", PYPROJECT)) -> Path:
+    return _write(
+        root,
+        {
+            marker[0]: marker[1],
+            "common/__init__.py": "",
+            "common/db.py": DB,
+            "common/service.py": SERVICE,
+            "app/__init__.py": "",
+            "app/jobs.py": caller,
+        },
+    )
+
+
+def _findings(root: Path, *paths: str, cache: bool = False) -> list[str]:
+    options = () if cache else ("--no-cache",)
+    result = run_cli("check", *options, "--output-format", "concise", "-q", *(paths or (".",)), cwd=root)
+    assert result.returncode in (0, 1) and result.stderr == "", result.stderr
+    return result.stdout.splitlines()
+
+
+def test_sql_sent_through_a_wrapper_of_another_module_is_reported_at_the_caller(tmp_path: Path) -> None:
+    _project(tmp_path, CALLER)
+    assert _findings(tmp_path) == [
+        "app/jobs.py:5:16: PIN019 `pg_advisory_lock()` takes or releases a session-level advisory lock"
+        " (`LOCK` reaches `self.cur.execute()` in common/db.py:25 through `Database.run()`)",
+        "app/jobs.py:9:20: PIN001 Session-level `SET search_path` outlives the transaction"
+        " (reaches `cur.execute()` in common/db.py:8 through `execute_query()`)",
+        "app/jobs.py:11:19: PIN019 `pg_advisory_lock()` takes or releases a session-level advisory lock"
+        " (reaches `self.cur.execute()` in common/db.py:25 through `Database.run()`)",
+        "app/jobs.py:12:23: PIN014 `LISTEN` changes which notifications one database session receives"
+        " (reaches `cur.execute()` in common/db.py:8 through `execute_query()`)",
+        "app/jobs.py:14:17: PIN002 Session-level `SET` of a parameter PgBouncer tracks"
+        " (reaches `self.cur.execute()` in common/db.py:25 through `Database.run()`)",
+        "app/jobs.py:15:24: PIN014 `LISTEN` changes which notifications one database session receives"
+        " (reaches `cur.execute()` in common/db.py:8 through `run_sql()` -> `execute_query()`)",
+    ]
+
+
+def test_look_alikes_of_cross_module_wrappers_stay_quiet(tmp_path: Path) -> None:
+    _project(tmp_path, DECOYS)
+    assert _findings(tmp_path) == []
+
+
+def test_a_wrapper_of_this_module_that_calls_an_imported_wrapper_is_a_sink(tmp_path: Path) -> None:
+    caller = (
+        "from common.db import execute_query\n\n\n"
+        "def send(sql):\n    execute_query(sql)\n\n\n"
+        "def work():\n    send('LISTEN jobs')\n"
+    )
+    _project(tmp_path, caller)
+    (finding,) = _findings(tmp_path)
+    assert finding.startswith("app/jobs.py:9:11: PIN014 `LISTEN`")
+    assert finding.endswith("(reaches `cur.execute()` in common/db.py:8 through `execute_query()`)")
+
+
+def test_a_relative_import_and_a_package_re_export_reach_the_wrapper(tmp_path: Path) -> None:
+    caller = "from . import db\nfrom common import execute_query\n\n\n"
+    caller += "db.execute_query('LISTEN a')\nexecute_query('LISTEN b')\n"
+    _write(tmp_path, {"pyproject.toml": PYPROJECT, "common/__init__.py": "from .db import execute_query\n"})
+    _write(tmp_path, {"common/db.py": DB, "common/jobs.py": caller})
+    assert [line.split(" ", 1)[0] for line in _findings(tmp_path)] == ["common/jobs.py:5:19:", "common/jobs.py:6:16:"]
+
+
+def test_a_handler_module_reads_wrappers_in_any_project(tmp_path: Path) -> None:
+    """A module that may define a handler is parsed anyway: no dependency file is needed there; a
+    plain module of such a project that calls no sink is not parsed for it (see the engine's
+    ``_may_call_project_wrappers``)."""
+    handler = CALLER.replace("def work(other):", "def lambda_handler(event, context):")
+    _project(tmp_path, handler, marker=("pyproject.toml", "[project]\nname = 'x'\n"))
+    _write(tmp_path, {"app/plain.py": CALLER})
+    found = _findings(tmp_path)
+    assert len(found) == 6 and all(line.startswith("app/jobs.py:") for line in found)
+
+
+def _age(root: Path) -> None:
+    """Every file an hour old, so that the cache records their size and mtime (git's racy rule)."""
+    for path in root.rglob("*"):
+        if path.is_file():
+            old = path.stat().st_mtime_ns - HOUR
+            os.utime(path, ns=(old, old))
+
+
+@pytest.mark.parametrize("paths", [(), ("app/jobs.py",)])
+def test_a_warm_run_sees_an_edit_of_the_helper_module(tmp_path: Path, paths: tuple[str, ...]) -> None:
+    caller = "from common.db import execute_query\n\n\ndef work():\n    execute_query('LISTEN jobs')\n"
+    _project(tmp_path, caller)
+    _age(tmp_path)
+    assert len(_findings(tmp_path, *paths, cache=True)) == 1
+    helper = tmp_path / "common" / "db.py"
+    helper.write_text(DB.replace("cur.execute(sql, params)", "print(sql, params)"), "utf-8")
+    assert _findings(tmp_path, *paths, cache=True) == []  # the caller's cached result is not used
+    helper.write_text(DB, "utf-8")
+    assert len(_findings(tmp_path, *paths, cache=True)) == 1
+
+
+def test_the_summary_records_wrappers_and_what_they_hand_on() -> None:
+    summary = summarise(parse_python(DB + SERVICE.replace("from common.db import execute_query\n", "")))
+    assert summary.wrappers["execute_query"] == (WrapperSummary("sql", 0, False, 8, "cur.execute"),)
+    assert summary.wrappers["Database.run"] == (WrapperSummary("stmt", 0, True, 25, "self.cur.execute"),)
+    assert "log_query" not in summary.wrappers and "rebinds" not in summary.wrappers
+    assert "Database.quiet" not in summary.wrappers
+    # run_sql sends through execute_query of the same module: a sink here, and a call handed on
+    assert summary.wrappers["run_sql"][0].sink == "cur.execute"
+    assert summary.wrappers["run_sql"][1] == WrapperSummary(
+        "statement", 0, False, 35, forward="execute_query", slot="0"
+    )
+    assert from_json(summary.to_json()) == summary
+    remote = summarise(parse_python(SERVICE))
+    assert remote.wrappers == {
+        "run_sql": (WrapperSummary("statement", 0, False, 5, forward="@common.db.execute_query", slot="0"),)
+    }
