@@ -25,6 +25,8 @@ A function also records what it hands back (``gives``): the callee of each ``ret
 first, of the calls stored in a module-level name it returns (a guarded global: kept); a
 classmethod's ``return cls()`` gives its class, and with nothing in the body, a return annotation
 (``-> Database``) gives its class, "~" first (it names a type, not a fresh instance).
+``with Database() as db`` (``async with``) is also a call of ``Database.__enter__`` (``__aenter__``),
+placed on the item's callee.
 Default values that name something (``loader_cls=DefaultLoader``, ``factory=psycopg2.connect``)
 are kept per function, and a call records the slots its other arguments fill (``filled``), so a
 default counts only where no caller fills it; ``super(C, self)`` is ``^C.m``, and a module-level
@@ -471,6 +473,8 @@ class _Summariser:
                     if reference and receiver in ("self", "fresh", "held"):
                         calls.append(self._site(item, reference, receiver, ancestors, context, early, access=True))
                 continue
+            if isinstance(item, ast.With | ast.AsyncWith):
+                calls += self._entered(item, ancestors, context, early)
             if not isinstance(item, ast.Call):
                 continue
             reference, receiver = self.ref(item.func, context)
@@ -536,6 +540,27 @@ class _Summariser:
             elif isinstance(value, ast.Name) and value.id in context.local_calls:
                 found.append(context.local_calls[value.id])
         return tuple(dict.fromkeys(found))
+
+    def _entered(
+        self,
+        statement: ast.With | ast.AsyncWith,
+        ancestors: list[ast.AST],
+        context: _Context,
+        early: list[tuple[int, set[str]]],
+    ) -> list[CallSite]:
+        """``with Database() as db`` (or ``with get_db()``) calls ``__enter__`` (``__aenter__``) of
+        what the call made: a call of that method, placed on the callee of the item's call."""
+        method = "__aenter__" if isinstance(statement, ast.AsyncWith) else "__enter__"
+        found = []
+        for item in statement.items:
+            made = item.context_expr
+            if not isinstance(made, ast.Call):
+                continue
+            entered = ast.Attribute(value=made, attr=method, ctx=ast.Load())
+            reference, receiver = self.ref(entered, context)
+            if reference:
+                found.append(self._site(made.func, reference, receiver, [*ancestors, statement], context, early))
+        return found
 
     def annotated(self, node: ast.FunctionDef | ast.AsyncFunctionDef, returns: list[str]) -> tuple[str, ...]:
         """``-> Database`` when the body shows nothing it hands back: the class, "~" first (the
