@@ -57,6 +57,7 @@ _BUILTINS = frozenset(dir(builtins))
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _TRY: tuple[type, ...] = (ast.Try, getattr(ast, "TryStar", ast.Try))
 _EXITS = (ast.Return, ast.Yield)
+_WITHS = (ast.With, ast.AsyncWith)
 
 
 @dataclass(frozen=True)
@@ -473,9 +474,9 @@ class _Summariser:
                     if reference and receiver in ("self", "fresh", "held"):
                         calls.append(self._site(item, reference, receiver, ancestors, context, early, access=True))
                 continue
-            if isinstance(item, ast.With | ast.AsyncWith):
-                calls += self._entered(item, ancestors, context, early)
             if not isinstance(item, ast.Call):
+                if isinstance(item, _WITHS):
+                    calls += self._entered(item, ancestors, context, early)
                 continue
             reference, receiver = self.ref(item.func, context)
             if reference:
@@ -532,9 +533,10 @@ class _Summariser:
                 made, _ = self.ref(value.func, context)
                 if isinstance(value.func, ast.Name) and value.func.id == context.self_name == "cls":
                     made = context.class_name  # ``return cls(...)`` of a classmethod
-                guarded = any(call.guard for call in calls if call.line == value.lineno and call.target == made)
                 if made and not made.startswith(("()", "$")):
-                    found.append(f"~{made}" if guarded else made)  # ``if _db: return _db`` before it: kept
+                    line = value.lineno  # ``if _db: return _db`` before it: kept
+                    guarded = any(call.guard for call in calls if call.line == line and call.target == made)
+                    found.append(f"~{made}" if guarded else made)
             elif isinstance(value, ast.Name) and self.persistent(value.id, context):
                 found += [f"~{call.target}" for call in calls if call.store == value.id and not call.access]
             elif isinstance(value, ast.Name) and value.id in context.local_calls:
@@ -556,10 +558,10 @@ class _Summariser:
             made = item.context_expr
             if not isinstance(made, ast.Call):
                 continue
-            entered = ast.Attribute(value=made, attr=method, ctx=ast.Load())
-            reference, receiver = self.ref(entered, context)
-            if reference:
-                found.append(self._site(made.func, reference, receiver, [*ancestors, statement], context, early))
+            callee, receiver = self.ref(made.func, context)
+            if callee and receiver != "held" and not callee.startswith("()"):  # not ``with self.conn.cursor()``
+                reference = f"{callee}.{method}"
+                found.append(self._site(made.func, reference, "fresh", [*ancestors, statement], context, early))
         return found
 
     def annotated(self, node: ast.FunctionDef | ast.AsyncFunctionDef, returns: list[str]) -> tuple[str, ...]:
