@@ -927,3 +927,58 @@ def test_two_argument_super_starts_after_the_class_it_names(tmp_path: Path, call
     assert bool(found) is flagged, found
     if flagged:
         assert found[0].endswith("through `Leaf.__init__()` -> `Base.__init__()`")
+
+
+CONTEXT_MANAGERS = """\
+import psycopg2
+
+
+class Db:
+    def __enter__(self):
+        self.conn = psycopg2.connect("")
+        return self.conn
+
+    def __exit__(self, *exc):
+        self.conn.close()
+
+
+class AsyncDb:
+    async def __aenter__(self):
+        self.conn = psycopg2.connect("")
+        return self.conn
+
+    async def __aexit__(self, *exc):
+        self.conn.close()
+
+
+class Quiet:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
+
+
+def get_db():
+    return Db()
+"""
+
+
+@pytest.mark.parametrize(
+    ("body", "flagged"),
+    [
+        ("with Db() as conn:\n        conn.cursor()", True),  # `with` runs the class's `__enter__`
+        ("with get_db() as conn:\n        conn.cursor()", True),  # ... of what a helper returns
+        ("async with AsyncDb() as conn:\n        conn.cursor()", True),  # ... `__aenter__`
+        ("with Quiet():\n        pass", False),  # an `__enter__` that connects nowhere
+        ("with open('x') as f:\n        f.read()", False),  # a builtin
+        ("db = Db()\n    return db", False),  # made, never entered
+    ],
+)
+def test_with_enters_the_context_manager(tmp_path: Path, body: str, flagged: bool) -> None:
+    handler = f"from db import AsyncDb, Db, Quiet, get_db\n\n\nasync def lambda_handler(event, context):\n    {body}\n"
+    _write(tmp_path, {"app.py": handler, "db.py": CONTEXT_MANAGERS})
+    found = _findings(tmp_path)
+    assert bool(found) is flagged, found
+    if body.startswith("with get_db()"):
+        assert found[0].endswith("through `get_db()` -> `Db.__enter__()`")

@@ -25,10 +25,10 @@ handed over is followed the same way, and so is a parameter's default value that
 (``def load(loader_cls=DefaultLoader)``, ``def get(factory=psycopg2.connect)``).
 
 A method called on what a project function returns (``get_db().query()``, ``db = get_db();
-db.query()``, ``with session() as db``) enters that class's method, through ``return make()`` chains
-(MAX_GIVEN): on a fresh instance, unless the function keeps it (a guarded global it returns, a
-cache decorator, an instance made at import), and the path shows the function (``get_db()`` ->
-``Database.query()``).
+db.query()``, ``with session() as db``, and the ``__enter__`` of ``with get_db()``) enters that
+class's method, through ``return make()`` chains (MAX_GIVEN): on a fresh instance, unless the
+function keeps it (a guarded global it returns, a cache decorator, an instance made at import), and
+the path shows the function (``get_db()`` -> ``Database.query()``).
 
 Module-level code never runs per invocation. Each function is entered once per handler (and
 instance state, and classes bound to its parameters), so the cost is linear in the reachable graph.

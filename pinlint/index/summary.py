@@ -25,6 +25,8 @@ A function also records what it hands back (``gives``): the callee of each ``ret
 first, of the calls stored in a module-level name it returns (a guarded global: kept); a
 classmethod's ``return cls()`` gives its class, and with nothing in the body, a return annotation
 (``-> Database``) gives its class, "~" first (it names a type, not a fresh instance).
+``with Database() as db`` (``async with``) is also a call of ``Database.__enter__`` (``__aenter__``),
+placed on the item's callee.
 Default values that name something (``loader_cls=DefaultLoader``, ``factory=psycopg2.connect``)
 are kept per function, and a call records the slots its other arguments fill (``filled``), so a
 default counts only where no caller fills it; ``super(C, self)`` is ``^C.m``, and a module-level
@@ -59,6 +61,7 @@ _BUILTINS = frozenset(dir(builtins))
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _TRY: tuple[type, ...] = (ast.Try, getattr(ast, "TryStar", ast.Try))
 _EXITS = (ast.Return, ast.Yield)
+_WITHS = (ast.With, ast.AsyncWith)
 
 
 @dataclass(frozen=True)
@@ -518,6 +521,8 @@ class _Summariser:
                         calls.append(self._site(item, reference, receiver, ancestors, context, early, access=True))
                 continue
             if not isinstance(item, ast.Call):
+                if isinstance(item, _WITHS):
+                    calls += self._entered(item, ancestors, context, early)
                 continue
             reference, receiver = self.ref(item.func, context)
             if reference:
@@ -576,14 +581,36 @@ class _Summariser:
                 made, _ = self.ref(value.func, context)
                 if isinstance(value.func, ast.Name) and value.func.id == context.self_name == "cls":
                     made = context.class_name  # ``return cls(...)`` of a classmethod
-                guarded = any(call.guard for call in calls if call.line == value.lineno and call.target == made)
                 if made and not made.startswith(("()", "$")):
-                    found.append(f"~{made}" if guarded else made)  # ``if _db: return _db`` before it: kept
+                    line = value.lineno  # ``if _db: return _db`` before it: kept
+                    guarded = any(call.guard for call in calls if call.line == line and call.target == made)
+                    found.append(f"~{made}" if guarded else made)
             elif isinstance(value, ast.Name) and self.persistent(value.id, context):
                 found += [f"~{call.target}" for call in calls if call.store == value.id and not call.access]
             elif isinstance(value, ast.Name) and value.id in context.local_calls:
                 found.append(context.local_calls[value.id])
         return tuple(dict.fromkeys(found))
+
+    def _entered(
+        self,
+        statement: ast.With | ast.AsyncWith,
+        ancestors: list[ast.AST],
+        context: _Context,
+        early: list[tuple[int, set[str]]],
+    ) -> list[CallSite]:
+        """``with Database() as db`` (or ``with get_db()``) calls ``__enter__`` (``__aenter__``) of
+        what the call made: a call of that method, placed on the callee of the item's call."""
+        method = "__aenter__" if isinstance(statement, ast.AsyncWith) else "__enter__"
+        found = []
+        for item in statement.items:
+            made = item.context_expr
+            if not isinstance(made, ast.Call):
+                continue
+            callee, receiver = self.ref(made.func, context)
+            if callee and receiver != "held" and not callee.startswith("()"):  # not ``with self.conn.cursor()``
+                reference = f"{callee}.{method}"
+                found.append(self._site(made.func, reference, "fresh", [*ancestors, statement], context, early))
+        return found
 
     def annotated(self, node: ast.FunctionDef | ast.AsyncFunctionDef, returns: list[str]) -> tuple[str, ...]:
         """``-> Database`` when the body shows nothing it hands back: the class, "~" first (the
