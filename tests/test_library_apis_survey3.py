@@ -109,6 +109,8 @@ def test_a_pgmq_queue_made_in_a_handler_is_a_pool_per_invocation() -> None:
     for name in ("PGMQueue", "SyncPGMQueue", "AsyncPGMQueue"):
         assert pin022(made.format(name=name, arguments="host='db'")) == [("PIN022", 5, 13)], name
         assert pin022(made.format(name=name, arguments="pool=POOL")) == [], name
+    tembo = made.replace("from pgmq", "from tembo_pgmq_python").format(name="PGMQueue", arguments="host='db'")
+    assert pin022(tembo) == [("PIN022", 5, 13)]  # pgmq's predecessor: a pool and a connection in __post_init__
     module_level = "from pgmq import PGMQueue\n\nqueue = PGMQueue()\n\n\n"
     module_level += "def handler(event, context):\n    queue.send('q', event)\n"
     assert pin022(module_level) == []
