@@ -75,6 +75,15 @@ def test_lock_libraries_default_to_a_session_lock() -> None:
     assert where(source) == [("PIN066", 6, 10), ("PIN067", 14, 10)]
 
 
+def test_sqlalchemy_dlock_calls_written_for_oracle_or_mssql_stay_quiet() -> None:
+    """sqlalchemy-dlock's tests/test_oracle.py: `lock_mode`/`release_on_commit` are the Oracle lock's
+    arguments, `update` the MSSQL one's."""
+    made = "from sqlalchemy_dlock import create_sadlock\n\nlock = create_sadlock(conn, 7{extra})\n"
+    for extra in (", lock_mode='S'", ", release_on_commit=True", ", update=True"):
+        assert codes(made.format(extra=extra)) == [], extra
+    assert codes(made.format(extra=", shared=True")) == ["PIN067"]
+
+
 def test_lock_look_alikes_of_other_libraries_stay_quiet() -> None:
     source = (
         "from threading import Lock\nfrom filelock import FileLock\nfrom locks import create_sadlock\n\n"
