@@ -697,7 +697,9 @@ class Linter:
         for rule, kind in self.iam_token_kinds:
             facts: list[TokenAtImport] | list[TokenPerInvocation]
             if kind.reads == "import-time":
-                facts = import_time_tokens(model, kind.pools, kind.connects)
+                declared, use_convention = (self.declarations or Declarations()).policy(Path(path))
+                serves = bool(handler_functions(model, declared, use_convention))  # a long-lived environment
+                facts = import_time_tokens(model, kind.pools, kind.connects, handler_module=serves)
             else:
                 declared, use_convention = (self.declarations or Declarations()).policy(Path(path))
                 facts = invocation_tokens(

@@ -583,3 +583,13 @@ def test_a_check_that_attaches_the_unlock_removal_does_not_import_libcst() -> No
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["2", "False"]
+
+
+def test_a_sql_file_that_unlocks_twice_gets_no_fix(tmp_path: Path) -> None:
+    """One unlock is removed with its lock; a second would then release nothing."""
+    once = "SELECT pg_advisory_lock(42);\nUPDATE t SET a = 1;\nSELECT pg_advisory_unlock(42);\n"
+    (tmp_path / "once.sql").write_text(once)
+    (tmp_path / "twice.sql").write_text(once + "SELECT pg_advisory_unlock(42);\n")
+    run_cli("check", "--no-cache", "--select", "PIN019", "--fix", "--unsafe-fixes", ".", cwd=tmp_path)
+    assert (tmp_path / "once.sql").read_text() == "SELECT pg_advisory_xact_lock(42);\nUPDATE t SET a = 1;\n"
+    assert (tmp_path / "twice.sql").read_text() == once + "SELECT pg_advisory_unlock(42);\n"

@@ -75,6 +75,15 @@ def test_lock_libraries_default_to_a_session_lock() -> None:
     assert where(source) == [("PIN066", 6, 10), ("PIN067", 14, 10)]
 
 
+def test_sqlalchemy_dlock_calls_written_for_oracle_or_mssql_stay_quiet() -> None:
+    """sqlalchemy-dlock's tests/test_oracle.py: `lock_mode`/`release_on_commit` are the Oracle lock's
+    arguments, `update` the MSSQL one's."""
+    made = "from sqlalchemy_dlock import create_sadlock\n\nlock = create_sadlock(conn, 7{extra})\n"
+    for extra in (", lock_mode='S'", ", release_on_commit=True", ", update=True"):
+        assert codes(made.format(extra=extra)) == [], extra
+    assert codes(made.format(extra=", shared=True")) == ["PIN067"]
+
+
 def test_lock_look_alikes_of_other_libraries_stay_quiet() -> None:
     source = (
         "from threading import Lock\nfrom filelock import FileLock\nfrom locks import create_sadlock\n\n"
@@ -109,6 +118,8 @@ def test_a_pgmq_queue_made_in_a_handler_is_a_pool_per_invocation() -> None:
     for name in ("PGMQueue", "SyncPGMQueue", "AsyncPGMQueue"):
         assert pin022(made.format(name=name, arguments="host='db'")) == [("PIN022", 5, 13)], name
         assert pin022(made.format(name=name, arguments="pool=POOL")) == [], name
+    tembo = made.replace("from pgmq", "from tembo_pgmq_python").format(name="PGMQueue", arguments="host='db'")
+    assert pin022(tembo) == [("PIN022", 5, 13)]  # pgmq's predecessor: a pool and a connection in __post_init__
     module_level = "from pgmq import PGMQueue\n\nqueue = PGMQueue()\n\n\n"
     module_level += "def handler(event, context):\n    queue.send('q', event)\n"
     assert pin022(module_level) == []

@@ -8,7 +8,10 @@ Two facts are read:
 * ``import_time_tokens``: a token made at import (module level) whose name, or a module-level
   value built from it (a URL, a dict of connect arguments), reaches a pool or engine factory
   anywhere, or a connect call inside a function. Those open connections later, with a token
-  that expires 15 minutes after import.
+  that expires 15 minutes after import. In a module that defines a Lambda handler, a token made
+  at import and stored in the environment (``os.environ["DB_PASSWORD"] = token``, ``.update``,
+  ``.setdefault``, ``os.putenv``) counts too: whatever builds a pool or engine from the
+  environment later, in this module or another, gets a token nothing refreshes.
 * ``invocation_tokens``: a connect call that runs on every invocation of a Lambda handler
   (``pinlint.extract.handlers``) whose password is a token made in the same invocation, with
   what the code shows of the host: a literal (or a name bound to one, or an environment
@@ -31,6 +34,11 @@ TOKEN_METHOD = "generate_db_auth_token"
 PASSWORD_KEYWORDS = ("password", "passwd")
 HOST_KEYWORDS = ("host", "DBHostname")
 ENVIRONMENT_READS = frozenset({"os.environ.get", "os.getenv", "os.environ", "environ.get", "getenv"})
+ENVIRONMENT_WRITES = frozenset({"os.environ.update", "os.environ.setdefault", "os.putenv", "os.environ.__setitem__"})
+IN_ENVIRONMENT = (
+    "the environment, where nothing refreshes it, and code that builds a pool or engine from there (in this"
+    " module or another) reads it later"
+)
 
 Span = tuple[int, int, int, int]
 
@@ -38,7 +46,7 @@ Span = tuple[int, int, int, int]
 @dataclass(frozen=True)
 class TokenAtImport:
     span: Span  # the generate_db_auth_token call (or the call of the function that makes it)
-    token: str  # the module-level name holding it, as the message shows it (and the name it reaches through)
+    token: str  # " `name`": the module-level name holding it, as the message shows it after "its token"; "" unnamed
     user: str  # the factory that uses it, as written
     user_line: int
     later: str  # why that factory connects later
@@ -126,8 +134,49 @@ def _runs_in_function(model: PythonModule, node: ast.AST) -> bool:
     return False
 
 
-def import_time_tokens(model: PythonModule, pools: frozenset[str], connects: frozenset[str]) -> list[TokenAtImport]:
-    """Tokens made at import that a pool, an engine or a later connect call uses (module docstring)."""
+def _environment_writes(
+    model: PythonModule, made: dict[str, tuple[ast.Call, str]], token_functions: set[str]
+) -> list[tuple[ast.Call, str, str, int]]:
+    """(the call that made the token, its name as the message shows it, where it goes, the line)
+    for each import-time write of a token into the environment: ``os.environ["K"] = token`` (or
+    the token call itself), ``os.environ.update(K=token)``, ``os.environ.setdefault("K", token)``,
+    ``os.putenv("K", token)``."""
+    found: list[tuple[ast.Call, str, str, int]] = []
+    for statement, in_function in model.statements:
+        if in_function:
+            continue
+        value: ast.AST | None = None
+        where = ""
+        if isinstance(statement, ast.Assign):
+            for target in statement.targets:
+                if isinstance(target, ast.Subscript) and model.qualify(target.value) == "os.environ":
+                    key = target.slice
+                    named = key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else "..."
+                    where = f'os.environ["{named}"]' if named != "..." else "os.environ[...]"
+                    value = statement.value
+        elif isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+            call = statement.value
+            if model.qualify(call.func) in ENVIRONMENT_WRITES:
+                where, value = f"{dotted_name(call.func)}()", call
+        if value is None:
+            continue
+        token = _reads(value, made)
+        if token:
+            maker, first = made[token]
+            shown = f" `{first}`" if token == first else f" `{first}` (through `{token}`)"
+            found.append((maker, shown, where, statement.lineno))
+            continue
+        direct = _token_call(value, token_functions)
+        if direct is not None:
+            found.append((direct, "", where, statement.lineno))
+    return found
+
+
+def import_time_tokens(
+    model: PythonModule, pools: frozenset[str], connects: frozenset[str], *, handler_module: bool = False
+) -> list[TokenAtImport]:
+    """Tokens made at import that a pool, an engine or a later connect call uses, or, in a module
+    that defines a Lambda handler (``handler_module``), that go into the environment (module docstring)."""
     if TOKEN_METHOD not in model.source:
         return []
     token_functions = _token_functions(model)
@@ -140,7 +189,7 @@ def import_time_tokens(model: PythonModule, pools: frozenset[str], connects: fro
                 made[name] = (call, name)
             elif source:
                 made[name] = made[source]  # a URL or dict of connect arguments built from a token
-    if not made:
+    if not made and not handler_module:
         return []
     found: dict[tuple[int, int], TokenAtImport] = {}
     for node in ast.walk(model.tree):
@@ -160,10 +209,13 @@ def import_time_tokens(model: PythonModule, pools: frozenset[str], connects: fro
         else:
             continue  # connected at import: the token is fresh then, and a session outlives it
         maker, first = made[token]
-        user = dotted_name(node.func) or factory
-        shown = f"`{first}`" if token == first else f"`{first}` (through `{token}`)"
+        user = f"`{dotted_name(node.func) or factory}()`"
+        shown = f" `{first}`" if token == first else f" `{first}` (through `{token}`)"
         key = (maker.lineno, maker.col_offset)
         found.setdefault(key, TokenAtImport(_span(model, maker.func), shown, user, node.lineno, later))
+    for maker, shown, where, line in _environment_writes(model, made, token_functions) if handler_module else ():
+        fact = TokenAtImport(_span(model, maker.func), shown, f"`{where}`", line, IN_ENVIRONMENT)
+        found.setdefault((maker.lineno, maker.col_offset), fact)
     return sorted(found.values(), key=lambda fact: fact.span)
 
 
