@@ -40,7 +40,7 @@ from pinlint.extract.sinks import (
     sql_arguments,
     sql_literal,
 )
-from pinlint.extract.values import ResolveImport, ValueReader
+from pinlint.extract.values import ResolveImport, ResolveReturn, ValueReader
 from pinlint.facts import Argument, Call
 from pinlint.model import Fragment
 from pinlint.pymodel import PythonModule, spans_a_line, statement_span
@@ -65,6 +65,7 @@ class _Reader:
         call_names: frozenset[str],
         lines_with_calls: list[int],
         resolve_import: ResolveImport | None = None,
+        resolve_return: ResolveReturn | None = None,
     ) -> None:
         self.model = model
         self.lines = model.lines
@@ -74,7 +75,7 @@ class _Reader:
         self.call_names = call_names
         self.lines_with_calls = lines_with_calls
         self.result = PythonExtraction()
-        self.values = ValueReader(model, path, resolve_import)
+        self.values = ValueReader(model, path, resolve_import, resolve_return)
         self.groups = 0  # fragments that are alternatives of one argument share a group number
         self.found_wrappers: dict[tuple[str, bool], Wrapper] = {}  # (name, is a method) -> wrapper
         self.wrappers: dict[tuple[str, bool], Wrapper] | None = None  # those being read (the later passes)
@@ -356,17 +357,18 @@ def extract_python(
     sinks: Iterable[str] = (),
     call_names: Iterable[str] = (),
     resolve_import: ResolveImport | None = None,
+    resolve_return: ResolveReturn | None = None,
 ) -> PythonExtraction:
     """The SQL fragments reaching sinks in ``model``, and the calls named in ``call_names`` with
     their string arguments. ``sinks`` are the configured extra sinks (``pkg.func``, ``*.method``);
     ``resolve_import`` gives the values of a name imported from another module (see
-    ``extract.values``)."""
+    ``extract.values``), and ``resolve_return`` what a function of another module returns."""
     function_sinks, method_sinks = split_sinks(sinks)
     functions = FUNCTION_SINKS | function_sinks
     methods = METHOD_SINKS | STATEMENT_SINKS.keys() | method_sinks
     names = frozenset(call_names)
     lines_with_calls = model.lines_with_calls(interesting_names(functions, methods | PROCEDURE_SINKS, names))
-    reader = _Reader(model, path, functions, methods, names, lines_with_calls, resolve_import)
+    reader = _Reader(model, path, functions, methods, names, lines_with_calls, resolve_import, resolve_return)
     if lines_with_calls:
         reader.read(model.tree)
         reader.read_wrapper_calls()

@@ -26,7 +26,9 @@ first, of the calls stored in a module-level name it returns (a guarded global: 
 Default values that name something (``loader_cls=DefaultLoader``, ``factory=psycopg2.connect``)
 are kept per function, and a call records the slots its other arguments fill (``filled``), so a
 default counts only where no caller fills it; ``super(C, self)`` is ``^C.m``, and a module-level
-``connect = functools.partial(psycopg2.connect, DSN)`` is an alias of the function it wraps.
+``connect = functools.partial(psycopg2.connect, DSN)`` is an alias of the function it wraps. A
+module function or method whose every ``return`` is a string the SQL reader can read records those
+strings (``sql_returns``), for a sink in another module that sends what it returns.
 Summaries are plain data (``to_json``/``from_json``).
 """
 
@@ -40,7 +42,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from pinlint.bindings import NAME_TARGET_KINDS, dotted_name
-from pinlint.extract.values import dict_call_literal
+from pinlint.extract.values import ValueReader, dict_call_literal
 from pinlint.pymodel import PythonModule
 
 RUNNERS = frozenset({"to_thread", "run_in_executor", "submit", "Thread", "Timer", "partial", "run_sync", "map"})
@@ -54,6 +56,7 @@ _BUILTINS = frozenset(dir(builtins))
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _TRY: tuple[type, ...] = (ast.Try, getattr(ast, "TryStar", ast.Try))
 _EXITS = (ast.Return, ast.Yield)
+ReturnedText = tuple[str, tuple[tuple[str, bool], ...]]  # a returned string and when it is the value
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,8 @@ class ModuleSummary:
     names: dict[str, str] = field(default_factory=dict)  # module-level name -> reference ("@..." for imports)
     strings: dict[str, str] = field(default_factory=dict)  # module-level name -> the string literal bound to it
     entries: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> repr(key) -> string literal there
+    # function or method -> the strings its returns give (holes as ``HOLE``), each with its conditions
+    sql_returns: dict[str, tuple[ReturnedText, ...]] = field(default_factory=dict)
 
     def to_json(self) -> Any:
         return [SUMMARY_FORMAT, asdict(self)]
@@ -144,7 +149,16 @@ def from_json(data: Any) -> ModuleSummary | None:
             for name, item in body["classes"].items()
         }
         entries = {name: dict(table) for name, table in body["entries"].items()}
-        return ModuleSummary(functions, classes, dict(body["names"]), dict(body["strings"]), entries)
+        sql_returns = {
+            name: tuple(
+                (str(text), tuple((str(test), bool(truth)) for test, truth in conditions))
+                for text, conditions in returned
+            )
+            for name, returned in body["sql_returns"].items()
+        }
+        return ModuleSummary(
+            functions, classes, dict(body["names"]), dict(body["strings"]), entries, sql_returns=sql_returns
+        )
     except (TypeError, ValueError, KeyError, AttributeError):
         return None
 
@@ -198,6 +212,7 @@ class _Summariser:
             if any(binding.kind in NAME_TARGET_KINDS for binding in bindings)
         }
         self.summary = ModuleSummary()
+        self.values: ValueReader | None = None  # made for the first function that returns a string
 
     # references
     def module_ref(self, name: str) -> str:
@@ -515,7 +530,29 @@ class _Summariser:
             gives=self.gives(exits, decorators, calls, context) if exits else (),
             defaults=self.defaults(node, self_name),
         )
+        if exits and prefix == (f"{class_name}." if class_name else ""):  # a module function or a method
+            self._sql_returns(qualname, node, exits)
         self._body(node.body, f"{qualname}.", "", context.visible_defs)
+
+    def _sql_returns(
+        self, qualname: str, node: ast.FunctionDef | ast.AsyncFunctionDef, exits: list[ast.Return | ast.Yield]
+    ) -> None:
+        """Record the strings a plain function whose returns hold a string literal gives
+        (``return f"SELECT {fn}(%s)"``), as the SQL reader reads them, for its callers in other modules."""
+        if isinstance(node, ast.AsyncFunctionDef) or any(isinstance(item, ast.Yield) for item in exits):
+            return
+        if not any(
+            isinstance(part, ast.JoinedStr) or (isinstance(part, ast.Constant) and isinstance(part.value, str))
+            for item in exits
+            if item.value is not None
+            for part in ast.walk(item.value)
+        ):
+            return
+        if self.values is None:
+            self.values = ValueReader(self.model)
+        returned = self.values.function_returns(node)
+        if returned:
+            self.summary.sql_returns[qualname] = tuple((value.piece.text, value.conditions) for value in returned)
 
     def gives(
         self,
