@@ -371,3 +371,22 @@ def test_a_warm_run_sees_an_edit_of_the_module_whose_function_returns_the_sql(tm
     assert len(run_cli(*run, cwd=tmp_path).stdout.splitlines()) == 1
     (tmp_path / "app/locks.py").write_text(LOCKS.replace('"SELECT pg_advisory_lock(1)"', '"SELECT 1"'), "utf-8")
     assert run_cli(*run, cwd=tmp_path).stdout == ""
+
+
+def test_a_trigger_ends_in_its_own_literal_when_a_field_takes_text_from_elsewhere() -> None:
+    """`'LISTEN {}'.format(quote(ch))`: the quotes the helper adds are written on another line;
+    the finding's span stays in the literal at the call (it ended before it started)."""
+    source = """\
+    def quote(ident):
+        return '"{}"'.format(ident)
+
+    QUOTED = '"x"'
+
+    def f(cur, ch):
+        cur.execute('LISTEN {}'.format(quote(ch)))
+        cur.execute('LISTEN {}'.format(QUOTED))
+        cur.execute("LISTEN "
+                    "jobs")
+    """
+    spans = [(f.line, f.column, f.end_line, f.end_column) for f in lint(textwrap.dedent(source), "app.py")]
+    assert spans == [(7, 18, 7, 25), (8, 18, 8, 25), (9, 18, 10, 22)]

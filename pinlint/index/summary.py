@@ -551,7 +551,7 @@ class _Summariser:
         if self.values is None:
             self.values = ValueReader(self.model)
         returned = self.values.function_returns(node)
-        if returned:
+        if any(char.isalnum() for value in returned for char in value.piece.text):  # (not ``'"{}"'``: quoting)
             self.summary.sql_returns[qualname] = tuple((value.piece.text, value.conditions) for value in returned)
 
     def gives(
