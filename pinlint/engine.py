@@ -48,7 +48,7 @@ from pinlint.extract.python import ResolveWrapper, Wrapper, extract_python, may_
 from pinlint.extract.routes import may_serve_routes
 from pinlint.extract.sinks import Prefilter, build_prefilter
 from pinlint.extract.sqlfile import decode_sql, extract_sql
-from pinlint.extract.values import ResolveImport, merge_alternatives
+from pinlint.extract.values import ResolveImport, ResolveReturn, merge_alternatives
 from pinlint.files import MAX_SOURCE_BYTES, UnreadableFile, read_bytes, wide_encoding
 from pinlint.findings import finding_at, finding_from_hit, routed
 from pinlint.fix.attach import fixable_rules, with_fixes
@@ -370,6 +370,7 @@ class Linter:
                 call_names=names,
                 resolve_import=imported,
                 resolve_wrapper=wrappers,
+                resolve_return=_returned_strings(index, model, os.path.abspath(path)),
             )
             fragments, calls = extraction.fragments, extraction.calls
             findings: list[Finding] = []
@@ -809,6 +810,19 @@ def _imported_wrappers(index: ProjectIndex, model: PythonModule, path: str, root
         )
 
     return wrapper
+
+
+def _returned_strings(index: ProjectIndex, model: PythonModule, path: str) -> ResolveReturn:
+    """An imported name and the attributes after it -> the strings the project function it names
+    returns (its summary's ``sql_returns``)."""
+    imports = {name: f"@{dotted}" for name, dotted in model.imports.items()}
+    imports.update({name: f"@{dotted}" for name, dotted in relative_imports(model).items()})
+
+    def returned(name: str, attributes: tuple[str, ...]) -> tuple[tuple[str, tuple[tuple[str, bool], ...]], ...] | None:
+        reference = imports.get(name)
+        return index.sql_returns(path, ".".join([reference, *attributes])) if reference else None
+
+    return returned
 
 
 def _about_no_pooler(finding: Finding) -> bool:

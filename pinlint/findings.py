@@ -63,11 +63,18 @@ def finding_from_hit(
 
 def _last_in_place(fragment: Fragment, start: int, last: int) -> int:
     """The last offset up to ``last`` that still lies in the literal where ``start`` is: text built
-    from several literals (``fn = 'pg_'``, ``fn += 'advisory_lock'``) is reported at the first."""
-    if fragment.kind != "python" or (not fragment.group and not fragment.via_name):
+    from several literals (``fn = 'pg_'``, ``fn += 'advisory_lock'``) is reported at the first. Text
+    the call itself spells (no name, no alternatives) may run on over the call's lines (an implicit
+    concatenation), but not into a literal elsewhere (a format field filled from a name or a
+    function's return)."""
+    if fragment.kind != "python":
         return last
     position = fragment.source_map.position
     line, column = position(start)
+    if not fragment.group and not fragment.via_name:
+        end_line, end_column = position(last)
+        if (line, column) <= (end_line, end_column) and end_line <= max(fragment.noqa_lines, default=line):
+            return last  # (the call's and its literal's lines)
     for offset in range(start + 1, last + 1):
         next_line, next_column = position(offset)
         newline = fragment.text[offset - 1] in "\r\n"

@@ -288,3 +288,105 @@ def test_a_transaction_lock_in_an_instance_attribute_and_an_attribute_of_another
             cur.execute(self.message)  # Other sets no `message`
     """
     assert found(source) == []
+
+
+# --- SQL a function of another module returns ----------------------------------------------------
+
+LOCKS = """\
+def lock_sql():
+    return "SELECT pg_advisory_lock(1)"
+
+
+def xact_sql():
+    return "SELECT pg_advisory_xact_lock(1)"
+
+
+def passed_sql(sql):
+    return sql if sql else "SELECT pg_advisory_lock(2)"
+
+
+class Lock:
+    _func: str
+
+    def __init__(self, conn, scope="session"):
+        self.conn = conn
+        self._func = "pg_advisory_lock" if scope == "session" else "pg_advisory_xact_lock"
+
+    def lock_query(self, key):
+        return f"SELECT {self._func}({key})"
+"""
+
+
+@pytest.mark.parametrize(
+    ("importer", "sent", "expected"),
+    [
+        ("from app.locks import lock_sql", "lock_sql()", "(`lock_sql()` reaches `cur.execute()` on line 5)"),
+        ("from app import locks", "locks.lock_sql()", "(`locks.lock_sql()` reaches `cur.execute()` on line 5)"),
+        ("from app.locks import xact_sql", "xact_sql()", ""),  # the transaction-level lock
+        ("from app.locks import passed_sql", "passed_sql(x)", ""),  # a return the code does not show
+        ("from app.locks import Lock", "lock.lock_query(1)", ""),  # `lock` of no known type
+    ],
+)
+def test_sql_returned_by_a_function_of_another_module_is_found_where_it_is_sent(
+    tmp_path: Path, importer: str, sent: str, expected: str
+) -> None:
+    main = f"{importer}\n\n\ndef work(cur, lock, x):\n    cur.execute({sent})\n"
+    _write(tmp_path, {"app/__init__.py": "", "app/locks.py": LOCKS, "main.py": main})
+    found = _concise(tmp_path, "main.py")
+    if not expected:
+        assert found == []
+        return
+    (finding,) = found
+    assert finding.startswith("main.py:5:17: PIN019 `pg_advisory_lock()`"), finding  # at the call
+    assert finding.endswith(expected)
+
+
+def test_a_method_on_a_parameter_annotated_with_an_imported_class(tmp_path: Path) -> None:
+    """py-postgresql-lock's psycopg2.py: `def acquire(lock: Lock)`, `cursor.execute(lock.lock_query(...))`."""
+    main = """\
+    from .locks import Lock
+
+
+    def acquire(lock: Lock, key):
+        query = lock.lock_query(key)
+        cursor = lock.conn.cursor()
+        cursor.execute(query)
+    """
+    _write(tmp_path, {"app/__init__.py": "", "app/locks.py": LOCKS, "app/psycopg2_impl.py": main})
+    (finding,) = _concise(tmp_path, "app/psycopg2_impl.py")
+    assert finding == (
+        "app/psycopg2_impl.py:5:13: PIN019 `pg_advisory_lock()` takes or releases a session-level advisory lock"
+        " (`lock.lock_query()` reaches `cursor.execute()` on line 7) (when `scope == 'session'` is true)"
+    )
+
+
+def test_a_warm_run_sees_an_edit_of_the_module_whose_function_returns_the_sql(tmp_path: Path) -> None:
+    import os
+
+    main = "from app.locks import lock_sql\n\n\ndef work(cur):\n    cur.execute(lock_sql())\n"
+    _write(tmp_path, {"app/__init__.py": "", "app/locks.py": LOCKS, "main.py": main})
+    for path in tmp_path.rglob("*.py"):
+        os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+    run = ("check", "--output-format", "concise", "-q", "main.py")
+    assert len(run_cli(*run, cwd=tmp_path).stdout.splitlines()) == 1
+    (tmp_path / "app/locks.py").write_text(LOCKS.replace('"SELECT pg_advisory_lock(1)"', '"SELECT 1"'), "utf-8")
+    assert run_cli(*run, cwd=tmp_path).stdout == ""
+
+
+def test_a_trigger_ends_in_its_own_literal_when_a_field_takes_text_from_elsewhere() -> None:
+    """`'LISTEN {}'.format(quote(ch))`: the quotes the helper adds are written on another line;
+    the finding's span stays in the literal at the call (it ended before it started)."""
+    source = """\
+    def quote(ident):
+        return '"{}"'.format(ident)
+
+    QUOTED = '"x"'
+
+    def f(cur, ch):
+        cur.execute('LISTEN {}'.format(quote(ch)))
+        cur.execute('LISTEN {}'.format(QUOTED))
+        cur.execute("LISTEN "
+                    "jobs")
+    """
+    spans = [(f.line, f.column, f.end_line, f.end_column) for f in lint(textwrap.dedent(source), "app.py")]
+    assert spans == [(7, 18, 7, 25), (8, 18, 8, 25), (9, 18, 10, 22)]

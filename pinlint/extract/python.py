@@ -41,7 +41,7 @@ from pinlint.extract.sinks import (
     sql_arguments,
     sql_literal,
 )
-from pinlint.extract.values import ResolveImport, ValueReader
+from pinlint.extract.values import ResolveImport, ResolveReturn, ValueReader
 from pinlint.facts import Argument, Call
 from pinlint.model import Fragment
 from pinlint.pymodel import PythonModule, name_alternation, spans_a_line, statement_span
@@ -76,6 +76,7 @@ class _Reader:
         lines_with_calls: list[int],
         resolve_import: ResolveImport | None = None,
         resolve_wrapper: ResolveWrapper | None = None,
+        resolve_return: ResolveReturn | None = None,
         *,
         read_fragments: bool = True,
     ) -> None:
@@ -87,7 +88,7 @@ class _Reader:
         self.call_names = call_names
         self.lines_with_calls = lines_with_calls
         self.result = PythonExtraction()
-        self.values = ValueReader(model, path, resolve_import)
+        self.values = ValueReader(model, path, resolve_import, resolve_return)
         self.groups = 0  # fragments that are alternatives of one argument share a group number
         self.found_wrappers: dict[tuple[str, bool], Wrapper] = {}  # (name, is a method) -> wrapper
         self.wrappers: dict[tuple[str, bool], Wrapper] | None = None  # those being read (the later passes)
@@ -493,18 +494,22 @@ def extract_python(
     call_names: Iterable[str] = (),
     resolve_import: ResolveImport | None = None,
     resolve_wrapper: ResolveWrapper | None = None,
+    resolve_return: ResolveReturn | None = None,
 ) -> PythonExtraction:
     """The SQL fragments reaching sinks in ``model``, and the calls named in ``call_names`` with
     their string arguments. ``sinks`` are the configured extra sinks (``pkg.func``, ``*.method``);
     ``resolve_import`` gives the values of a name imported from another module (see
     ``extract.values``), ``resolve_wrapper`` the wrapper another module of the project defines
-    that a callee names (see ``ResolveWrapper``)."""
+    that a callee names (see ``ResolveWrapper``), and ``resolve_return`` what a function of another
+    module returns."""
     function_sinks, method_sinks = split_sinks(sinks)
     functions = FUNCTION_SINKS | function_sinks
     methods = METHOD_SINKS | STATEMENT_SINKS.keys() | method_sinks
     names = frozenset(call_names)
     lines_with_calls = model.lines_with_calls(interesting_names(functions, methods | PROCEDURE_SINKS, names))
-    reader = _Reader(model, path, functions, methods, names, lines_with_calls, resolve_import, resolve_wrapper)
+    reader = _Reader(
+        model, path, functions, methods, names, lines_with_calls, resolve_import, resolve_wrapper, resolve_return
+    )
     if lines_with_calls:
         reader.read(model.tree)
         reader.read_wrapper_calls()

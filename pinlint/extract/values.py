@@ -89,6 +89,9 @@ class Value:
 
 # a name this module imports (and a key of the container it is) -> the string its module binds there
 ResolveImport = Callable[[str, "str | int | None"], "str | None"]
+# a name this module imports and the attributes after it (``Lock``, ``("lock_query",)``) -> the strings
+# the function of another module it names returns, each with its conditions (None: not known)
+ResolveReturn = Callable[[str, tuple[str, ...]], "tuple[tuple[str, tuple[Condition, ...]], ...] | None"]
 
 
 def describe(conditions: Sequence[Condition]) -> str:
@@ -121,11 +124,18 @@ def _concat(left: Value, right: Value) -> Value | None:
 class ValueReader:
     """The possible values of the expressions of one module (see the module docstring)."""
 
-    def __init__(self, model: PythonModule, path: str = "", resolve_import: ResolveImport | None = None) -> None:
+    def __init__(
+        self,
+        model: PythonModule,
+        path: str = "",
+        resolve_import: ResolveImport | None = None,
+        resolve_return: ResolveReturn | None = None,
+    ) -> None:
         self.model = model
         self.path = path
         self.directory = Path(path).parent if path else Path()
         self.resolve_import = resolve_import
+        self.resolve_return = resolve_return
         self._flows: dict[tuple[str, int], _Flow] = {}  # (name, id of its scope) -> its flow
         self._returns: dict[int, tuple[Value, ...]] = {}  # id of a def -> what it returns (() dynamic)
         self._returning: set[int] = set()  # the defs whose returns are being read (a recursion guard)
@@ -451,7 +461,11 @@ class ValueReader:
             if assigned is None:
                 return self.dynamic(node)
             on_instance = assigned
-        bindings = self.model.scopes.scope(found).bindings.get(node.attr, [])
+        bindings = [  # (``name: str`` alone declares the attribute and binds nothing)
+            binding
+            for binding in self.model.scopes.scope(found).bindings.get(node.attr, [])
+            if not (binding.kind == ANNOTATED and binding.value is None)
+        ]
         if (not bindings and not on_instance) or any(
             binding.kind not in (ASSIGN, ANNOTATED) or binding.value is None for binding in bindings
         ):
@@ -528,7 +542,7 @@ class ValueReader:
         function (then it is read as any other call)."""
         found = self._callee(node.func, chain)
         if found is None:
-            return None
+            return None if awaited else self._returned_elsewhere(node, chain)
         function, function_chain = found
         if isinstance(function, ast.AsyncFunctionDef) is not awaited:
             return self.dynamic(node)  # a coroutine not awaited, or awaiting a plain function
@@ -546,6 +560,57 @@ class ValueReader:
             return self.dynamic(node)
         via = f"{dotted_name(node.func)}()"
         return tuple(Value(v.piece, v.literal, via, v.conditions, v.read_from) for v in values)
+
+    def function_returns(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[Value, ...]:
+        """What a module-level function or a method of a module-level class returns, as a call of
+        it reads (``_returned``); () when that is dynamic."""
+        if not _plain_function(function):
+            return ()
+        values = self._returns.get(id(function))
+        if values is None:
+            self._returning.add(id(function))
+            try:
+                values = self._returns[id(function)] = self._return_values(function, (None, function), 0)
+            finally:
+                self._returning.discard(id(function))
+        return values
+
+    def _returned_elsewhere(self, node: ast.Call, chain: Chain) -> tuple[Value, ...] | None:
+        """What a function of another project module returns (asked of ``resolve_return``), called
+        through this module's imports: ``lock_sql()``, ``queries.lock_sql()``, or a method on a
+        parameter annotated with an imported class (``lock: Lock``, ``lock.lock_query()``). Its
+        text is placed at the call, as an imported constant is; None for any other call."""
+        dotted = dotted_name(node.func)
+        if self.resolve_return is None or not dotted:
+            return None
+        head, *rest = dotted.split(".")
+        if not self.is_imported(head, chain):
+            function = chain[-1]
+            if not rest or not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                return None
+            bindings = self.model.scopes.scope(function).bindings.get(head, [])
+            annotation = bindings[0].annotation if len(bindings) == 1 and bindings[0].kind == PARAMETER else None
+            if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+                written = annotation.value  # ``lock: "Lock"``
+            else:
+                written = dotted_name(annotation) if annotation is not None else ""
+            if not written or not self.is_imported(written.split(".")[0], chain):
+                return None
+            head, *more = written.split(".")
+            rest = [*more, *rest]
+        returned = self.resolve_return(head, tuple(rest))
+        if not returned:
+            return None
+        line = node.lineno
+        column = self.model.lines.column(line, node.col_offset) + 1
+        via = f"{dotted}()"
+        return self._bounded(
+            [
+                Value(Piece(text, [line] * len(text), [column] * len(text)), node, via, conditions)
+                for text, conditions in returned
+            ],
+            node,
+        )
 
     def _callee(self, func: ast.expr, chain: Chain) -> tuple[ast.FunctionDef | ast.AsyncFunctionDef, Chain] | None:
         """The def ``func`` calls, with the scopes around its body: a function bound once by a

@@ -414,6 +414,15 @@ class ProjectIndex:
                 )
         return None
 
+    def sql_returns(self, importer: str, reference: str) -> tuple[tuple[str, tuple[tuple[str, bool], ...]], ...] | None:
+        """The strings the project function or method ``reference`` names (as written in
+        ``importer``: ``@.lock.Lock.lock_query``) returns, when its summary records them."""
+        target = self.resolve(importer, reference)
+        if target is None or target.kind != "function":
+            return None
+        summary = self.summary(target.path)
+        return summary.sql_returns.get(target.name) if summary is not None else None
+
     def member(self, owner: Target, parts: list[str], depth: int) -> Target | None:
         """``owner.parts...`` for a class or an instance: its methods and attributes, through its bases."""
         if not parts:

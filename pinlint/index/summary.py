@@ -30,7 +30,9 @@ placed on the item's callee.
 Default values that name something (``loader_cls=DefaultLoader``, ``factory=psycopg2.connect``)
 are kept per function, and a call records the slots its other arguments fill (``filled``), so a
 default counts only where no caller fills it; ``super(C, self)`` is ``^C.m``, and a module-level
-``connect = functools.partial(psycopg2.connect, DSN)`` is an alias of the function it wraps.
+``connect = functools.partial(psycopg2.connect, DSN)`` is an alias of the function it wraps. A
+module function or method whose every ``return`` is a string the SQL reader can read records those
+strings (``sql_returns``), for a sink in another module that sends what it returns.
 Summaries are plain data (``to_json``/``from_json``).
 """
 
@@ -46,7 +48,7 @@ from typing import Any
 from pinlint.bindings import NAME_TARGET_KINDS, dotted_name
 from pinlint.extract.python import module_wrappers
 from pinlint.extract.sinks import FUNCTION_SINKS, METHOD_SINKS, STATEMENT_SINKS
-from pinlint.extract.values import dict_call_literal
+from pinlint.extract.values import ValueReader, dict_call_literal
 from pinlint.pymodel import PythonModule
 
 RUNNERS = frozenset({"to_thread", "run_in_executor", "submit", "Thread", "Timer", "partial", "run_sync", "map"})
@@ -55,13 +57,14 @@ PROPERTY_DECORATORS = frozenset({"property", "functools.cached_property", "cache
 INSTANCE_CACHED = frozenset({"functools.cached_property", "cached_property"})
 EXCEPT_GUARD = "!except"
 SINK_NAMES = METHOD_SINKS | STATEMENT_SINKS.keys() | {name.rsplit(".", 1)[-1] for name in FUNCTION_SINKS}
-SUMMARY_FORMAT = 7
+SUMMARY_FORMAT = 8
 
 _BUILTINS = frozenset(dir(builtins))
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _TRY: tuple[type, ...] = (ast.Try, getattr(ast, "TryStar", ast.Try))
 _EXITS = (ast.Return, ast.Yield)
 _WITHS = (ast.With, ast.AsyncWith)
+ReturnedText = tuple[str, tuple[tuple[str, bool], ...]]  # a returned string and when it is the value
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,8 @@ class ModuleSummary:
     loads: tuple[str, ...] = ()
     import_calls: tuple[str, ...] = ()
     wrappers: dict[str, tuple[WrapperSummary, ...]] = field(default_factory=dict)  # qualified name -> how
+    # function or method -> the strings its returns give (holes as ``HOLE``), each with its conditions
+    sql_returns: dict[str, tuple[ReturnedText, ...]] = field(default_factory=dict)
 
     def to_json(self) -> Any:
         return [SUMMARY_FORMAT, asdict(self)]
@@ -174,12 +179,25 @@ def from_json(data: Any) -> ModuleSummary | None:
             for name, item in body["classes"].items()
         }
         entries = {name: dict(table) for name, table in body["entries"].items()}
+        sql_returns = {
+            name: tuple(
+                (str(text), tuple((str(test), bool(truth)) for test, truth in conditions))
+                for text, conditions in returned
+            )
+            for name, returned in body["sql_returns"].items()
+        }
         wrappers = {
             name: tuple(WrapperSummary(**item) for item in items if isinstance(item, dict))
             for name, items in body["wrappers"].items()
         }
         summary = ModuleSummary(
-            functions, classes, dict(body["names"]), dict(body["strings"]), entries, wrappers=wrappers
+            functions,
+            classes,
+            dict(body["names"]),
+            dict(body["strings"]),
+            entries,
+            wrappers=wrappers,
+            sql_returns=sql_returns,
         )
         return replace(summary, loads=tuple(body["loads"]), import_calls=tuple(body["import_calls"]))
     except (TypeError, ValueError, KeyError, AttributeError):
@@ -235,6 +253,7 @@ class _Summariser:
             if any(binding.kind in NAME_TARGET_KINDS for binding in bindings)
         }
         self.summary = ModuleSummary()
+        self.values: ValueReader | None = None  # made for the first function that returns a string
 
     # references
     def module_ref(self, name: str) -> str:
@@ -559,7 +578,29 @@ class _Summariser:
         )
         if prefix.count(".") == (1 if class_name else 0) and (not class_name or self_name):
             self._forwards(qualname, node, calls, positional, bool(self_name))
+        if exits and prefix == (f"{class_name}." if class_name else ""):  # a module function or a method
+            self._sql_returns(qualname, node, exits)
         self._body(node.body, f"{qualname}.", "", context.visible_defs)
+
+    def _sql_returns(
+        self, qualname: str, node: ast.FunctionDef | ast.AsyncFunctionDef, exits: list[ast.Return | ast.Yield]
+    ) -> None:
+        """Record the strings a plain function whose returns hold a string literal gives
+        (``return f"SELECT {fn}(%s)"``), as the SQL reader reads them, for its callers in other modules."""
+        if isinstance(node, ast.AsyncFunctionDef) or any(isinstance(item, ast.Yield) for item in exits):
+            return
+        if not any(
+            isinstance(part, ast.JoinedStr) or (isinstance(part, ast.Constant) and isinstance(part.value, str))
+            for item in exits
+            if item.value is not None
+            for part in ast.walk(item.value)
+        ):
+            return
+        if self.values is None:
+            self.values = ValueReader(self.model)
+        returned = self.values.function_returns(node)
+        if any(char.isalnum() for value in returned for char in value.piece.text):  # (not ``'"{}"'``: quoting)
+            self.summary.sql_returns[qualname] = tuple((value.piece.text, value.conditions) for value in returned)
 
     def gives(
         self,
