@@ -48,7 +48,7 @@ from pinlint.extract.python import ResolveWrapper, Wrapper, extract_python, may_
 from pinlint.extract.routes import may_serve_routes
 from pinlint.extract.sinks import Prefilter, build_prefilter
 from pinlint.extract.sqlfile import decode_sql, extract_sql
-from pinlint.extract.values import ResolveImport, ResolveReturn, merge_alternatives
+from pinlint.extract.values import EntryKey, ResolveImport, ResolveReturn, merge_alternatives
 from pinlint.files import MAX_SOURCE_BYTES, UnreadableFile, read_bytes, wide_encoding
 from pinlint.findings import finding_at, finding_from_hit, routed
 from pinlint.fix.attach import fixable_rules, with_fixes
@@ -759,7 +759,7 @@ def _imported_strings(index: ProjectIndex, model: PythonModule, path: str) -> Re
     imports = {name: f"@{dotted}" for name, dotted in model.imports.items()}
     imports.update({name: f"@{dotted}" for name, dotted in relative_imports(model).items()})
 
-    def imported(name: str, key: str | int | None = None) -> str | None:
+    def imported(name: str, key: EntryKey | None = None) -> str | None:
         reference = imports.get(name)
         return index.string_constant(path, reference, key) if reference else None
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import lint, run_cli
 from pinlint.index.summary import WrapperSummary, from_json, summarise
 from pinlint.pymodel import parse_python
 
@@ -222,3 +222,64 @@ def test_the_summary_records_wrappers_and_what_they_hand_on() -> None:
     assert remote.wrappers == {
         "run_sql": (WrapperSummary("statement", 0, False, 5, forward="@common.db.execute_query", slot="0"),)
     }
+
+
+# --- containers across modules: nested entries, names and f-strings as entries ------------------------
+
+QUERIES = """\
+LOCK_SQL = "SELECT pg_advisory_lock(1)"
+XACT_SQL = "SELECT pg_advisory_xact_lock(1)"
+FN = "pg_advisory_lock"
+TWICE = "SELECT 1"
+TWICE = "SELECT pg_advisory_lock(9)"
+
+QUERIES = {
+    "pg": {"lock": LOCK_SQL, "xact": XACT_SQL, "steps": ["SELECT 1", "LISTEN jobs"]},
+    "named": LOCK_SQL,
+    "formatted": f"SELECT {FN}(2)",
+    "opaque": f"SELECT {FN!r}(3)",
+    "twice": TWICE,
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("sent", "named"),
+    [
+        ('QUERIES["pg"]["lock"]', "['pg']['lock']"),  # a nested dict, its entry a name bound to a constant
+        ('QUERIES["pg"].get("lock")', "['pg']['lock']"),
+        ('QUERIES["pg"]["steps"][1]', "['pg']['steps'][1]"),  # a list in a dict
+        ('QUERIES["named"]', "['named']"),
+        ('QUERIES["formatted"]', "['formatted']"),  # an f-string whose field is a module constant
+        ('QUERIES["pg"]["xact"]', ""),
+        ('QUERIES["pg"]["steps"][0]', ""),
+        ('QUERIES["pg"]["missing"]', ""),
+        ('QUERIES["opaque"]', ""),  # a conversion: not read
+        ('QUERIES["twice"]', ""),  # a name bound twice: not read as either
+        ('QUERIES[key]["lock"]', ""),  # a key the code does not show
+    ],
+)
+def test_nested_entries_and_names_of_an_imported_dict_are_read(tmp_path: Path, sent: str, named: str) -> None:
+    source = f"from app.queries import QUERIES\n\n\ndef work(cur, key):\n    cur.execute({sent})\n"
+    _write(tmp_path, {"main.py": source, "app/__init__.py": "", "app/queries.py": QUERIES})
+    found = _findings(tmp_path, "main.py")
+    assert bool(found) is bool(named), found
+    if named:
+        (finding,) = found
+        assert finding.startswith("main.py:5:17: PIN")  # every character placed where it is sent
+        assert finding.endswith(f"(`app.queries.QUERIES{named}` reaches `cur.execute()` on line 5)")
+
+
+def test_nested_entries_of_a_dict_in_the_module_are_read() -> None:
+    source = (
+        "import psycopg2\n\nLOCK = 'SELECT pg_advisory_lock(1)'\n"
+        "QUERIES = {'pg': {'lock': LOCK, 'xact': 'SELECT pg_advisory_xact_lock(1)'}}\n\n\n"
+        "def work(cur):\n    cur.execute(QUERIES['pg']['lock'])\n    cur.execute(QUERIES['pg']['xact'])\n"
+    )
+    summary = summarise(parse_python(source))
+    assert summary.entries["QUERIES"] == {
+        "('pg', 'lock')": "SELECT pg_advisory_lock(1)",
+        "('pg', 'xact')": "SELECT pg_advisory_xact_lock(1)",
+    }
+    found = lint(source, "app.py")
+    assert [(finding.code, finding.line, finding.column) for finding in found] == [("PIN019", 3, 16)]

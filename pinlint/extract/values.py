@@ -87,8 +87,10 @@ class Value:
         return self.literal is not None
 
 
-# a name this module imports (and a key of the container it is) -> the string its module binds there
-ResolveImport = Callable[[str, "str | int | None"], "str | None"]
+# a name this module imports (and a key of the container it is, or the keys into the containers
+# nested there) -> the string its module binds there
+EntryKey = str | int | tuple[str | int, ...]
+ResolveImport = Callable[[str, "EntryKey | None"], "str | None"]
 # a name this module imports and the attributes after it (``Lock``, ``("lock_query",)``) -> the strings
 # the function of another module it names returns, each with its conditions (None: not known)
 ResolveReturn = Callable[[str, tuple[str, ...]], "tuple[tuple[str, tuple[Condition, ...]], ...] | None"]
@@ -417,30 +419,33 @@ class ValueReader:
             key = ast.Constant(-key.operand.value)  # ``STMTS[-1]``
         if not isinstance(key, ast.Constant) or isinstance(key.value, bool):
             return self.dynamic(node)
-        if (
-            isinstance(container, ast.Name)
-            and isinstance(key.value, str | int)
-            and self.is_imported(container.id, chain)
-        ):
-            return self._imported(container.id, node, key.value)
+        if isinstance(key.value, str | int):
+            imported = self._imported_entry(container, key.value, chain)
+            if imported is not None:
+                return self._imported(imported[0], node, imported[1])
         found: list[Value] = []
         for literal, literal_chain, literal_at in self.containers(container, chain, depth + 1) or []:
-            entry: ast.expr | None = None
-            if isinstance(literal, ast.Dict):
-                for dict_key, dict_value in zip(literal.keys, literal.values, strict=True):
-                    if isinstance(dict_key, ast.Constant) and dict_key.value == key.value:
-                        entry = dict_value
-            elif (
-                isinstance(literal, ast.List | ast.Tuple)
-                and isinstance(key.value, int)
-                and -len(literal.elts) <= key.value < len(literal.elts)
-                and not any(isinstance(element, ast.Starred) for element in literal.elts)
-            ):
-                entry = literal.elts[key.value]
+            entry = _entry_of(literal, key.value)
             if entry is None:
                 return self.dynamic(node)
             found.extend(self.values(entry, literal_chain, literal_at, depth + 1))
         return self._bounded(found, node) if found else self.dynamic(node)
+
+    def _imported_entry(self, container: ast.expr, key: str | int, chain: Chain) -> tuple[str, EntryKey] | None:
+        """(the imported name, the key or keys) when ``container[key]`` is an entry of a container
+        another module binds, imported here: ``QUERIES["lock"]``, ``QUERIES["pg"]["lock"]``."""
+        keys: list[str | int] = [key]
+        while isinstance(container, ast.Subscript) and len(keys) < MAX_DEPTH:
+            inner = container.slice
+            if not isinstance(inner, ast.Constant) or isinstance(inner.value, bool):
+                return None
+            if not isinstance(inner.value, str | int):
+                return None
+            keys.insert(0, inner.value)
+            container = container.value
+        if not isinstance(container, ast.Name) or not self.is_imported(container.id, chain):
+            return None
+        return container.id, keys[0] if len(keys) == 1 else tuple(keys)
 
     def _class_attribute(self, node: ast.Attribute, chain: Chain, depth: int) -> tuple[Value, ...]:
         """``self.QUERY``, ``cls.QUERY`` in a method, or ``Repository.QUERY``: the values the class
@@ -788,7 +793,22 @@ class ValueReader:
         written = self._dict_call(node, chain)
         if written is not None:
             return [(written, chain, None)]
-        if not isinstance(node, ast.Name) or depth > MAX_DEPTH:
+        if depth > MAX_DEPTH:
+            return None
+        if isinstance(node, ast.Subscript):  # ``QUERIES["pg"]``: the literals nested there
+            key = node.slice
+            outer = self.containers(node.value, chain, depth + 1)
+            if outer is None or not isinstance(key, ast.Constant) or isinstance(key.value, bool):
+                return None
+            nested: list[tuple[ast.expr, Chain, ast.stmt | None]] = []
+            for literal, literal_chain, literal_at in outer:
+                entry = _entry_of(literal, key.value)
+                inner = self.containers(entry, literal_chain, depth + 1) if entry is not None else None
+                if inner is None:
+                    return None
+                nested.extend((found, where, place or literal_at) for found, where, place in inner)
+            return nested or None
+        if not isinstance(node, ast.Name):
             return None
         found = self.bound_scope(node.id, chain)
         if found is None:
@@ -948,7 +968,7 @@ class ValueReader:
         bindings, scope_chain = found
         return scope_chain == (None,) and {binding.kind for binding in bindings} <= _IMPORTS
 
-    def _imported(self, name: str, node: ast.AST, key: str | int | None = None) -> tuple[Value, ...]:
+    def _imported(self, name: str, node: ast.AST, key: EntryKey | None = None) -> tuple[Value, ...]:
         """A string constant another module of the project binds to ``name`` (or under ``key`` in
         the container it binds), imported here (asked of ``resolve_import``): its text, every
         character placed where this module names it."""
@@ -958,7 +978,8 @@ class ValueReader:
         line = node.lineno
         column = self.model.lines.column(line, node.col_offset) + 1
         piece = Piece(text, [line] * len(text), [column] * len(text))
-        via = self.model.imports.get(name, name) + ("" if key is None else f"[{key!r}]")
+        keys = () if key is None else key if isinstance(key, tuple) else (key,)
+        via = self.model.imports.get(name, name) + "".join(f"[{part!r}]" for part in keys)
         return (Value(piece, node, via),)
 
 
@@ -1010,6 +1031,24 @@ def dict_call_literal(call: ast.Call) -> ast.Dict | None:
         keys.append(ast.Constant(keyword.arg))
         values.append(keyword.value)
     return ast.Dict(keys=keys, values=values)
+
+
+def _entry_of(literal: ast.expr, key: object) -> ast.expr | None:
+    """The value under the constant ``key`` of a dict, list or tuple literal; None when it has none."""
+    entry: ast.expr | None = None
+    if isinstance(literal, ast.Dict):
+        for dict_key, dict_value in zip(literal.keys, literal.values, strict=True):
+            if isinstance(dict_key, ast.Constant) and dict_key.value == key:
+                entry = dict_value
+    elif (
+        isinstance(literal, ast.List | ast.Tuple)
+        and isinstance(key, int)
+        and not isinstance(key, bool)
+        and -len(literal.elts) <= key < len(literal.elts)
+        and not any(isinstance(element, ast.Starred) for element in literal.elts)
+    ):
+        entry = literal.elts[key]
+    return entry
 
 
 def _merge(conditions: tuple[Condition, ...], value: Value) -> tuple[Condition, ...]:

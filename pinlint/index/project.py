@@ -70,6 +70,7 @@ class SentThrough:
     names: tuple[str, ...]
 
 
+EntryKey = str | int | tuple[str | int, ...]  # a key of a container, or the keys into nested ones
 MAX_WRAPPER_LAYERS = 3  # wrappers of wrappers followed across modules
 
 
@@ -353,10 +354,11 @@ class ProjectIndex:
             return Target("external", "", ".".join([target.name, *rest]))
         return None
 
-    def string_constant(self, importer: str, reference: str, key: str | int | None = None) -> str | None:
+    def string_constant(self, importer: str, reference: str, key: EntryKey | None = None) -> str | None:
         """The string literal a module-level name of a project module is bound to (``reference``
         as written in ``importer``, such as ``@common.queries.LOCK_SQL``), or, given a ``key``, the
-        one under that key of the dict, list or tuple literal bound to it; None when it is not one."""
+        one under that key of the dict, list or tuple literal bound to it (a tuple of keys: in the
+        containers nested there); None when it is not one."""
         target = self.resolve(importer, reference)
         if target is None or target.kind != "variable":
             return None

@@ -57,7 +57,7 @@ PROPERTY_DECORATORS = frozenset({"property", "functools.cached_property", "cache
 INSTANCE_CACHED = frozenset({"functools.cached_property", "cached_property"})
 EXCEPT_GUARD = "!except"
 SINK_NAMES = METHOD_SINKS | STATEMENT_SINKS.keys() | {name.rsplit(".", 1)[-1] for name in FUNCTION_SINKS}
-SUMMARY_FORMAT = 8
+SUMMARY_FORMAT = 9
 
 _BUILTINS = frozenset(dir(builtins))
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -129,7 +129,8 @@ class ModuleSummary:
     classes: dict[str, ClassSummary] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)  # module-level name -> reference ("@..." for imports)
     strings: dict[str, str] = field(default_factory=dict)  # module-level name -> the string literal bound to it
-    entries: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> repr(key) -> string literal there
+    # name -> repr(key) (repr of the keys' tuple when nested) -> the string there
+    entries: dict[str, dict[str, str]] = field(default_factory=dict)
     # what importing the module runs (outside any def): the imports, as references ("@a.b",
     # "@.db.engine"), and the qualified names of the imported functions it calls
     loads: tuple[str, ...] = ()
@@ -396,12 +397,14 @@ class _Summariser:
                 continue
             if isinstance(value, ast.Constant) and isinstance(value.value, str):
                 self.summary.strings[target.id] = value.value
-            elif isinstance(value, ast.Dict | ast.List | ast.Tuple):
-                table = _string_entries(value)
-                if table:
-                    self.summary.entries[target.id] = table
-            elif (written := self._dict_call(value)) is not None:  # ``QUERIES = dict(LOCK="...")``
-                table = _string_entries(written)
+            elif (
+                literal := value if isinstance(value, ast.Dict | ast.List | ast.Tuple) else self._dict_call(value)
+            ) is not None:  # ``QUERIES = {...}``, ``dict(LOCK="...")``
+                bindings = self.model.scopes.scope(None).bindings
+                constants = {
+                    name: text for name, text in self.summary.strings.items() if len(bindings.get(name, ())) == 1
+                }
+                table = _string_entries(literal, constants)
                 if table:
                     self.summary.entries[target.id] = table
             elif isinstance(value, ast.Call):
@@ -813,25 +816,63 @@ def _filled(call: ast.Call, passes: tuple[tuple[str, str], ...]) -> tuple[str, .
 _MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "append", "extend", "insert", "remove"})
 
 
-def _string_entries(literal: ast.Dict | ast.List | ast.Tuple) -> dict[str, str]:
-    """repr(key) -> text for the string literals of a dict under constant keys (every key constant,
-    or nothing: a ``**other`` may hold any), or of a list or tuple by position (none starred)."""
+def _string_entries(
+    literal: ast.Dict | ast.List | ast.Tuple, constants: dict[str, str], path: tuple[object, ...] = ()
+) -> dict[str, str]:
+    """repr(key) -> text for the strings of a dict under constant keys (every key constant, or
+    nothing: a ``**other`` may hold any), or of a list or tuple by position (none starred), and
+    repr((key, key...)) -> text for the strings of the containers nested in it (``QUERIES["pg"]["lock"]``).
+    A string is a literal, a module-level name bound once to one (``constants``), or an f-string
+    whose fields are such names."""
     if isinstance(literal, ast.Dict):
-        pairs: list[tuple[object, ast.expr]] = []
+        pairs: dict[object, ast.expr] = {}
         for written, value in zip(literal.keys, literal.values, strict=True):
             if not isinstance(written, ast.Constant) or isinstance(written.value, bool):
                 return {}
-            pairs.append((written.value, value))
+            pairs.pop(written.value, None)
+            pairs[written.value] = value  # a later duplicate key wins, whatever its value
     else:
         if any(isinstance(element, ast.Starred) for element in literal.elts):
             return {}
-        pairs = list(enumerate(literal.elts))
+        pairs = dict(enumerate(literal.elts))
     found: dict[str, str] = {}
-    for key, value in pairs:
-        found.pop(repr(key), None)  # a later duplicate key wins, whatever its value
-        if isinstance(value, ast.Constant) and isinstance(value.value, str):
-            found[repr(key)] = value.value
+    for key, value in pairs.items():
+        where = (*path, key)
+        text = _constant_text(value, constants)
+        if text is not None:
+            found[repr(key) if not path else repr(where)] = text
+        elif isinstance(value, ast.Dict | ast.List | ast.Tuple) and len(where) < MAX_NESTING:
+            found.update(_string_entries(value, constants, where))
     return found
+
+
+MAX_NESTING = 4  # containers in containers read this deep
+
+
+def _constant_text(value: ast.expr, constants: dict[str, str]) -> str | None:
+    """The text of a string literal, of a name in ``constants``, or of an f-string whose every
+    field is such a name (no conversion or format); None otherwise."""
+    if isinstance(value, ast.Constant):
+        return value.value if isinstance(value.value, str) else None
+    if isinstance(value, ast.Name):
+        return constants.get(value.id)
+    if not isinstance(value, ast.JoinedStr):
+        return None
+    parts = []
+    for part in value.values:
+        if isinstance(part, ast.Constant) and isinstance(part.value, str):
+            parts.append(part.value)
+        elif (
+            isinstance(part, ast.FormattedValue)
+            and part.format_spec is None
+            and part.conversion == -1
+            and isinstance(part.value, ast.Name)
+            and part.value.id in constants
+        ):
+            parts.append(constants[part.value.id])
+        else:
+            return None
+    return "".join(parts)
 
 
 def _own_nodes(
