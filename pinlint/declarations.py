@@ -849,6 +849,8 @@ def _declare_django(settings: str, importer: Path, result: Declarations, root: P
 
 _SERVING_WORDS = re.compile(
     rb"Mangum|handle_request|awsgi|make_lambda_handler|include_router|register_blueprint|add_resource|add_url_rule|get_[wa]sgi_application"
+    rb"|^\w+[ \t]*=[ \t]*[\w.]+\(",  # `app = create_app()`: an application factory's app
+    re.MULTILINE,
 )
 
 

@@ -17,7 +17,7 @@ import ast
 import os
 from dataclasses import dataclass
 
-from pinlint.extract.routes import route_handlers, route_methods
+from pinlint.extract.routes import builds_served_app, route_handlers, route_methods
 from pinlint.index.project import ProjectIndex
 from pinlint.index.reach import path_text, per_invocation
 from pinlint.index.summary import CallSite
@@ -105,6 +105,8 @@ def has_handler_candidates(model: PythonModule, declared: dict[str, str], use_co
         or any(isinstance(node, ast.ClassDef) and node.name in declared for node in tree.body)
     ):
         return True  # class-based routes (Flask-RESTful resources)
+    if builds_served_app(model, declared):
+        return True  # an application factory's nested routes (`app = create_app()`)
     return any(isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.decorator_list for node in tree.body)
 
 
