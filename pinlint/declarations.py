@@ -862,6 +862,27 @@ ENTRY_MODULES = frozenset(
 _ADAPTER_WORDS = re.compile(rb"Mangum|handle_request|awsgi|make_lambda_handler")
 
 
+_CONVENTION_ADAPTER_RE = re.compile(rb"\bdef[ \t]+(?:lambda_)?handler[ \t]*\(")
+
+
+def _convention_adapters(result: Declarations, files: list[Path]) -> list[str]:
+    """The modules of ``files`` not named like an entry point that no declaration covers and
+    that define a ``handler(event, context)`` of the convention and name a Lambda adapter
+    (``def handler(event, context): return serverless_wsgi.handle_request(app, ...)``): the
+    convention makes them handlers, so the app they adapt is served."""
+    found = []
+    for file in files:
+        if file.suffix != ".py" or file.name in ENTRY_MODULES or result.covers(file) or result.for_file(file):
+            continue
+        try:
+            data = read_bytes(file, MAX_SOURCE_BYTES)
+        except UnreadableFile:
+            continue
+        if _CONVENTION_ADAPTER_RE.search(data) and _ADAPTER_WORDS.search(data):
+            found.append(os.path.abspath(file))
+    return found
+
+
 def _follow_served(result: Declarations, root: Path, files: list[Path]) -> None:
     """Declare, where they are defined, the framework objects that a declared module serves but
     imports (``from main import app`` then ``Mangum(app)``; ``app.include_router(items.router)``),
@@ -872,6 +893,7 @@ def _follow_served(result: Declarations, root: Path, files: list[Path]) -> None:
 
     done: set[str] = set()
     entry_points = [os.path.abspath(file) for file in files if file.name in ENTRY_MODULES]
+    entry_points += _convention_adapters(result, files)
     for _ in range(MAX_FOLLOWED):
         pending = [file for file in (*result.by_file, *entry_points) if file not in done]
         if not pending:

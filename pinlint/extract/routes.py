@@ -169,7 +169,25 @@ def may_serve_routes(text: str) -> bool:
 
 def calls_an_adapter(model: PythonModule) -> bool:
     """Whether the module hands some object to a Lambda adapter (``Mangum(app)``...)."""
-    return bool(_adapted(model))
+    return bool(_adapted(model)) or bool(_adapted_attributes(model))
+
+
+def _adapted_attributes(model: PythonModule) -> dict[tuple[str, str], tuple[str, int]]:
+    """``module.attribute`` handed to a Lambda adapter (``handle_request(app.app, event, context)``
+    with ``app`` an imported module): (module's local name, attribute) -> (adapter, line)."""
+    found: dict[tuple[str, str], tuple[str, int]] = {}
+    if "." not in model.source:
+        return found
+    for node in ast.walk(model.tree):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        first = node.args[0]
+        if not (isinstance(first, ast.Attribute) and isinstance(first.value, ast.Name)):
+            continue
+        adapter = ADAPTERS.get(model.qualify(node.func))
+        if adapter is not None:
+            found.setdefault((first.value.id, first.attr), (adapter, node.lineno))
+    return found
 
 
 def _served(model: PythonModule, declared: dict[str, str]) -> dict[str, str]:
@@ -413,6 +431,8 @@ def served_elsewhere(model: PythonModule, declared: dict[str, str]) -> list[Serv
 
     for name, (adapter, line, _) in _adapted(model).items():
         link(name, "", f"served behind `{adapter}({name})`", line)
+    for (name, attribute), (adapter, line) in _adapted_attributes(model).items():
+        link(name, attribute, f"served behind `{adapter}({name}.{attribute})`", line)
     for node in ast.walk(model.tree):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args):
             continue
