@@ -475,6 +475,12 @@ def django_settings(model: PythonModule) -> str:
         isinstance(node, ast.Call) and model.qualify(node.func) in DJANGO_APPLICATIONS for node in ast.walk(model.tree)
     ):
         return ""
+    return django_settings_default(model)
+
+
+def django_settings_default(model: PythonModule) -> str:
+    """The module's ``os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")``, or ''
+    (a WSGI/ASGI module's, or ``manage.py``'s)."""
     for node in ast.walk(model.tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "setdefault":
             arguments = [arg.value for arg in node.args if isinstance(arg, ast.Constant)]
