@@ -968,22 +968,32 @@ ENTRY_MODULES = frozenset(
 _ADAPTER_WORDS = re.compile(rb"Mangum|handle_request|awsgi|make_lambda_handler")
 
 
-_CONVENTION_ADAPTER_RE = re.compile(rb"\bdef[ \t]+(?:lambda_)?handler[ \t]*\(")
+_CONVENTION_ADAPTER_RE = re.compile(rb"def[ \t]+(?:lambda_)?handler[ \t]*\(")
 
 
 def _convention_adapters(result: Declarations, files: list[Path]) -> list[str]:
-    """The modules of ``files`` not named like an entry point that no declaration covers and
-    that define a ``handler(event, context)`` of the convention and name a Lambda adapter
+    """The top-level modules of ``files`` (not in a package), not named like an entry point, that
+    no declaration covers and that define a ``handler(event, context)`` of the convention and name
+    a Lambda adapter
     (``def handler(event, context): return serverless_wsgi.handle_request(app, ...)``): the
     convention makes them handlers, so the app they adapt is served."""
     found = []
+    packages: dict[str, bool] = {}
     for file in files:
-        if file.suffix != ".py" or file.name in ENTRY_MODULES or result.covers(file) or result.for_file(file):
+        name = str(file)  # (string operations: this loop sees every file of the run)
+        if not name.endswith(".py") or os.path.basename(name) in ENTRY_MODULES:
             continue
+        directory = os.path.dirname(name)
+        if directory not in packages:
+            packages[directory] = os.path.isfile(os.path.join(directory, "__init__.py"))
+        if packages[directory] or result.covers(file) or result.for_file(file):
+            continue  # a Lambda runs a top-level module of its code directory, not one inside a package
         try:
             data = read_bytes(file, MAX_SOURCE_BYTES)
         except UnreadableFile:
             continue
+        if b"handler" not in data:
+            continue  # (the common case, decided by a substring search)
         if _CONVENTION_ADAPTER_RE.search(data) and _ADAPTER_WORDS.search(data):
             found.append(os.path.abspath(file))
     return found
