@@ -86,6 +86,7 @@ class Declarations:
     # image functions without a command: warned about only when no Dockerfile's CMD was mapped
     image_warnings: list[tuple[Path, str]] = field(default_factory=list)  # (declaring file, warning)
     images_mapped: list[Path] = field(default_factory=list)  # the Dockerfiles whose CMD was mapped
+    adapter_images: list[Path] = field(default_factory=list)  # Lambda Web Adapter images (they warn themselves)
     overridden_dockerfiles: set[Path] = field(default_factory=set)  # a template's `ImageConfig.Command` wins
     # Django settings modules a Lambda serves (absolute, normalized paths) -> what serves them
     lambda_settings: dict[str, str] = field(default_factory=dict)
@@ -345,6 +346,8 @@ def _read_image_function(path: Path, resource: Value, properties: Value, result:
         return
     if context and (base / dockerfile).is_file() and _read_dockerfile(base / dockerfile, result, root):
         return
+    if base / dockerfile in result.adapter_images:
+        return  # a Lambda Web Adapter image: its own warning says what it runs and why it is not mapped
     why = "neither `ImageConfig.Command` nor a Dockerfile CMD in `Metadata.DockerContext` names it"
     if context and "://" not in context and not (base / dockerfile).is_file():
         where = f"`Metadata.DockerContext` `{context}` (line {_line(context_value)})"
@@ -440,15 +443,21 @@ def _src_layout_module(bases: list[Path], handler: str) -> Path | None:
 def _image_near(declaration: Path, result: Declarations) -> bool:
     """Whether a Lambda image's Dockerfile was mapped in the declaring file's directory or below
     its parent (``terraform/lambda.tf`` beside ``app/Dockerfile``): its image function is then
-    probably that one, and is not warned about."""
+    probably that one, and is not warned about. A Lambda Web Adapter image there counts too,
+    mapped or not: its own warning says what it runs and why it cannot be mapped."""
     near = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(declaration))), "")
-    return any(os.path.abspath(dockerfile).startswith(near) for dockerfile in result.images_mapped)
+    return any(os.path.abspath(dockerfile).startswith(near) for dockerfile in result.images_mapped) or any(
+        os.path.abspath(dockerfile).startswith(near) for dockerfile in result.adapter_images
+    )
 
 
 def _read_dockerfile(path: Path, result: Declarations, root: Path) -> bool:
-    """A Lambda base image's ``CMD ["module.function"]``; True when it was mapped."""
+    """A Lambda base image's ``CMD ["module.function"]``, or the app that the web server of a
+    Lambda Web Adapter image serves; True when it was mapped."""
     text = _read(path)
     if not LAMBDA_IMAGE_RE.search(text):
+        if WEB_ADAPTER_RE.search(text):
+            return _read_web_adapter_image(path, text, result, root)
         return False  # not a Lambda image: its CMD is a command line
     commands = [(m.group(2), text.count("\n", 0, m.start()) + 1) for m in _DOCKER_LINE_RE.finditer(text)]
     command = next(((argument, line) for argument, line in reversed(commands) if _is_cmd(text, line)), None)
@@ -462,6 +471,103 @@ def _read_dockerfile(path: Path, result: Declarations, root: Path) -> bool:
 
 def _is_cmd(text: str, line: int) -> bool:
     return text.splitlines()[line - 1].lstrip().upper().startswith("CMD")
+
+
+# The AWS Lambda Web Adapter: an extension (``COPY --from=public.ecr.aws/awsguru/aws-lambda-adapter
+# ... /opt/extensions/lambda-adapter``) that starts the image's web server once and turns each
+# invocation into an HTTP request: the app the server runs is served on Lambda, like behind Mangum.
+WEB_ADAPTER_RE = re.compile(r"aws-lambda-adapter|/opt/extensions/lambda-adapter", re.IGNORECASE)
+WEB_SERVERS = frozenset({"uvicorn", "gunicorn", "hypercorn", "daphne", "granian"})
+_APP_SPEC_RE = re.compile(r"([A-Za-z_][\w.]*):([A-Za-z_]\w*)(\(\))?")
+_WEB_SERVERS_READ = (
+    "pinlint reads `uvicorn`, `gunicorn`, `hypercorn`, `daphne` or `granian` `MODULE:APP` and `manage.py runserver`"
+)
+
+
+def _web_adapter_command(text: str) -> tuple[list[str], int] | None:
+    """The words of the command a web adapter image runs (its last ``CMD``, else its last
+    ``ENTRYPOINT``; a ``sh -c "..."`` string split too) and its line."""
+    found: dict[str, tuple[str, int]] = {}
+    for match in _DOCKER_LINE_RE.finditer(text):
+        instruction = match.group(1).upper()
+        if instruction in ("CMD", "ENTRYPOINT"):
+            found[instruction] = (match.group(2), text.count("\n", 0, match.start()) + 1)
+    chosen = found.get("CMD") or found.get("ENTRYPOINT")
+    if chosen is None:
+        return None
+    return [word for argument in _docker_words(chosen[0]) for word in argument.split()], chosen[1]
+
+
+def _web_bases(dockerfile: Path) -> list[Path]:
+    """Where a web adapter image's modules come from: the directories its ``COPY``/``ADD``
+    instructions copy from the build context (or hold the files they copy), then the context."""
+    try:
+        text = read_text(dockerfile, MAX_SOURCE_BYTES)
+    except UnreadableFile:
+        text = ""
+    bases: list[Path] = []
+    for instruction, argument in _DOCKER_LINE_RE.findall(text):
+        words = _docker_words(argument)
+        if instruction.upper() not in ("COPY", "ADD") or any(word.startswith("--from") for word in words):
+            continue
+        for source in [word for word in words if not word.startswith("--")][:-1]:
+            copied = dockerfile.parent / source
+            bases.append(copied if copied.is_dir() else copied.parent)
+    return [*dict.fromkeys([*bases, dockerfile.parent])]
+
+
+def _read_web_adapter_image(path: Path, text: str, result: Declarations, root: Path) -> bool:
+    """An image whose web server the Lambda Web Adapter runs: ``uvicorn main:app`` (the app
+    ``app`` of main.py is declared), ``gunicorn 'app:create_app()'`` (the app the factory returns),
+    ``python manage.py runserver`` (the Django project of that manage.py). A command it cannot map
+    is a warning that says why; True when it was mapped."""
+    shown = _display(path, root)
+    result.adapter_images.append(path)
+    command = _web_adapter_command(text)
+    if command is None:
+        why = "the image runs a web server behind the Lambda Web Adapter, and has no CMD or ENTRYPOINT"
+        result.warnings.append(_unmapped(shown, 0, "the app the Lambda Web Adapter serves", why))
+        return False
+    words, line = command
+    shown_command = " ".join(words)[:80]
+    what = f"the app the Lambda Web Adapter serves (`{shown_command}`)"
+    behind = f"the image runs `{shown_command}` behind the Lambda Web Adapter"
+    bases = _web_bases(path)
+    server = next((index for index, word in enumerate(words) if os.path.basename(word) in WEB_SERVERS), None)
+    spec = next((m for word in words[server:] if (m := _APP_SPEC_RE.fullmatch(word.strip("'\""))) is not None), None)
+    if server is not None and spec is not None:
+        module, name, factory = spec.groups()
+        parts = module.split(".")
+        for base in bases:
+            for candidate in (base.joinpath(*parts).with_suffix(".py"), base.joinpath(*parts, "__init__.py")):
+                if candidate.is_file():
+                    result.add(candidate, Declaration(name + (factory or ""), shown, line, what))
+                    result.images_mapped.append(path)
+                    result.declaring_dirs.add(path.parent.resolve())
+                    return True
+        why = f"{behind}, and `{module}` is not in the directories it copies"
+    elif "manage.py" in (os.path.basename(word) for word in words) and "runserver" in words:
+        manage = next(word for word in words if os.path.basename(word) == "manage.py")
+        for base in bases:
+            settings = _manage_settings(base / manage)
+            if settings:
+                _declare_django(settings, base / manage, result, root)
+                result.images_mapped.append(path)
+                result.declaring_dirs.add(path.parent.resolve())
+                return True
+        why = f"{behind}, and no manage.py it copies sets `DJANGO_SETTINGS_MODULE`"
+    else:
+        why = f"{behind}; {_WEB_SERVERS_READ}"
+    result.warnings.append(_unmapped(shown, line, "the app the Lambda Web Adapter serves", why))
+    return False
+
+
+def _manage_settings(manage: Path) -> str:
+    """The settings module a Django ``manage.py`` sets by default, or ''."""
+    from pinlint.extract.routes import django_settings_default
+
+    model = _python_model(manage) if manage.is_file() else None
+    return django_settings_default(model) if model is not None else ""
 
 
 # ------------------------------------------------------------------------------------------- Zappa
@@ -876,6 +982,8 @@ def _declare_django(settings: str, importer: Path, result: Declarations, root: P
 
 _SERVING_WORDS = re.compile(
     rb"Mangum|handle_request|awsgi|make_lambda_handler|include_router|register_blueprint|add_resource|add_url_rule|get_[wa]sgi_application"
+    rb"|^\w+[ \t]*=[ \t]*[\w.]+\(",  # `app = create_app()`: an application factory's app
+    re.MULTILINE,
 )
 
 
@@ -885,6 +993,37 @@ ENTRY_MODULES = frozenset(
     | {"main.py", "app.py", "application.py", "serverless.py"}
 )
 _ADAPTER_WORDS = re.compile(rb"Mangum|handle_request|awsgi|make_lambda_handler")
+
+
+_CONVENTION_ADAPTER_RE = re.compile(rb"def[ \t]+(?:lambda_)?handler[ \t]*\(")
+
+
+def _convention_adapters(result: Declarations, files: list[Path]) -> list[str]:
+    """The top-level modules of ``files`` (not in a package), not named like an entry point, that
+    no declaration covers and that define a ``handler(event, context)`` of the convention and name
+    a Lambda adapter
+    (``def handler(event, context): return serverless_wsgi.handle_request(app, ...)``): the
+    convention makes them handlers, so the app they adapt is served."""
+    found = []
+    packages: dict[str, bool] = {}
+    for file in files:
+        name = str(file)  # (string operations: this loop sees every file of the run)
+        if not name.endswith(".py") or os.path.basename(name) in ENTRY_MODULES:
+            continue
+        directory = os.path.dirname(name)
+        if directory not in packages:
+            packages[directory] = os.path.isfile(os.path.join(directory, "__init__.py"))
+        if packages[directory] or result.covers(file) or result.for_file(file):
+            continue  # a Lambda runs a top-level module of its code directory, not one inside a package
+        try:
+            data = read_bytes(file, MAX_SOURCE_BYTES)
+        except UnreadableFile:
+            continue
+        if b"handler" not in data:
+            continue  # (the common case, decided by a substring search)
+        if _CONVENTION_ADAPTER_RE.search(data) and _ADAPTER_WORDS.search(data):
+            found.append(os.path.abspath(file))
+    return found
 
 
 def _follow_served(result: Declarations, root: Path, files: list[Path]) -> None:
@@ -897,6 +1036,7 @@ def _follow_served(result: Declarations, root: Path, files: list[Path]) -> None:
 
     done: set[str] = set()
     entry_points = [os.path.abspath(file) for file in files if file.name in ENTRY_MODULES]
+    entry_points += _convention_adapters(result, files)
     for _ in range(MAX_FOLLOWED):
         pending = [file for file in (*result.by_file, *entry_points) if file not in done]
         if not pending:

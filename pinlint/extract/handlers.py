@@ -17,9 +17,9 @@ import ast
 import os
 from dataclasses import dataclass
 
-from pinlint.extract.routes import route_handlers, route_methods
+from pinlint.extract.routes import builds_served_app, route_handlers, route_methods
 from pinlint.index.project import ProjectIndex
-from pinlint.index.reach import path_text, per_invocation
+from pinlint.index.reach import Reached, path_text, per_invocation
 from pinlint.index.summary import CallSite
 from pinlint.paths import relative_to_root
 from pinlint.pymodel import PythonModule
@@ -105,6 +105,8 @@ def has_handler_candidates(model: PythonModule, declared: dict[str, str], use_co
         or any(isinstance(node, ast.ClassDef) and node.name in declared for node in tree.body)
     ):
         return True  # class-based routes (Flask-RESTful resources)
+    if builds_served_app(model, declared):
+        return True  # an application factory's nested routes (`app = create_app()`)
     return any(isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.decorator_list for node in tree.body)
 
 
@@ -129,22 +131,28 @@ def connections_in_handlers(
         return []
     absolute = os.path.abspath(path)
     index.add(absolute, source, model)
-    results: dict[tuple[int, int], FactoryCall] = {}
+    chosen: dict[tuple[int, int], tuple[Reached, str, str]] = {}  # per call: the handler with the shortest path
+    reaching: dict[tuple[int, int], set[str]] = {}  # per call: every handler that reaches it
     for handler, reason in handlers.items():
         reached = per_invocation(index, absolute, handler, factories=factories, cache_decorators=cache_decorators)
         for found in reached:
             if _given_what_opens_nothing(found.factory, found.site, opens_nothing):
                 continue
-            origin = found.origin
-            key = (origin.line, origin.column)
-            if key in results:
-                continue
-            remote = found.path != absolute
-            site = f" in {_shown(found.path, root)}:{found.site.line}" if remote else ""
-            via = f", through {path_text(found.steps)}" if found.steps else ""
-            if found.closed:
-                via += f", and `{found.closed}` is closed each time"
-            results[key] = FactoryCall(
+            key = (found.origin.line, found.origin.column)
+            reaching.setdefault(key, set()).add(handler)
+            if key not in chosen or len(found.steps) < len(chosen[key][0].steps):
+                chosen[key] = (found, handler, reason)
+    results: list[FactoryCall] = []
+    for key, (found, handler, reason) in chosen.items():
+        origin = found.origin
+        remote = found.path != absolute
+        site = f" in {_shown(found.path, root)}:{found.site.line}" if remote else ""
+        via = _others(len(reaching[key]) - 1)
+        via += f", through {path_text(found.steps)}" if found.steps else ""
+        if found.closed:
+            via += f", and `{found.closed}` is closed each time"
+        results.append(
+            FactoryCall(
                 factory=found.factory,
                 line=origin.line,
                 column=origin.column,
@@ -155,7 +163,13 @@ def connections_in_handlers(
                 via=via,
                 site=site,
             )
-    return sorted(results.values(), key=lambda fact: (fact.line, fact.column))
+        )
+    return sorted(results, key=lambda fact: (fact.line, fact.column))
+
+
+def _others(count: int) -> str:
+    """`` and 8 other handlers``: how many more handlers of the module reach the same call."""
+    return f" and {count} other handler{'s' if count > 1 else ''}" if count else ""
 
 
 def _given_what_opens_nothing(factory: str, site: CallSite, opens_nothing: frozenset[tuple[str, str]]) -> bool:

@@ -169,7 +169,25 @@ def may_serve_routes(text: str) -> bool:
 
 def calls_an_adapter(model: PythonModule) -> bool:
     """Whether the module hands some object to a Lambda adapter (``Mangum(app)``...)."""
-    return bool(_adapted(model))
+    return bool(_adapted(model)) or bool(_adapted_attributes(model))
+
+
+def _adapted_attributes(model: PythonModule) -> dict[tuple[str, str], tuple[str, int]]:
+    """``module.attribute`` handed to a Lambda adapter (``handle_request(app.app, event, context)``
+    with ``app`` an imported module): (module's local name, attribute) -> (adapter, line)."""
+    found: dict[tuple[str, str], tuple[str, int]] = {}
+    if "." not in model.source:
+        return found
+    for node in ast.walk(model.tree):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        first = node.args[0]
+        if not (isinstance(first, ast.Attribute) and isinstance(first.value, ast.Name)):
+            continue
+        adapter = ADAPTERS.get(model.qualify(node.func))
+        if adapter is not None:
+            found.setdefault((first.value.id, first.attr), (adapter, node.lineno))
+    return found
 
 
 def _served(model: PythonModule, declared: dict[str, str]) -> dict[str, str]:
@@ -212,6 +230,7 @@ def route_handlers(model: PythonModule, declared: dict[str, str]) -> dict[str, s
     class-based resource is named ``Class.method``."""
     found = _resource_methods(model, declared)
     found.update(url_rule_functions(model, declared))
+    found.update(factory_routes(model, declared))
     objects = _framework_objects(model)
     if not objects:
         return found
@@ -412,6 +431,8 @@ def served_elsewhere(model: PythonModule, declared: dict[str, str]) -> list[Serv
 
     for name, (adapter, line, _) in _adapted(model).items():
         link(name, "", f"served behind `{adapter}({name})`", line)
+    for (name, attribute), (adapter, line) in _adapted_attributes(model).items():
+        link(name, attribute, f"served behind `{adapter}({name}.{attribute})`", line)
     for node in ast.walk(model.tree):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args):
             continue
@@ -426,7 +447,7 @@ def served_elsewhere(model: PythonModule, declared: dict[str, str]) -> list[Serv
             link(argument.value.id, argument.attr, shown, node.lineno)
     for name, how, line, _ in [*_added_resources(model, served), *_url_rules(model, served)]:
         link(name, "", how, line)
-    return links
+    return links + factory_served_elsewhere(model, declared)
 
 
 # --- Django: settings -> ROOT_URLCONF -> urlpatterns -> function views -----------------------------
@@ -454,6 +475,12 @@ def django_settings(model: PythonModule) -> str:
         isinstance(node, ast.Call) and model.qualify(node.func) in DJANGO_APPLICATIONS for node in ast.walk(model.tree)
     ):
         return ""
+    return django_settings_default(model)
+
+
+def django_settings_default(model: PythonModule) -> str:
+    """The module's ``os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")``, or ''
+    (a WSGI/ASGI module's, or ``manage.py``'s)."""
     for node in ast.walk(model.tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "setdefault":
             arguments = [arg.value for arg in node.args if isinstance(arg, ast.Constant)]
@@ -537,3 +564,164 @@ def django_routes(model: PythonModule) -> list[DjangoRoute]:
             if route is not None:
                 found.append(route)
     return found
+
+
+# --- application factories: `app = create_app()`, the app the factory builds and returns ----------
+# A served name bound to a call of a project function (``app = create_app()``) is the app that
+# function returns. It is declared in the factory's module as ``create_app()`` (the parentheses
+# mark "what it returns", so the factory itself is not a handler); the factory's nested routes
+# are handlers named ``create_app.hello``, and the resources and blueprints it adds are served.
+FACTORY_MARK = "()"
+_CONSTRUCTORS = frozenset({*ADAPTERS, *RESOURCE_APIS, *(name for each in FRAMEWORKS for name in each.classes)})
+
+
+def _factory_calls(model: PythonModule, served: dict[str, str]) -> dict[str, tuple[ast.expr, int, str]]:
+    """Served module-level names bound to a call without a framework constructor: name -> (the
+    called function's expression, line, why the name is served)."""
+    found: dict[str, tuple[ast.expr, int, str]] = {}
+    for node in model.tree.body:
+        if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
+            continue
+        func = node.value.func
+        if not isinstance(func, ast.Name | ast.Attribute) or model.qualify(func) in _CONSTRUCTORS:
+            continue
+        for target in node.targets:
+            if isinstance(target, ast.Name) and target.id in served:
+                found[target.id] = (func, node.lineno, served[target.id])
+    return found
+
+
+def _factories(model: PythonModule, declared: dict[str, str]) -> dict[str, str]:
+    """The module-level functions of this module whose returned app is served: name -> why
+    (declared as ``create_app()``, or called here for a served name: ``app = create_app()``)."""
+    functions = {node.name for node in model.tree.body if isinstance(node, FunctionNode)}
+    found = {
+        name[: -len(FACTORY_MARK)]: why
+        for name, why in declared.items()
+        if name.endswith(FACTORY_MARK) and name[: -len(FACTORY_MARK)] in functions
+    }
+    if not functions or not (declared or may_serve_routes(model.source)):
+        return found
+    for name, (func, line, why) in _factory_calls(model, _served(model, declared)).items():
+        if isinstance(func, ast.Name) and func.id in functions:
+            found.setdefault(func.id, f"the app `{func.id}()` returns, served as `{name}` (line {line}) {why}")
+    return found
+
+
+def builds_served_app(model: PythonModule, declared: dict[str, str]) -> bool:
+    """Whether an application factory of this module builds an app served on Lambda."""
+    return bool(_factories(model, declared))
+
+
+@dataclass(frozen=True)
+class _FactoryApp:
+    """What a factory builds: its served local objects (name -> framework), the ``Api`` objects
+    over them, and the names it imports inside its body (as ``_imported_from`` gives them)."""
+
+    function: FunctionNode
+    objects: dict[str, Framework]
+    apis: set[str]
+    imported: dict[str, tuple[str, int, str]]
+
+
+def _factory_app(model: PythonModule, function: FunctionNode) -> _FactoryApp:
+    returned = {
+        node.value.id
+        for node in ast.walk(function)
+        if isinstance(node, ast.Return) and isinstance(node.value, ast.Name)
+    }
+    objects: dict[str, Framework] = {}
+    apis: set[str] = set()
+    imported: dict[str, tuple[str, int, str]] = {}
+    for node in ast.walk(function):
+        if isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                if alias.name != "*":
+                    imported[alias.asname or alias.name] = (node.module or "", node.level, alias.name)
+        if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
+            continue
+        qualified = model.qualify(node.value.func)
+        names = [target.id for target in node.targets if isinstance(target, ast.Name)]
+        framework = next((each for each in FRAMEWORKS if qualified in each.classes), None)
+        if framework is not None:
+            objects.update({name: framework for name in names if name in returned})
+        elif qualified in RESOURCE_APIS and node.value.args and _names_one_of(node.value.args[0], returned):
+            apis.update(names)
+    return _FactoryApp(function, objects, apis, imported)
+
+
+def _names_one_of(node: ast.expr, names: set[str]) -> bool:
+    return isinstance(node, ast.Name) and node.id in names
+
+
+def _factory_additions(app: _FactoryApp) -> list[tuple[str, str, int]]:
+    """(name, how, line) of each resource (``api.add_resource(R, ...)``) and blueprint or router
+    (``app.register_blueprint(bp)``) the factory adds to its app."""
+    added = []
+    for node in ast.walk(app.function):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args):
+            continue
+        owner, first = node.func.value, node.args[0]
+        if not (isinstance(owner, ast.Name) and isinstance(first, ast.Name)):
+            continue
+        if node.func.attr == "add_resource" and owner.id in app.apis:
+            added.append((first.id, f"added by `{owner.id}.add_resource({first.id}, ...)`", node.lineno))
+        elif node.func.attr in INCLUDES and owner.id in app.objects:
+            added.append((first.id, f"included by `{owner.id}.{node.func.attr}({first.id})`", node.lineno))
+    return added
+
+
+def factory_routes(model: PythonModule, declared: dict[str, str]) -> dict[str, str]:
+    """The handlers of the apps this module's factories build: their nested routes
+    (``create_app.hello``), and the resources and blueprints of this module they add."""
+    found: dict[str, str] = {}
+    classes_and_names = {node.name for node in model.tree.body if isinstance(node, ast.ClassDef)} | _framework_objects(
+        model
+    ).keys()
+    factory_bound = _factory_calls(model, dict.fromkeys(classes_and_names, ""))  # no factory chains: no cycle
+    for factory, why in _factories(model, declared).items():
+        function = next(node for node in model.tree.body if isinstance(node, FunctionNode) and node.name == factory)
+        app = _factory_app(model, function)
+        for node in [each for each in function.body if isinstance(each, FunctionNode)]:
+            for decorator in node.decorator_list:
+                route = _route_decorator(decorator, app.objects)
+                if route is not None:
+                    name, attribute, framework = route
+                    what = f"a {framework.name} `{_shown(decorator, name, attribute)}` route, line {decorator.lineno}"
+                    found.setdefault(f"{factory}.{node.name}", f"{what}, {why}")
+        local = {
+            name: f"{how}, line {line}, {why}"
+            for name, how, line in _factory_additions(app)
+            if name in classes_and_names and name not in app.imported and name not in factory_bound
+        }
+        for name, reason in route_handlers(model, local).items() if local else ():
+            found.setdefault(name, reason)
+    return found
+
+
+def factory_served_elsewhere(model: PythonModule, declared: dict[str, str]) -> list[ServedImport]:
+    """The apps and objects of application factories served here that other modules define: the
+    factory of ``app = create_app()`` (declared there as ``create_app()``), and the resources and
+    blueprints a factory of this module imports and adds to its app."""
+    links: list[ServedImport] = []
+    imported = _imported_from(model)
+    for name, (func, line, _) in _factory_calls(model, _served(model, declared)).items():
+        if isinstance(func, ast.Name) and func.id in imported:
+            module, level, original = imported[func.id]
+            if original:
+                shown = f"the app `{func.id}()` returns, served as `{name}`"
+                links.append(ServedImport(module, level, original + FACTORY_MARK, shown, line))
+        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in imported:
+            module, level, original = imported[func.value.id]  # `import pkg` then `pkg.create_app()`
+            module = ".".join(part for part in (module, original) if part)
+            shown = f"the app `{ast.unparse(func)}()` returns, served as `{name}`"
+            links.append(ServedImport(module, level, func.attr + FACTORY_MARK, shown, line))
+    for factory in _factories(model, declared):
+        function = next(node for node in model.tree.body if isinstance(node, FunctionNode) and node.name == factory)
+        app = _factory_app(model, function)
+        within = {**imported, **app.imported}
+        for name, how, line in _factory_additions(app):
+            if name in within and within[name][2]:
+                module, level, original = within[name]
+                links.append(ServedImport(module, level, original, f"{how} in `{factory}()`", line))
+    return links

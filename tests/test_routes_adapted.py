@@ -1,0 +1,113 @@
+"""An app adapted inside a handler of the `handler(event, context)` convention, in a module not
+named like an entry point, is served on Lambda; and an adapted `module.app` (`app` an imported
+module of the project) is that module's app."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import run_cli
+
+
+def _write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def _findings(root: Path) -> list[tuple[str, str]]:
+    """(path:line:column, handler) of each PIN022 finding."""
+    result = run_cli("check", "--no-cache", "--select", "PIN022", "--output-format", "json-lines", "-q", ".", cwd=root)
+    assert result.returncode in (0, 1) and result.stderr == "", result.stderr
+    found = []
+    for line in result.stdout.splitlines():
+        item = json.loads(line)
+        handler = item["message"].split("handler `", 1)[1].split("`", 1)[0]
+        found.append((f"{item['filename']}:{item['location']['row']}:{item['location']['column']}", handler))
+    return found
+
+
+FLASK_APP = """\
+import psycopg2
+from flask import Flask
+
+app = Flask(__name__)
+other = Flask("other")
+
+
+@app.route("/images")
+def images():
+    return psycopg2.connect("dbname=pint")
+
+
+@other.route("/unserved")
+def unserved():
+    return psycopg2.connect("dbname=pint")
+"""
+
+
+def test_an_app_adapted_by_a_convention_handler_is_served(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "serverless_app.py": (
+                "import serverless_wsgi\n\nfrom pkg.app import app\n\n\n"
+                "def handler(event, context):\n    return serverless_wsgi.handle_request(app, event, context)\n"
+            ),
+            "pkg/__init__.py": "",
+            "pkg/app.py": FLASK_APP,
+        },
+    )
+    assert _findings(tmp_path) == [("pkg/app.py:10:12", "images")]
+
+
+def test_an_adapted_module_attribute_is_the_app_of_that_module(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "serverless_app.py": (
+                "import serverless_wsgi\n\nfrom pkg import app\n\n\n"
+                "def handler(event, context):\n    return serverless_wsgi.handle_request(app.app, event, context)\n"
+            ),
+            "pkg/__init__.py": "",
+            "pkg/app.py": FLASK_APP,
+        },
+    )
+    assert _findings(tmp_path) == [("pkg/app.py:10:12", "images")]
+
+
+def test_an_adapter_outside_a_handler_of_an_undeclared_module_serves_nothing(tmp_path: Path) -> None:
+    # a script that adapts the app for a local run, neither named like an entry point nor a handler
+    _write(
+        tmp_path,
+        {
+            "tools/serve_local.py": (
+                "import serverless_wsgi\n\nfrom pkg import app\n\n\n"
+                "def run(event):\n    return serverless_wsgi.handle_request(app.app, event, None)\n"
+            ),
+            "pkg/__init__.py": "",
+            "pkg/app.py": FLASK_APP,
+        },
+    )
+    assert _findings(tmp_path) == []
+
+
+def test_a_convention_handler_under_a_declaration_is_not_taken_for_one(tmp_path: Path) -> None:
+    # serverless.yml declares another handler here: the convention is off, so is the adapter module
+    _write(
+        tmp_path,
+        {
+            "serverless.yml": "service: s\nfunctions:\n  jobs:\n    handler: jobs.run\n",
+            "jobs.py": "def run(event, context):\n    return 1\n",
+            "serverless_app.py": (
+                "import serverless_wsgi\n\nfrom pkg import app\n\n\n"
+                "def handler(event, context):\n    return serverless_wsgi.handle_request(app.app, event, context)\n"
+            ),
+            "pkg/__init__.py": "",
+            "pkg/app.py": FLASK_APP,
+        },
+    )
+    assert _findings(tmp_path) == []

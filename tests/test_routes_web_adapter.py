@@ -1,0 +1,138 @@
+"""Images that run a web server behind the AWS Lambda Web Adapter (an extension copied into
+/opt/extensions): the app the image's command serves (`uvicorn main:app`, `gunicorn
+'app:create_app()'`, `python manage.py runserver`) runs on every invocation, so its routes are
+Lambda handlers; a command pinlint cannot map is a warning that says why."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import run_cli
+
+
+def _write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def _check(root: Path) -> tuple[list[tuple[str, str]], str]:
+    """(path:line:column, handler) of each PIN022 finding, and the warnings."""
+    result = run_cli("check", "--no-cache", "--select", "PIN022", "--output-format", "json-lines", "-q", ".", cwd=root)
+    assert result.returncode in (0, 1), result.stderr
+    found = []
+    for line in result.stdout.splitlines():
+        item = json.loads(line)
+        handler = item["message"].split("handler `", 1)[1].split("`", 1)[0]
+        found.append((f"{item['filename']}:{item['location']['row']}:{item['location']['column']}", handler))
+    return found, result.stderr
+
+
+ADAPTER = "COPY --from=public.ecr.aws/awsguru/aws-lambda-adapter:0.9.0 /lambda-adapter /opt/extensions/lambda-adapter\n"
+TERRAFORM = """\
+resource "aws_lambda_function" "app" {
+  function_name = "orders"
+  role          = "arn:aws:iam::123456789012:role/lambda"
+  package_type  = "Image"
+  image_uri     = "123456789012.dkr.ecr.us-east-1.amazonaws.com/orders:latest"
+}
+"""
+FASTAPI = """\
+import psycopg2
+from fastapi import FastAPI
+
+app = FastAPI()
+admin = FastAPI()
+
+
+@app.get("/orders")
+def orders():
+    return psycopg2.connect("dbname=shop")
+
+
+@admin.get("/stats")
+def stats():
+    return psycopg2.connect("dbname=shop")
+"""
+
+
+def _image(command: str, adapter: str = ADAPTER) -> str:
+    return f"FROM python:3.12-slim\n{adapter}WORKDIR /app\nCOPY src/ .\nCMD {command}\n"
+
+
+def test_the_app_uvicorn_serves_behind_the_web_adapter_is_served(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "Dockerfile": _image('["uvicorn", "main:app", "--host", "0.0.0.0", "--port", "8080"]'),
+            "src/main.py": FASTAPI,
+            "terraform/main.tf": TERRAFORM,
+        },
+    )
+    found, warnings = _check(tmp_path)
+    assert found == [("src/main.py:10:12", "orders")]  # `admin`, which uvicorn does not run, stays quiet
+    assert warnings == ""  # the image function is this image: no "cannot map" warning
+
+
+def test_a_gunicorn_factory_behind_the_web_adapter_is_the_app_it_returns(tmp_path: Path) -> None:
+    factory = "import psycopg2\nfrom flask import Flask\n\n\ndef create_app():\n    app = Flask(__name__)\n\n"
+    factory += '    @app.route("/x")\n    def x():\n        return psycopg2.connect("dbname=shop")\n\n    return app\n'
+    _write(
+        tmp_path,
+        {"Dockerfile": _image("gunicorn -b 0.0.0.0:8080 'web:create_app()'"), "src/web.py": factory},
+    )
+    assert _check(tmp_path) == ([("src/web.py:10:16", "create_app.x")], "")
+
+
+def test_django_runserver_behind_the_web_adapter_serves_its_views(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "Dockerfile": _image('["python", "manage.py", "runserver", "0.0.0.0:8080"]'),
+            "src/manage.py": (
+                "import os\nimport sys\n\n\ndef main():\n"
+                '    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")\n'
+                "    from django.core.management import execute_from_command_line\n\n"
+                "    execute_from_command_line(sys.argv)\n"
+            ),
+            "src/core/__init__.py": "",
+            "src/core/settings.py": 'ROOT_URLCONF = "core.urls"\n',
+            "src/core/urls.py": (
+                'from django.urls import path\n\nfrom core import views\n\nurlpatterns = [path("r/", views.report)]\n'
+            ),
+            "src/core/views.py": 'import psycopg2\n\n\ndef report(request):\n    return psycopg2.connect("dbname=x")\n',
+        },
+    )
+    assert _check(tmp_path) == ([("src/core/views.py:5:12", "report")], "")
+
+
+def test_a_web_server_image_without_the_adapter_serves_nothing_on_lambda(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "Dockerfile": _image('["uvicorn", "main:app"]', adapter=""),
+            "src/main.py": FASTAPI,
+            "terraform/main.tf": TERRAFORM,
+        },
+    )
+    found, warnings = _check(tmp_path)
+    assert found == []
+    assert "terraform/main.tf:1: cannot map an image function" in warnings
+
+
+def test_a_command_behind_the_adapter_that_cannot_be_mapped_says_why(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {"Dockerfile": _image('["flask", "run"]'), "src/main.py": FASTAPI, "terraform/main.tf": TERRAFORM},
+    )
+    found, warnings = _check(tmp_path)
+    assert found == []
+    assert warnings.splitlines() == [
+        "pinlint: warning: Dockerfile:5: cannot map the app the Lambda Web Adapter serves to source (the image runs"
+        " `flask run` behind the Lambda Web Adapter; pinlint reads `uvicorn`, `gunicorn`, `hypercorn`, `daphne` or"
+        " `granian` `MODULE:APP` and `manage.py runserver`); it is not analysed, and the lambda_handler(event,"
+        " context) convention stays on"
+    ]
