@@ -334,12 +334,13 @@ class Linter:
                 return result
             parsed = _Parsed(text)
             result.project_keys = self._project_keys(text, parsed)
-            worth_parsing = (
+            in_project = self._project_may_have_wrappers(path)
+            calls_sinks = (
                 self.prefilter.worth_parsing(text)
                 or self._may_define_handler(text, path)
                 or bool(self.database_entry_kinds and self._served_settings(path))
-                or self._may_call_project_wrappers(text, path)
             )
+            worth_parsing = calls_sinks or (in_project and may_send_sql_text(text))
             # a CDK app's constructs; in a parsed file, its noqa comments are applied below with the others
             cdk = lint_cdk_source(self.stack_rules, text, path, parsed.model_or_none, apply_noqa=not worth_parsing)
             infrastructure = self._infrastructure_results([FileHits(path, hits=cdk)])[0].findings if cdk else []
@@ -354,15 +355,23 @@ class Linter:
             try:
                 model = parsed.model()
             except ParseError as error:
-                result.error = str(error)
+                if calls_sinks or os.path.abspath(path) in self.named:  # (read only for wrappers: as unparsed)
+                    result.error = str(error)
+                result.findings = infrastructure
                 return result
             names, needle = self.fact_names
             if not (needle.search(text) and _needle_in_tree(model, needle, self.fact_keywords)):
                 names = frozenset()  # no call here can carry what those rules look for
             index = self.project_index
             index.begin()
-            imported = _imported_strings(index, model, os.path.abspath(path))
-            wrappers = _imported_wrappers(index, model, os.path.abspath(path), str(self.settings.root))
+            absolute = os.path.abspath(path)
+            imported = _imported_strings(index, model, absolute)
+            # (outside such a project, a module by the handler convention reads them too)
+            reads_wrappers = in_project or (
+                ("def lambda_handler" in text or "def handler" in text)
+                and _handler_def(CONVENTION_NAMES).search(text) is not None
+            )
+            wrappers = _imported_wrappers(index, model, absolute, str(self.settings.root)) if reads_wrappers else None
             extraction = extract_python(
                 model,
                 path,
@@ -381,7 +390,6 @@ class Linter:
             findings.extend(self._database_entry_findings(model, path))
             findings.extend(self._data_api_findings(model, path, fragments))
             findings.extend(self._iam_token_findings(model, path))
-            absolute = os.path.abspath(path)
             result.depends = {module: digest for module, digest in index.reads.items() if module != absolute}
             result.summaries, index.fresh = index.fresh, {}
             findings.extend(infrastructure)
@@ -533,18 +541,17 @@ class Linter:
             return True
         return use_convention and _handler_def(CONVENTION_NAMES).search(text) is not None
 
-    def _may_call_project_wrappers(self, text: str, path: str) -> bool:
-        """Can this file, which calls no sink, send SQL through a wrapper that another module of the
-        project defines (``execute_query("SET ...")``)? Only in a project that declares Lambda
-        handlers or whose dependencies name a database server (a tree of library code, such as the
-        standard library, pays nothing), and only when the text holds SQL in a string literal."""
+    def _project_may_have_wrappers(self, path: str) -> bool:
+        """Is the file in a project whose modules may send SQL through each other's wrappers
+        (``execute_query("SET ...")`` with ``execute_query`` from ``common/db.py``)? One that declares
+        Lambda handlers or whose dependencies name a database server: a tree of library code, such
+        as the standard library, pays nothing for it (its imports would resolve into itself). A
+        module that may define a handler reads them in any project."""
         declarations = self.declarations
-        if not (declarations is not None and declarations.by_file) and not (
-            self.projects is not None
-            and any(evidence.dialect != EMBEDDED for evidence in self.projects.for_file(path).evidence)
-        ):
-            return False
-        return may_send_sql_text(text)
+        if declarations is not None and declarations.by_file:
+            return True
+        projects = self.projects
+        return projects is not None and any(item.dialect != EMBEDDED for item in projects.for_file(path).evidence)
 
     def _module_findings(self, model: PythonModule, path: str, source: str | bytes = "") -> list[Finding]:
         """Findings of the rules that look at a whole module: handlers and driver calls."""

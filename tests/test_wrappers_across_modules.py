@@ -283,3 +283,13 @@ def test_nested_entries_of_a_dict_in_the_module_are_read() -> None:
     }
     found = lint(source, "app.py")
     assert [(finding.code, finding.line, finding.column) for finding in found] == [("PIN019", 3, 16)]
+
+
+def test_a_module_read_only_for_wrappers_keeps_its_syntax_error_to_itself(tmp_path: Path) -> None:
+    """In a directory walk, a file with no sink call is not parsed, so its syntax error is left to
+    other linters; one read only for wrappers says nothing either, unless it is named."""
+    _project(tmp_path, "from common.db import execute_query\n\nexecute_query('LISTEN jobs'\n")
+    quiet = run_cli("check", "--no-cache", "-q", ".", cwd=tmp_path)
+    assert quiet.stderr == "" and quiet.returncode == 0
+    named = run_cli("check", "--no-cache", "-q", "app/jobs.py", cwd=tmp_path)
+    assert "app/jobs.py" in named.stderr

@@ -44,7 +44,7 @@ from pinlint.extract.sinks import (
 from pinlint.extract.values import ResolveImport, ResolveReturn, ValueReader
 from pinlint.facts import Argument, Call
 from pinlint.model import Fragment
-from pinlint.pymodel import PythonModule, name_alternation, spans_a_line, statement_span
+from pinlint.pymodel import PythonModule, expressions_of, name_alternation, spans_a_line, statement_span
 from pinlint.pystrings import Piece
 
 # The first words of SQL statements: a string literal that starts with one may be SQL for a wrapper
@@ -97,6 +97,7 @@ class _Reader:
         self.remote: dict[tuple[str, str, str], Wrapper | None] | None = None  # the pass over imported wrappers
         self.read_fragments = read_fragments  # False: only find the module's wrappers (``module_wrappers``)
         self.sql_lines: list[int] = []  # where string literals holding SQL are (the pass over imported wrappers)
+        self.sql_callees: set[str] = set()  # the names called there (``send`` of ``send("LISTEN x")``)
 
     # --- calls ----------------------------------------------------------------------------
     def _fragments(
@@ -316,14 +317,25 @@ class _Reader:
         self.sql_lines = _lines_with_sql_text(self.model)
         if not self.sql_lines:
             return
-        imported = set(self.model.imports)
-        for statement in self.model.import_statements:  # and the names relative imports bind
-            if isinstance(statement, ast.ImportFrom) and statement.level:
-                imported.update(alias.asname or alias.name for alias in statement.names)
-        heads = re.compile(rf"\b(?:{name_alternation(imported)})\s*[.(]") if imported else None
-        calls = self.model.lines_matching(heads, word_start=True) if heads is not None else []
+        self.sql_callees = _callees_on(self.model, self.sql_lines)
+        lines = set(self.sql_lines)
+        senders = [  # the module's functions called with SQL: they may hand their parameter on
+            (start, end)
+            for statement, _ in self.model.statements
+            if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef) and statement.name in self.sql_callees
+            for start, end in [statement_span(statement)]
+        ]
+        if senders:
+            imported = set(self.model.imports)
+            for statement in self.model.import_statements:  # and the names relative imports bind
+                if isinstance(statement, ast.ImportFrom) and statement.level:
+                    imported.update(alias.asname or alias.name for alias in statement.names)
+            heads = re.compile(rf"\b(?:{name_alternation(imported)})\s*[.(]") if imported else None
+            for line in self.model.lines_matching(heads, word_start=True) if heads is not None else []:
+                if any(start <= line <= end for start, end in senders):
+                    lines.add(line)
         self.wrappers, self.remote = {}, {}
-        self.lines_with_calls = sorted({*self.sql_lines, *calls})
+        self.lines_with_calls = sorted(lines)
         self.read(self.model.tree)
         self.wrappers, self.remote = None, None
         self.read_wrapper_calls()
@@ -336,11 +348,15 @@ class _Reader:
         method = func.attr if isinstance(func, ast.Attribute) else ""
         if method in self.methods or self.model.qualify(func) in self.functions:
             return None  # a sink itself, read already
-        if not spans_a_line(self.sql_lines, node.lineno, node.end_lineno or node.lineno) and not any(
-            wrapper_of_parameter(self.model, argument, chain, "", "", 0)
-            for argument in [*node.args, *(keyword.value for keyword in node.keywords)]
+        if not spans_a_line(self.sql_lines, node.lineno, node.end_lineno or node.lineno) and not (
+            isinstance(chain[-1], ast.FunctionDef | ast.AsyncFunctionDef)
+            and chain[-1].name in self.sql_callees
+            and any(
+                wrapper_of_parameter(self.model, argument, chain, "", "", 0)
+                for argument in [*node.args, *(keyword.value for keyword in node.keywords)]
+            )
         ):
-            return None  # neither SQL here nor a parameter handed on (``def send(sql): execute_query(sql)``)
+            return None  # neither SQL here nor a parameter handed on by a function called with SQL
         callee = self._imported_callee(func, chain)
         if callee is None:
             return None
@@ -472,6 +488,18 @@ def _lines_with_sql_text(model: PythonModule) -> list[int]:
     if names:
         lines = sorted({*lines, *model.lines_matching(re.compile(rf"\b(?:{name_alternation(names)})\b"))})
     return lines
+
+
+def _callees_on(model: PythonModule, lines: list[int]) -> set[str]:
+    """The last names of the callees of the calls in the statements on ``lines``."""
+    found: set[str] = set()
+    for statement, _ in model.statements_on(lines):
+        for part in expressions_of(statement):
+            for node in ast.walk(part):
+                if isinstance(node, ast.Call):
+                    func = node.func
+                    found.add(func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", ""))
+    return found
 
 
 def may_send_sql_text(text: str) -> bool:
