@@ -390,3 +390,20 @@ def test_a_trigger_ends_in_its_own_literal_when_a_field_takes_text_from_elsewher
     """
     spans = [(f.line, f.column, f.end_line, f.end_column) for f in lint(textwrap.dedent(source), "app.py")]
     assert spans == [(7, 18, 7, 25), (8, 18, 8, 25), (9, 18, 10, 22)]
+
+
+def test_a_warm_run_sees_a_function_of_another_module_start_returning_sql(tmp_path: Path) -> None:
+    """A module whose function returns no string literal is not parsed for its caller, but its text
+    is still what the caller's result depends on."""
+    import os
+
+    locks = 'LOCK = "SELECT 1"\n\n\ndef lock_sql():\n    return LOCK\n'
+    main = "from app.locks import lock_sql\n\n\ndef work(cur):\n    cur.execute(lock_sql())\n"
+    _write(tmp_path, {"app/__init__.py": "", "app/locks.py": locks, "main.py": main})
+    for path in tmp_path.rglob("*.py"):
+        os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+    run = ("check", "--output-format", "concise", "-q", "main.py")
+    assert run_cli(*run, cwd=tmp_path).stdout == ""
+    edited = locks.replace("return LOCK", 'return "SELECT pg_advisory_lock(1)"')
+    (tmp_path / "app/locks.py").write_text(edited, "utf-8")
+    assert len(run_cli(*run, cwd=tmp_path).stdout.splitlines()) == 1

@@ -584,6 +584,8 @@ class ValueReader:
         if self.resolve_return is None or not dotted:
             return None
         head, *rest = dotted.split(".")
+        if dotted.rsplit(".", 1)[-1][:1].isupper():
+            return None  # ``CreateTable(...)``, ``Statement(...)``: a class makes an object, not a string
         if not self._is_imported(head, chain):
             function = chain[-1]
             if not rest or not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
