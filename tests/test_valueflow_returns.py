@@ -293,6 +293,13 @@ def test_a_transaction_lock_in_an_instance_attribute_and_an_attribute_of_another
 # --- SQL a function of another module returns ----------------------------------------------------
 
 LOCKS = """\
+LOCK_SQL = "SELECT pg_advisory_lock(3)"
+
+
+def named_sql():
+    return LOCK_SQL
+
+
 def lock_sql():
     return "SELECT pg_advisory_lock(1)"
 
@@ -322,6 +329,7 @@ class Lock:
     [
         ("from app.locks import lock_sql", "lock_sql()", "(`lock_sql()` reaches `cur.execute()` on line 5)"),
         ("from app import locks", "locks.lock_sql()", "(`locks.lock_sql()` reaches `cur.execute()` on line 5)"),
+        ("from app.locks import named_sql", "named_sql()", "(`named_sql()` reaches `cur.execute()` on line 5)"),
         ("from app.locks import xact_sql", "xact_sql()", ""),  # the transaction-level lock
         ("from app.locks import passed_sql", "passed_sql(x)", ""),  # a return the code does not show
         ("from app.locks import Lock", "lock.lock_query(1)", ""),  # `lock` of no known type

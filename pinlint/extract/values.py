@@ -634,9 +634,7 @@ class ValueReader:
             return None
         if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
             return None
-        if func.value.id not in ("self", "cls") or self.model.scopes.attribute_origins(
-            f"{func.value.id}.{func.attr}", lambda _: "set"
-        ):
+        if func.value.id not in ("self", "cls"):
             return None
         owner = next(
             (
@@ -651,7 +649,11 @@ class ValueReader:
         methods = [item for item in owner.body if getattr(item, "name", None) == func.attr]
         if len(methods) != 1 or not isinstance(methods[0], ast.FunctionDef | ast.AsyncFunctionDef):
             return None
-        return (methods[0], (None, methods[0])) if _plain_function(methods[0]) else None
+        if not _plain_function(methods[0]) or self.model.scopes.attribute_origins(
+            f"{func.value.id}.{func.attr}", lambda _: "set"
+        ):
+            return None  # (a method the module also assigns on an instance may be anything)
+        return methods[0], (None, methods[0])
 
     def _return_values(
         self, function: ast.FunctionDef | ast.AsyncFunctionDef, chain: Chain, depth: int

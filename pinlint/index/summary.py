@@ -57,7 +57,10 @@ _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _TRY: tuple[type, ...] = (ast.Try, getattr(ast, "TryStar", ast.Try))
 _EXITS = (ast.Return, ast.Yield)
 ReturnedText = tuple[str, tuple[tuple[str, bool], ...]]  # a returned string and when it is the value
-RETURNED_LITERAL = re.compile(r"""return\s+(?:\(\s*)*[rRbBfFuU]{0,2}['"]""")  # ``return f"SELECT ..."``
+# ``return f"SELECT ..."``, or a constant's name (``return LOCK_SQL``, ``return self.LOCK_SQL``)
+RETURNED_LITERAL = re.compile(
+    r"""return\s+(?:(?:\(\s*)*[rRbBfFuU]{0,2}['"]|(?:self\.|cls\.)?_*[A-Z][A-Z0-9_]*\s*(?:$|[#)\]]))""", re.MULTILINE
+)
 
 
 @dataclass(frozen=True)
