@@ -353,7 +353,7 @@ class ProjectIndex:
 
     def _may_return_a_literal(self, module: str, name: str) -> bool:
         """Whether the text of ``module`` has a ``def name(`` whose body (up to the next def or
-        class) has a ``return`` that starts with a string literal: the only functions whose returns
+        class) has a ``return`` that starts with a string literal or a constant's name: the only functions whose returns
         a summary records (``summary.RETURNED_LITERAL``); a cheap look before parsing a module."""
         key = (module, name)
         known = self._return_gates.get(key)
