@@ -293,6 +293,13 @@ def test_a_transaction_lock_in_an_instance_attribute_and_an_attribute_of_another
 # --- SQL a function of another module returns ----------------------------------------------------
 
 LOCKS = """\
+LOCK_SQL = "SELECT pg_advisory_lock(3)"
+
+
+def named_sql():
+    return LOCK_SQL
+
+
 def lock_sql():
     return "SELECT pg_advisory_lock(1)"
 
@@ -322,6 +329,7 @@ class Lock:
     [
         ("from app.locks import lock_sql", "lock_sql()", "(`lock_sql()` reaches `cur.execute()` on line 5)"),
         ("from app import locks", "locks.lock_sql()", "(`locks.lock_sql()` reaches `cur.execute()` on line 5)"),
+        ("from app.locks import named_sql", "named_sql()", "(`named_sql()` reaches `cur.execute()` on line 5)"),
         ("from app.locks import xact_sql", "xact_sql()", ""),  # the transaction-level lock
         ("from app.locks import passed_sql", "passed_sql(x)", ""),  # a return the code does not show
         ("from app.locks import Lock", "lock.lock_query(1)", ""),  # `lock` of no known type
@@ -390,3 +398,20 @@ def test_a_trigger_ends_in_its_own_literal_when_a_field_takes_text_from_elsewher
     """
     spans = [(f.line, f.column, f.end_line, f.end_column) for f in lint(textwrap.dedent(source), "app.py")]
     assert spans == [(7, 18, 7, 25), (8, 18, 8, 25), (9, 18, 10, 22)]
+
+
+def test_a_warm_run_sees_a_function_of_another_module_start_returning_sql(tmp_path: Path) -> None:
+    """A module whose function returns no string literal is not parsed for its caller, but its text
+    is still what the caller's result depends on."""
+    import os
+
+    locks = 'LOCK = "SELECT 1"\n\n\ndef lock_sql():\n    return LOCK\n'
+    main = "from app.locks import lock_sql\n\n\ndef work(cur):\n    cur.execute(lock_sql())\n"
+    _write(tmp_path, {"app/__init__.py": "", "app/locks.py": locks, "main.py": main})
+    for path in tmp_path.rglob("*.py"):
+        os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+    run = ("check", "--output-format", "concise", "-q", "main.py")
+    assert run_cli(*run, cwd=tmp_path).stdout == ""
+    edited = locks.replace("return LOCK", 'return "SELECT pg_advisory_lock(1)"')
+    (tmp_path / "app/locks.py").write_text(edited, "utf-8")
+    assert len(run_cli(*run, cwd=tmp_path).stdout.splitlines()) == 1

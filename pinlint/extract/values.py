@@ -589,6 +589,8 @@ class ValueReader:
         if self.resolve_return is None or not dotted:
             return None
         head, *rest = dotted.split(".")
+        if dotted.rsplit(".", 1)[-1][:1].isupper():
+            return None  # ``CreateTable(...)``, ``Statement(...)``: a class makes an object, not a string
         if not self.is_imported(head, chain):
             function = chain[-1]
             if not rest or not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -637,9 +639,7 @@ class ValueReader:
             return None
         if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
             return None
-        if func.value.id not in ("self", "cls") or self.model.scopes.attribute_origins(
-            f"{func.value.id}.{func.attr}", lambda _: "set"
-        ):
+        if func.value.id not in ("self", "cls"):
             return None
         owner = next(
             (
@@ -654,7 +654,11 @@ class ValueReader:
         methods = [item for item in owner.body if getattr(item, "name", None) == func.attr]
         if len(methods) != 1 or not isinstance(methods[0], ast.FunctionDef | ast.AsyncFunctionDef):
             return None
-        return (methods[0], (None, methods[0])) if _plain_function(methods[0]) else None
+        if not _plain_function(methods[0]) or self.model.scopes.attribute_origins(
+            f"{func.value.id}.{func.attr}", lambda _: "set"
+        ):
+            return None  # (a method the module also assigns on an instance may be anything)
+        return methods[0], (None, methods[0])
 
     def _return_values(
         self, function: ast.FunctionDef | ast.AsyncFunctionDef, chain: Chain, depth: int

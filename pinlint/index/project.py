@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from pinlint.files import MAX_SOURCE_BYTES, UnreadableFile, read_bytes
-from pinlint.index.summary import ModuleSummary, from_json, summarise
+from pinlint.index.summary import RETURNED_LITERAL, ModuleSummary, from_json, summarise
 from pinlint.paths import nearest_ancestor
 from pinlint.pymodel import ParseError, PythonModule, parse_python
 
@@ -90,6 +91,7 @@ class ProjectIndex:
     _stamps: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # path -> (size, mtime_ns, generation)
     _wrappers: dict[tuple[str, str], SentThrough | None] = field(default_factory=dict)
     _generation: int = 0
+    _return_gates: dict[tuple[str, str], bool] = field(default_factory=dict)  # (module, name) -> see below
 
     def __getstate__(self) -> dict[str, Any]:  # a worker gets the records, not this process' answers
         return {"root": self.root, "stats": self.stats, "cached": self.cached}
@@ -103,6 +105,7 @@ class ProjectIndex:
         self.reads.clear()
         self._resolved.clear()
         self._wrappers.clear()
+        self._return_gates.clear()
         self._generation += 1  # a long-lived index (the language server) looks at each file's stat again
 
     # --- modules and their summaries ----------------------------------------------------------
@@ -418,12 +421,40 @@ class ProjectIndex:
 
     def sql_returns(self, importer: str, reference: str) -> tuple[tuple[str, tuple[tuple[str, bool], ...]], ...] | None:
         """The strings the project function or method ``reference`` names (as written in
-        ``importer``: ``@.lock.Lock.lock_query``) returns, when its summary records them."""
-        target = self.resolve(importer, reference)
-        if target is None or target.kind != "function":
+        ``importer``: ``@.lock.Lock.lock_query``) returns, when the module it names defines it (a
+        package's ``__init__`` re-exporting names is not followed: SQL builders such as
+        ``from sqlalchemy import select`` would read a library's packages for every call) and its
+        summary records them."""
+        if not reference.startswith("@"):
             return None
-        summary = self.summary(target.path)
-        return summary.sql_returns.get(target.name) if summary is not None else None
+        module, rest = self.module(importer, reference[1:])
+        if not module or not rest or os.path.basename(module) == "__init__.py":
+            return None
+        if not self._may_return_a_literal(module, rest[-1]):
+            return None  # (the module is not read for a function that returns no string literal)
+        summary = self.summary(module)
+        return summary.sql_returns.get(".".join(rest)) if summary is not None else None
+
+    def _may_return_a_literal(self, module: str, name: str) -> bool:
+        """Whether the text of ``module`` has a ``def name(`` whose body (up to the next def or
+        class) has a ``return`` that starts with a string literal or a constant's name: the only functions whose returns
+        a summary records (``summary.RETURNED_LITERAL``); a cheap look before parsing a module."""
+        key = (module, name)
+        known = self._return_gates.get(key)
+        if known is None:
+            try:
+                data = read_bytes(module, MAX_SOURCE_BYTES)
+            except UnreadableFile:
+                data = b""
+            text = data.decode("utf-8", errors="replace")
+            known = any(
+                RETURNED_LITERAL.search(text, found.end(), _next_def(text, found.end()))
+                for found in re.finditer(rf"\bdef\s+{re.escape(name)}\s*\(", text)
+            )
+            self._return_gates[key] = known
+            if data and not known:  # the answer depends on this text: the result is kept while it stands
+                self.reads[module] = hashlib.sha256(data).hexdigest()
+        return known
 
     def member(self, owner: Target, parts: list[str], depth: int) -> Target | None:
         """``owner.parts...`` for a class or an instance: its methods and attributes, through its bases."""
@@ -470,3 +501,12 @@ class ProjectIndex:
                 if target is not None and target.kind == "class":
                     pending.append((target.path, target.name))
         return order
+
+
+def _next_def(text: str, start: int) -> int:
+    """Where the next ``def`` or ``class`` after ``start`` begins (the end of the text: none)."""
+    found = _DEF_OR_CLASS.search(text, start)
+    return found.start() if found else len(text)
+
+
+_DEF_OR_CLASS = re.compile(r"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]", re.MULTILINE)

@@ -65,6 +65,10 @@ _TRY: tuple[type, ...] = (ast.Try, getattr(ast, "TryStar", ast.Try))
 _EXITS = (ast.Return, ast.Yield)
 _WITHS = (ast.With, ast.AsyncWith)
 ReturnedText = tuple[str, tuple[tuple[str, bool], ...]]  # a returned string and when it is the value
+# ``return f"SELECT ..."``, or a constant's name (``return LOCK_SQL``, ``return self.LOCK_SQL``)
+RETURNED_LITERAL = re.compile(
+    r"""return\s+(?:(?:\(\s*)*[rRbBfFuU]{0,2}['"]|(?:self\.|cls\.)?_*[A-Z][A-Z0-9_]*\s*(?:$|[#)\]]))""", re.MULTILINE
+)
 
 
 @dataclass(frozen=True)
@@ -588,17 +592,18 @@ class _Summariser:
     def _sql_returns(
         self, qualname: str, node: ast.FunctionDef | ast.AsyncFunctionDef, exits: list[ast.Return | ast.Yield]
     ) -> None:
-        """Record the strings a plain function whose returns hold a string literal gives
-        (``return f"SELECT {fn}(%s)"``), as the SQL reader reads them, for its callers in other modules."""
+        """Record the strings a plain function gives when one of its returns starts with a string
+        literal (``return f"SELECT {fn}(%s)"``; ``RETURNED_LITERAL``, the index's first look), as the
+        SQL reader reads them, for its callers in other modules."""
         if isinstance(node, ast.AsyncFunctionDef) or any(isinstance(item, ast.Yield) for item in exits):
             return
+        lines = self.model.lines
         if not any(
-            isinstance(part, ast.JoinedStr) or (isinstance(part, ast.Constant) and isinstance(part.value, str))
+            isinstance(item, ast.Return)
+            and RETURNED_LITERAL.match(lines.line_text(item.lineno), lines.column(item.lineno, item.col_offset))
             for item in exits
-            if item.value is not None
-            for part in ast.walk(item.value)
         ):
-            return
+            return  # (only a return that starts with a string literal: what the index looks for first)
         if self.values is None:
             self.values = ValueReader(self.model)
         returned = self.values.function_returns(node)
