@@ -5,7 +5,8 @@ Read here (never executed): Serverless Framework ``serverless.yml``/``.yaml``
 templates (``template.yaml``/``.yml``/``.json``: ``AWS::Serverless::Function`` and
 ``AWS::Lambda::Function`` with ``Handler`` and ``CodeUri``, ``Globals.Function``, image functions'
 ``ImageConfig.Command`` and ``Metadata.DockerContext``), Zappa's ``zappa_settings.json``/``.yaml``/
-``.yml`` (``app_function``, ``events[].function``), a Lambda base image's ``Dockerfile`` ``CMD``,
+``.yml`` (``app_function``, ``events[].function``), a Lambda base image's ``Dockerfile`` ``CMD``
+(or, behind the Lambda Web Adapter, the app its web server runs: ``uvicorn main:app``),
 CDK apps, Terraform ``aws_lambda_function`` resources (a literal ``handler``, ``for_each`` over a
 map of literal handlers, ``var.`` inputs of a module called from the tree, the code directory from
 an ``archive_file``), and ``handlers = ["path/mod.py:func"]`` in the config. A declared name may be

@@ -14,6 +14,9 @@ Lambda, which the module or a declaration shows:
   ``app_function``, a router that a served app includes), or when a declared handler is such an
   adapter (``handler = Mangum(app)`` in serverless.yml's ``main.handler``).
 
+An app that an application factory builds and returns (``app = create_app()``) is served like the
+name it is bound to: the factory's nested routes and the resources and blueprints it adds.
+
 ``served_elsewhere`` says which served objects come from other modules (``from main import app``
 then ``Mangum(app)``, ``app.include_router(items.router)``), so that pinlint.declarations can
 declare them in the module that defines them. Nothing is imported or executed.
@@ -572,7 +575,15 @@ def django_routes(model: PythonModule) -> list[DjangoRoute]:
 # mark "what it returns", so the factory itself is not a handler); the factory's nested routes
 # are handlers named ``create_app.hello``, and the resources and blueprints it adds are served.
 FACTORY_MARK = "()"
-_CONSTRUCTORS = frozenset({*ADAPTERS, *RESOURCE_APIS, *(name for each in FRAMEWORKS for name in each.classes)})
+_CONSTRUCTORS = frozenset(
+    {
+        *ADAPTERS,
+        *RESOURCE_APIS,
+        *(name for each in FRAMEWORKS for name in each.classes),
+        "django.core.wsgi.get_wsgi_application",
+        "django.core.asgi.get_asgi_application",
+    }
+)
 
 
 def _factory_calls(model: PythonModule, served: dict[str, str]) -> dict[str, tuple[ast.expr, int, str]]:
