@@ -575,6 +575,7 @@ def django_routes(model: PythonModule) -> list[DjangoRoute]:
 # mark "what it returns", so the factory itself is not a handler); the factory's nested routes
 # are handlers named ``create_app.hello``, and the resources and blueprints it adds are served.
 FACTORY_MARK = "()"
+_ADAPTER_PACKAGES = frozenset(name.split(".")[0] for name in ADAPTERS)  # what a module that adapts imports
 _CONSTRUCTORS = frozenset(
     {
         *ADAPTERS,
@@ -611,8 +612,8 @@ def _factories(model: PythonModule, declared: dict[str, str]) -> dict[str, str]:
         for name, why in declared.items()
         if name.endswith(FACTORY_MARK) and name[: -len(FACTORY_MARK)] in functions
     }
-    if not functions or not (declared or may_serve_routes(model.source)):
-        return found
+    if not functions or not (declared or model.packages & _ADAPTER_PACKAGES):
+        return found  # (the common case: nothing declared here, no adapter imported)
     for name, (func, line, why) in _factory_calls(model, _served(model, declared)).items():
         if isinstance(func, ast.Name) and func.id in functions:
             found.setdefault(func.id, f"the app `{func.id}()` returns, served as `{name}` (line {line}) {why}")
