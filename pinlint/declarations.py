@@ -525,7 +525,8 @@ def _read_web_adapter_image(path: Path, text: str, result: Declarations, root: P
         for base in bases:
             settings = _manage_settings(base / manage)
             if settings:
-                _declare_django(settings, base / manage, result, root)
+                served_by = f"served on Lambda by the Lambda Web Adapter, {path.name} line {line}"
+                _declare_django(settings, base / manage, result, root, served_by)
                 result.images_mapped.append(path)
                 result.declaring_dirs.add(path.parent.resolve())
                 return True
@@ -920,16 +921,17 @@ def _python_model(path: Path, words: re.Pattern[bytes] | None = None) -> PythonM
         return None
 
 
-def _declare_django(settings: str, importer: Path, result: Declarations, root: Path) -> None:
+def _declare_django(settings: str, importer: Path, result: Declarations, root: Path, served_by: str = "") -> None:
     """Django's views, from the settings module's ``ROOT_URLCONF`` through its ``urlpatterns`` and
-    the URLconfs they ``include()``: functions, and classes (``Detail.as_view()``, DRF ViewSets)."""
+    the URLconfs they ``include()``: functions, and classes (``Detail.as_view()``, DRF ViewSets).
+    ``served_by`` says what serves the settings on Lambda (else the module ``importer``)."""
     from pinlint.extract.routes import django_routes, root_urlconf
 
     settings_file = _module_file(importer, settings, 0)
     if settings_file is not None:  # its DATABASES are a Lambda's (the django-database rules)
         here = os.path.abspath(settings_file)
         project = nearest_ancestor(os.path.dirname(here), ("manage.py", ".git"), levels=MAX_LEVELS_UP) or root
-        served = f"served on Lambda by {_display(importer, project)}"  # the same from any run root
+        served = served_by or f"served on Lambda by {_display(importer, project)}"  # the same from any run root
         result.lambda_settings.setdefault(here, served)
     model = _python_model(settings_file) if settings_file is not None else None
     conf = root_urlconf(model) if model is not None and settings_file is not None else None

@@ -107,6 +107,9 @@ def test_django_runserver_behind_the_web_adapter_serves_its_views(tmp_path: Path
         },
     )
     assert _check(tmp_path) == ([("src/core/views.py:5:12", "report")], "")
+    shown = run_cli("check", "--show-settings", ".", cwd=tmp_path).stdout
+    served = "# django settings: src/core/settings.py (served on Lambda by the Lambda Web Adapter, Dockerfile line 5)"
+    assert served in shown.splitlines()
 
 
 def test_a_web_server_image_without_the_adapter_serves_nothing_on_lambda(tmp_path: Path) -> None:
