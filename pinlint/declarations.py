@@ -454,7 +454,8 @@ WEB_ADAPTER_RE = re.compile(r"aws-lambda-adapter|/opt/extensions/lambda-adapter"
 WEB_SERVERS = frozenset({"uvicorn", "gunicorn", "hypercorn", "daphne", "granian"})
 _APP_SPEC_RE = re.compile(r"([A-Za-z_][\w.]*):([A-Za-z_]\w*)(\(\))?")
 _WEB_SERVERS_READ = (
-    "pinlint reads `uvicorn`, `gunicorn`, `hypercorn`, `daphne` or `granian` `MODULE:APP` and `manage.py runserver`"
+    "pinlint reads `uvicorn`, `gunicorn`, `hypercorn`, `daphne` or `granian` `MODULE:APP`, `fastapi run` and"
+    " `manage.py runserver`"
 )
 
 
@@ -520,6 +521,14 @@ def _read_web_adapter_image(path: Path, text: str, result: Declarations, root: P
                     result.declaring_dirs.add(path.parent.resolve())
                     return True
         why = f"{behind}, and `{module}` is not in the directories it copies"
+    elif "fastapi" in (os.path.basename(word) for word in words) and "run" in words:
+        for candidate in (base / module for base in bases for module in _fastapi_modules(words)):
+            if candidate.is_file():
+                result.add(candidate, Declaration(_fastapi_app(words, candidate), shown, line, what))
+                result.images_mapped.append(path)
+                result.declaring_dirs.add(path.parent.resolve())
+                return True
+        why = f"{behind}, and the module it names is not in the directories it copies"
     elif "manage.py" in (os.path.basename(word) for word in words) and "runserver" in words:
         manage = next(word for word in words if os.path.basename(word) == "manage.py")
         for base in bases:
@@ -535,6 +544,42 @@ def _read_web_adapter_image(path: Path, text: str, result: Declarations, root: P
         why = f"{behind}; {_WEB_SERVERS_READ}"
     result.warnings.append(_unmapped(shown, line, "the app the Lambda Web Adapter serves", why))
     return False
+
+
+_FASTAPI_VALUED = frozenset({"--host", "--port", "--app", "--workers", "--root-path", "--entrypoint", "--log-level"})
+_FASTAPI_DEFAULTS = ("main.py", "app.py", "api.py", "app/main.py", "app/app.py", "app/api.py")
+
+
+def _fastapi_modules(words: list[str]) -> list[str]:
+    """The module ``fastapi run [PATH]`` runs: its path (a package's ``__init__.py`` or ``main.py``
+    for a directory), else the files the FastAPI CLI looks for."""
+    rest = words[words.index("run") + 1 :]
+    given = [
+        word
+        for at, word in enumerate(rest)
+        if not word.startswith("-") and (not at or rest[at - 1] not in _FASTAPI_VALUED)
+    ]
+    if not given:
+        return list(_FASTAPI_DEFAULTS)
+    if given[0].endswith(".py"):
+        return [given[0]]
+    return [f"{given[0].rstrip('/')}/main.py", f"{given[0].rstrip('/')}/__init__.py"]
+
+
+def _fastapi_app(words: list[str], module: Path) -> str:
+    """The app ``fastapi run`` serves: ``--app NAME``, else ``app``, else ``api`` (as its CLI looks)."""
+    rest = words[words.index("run") + 1 :]
+    if "--app" in rest[:-1]:
+        return rest[rest.index("--app") + 1]
+    try:
+        text = read_text(module, MAX_SOURCE_BYTES)
+    except UnreadableFile:
+        return "app"
+    return (
+        "api"
+        if re.search(r"^api\s*=", text, re.MULTILINE) and not re.search(r"^app\s*=", text, re.MULTILINE)
+        else "app"
+    )
 
 
 def _manage_settings(manage: Path) -> str:
