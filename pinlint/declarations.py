@@ -460,8 +460,9 @@ _WEB_SERVERS_READ = (
 
 
 def _web_adapter_command(text: str) -> tuple[list[str], int] | None:
-    """The words of the command a web adapter image runs (its last ``CMD``, else its last
-    ``ENTRYPOINT``; a ``sh -c "..."`` string split too) and its line."""
+    """The words of the command a web adapter image runs (its last ``ENTRYPOINT`` in the JSON form
+    followed by its last ``CMD``, else the one of them it has; a ``sh -c "..."`` string split too)
+    and the line of the ``CMD`` (else the ``ENTRYPOINT``)."""
     found: dict[str, tuple[str, int]] = {}
     for match in _DOCKER_LINE_RE.finditer(text):
         instruction = match.group(1).upper()
@@ -470,7 +471,11 @@ def _web_adapter_command(text: str) -> tuple[list[str], int] | None:
     chosen = found.get("CMD") or found.get("ENTRYPOINT")
     if chosen is None:
         return None
-    return [word for argument in _docker_words(chosen[0]) for word in argument.split()], chosen[1]
+    entrypoint = found.get("ENTRYPOINT")
+    arguments = _docker_words(chosen[0])
+    if entrypoint is not None and "CMD" in found and entrypoint[0].startswith("["):
+        arguments = _docker_words(entrypoint[0]) + arguments  # the CMD is the ENTRYPOINT's arguments
+    return [word for argument in arguments for word in argument.split()], chosen[1]
 
 
 def _web_bases(dockerfile: Path) -> list[Path]:

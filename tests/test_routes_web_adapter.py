@@ -84,6 +84,12 @@ def test_fastapi_run_behind_the_web_adapter_serves_the_app_of_its_module(tmp_pat
     assert _check(tmp_path) == ([("src/main.py:15:12", "stats")], "")  # main.py is the CLI's default module
 
 
+def test_an_entrypoint_and_its_cmd_are_one_command(tmp_path: Path) -> None:
+    dockerfile = _image('["main:app", "--port", "8080"]').replace("CMD", 'ENTRYPOINT ["uvicorn"]\nCMD')
+    _write(tmp_path, {"Dockerfile": dockerfile, "src/main.py": FASTAPI})
+    assert _check(tmp_path) == ([("src/main.py:10:12", "orders")], "")
+
+
 def test_a_gunicorn_factory_behind_the_web_adapter_is_the_app_it_returns(tmp_path: Path) -> None:
     factory = "import psycopg2\nfrom flask import Flask\n\n\ndef create_app():\n    app = Flask(__name__)\n\n"
     factory += '    @app.route("/x")\n    def x():\n        return psycopg2.connect("dbname=shop")\n\n    return app\n'

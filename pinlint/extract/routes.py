@@ -656,10 +656,16 @@ def _factory_app(model: PythonModule, function: FunctionNode) -> _FactoryApp:
         names = [target.id for target in node.targets if isinstance(target, ast.Name)]
         framework = next((each for each in FRAMEWORKS if qualified in each.classes), None)
         if framework is not None:
-            objects.update({name: framework for name in names if name in returned})
+            objects.update(dict.fromkeys(names, framework))
         elif qualified in RESOURCE_APIS and node.value.args and _names_one_of(node.value.args[0], returned):
             apis.update(names)
-    return _FactoryApp(function, objects, apis, imported)
+    served = returned | {  # the returned app, and the blueprints or routers made here that it includes
+        node.args[0].id
+        for node in ast.walk(function)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in INCLUDES
+        if _names_one_of(node.func.value, returned) and node.args and isinstance(node.args[0], ast.Name)
+    }
+    return _FactoryApp(function, {name: objects[name] for name in served if name in objects}, apis, imported)
 
 
 def _names_one_of(node: ast.expr, names: set[str]) -> bool:
