@@ -475,7 +475,7 @@ def _web_adapter_command(text: str) -> tuple[list[str], int] | None:
     arguments = _docker_words(chosen[0])
     if entrypoint is not None and "CMD" in found and entrypoint[0].startswith("["):
         arguments = _docker_words(entrypoint[0]) + arguments  # the CMD is the ENTRYPOINT's arguments
-    return [word for argument in arguments for word in argument.split()], chosen[1]
+    return [word.strip("'\"") for argument in arguments for word in argument.split()], chosen[1]
 
 
 def _web_bases(dockerfile: Path) -> list[Path]:
@@ -509,6 +509,10 @@ def _read_web_adapter_image(path: Path, text: str, result: Declarations, root: P
         result.warnings.append(_unmapped(shown, 0, "the app the Lambda Web Adapter serves", why))
         return False
     words, line = command
+    if not words:
+        why = "the image runs a web server behind the Lambda Web Adapter, and its command is empty or not valid JSON"
+        result.warnings.append(_unmapped(shown, line, "the app the Lambda Web Adapter serves", why))
+        return False
     shown_command = " ".join(words)[:80]
     what = f"the app the Lambda Web Adapter serves (`{shown_command}`)"
     behind = f"the image runs `{shown_command}` behind the Lambda Web Adapter"

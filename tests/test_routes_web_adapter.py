@@ -152,3 +152,20 @@ def test_a_command_behind_the_adapter_that_cannot_be_mapped_says_why(tmp_path: P
         " `granian` `MODULE:APP`, `fastapi run` and `manage.py runserver`); it is not analysed, and the"
         " lambda_handler(event, context) convention stays on"
     ]
+
+
+def test_an_empty_or_broken_command_behind_the_adapter_is_one_warning(tmp_path: Path) -> None:
+    for command in ("[]", '["uvicorn", "main:app"'):
+        _write(tmp_path, {"Dockerfile": _image(command), "src/main.py": FASTAPI})
+        found, warnings = _check(tmp_path)
+        assert found == []
+        assert warnings.splitlines() == [
+            "pinlint: warning: Dockerfile:5: cannot map the app the Lambda Web Adapter serves to source (the image"
+            " runs a web server behind the Lambda Web Adapter, and its command is empty or not valid JSON); it is"
+            " not analysed, and the lambda_handler(event, context) convention stays on"
+        ]
+
+
+def test_a_quoted_shell_command_behind_the_adapter_is_read(tmp_path: Path) -> None:
+    _write(tmp_path, {"Dockerfile": _image('["sh", "-c", "uvicorn main:app --port $PORT"]'), "src/main.py": FASTAPI})
+    assert _check(tmp_path) == ([("src/main.py:10:12", "orders")], "")
