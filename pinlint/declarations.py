@@ -5,7 +5,8 @@ Read here (never executed): Serverless Framework ``serverless.yml``/``.yaml``
 templates (``template.yaml``/``.yml``/``.json``: ``AWS::Serverless::Function`` and
 ``AWS::Lambda::Function`` with ``Handler`` and ``CodeUri``, ``Globals.Function``, image functions'
 ``ImageConfig.Command`` and ``Metadata.DockerContext``), Zappa's ``zappa_settings.json``/``.yaml``/
-``.yml`` (``app_function``, ``events[].function``), a Lambda base image's ``Dockerfile`` ``CMD``,
+``.yml`` (``app_function``, ``events[].function``), a Lambda base image's ``Dockerfile`` ``CMD``
+(or, behind the Lambda Web Adapter, the app its web server runs: ``uvicorn main:app``),
 CDK apps, Terraform ``aws_lambda_function`` resources (a literal ``handler``, ``for_each`` over a
 map of literal handlers, ``var.`` inputs of a module called from the tree, the code directory from
 an ``archive_file``), and ``handlers = ["path/mod.py:func"]`` in the config. A declared name may be
@@ -480,13 +481,15 @@ WEB_ADAPTER_RE = re.compile(r"aws-lambda-adapter|/opt/extensions/lambda-adapter"
 WEB_SERVERS = frozenset({"uvicorn", "gunicorn", "hypercorn", "daphne", "granian"})
 _APP_SPEC_RE = re.compile(r"([A-Za-z_][\w.]*):([A-Za-z_]\w*)(\(\))?")
 _WEB_SERVERS_READ = (
-    "pinlint reads `uvicorn`, `gunicorn`, `hypercorn`, `daphne` or `granian` `MODULE:APP` and `manage.py runserver`"
+    "pinlint reads `uvicorn`, `gunicorn`, `hypercorn`, `daphne` or `granian` `MODULE:APP`, `fastapi run` and"
+    " `manage.py runserver`"
 )
 
 
 def _web_adapter_command(text: str) -> tuple[list[str], int] | None:
-    """The words of the command a web adapter image runs (its last ``CMD``, else its last
-    ``ENTRYPOINT``; a ``sh -c "..."`` string split too) and its line."""
+    """The words of the command a web adapter image runs (its last ``ENTRYPOINT`` in the JSON form
+    followed by its last ``CMD``, else the one of them it has; a ``sh -c "..."`` string split too)
+    and the line of the ``CMD`` (else the ``ENTRYPOINT``)."""
     found: dict[str, tuple[str, int]] = {}
     for match in _DOCKER_LINE_RE.finditer(text):
         instruction = match.group(1).upper()
@@ -495,7 +498,11 @@ def _web_adapter_command(text: str) -> tuple[list[str], int] | None:
     chosen = found.get("CMD") or found.get("ENTRYPOINT")
     if chosen is None:
         return None
-    return [word for argument in _docker_words(chosen[0]) for word in argument.split()], chosen[1]
+    entrypoint = found.get("ENTRYPOINT")
+    arguments = _docker_words(chosen[0])
+    if entrypoint is not None and "CMD" in found and entrypoint[0].startswith("["):
+        arguments = _docker_words(entrypoint[0]) + arguments  # the CMD is the ENTRYPOINT's arguments
+    return [word.strip("'\"") for argument in arguments for word in argument.split()], chosen[1]
 
 
 def _web_bases(dockerfile: Path) -> list[Path]:
@@ -529,6 +536,10 @@ def _read_web_adapter_image(path: Path, text: str, result: Declarations, root: P
         result.warnings.append(_unmapped(shown, 0, "the app the Lambda Web Adapter serves", why))
         return False
     words, line = command
+    if not words:
+        why = "the image runs a web server behind the Lambda Web Adapter, and its command is empty or not valid JSON"
+        result.warnings.append(_unmapped(shown, line, "the app the Lambda Web Adapter serves", why))
+        return False
     shown_command = " ".join(words)[:80]
     what = f"the app the Lambda Web Adapter serves (`{shown_command}`)"
     behind = f"the image runs `{shown_command}` behind the Lambda Web Adapter"
@@ -546,12 +557,21 @@ def _read_web_adapter_image(path: Path, text: str, result: Declarations, root: P
                     result.declaring_dirs.add(path.parent.resolve())
                     return True
         why = f"{behind}, and `{module}` is not in the directories it copies"
+    elif "fastapi" in (os.path.basename(word) for word in words) and "run" in words:
+        for candidate in (base / module for base in bases for module in _fastapi_modules(words)):
+            if candidate.is_file():
+                result.add(candidate, Declaration(_fastapi_app(words, candidate), shown, line, what))
+                result.images_mapped.append(path)
+                result.declaring_dirs.add(path.parent.resolve())
+                return True
+        why = f"{behind}, and the module it names is not in the directories it copies"
     elif "manage.py" in (os.path.basename(word) for word in words) and "runserver" in words:
         manage = next(word for word in words if os.path.basename(word) == "manage.py")
         for base in bases:
             settings = _manage_settings(base / manage)
             if settings:
-                _declare_django(settings, base / manage, result, root)
+                served_by = f"served on Lambda by the Lambda Web Adapter, {path.name} line {line}"
+                _declare_django(settings, base / manage, result, root, served_by)
                 result.images_mapped.append(path)
                 result.declaring_dirs.add(path.parent.resolve())
                 return True
@@ -560,6 +580,42 @@ def _read_web_adapter_image(path: Path, text: str, result: Declarations, root: P
         why = f"{behind}; {_WEB_SERVERS_READ}"
     result.warnings.append(_unmapped(shown, line, "the app the Lambda Web Adapter serves", why))
     return False
+
+
+_FASTAPI_VALUED = frozenset({"--host", "--port", "--app", "--workers", "--root-path", "--entrypoint", "--log-level"})
+_FASTAPI_DEFAULTS = ("main.py", "app.py", "api.py", "app/main.py", "app/app.py", "app/api.py")
+
+
+def _fastapi_modules(words: list[str]) -> list[str]:
+    """The module ``fastapi run [PATH]`` runs: its path (a package's ``__init__.py`` or ``main.py``
+    for a directory), else the files the FastAPI CLI looks for."""
+    rest = words[words.index("run") + 1 :]
+    given = [
+        word
+        for at, word in enumerate(rest)
+        if not word.startswith("-") and (not at or rest[at - 1] not in _FASTAPI_VALUED)
+    ]
+    if not given:
+        return list(_FASTAPI_DEFAULTS)
+    if given[0].endswith(".py"):
+        return [given[0]]
+    return [f"{given[0].rstrip('/')}/main.py", f"{given[0].rstrip('/')}/__init__.py"]
+
+
+def _fastapi_app(words: list[str], module: Path) -> str:
+    """The app ``fastapi run`` serves: ``--app NAME``, else ``app``, else ``api`` (as its CLI looks)."""
+    rest = words[words.index("run") + 1 :]
+    if "--app" in rest[:-1]:
+        return rest[rest.index("--app") + 1]
+    try:
+        text = read_text(module, MAX_SOURCE_BYTES)
+    except UnreadableFile:
+        return "app"
+    return (
+        "api"
+        if re.search(r"^api\s*=", text, re.MULTILINE) and not re.search(r"^app\s*=", text, re.MULTILINE)
+        else "app"
+    )
 
 
 def _manage_settings(manage: Path) -> str:
@@ -946,16 +1002,17 @@ def _python_model(path: Path, words: re.Pattern[bytes] | None = None) -> PythonM
         return None
 
 
-def _declare_django(settings: str, importer: Path, result: Declarations, root: Path) -> None:
+def _declare_django(settings: str, importer: Path, result: Declarations, root: Path, served_by: str = "") -> None:
     """Django's views, from the settings module's ``ROOT_URLCONF`` through its ``urlpatterns`` and
-    the URLconfs they ``include()``: functions, and classes (``Detail.as_view()``, DRF ViewSets)."""
+    the URLconfs they ``include()``: functions, and classes (``Detail.as_view()``, DRF ViewSets).
+    ``served_by`` says what serves the settings on Lambda (else the module ``importer``)."""
     from pinlint.extract.routes import django_routes, root_urlconf
 
     settings_file = _module_file(importer, settings, 0)
     if settings_file is not None:  # its DATABASES are a Lambda's (the django-database rules)
         here = os.path.abspath(settings_file)
         project = nearest_ancestor(os.path.dirname(here), ("manage.py", ".git"), levels=MAX_LEVELS_UP) or root
-        served = f"served on Lambda by {_display(importer, project)}"  # the same from any run root
+        served = served_by or f"served on Lambda by {_display(importer, project)}"  # the same from any run root
         result.lambda_settings.setdefault(here, served)
     model = _python_model(settings_file) if settings_file is not None else None
     conf = root_urlconf(model) if model is not None and settings_file is not None else None

@@ -205,3 +205,34 @@ def test_a_factory_app_nobody_serves_makes_no_handler(tmp_path: Path) -> None:
         },
     )
     assert _findings(tmp_path) == []
+
+
+def test_a_blueprint_made_in_the_factory_and_registered_on_its_app_is_served(tmp_path: Path) -> None:
+    factory = """\
+import psycopg2
+from flask import Blueprint, Flask
+from mangum import Mangum
+
+
+def create_app():
+    app = Flask(__name__)
+    api = Blueprint("api", __name__)
+    spare = Blueprint("spare", __name__)
+
+    @api.get("/orders")
+    def orders():
+        return psycopg2.connect("dbname=x")
+
+    @spare.get("/unused")
+    def unused():
+        return psycopg2.connect("dbname=x")
+
+    app.register_blueprint(api)
+    return app
+
+
+app = create_app()
+handler = Mangum(app)
+"""
+    _write(tmp_path, {"main.py": factory})
+    assert _findings(tmp_path) == [("main.py:13:16", "create_app.orders")]  # `spare` is never registered

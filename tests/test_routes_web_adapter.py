@@ -77,6 +77,19 @@ def test_the_app_uvicorn_serves_behind_the_web_adapter_is_served(tmp_path: Path)
     assert warnings == ""  # the image function is this image: no "cannot map" warning
 
 
+def test_fastapi_run_behind_the_web_adapter_serves_the_app_of_its_module(tmp_path: Path) -> None:
+    _write(tmp_path, {"Dockerfile": _image('["fastapi", "run", "main.py", "--port", "8080"]'), "src/main.py": FASTAPI})
+    assert _check(tmp_path) == ([("src/main.py:10:12", "orders")], "")
+    (tmp_path / "Dockerfile").write_text(_image('["fastapi", "run", "--app", "admin"]'), encoding="utf-8")
+    assert _check(tmp_path) == ([("src/main.py:15:12", "stats")], "")  # main.py is the CLI's default module
+
+
+def test_an_entrypoint_and_its_cmd_are_one_command(tmp_path: Path) -> None:
+    dockerfile = _image('["main:app", "--port", "8080"]').replace("CMD", 'ENTRYPOINT ["uvicorn"]\nCMD')
+    _write(tmp_path, {"Dockerfile": dockerfile, "src/main.py": FASTAPI})
+    assert _check(tmp_path) == ([("src/main.py:10:12", "orders")], "")
+
+
 def test_a_gunicorn_factory_behind_the_web_adapter_is_the_app_it_returns(tmp_path: Path) -> None:
     factory = "import psycopg2\nfrom flask import Flask\n\n\ndef create_app():\n    app = Flask(__name__)\n\n"
     factory += '    @app.route("/x")\n    def x():\n        return psycopg2.connect("dbname=shop")\n\n    return app\n'
@@ -107,6 +120,9 @@ def test_django_runserver_behind_the_web_adapter_serves_its_views(tmp_path: Path
         },
     )
     assert _check(tmp_path) == ([("src/core/views.py:5:12", "report")], "")
+    shown = run_cli("check", "--show-settings", ".", cwd=tmp_path).stdout
+    served = "# django settings: src/core/settings.py (served on Lambda by the Lambda Web Adapter, Dockerfile line 5)"
+    assert served in shown.splitlines()
 
 
 def test_a_web_server_image_without_the_adapter_serves_nothing_on_lambda(tmp_path: Path) -> None:
@@ -133,6 +149,23 @@ def test_a_command_behind_the_adapter_that_cannot_be_mapped_says_why(tmp_path: P
     assert warnings.splitlines() == [
         "pinlint: warning: Dockerfile:5: cannot map the app the Lambda Web Adapter serves to source (the image runs"
         " `flask run` behind the Lambda Web Adapter; pinlint reads `uvicorn`, `gunicorn`, `hypercorn`, `daphne` or"
-        " `granian` `MODULE:APP` and `manage.py runserver`); it is not analysed, and the lambda_handler(event,"
-        " context) convention stays on"
+        " `granian` `MODULE:APP`, `fastapi run` and `manage.py runserver`); it is not analysed, and the"
+        " lambda_handler(event, context) convention stays on"
     ]
+
+
+def test_an_empty_or_broken_command_behind_the_adapter_is_one_warning(tmp_path: Path) -> None:
+    for command in ("[]", '["uvicorn", "main:app"'):
+        _write(tmp_path, {"Dockerfile": _image(command), "src/main.py": FASTAPI})
+        found, warnings = _check(tmp_path)
+        assert found == []
+        assert warnings.splitlines() == [
+            "pinlint: warning: Dockerfile:5: cannot map the app the Lambda Web Adapter serves to source (the image"
+            " runs a web server behind the Lambda Web Adapter, and its command is empty or not valid JSON); it is"
+            " not analysed, and the lambda_handler(event, context) convention stays on"
+        ]
+
+
+def test_a_quoted_shell_command_behind_the_adapter_is_read(tmp_path: Path) -> None:
+    _write(tmp_path, {"Dockerfile": _image('["sh", "-c", "uvicorn main:app --port $PORT"]'), "src/main.py": FASTAPI})
+    assert _check(tmp_path) == ([("src/main.py:10:12", "orders")], "")

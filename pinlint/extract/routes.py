@@ -14,6 +14,9 @@ Lambda, which the module or a declaration shows:
   ``app_function``, a router that a served app includes), or when a declared handler is such an
   adapter (``handler = Mangum(app)`` in serverless.yml's ``main.handler``).
 
+An app that an application factory builds and returns (``app = create_app()``) is served like the
+name it is bound to: the factory's nested routes and the resources and blueprints it adds.
+
 ``served_elsewhere`` says which served objects come from other modules (``from main import app``
 then ``Mangum(app)``, ``app.include_router(items.router)``), so that pinlint.declarations can
 declare them in the module that defines them. Nothing is imported or executed.
@@ -572,7 +575,16 @@ def django_routes(model: PythonModule) -> list[DjangoRoute]:
 # mark "what it returns", so the factory itself is not a handler); the factory's nested routes
 # are handlers named ``create_app.hello``, and the resources and blueprints it adds are served.
 FACTORY_MARK = "()"
-_CONSTRUCTORS = frozenset({*ADAPTERS, *RESOURCE_APIS, *(name for each in FRAMEWORKS for name in each.classes)})
+_ADAPTER_PACKAGES = frozenset(name.split(".")[0] for name in ADAPTERS)  # what a module that adapts imports
+_CONSTRUCTORS = frozenset(
+    {
+        *ADAPTERS,
+        *RESOURCE_APIS,
+        *(name for each in FRAMEWORKS for name in each.classes),
+        "django.core.wsgi.get_wsgi_application",
+        "django.core.asgi.get_asgi_application",
+    }
+)
 
 
 def _factory_calls(model: PythonModule, served: dict[str, str]) -> dict[str, tuple[ast.expr, int, str]]:
@@ -600,8 +612,8 @@ def _factories(model: PythonModule, declared: dict[str, str]) -> dict[str, str]:
         for name, why in declared.items()
         if name.endswith(FACTORY_MARK) and name[: -len(FACTORY_MARK)] in functions
     }
-    if not functions or not (declared or may_serve_routes(model.source)):
-        return found
+    if not functions or not (declared or model.packages & _ADAPTER_PACKAGES):
+        return found  # (the common case: nothing declared here, no adapter imported)
     for name, (func, line, why) in _factory_calls(model, _served(model, declared)).items():
         if isinstance(func, ast.Name) and func.id in functions:
             found.setdefault(func.id, f"the app `{func.id}()` returns, served as `{name}` (line {line}) {why}")
@@ -644,10 +656,16 @@ def _factory_app(model: PythonModule, function: FunctionNode) -> _FactoryApp:
         names = [target.id for target in node.targets if isinstance(target, ast.Name)]
         framework = next((each for each in FRAMEWORKS if qualified in each.classes), None)
         if framework is not None:
-            objects.update({name: framework for name in names if name in returned})
+            objects.update(dict.fromkeys(names, framework))
         elif qualified in RESOURCE_APIS and node.value.args and _names_one_of(node.value.args[0], returned):
             apis.update(names)
-    return _FactoryApp(function, objects, apis, imported)
+    served = returned | {  # the returned app, and the blueprints or routers made here that it includes
+        node.args[0].id
+        for node in ast.walk(function)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in INCLUDES
+        if _names_one_of(node.func.value, returned) and node.args and isinstance(node.args[0], ast.Name)
+    }
+    return _FactoryApp(function, {name: objects[name] for name in served if name in objects}, apis, imported)
 
 
 def _names_one_of(node: ast.expr, names: set[str]) -> bool:
