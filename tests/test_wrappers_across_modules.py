@@ -91,6 +91,8 @@ def work(other):
     execute_query("SELECT 1", ("SET search_path TO x",))  # the SQL is the first argument
     execute_local("LISTEN local")  # a local function of the same shape that only prints
     other.run("LISTEN unknown")  # a receiver whose class the code does not show
+    Database.run(other, "LISTEN through_the_class")  # the instance comes first: not the SQL slot
+    Database.run("LISTEN self")  # (an error at run time, not SQL sent)
     execute_query("SELECT pg_advisory_xact_lock(1)")  # safe SQL
 
 
@@ -293,3 +295,21 @@ def test_a_module_read_only_for_wrappers_keeps_its_syntax_error_to_itself(tmp_pa
     assert quiet.stderr == "" and quiet.returncode == 0
     named = run_cli("check", "--no-cache", "-q", "app/jobs.py", cwd=tmp_path)
     assert "app/jobs.py" in named.stderr
+
+
+def test_an_absolute_module_import_and_a_cycle_of_forwards(tmp_path: Path) -> None:
+    """``import common.db`` then ``common.db.execute_query(...)`` is read; two modules that hand a
+    parameter to each other and never to a sink send nothing, and the run ends."""
+    caller = (
+        "import common.db\nfrom common.ping import ping\n\n\n"
+        "def work():\n    common.db.execute_query('LISTEN a')\n    ping('LISTEN b')\n"
+    )
+    _project(tmp_path, caller)
+    _write(
+        tmp_path,
+        {
+            "common/ping.py": "from common.pong import pong\n\n\ndef ping(sql):\n    pong(sql)\n",
+            "common/pong.py": "from common.ping import ping\n\n\ndef pong(sql):\n    ping(sql)\n",
+        },
+    )
+    assert [line.split(" ", 1)[0] for line in _findings(tmp_path)] == ["app/jobs.py:6:30:"]
