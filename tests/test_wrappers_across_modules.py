@@ -168,6 +168,14 @@ def test_a_wrapper_of_this_module_that_calls_an_imported_wrapper_is_a_sink(tmp_p
     assert finding.endswith("(reaches `cur.execute()` in common/db.py:8 through `execute_query()`)")
 
 
+def test_the_wrappers_inside_the_helper_module_are_named_too(tmp_path: Path) -> None:
+    helper = DB + "\n\ndef run_sql(statement):\n    execute_query(statement)\n"
+    _project(tmp_path, "from common.db import run_sql\n\nrun_sql('LISTEN jobs')\n")
+    _write(tmp_path, {"common/db.py": helper})
+    (finding,) = _findings(tmp_path)
+    assert finding.endswith("(reaches `cur.execute()` in common/db.py:8 through `run_sql()` -> `execute_query()`)")
+
+
 def test_a_relative_import_and_a_package_re_export_reach_the_wrapper(tmp_path: Path) -> None:
     caller = "from . import db\nfrom common import execute_query\n\n\n"
     caller += "db.execute_query('LISTEN a')\nexecute_query('LISTEN b')\n"
@@ -215,7 +223,9 @@ def test_the_summary_records_wrappers_and_what_they_hand_on() -> None:
     assert "log_query" not in summary.wrappers and "rebinds" not in summary.wrappers
     assert "Database.quiet" not in summary.wrappers
     # run_sql sends through execute_query of the same module: a sink here, and a call handed on
-    assert summary.wrappers["run_sql"][0].sink == "cur.execute"
+    assert summary.wrappers["run_sql"][0] == WrapperSummary(
+        "statement", 0, False, 8, "cur.execute", inner=("execute_query",)
+    )
     assert summary.wrappers["run_sql"][1] == WrapperSummary(
         "statement", 0, False, 35, forward="execute_query", slot="0"
     )

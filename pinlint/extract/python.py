@@ -219,7 +219,8 @@ class _Reader:
                 if keyword:  # ``cursor.copy("COPY ...")``, not ``shutil.copy("a", "b")``
                     fragments = [fragment for fragment in fragments if begins_with_keyword(fragment.text, keyword)]
                 self.result.fragments.extend(fragments)
-            wrapper = wrapper_of_parameter(self.model, argument, chain, keyword, sink, sink_line, place)
+            inner = (through.qualname or through.name, *through.inner) if through is not None and not place else ()
+            wrapper = wrapper_of_parameter(self.model, argument, chain, keyword, sink, sink_line, place, inner)
             if wrapper is not None:
                 self.found_wrappers.setdefault((wrapper.name, wrapper.method), wrapper)
 
@@ -361,6 +362,7 @@ class Wrapper:
     sink_line: int
     qualname: str = ""  # how other modules name it (``execute_query``, ``Database.run``); "" for a nested def
     place: str = ""  # where the sink is when it is in another module: " in common/db.py:12 through `run()`"
+    inner: tuple[str, ...] = ()  # the module's wrappers it sends through, outermost first (``execute_query``)
 
     def arguments(self, call: ast.Call) -> list[ast.expr]:
         for keyword in call.keywords:
@@ -386,6 +388,7 @@ def wrapper_of_parameter(
     sink: str,
     sink_line: int,
     place: str = "",
+    inner: tuple[str, ...] = (),
 ) -> Wrapper | None:
     """The wrapper that the function around a sink call is when the call's SQL argument is one of
     its parameters, never rebound; else None."""
@@ -409,7 +412,7 @@ def wrapper_of_parameter(
     qualname = function.name if function in body else ""
     if owner is not None and owner in body and "classmethod" not in decorators:
         qualname = f"{owner.name}.{function.name}"
-    return Wrapper(function.name, method, argument.id, position, keyword, sink, sink_line, qualname, place)
+    return Wrapper(function.name, method, argument.id, position, keyword, sink, sink_line, qualname, place, inner)
 
 
 def _owner_class(model: PythonModule, function: ast.AST) -> ast.ClassDef | None:

@@ -43,7 +43,7 @@ PROPERTY_DECORATORS = frozenset({"property", "functools.cached_property", "cache
 INSTANCE_CACHED = frozenset({"functools.cached_property", "cached_property"})
 EXCEPT_GUARD = "!except"
 SINK_NAMES = METHOD_SINKS | STATEMENT_SINKS.keys() | {name.rsplit(".", 1)[-1] for name in FUNCTION_SINKS}
-SUMMARY_FORMAT = 5
+SUMMARY_FORMAT = 6
 
 _BUILTINS = frozenset(dir(builtins))
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -101,6 +101,7 @@ class WrapperSummary:
     keyword: str = ""  # the first word the SQL must have (``COPY``), else ""
     forward: str = ""
     slot: str = ""
+    inner: tuple[str, ...] = ()  # the module's wrappers between it and ``sink``, outermost first
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,9 @@ def from_json(data: Any) -> ModuleSummary | None:
         }
         entries = {name: dict(table) for name, table in body["entries"].items()}
         wrappers = {
-            name: tuple(WrapperSummary(**item) for item in items if isinstance(item, dict))
+            name: tuple(
+                WrapperSummary(**{**item, "inner": tuple(item["inner"])}) for item in items if isinstance(item, dict)
+            )
             for name, items in body["wrappers"].items()
         }
         return ModuleSummary(functions, classes, dict(body["names"]), dict(body["strings"]), entries, wrappers)
@@ -330,7 +333,7 @@ class _Summariser:
     def summarise(self) -> ModuleSummary:
         for qualname, wrapper in module_wrappers(self.model).items():
             sent = WrapperSummary(wrapper.parameter, wrapper.position, wrapper.method, wrapper.sink_line, wrapper.sink)
-            self.summary.wrappers[qualname] = (replace(sent, keyword=wrapper.keyword),)
+            self.summary.wrappers[qualname] = (replace(sent, keyword=wrapper.keyword, inner=wrapper.inner),)
         self._body(self.tree.body, "", "", {})
         for node in self.tree.body:
             self._module_statement(node)
