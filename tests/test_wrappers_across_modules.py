@@ -323,3 +323,21 @@ def test_an_absolute_module_import_and_a_cycle_of_forwards(tmp_path: Path) -> No
         },
     )
     assert [line.split(" ", 1)[0] for line in _findings(tmp_path)] == ["app/jobs.py:6:30:"]
+
+
+def test_an_imported_constant_sent_through_an_imported_wrapper(tmp_path: Path) -> None:
+    queries = 'LOCK = "SELECT pg_advisory_lock(1)"\nXACT = "SELECT pg_advisory_xact_lock(1)"\n'
+    queries += 'QUERIES = {"listen": "LISTEN jobs"}\n'
+    handler = (
+        "from common.db import execute_query\nfrom common.queries import LOCK, XACT, QUERIES\n\n\n"
+        "def lambda_handler(event, context):\n    execute_query(LOCK)\n    execute_query(XACT)\n"
+        "    execute_query(QUERIES['listen'])\n"
+    )
+    _project(tmp_path, handler)
+    _write(tmp_path, {"common/queries.py": queries})
+    assert _findings(tmp_path) == [
+        "app/jobs.py:6:19: PIN019 `pg_advisory_lock()` takes or releases a session-level advisory lock"
+        " (`common.queries.LOCK` reaches `cur.execute()` in common/db.py:8 through `execute_query()`)",
+        "app/jobs.py:8:19: PIN014 `LISTEN` ties notifications to one database session"
+        " (`common.queries.QUERIES['listen']` reaches `cur.execute()` in common/db.py:8 through `execute_query()`)",
+    ]

@@ -273,6 +273,8 @@ class _Reader:
         if self.resolve_wrapper is None:
             return
         self.sql_lines = _lines_with_sql_text(self.model)
+        if self.values.resolve_import is not None:  # and those handing on a name imported from the project
+            self.sql_lines = sorted({*self.sql_lines, *_lines_passing_imported_names(self.model)})
         if not self.sql_lines:
             return
         self.sql_callees = _callees_on(self.model, self.sql_lines)
@@ -448,6 +450,21 @@ def _lines_with_sql_text(model: PythonModule) -> list[int]:
     if names:
         lines = sorted({*lines, *model.lines_matching(re.compile(rf"\b(?:{name_alternation(names)})\b"))})
     return lines
+
+
+def _lines_passing_imported_names(model: PythonModule) -> list[int]:
+    """The lines where a name that a ``from ... import`` binds is a call's argument, or the
+    container of one (``run(LOCK_SQL)``, ``run(QUERIES["lock"])``): its text may be SQL."""
+    names = {
+        alias.asname or alias.name
+        for statement in model.import_statements
+        if isinstance(statement, ast.ImportFrom)
+        for alias in statement.names
+        if alias.name != "*"
+    }
+    if not names:
+        return []
+    return model.lines_matching(re.compile(rf"[(,]\s*(?:{name_alternation(names)})\s*[,)\[]"))
 
 
 def _callees_on(model: PythonModule, lines: list[int]) -> set[str]:
