@@ -335,9 +335,13 @@ def test_an_imported_constant_sent_through_an_imported_wrapper(tmp_path: Path) -
     )
     _project(tmp_path, handler)
     _write(tmp_path, {"common/queries.py": queries})
-    assert _findings(tmp_path) == [
-        "app/jobs.py:6:19: PIN019 `pg_advisory_lock()` takes or releases a session-level advisory lock"
-        " (`common.queries.LOCK` reaches `cur.execute()` in common/db.py:8 through `execute_query()`)",
-        "app/jobs.py:8:19: PIN014 `LISTEN` ties notifications to one database session"
-        " (`common.queries.QUERIES['listen']` reaches `cur.execute()` in common/db.py:8 through `execute_query()`)",
+    found = _findings(tmp_path)
+    assert [line.split(" ", 2)[:2] for line in found] == [
+        ["app/jobs.py:6:19:", "PIN019"],
+        ["app/jobs.py:8:19:", "PIN014"],
     ]
+    assert found[0].endswith(
+        "(`common.queries.LOCK` reaches `cur.execute()` in common/db.py:8 through `execute_query()`)"
+    )
+    place = "(`common.queries.QUERIES['listen']` reaches `cur.execute()` in common/db.py:8 through `execute_query()`)"
+    assert found[1].endswith(place)
