@@ -808,6 +808,10 @@ def _imported_wrappers(index: ProjectIndex, model: PythonModule, path: str, root
         found = index.wrapper(path, f"(){reference}.{method}" if method else reference)
         if found is None:
             return None
+        if found.method and not method:  # ``Database.run(db, sql)``: through the class, ``self`` comes first
+            owner = index.resolve(path, reference.rpartition(".")[0])
+            if owner is not None and owner.kind == "class":
+                return None
         shown = relative_to_root(found.path, root) if root else found.path
         through = " -> ".join(f"`{name}()`" for name in found.names)
         place = f" in {shown}:{found.line} through {through}"

@@ -91,6 +91,8 @@ def work(other):
     execute_query("SELECT 1", ("SET search_path TO x",))  # the SQL is the first argument
     execute_local("LISTEN local")  # a local function of the same shape that only prints
     other.run("LISTEN unknown")  # a receiver whose class the code does not show
+    Database.run(other, "LISTEN through_the_class")  # the instance comes first: not the SQL slot
+    Database.run("LISTEN self")  # (an error at run time, not SQL sent)
     execute_query("SELECT pg_advisory_xact_lock(1)")  # safe SQL
 
 
@@ -166,6 +168,14 @@ def test_a_wrapper_of_this_module_that_calls_an_imported_wrapper_is_a_sink(tmp_p
     assert finding.endswith("(reaches `cur.execute()` in common/db.py:8 through `execute_query()`)")
 
 
+def test_the_wrappers_inside_the_helper_module_are_named_too(tmp_path: Path) -> None:
+    helper = DB + "\n\ndef run_sql(statement):\n    execute_query(statement)\n"
+    _project(tmp_path, "from common.db import run_sql\n\nrun_sql('LISTEN jobs')\n")
+    _write(tmp_path, {"common/db.py": helper})
+    (finding,) = _findings(tmp_path)
+    assert finding.endswith("(reaches `cur.execute()` in common/db.py:8 through `run_sql()` -> `execute_query()`)")
+
+
 def test_a_relative_import_and_a_package_re_export_reach_the_wrapper(tmp_path: Path) -> None:
     caller = "from . import db\nfrom common import execute_query\n\n\n"
     caller += "db.execute_query('LISTEN a')\nexecute_query('LISTEN b')\n"
@@ -213,7 +223,9 @@ def test_the_summary_records_wrappers_and_what_they_hand_on() -> None:
     assert "log_query" not in summary.wrappers and "rebinds" not in summary.wrappers
     assert "Database.quiet" not in summary.wrappers
     # run_sql sends through execute_query of the same module: a sink here, and a call handed on
-    assert summary.wrappers["run_sql"][0].sink == "cur.execute"
+    assert summary.wrappers["run_sql"][0] == WrapperSummary(
+        "statement", 0, False, 8, "cur.execute", inner=("execute_query",)
+    )
     assert summary.wrappers["run_sql"][1] == WrapperSummary(
         "statement", 0, False, 35, forward="execute_query", slot="0"
     )
@@ -293,3 +305,43 @@ def test_a_module_read_only_for_wrappers_keeps_its_syntax_error_to_itself(tmp_pa
     assert quiet.stderr == "" and quiet.returncode == 0
     named = run_cli("check", "--no-cache", "-q", "app/jobs.py", cwd=tmp_path)
     assert "app/jobs.py" in named.stderr
+
+
+def test_an_absolute_module_import_and_a_cycle_of_forwards(tmp_path: Path) -> None:
+    """``import common.db`` then ``common.db.execute_query(...)`` is read; two modules that hand a
+    parameter to each other and never to a sink send nothing, and the run ends."""
+    caller = (
+        "import common.db\nfrom common.ping import ping\n\n\n"
+        "def work():\n    common.db.execute_query('LISTEN a')\n    ping('LISTEN b')\n"
+    )
+    _project(tmp_path, caller)
+    _write(
+        tmp_path,
+        {
+            "common/ping.py": "from common.pong import pong\n\n\ndef ping(sql):\n    pong(sql)\n",
+            "common/pong.py": "from common.ping import ping\n\n\ndef pong(sql):\n    ping(sql)\n",
+        },
+    )
+    assert [line.split(" ", 1)[0] for line in _findings(tmp_path)] == ["app/jobs.py:6:30:"]
+
+
+def test_an_imported_constant_sent_through_an_imported_wrapper(tmp_path: Path) -> None:
+    queries = 'LOCK = "SELECT pg_advisory_lock(1)"\nXACT = "SELECT pg_advisory_xact_lock(1)"\n'
+    queries += 'QUERIES = {"listen": "LISTEN jobs"}\n'
+    handler = (
+        "from common.db import execute_query\nfrom common.queries import LOCK, XACT, QUERIES\n\n\n"
+        "def lambda_handler(event, context):\n    execute_query(LOCK)\n    execute_query(XACT)\n"
+        "    execute_query(QUERIES['listen'])\n"
+    )
+    _project(tmp_path, handler)
+    _write(tmp_path, {"common/queries.py": queries})
+    found = _findings(tmp_path)
+    assert [line.split(" ", 2)[:2] for line in found] == [
+        ["app/jobs.py:6:19:", "PIN019"],
+        ["app/jobs.py:8:19:", "PIN014"],
+    ]
+    assert found[0].endswith(
+        "(`common.queries.LOCK` reaches `cur.execute()` in common/db.py:8 through `execute_query()`)"
+    )
+    place = "(`common.queries.QUERIES['listen']` reaches `cur.execute()` in common/db.py:8 through `execute_query()`)"
+    assert found[1].endswith(place)

@@ -231,7 +231,8 @@ class _Reader:
                 if keyword:  # ``cursor.copy("COPY ...")``, not ``shutil.copy("a", "b")``
                     fragments = [fragment for fragment in fragments if begins_with_keyword(fragment.text, keyword)]
                 self.result.fragments.extend(fragments)
-            wrapper = wrapper_of_parameter(self.model, argument, chain, keyword, sink, sink_line, place)
+            inner = (through.qualname or through.name, *through.inner) if through is not None and not place else ()
+            wrapper = wrapper_of_parameter(self.model, argument, chain, keyword, sink, sink_line, place, inner)
             if wrapper is not None:
                 self.found_wrappers.setdefault((wrapper.name, wrapper.method), wrapper)
 
@@ -315,6 +316,8 @@ class _Reader:
         if self.resolve_wrapper is None:
             return
         self.sql_lines = _lines_with_sql_text(self.model)
+        if self.values.resolve_import is not None:  # and those handing on a name imported from the project
+            self.sql_lines = sorted({*self.sql_lines, *_lines_passing_imported_names(self.model)})
         if not self.sql_lines:
             return
         self.sql_callees = _callees_on(self.model, self.sql_lines)
@@ -404,6 +407,7 @@ class Wrapper:
     sink_line: int
     qualname: str = ""  # how other modules name it (``execute_query``, ``Database.run``); "" for a nested def
     place: str = ""  # where the sink is when it is in another module: " in common/db.py:12 through `run()`"
+    inner: tuple[str, ...] = ()  # the module's wrappers it sends through, outermost first (``execute_query``)
 
     def arguments(self, call: ast.Call) -> list[ast.expr]:
         for keyword in call.keywords:
@@ -429,6 +433,7 @@ def wrapper_of_parameter(
     sink: str,
     sink_line: int,
     place: str = "",
+    inner: tuple[str, ...] = (),
 ) -> Wrapper | None:
     """The wrapper that the function around a sink call is when the call's SQL argument is one of
     its parameters, never rebound; else None."""
@@ -452,7 +457,7 @@ def wrapper_of_parameter(
     qualname = function.name if function in body else ""
     if owner is not None and owner in body and "classmethod" not in decorators:
         qualname = f"{owner.name}.{function.name}"
-    return Wrapper(function.name, method, argument.id, position, keyword, sink, sink_line, qualname, place)
+    return Wrapper(function.name, method, argument.id, position, keyword, sink, sink_line, qualname, place, inner)
 
 
 def _owner_class(model: PythonModule, function: ast.AST) -> ast.ClassDef | None:
@@ -488,6 +493,21 @@ def _lines_with_sql_text(model: PythonModule) -> list[int]:
     if names:
         lines = sorted({*lines, *model.lines_matching(re.compile(rf"\b(?:{name_alternation(names)})\b"))})
     return lines
+
+
+def _lines_passing_imported_names(model: PythonModule) -> list[int]:
+    """The lines where a name that a ``from ... import`` binds is a call's argument, or the
+    container of one (``run(LOCK_SQL)``, ``run(QUERIES["lock"])``): its text may be SQL."""
+    names = {
+        alias.asname or alias.name
+        for statement in model.import_statements
+        if isinstance(statement, ast.ImportFrom)
+        for alias in statement.names
+        if alias.name != "*"
+    }
+    if not names:
+        return []
+    return model.lines_matching(re.compile(rf"[(,]\s*(?:{name_alternation(names)})\s*[,)\[]"))
 
 
 def _callees_on(model: PythonModule, lines: list[int]) -> set[str]:

@@ -401,8 +401,9 @@ class ProjectIndex:
         entries = summary.wrappers.get(name, ()) if summary is not None else ()
         for entry in entries:
             if entry.sink:
+                names = (name, *entry.inner)
                 return SentThrough(
-                    entry.parameter, entry.position, entry.method, entry.keyword, entry.sink, path, entry.line, (name,)
+                    entry.parameter, entry.position, entry.method, entry.keyword, entry.sink, path, entry.line, names
                 )
         for entry in entries:
             inner = self.wrapper(path, entry.forward, depth + 1) if entry.forward else None

@@ -57,7 +57,7 @@ PROPERTY_DECORATORS = frozenset({"property", "functools.cached_property", "cache
 INSTANCE_CACHED = frozenset({"functools.cached_property", "cached_property"})
 EXCEPT_GUARD = "!except"
 SINK_NAMES = METHOD_SINKS | STATEMENT_SINKS.keys() | {name.rsplit(".", 1)[-1] for name in FUNCTION_SINKS}
-SUMMARY_FORMAT = 9
+SUMMARY_FORMAT = 10
 
 _BUILTINS = frozenset(dir(builtins))
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -125,6 +125,7 @@ class WrapperSummary:
     keyword: str = ""  # the first word the SQL must have (``COPY``), else ""
     forward: str = ""
     slot: str = ""
+    inner: tuple[str, ...] = ()  # the module's wrappers between it and ``sink``, outermost first
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,9 @@ def from_json(data: Any) -> ModuleSummary | None:
             for name, returned in body["sql_returns"].items()
         }
         wrappers = {
-            name: tuple(WrapperSummary(**item) for item in items if isinstance(item, dict))
+            name: tuple(
+                WrapperSummary(**{**item, "inner": tuple(item["inner"])}) for item in items if isinstance(item, dict)
+            )
             for name, items in body["wrappers"].items()
         }
         summary = ModuleSummary(
@@ -382,7 +385,7 @@ class _Summariser:
     def summarise(self) -> ModuleSummary:
         for qualname, wrapper in module_wrappers(self.model).items():
             sent = WrapperSummary(wrapper.parameter, wrapper.position, wrapper.method, wrapper.sink_line, wrapper.sink)
-            self.summary.wrappers[qualname] = (replace(sent, keyword=wrapper.keyword),)
+            self.summary.wrappers[qualname] = (replace(sent, keyword=wrapper.keyword, inner=wrapper.inner),)
         self._body(self.tree.body, "", "", {})
         for node in self.tree.body:
             self._module_statement(node)
