@@ -582,8 +582,9 @@ class Linter:
             module = ModuleFacts(calls, defines_handler, model.source)
             hits: list[tuple[Rule, CallHit]] = []
             for rule, kind in self.module_call_kinds:
-                if kind.applies(module):
-                    hits.extend((rule, hit) for call in calls.calls for hit in kind.check(call, module))
+                found = [(rule, hit) for call in calls.calls for hit in kind.check(call, module)]
+                if found and kind.applies(module):  # (its source test runs only where it would flag)
+                    hits.extend(found)
             for rule, setting_kind in self.setting_kinds:
                 hits.extend((rule, hit) for setting in calls.settings for hit in setting_kind.check(setting))
             for rule, hit in hits:

@@ -167,7 +167,8 @@ def may_serve_routes(text: str) -> bool:
     """Whether a module's text names a Lambda adapter or a Lambda-only framework, so that its
     routes may be handlers even when nothing in it connects (they may reach a connection only
     through other modules)."""
-    return _ROUTE_MODULES.search(text) is not None
+    # (substring tests first: an alternation that starts with ``\b`` makes re try every position)
+    return any(name in text for name in _ROUTE_MODULE_NAMES) and _ROUTE_MODULES.search(text) is not None
 
 
 def calls_an_adapter(model: PythonModule) -> bool:
