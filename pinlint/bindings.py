@@ -20,7 +20,7 @@ Two readers ask different questions of the same bindings:
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 # what made a binding
@@ -70,8 +70,9 @@ class ModuleScopes:
     nested def, lambda or class is a scope of its own, read when asked for): most functions of a
     module are never asked about."""
 
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(self, tree: ast.Module, statements: Sequence[ast.stmt] | None = None) -> None:
         self.tree = tree
+        self.statements = statements  # every statement of the module, nested ones too (the model's list)
         self.scopes: dict[ast.AST | None, Scope] = {}
         self._attributes: dict[str, list[Binding]] | None = None
         self._sql: dict[ast.AST | None, list[Binding]] = {}
@@ -242,14 +243,17 @@ class ModuleScopes:
     def attribute_origins(self, dotted: str, origin: Callable[[Binding], str]) -> set[str]:
         """What made ``a.b`` in ``a.b = ...``, ``a.b: T = ...`` or ``with ... as a.b`` anywhere in the module."""
         if self._attributes is None:
-            self._attributes = _attribute_bindings(self.tree)
+            self._attributes = _attribute_bindings(
+                self.statements if self.statements is not None else ast.walk(self.tree)
+            )
         return {origin(binding) for binding in self._attributes.get(dotted, ())} - {""}
 
 
-def _attribute_bindings(tree: ast.Module) -> dict[str, list[Binding]]:
-    """Dotted attribute targets (``self.conn = ...``) of the whole module: one walk, on the first question."""
+def _attribute_bindings(nodes: Iterable[ast.AST]) -> dict[str, list[Binding]]:
+    """Dotted attribute targets (``self.conn = ...``) of the whole module, from its statements (an
+    assignment is one): one pass, on the first question."""
     found: dict[str, list[Binding]] = {}
-    for node in ast.walk(tree):
+    for node in nodes:
         targets: list[tuple[ast.expr | None, ast.expr | None, str, ast.expr | None]]
         if isinstance(node, ast.Assign):
             targets = [(target, node.value, ASSIGN, None) for target in node.targets]

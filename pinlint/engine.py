@@ -859,18 +859,18 @@ def _needle_in_tree(model: PythonModule, needle: re.Pattern[str], keywords: froz
 
 def _module_strings(model: PythonModule) -> list[tuple[str, int]]:
     """The module's string constants with their lines, docstrings left out (a host named in
-    documentation says nothing about where the code connects)."""
+    documentation says nothing about where the code connects). One walk: it visits a module, def
+    or class before the constants of its body."""
     docstrings: set[int] = set()
+    found: list[tuple[str, int]] = []
     for node in ast.walk(model.tree):
         if isinstance(node, ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and node.body:
             first = node.body[0]
             if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
                 docstrings.add(id(first.value))
-    return [
-        (node.value, node.lineno)
-        for node in ast.walk(model.tree)
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
-    ]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            found.append((node.value, node.lineno))
+    return found
 
 
 class _Parsed:

@@ -197,7 +197,7 @@ class PythonModule:
     @cached_property
     def scopes(self) -> ModuleScopes:
         """Every scope and binding of the module (built on the first question, in one pass)."""
-        return ModuleScopes(self.tree)
+        return ModuleScopes(self.tree, [statement for statement, _ in self.statements])
 
     def qualify(self, node: ast.AST, *, imported_only: bool = False) -> str:
         """The callee's qualified name through the module's imports (see ``qualified_name``)."""
