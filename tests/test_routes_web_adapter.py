@@ -169,3 +169,26 @@ def test_an_empty_or_broken_command_behind_the_adapter_is_one_warning(tmp_path: 
 def test_a_quoted_shell_command_behind_the_adapter_is_read(tmp_path: Path) -> None:
     _write(tmp_path, {"Dockerfile": _image('["sh", "-c", "uvicorn main:app --port $PORT"]'), "src/main.py": FASTAPI})
     assert _check(tmp_path) == ([("src/main.py:10:12", "orders")], "")
+
+
+URLS = 'from django.urls import path\n\nfrom core import views\n\nurlpatterns = [path("r/", views.report)]\n'
+VIEWS = 'import psycopg2\n\n\ndef report(request):\n    return psycopg2.connect("dbname=x")\n'
+
+
+def test_gunicorn_running_a_django_wsgi_module_behind_the_adapter_serves_its_views(tmp_path: Path) -> None:
+    wsgi = (
+        "import os\n\nfrom django.core.wsgi import get_wsgi_application\n\n"
+        'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\napplication = get_wsgi_application()\n'
+    )
+    _write(
+        tmp_path,
+        {
+            "Dockerfile": _image('["gunicorn", "mysite.wsgi:application", "-w=1", "-b=0.0.0.0:8000"]'),
+            "src/mysite/__init__.py": "",
+            "src/mysite/wsgi.py": wsgi,
+            "src/mysite/settings.py": 'ROOT_URLCONF = "mysite.urls"\n',
+            "src/mysite/urls.py": URLS.replace("core", "mysite"),
+            "src/mysite/views.py": VIEWS,
+        },
+    )
+    assert _check(tmp_path) == ([("src/mysite/views.py:5:12", "report")], "")
