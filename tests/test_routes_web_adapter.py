@@ -169,3 +169,23 @@ def test_an_empty_or_broken_command_behind_the_adapter_is_one_warning(tmp_path: 
 def test_a_quoted_shell_command_behind_the_adapter_is_read(tmp_path: Path) -> None:
     _write(tmp_path, {"Dockerfile": _image('["sh", "-c", "uvicorn main:app --port $PORT"]'), "src/main.py": FASTAPI})
     assert _check(tmp_path) == ([("src/main.py:10:12", "orders")], "")
+
+
+def test_an_adapter_named_only_in_a_comment_does_not_make_a_lambda_image(tmp_path: Path) -> None:
+    """survey3b fp2: an image for ECS or App Runner that keeps the adapter line commented out."""
+    command = '["uvicorn", "main:app", "--host", "0.0.0.0", "--port", "8080"]'
+    _write(tmp_path, {"Dockerfile": _image(command, adapter=f"#{ADAPTER}# lambda-adapter: see docs\n")})
+    _write(tmp_path, {"src/main.py": FASTAPI})
+    assert _check(tmp_path) == ([], "")
+
+
+def test_the_adapter_stage_copied_on_continued_lines_or_configured_by_env_is_read(tmp_path: Path) -> None:
+    command = '["uvicorn", "main:app", "--host", "0.0.0.0", "--port", "8080"]'
+    staged = (
+        "FROM public.ecr.aws/awsguru/aws-lambda-adapter:0.9.0 AS adapter\n"
+        "# the web server\nCOPY \\\n    --from=adapter /lambda-adapter /opt/extensions/lambda-adapter\n"
+    )
+    configured = "ENV AWS_LWA_PORT=8080\n"
+    for adapter in (staged, configured):
+        _write(tmp_path, {"Dockerfile": _image(command, adapter=adapter), "src/main.py": FASTAPI})
+        assert _check(tmp_path)[0] == [("src/main.py:10:12", "orders")], adapter
