@@ -706,8 +706,10 @@ class Linter:
             facts: list[TokenAtImport] | list[TokenPerInvocation]
             if kind.reads == "import-time":
                 declared, use_convention = (self.declarations or Declarations()).policy(Path(path))
-                serves = bool(handler_functions(model, declared, use_convention))  # a long-lived environment
-                facts = import_time_tokens(model, kind.pools, kind.connects, handler_module=serves)
+                handlers = handler_functions(model, declared, use_convention)  # a long-lived environment
+                facts = import_time_tokens(
+                    model, kind.pools, kind.connects, handler_module=bool(handlers), handlers=handlers
+                )
             else:
                 declared, use_convention = (self.declarations or Declarations()).policy(Path(path))
                 facts = invocation_tokens(
