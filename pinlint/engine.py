@@ -393,6 +393,8 @@ class Linter:
             result.depends = {module: digest for module, digest in index.reads.items() if module != absolute}
             result.summaries, index.fresh = index.fresh, {}
             findings.extend(infrastructure)
+            if calls and self.call_kinds and self._unfronted(model, path):
+                calls = []
             for call in calls:
                 for rule, kind in self.call_kinds:
                     for hit in kind.check(call):
@@ -553,6 +555,13 @@ class Linter:
         projects = self.projects
         return projects is not None and any(item.dialect != EMBEDDED for item in projects.for_file(path).evidence)
 
+    def _unfronted(self, model: PythonModule, path: str) -> bool:
+        """Whether the file's own code names only databases no pooler fronts (an Oracle driver or
+        URL, a sqlite engine: pinlint.dialect): its driver and library calls are not judged, as its
+        SQL is not. A project of embedded databases is not enough: its files' calls are still judged."""
+        evidence = python_evidence(model)
+        return bool(evidence) and self.dialect_for(path, evidence).name == EMBEDDED
+
     def _module_findings(self, model: PythonModule, path: str, source: str | bytes = "") -> list[Finding]:
         """Findings of the rules that look at a whole module: handlers and driver calls."""
         module_rules = self.module_call_kinds or self.setting_kinds
@@ -581,7 +590,8 @@ class Linter:
             )
             module = ModuleFacts(calls, defines_handler, model.source)
             hits: list[tuple[Rule, CallHit]] = []
-            for rule, kind in self.module_call_kinds:
+            call_kinds = self.module_call_kinds if calls.calls and not self._unfronted(model, path) else ()
+            for rule, kind in call_kinds:
                 if kind.applies(module):
                     hits.extend((rule, hit) for call in calls.calls for hit in kind.check(call, module))
             for rule, setting_kind in self.setting_kinds:
