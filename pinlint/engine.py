@@ -628,7 +628,7 @@ class Linter:
         for reference, node in import_time_imports(model):
             imports.setdefault(reference, node)
         findings: list[Finding] = []
-        loader = _loaded_by(handlers)
+        loader, loader_short = _loaded_by(handlers), _loaded_by(handlers, place=False)
         declarations = self.declarations or Declarations()
         root = index.project_root(os.path.dirname(absolute))  # where the message's paths start
         for loaded in loaded_modules(index, absolute, list(imports)):
@@ -664,7 +664,9 @@ class Linter:
                         where = hit.argument or hit.call
                         if suppressions.suppresses(rule.code, tuple(sorted({where.line, call.line}))):
                             continue  # a noqa on the call in its own module
-                        captures = {**hit.captures, "site": f" in {shown}:{call.line}", "module": loader}
+                        through = _through(loaded.chain, root)  # with it, no room for the declaration's place
+                        site = f" in {shown}:{call.line}{through}"
+                        captures = {**hit.captures, "site": site, "module": loader_short if through else loader}
                         findings.append(finding_at(rule, captures, path, span, (line,)))
         return findings
 
@@ -785,13 +787,26 @@ def _imported_strings(index: ProjectIndex, model: PythonModule, path: str) -> Re
     return imported
 
 
-def _loaded_by(handlers: dict[str, str]) -> str:
+def _through(chain: tuple[str, ...], root: str) -> str:
+    """`` (through app/utils.py)``: the modules between the import a loaded-module finding is
+    placed on and the module of the call (``Loaded.chain``), so the import's line is explained
+    when it does not name that module itself; '' when it does."""
+    between = [relative_to_root(path, root) for path in chain[:-1]]
+    if not between:
+        return ""
+    if len(between) > 3:
+        between = [between[0], f"{len(between) - 2} more modules", between[-1]]  # a long chain: its ends
+    return f" (through {' -> '.join(between)})"
+
+
+def _loaded_by(handlers: dict[str, str], *, place: bool = True) -> str:
     """``a module loaded by handler `create` (serverless.yml line 9)``: the handlers of the module
-    whose imports load another, for a finding's message (the declaration's place when one says it)."""
+    whose imports load another, for a finding's message (the declaration's place when one says it
+    and ``place``)."""
     names = list(handlers)
     if len(names) == 1:
         reason = handlers[names[0]]
-        said = f" ({reason.removeprefix('declared in ')})" if reason.startswith("declared in ") else ""
+        said = f" ({reason.removeprefix('declared in ')})" if place and reason.startswith("declared in ") else ""
         return f"a module loaded by handler `{names[0]}`{said}"
     if len(names) == 2:
         return f"a module loaded by handlers `{names[0]}` and `{names[1]}`"
