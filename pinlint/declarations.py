@@ -457,7 +457,7 @@ def _read_dockerfile(path: Path, result: Declarations, root: Path) -> bool:
     Lambda Web Adapter image serves; True when it was mapped."""
     text = _read(path)
     if not LAMBDA_IMAGE_RE.search(text):
-        if WEB_ADAPTER_RE.search(text):
+        if _installs_web_adapter(text):
             return _read_web_adapter_image(path, text, result, root)
         return False  # not a Lambda image: its CMD is a command line
     commands = [(m.group(2), text.count("\n", 0, m.start()) + 1) for m in _DOCKER_LINE_RE.finditer(text)]
@@ -478,6 +478,24 @@ def _is_cmd(text: str, line: int) -> bool:
 # ... /opt/extensions/lambda-adapter``) that starts the image's web server once and turns each
 # invocation into an HTTP request: the app the server runs is served on Lambda, like behind Mangum.
 WEB_ADAPTER_RE = re.compile(r"aws-lambda-adapter|/opt/extensions/lambda-adapter", re.IGNORECASE)
+_ADAPTER_INSTRUCTION_RE = re.compile(r"^[ \t]*(FROM|COPY|ADD|ENV)[ \t]+(.+)$", re.IGNORECASE | re.MULTILINE)
+
+
+def _installs_web_adapter(text: str) -> bool:
+    """Whether an instruction (not a ``#`` comment) puts the adapter in the image: a ``COPY``/``ADD``
+    from its image or into ``/opt/extensions/lambda-adapter``, a ``FROM`` of its image, or an ``ENV AWS_LWA_*``
+    setting. Continued lines (``\\`` at the end) are read as one."""
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+    logical = re.sub(r"\\[ \t]*\n", " ", "\n".join(lines))
+    for instruction, argument in _ADAPTER_INSTRUCTION_RE.findall(logical):
+        if instruction.upper() == "ENV":
+            if re.search(r"\bAWS_LWA_\w+", argument):
+                return True
+        elif WEB_ADAPTER_RE.search(argument):
+            return True
+    return False
+
+
 WEB_SERVERS = frozenset({"uvicorn", "gunicorn", "hypercorn", "daphne", "granian"})
 _APP_SPEC_RE = re.compile(r"([A-Za-z_][\w.]*):([A-Za-z_]\w*)(\(\))?")
 _WEB_SERVERS_READ = (

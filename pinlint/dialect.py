@@ -10,7 +10,12 @@ settings; for a .sql file, the project's code that loads it: ``aiosql.from_path(
 file nor the project decides; then PostgreSQL. Evidence of both dialects in one file, or in its project, also falls
 back to the default. A project whose only databases are embedded ones (SQLite, DuckDB) has no
 pooler in front of them: a file there that names no database gets ``EMBEDDED``, and its SQL is
-not checked.
+not checked. A file whose own code names only a database none of pinlint's poolers fronts gets
+``EMBEDDED`` too (its SQL and its calls are not checked): an Oracle or SQL Server driver import
+(``oracledb``, ``cx_Oracle``, ``pymssql``) or URL (``oracle+oracledb://``, ``mssql+pyodbc://``),
+or a ``sqlite://``/``duckdb://`` URL given to ``create_engine()`` itself (one in a default, as in
+``getenv("DATABASE_URL", "sqlite://")``, is a fallback, not the database). Such evidence counts
+only when the file names no PostgreSQL or MySQL as well.
 """
 
 from __future__ import annotations
@@ -42,6 +47,10 @@ DRIVER_DIALECTS = {
     "aiopg": POSTGRES,
 }
 _URL_RE = re.compile(r"^\s*(?P<scheme>mysql|mariadb|postgres|postgresql)(?:\+\w+)?(?::/{2}|$)", re.IGNORECASE)
+# Databases no pooler pinlint knows fronts, named by the file's own code: read as ``EMBEDDED``.
+OTHER_DRIVERS = {"oracledb": "Oracle", "cx_Oracle": "Oracle", "pymssql": "SQL Server"}
+_OTHER_URL_RE = re.compile(r"^\s*(?:oracle|mssql)(?:\+\w+)?://", re.IGNORECASE)
+_EMBEDDED_ENGINE_RE = re.compile(r"create_(?:async_)?engine\(\s*[\"'](?:sqlite|duckdb)(?:\+\w+)?://", re.IGNORECASE)
 _DJANGO_ENGINES = {
     "django.db.backends.mysql": MYSQL,
     "django.contrib.gis.db.backends.mysql": MYSQL,
@@ -51,6 +60,7 @@ _DJANGO_ENGINES = {
 }
 _STRING_HINT_RE = re.compile(
     r"(?i)(?:mysql|mariadb|postgres)[^\n'\"]{0,40}(?:://|[\"'])|django\.(?:contrib\.gis\.)?db\.backends"
+    r"|(?:oracle|mssql)(?:\+\w+)?://"
 )
 # A module (or .sql file) named for its database, or in a package named for it: its name is the
 # last evidence before the default (a multi-dialect library keeps one module per database).
@@ -94,10 +104,14 @@ def python_evidence(model: PythonModule | None) -> list[Evidence]:
                 root = alias.name.split(".")[0]
                 if root in DRIVER_DIALECTS and (root != "mysql" or alias.name.startswith("mysql.connector")):
                     found.append(Evidence(DRIVER_DIALECTS[root], f"imports {alias.name}", node.lineno))
+                elif root in OTHER_DRIVERS:
+                    found.append(_other_database(f"imports {alias.name}", node.lineno, OTHER_DRIVERS[root]))
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             root = node.module.split(".")[0]
             if root in DRIVER_DIALECTS and (root != "mysql" or node.module.startswith("mysql.connector")):
                 found.append(Evidence(DRIVER_DIALECTS[root], f"imports {node.module}", node.lineno))
+            elif root in OTHER_DRIVERS:
+                found.append(_other_database(f"imports {node.module}", node.lineno, OTHER_DRIVERS[root]))
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) < 300:
             value = node.value
             if value in _DJANGO_ENGINES:
@@ -109,6 +123,27 @@ def python_evidence(model: PythonModule | None) -> list[Evidence]:
                 dialect = MYSQL if scheme in ("mysql", "mariadb") else POSTGRES
                 shown = value.split("://")[0] + ("://" if "://" in value else "")
                 found.append(Evidence(dialect, f"database URL {shown.strip()}", node.lineno))
+            elif _OTHER_URL_RE.match(value):
+                shown = value.split("://")[0].strip()
+                database = "Oracle" if shown.lower().startswith("oracle") else "SQL Server"
+                found.append(_other_database(f"database URL {shown}://", node.lineno, database))
+    return found + _embedded_engines(model)
+
+
+def _other_database(what: str, line: int, database: str) -> Evidence:
+    return Evidence(EMBEDDED, f"{what}, {database}", line)
+
+
+def _embedded_engines(model: PythonModule) -> list[Evidence]:
+    """``create_engine("sqlite://...")``: an engine of an embedded database, made in the file."""
+    found = []
+    for node in model.nodes_on_lines(_EMBEDDED_ENGINE_RE):
+        if not isinstance(node, ast.Call) or not node.args or not model.qualify(node.func).endswith("_engine"):
+            continue
+        first = node.args[0]
+        if isinstance(first, ast.Constant) and isinstance(first.value, str) and "://" in first.value:
+            scheme = first.value.split("://")[0].strip()
+            found.append(Evidence(EMBEDDED, f"create_engine() of {scheme}://", node.lineno))
     return found
 
 
@@ -166,6 +201,11 @@ def choose_dialect(
     if path_rule is not None:
         glob, dialect = path_rule
         return DialectChoice(dialect, f"per-path-dialect `{glob}`")
+    servers = [item for item in evidence if item.dialect != EMBEDDED]
+    if evidence and not servers:  # only databases no pooler fronts (an Oracle driver, a sqlite engine)
+        first = min(evidence, key=lambda item: item.line)
+        return DialectChoice(EMBEDDED, f"{first.describe()}: a database no pooler fronts")
+    evidence = servers
     dialects = {item.dialect for item in evidence}
     if len(dialects) == 1:
         first = min(evidence, key=lambda item: item.line)

@@ -393,6 +393,8 @@ class Linter:
             result.depends = {module: digest for module, digest in index.reads.items() if module != absolute}
             result.summaries, index.fresh = index.fresh, {}
             findings.extend(infrastructure)
+            if calls and self.call_kinds and self._unfronted(model, path):
+                calls = []
             for call in calls:
                 for rule, kind in self.call_kinds:
                     for hit in kind.check(call):
@@ -553,6 +555,13 @@ class Linter:
         projects = self.projects
         return projects is not None and any(item.dialect != EMBEDDED for item in projects.for_file(path).evidence)
 
+    def _unfronted(self, model: PythonModule, path: str) -> bool:
+        """Whether the file's own code names only databases no pooler fronts (an Oracle driver or
+        URL, a sqlite engine: pinlint.dialect): its driver and library calls are not judged, as its
+        SQL is not. A project of embedded databases is not enough: its files' calls are still judged."""
+        evidence = python_evidence(model)
+        return bool(evidence) and self.dialect_for(path, evidence).name == EMBEDDED
+
     def _module_findings(self, model: PythonModule, path: str, source: str | bytes = "") -> list[Finding]:
         """Findings of the rules that look at a whole module: handlers and driver calls."""
         module_rules = self.module_call_kinds or self.setting_kinds
@@ -581,7 +590,8 @@ class Linter:
             )
             module = ModuleFacts(calls, defines_handler, model.source)
             hits: list[tuple[Rule, CallHit]] = []
-            for rule, kind in self.module_call_kinds:
+            call_kinds = self.module_call_kinds if calls.calls and not self._unfronted(model, path) else ()
+            for rule, kind in call_kinds:
                 found = [(rule, hit) for call in calls.calls for hit in kind.check(call, module)]
                 if found and kind.applies(module):  # (its source test runs only where it would flag)
                     hits.extend(found)
@@ -619,7 +629,7 @@ class Linter:
         for reference, node in import_time_imports(model):
             imports.setdefault(reference, node)
         findings: list[Finding] = []
-        loader = _loaded_by(handlers)
+        loader, loader_short = _loaded_by(handlers), _loaded_by(handlers, place=False)
         declarations = self.declarations or Declarations()
         root = index.project_root(os.path.dirname(absolute))  # where the message's paths start
         for loaded in loaded_modules(index, absolute, list(imports)):
@@ -655,7 +665,9 @@ class Linter:
                         where = hit.argument or hit.call
                         if suppressions.suppresses(rule.code, tuple(sorted({where.line, call.line}))):
                             continue  # a noqa on the call in its own module
-                        captures = {**hit.captures, "site": f" in {shown}:{call.line}", "module": loader}
+                        through = _through(loaded.chain, root)  # with it, no room for the declaration's place
+                        site = f" in {shown}:{call.line}{through}"
+                        captures = {**hit.captures, "site": site, "module": loader_short if through else loader}
                         findings.append(finding_at(rule, captures, path, span, (line,)))
         return findings
 
@@ -707,8 +719,10 @@ class Linter:
             facts: list[TokenAtImport] | list[TokenPerInvocation]
             if kind.reads == "import-time":
                 declared, use_convention = (self.declarations or Declarations()).policy(Path(path))
-                serves = bool(handler_functions(model, declared, use_convention))  # a long-lived environment
-                facts = import_time_tokens(model, kind.pools, kind.connects, handler_module=serves)
+                handlers = handler_functions(model, declared, use_convention)  # a long-lived environment
+                facts = import_time_tokens(
+                    model, kind.pools, kind.connects, handler_module=bool(handlers), handlers=handlers
+                )
             else:
                 declared, use_convention = (self.declarations or Declarations()).policy(Path(path))
                 facts = invocation_tokens(
@@ -774,13 +788,26 @@ def _imported_strings(index: ProjectIndex, model: PythonModule, path: str) -> Re
     return imported
 
 
-def _loaded_by(handlers: dict[str, str]) -> str:
+def _through(chain: tuple[str, ...], root: str) -> str:
+    """`` (through app/utils.py)``: the modules between the import a loaded-module finding is
+    placed on and the module of the call (``Loaded.chain``), so the import's line is explained
+    when it does not name that module itself; '' when it does."""
+    between = [relative_to_root(path, root) for path in chain[:-1]]
+    if not between:
+        return ""
+    if len(between) > 3:
+        between = [between[0], f"{len(between) - 2} more modules", between[-1]]  # a long chain: its ends
+    return f" (through {' -> '.join(between)})"
+
+
+def _loaded_by(handlers: dict[str, str], *, place: bool = True) -> str:
     """``a module loaded by handler `create` (serverless.yml line 9)``: the handlers of the module
-    whose imports load another, for a finding's message (the declaration's place when one says it)."""
+    whose imports load another, for a finding's message (the declaration's place when one says it
+    and ``place``)."""
     names = list(handlers)
     if len(names) == 1:
         reason = handlers[names[0]]
-        said = f" ({reason.removeprefix('declared in ')})" if reason.startswith("declared in ") else ""
+        said = f" ({reason.removeprefix('declared in ')})" if place and reason.startswith("declared in ") else ""
         return f"a module loaded by handler `{names[0]}`{said}"
     if len(names) == 2:
         return f"a module loaded by handlers `{names[0]}` and `{names[1]}`"

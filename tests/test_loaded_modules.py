@@ -68,7 +68,7 @@ def test_a_module_loaded_through_others_is_reported_at_the_import_that_leads_the
     }
     found = _findings(_project(tmp_path, files))
     assert [line.split(" PIN")[0] for line in found] == ["handler.py:2:24:"]
-    assert "in app/db.py:3 keeps connections" in found[0]
+    assert "in app/db.py:3 (through app/models.py -> app/session.py) keeps connections" in found[0]
 
 
 def test_a_direct_import_of_the_module_is_preferred_to_a_longer_way(tmp_path: Path) -> None:

@@ -192,3 +192,23 @@ def test_gunicorn_running_a_django_wsgi_module_behind_the_adapter_serves_its_vie
         },
     )
     assert _check(tmp_path) == ([("src/mysite/views.py:5:12", "report")], "")
+
+
+def test_an_adapter_named_only_in_a_comment_does_not_make_a_lambda_image(tmp_path: Path) -> None:
+    """survey3b fp2: an image for ECS or App Runner that keeps the adapter line commented out."""
+    command = '["uvicorn", "main:app", "--host", "0.0.0.0", "--port", "8080"]'
+    _write(tmp_path, {"Dockerfile": _image(command, adapter=f"#{ADAPTER}# lambda-adapter: see docs\n")})
+    _write(tmp_path, {"src/main.py": FASTAPI})
+    assert _check(tmp_path) == ([], "")
+
+
+def test_the_adapter_stage_copied_on_continued_lines_or_configured_by_env_is_read(tmp_path: Path) -> None:
+    command = '["uvicorn", "main:app", "--host", "0.0.0.0", "--port", "8080"]'
+    staged = (
+        "FROM public.ecr.aws/awsguru/aws-lambda-adapter:0.9.0 AS adapter\n"
+        "# the web server\nCOPY \\\n    --from=adapter /lambda-adapter /opt/extensions/lambda-adapter\n"
+    )
+    configured = "ENV AWS_LWA_PORT=8080\n"
+    for adapter in (staged, configured):
+        _write(tmp_path, {"Dockerfile": _image(command, adapter=adapter), "src/main.py": FASTAPI})
+        assert _check(tmp_path)[0] == [("src/main.py:10:12", "orders")], adapter

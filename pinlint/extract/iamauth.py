@@ -11,7 +11,8 @@ Two facts are read:
   that expires 15 minutes after import. In a module that defines a Lambda handler, a token made
   at import and stored in the environment (``os.environ["DB_PASSWORD"] = token``, ``.update``,
   ``.setdefault``, ``os.putenv``) counts too: whatever builds a pool or engine from the
-  environment later, in this module or another, gets a token nothing refreshes.
+  environment later, in this module or another, gets a token nothing refreshes; unless a handler
+  (or a module function it calls) writes a fresh token to the same key.
 * ``invocation_tokens``: a connect call that runs on every invocation of a Lambda handler
   (``pinlint.extract.handlers``) whose password is a token made in the same invocation, with
   what the code shows of the host: a literal (or a name bound to one, or an environment
@@ -134,49 +135,97 @@ def _runs_in_function(model: PythonModule, node: ast.AST) -> bool:
     return False
 
 
+def _environment_write(model: PythonModule, statement: ast.stmt) -> tuple[str, str, ast.AST] | None:
+    """(the key, where it goes as the message shows it, the value written) when ``statement``
+    writes to the environment: ``os.environ["K"] = v``, ``os.environ.update(K=v)``,
+    ``os.environ.setdefault("K", v)``, ``os.putenv("K", v)``; the key is "..." when not a literal."""
+    if isinstance(statement, ast.Assign):
+        for target in statement.targets:
+            if isinstance(target, ast.Subscript) and model.qualify(target.value) == "os.environ":
+                key = target.slice
+                named = key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else "..."
+                return named, (f'os.environ["{named}"]' if named != "..." else "os.environ[...]"), statement.value
+    elif isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+        call = statement.value
+        if model.qualify(call.func) in ENVIRONMENT_WRITES:
+            return _written_key(call), f"{dotted_name(call.func)}()", call
+    return None
+
+
+def _written_key(call: ast.Call) -> str:
+    """The environment key a write call names (``update(K=...)``, ``setdefault("K", ...)``)."""
+    if call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
+        return call.args[0].value
+    named = [keyword.arg for keyword in call.keywords if keyword.arg is not None]
+    return named[0] if len(named) == 1 else "..."
+
+
 def _environment_writes(
     model: PythonModule, made: dict[str, tuple[ast.Call, str]], token_functions: set[str]
-) -> list[tuple[ast.Call, str, str, int]]:
-    """(the call that made the token, its name as the message shows it, where it goes, the line)
-    for each import-time write of a token into the environment: ``os.environ["K"] = token`` (or
-    the token call itself), ``os.environ.update(K=token)``, ``os.environ.setdefault("K", token)``,
-    ``os.putenv("K", token)``."""
-    found: list[tuple[ast.Call, str, str, int]] = []
+) -> list[tuple[ast.Call, str, str, int, str]]:
+    """(the call that made the token, its name as the message shows it, where it goes, the line,
+    the key) for each import-time write of a token into the environment (``_environment_write``)."""
+    found: list[tuple[ast.Call, str, str, int, str]] = []
     for statement, in_function in model.statements:
-        if in_function:
+        write = None if in_function else _environment_write(model, statement)
+        if write is None:
             continue
-        value: ast.AST | None = None
-        where = ""
-        if isinstance(statement, ast.Assign):
-            for target in statement.targets:
-                if isinstance(target, ast.Subscript) and model.qualify(target.value) == "os.environ":
-                    key = target.slice
-                    named = key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else "..."
-                    where = f'os.environ["{named}"]' if named != "..." else "os.environ[...]"
-                    value = statement.value
-        elif isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
-            call = statement.value
-            if model.qualify(call.func) in ENVIRONMENT_WRITES:
-                where, value = f"{dotted_name(call.func)}()", call
-        if value is None:
-            continue
+        key, where, value = write
         token = _reads(value, made)
         if token:
             maker, first = made[token]
             shown = f" `{first}`" if token == first else f" `{first}` (through `{token}`)"
-            found.append((maker, shown, where, statement.lineno))
+            found.append((maker, shown, where, statement.lineno, key))
             continue
         direct = _token_call(value, token_functions)
         if direct is not None:
-            found.append((direct, "", where, statement.lineno))
+            found.append((direct, "", where, statement.lineno, key))
     return found
 
 
+def _refreshed_keys(model: PythonModule, token_functions: set[str], handlers: Iterable[str]) -> set[str]:
+    """Environment keys that a handler, or a module function it calls (directly or a few calls
+    deep), sets to a fresh token: ``os.environ["PGPASSWORD"] = rds.generate_db_auth_token(...)``,
+    or through a local name bound to one. The import-time token in such a key is only its first
+    value (survey3b fp3)."""
+    functions = {
+        node.name: node for node in model.tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+    pending = [name for name in handlers if name in functions]
+    reached: set[str] = set()
+    while pending:
+        name = pending.pop()
+        if name in reached:
+            continue
+        reached.add(name)
+        for node in ast.walk(functions[name]):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in functions:
+                pending.append(node.func.id)
+    keys: set[str] = set()
+    for name in reached:
+        fresh: set[str] = set()  # local names bound to a token in this function
+        for node in ast.walk(functions[name]):
+            if isinstance(node, ast.Assign) and _token_call(node.value, token_functions) is not None:
+                fresh.update(target.id for target in node.targets if isinstance(target, ast.Name))
+            write = _environment_write(model, node) if isinstance(node, ast.stmt) else None
+            if write is None or write[0] == "...":
+                continue
+            if _token_call(write[2], token_functions) is not None or _reads(write[2], fresh):
+                keys.add(write[0])
+    return keys
+
+
 def import_time_tokens(
-    model: PythonModule, pools: frozenset[str], connects: frozenset[str], *, handler_module: bool = False
+    model: PythonModule,
+    pools: frozenset[str],
+    connects: frozenset[str],
+    *,
+    handler_module: bool = False,
+    handlers: Iterable[str] = (),
 ) -> list[TokenAtImport]:
     """Tokens made at import that a pool, an engine or a later connect call uses, or, in a module
-    that defines a Lambda handler (``handler_module``), that go into the environment (module docstring)."""
+    that defines a Lambda handler (``handler_module``; ``handlers`` names its functions), that go
+    into the environment where no handler writes a fresh token to the same key (module docstring)."""
     if TOKEN_METHOD not in model.source:
         return []
     token_functions = _token_functions(model)
@@ -213,7 +262,11 @@ def import_time_tokens(
         shown = f" `{first}`" if token == first else f" `{first}` (through `{token}`)"
         key = (maker.lineno, maker.col_offset)
         found.setdefault(key, TokenAtImport(_span(model, maker.func), shown, user, node.lineno, later))
-    for maker, shown, where, line in _environment_writes(model, made, token_functions) if handler_module else ():
+    writes = _environment_writes(model, made, token_functions) if handler_module else []
+    refreshed = _refreshed_keys(model, token_functions, handlers) if writes else set()
+    for maker, shown, where, line, written in writes:
+        if written in refreshed:
+            continue  # a handler writes a fresh token there before it is used (survey3b fp3)
         fact = TokenAtImport(_span(model, maker.func), shown, f"`{where}`", line, IN_ENVIRONMENT)
         found.setdefault((maker.lineno, maker.col_offset), fact)
     return sorted(found.values(), key=lambda fact: fact.span)
