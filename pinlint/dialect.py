@@ -62,6 +62,7 @@ _STRING_HINT_RE = re.compile(
     r"(?i)(?:mysql|mariadb|postgres)[^\n'\"]{0,40}(?:://|[\"'])|django\.(?:contrib\.gis\.)?db\.backends"
     r"|(?:oracle|mssql)(?:\+\w+)?://"
 )
+_STRING_HINT_WORDS = ("mysql", "mariadb", "postgres", "django", "oracle", "mssql")  # what each match starts with
 # A module (or .sql file) named for its database, or in a package named for it: its name is the
 # last evidence before the default (a multi-dialect library keeps one module per database).
 _NAMED_DIALECTS = {"mysql": MYSQL, "mariadb": MYSQL, "postgresql": POSTGRES, "postgres": POSTGRES}
@@ -97,7 +98,8 @@ def python_evidence(model: PythonModule | None) -> list[Evidence]:
         return []
     found: list[Evidence] = []
     nodes: list[ast.AST] = list(model.import_statements)
-    nodes += [node for node in model.nodes_on_lines(_STRING_HINT_RE) if isinstance(node, ast.Constant)]
+    hinted = model.nodes_on_lines(_STRING_HINT_RE, _STRING_HINT_WORDS)
+    nodes += [node for node in hinted if isinstance(node, ast.Constant)]
     for node in nodes:
         if isinstance(node, ast.Import):
             for alias in node.names:

@@ -220,10 +220,17 @@ class PythonModule:
         """A string literal's decoded text with the place of every character (see ``pystrings``)."""
         return read_literal(self.lines, *self.offsets(node))
 
-    def lines_matching(self, pattern: re.Pattern[str], *, word_start: bool = False) -> list[int]:
+    def lines_matching(
+        self, pattern: re.Pattern[str], *, word_start: bool = False, anchors: tuple[str, ...] = ()
+    ) -> list[int]:
         """The sorted (1-based) lines where ``pattern`` matches; with ``word_start``, only matches
-        that do not continue a longer name (``execute(`` but not ``reexecute(``)."""
+        that do not continue a longer name (``execute(`` but not ``reexecute(``). ``anchors``: the
+        lower-case words every match of a case-insensitive, one-line ``pattern`` starts with; the
+        text is then searched for them (``str.find``) and the pattern tried there only, which is
+        many times quicker than re's scan of an alternation with ``(?i)``."""
         text = self.source
+        if anchors and not word_start:
+            return self.lines.lines_of(_anchored_matches(text, pattern, anchors))
         offsets = []
         for match in pattern.finditer(text):
             offset = match.start()
@@ -248,14 +255,30 @@ class PythonModule:
         """The statements whose lines hold one of the sorted ``lines`` (see ``_walk_statements``)."""
         return _walk_statements(self.tree.body, lines)
 
-    def nodes_on_lines(self, pattern: re.Pattern[str]) -> list[ast.AST]:
+    def nodes_on_lines(self, pattern: re.Pattern[str], anchors: tuple[str, ...] = ()) -> list[ast.AST]:
         """Every expression node of the statements on whose lines ``pattern`` matches (nested
         statements are judged by their own lines): a walk of the part of a module that can matter."""
         found: list[ast.AST] = []
-        for statement, _ in self.statements_on(self.lines_matching(pattern)):
+        for statement, _ in self.statements_on(self.lines_matching(pattern, anchors=anchors)):
             for part in expressions_of(statement):
                 found.extend(ast.walk(part))
         return found
+
+
+def _anchored_matches(text: str, pattern: re.Pattern[str], anchors: tuple[str, ...]) -> list[int]:
+    """Where ``pattern`` matches, tried only where one of its lower-case ``anchors`` starts (a
+    match within one line is found from its first word, so the lines are those of ``finditer``)."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # (a character whose lower case is longer: offsets would shift)
+        return [match.start() for match in pattern.finditer(text)]
+    found = []
+    for anchor in anchors:
+        start = lowered.find(anchor)
+        while start != -1:
+            if pattern.match(text, start):
+                found.append(start)
+            start = lowered.find(anchor, start + 1)
+    return found
 
 
 def parse_python(source: str) -> PythonModule:
