@@ -81,6 +81,10 @@ class Value:
     via: str = ""  # the name it came through, if any
     conditions: tuple[Condition, ...] = ()  # when it is the value (conditional expressions)
     read_from: str = ""  # the file it is the text of, read at run time
+    # text another module's function returns, placed at the call that gives it: where that call
+    # ends (line, last column, 1-based) and where the function is (" in locklib/lock.py:8")
+    call_end: tuple[int, int] | None = None
+    returned_in: str = ""
 
     @property
     def known(self) -> bool:
@@ -92,8 +96,10 @@ class Value:
 EntryKey = str | int | tuple[str | int, ...]
 ResolveImport = Callable[[str, "EntryKey | None"], "str | None"]
 # a name this module imports and the attributes after it (``Lock``, ``("lock_query",)``) -> the strings
-# the function of another module it names returns, each with its conditions (None: not known)
-ResolveReturn = Callable[[str, tuple[str, ...]], "tuple[tuple[str, tuple[Condition, ...]], ...] | None"]
+# the function of another module it names returns, each with its conditions, and where that function
+# is (" in locklib/lock.py:8"; None: not known)
+ReturnedElsewhere = tuple[tuple[tuple[str, tuple[Condition, ...]], ...], str]
+ResolveReturn = Callable[[str, tuple[str, ...]], "ReturnedElsewhere | None"]
 
 
 def describe(conditions: Sequence[Condition]) -> str:
@@ -120,7 +126,16 @@ def _concat(left: Value, right: Value) -> Value | None:
         left.piece.columns + right.piece.columns,
     )
     via = left.via if left.known else right.via  # the name of the first part the code shows
-    return Value(piece, left.literal or right.literal, via, conditions, left.read_from or right.read_from)
+    whole = right if not left.piece.text else left if not right.piece.text else None  # (the other: nothing)
+    return Value(
+        piece,
+        left.literal or right.literal,
+        via,
+        conditions,
+        left.read_from or right.read_from,
+        whole.call_end if whole else None,
+        whole.returned_in if whole else "",
+    )
 
 
 class ValueReader:
@@ -481,20 +496,12 @@ class ValueReader:
             if not all(value.known for value in assigned_values):
                 return self.dynamic(node)
             via = f"self.{node.attr}"
-            values.extend(Value(v.piece, v.literal, v.via or via, v.conditions, v.read_from) for v in assigned_values)
+            values.extend(replace(v, via=v.via or via) for v in assigned_values)
         for binding in bindings:
             statement = binding.node if isinstance(binding.node, ast.stmt) else None
             assert binding.value is not None
             for value in self.values(binding.value, (None,), statement, depth + 1):
-                values.append(
-                    Value(
-                        value.piece,
-                        value.literal,
-                        value.via or f"{owner.id}.{node.attr}",
-                        value.conditions,
-                        value.read_from,
-                    )
-                )
+                values.append(replace(value, via=value.via or f"{owner.id}.{node.attr}"))
         return self._bounded(values, node)
 
     def _instance_assignments(
@@ -564,7 +571,7 @@ class ValueReader:
         if not values:
             return self.dynamic(node)
         via = f"{dotted_name(node.func)}()"
-        return tuple(Value(v.piece, v.literal, via, v.conditions, v.read_from) for v in values)
+        return tuple(replace(v, via=via) for v in values)
 
     def function_returns(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[Value, ...]:
         """What a module-level function or a method of a module-level class returns, as a call of
@@ -605,15 +612,18 @@ class ValueReader:
                 return None
             head, *more = written.split(".")
             rest = [*more, *rest]
-        returned = self.resolve_return(head, tuple(rest))
-        if not returned:
+        found = self.resolve_return(head, tuple(rest))
+        if not found or not found[0]:
             return None
+        returned, place = found
         line = node.lineno
         column = self.model.lines.column(line, node.col_offset) + 1
+        end_line = node.end_lineno or line
+        end = (end_line, self.model.lines.column(end_line, node.end_col_offset or node.col_offset))
         via = f"{dotted}()"
         return self._bounded(
             [
-                Value(Piece(text, [line] * len(text), [column] * len(text)), node, via, conditions)
+                Value(Piece(text, [line] * len(text), [column] * len(text)), node, via, conditions, "", end, place)
                 for text, conditions in returned
             ],
             node,
@@ -956,10 +966,7 @@ class ValueReader:
                 return self.dynamic(node)
             here = self.dynamic(node)[0]  # an unknown value is a hole where the name is used
             return self._bounded(
-                [
-                    Value(v.piece, v.literal, v.via or name, v.conditions, v.read_from) if v.known else here
-                    for v in state
-                ],
+                [replace(v, via=v.via or name) if v.known else here for v in state],
                 node,
             )
         return self._imported(name, node)

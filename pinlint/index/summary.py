@@ -57,7 +57,7 @@ PROPERTY_DECORATORS = frozenset({"property", "functools.cached_property", "cache
 INSTANCE_CACHED = frozenset({"functools.cached_property", "cached_property"})
 EXCEPT_GUARD = "!except"
 SINK_NAMES = METHOD_SINKS | STATEMENT_SINKS.keys() | {name.rsplit(".", 1)[-1] for name in FUNCTION_SINKS}
-SUMMARY_FORMAT = 10
+SUMMARY_FORMAT = 11
 
 _BUILTINS = frozenset(dir(builtins))
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -143,6 +143,7 @@ class ModuleSummary:
     wrappers: dict[str, tuple[WrapperSummary, ...]] = field(default_factory=dict)  # qualified name -> how
     # function or method -> the strings its returns give (holes as ``HOLE``), each with its conditions
     sql_returns: dict[str, tuple[ReturnedText, ...]] = field(default_factory=dict)
+    sql_return_lines: dict[str, int] = field(default_factory=dict)  # those functions -> their def's line
 
     def to_json(self) -> Any:
         return [SUMMARY_FORMAT, asdict(self)]
@@ -192,6 +193,7 @@ def from_json(data: Any) -> ModuleSummary | None:
             )
             for name, returned in body["sql_returns"].items()
         }
+        sql_return_lines = {str(name): int(line) for name, line in body["sql_return_lines"].items()}
         wrappers = {
             name: tuple(
                 WrapperSummary(**{**item, "inner": tuple(item["inner"])}) for item in items if isinstance(item, dict)
@@ -206,6 +208,7 @@ def from_json(data: Any) -> ModuleSummary | None:
             entries,
             wrappers=wrappers,
             sql_returns=sql_returns,
+            sql_return_lines=sql_return_lines,
         )
         return replace(summary, loads=tuple(body["loads"]), import_calls=tuple(body["import_calls"]))
     except (TypeError, ValueError, KeyError, AttributeError):
@@ -612,6 +615,7 @@ class _Summariser:
         returned = self.values.function_returns(node)
         if any(char.isalnum() for value in returned for char in value.piece.text):  # (not ``'"{}"'``: quoting)
             self.summary.sql_returns[qualname] = tuple((value.piece.text, value.conditions) for value in returned)
+            self.summary.sql_return_lines[qualname] = node.lineno
 
     def gives(
         self,
