@@ -676,6 +676,7 @@ class ValueReader:
         """The values ``function``'s ``return`` statements give; () when one is not a string the
         code shows (or it yields)."""
         found: list[Value] = []
+        conditions = _return_conditions(function.body)
         for statement in _own_statements(function.body):
             if _yields(statement):
                 return ()
@@ -686,7 +687,8 @@ class ValueReader:
             values = self.values(statement.value, chain, statement, depth + 1)
             if not all(value.known for value in values):
                 return ()
-            found.extend(values)
+            when = Value(Piece(), None, "", conditions.get(id(statement), ()))
+            found.extend(joined for value in values if (joined := _concat(when, value)))  # (a contradiction: never)
         bounded = self._bounded(found, function) if found else ()
         return bounded if all(value.known for value in bounded) else ()
 
@@ -1075,6 +1077,52 @@ def _slice(piece: Piece, start: int, end: int) -> Piece:
 
 
 _BLOCKS = ("body", "orelse", "handlers", "finalbody", "cases")
+
+
+def _return_conditions(body: list[ast.stmt]) -> dict[int, tuple[Condition, ...]]:
+    """``id`` of each ``return`` of a def's body -> the ``if`` tests that decide it is reached:
+    inside ``if xact:`` it needs ``xact`` true; after an ``if xact:`` whose block always returns
+    (or raises), ``xact`` false. Loops, ``with`` and ``try`` blocks add nothing; a test longer than
+    ``MAX_CONDITION_TEXT`` is not quoted (so not known)."""
+    found: dict[int, tuple[Condition, ...]] = {}
+
+    def walk(statements: list[ast.stmt], conditions: tuple[Condition, ...]) -> None:
+        for statement in statements:
+            if isinstance(statement, ast.Return):
+                found[id(statement)] = conditions
+            elif isinstance(statement, ast.If):
+                tested, truth = statement.test, True
+                while isinstance(tested, ast.UnaryOp) and isinstance(tested.op, ast.Not):  # ``if not x``: x false
+                    tested, truth = tested.operand, not truth
+                test = ast.unparse(tested)
+                known = len(test) <= MAX_CONDITION_TEXT
+                taken = (*conditions, (test, truth)) if known else conditions
+                skipped = (*conditions, (test, not truth)) if known else conditions
+                walk(statement.body, taken)
+                walk(statement.orelse, skipped)
+                if known and _always_leaves(statement.body) and not _always_leaves(statement.orelse):
+                    conditions = skipped
+                elif known and _always_leaves(statement.orelse) and not _always_leaves(statement.body):
+                    conditions = taken
+            elif not isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                for name in _BLOCKS:
+                    for child in getattr(statement, name, None) or []:
+                        walk(
+                            child.body if isinstance(child, ast.ExceptHandler | ast.match_case) else [child], conditions
+                        )
+
+    walk(body, ())
+    return found
+
+
+def _always_leaves(block: list[ast.stmt]) -> bool:
+    """Whether a block ends in a ``return`` or ``raise`` on every path (an ``if`` whose branches both do)."""
+    if not block:
+        return False
+    last = block[-1]
+    if isinstance(last, ast.Return | ast.Raise):
+        return True
+    return isinstance(last, ast.If) and _always_leaves(last.body) and _always_leaves(last.orelse)
 
 
 def _own_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
