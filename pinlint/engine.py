@@ -840,9 +840,11 @@ def _returned_strings(index: ProjectIndex, model: PythonModule, path: str, root:
             return None
         module, rest = index.module(path, reference[1:])
         summary = index.summary(module) if module else None
-        line = summary.sql_return_lines.get(".".join(rest)) if summary is not None and rest else None
+        qualified = ".".join(rest)
+        line = summary.sql_return_lines.get(qualified) if summary is not None else None
+        parameters = summary.sql_return_parameters.get(qualified) if summary is not None else None
         shown = relative_to_root(module, root) if module and root else module
-        return texts, f" in {shown}:{line}" if shown and line else ""
+        return texts, f" in {shown}:{line}" if shown and line else "", parameters
 
     return returned
 

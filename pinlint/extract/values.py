@@ -37,6 +37,7 @@ index plugs in; without it they are dynamic.
 from __future__ import annotations
 
 import ast
+import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -91,6 +92,100 @@ class Value:
         return self.literal is not None
 
 
+Literal = bool | int | str | None  # an argument whose value a call shows
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """What a call's literal arguments say about a function's parameters: the positional ones in
+    order (``self`` included), the keyword-only ones, the literal defaults, and which names the
+    body never rebinds (only those may decide a condition). ``bound`` is the first parameter a call
+    through an instance (``"self"``) or the class as well (``"cls"``) fills itself."""
+
+    positional: tuple[str, ...] = ()
+    keyword_only: tuple[str, ...] = ()
+    defaults: dict[str, Literal] = dataclasses.field(default_factory=dict)
+    fixed: tuple[str, ...] = ()
+    bound: str = ""
+
+
+def call_literals(parameters: Parameters, call: ast.Call, *, through_instance: bool) -> dict[str, Literal]:
+    """Parameter -> the literal (bool, int, str, None) it holds in ``call``, passed or left at its
+    literal default; only parameters the body never rebinds. {} when the call's arguments cannot be
+    matched (``*args``, ``**kwargs``, more positional arguments than parameters)."""
+    if any(isinstance(argument, ast.Starred) for argument in call.args) or any(
+        keyword.arg is None for keyword in call.keywords
+    ):
+        return {}
+    positional = parameters.positional
+    if parameters.bound == "cls" or (parameters.bound == "self" and through_instance):
+        positional = positional[1:]
+    if len(call.args) > len(positional):
+        return {}
+    given: dict[str, ast.expr] = dict(zip(positional, call.args, strict=False))
+    given.update({keyword.arg: keyword.value for keyword in call.keywords if keyword.arg is not None})
+    found: dict[str, Literal] = {}
+    for name in parameters.fixed:
+        if name in given:
+            argument = given[name]
+            if isinstance(argument, ast.Constant) and isinstance(argument.value, bool | int | str | type(None)):
+                found[name] = argument.value
+        elif name in parameters.defaults:
+            found[name] = parameters.defaults[name]
+    return found
+
+
+def _truth(test: ast.expr, literals: dict[str, Literal]) -> bool | None:
+    """Whether ``test`` holds when the names in ``literals`` have those values; None when it tests
+    anything else (only names, ``not``, ``and``/``or`` and one ``==``/``!=``/``is``/``is not``
+    against a literal are read)."""
+    if isinstance(test, ast.Name):
+        return bool(literals[test.id]) if test.id in literals else None
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = _truth(test.operand, literals)
+        return None if inner is None else not inner
+    if isinstance(test, ast.BoolOp):
+        parts = [_truth(value, literals) for value in test.values]
+        decisive = isinstance(test.op, ast.Or)  # (``or``: one true decides; ``and``: one false)
+        if decisive in parts:
+            return decisive
+        return None if None in parts else not decisive
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        left, right = test.left, test.comparators[0]
+        if isinstance(right, ast.Name):
+            left, right = right, left
+        if not (isinstance(left, ast.Name) and left.id in literals and isinstance(right, ast.Constant)):
+            return None
+        value, other, operator = literals[left.id], right.value, test.ops[0]
+        if isinstance(operator, ast.Eq | ast.NotEq):
+            return (value == other and type(value) is type(other)) is isinstance(operator, ast.Eq)
+        if isinstance(operator, ast.Is | ast.IsNot):
+            return (value is other) is isinstance(operator, ast.Is)
+    return None
+
+
+def taken_by(values: Sequence[Value], literals: dict[str, Literal]) -> list[Value]:
+    """The ``values`` whose conditions a call with these literal arguments can meet, without the
+    conditions the call meets for certain (one it does not decide is kept)."""
+    if not literals:
+        return list(values)
+    kept = []
+    for value in values:
+        undecided: list[Condition] = []
+        for test, truth in value.conditions:
+            try:
+                holds = _truth(ast.parse(test, mode="eval").body, literals)
+            except SyntaxError:
+                holds = None
+            if holds is None:
+                undecided.append((test, truth))
+            elif holds is not truth:
+                break
+        else:
+            kept.append(replace(value, conditions=tuple(undecided)))
+    return kept
+
+
 # a name this module imports (and a key of the container it is, or the keys into the containers
 # nested there) -> the string its module binds there
 EntryKey = str | int | tuple[str | int, ...]
@@ -98,7 +193,7 @@ ResolveImport = Callable[[str, "EntryKey | None"], "str | None"]
 # a name this module imports and the attributes after it (``Lock``, ``("lock_query",)``) -> the strings
 # the function of another module it names returns, each with its conditions, and where that function
 # is (" in locklib/lock.py:8"; None: not known)
-ReturnedElsewhere = tuple[tuple[tuple[str, tuple[Condition, ...]], ...], str]
+ReturnedElsewhere = tuple[tuple[tuple[str, tuple[Condition, ...]], ...], str, Parameters | None]
 ResolveReturn = Callable[[str, tuple[str, ...]], "ReturnedElsewhere | None"]
 
 
@@ -568,10 +663,35 @@ class ValueReader:
             finally:
                 self._returning.discard(id(function))
             self._returns[id(function)] = values
+        through_instance = isinstance(node.func, ast.Attribute)  # (``self.m()``, ``cls.m()``)
+        values = tuple(
+            taken_by(values, call_literals(self.parameters(function), node, through_instance=through_instance))
+        )
         if not values:
             return self.dynamic(node)
         via = f"{dotted_name(node.func)}()"
         return tuple(replace(v, via=via) for v in values)
+
+    def parameters(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> Parameters:
+        """``function``'s parameters, as ``call_literals`` reads them."""
+        arguments = function.args
+        positional = [*arguments.posonlyargs, *arguments.args]
+        defaulted = list(zip(positional[len(positional) - len(arguments.defaults) :], arguments.defaults, strict=True))
+        defaulted += [(a, d) for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True) if d is not None]
+        defaults: dict[str, Literal] = {
+            argument.arg: default.value
+            for argument, default in defaulted
+            if isinstance(default, ast.Constant) and isinstance(default.value, bool | int | str | type(None))
+        }
+        bindings = self.model.scopes.scope(function).bindings
+        names = [argument.arg for argument in [*positional, *arguments.kwonlyargs]]
+        fixed = tuple(name for name in names if len(bindings.get(name, [])) == 1)
+        decorators = {dotted_name(d.func if isinstance(d, ast.Call) else d) for d in function.decorator_list}
+        in_class = any(isinstance(s, ast.ClassDef) and function in s.body for s in self.model.tree.body)
+        bound = "" if not in_class or "staticmethod" in decorators else "cls" if "classmethod" in decorators else "self"
+        return Parameters(
+            tuple(a.arg for a in positional), tuple(a.arg for a in arguments.kwonlyargs), defaults, fixed, bound
+        )
 
     def function_returns(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[Value, ...]:
         """What a module-level function or a method of a module-level class returns, as a call of
@@ -598,7 +718,9 @@ class ValueReader:
         head, *rest = dotted.split(".")
         if dotted.rsplit(".", 1)[-1][:1].isupper():
             return None  # ``CreateTable(...)``, ``Statement(...)``: a class makes an object, not a string
+        through_instance = False  # (``lock.lock_query()`` on an annotated parameter: ``self`` is bound)
         if not self.is_imported(head, chain):
+            through_instance = True
             function = chain[-1]
             if not rest or not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
                 return None
@@ -615,7 +737,16 @@ class ValueReader:
         found = self.resolve_return(head, tuple(rest))
         if not found or not found[0]:
             return None
-        returned, place = found
+        returned, place, parameters = found
+        if parameters is not None:  # the branches this call's literal arguments take
+            literals = call_literals(parameters, node, through_instance=through_instance)
+            returned = tuple(
+                (text, taken[0].conditions)
+                for text, conditions in returned
+                if (taken := taken_by([Value(Piece(), None, "", conditions)], literals))
+            )
+            if not returned:
+                return self.dynamic(node)
         line = node.lineno
         column = self.model.lines.column(line, node.col_offset) + 1
         end_line = node.end_lineno or line
