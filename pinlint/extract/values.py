@@ -664,9 +664,10 @@ class ValueReader:
                 self._returning.discard(id(function))
             self._returns[id(function)] = values
         through_instance = isinstance(node.func, ast.Attribute)  # (``self.m()``, ``cls.m()``)
-        values = tuple(
-            taken_by(values, call_literals(self.parameters(function), node, through_instance=through_instance))
-        )
+        if any(value.conditions for value in values):  # (no condition: nothing for the arguments to choose)
+            values = tuple(
+                taken_by(values, call_literals(self.parameters(function), node, through_instance=through_instance))
+            )
         if not values:
             return self.dynamic(node)
         via = f"{dotted_name(node.func)}()"
@@ -738,7 +739,7 @@ class ValueReader:
         if not found or not found[0]:
             return None
         returned, place, parameters = found
-        if parameters is not None:  # the branches this call's literal arguments take
+        if parameters is not None and any(conditions for _, conditions in returned):  # the branches it takes
             literals = call_literals(parameters, node, through_instance=through_instance)
             returned = tuple(
                 (text, taken[0].conditions)
