@@ -108,3 +108,21 @@ def test_literal_arguments_choose_across_modules(tmp_path: Path) -> None:
     assert [line.split(": PIN019 ")[0] for line in result.stdout.splitlines()] == ["app.py:8:17", "app.py:9:17"]
     assert "(when `xact` is false)" in result.stdout.splitlines()[0]
     assert "when" not in result.stdout.splitlines()[1]  # `block` left at its default True: decided
+
+
+def test_a_comparison_is_decided_as_python_decides_it() -> None:
+    """`mode == 1` holds for `True` (as at run time); `is` is read against None and bools only."""
+    source = """\
+    def pick(mode=0):
+        return "SELECT pg_advisory_lock(1)" if mode == 1 else "SELECT 1"
+
+    def given(key=None):
+        return "SELECT 1" if key is None else "SELECT pg_advisory_lock(2)"
+
+    def run(cur):
+        cur.execute(pick(True))
+        cur.execute(pick())
+        cur.execute(given())
+        cur.execute(given(key=7))
+    """
+    assert places(source) == [("PIN019", 2, 20), ("PIN019", 5, 51)]

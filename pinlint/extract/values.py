@@ -158,8 +158,9 @@ def _truth(test: ast.expr, literals: dict[str, Literal]) -> bool | None:
             return None
         value, other, operator = literals[left.id], right.value, test.ops[0]
         if isinstance(operator, ast.Eq | ast.NotEq):
-            return (value == other and type(value) is type(other)) is isinstance(operator, ast.Eq)
-        if isinstance(operator, ast.Is | ast.IsNot):
+            # (the values the call passes, compared as Python compares them: ``1 == True`` holds)
+            return (value == other) is isinstance(operator, ast.Eq)
+        if isinstance(operator, ast.Is | ast.IsNot) and (other is None or isinstance(other, bool)):  # (singletons)
             return (value is other) is isinstance(operator, ast.Is)
     return None
 
