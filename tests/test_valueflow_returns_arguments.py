@@ -8,6 +8,9 @@ import textwrap
 from pathlib import Path
 
 from conftest import lint, run_cli
+from pinlint.extract.values import Parameters
+from pinlint.index.summary import from_json, summarise
+from pinlint.pymodel import parse_python
 
 LOCKS = """\
 def lock_sql(xact):
@@ -126,3 +129,15 @@ def test_a_comparison_is_decided_as_python_decides_it() -> None:
         cur.execute(given(key=7))
     """
     assert places(source) == [("PIN019", 2, 20), ("PIN019", 5, 51)]
+
+
+def test_what_a_call_needs_of_a_returning_function_reads_back_from_the_cache() -> None:
+    """The summary another module's caller reads (a warm run reads it from the cache)."""
+    summary = summarise(parse_python(LOCKS))
+    assert summary.sql_return_lines["Lock.lock_query"] == 21
+    assert summary.sql_return_parameters["scoped"] == Parameters(
+        ("scope",), ("shared",), {"scope": "xact", "shared": False}, ("scope", "shared"), ""
+    )
+    assert summary.sql_return_parameters["Lock.static_query"].bound == ""
+    assert summary.sql_return_parameters["Lock.lock_query"].bound == "self"
+    assert from_json(summary.to_json()) == summary
