@@ -48,7 +48,7 @@ from pinlint.extract.python import ResolveWrapper, Wrapper, extract_python, may_
 from pinlint.extract.routes import may_serve_routes
 from pinlint.extract.sinks import Prefilter, build_prefilter
 from pinlint.extract.sqlfile import decode_sql, extract_sql
-from pinlint.extract.values import EntryKey, ResolveImport, ResolveReturn, merge_alternatives
+from pinlint.extract.values import EntryKey, ResolveImport, ResolveReturn, ReturnedElsewhere, merge_alternatives
 from pinlint.files import MAX_SOURCE_BYTES, UnreadableFile, read_bytes, wide_encoding
 from pinlint.findings import finding_at, finding_from_hit, routed
 from pinlint.fix.attach import fixable_rules, with_fixes
@@ -379,7 +379,7 @@ class Linter:
                 call_names=names,
                 resolve_import=imported,
                 resolve_wrapper=wrappers,
-                resolve_return=_returned_strings(index, model, os.path.abspath(path)),
+                resolve_return=_returned_strings(index, model, os.path.abspath(path), str(self.settings.root)),
             )
             fragments, calls = extraction.fragments, extraction.calls
             findings: list[Finding] = []
@@ -851,15 +851,28 @@ def _imported_wrappers(index: ProjectIndex, model: PythonModule, path: str, root
     return wrapper
 
 
-def _returned_strings(index: ProjectIndex, model: PythonModule, path: str) -> ResolveReturn:
+def _returned_strings(index: ProjectIndex, model: PythonModule, path: str, root: str) -> ResolveReturn:
     """An imported name and the attributes after it -> the strings the project function it names
-    returns (its summary's ``sql_returns``)."""
+    returns (its summary's ``sql_returns``), and where that function is (" in locklib/lock.py:8",
+    its file as the finding shows files, and its def's line)."""
     imports = {name: f"@{dotted}" for name, dotted in model.imports.items()}
     imports.update({name: f"@{dotted}" for name, dotted in relative_imports(model).items()})
 
-    def returned(name: str, attributes: tuple[str, ...]) -> tuple[tuple[str, tuple[tuple[str, bool], ...]], ...] | None:
+    def returned(name: str, attributes: tuple[str, ...]) -> ReturnedElsewhere | None:
         reference = imports.get(name)
-        return index.sql_returns(path, ".".join([reference, *attributes])) if reference else None
+        if not reference:
+            return None
+        reference = ".".join([reference, *attributes])
+        texts = index.sql_returns(path, reference)
+        if not texts:
+            return None
+        module, rest = index.module(path, reference[1:])
+        summary = index.summary(module) if module else None
+        qualified = ".".join(rest)
+        line = summary.sql_return_lines.get(qualified) if summary is not None else None
+        parameters = summary.sql_return_parameters.get(qualified) if summary is not None else None
+        shown = relative_to_root(module, root) if module and root else module
+        return texts, f" in {shown}:{line}" if shown and line else "", parameters
 
     return returned
 

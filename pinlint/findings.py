@@ -26,12 +26,18 @@ def finding_from_hit(
 ) -> Finding:
     """The finding of ``rule`` for a hit in ``fragment`` (offsets into its text); ``sql`` is the statement."""
     line, column = fragment.source_map.position(hit.start)
-    end_line, end_column = fragment.source_map.position(
+    end_line, end_column = fragment.call_end or fragment.source_map.position(
         _last_in_place(fragment, hit.start, max(hit.end - 1, hit.start))
-    )
+    )  # (text another module's function returns: the whole call that gives it)
     message = fill(rule.message, hit.captures)
     if fragment.kind == "python" and fragment.sink:
-        if fragment.sink_place:  # sent by a wrapper another module defines
+        if fragment.returned_in and fragment.via_name:  # returned by a function another module defines
+            verb = "is passed to" if on_call else "reaches"
+            message += (
+                f" (`{fragment.via_name}` returns it from {fragment.returned_in.removeprefix(' in ')}"
+                f" and it {verb} `{fragment.sink}()` on line {fragment.sink_line})"
+            )
+        elif fragment.sink_place:  # sent by a wrapper another module defines
             subject = f"`{fragment.via_name}` " if fragment.via_name else ""
             verb = "is passed to" if on_call else "reaches"
             message += f" ({subject}{verb} `{fragment.sink}()`{fragment.sink_place})"

@@ -71,6 +71,10 @@ class Fragment:
     conditions: tuple[tuple[str, bool], ...] = ()  # when this value is the one sent: (test, is true)
     read_from: str = ""  # a file's text read at run time and sent whole (only whole-text checks apply)
     sink_place: str = ""  # a sink in another module: " in common/db.py:12 through `execute_query()`"
+    # text another module's function returns: the end (line, last column) of the call that gives it,
+    # which a finding underlines whole, and where that function is (" in locklib/lock.py:8")
+    call_end: tuple[int, int] | None = None
+    returned_in: str = ""
     # its statements (pinlint.sql.statements.Statement, which imports this module), once the
     # engine has split them: the fix stage reads them again
     statements: list[Any] | None = field(default=None, compare=False, repr=False)

@@ -157,7 +157,8 @@ def test_sql_returned_by_a_function_or_method_is_found_where_it_is_written() -> 
         ("PIN014", 22, 17),
     ]
     assert "(`lock_sql()` reaches `cur.execute()` on line 28)" in result[0][3]
-    assert "(`self.lock_query()` reaches `conn.fetch()` on line 19) (when `block` is true)" in result[2][3]
+    # (`block` is true: the call says so, and the message does not repeat it)
+    assert result[2][3].endswith("(`self.lock_query()` reaches `conn.fetch()` on line 19)")
     assert "(`self.notify_query()` reaches `conn.execute()` on line 18)" in result[4][3]
 
 
@@ -327,9 +328,21 @@ class Lock:
 @pytest.mark.parametrize(
     ("importer", "sent", "expected"),
     [
-        ("from app.locks import lock_sql", "lock_sql()", "(`lock_sql()` reaches `cur.execute()` on line 5)"),
-        ("from app import locks", "locks.lock_sql()", "(`locks.lock_sql()` reaches `cur.execute()` on line 5)"),
-        ("from app.locks import named_sql", "named_sql()", "(`named_sql()` reaches `cur.execute()` on line 5)"),
+        (
+            "from app.locks import lock_sql",
+            "lock_sql()",
+            "(`lock_sql()` returns it from app/locks.py:8 and it reaches `cur.execute()` on line 5)",
+        ),
+        (
+            "from app import locks",
+            "locks.lock_sql()",
+            "(`locks.lock_sql()` returns it from app/locks.py:8 and it reaches `cur.execute()` on line 5)",
+        ),
+        (
+            "from app.locks import named_sql",
+            "named_sql()",
+            "(`named_sql()` returns it from app/locks.py:4 and it reaches `cur.execute()` on line 5)",
+        ),
         ("from app.locks import xact_sql", "xact_sql()", ""),  # the transaction-level lock
         ("from app.locks import passed_sql", "passed_sql(x)", ""),  # a return the code does not show
         ("from app.locks import Lock", "lock.lock_query(1)", ""),  # `lock` of no known type
@@ -364,7 +377,8 @@ def test_a_method_on_a_parameter_annotated_with_an_imported_class(tmp_path: Path
     (finding,) = _concise(tmp_path, "app/psycopg2_impl.py")
     assert finding == (
         "app/psycopg2_impl.py:5:13: PIN019 `pg_advisory_lock()` takes or releases a session-level advisory lock"
-        " (`lock.lock_query()` reaches `cursor.execute()` on line 7) (when `scope == 'session'` is true)"
+        " (`lock.lock_query()` returns it from locks.py:27 and it reaches `cursor.execute()` on line 7)"
+        " (when `scope == 'session'` is true)"
     )
 
 

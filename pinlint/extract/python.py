@@ -145,6 +145,7 @@ class _Reader:
             fragment.read_from = found.read_from
             fragment.conditions = found.conditions if group else ()
             fragment.sink_place = sink_place
+            fragment.call_end, fragment.returned_in = found.call_end, found.returned_in
             fragments.append(fragment)
         return fragments
 

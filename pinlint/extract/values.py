@@ -37,6 +37,7 @@ index plugs in; without it they are dynamic.
 from __future__ import annotations
 
 import ast
+import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -81,10 +82,109 @@ class Value:
     via: str = ""  # the name it came through, if any
     conditions: tuple[Condition, ...] = ()  # when it is the value (conditional expressions)
     read_from: str = ""  # the file it is the text of, read at run time
+    # text another module's function returns, placed at the call that gives it: where that call
+    # ends (line, last column, 1-based) and where the function is (" in locklib/lock.py:8")
+    call_end: tuple[int, int] | None = None
+    returned_in: str = ""
 
     @property
     def known(self) -> bool:
         return self.literal is not None
+
+
+Literal = bool | int | str | None  # an argument whose value a call shows
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """What a call's literal arguments say about a function's parameters: the positional ones in
+    order (``self`` included), the keyword-only ones, the literal defaults, and which names the
+    body never rebinds (only those may decide a condition). ``bound`` is the first parameter a call
+    through an instance (``"self"``) or the class as well (``"cls"``) fills itself."""
+
+    positional: tuple[str, ...] = ()
+    keyword_only: tuple[str, ...] = ()
+    defaults: dict[str, Literal] = dataclasses.field(default_factory=dict)
+    fixed: tuple[str, ...] = ()
+    bound: str = ""
+
+
+def call_literals(parameters: Parameters, call: ast.Call, *, through_instance: bool) -> dict[str, Literal]:
+    """Parameter -> the literal (bool, int, str, None) it holds in ``call``, passed or left at its
+    literal default; only parameters the body never rebinds. {} when the call's arguments cannot be
+    matched (``*args``, ``**kwargs``, more positional arguments than parameters)."""
+    if any(isinstance(argument, ast.Starred) for argument in call.args) or any(
+        keyword.arg is None for keyword in call.keywords
+    ):
+        return {}
+    positional = parameters.positional
+    if parameters.bound == "cls" or (parameters.bound == "self" and through_instance):
+        positional = positional[1:]
+    if len(call.args) > len(positional):
+        return {}
+    given: dict[str, ast.expr] = dict(zip(positional, call.args, strict=False))
+    given.update({keyword.arg: keyword.value for keyword in call.keywords if keyword.arg is not None})
+    found: dict[str, Literal] = {}
+    for name in parameters.fixed:
+        if name in given:
+            argument = given[name]
+            if isinstance(argument, ast.Constant) and isinstance(argument.value, bool | int | str | type(None)):
+                found[name] = argument.value
+        elif name in parameters.defaults:
+            found[name] = parameters.defaults[name]
+    return found
+
+
+def _truth(test: ast.expr, literals: dict[str, Literal]) -> bool | None:
+    """Whether ``test`` holds when the names in ``literals`` have those values; None when it tests
+    anything else (only names, ``not``, ``and``/``or`` and one ``==``/``!=``/``is``/``is not``
+    against a literal are read)."""
+    if isinstance(test, ast.Name):
+        return bool(literals[test.id]) if test.id in literals else None
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = _truth(test.operand, literals)
+        return None if inner is None else not inner
+    if isinstance(test, ast.BoolOp):
+        parts = [_truth(value, literals) for value in test.values]
+        decisive = isinstance(test.op, ast.Or)  # (``or``: one true decides; ``and``: one false)
+        if decisive in parts:
+            return decisive
+        return None if None in parts else not decisive
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        left, right = test.left, test.comparators[0]
+        if isinstance(right, ast.Name):
+            left, right = right, left
+        if not (isinstance(left, ast.Name) and left.id in literals and isinstance(right, ast.Constant)):
+            return None
+        value, other, operator = literals[left.id], right.value, test.ops[0]
+        if isinstance(operator, ast.Eq | ast.NotEq):
+            # (the values the call passes, compared as Python compares them: ``1 == True`` holds)
+            return (value == other) is isinstance(operator, ast.Eq)
+        if isinstance(operator, ast.Is | ast.IsNot) and (other is None or isinstance(other, bool)):  # (singletons)
+            return (value is other) is isinstance(operator, ast.Is)
+    return None
+
+
+def taken_by(values: Sequence[Value], literals: dict[str, Literal]) -> list[Value]:
+    """The ``values`` whose conditions a call with these literal arguments can meet, without the
+    conditions the call meets for certain (one it does not decide is kept)."""
+    if not literals:
+        return list(values)
+    kept = []
+    for value in values:
+        undecided: list[Condition] = []
+        for test, truth in value.conditions:
+            try:
+                holds = _truth(ast.parse(test, mode="eval").body, literals)
+            except SyntaxError:
+                holds = None
+            if holds is None:
+                undecided.append((test, truth))
+            elif holds is not truth:
+                break
+        else:
+            kept.append(replace(value, conditions=tuple(undecided)))
+    return kept
 
 
 # a name this module imports (and a key of the container it is, or the keys into the containers
@@ -92,8 +192,10 @@ class Value:
 EntryKey = str | int | tuple[str | int, ...]
 ResolveImport = Callable[[str, "EntryKey | None"], "str | None"]
 # a name this module imports and the attributes after it (``Lock``, ``("lock_query",)``) -> the strings
-# the function of another module it names returns, each with its conditions (None: not known)
-ResolveReturn = Callable[[str, tuple[str, ...]], "tuple[tuple[str, tuple[Condition, ...]], ...] | None"]
+# the function of another module it names returns, each with its conditions, and where that function
+# is (" in locklib/lock.py:8"; None: not known)
+ReturnedElsewhere = tuple[tuple[tuple[str, tuple[Condition, ...]], ...], str, Parameters | None]
+ResolveReturn = Callable[[str, tuple[str, ...]], "ReturnedElsewhere | None"]
 
 
 def describe(conditions: Sequence[Condition]) -> str:
@@ -120,7 +222,16 @@ def _concat(left: Value, right: Value) -> Value | None:
         left.piece.columns + right.piece.columns,
     )
     via = left.via if left.known else right.via  # the name of the first part the code shows
-    return Value(piece, left.literal or right.literal, via, conditions, left.read_from or right.read_from)
+    whole = right if not left.piece.text else left if not right.piece.text else None  # (the other: nothing)
+    return Value(
+        piece,
+        left.literal or right.literal,
+        via,
+        conditions,
+        left.read_from or right.read_from,
+        whole.call_end if whole else None,
+        whole.returned_in if whole else "",
+    )
 
 
 class ValueReader:
@@ -481,20 +592,12 @@ class ValueReader:
             if not all(value.known for value in assigned_values):
                 return self.dynamic(node)
             via = f"self.{node.attr}"
-            values.extend(Value(v.piece, v.literal, v.via or via, v.conditions, v.read_from) for v in assigned_values)
+            values.extend(replace(v, via=v.via or via) for v in assigned_values)
         for binding in bindings:
             statement = binding.node if isinstance(binding.node, ast.stmt) else None
             assert binding.value is not None
             for value in self.values(binding.value, (None,), statement, depth + 1):
-                values.append(
-                    Value(
-                        value.piece,
-                        value.literal,
-                        value.via or f"{owner.id}.{node.attr}",
-                        value.conditions,
-                        value.read_from,
-                    )
-                )
+                values.append(replace(value, via=value.via or f"{owner.id}.{node.attr}"))
         return self._bounded(values, node)
 
     def _instance_assignments(
@@ -561,10 +664,36 @@ class ValueReader:
             finally:
                 self._returning.discard(id(function))
             self._returns[id(function)] = values
+        through_instance = isinstance(node.func, ast.Attribute)  # (``self.m()``, ``cls.m()``)
+        if any(value.conditions for value in values):  # (no condition: nothing for the arguments to choose)
+            values = tuple(
+                taken_by(values, call_literals(self.parameters(function), node, through_instance=through_instance))
+            )
         if not values:
             return self.dynamic(node)
         via = f"{dotted_name(node.func)}()"
-        return tuple(Value(v.piece, v.literal, via, v.conditions, v.read_from) for v in values)
+        return tuple(replace(v, via=via) for v in values)
+
+    def parameters(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> Parameters:
+        """``function``'s parameters, as ``call_literals`` reads them."""
+        arguments = function.args
+        positional = [*arguments.posonlyargs, *arguments.args]
+        defaulted = list(zip(positional[len(positional) - len(arguments.defaults) :], arguments.defaults, strict=True))
+        defaulted += [(a, d) for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True) if d is not None]
+        defaults: dict[str, Literal] = {
+            argument.arg: default.value
+            for argument, default in defaulted
+            if isinstance(default, ast.Constant) and isinstance(default.value, bool | int | str | type(None))
+        }
+        bindings = self.model.scopes.scope(function).bindings
+        names = [argument.arg for argument in [*positional, *arguments.kwonlyargs]]
+        fixed = tuple(name for name in names if len(bindings.get(name, [])) == 1)
+        decorators = {dotted_name(d.func if isinstance(d, ast.Call) else d) for d in function.decorator_list}
+        in_class = any(isinstance(s, ast.ClassDef) and function in s.body for s in self.model.tree.body)
+        bound = "" if not in_class or "staticmethod" in decorators else "cls" if "classmethod" in decorators else "self"
+        return Parameters(
+            tuple(a.arg for a in positional), tuple(a.arg for a in arguments.kwonlyargs), defaults, fixed, bound
+        )
 
     def function_returns(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[Value, ...]:
         """What a module-level function or a method of a module-level class returns, as a call of
@@ -591,7 +720,9 @@ class ValueReader:
         head, *rest = dotted.split(".")
         if dotted.rsplit(".", 1)[-1][:1].isupper():
             return None  # ``CreateTable(...)``, ``Statement(...)``: a class makes an object, not a string
+        through_instance = False  # (``lock.lock_query()`` on an annotated parameter: ``self`` is bound)
         if not self.is_imported(head, chain):
+            through_instance = True
             function = chain[-1]
             if not rest or not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
                 return None
@@ -605,15 +736,27 @@ class ValueReader:
                 return None
             head, *more = written.split(".")
             rest = [*more, *rest]
-        returned = self.resolve_return(head, tuple(rest))
-        if not returned:
+        found = self.resolve_return(head, tuple(rest))
+        if not found or not found[0]:
             return None
+        returned, place, parameters = found
+        if parameters is not None and any(conditions for _, conditions in returned):  # the branches it takes
+            literals = call_literals(parameters, node, through_instance=through_instance)
+            returned = tuple(
+                (text, taken[0].conditions)
+                for text, conditions in returned
+                if (taken := taken_by([Value(Piece(), None, "", conditions)], literals))
+            )
+            if not returned:
+                return self.dynamic(node)
         line = node.lineno
         column = self.model.lines.column(line, node.col_offset) + 1
+        end_line = node.end_lineno or line
+        end = (end_line, self.model.lines.column(end_line, node.end_col_offset or node.col_offset))
         via = f"{dotted}()"
         return self._bounded(
             [
-                Value(Piece(text, [line] * len(text), [column] * len(text)), node, via, conditions)
+                Value(Piece(text, [line] * len(text), [column] * len(text)), node, via, conditions, "", end, place)
                 for text, conditions in returned
             ],
             node,
@@ -666,6 +809,7 @@ class ValueReader:
         """The values ``function``'s ``return`` statements give; () when one is not a string the
         code shows (or it yields)."""
         found: list[Value] = []
+        conditions = _return_conditions(function.body)
         for statement in _own_statements(function.body):
             if _yields(statement):
                 return ()
@@ -676,7 +820,8 @@ class ValueReader:
             values = self.values(statement.value, chain, statement, depth + 1)
             if not all(value.known for value in values):
                 return ()
-            found.extend(values)
+            when = Value(Piece(), None, "", conditions.get(id(statement), ()))
+            found.extend(joined for value in values if (joined := _concat(when, value)))  # (a contradiction: never)
         bounded = self._bounded(found, function) if found else ()
         return bounded if all(value.known for value in bounded) else ()
 
@@ -956,10 +1101,7 @@ class ValueReader:
                 return self.dynamic(node)
             here = self.dynamic(node)[0]  # an unknown value is a hole where the name is used
             return self._bounded(
-                [
-                    Value(v.piece, v.literal, v.via or name, v.conditions, v.read_from) if v.known else here
-                    for v in state
-                ],
+                [replace(v, via=v.via or name) if v.known else here for v in state],
                 node,
             )
         return self._imported(name, node)
@@ -1068,6 +1210,52 @@ def _slice(piece: Piece, start: int, end: int) -> Piece:
 
 
 _BLOCKS = ("body", "orelse", "handlers", "finalbody", "cases")
+
+
+def _return_conditions(body: list[ast.stmt]) -> dict[int, tuple[Condition, ...]]:
+    """``id`` of each ``return`` of a def's body -> the ``if`` tests that decide it is reached:
+    inside ``if xact:`` it needs ``xact`` true; after an ``if xact:`` whose block always returns
+    (or raises), ``xact`` false. Loops, ``with`` and ``try`` blocks add nothing; a test longer than
+    ``MAX_CONDITION_TEXT`` is not quoted (so not known)."""
+    found: dict[int, tuple[Condition, ...]] = {}
+
+    def walk(statements: list[ast.stmt], conditions: tuple[Condition, ...]) -> None:
+        for statement in statements:
+            if isinstance(statement, ast.Return):
+                found[id(statement)] = conditions
+            elif isinstance(statement, ast.If):
+                tested, truth = statement.test, True
+                while isinstance(tested, ast.UnaryOp) and isinstance(tested.op, ast.Not):  # ``if not x``: x false
+                    tested, truth = tested.operand, not truth
+                test = ast.unparse(tested)
+                known = len(test) <= MAX_CONDITION_TEXT
+                taken = (*conditions, (test, truth)) if known else conditions
+                skipped = (*conditions, (test, not truth)) if known else conditions
+                walk(statement.body, taken)
+                walk(statement.orelse, skipped)
+                if known and _always_leaves(statement.body) and not _always_leaves(statement.orelse):
+                    conditions = skipped
+                elif known and _always_leaves(statement.orelse) and not _always_leaves(statement.body):
+                    conditions = taken
+            elif not isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                for name in _BLOCKS:
+                    for child in getattr(statement, name, None) or []:
+                        walk(
+                            child.body if isinstance(child, ast.ExceptHandler | ast.match_case) else [child], conditions
+                        )
+
+    walk(body, ())
+    return found
+
+
+def _always_leaves(block: list[ast.stmt]) -> bool:
+    """Whether a block ends in a ``return`` or ``raise`` on every path (an ``if`` whose branches both do)."""
+    if not block:
+        return False
+    last = block[-1]
+    if isinstance(last, ast.Return | ast.Raise):
+        return True
+    return isinstance(last, ast.If) and _always_leaves(last.body) and _always_leaves(last.orelse)
 
 
 def _own_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:

@@ -48,7 +48,7 @@ from typing import Any
 from pinlint.bindings import NAME_TARGET_KINDS, dotted_name
 from pinlint.extract.python import module_wrappers
 from pinlint.extract.sinks import FUNCTION_SINKS, METHOD_SINKS, STATEMENT_SINKS
-from pinlint.extract.values import ValueReader, dict_call_literal
+from pinlint.extract.values import Parameters, ValueReader, dict_call_literal
 from pinlint.pymodel import PythonModule
 
 RUNNERS = frozenset({"to_thread", "run_in_executor", "submit", "Thread", "Timer", "partial", "run_sync", "map"})
@@ -57,7 +57,7 @@ PROPERTY_DECORATORS = frozenset({"property", "functools.cached_property", "cache
 INSTANCE_CACHED = frozenset({"functools.cached_property", "cached_property"})
 EXCEPT_GUARD = "!except"
 SINK_NAMES = METHOD_SINKS | STATEMENT_SINKS.keys() | {name.rsplit(".", 1)[-1] for name in FUNCTION_SINKS}
-SUMMARY_FORMAT = 10
+SUMMARY_FORMAT = 11
 
 _BUILTINS = frozenset(dir(builtins))
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -143,6 +143,8 @@ class ModuleSummary:
     wrappers: dict[str, tuple[WrapperSummary, ...]] = field(default_factory=dict)  # qualified name -> how
     # function or method -> the strings its returns give (holes as ``HOLE``), each with its conditions
     sql_returns: dict[str, tuple[ReturnedText, ...]] = field(default_factory=dict)
+    sql_return_lines: dict[str, int] = field(default_factory=dict)  # those functions -> their def's line
+    sql_return_parameters: dict[str, Parameters] = field(default_factory=dict)  # -> what a call's literals set
 
     def to_json(self) -> Any:
         return [SUMMARY_FORMAT, asdict(self)]
@@ -192,6 +194,17 @@ def from_json(data: Any) -> ModuleSummary | None:
             )
             for name, returned in body["sql_returns"].items()
         }
+        sql_return_lines = {str(name): int(line) for name, line in body["sql_return_lines"].items()}
+        sql_return_parameters = {
+            str(name): Parameters(
+                tuple(item["positional"]),
+                tuple(item["keyword_only"]),
+                dict(item["defaults"]),
+                tuple(item["fixed"]),
+                str(item["bound"]),
+            )
+            for name, item in body["sql_return_parameters"].items()
+        }
         wrappers = {
             name: tuple(
                 WrapperSummary(**{**item, "inner": tuple(item["inner"])}) for item in items if isinstance(item, dict)
@@ -206,6 +219,8 @@ def from_json(data: Any) -> ModuleSummary | None:
             entries,
             wrappers=wrappers,
             sql_returns=sql_returns,
+            sql_return_lines=sql_return_lines,
+            sql_return_parameters=sql_return_parameters,
         )
         return replace(summary, loads=tuple(body["loads"]), import_calls=tuple(body["import_calls"]))
     except (TypeError, ValueError, KeyError, AttributeError):
@@ -612,6 +627,8 @@ class _Summariser:
         returned = self.values.function_returns(node)
         if any(char.isalnum() for value in returned for char in value.piece.text):  # (not ``'"{}"'``: quoting)
             self.summary.sql_returns[qualname] = tuple((value.piece.text, value.conditions) for value in returned)
+            self.summary.sql_return_lines[qualname] = node.lineno
+            self.summary.sql_return_parameters[qualname] = self.values.parameters(node)
 
     def gives(
         self,
