@@ -34,7 +34,7 @@ import tempfile
 import time
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, fields, is_dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -220,6 +220,8 @@ class Cache:
         self.warnings: list[str] = []
         self.summaries: dict[str, Any] = {}  # digest -> module summary (pinlint.index), read back lazily
         self.fresh_summaries: dict[str, Any] = {}
+        self.notes: dict[str, Any] = {}  # absolute path -> [size, mtime_ns, yes/no]: what ``noted`` found
+        self.fresh_notes: dict[str, list[Any]] = {}
         loaded = self._read()
         if isinstance(loaded, dict) and loaded.get("format") == FORMAT and isinstance(loaded.get("entries"), dict):
             self.entries = loaded["entries"]
@@ -227,6 +229,8 @@ class Cache:
                 self.stats = loaded["stats"]
             if isinstance(loaded.get("summaries"), dict):
                 self.summaries = loaded["summaries"]
+            if isinstance(loaded.get("notes"), dict):
+                self.notes = loaded["notes"]
 
     def _read(self) -> Any:
         """The cache file's JSON; None when there is none or it is not JSON (it is rebuilt)."""
@@ -262,6 +266,34 @@ class Cache:
             return digest  # written just now: an edit in the same clock tick would keep this mtime (git's "racy" case)
         self.fresh_stats[absolute] = [status.st_size, status.st_mtime_ns, digest]
         return digest
+
+    def noted(self, path: Path, test: Callable[[bytes], bool]) -> bool | None:
+        """``test`` of the file's bytes, answered from the last run's note while the file's size
+        and modification time are unchanged (a question asked of every file of a run before any
+        is linted, such as the declarations' search for convention handlers that adapt an app);
+        None when the file cannot be read."""
+        absolute = os.path.abspath(path)
+        try:
+            status = os.stat(absolute)
+        except OSError:
+            return None
+        recorded = self.notes.get(absolute)
+        if (
+            isinstance(recorded, list)
+            and len(recorded) == 3
+            and recorded[:2] == [status.st_size, status.st_mtime_ns]
+            and type(recorded[2]) is bool
+        ):
+            self.fresh_notes[absolute] = recorded
+            return bool(recorded[2])
+        try:
+            data = read_bytes(path, MAX_SOURCE_BYTES)
+        except UnreadableFile:
+            return None
+        answer = bool(test(data))
+        if time.time_ns() - status.st_mtime_ns >= RACY_NS:  # (see ``digest``)
+            self.fresh_notes[absolute] = [status.st_size, status.st_mtime_ns, answer]
+        return answer
 
     def get(self, key: str, path: str) -> FileResult | None:
         """The recorded result, or None (a miss) when there is none or it is not well-formed."""
@@ -302,6 +334,7 @@ class Cache:
             self.fresh.keys() == self.entries.keys()
             and all(self.fresh[key] is self.entries[key] for key in self.fresh)
             and summaries.keys() == self.summaries.keys()
+            and self.fresh_notes == self.notes
         ):
             return
         try:
@@ -311,7 +344,13 @@ class Cache:
             if not os.path.lexists(self.directory / ".gitignore"):
                 _write_atomically(self.directory / ".gitignore", "# Created by pinlint.\n*\n", 0o644)
             text = json.dumps(
-                {"format": FORMAT, "entries": self.fresh, "stats": self.fresh_stats, "summaries": summaries}
+                {
+                    "format": FORMAT,
+                    "entries": self.fresh,
+                    "stats": self.fresh_stats,
+                    "summaries": summaries,
+                    "notes": self.fresh_notes,
+                }
             )
             _write_atomically(self.file, text)
         except OSError:

@@ -1073,7 +1073,23 @@ _ADAPTER_WORDS = re.compile(rb"Mangum|handle_request|awsgi|make_lambda_handler")
 _CONVENTION_ADAPTER_RE = re.compile(rb"def[ \t]+(?:lambda_)?handler[ \t]*\(")
 
 
-def _convention_adapters(result: Declarations, files: list[Path]) -> list[str]:
+# ``Cache.noted``: a yes/no question of a file's bytes, answered from the last run while the file is unchanged
+FileNote = Callable[[Path, Callable[[bytes], bool]], "bool | None"]
+
+
+def _adapts_in_a_convention_handler(data: bytes) -> bool:
+    """Whether a module's text defines a convention handler and names a Lambda adapter."""
+    return b"handler" in data and bool(_CONVENTION_ADAPTER_RE.search(data) and _ADAPTER_WORDS.search(data))
+
+
+def _read_and_test(file: Path, test: Callable[[bytes], bool]) -> bool | None:
+    try:
+        return test(read_bytes(file, MAX_SOURCE_BYTES))
+    except UnreadableFile:
+        return None
+
+
+def _convention_adapters(result: Declarations, files: list[Path], noted: FileNote | None = None) -> list[str]:
     """The top-level modules of ``files`` (not in a package), not named like an entry point, that
     no declaration covers and that define a ``handler(event, context)`` of the convention and name
     a Lambda adapter
@@ -1090,18 +1106,12 @@ def _convention_adapters(result: Declarations, files: list[Path]) -> list[str]:
             packages[directory] = os.path.isfile(os.path.join(directory, "__init__.py"))
         if packages[directory] or result.covers(file) or result.for_file(file):
             continue  # a Lambda runs a top-level module of its code directory, not one inside a package
-        try:
-            data = read_bytes(file, MAX_SOURCE_BYTES)
-        except UnreadableFile:
-            continue
-        if b"handler" not in data:
-            continue  # (the common case, decided by a substring search)
-        if _CONVENTION_ADAPTER_RE.search(data) and _ADAPTER_WORDS.search(data):
+        if (noted or _read_and_test)(file, _adapts_in_a_convention_handler):
             found.append(os.path.abspath(file))
     return found
 
 
-def _follow_served(result: Declarations, root: Path, files: list[Path]) -> None:
+def _follow_served(result: Declarations, root: Path, files: list[Path], noted: FileNote | None = None) -> None:
     """Declare, where they are defined, the framework objects that a declared module serves but
     imports (``from main import app`` then ``Mangum(app)``; ``app.include_router(items.router)``),
     and the views of a Django application it serves. A module of ``files`` named like an entry
@@ -1111,7 +1121,7 @@ def _follow_served(result: Declarations, root: Path, files: list[Path]) -> None:
 
     done: set[str] = set()
     entry_points = [os.path.abspath(file) for file in files if file.name in ENTRY_MODULES]
-    entry_points += _convention_adapters(result, files)
+    entry_points += _convention_adapters(result, files, noted)
     for _ in range(MAX_FOLLOWED):
         pending = [file for file in (*result.by_file, *entry_points) if file not in done]
         if not pending:
@@ -1187,11 +1197,13 @@ def find_declarations(
     origin: str = "",
     infrastructure: Sequence[Path] = (),
     walked: Sequence[str] = (),
+    noted: FileNote | None = None,
 ) -> Declarations:
     """Declarations that cover ``files``: declaration files in their directories or above, and
     Terraform anywhere in their project. ``infrastructure`` is what discovery found in the
     directories ``walked``: when those include the project root, its ``.tf`` files are used and
-    the project is not walked again (a run on one file still walks it)."""
+    the project is not walked again (a run on one file still walks it). ``noted`` answers the
+    questions asked of every file's text from the cache when the file is unchanged."""
     result = Declarations()
     seen: set[str] = set()
     cdk_apps: set[str] = set()
@@ -1256,5 +1268,5 @@ def find_declarations(
         result.warnings.append(f"Terraform: cannot read handler declarations ({error}); skipped")
     result.warnings.extend(warning for path, warning in result.image_warnings if not _image_near(path, result))
     _from_config(configured, root, result, origin or "config `handlers`")
-    _follow_served(result, root, files)
+    _follow_served(result, root, files, noted)
     return result

@@ -22,7 +22,7 @@ import click
 from pinlint.cache import CACHE_DIR, Cache, file_key, run_fingerprint
 from pinlint.catalog import Rule, load_catalog, rules_directory
 from pinlint.config import KEYS, MACHINE_FORMATS, Settings, SettingsResolver, resolve_selection
-from pinlint.declarations import Declarations, find_declarations
+from pinlint.declarations import Declarations, FileNote, find_declarations
 from pinlint.discover import Ignored, discover, discover_per_settings, is_excluded, sources_in
 from pinlint.engine import FileResult, Linter, project_conditions
 from pinlint.index.project import ProjectIndex
@@ -145,13 +145,6 @@ def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) ->
         for group in groups.groups:
             group_settings = group.settings
             group_rules = rules if group_settings is settings else selected_rules(group_settings)
-            declarations = _declarations(group.files, group_settings, groups.infrastructure, paths)
-            ignored_handlers += _warn_ignored_handlers(declarations, groups.ignored)
-            targets = _targets(
-                group.infrastructure + [file for file in group.files if is_infrastructure_path(file.name)],
-                group.files,
-                group_settings,
-            )
             cache = None
             if not request.no_cache:
                 where = (_cache_directory(group_settings, request.cache_dir), group_settings.root)
@@ -160,6 +153,14 @@ def _run(settings: Settings, request: RunRequest, resolver: SettingsResolver) ->
                     for warning in caches[where].warnings:
                         warn(warning)
                 cache = caches[where]
+            noted = cache.noted if cache is not None else None
+            declarations = _declarations(group.files, group_settings, groups.infrastructure, paths, noted)
+            ignored_handlers += _warn_ignored_handlers(declarations, groups.ignored)
+            targets = _targets(
+                group.infrastructure + [file for file in group.files if is_infrastructure_path(file.name)],
+                group.files,
+                group_settings,
+            )
             root = str(group_settings.root)
             index = ProjectIndex(root, cache.stats, cache.summaries) if cache is not None else ProjectIndex(root)
             linter = Linter(
@@ -500,14 +501,18 @@ def _targets(infrastructure: list[Path], files: list[Path], settings: Settings) 
 
 
 def _declarations(
-    files: list[Path], settings: Settings, infrastructure: Sequence[Path] = (), walked: Sequence[str] = ()
+    files: list[Path],
+    settings: Settings,
+    infrastructure: Sequence[Path] = (),
+    walked: Sequence[str] = (),
+    noted: FileNote | None = None,
 ) -> Declarations:
     """Handler declarations (serverless.yml, SAM templates, config...) covering ``files``; the
     Terraform among ``infrastructure`` (discovery's, from the paths ``walked``) when it covers
     the project."""
     origin = f"`handlers` in {settings.config_file}" if settings.config_file else "`handlers`"
     python_files = [file for file in files if file.suffix in (".py", ".pyi") or file.name == STDIN]
-    found = find_declarations(python_files, settings.root, settings.handlers, origin, infrastructure, walked)
+    found = find_declarations(python_files, settings.root, settings.handlers, origin, infrastructure, walked, noted)
     for warning in found.warnings:
         warn(warning)
     return found
