@@ -478,13 +478,14 @@ def _is_cmd(text: str, line: int) -> bool:
 # ... /opt/extensions/lambda-adapter``) that starts the image's web server once and turns each
 # invocation into an HTTP request: the app the server runs is served on Lambda, like behind Mangum.
 WEB_ADAPTER_RE = re.compile(r"aws-lambda-adapter|/opt/extensions/lambda-adapter", re.IGNORECASE)
-_ADAPTER_INSTRUCTION_RE = re.compile(r"^[ \t]*(FROM|COPY|ADD|ENV)[ \t]+(.+)$", re.IGNORECASE | re.MULTILINE)
+_ADAPTER_INSTRUCTION_RE = re.compile(r"^[ \t]*(COPY|ADD|ENV)[ \t]+(.+)$", re.IGNORECASE | re.MULTILINE)
 
 
 def _installs_web_adapter(text: str) -> bool:
     """Whether an instruction (not a ``#`` comment) puts the adapter in the image: a ``COPY``/``ADD``
-    from its image or into ``/opt/extensions/lambda-adapter``, a ``FROM`` of its image, or an ``ENV AWS_LWA_*``
-    setting. Continued lines (``\\`` at the end) are read as one."""
+    from its image or into ``/opt/extensions/lambda-adapter``, or an ``ENV AWS_LWA_*`` setting. A
+    ``FROM`` of its image alone installs nothing (a stage that nothing copies from). Continued
+    lines (``\\`` at the end) are read as one."""
     lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
     logical = re.sub(r"\\[ \t]*\n", " ", "\n".join(lines))
     for instruction, argument in _ADAPTER_INSTRUCTION_RE.findall(logical):

@@ -212,3 +212,14 @@ def test_the_adapter_stage_copied_on_continued_lines_or_configured_by_env_is_rea
     for adapter in (staged, configured):
         _write(tmp_path, {"Dockerfile": _image(command, adapter=adapter), "src/main.py": FASTAPI})
         assert _check(tmp_path)[0] == [("src/main.py:10:12", "orders")], adapter
+
+
+def test_an_adapter_stage_that_nothing_copies_from_does_not_make_a_lambda_image(tmp_path: Path) -> None:
+    """survey3c fp2: the adapter's image as a build stage whose `COPY --from` is commented out."""
+    command = '["uvicorn", "main:app", "--host", "0.0.0.0", "--port", "8080"]'
+    stage = "FROM public.ecr.aws/awsguru/aws-lambda-adapter:0.9.0 AS adapter\n"
+    unused = "# COPY --from=adapter /lambda-adapter /opt/extensions/lambda-adapter\n"
+    _write(tmp_path, {"Dockerfile": stage + _image(command, adapter=unused), "src/main.py": FASTAPI})
+    assert _check(tmp_path) == ([], "")
+    _write(tmp_path, {"Dockerfile": stage + _image(command, adapter=unused.lstrip("# "))})
+    assert _check(tmp_path)[0] == [("src/main.py:10:12", "orders")]
