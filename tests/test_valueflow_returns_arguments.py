@@ -141,3 +141,34 @@ def test_what_a_call_needs_of_a_returning_function_reads_back_from_the_cache() -
     assert summary.sql_return_parameters["Lock.static_query"].bound == ""
     assert summary.sql_return_parameters["Lock.lock_query"].bound == "self"
     assert from_json(summary.to_json()) == summary
+
+
+NESTED = """\
+def _lock(xact):
+    if xact:
+        return "SELECT pg_advisory_xact_lock(1)"
+    return "SELECT pg_advisory_lock(1)"
+
+
+def lock_sql(xact, in_transaction):
+    return _lock(in_transaction)
+
+
+def opaque(xact, mode):
+    return _lock(mode == "tx")
+"""
+
+
+def test_a_condition_of_a_function_called_on_the_way_is_decided_by_its_own_argument() -> None:
+    """survey3c fp1: `lock_sql(False, True)` sends `_lock(True)`, the transaction lock: the outer
+    `xact` must not decide `_lock`'s own `xact`; `lock_sql(True, False)` sends the session lock."""
+    safe = "\ndef run(cur):\n    cur.execute(lock_sql(False, True))\n"
+    assert places(NESTED + safe) == []
+    unsafe = "\ndef run(cur):\n    cur.execute(lock_sql(True, False))\n"
+    assert places(NESTED + unsafe) == [("PIN019", 4, 20)]
+    # an argument that is not a name: no call decides it, and the finding says when
+    findings = lint(NESTED + "\ndef run(cur):\n    cur.execute(opaque(False, 'tx'))\n", "app.py")
+    assert [finding.message for finding in findings if finding.code == "PIN019"] == [
+        "`pg_advisory_lock()` takes or releases a session-level advisory lock (`opaque()` reaches"
+        " `cur.execute()` on line 15) (when `_lock.xact` is false)"
+    ]

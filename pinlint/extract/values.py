@@ -109,21 +109,30 @@ class Parameters:
     bound: str = ""
 
 
-def call_literals(parameters: Parameters, call: ast.Call, *, through_instance: bool) -> dict[str, Literal]:
-    """Parameter -> the literal (bool, int, str, None) it holds in ``call``, passed or left at its
-    literal default; only parameters the body never rebinds. {} when the call's arguments cannot be
+def call_arguments(parameters: Parameters, call: ast.Call, *, through_instance: bool) -> dict[str, ast.expr] | None:
+    """Parameter -> the argument ``call`` passes for it; None when the call's arguments cannot be
     matched (``*args``, ``**kwargs``, more positional arguments than parameters)."""
     if any(isinstance(argument, ast.Starred) for argument in call.args) or any(
         keyword.arg is None for keyword in call.keywords
     ):
-        return {}
+        return None
     positional = parameters.positional
     if parameters.bound == "cls" or (parameters.bound == "self" and through_instance):
         positional = positional[1:]
     if len(call.args) > len(positional):
-        return {}
+        return None
     given: dict[str, ast.expr] = dict(zip(positional, call.args, strict=False))
     given.update({keyword.arg: keyword.value for keyword in call.keywords if keyword.arg is not None})
+    return given
+
+
+def call_literals(parameters: Parameters, call: ast.Call, *, through_instance: bool) -> dict[str, Literal]:
+    """Parameter -> the literal (bool, int, str, None) it holds in ``call``, passed or left at its
+    literal default; only parameters the body never rebinds. {} when the call's arguments cannot be
+    matched (``*args``, ``**kwargs``, more positional arguments than parameters)."""
+    given = call_arguments(parameters, call, through_instance=through_instance)
+    if given is None:
+        return {}
     found: dict[str, Literal] = {}
     for name in parameters.fixed:
         if name in given:
@@ -163,6 +172,32 @@ def _truth(test: ast.expr, literals: dict[str, Literal]) -> bool | None:
         if isinstance(operator, ast.Is | ast.IsNot) and (other is None or isinstance(other, bool)):  # (singletons)
             return (value is other) is isinstance(operator, ast.Is)
     return None
+
+
+def in_callers_terms(
+    values: Sequence[Value], parameters: Parameters, given: dict[str, ast.expr] | None, callee: str
+) -> list[Value]:
+    """The conditions of what a function returns, said in the terms of the function that returns
+    its call (``return _lock(in_transaction)``): a condition on the callee's parameter ``xact``
+    becomes one on ``in_transaction``, so the outer call's own ``xact`` cannot decide it; a
+    parameter given anything but a name (or nothing) is named ``callee.xact``, which no call decides."""
+    names = {*parameters.positional, *parameters.keyword_only}
+    renamed = []
+    for value in values:
+        conditions = []
+        for test, truth in value.conditions:
+            try:
+                tree = ast.parse(test, mode="eval")
+            except SyntaxError:
+                conditions.append((test, truth))
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Name) and node.id in names:
+                    argument = (given or {}).get(node.id)
+                    node.id = argument.id if isinstance(argument, ast.Name) else f"{callee}.{node.id}"
+            conditions.append((ast.unparse(tree), truth))
+        renamed.append(replace(value, conditions=tuple(conditions)))
+    return renamed
 
 
 def taken_by(values: Sequence[Value], literals: dict[str, Literal]) -> list[Value]:
@@ -666,9 +701,11 @@ class ValueReader:
             self._returns[id(function)] = values
         through_instance = isinstance(node.func, ast.Attribute)  # (``self.m()``, ``cls.m()``)
         if any(value.conditions for value in values):  # (no condition: nothing for the arguments to choose)
-            values = tuple(
-                taken_by(values, call_literals(self.parameters(function), node, through_instance=through_instance))
-            )
+            parameters = self.parameters(function)
+            values = tuple(taken_by(values, call_literals(parameters, node, through_instance=through_instance)))
+            if chain and chain[-1] is not None and id(chain[-1]) in self._returning:  # returned on by the caller
+                given = call_arguments(parameters, node, through_instance=through_instance)
+                values = tuple(in_callers_terms(values, parameters, given, function.name))
         if not values:
             return self.dynamic(node)
         via = f"{dotted_name(node.func)}()"
