@@ -32,6 +32,15 @@ FIXTURES = ROOT / "fixtures"
 CATALOG: tuple[Rule, ...] = load_catalog()
 
 
+def write_files(root: Path, files: dict[str, str]) -> Path:
+    """Write a small project: relative path -> text (directories made on the way); ``root`` back."""
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
 def lint(
     source: str,
     path: str = "snippet.py",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import run_cli, write_files
 from pinlint.declarations import NOT_FOLLOWED
 
 CONNECT_IN_HANDLER = """import psycopg2
@@ -17,14 +17,6 @@ def {name}(event, context):
     conn = psycopg2.connect(host="db")
     return conn
 """
-
-
-def _write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
 
 
 WHY = ". Each invocation opens a new database connection instead of reusing one"
@@ -48,14 +40,14 @@ def _findings(root: Path, *paths: str) -> list[str]:
 
 
 def test_convention_handler_without_declarations(tmp_path: Path) -> None:
-    _write(tmp_path, {"app.py": CONNECT_IN_HANDLER.format(name="lambda_handler")})
+    write_files(tmp_path, {"app.py": CONNECT_IN_HANDLER.format(name="lambda_handler")})
     (finding,) = _findings(tmp_path)
     assert finding.startswith("app.py:5:12: PIN022 `psycopg2.connect()` runs on every invocation of handler")
     assert "named like a Lambda handler" in finding
 
 
 def test_serverless_yml_declares_handlers_and_turns_the_convention_off(tmp_path: Path) -> None:
-    _write(
+    write_files(
         tmp_path,
         {
             "serverless.yml": (
@@ -95,7 +87,7 @@ Resources:
       Role: !Ref ReportsRole
       Code: !If [IsProd, {S3Bucket: a}, {S3Bucket: b}]
 """
-    _write(
+    write_files(
         tmp_path,
         {
             "template.yaml": template,
@@ -110,7 +102,7 @@ Resources:
 
 
 def test_json_template_and_configured_handlers(tmp_path: Path) -> None:
-    _write(
+    write_files(
         tmp_path,
         {
             "template.json": (
@@ -129,7 +121,9 @@ def test_json_template_and_configured_handlers(tmp_path: Path) -> None:
 
 
 def test_unreadable_declaration_file_is_a_warning(tmp_path: Path) -> None:
-    _write(tmp_path, {"serverless.yml": "functions: [unclosed\n", "app.py": CONNECT_IN_HANDLER.format(name="handler")})
+    write_files(
+        tmp_path, {"serverless.yml": "functions: [unclosed\n", "app.py": CONNECT_IN_HANDLER.format(name="handler")}
+    )
     result = run_cli("check", "--select", "PIN022", "--output-format", "concise", ".", cwd=tmp_path)
     assert "pinlint: warning: serverless.yml: cannot read handler declarations" in result.stderr
     assert "Traceback" not in result.stderr
@@ -151,7 +145,7 @@ def list_orders():
 def helper():
     return asyncpg.connect(dsn="postgres://db/app")
 """
-    _write(tmp_path, {"app.py": source})
+    write_files(tmp_path, {"app.py": source})
     (finding,) = _findings(tmp_path)
     assert finding.startswith(
         "app.py:9:12: PIN022 `asyncpg.connect()` runs on every invocation of handler `list_orders`"
@@ -228,7 +222,7 @@ def helper():
     ],
 )
 def test_what_counts_as_per_invocation(tmp_path: Path, body: str, flagged: bool) -> None:
-    _write(tmp_path, {"fn.py": body})
+    write_files(tmp_path, {"fn.py": body})
     assert bool(_findings(tmp_path)) is flagged
 
 
@@ -265,7 +259,7 @@ def _check_handlers(root: Path) -> tuple[list[str], list[str]]:
 def test_a_terraform_handler_expression_is_a_warning_and_keeps_the_convention(tmp_path: Path, handler: str) -> None:
     """A handler expression pinlint cannot read is no declaration: the convention still finds the handler."""
     (tmp_path / ".git").mkdir()  # the repository root, where Terraform files are looked for
-    _write(
+    write_files(
         tmp_path,
         {
             "infra/main.tf": FOR_EACH_TF % handler,
@@ -284,7 +278,7 @@ def test_a_terraform_handler_expression_is_a_warning_and_keeps_the_convention(tm
 def test_a_mapped_terraform_handler_claims_its_code_directory_only(tmp_path: Path) -> None:
     """A main.tf two folders away no longer switches the convention off for the whole tree."""
     (tmp_path / ".git").mkdir()
-    _write(
+    write_files(
         tmp_path,
         {
             "infra/main.tf": FOR_EACH_TF % '"handlers.get.run" # the GET route',
@@ -305,7 +299,7 @@ def test_a_mapped_terraform_handler_claims_its_code_directory_only(tmp_path: Pat
 
 def test_a_declared_handler_whose_module_is_not_there_is_a_warning(tmp_path: Path) -> None:
     """serverless-wsgi's `wsgi_handler.handler` is installed at deploy time: nothing here claims app.py."""
-    _write(
+    write_files(
         tmp_path,
         {
             "serverless.yml": "functions:\n  api:\n    handler: wsgi_handler.handler\n",
@@ -350,7 +344,7 @@ def test_a_declared_handler_whose_module_is_not_there_is_a_warning(tmp_path: Pat
     ],
 )
 def test_other_unmappable_declarations_are_warnings(tmp_path: Path, name: str, text: str, expected: str) -> None:
-    _write(tmp_path, {name: text, "app.py": CONNECT_IN_HANDLER.format(name="lambda_handler")})
+    write_files(tmp_path, {name: text, "app.py": CONNECT_IN_HANDLER.format(name="lambda_handler")})
     stdout, stderr = _check_handlers(tmp_path)
     assert [line.split(" ", 1)[0] for line in stdout] == ["app.py:5:12:"]
     assert stderr == [f"pinlint: warning: {expected}; {NOT_FOLLOWED}"]
@@ -365,7 +359,7 @@ HANDLER = "app.run"
 def build(self):
     lambda_.Function(self, "Api", handler=HANDLER, code=lambda_.Code.from_asset("src"))
 """
-    _write(
+    write_files(
         tmp_path,
         {"cdk.json": "{}", "infra/stack.py": stack, "src/app.py": CONNECT_IN_HANDLER.format(name="lambda_handler")},
     )
@@ -387,7 +381,9 @@ def build(self):
         self, "Api", handler="handler.handler", code=lambda_.Code.from_docker_build(path=".", file="Dockerfile")
     )
 """
-    _write(tmp_path, {"cdk.json": "{}", "infra/stack.py": stack, "app.py": CONNECT_IN_HANDLER.format(name="handler")})
+    write_files(
+        tmp_path, {"cdk.json": "{}", "infra/stack.py": stack, "app.py": CONNECT_IN_HANDLER.format(name="handler")}
+    )
     stdout, stderr = _check_handlers(tmp_path)
     assert [line.split(" ", 1)[0] for line in stdout] == ["app.py:5:12:"]
     assert stderr == [
@@ -403,7 +399,9 @@ def test_a_handler_in_a_code_zip_is_the_module_beside_the_zip(tmp_path: Path) ->
 def build(self):
     lambda_.Function(self, "Api", handler="app.run", code=lambda_.Code.from_asset("src/deploy.zip"))
 """
-    _write(tmp_path, {"cdk.json": "{}", "infra/stack.py": stack, "src/app.py": CONNECT_IN_HANDLER.format(name="run")})
+    write_files(
+        tmp_path, {"cdk.json": "{}", "infra/stack.py": stack, "src/app.py": CONNECT_IN_HANDLER.format(name="run")}
+    )
     stdout, stderr = _check_handlers(tmp_path)
     assert [line.split(" ", 1)[0] for line in stdout] == ["src/app.py:5:12:"]
     assert "is declared in infra/stack.py line 5)" in stdout[0]
@@ -426,11 +424,11 @@ def items():
 
 def test_a_flask_app_nothing_serves_on_lambda_has_no_handlers(tmp_path: Path) -> None:
     """A Flask route is a Lambda handler only when an adapter or a declaration serves its app."""
-    _write(tmp_path, {"app.py": ROUTE_APP})
+    write_files(tmp_path, {"app.py": ROUTE_APP})
     assert _findings(tmp_path) == []
-    _write(tmp_path, {"wsgi.py": "import serverless_wsgi\nfrom app import app\n"})  # another module: not followed
+    write_files(tmp_path, {"wsgi.py": "import serverless_wsgi\nfrom app import app\n"})  # another module: not followed
     assert _findings(tmp_path) == []
-    _write(
+    write_files(
         tmp_path,
         {"app.py": ROUTE_APP + "\n\ndef handler(event, context):\n    return awsgi.response(app, event, context)\n"},
     )
@@ -442,7 +440,7 @@ def test_a_flask_app_nothing_serves_on_lambda_has_no_handlers(tmp_path: Path) ->
 
 def test_an_app_served_by_a_declared_adapter_in_another_module(tmp_path: Path) -> None:
     """serverless.yml declares `handler.main`, which is `Mangum(app)` of an app imported from api/app.py."""
-    _write(
+    write_files(
         tmp_path,
         {
             "serverless.yml": "service: s\nfunctions:\n  api:\n    handler: handler.main\n",
@@ -482,7 +480,7 @@ def publish_item(dsn: str):
 def test_routes_that_connect_only_through_another_module_are_followed(tmp_path: Path) -> None:
     """veda-backend's shape: the routes module names no driver and no handler; its route calls a
     method of a module-level instance whose class (in another module) connects."""
-    _write(
+    write_files(
         tmp_path,
         {
             "handler.py": "from mangum import Mangum\nfrom api.main import app\n\nhandler = Mangum(app)\n",
@@ -500,7 +498,7 @@ def test_routes_that_connect_only_through_another_module_are_followed(tmp_path: 
 
 def test_a_served_app_that_connects_only_through_another_module_is_followed(tmp_path: Path) -> None:
     """One module holds the routes and `Mangum(app)`, and nothing in it connects."""
-    _write(
+    write_files(
         tmp_path,
         {
             "main.py": ROUTES_WITHOUT_A_DRIVER + "\n\nfrom mangum import Mangum\n\nhandler = Mangum(app)\n",
@@ -514,7 +512,7 @@ def test_a_served_app_that_connects_only_through_another_module_is_followed(tmp_
 
 def test_terraform_for_each_over_a_literal_map_declares_each_handler(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
-    _write(
+    write_files(
         tmp_path,
         {
             "infra/main.tf": FOR_EACH_TF % "each.value.handler",
@@ -533,7 +531,7 @@ def test_terraform_for_each_over_a_literal_map_declares_each_handler(tmp_path: P
 def test_a_one_file_run_still_finds_the_terraform_declaration_elsewhere_in_the_repository(tmp_path: Path) -> None:
     """A pre-commit run names one file: the .tf files are then looked for in the repository."""
     (tmp_path / ".git").mkdir()
-    _write(
+    write_files(
         tmp_path,
         {
             "deploy/main.tf": FOR_EACH_TF.replace("${path.module}/src", "../src") % '"handlers.get.run"',
@@ -554,7 +552,7 @@ def test_a_sam_image_function_reads_its_command_or_its_dockerfile(tmp_path: Path
       DockerContext: ./api
 """
     dockerfile = 'FROM public.ecr.aws/lambda/python:3.12\nCOPY app/ ${LAMBDA_TASK_ROOT}\nCMD ["main.handle"]\n'
-    _write(
+    write_files(
         tmp_path,
         {
             "template.yaml": template % '      ImageConfig:\n        Command: ["main.run"]\n',
@@ -567,7 +565,7 @@ def test_a_sam_image_function_reads_its_command_or_its_dockerfile(tmp_path: Path
     stdout, stderr = _check_handlers(tmp_path)
     assert [line.split(" ", 1)[0] for line in stdout] == ["api/app/main.py:5:12:"]  # the command wins
     assert "`run` is the image's command, template.yaml line 7)" in stdout[0]
-    _write(tmp_path, {"template.yaml": template % ""})
+    write_files(tmp_path, {"template.yaml": template % ""})
     stdout, stderr = _check_handlers(tmp_path)
     assert [line.split(" ", 1)[0] for line in stdout] == ["api/app/main.py:13:12:"]  # the Dockerfile's CMD
     assert "`handle` is the image's command, api/Dockerfile line 3)" in stdout[0]
@@ -592,7 +590,7 @@ def test_a_lambda_image_that_copies_one_module_into_the_task_root(tmp_path: Path
         "COPY lambda/lambda_code.py ${LAMBDA_TASK_ROOT}\n"
         'CMD ["lambda_code.handler"]\n'
     )
-    _write(
+    write_files(
         tmp_path,
         {"Dockerfile": dockerfile, "lambda/lambda_code.py": CONNECT_IN_HANDLER.format(name="handler")},
     )
@@ -605,7 +603,7 @@ def test_a_lambda_image_that_copies_one_module_into_the_task_root(tmp_path: Path
 
 
 def test_a_dockerfile_that_is_not_a_lambda_image_declares_nothing(tmp_path: Path) -> None:
-    _write(
+    write_files(
         tmp_path,
         {"Dockerfile": 'FROM python:3.12\nCMD ["app.handler"]\n', "app.py": CONNECT_IN_HANDLER.format(name="run")},
     )
@@ -627,7 +625,7 @@ resource "aws_lambda_function" "app" {
 }
 """
     (tmp_path / ".git").mkdir()
-    _write(tmp_path, {"main.tf": main, "code/app.py": CONNECT_IN_HANDLER.format(name="run")})
+    write_files(tmp_path, {"main.tf": main, "code/app.py": CONNECT_IN_HANDLER.format(name="run")})
     stdout, stderr = _check_handlers(tmp_path)
     assert [line.split(" ", 1)[0] for line in stdout] == ["code/app.py:5:12:"]
     assert "`run` is declared in main.tf line 10)" in stdout[0]
@@ -639,7 +637,7 @@ def test_a_one_file_run_reads_only_the_terraform_that_can_declare_it(tmp_path: P
     so its warnings belong to the run over the whole project."""
     (tmp_path / ".git").mkdir()
     unrelated = 'resource "aws_lambda_function" "f" {\n  handler = var.handler\n}\n'
-    _write(tmp_path, {"infra/other.tf": unrelated, "app/x.py": CONNECT_IN_HANDLER.format(name="lambda_handler")})
+    write_files(tmp_path, {"infra/other.tf": unrelated, "app/x.py": CONNECT_IN_HANDLER.format(name="lambda_handler")})
     one = run_cli("check", "--select", "PIN022", "--output-format", "concise", "-q", "app/x.py", cwd=tmp_path)
     assert one.stdout.startswith("app/x.py:5:12: PIN022 ") and one.stderr == ""
     whole = run_cli("check", "--select", "PIN022", "--output-format", "concise", "-q", ".", cwd=tmp_path)
@@ -653,7 +651,7 @@ def test_zappa_django_settings_are_followed_to_the_function_views(tmp_path: Path
         "import psycopg2\n\n\ndef report(request):\n    return psycopg2.connect('host=db')\n\n\n"
         "def unrouted(request):\n    return psycopg2.connect('host=db')\n"
     )
-    _write(
+    write_files(
         tmp_path,
         {
             "zappa_settings.json": '{"prod": {"django_settings": "site_conf.settings", "s3_bucket": "b"}}',
@@ -679,7 +677,7 @@ def test_zappa_django_settings_are_followed_to_the_function_views(tmp_path: Path
 
 
 def test_a_configured_handler_may_be_an_app_whose_routes_are_the_handlers(tmp_path: Path) -> None:
-    _write(
+    write_files(
         tmp_path,
         {
             "pyproject.toml": '[tool.pinlint]\nhandlers = ["web.py:app"]\n',
@@ -699,7 +697,7 @@ def test_a_nested_sam_application_declares_its_functions(tmp_path: Path) -> None
         "Resources:\n  Load:\n    Type: AWS::Serverless::Function\n    Properties:\n"
         "      CodeUri: ./src/load\n      Handler: app.load.run\n"
     )
-    _write(
+    write_files(
         tmp_path,
         {
             "template.yaml": parent,
@@ -716,7 +714,7 @@ def test_a_nested_sam_application_declares_its_functions(tmp_path: Path) -> None
 
 def test_a_serverless_image_function_with_a_command_is_declared(tmp_path: Path) -> None:
     serverless = "service: s\nfunctions:\n  api:\n    image:\n      name: api\n      command:\n        - app.main\n"
-    _write(tmp_path, {"serverless.yml": serverless, "app.py": CONNECT_IN_HANDLER.format(name="main")})
+    write_files(tmp_path, {"serverless.yml": serverless, "app.py": CONNECT_IN_HANDLER.format(name="main")})
     stdout, stderr = _check_handlers(tmp_path)
     assert [line.split(" ", 1)[0] for line in stdout] == ["app.py:5:12:"]
     assert "`main` is the image's command, serverless.yml line 6)" in stdout[0]
@@ -730,7 +728,7 @@ def test_a_module_input_wins_over_the_variables_default(tmp_path: Path) -> None:
         'resource "aws_lambda_function" "f" {\n  handler = var.handler\n}\n'
     )
     jobs = CONNECT_IN_HANDLER.format(name="run") + "\n\n" + CONNECT_IN_HANDLER.format(name="default_entry")
-    _write(
+    write_files(
         tmp_path,
         {
             "main.tf": 'module "jobs" {\n  source  = "./modules/jobs"\n  handler = "jobs.run"\n}\n',
@@ -769,7 +767,7 @@ api.add_resource(Items, "/items")
 def handler(event, context):
     return awsgi.response(app, event, context)
 """
-    _write(tmp_path, {"app.py": app, "plain.py": app.replace("import awsgi\n", "").split("\n\ndef handler")[0]})
+    write_files(tmp_path, {"app.py": app, "plain.py": app.replace("import awsgi\n", "").split("\n\ndef handler")[0]})
     stdout, stderr = _check_handlers(tmp_path)
     assert stdout == [
         "app.py:12:16: PIN022 `psycopg2.connect()` runs on every invocation of handler `Items.get`"
@@ -786,11 +784,11 @@ def test_an_undeclared_entry_module_that_adapts_an_imported_app(tmp_path: Path) 
         "import serverless_wsgi\nfrom web import app\n\n\n"
         "def handler(event, context):\n    return serverless_wsgi.handle_request(app, event, context)\n"
     )
-    _write(tmp_path, {"wsgi.py": wsgi, "web.py": ROUTE_APP})
+    write_files(tmp_path, {"wsgi.py": wsgi, "web.py": ROUTE_APP})
     (finding,) = _findings(tmp_path)
     assert finding.startswith("web.py:9:12: PIN022 ")
     assert "served behind `serverless-wsgi(app)`, wsgi.py line 6" in finding
-    _write(tmp_path, {"wsgi.py": "# serverless_wsgi.handle_request(app, event, context)\nfrom web import app\n"})
+    write_files(tmp_path, {"wsgi.py": "# serverless_wsgi.handle_request(app, event, context)\nfrom web import app\n"})
     assert _findings(tmp_path) == []
 
 
@@ -804,7 +802,7 @@ def test_an_undeclared_entry_module_that_adapts_an_imported_app(tmp_path: Path) 
 )
 def test_connection_classes_the_drivers_export_are_factories(tmp_path: Path, module: str, factory: str) -> None:
     """lambda-rds-proxy-python instantiates the driver's connection class instead of calling connect()."""
-    _write(
+    write_files(
         tmp_path,
         {"app.py": f"import {module}\n\n\ndef lambda_handler(event, context):\n    return {factory}(host='db')\n"},
     )

@@ -11,19 +11,11 @@ from pathlib import Path
 import pytest
 
 import pinlint.index.project as project
-from conftest import FIXTURES, run_cli
+from conftest import FIXTURES, run_cli, write_files
 from pinlint.index.summary import from_json, summarise
 from pinlint.pymodel import parse_python
 
 HOUR = 3600 * 10**9
-
-
-def _write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
 
 
 def _findings(root: Path, *paths: str, cache: bool = False) -> list[str]:
@@ -44,7 +36,7 @@ DB = "import psycopg2\n\n\ndef get_conn():\n    return psycopg2.connect('')\n"
 
 
 def test_a_helper_in_another_module_is_reported_at_the_call_that_leads_there(tmp_path: Path) -> None:
-    _write(tmp_path, {"app.py": HANDLER.format(module="db", name="get_conn", call="get_conn()"), "db.py": DB})
+    write_files(tmp_path, {"app.py": HANDLER.format(module="db", name="get_conn", call="get_conn()"), "db.py": DB})
     (finding,) = _findings(tmp_path)
     assert finding.startswith("app.py:5:12: PIN022 `psycopg2.connect()` in db.py:5 runs on every invocation of")
     assert finding.endswith("handler `lambda_handler`, through `get_conn()`")
@@ -77,7 +69,7 @@ def test_a_helper_in_another_module_is_reported_at_the_call_that_leads_there(tmp
     ],
 )
 def test_imports_of_every_shape_reach_the_helper(tmp_path: Path, files: dict[str, str], handler: str) -> None:
-    _write(tmp_path, {"app.py": handler, **files})
+    write_files(tmp_path, {"app.py": handler, **files})
     assert _places(tmp_path, "app.py") == ["app.py:5:12:"]
 
 
@@ -133,7 +125,7 @@ shared = Repository()
 def test_classes(tmp_path: Path, body: str, flagged: bool) -> None:
     names = "Child, Database, Repository, Service, shared"
     handler = f"from models import {names}\n\n\ndef lambda_handler(event, context):\n    return {body}\n"
-    _write(tmp_path, {"app.py": handler, "models.py": CLASSES})
+    write_files(tmp_path, {"app.py": handler, "models.py": CLASSES})
     assert bool(_findings(tmp_path, "app.py")) is flagged
 
 
@@ -143,7 +135,7 @@ def test_a_method_of_an_attribute_set_in_the_constructor(tmp_path: Path) -> None
         "    def open(self):\n        self.db = Database()\n\n\ndef lambda_handler(event, context):\n"
         "    return Handler().open()\n"
     )
-    _write(tmp_path, {"app.py": service, "models.py": CLASSES})
+    write_files(tmp_path, {"app.py": service, "models.py": CLASSES})
     (finding,) = _findings(tmp_path, "app.py")
     assert finding.startswith("app.py:9:19: PIN022 `psycopg2.connect()` in models.py:6 ")  # where it leaves app.py
     assert "through `Handler.open()` -> `Database.__init__()`" in finding
@@ -211,14 +203,14 @@ GUARDED = "def get():\n    global _conn\n    if _conn is None:\n        _conn = 
 )
 def test_lazy_init_guards(tmp_path: Path, helper: str, handler_body: str, flagged: bool) -> None:
     handler = f"{LAZY}{helper}\n\ndef lambda_handler(event, context):\n{handler_body or '    return get()'}\n"
-    _write(tmp_path, {"app.py": handler})
+    write_files(tmp_path, {"app.py": handler})
     assert bool(_findings(tmp_path)) is flagged
 
 
 def test_a_guarded_global_the_handler_closes_names_why(tmp_path: Path) -> None:
     helper = "def get():\n    global _conn\n    if _conn is None:\n        _conn = _connect()\n    return _conn\n"
     body = "    conn = get()\n    try:\n        return conn.cursor()\n    finally:\n        conn.close()\n"
-    _write(
+    write_files(
         tmp_path,
         {"db.py": LAZY + helper, "app.py": f"from db import get\n\n\ndef lambda_handler(event, context):\n{body}"},
     )
@@ -243,7 +235,7 @@ def test_functions_handed_to_threads_run_per_invocation(tmp_path: Path, call: st
         "def work(*args):\n    return get_conn()\n\n\n"
         f"async def lambda_handler(event, context):\n    return await {call}\n"
     )
-    _write(tmp_path, {"app.py": handler, "db.py": DB})
+    write_files(tmp_path, {"app.py": handler, "db.py": DB})
     (finding,) = _findings(tmp_path, "app.py")
     assert finding.startswith("app.py:9:12: PIN022 `psycopg2.connect()` in db.py:5 ")
     assert "through `work()` -> `get_conn()`" in finding
@@ -254,12 +246,12 @@ def test_a_nested_def_handed_to_a_thread(tmp_path: Path) -> None:
         "import asyncio\n\nimport psycopg2\n\n\nasync def lambda_handler(event, context):\n"
         "    def work():\n        return psycopg2.connect('')\n\n    return await asyncio.to_thread(work)\n"
     )
-    _write(tmp_path, {"app.py": handler})
+    write_files(tmp_path, {"app.py": handler})
     assert _places(tmp_path) == ["app.py:8:16:"]
 
 
 def test_what_no_handler_reaches_stays_quiet_and_cycles_end(tmp_path: Path) -> None:
-    _write(
+    write_files(
         tmp_path,
         {
             "a.py": "from b import ping\n\n\ndef pong(n):\n    return ping(n - 1)\n",
@@ -273,13 +265,13 @@ def test_what_no_handler_reaches_stays_quiet_and_cycles_end(tmp_path: Path) -> N
 
 def test_noqa_on_the_call_in_the_handler_module_silences_the_chain(tmp_path: Path) -> None:
     handler = HANDLER.format(module="db", name="get_conn", call="get_conn()  # noqa: PIN022")
-    _write(tmp_path, {"app.py": handler, "db.py": DB})
+    write_files(tmp_path, {"app.py": handler, "db.py": DB})
     assert _findings(tmp_path) == []
 
 
 def test_a_module_outside_the_project_is_not_followed(tmp_path: Path) -> None:
     """The search for a module stops at the project root (here the directory with pyproject.toml)."""
-    _write(
+    write_files(
         tmp_path,
         {
             "db.py": DB,
@@ -332,7 +324,7 @@ def test_a_warm_run_reads_no_summarised_module_again(tmp_path: Path, monkeypatch
 
 
 def test_a_module_without_handlers_reads_no_other_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _write(tmp_path, {"tool.py": "from db import get_conn\n\n\ndef main():\n    return get_conn()\n", "db.py": DB})
+    write_files(tmp_path, {"tool.py": "from db import get_conn\n\n\ndef main():\n    return get_conn()\n", "db.py": DB})
     read: list[str] = []
     monkeypatch.setattr(project, "read_bytes", lambda path, limit: read.append(path) or b"")
     assert _findings(tmp_path, "tool.py") == []
@@ -365,7 +357,7 @@ def test_the_generated_benchmark_project_finds_the_handlers_that_reach_a_fresh_c
 def test_a_very_long_chain_and_a_broken_module_end_quietly(tmp_path: Path) -> None:
     chain = "".join(f"def f{i}():\n    return f{i + 1}()\n\n\n" for i in range(3000))
     chain += "def f3000():\n    import psycopg2\n    return psycopg2.connect('')\n"
-    _write(
+    write_files(
         tmp_path,
         {
             "chain.py": chain,
@@ -404,7 +396,7 @@ def test_an_imported_sql_constant_is_read_where_it_is_sent(
 ) -> None:
     calls = "    cur.execute(LOCK)\n    cur.execute(XACT)\n    cur.execute(LIMIT)\n"
     source = f"import psycopg2\n{importer}\n\n\ndef work(cur):\n{calls}"
-    _write(tmp_path, {"app.py": source, **files})
+    write_files(tmp_path, {"app.py": source, **files})
     (finding,) = _sql_findings(tmp_path, "app.py")
     assert finding.startswith("app.py:6:17: PIN019 `pg_advisory_lock()`")  # on the name the sink is given
     assert finding.endswith(" reaches `cur.execute()` on line 6)")
@@ -438,7 +430,7 @@ def test_an_entry_of_an_imported_dict_is_read_where_it_is_sent(tmp_path: Path, s
     source = (
         f"from app.queries import CHANGED, OPEN, QUERIES, STMTS\n\n\ndef work(cur, name):\n    cur.execute({sent})\n"
     )
-    _write(tmp_path, {"main.py": source, "app/__init__.py": "", "app/queries.py": TABLES})
+    write_files(tmp_path, {"main.py": source, "app/__init__.py": "", "app/queries.py": TABLES})
     found = _sql_findings(tmp_path, "main.py")
     assert bool(found) is flagged, found
     if flagged:
@@ -452,13 +444,13 @@ def test_a_local_name_shadowing_an_imported_dict_is_not_read_as_it(tmp_path: Pat
         "from app.queries import QUERIES\n\n\n"
         'def work(cur):\n    QUERIES = {"lock": "SELECT 1"}\n    cur.execute(QUERIES["lock"])\n'
     )
-    _write(tmp_path, {"main.py": source, "app/__init__.py": "", "app/queries.py": TABLES})
+    write_files(tmp_path, {"main.py": source, "app/__init__.py": "", "app/queries.py": TABLES})
     assert _sql_findings(tmp_path, "main.py") == []
 
 
 def test_a_warm_run_sees_an_edit_of_the_module_holding_the_constant(tmp_path: Path) -> None:
     source = "import psycopg2\nfrom queries import LOCK\n\n\ndef work(cur):\n    cur.execute(LOCK)  # the module\n"
-    _write(tmp_path, {"app.py": source, "queries.py": QUERIES})
+    write_files(tmp_path, {"app.py": source, "queries.py": QUERIES})
     _age(tmp_path)
     assert len(_sql_findings(tmp_path, "app.py", cache=True)) == 1
     (tmp_path / "queries.py").write_text(QUERIES.replace("pg_advisory_lock", "pg_advisory_xact_lock"), "utf-8")
@@ -511,7 +503,7 @@ def test_an_instance_made_per_invocation_and_passed_on(tmp_path: Path, made: str
         "def work(database: SqlDB):\n    return UserRepo(database).fetch()\n\n\n"
         f"def lambda_handler(event, context):\n{made}    return work(db)\n"
     )
-    _write(
+    write_files(
         tmp_path,
         {
             "functions/users/app.py": handler,
@@ -579,7 +571,7 @@ def test_a_class_passed_as_an_argument_is_constructed_by_the_callee(tmp_path: Pa
     handler = "from loaders import Fetcher, Loader, Quiet, forward, named_only, run, run_keyword\n\n\n" + (
         f"def handler(event, _):\n    return {call}\n"
     )
-    _write(tmp_path, {"app.py": handler, "loaders.py": LOADERS})
+    write_files(tmp_path, {"app.py": handler, "loaders.py": LOADERS})
     found = _findings(tmp_path)
     assert bool(found) is flagged, found
     if call == "run(event, Loader)":
@@ -623,7 +615,7 @@ class Quiet(Base):
 )
 def test_super_calls_enter_the_base_class_method(tmp_path: Path, call: str, flagged: bool) -> None:
     handler = f"from models import Child, Quiet\n\n\ndef lambda_handler(event, context):\n    return {call}\n"
-    _write(tmp_path, {"app.py": handler, "models.py": SUPER})
+    write_files(tmp_path, {"app.py": handler, "models.py": SUPER})
     found = _findings(tmp_path)
     assert bool(found) is flagged, found
     if flagged:
@@ -634,7 +626,7 @@ def test_every_handler_file_records_the_re_exports_it_went_through(tmp_path: Pat
     cached = "def cached():\n    global _conn\n    if _conn is None:\n        _conn = get_conn()\n    return _conn\n"
     core = f"{DB}\n\n_conn = None\n\n\n{cached}"
     handler = HANDLER.format(module="common.db", name="open_db", call="open_db()")
-    _write(
+    write_files(
         tmp_path,
         {
             "common/__init__.py": "",
@@ -657,7 +649,7 @@ def test_a_long_lived_linter_sees_a_helper_edited_between_two_runs(tmp_path: Pat
     from pinlint.config import Settings
     from pinlint.engine import Linter
 
-    _write(tmp_path, {"db.py": DB})
+    write_files(tmp_path, {"db.py": DB})
     handler = HANDLER.format(module="db", name="get_conn", call="get_conn()")
     linter = Linter(CATALOG, Settings(root=tmp_path))
     path = str(tmp_path / "app.py")
@@ -796,7 +788,7 @@ def label():
 def test_a_method_called_on_what_a_helper_returns(tmp_path: Path, body: str, flagged: bool) -> None:
     names = "Database, cached_db, get_conn, get_db, get_shared, label, memo_db, outer, reused_db, session, typed"
     handler = f"from db import {names}\n\n\ndef lambda_handler(event, context):\n    {body}\n"
-    _write(tmp_path, {"app.py": handler, "db.py": RETURNS})
+    write_files(tmp_path, {"app.py": handler, "db.py": RETURNS})
     found = _findings(tmp_path)
     assert bool(found) is flagged, found
     if body == "get_db().query('x')":
@@ -870,7 +862,7 @@ def test_functions_and_defaults_passed_as_values(tmp_path: Path, call: str, flag
         "import asyncio\n\nimport psycopg2\n\nfrom helpers import DSN, QuietLoader, connect, get, load, open_conn,"
         f" quiet, retry, run\n\npool = loaders = None\n\n\ndef lambda_handler(event, context):\n    return {call}\n"
     )
-    _write(tmp_path, {"app.py": handler, "helpers.py": VALUES})
+    write_files(tmp_path, {"app.py": handler, "helpers.py": VALUES})
     found = _findings(tmp_path)
     assert bool(found) is flagged, found
     if call == "run(open_conn)":
@@ -887,7 +879,7 @@ def test_a_default_value_of_the_handler_itself(tmp_path: Path, default: str, fla
     handler = f"from helpers import DefaultLoader, QuietLoader\n\n\ndef main(event, context, {default}):\n"
     handler += "    return loader_cls()\n"
     declaration = "service: s\nprovider:\n  name: aws\nfunctions:\n  f:\n    handler: app.main\n"
-    _write(tmp_path, {"app.py": handler, "helpers.py": VALUES, "serverless.yml": declaration})
+    write_files(tmp_path, {"app.py": handler, "helpers.py": VALUES, "serverless.yml": declaration})
     found = _findings(tmp_path)
     assert bool(found) is flagged, found
     if flagged:
@@ -922,7 +914,7 @@ class Skip(Middle):
 @pytest.mark.parametrize(("call", "flagged"), [("Leaf()", True), ("Skip()", False)])
 def test_two_argument_super_starts_after_the_class_it_names(tmp_path: Path, call: str, flagged: bool) -> None:
     handler = f"from models import Leaf, Skip\n\n\ndef lambda_handler(event, context):\n    return {call}\n"
-    _write(tmp_path, {"app.py": handler, "models.py": TWO_ARGUMENT_SUPER})
+    write_files(tmp_path, {"app.py": handler, "models.py": TWO_ARGUMENT_SUPER})
     found = _findings(tmp_path)
     assert bool(found) is flagged, found
     if flagged:
@@ -977,7 +969,7 @@ def get_db():
 )
 def test_with_enters_the_context_manager(tmp_path: Path, body: str, flagged: bool) -> None:
     handler = f"from db import AsyncDb, Db, Quiet, get_db\n\n\nasync def lambda_handler(event, context):\n    {body}\n"
-    _write(tmp_path, {"app.py": handler, "db.py": CONTEXT_MANAGERS})
+    write_files(tmp_path, {"app.py": handler, "db.py": CONTEXT_MANAGERS})
     found = _findings(tmp_path)
     assert bool(found) is flagged, found
     if body.startswith("with get_db()"):

@@ -7,15 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import run_cli
-
-
-def _write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
+from conftest import run_cli, write_files
 
 
 def _findings(root: Path) -> list[tuple[str, str]]:
@@ -50,7 +42,7 @@ def unserved():
 
 
 def test_an_app_adapted_by_a_convention_handler_is_served(tmp_path: Path) -> None:
-    _write(
+    write_files(
         tmp_path,
         {
             "serverless_app.py": (
@@ -65,7 +57,7 @@ def test_an_app_adapted_by_a_convention_handler_is_served(tmp_path: Path) -> Non
 
 
 def test_an_adapted_module_attribute_is_the_app_of_that_module(tmp_path: Path) -> None:
-    _write(
+    write_files(
         tmp_path,
         {
             "serverless_app.py": (
@@ -81,7 +73,7 @@ def test_an_adapted_module_attribute_is_the_app_of_that_module(tmp_path: Path) -
 
 def test_an_adapter_outside_a_handler_of_an_undeclared_module_serves_nothing(tmp_path: Path) -> None:
     # a script that adapts the app for a local run, neither named like an entry point nor a handler
-    _write(
+    write_files(
         tmp_path,
         {
             "tools/serve_local.py": (
@@ -97,7 +89,7 @@ def test_an_adapter_outside_a_handler_of_an_undeclared_module_serves_nothing(tmp
 
 def test_a_convention_handler_under_a_declaration_is_not_taken_for_one(tmp_path: Path) -> None:
     # serverless.yml declares another handler here: the convention is off, so is the adapter module
-    _write(
+    write_files(
         tmp_path,
         {
             "serverless.yml": "service: s\nfunctions:\n  jobs:\n    handler: jobs.run\n",
@@ -130,7 +122,7 @@ def test_a_warm_run_sees_a_convention_handler_start_and_stop_adapting_the_app(tm
         "def handler(event, context):\n    return serverless_wsgi.handle_request(app, event, context)\n"
     )
     quiet = "from pkg.app import app\n\n\ndef handler(event, context):\n    return None\n"
-    _write(project, {"serverless_app.py": quiet, "pkg/__init__.py": "", "pkg/app.py": FLASK_APP})
+    write_files(project, {"serverless_app.py": quiet, "pkg/__init__.py": "", "pkg/app.py": FLASK_APP})
     assert _cached_findings(project, cache) == []
     assert _cached_findings(project, cache) == []  # (warm)
     entry = project / "serverless_app.py"

@@ -7,15 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import run_cli
-
-
-def _write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
+from conftest import run_cli, write_files
 
 
 def _findings(root: Path) -> list[tuple[str, str]]:
@@ -133,7 +125,7 @@ def list_orders():
 
 
 def test_routes_resources_and_blueprints_of_a_factory_app_are_handlers(tmp_path: Path) -> None:
-    _write(
+    write_files(
         tmp_path,
         {
             "serverless.yml": SERVERLESS,
@@ -154,7 +146,7 @@ def test_routes_resources_and_blueprints_of_a_factory_app_are_handlers(tmp_path:
 
 
 def test_a_factory_in_the_served_module_builds_the_served_app(tmp_path: Path) -> None:
-    _write(
+    write_files(
         tmp_path,
         {
             "main.py": """\
@@ -193,7 +185,7 @@ handler = Mangum(app)
 
 
 def test_a_factory_app_nobody_serves_makes_no_handler(tmp_path: Path) -> None:
-    _write(
+    write_files(
         tmp_path,
         {
             "serverless.yml": SERVERLESS.replace("custom:\n  wsgi:\n    app: handler.app\n", ""),
@@ -234,5 +226,5 @@ def create_app():
 app = create_app()
 handler = Mangum(app)
 """
-    _write(tmp_path, {"main.py": factory})
+    write_files(tmp_path, {"main.py": factory})
     assert _findings(tmp_path) == [("main.py:13:16", "create_app.orders")]  # `spare` is never registered

@@ -7,15 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import run_cli
-
-
-def _write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
+from conftest import run_cli, write_files
 
 
 def _findings(root: Path) -> list[tuple[str, str]]:
@@ -108,7 +100,7 @@ def _django(root: Path, zappa: bool = True) -> Path:
     }
     if zappa:
         files["zappa_settings.json"] = '{"prod": {"django_settings": "site_conf.settings", "s3_bucket": "b"}}'
-    return _write(root, files)
+    return write_files(root, files)
 
 
 def test_django_class_based_views_and_viewsets_are_handlers(tmp_path: Path) -> None:
@@ -205,7 +197,7 @@ class Reports(MethodView):
 
 
 def test_flask_method_views_and_url_rules_of_a_served_app_are_handlers(tmp_path: Path) -> None:
-    _write(tmp_path, {"app.py": FLASK_APP, "views.py": FLASK_BLUEPRINT, "lib.py": FLASK_LIB})
+    write_files(tmp_path, {"app.py": FLASK_APP, "views.py": FLASK_BLUEPRINT, "lib.py": FLASK_LIB})
     found = _findings(tmp_path)
     assert [where for where, _ in found] == ["app.py:13:16", "app.py:20:12", "lib.py:7:16", "views.py:12:16"]
     assert found[0][1] == (
@@ -218,5 +210,5 @@ def test_flask_method_views_and_url_rules_of_a_served_app_are_handlers(tmp_path:
 
 def test_flask_method_views_of_an_app_nothing_serves_on_lambda_are_no_handlers(tmp_path: Path) -> None:
     served = FLASK_APP.replace("from mangum import Mangum\n", "").replace("handler = Mangum(app)\n", "")
-    _write(tmp_path, {"web.py": served, "views.py": FLASK_BLUEPRINT, "lib.py": FLASK_LIB})
+    write_files(tmp_path, {"web.py": served, "views.py": FLASK_BLUEPRINT, "lib.py": FLASK_LIB})
     assert _findings(tmp_path) == []

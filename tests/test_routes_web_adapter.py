@@ -8,15 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import run_cli
-
-
-def _write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
+from conftest import run_cli, write_files
 
 
 def _check(root: Path) -> tuple[list[tuple[str, str]], str]:
@@ -64,7 +56,7 @@ def _image(command: str, adapter: str = ADAPTER) -> str:
 
 
 def test_the_app_uvicorn_serves_behind_the_web_adapter_is_served(tmp_path: Path) -> None:
-    _write(
+    write_files(
         tmp_path,
         {
             "Dockerfile": _image('["uvicorn", "main:app", "--host", "0.0.0.0", "--port", "8080"]'),
@@ -78,7 +70,9 @@ def test_the_app_uvicorn_serves_behind_the_web_adapter_is_served(tmp_path: Path)
 
 
 def test_fastapi_run_behind_the_web_adapter_serves_the_app_of_its_module(tmp_path: Path) -> None:
-    _write(tmp_path, {"Dockerfile": _image('["fastapi", "run", "main.py", "--port", "8080"]'), "src/main.py": FASTAPI})
+    write_files(
+        tmp_path, {"Dockerfile": _image('["fastapi", "run", "main.py", "--port", "8080"]'), "src/main.py": FASTAPI}
+    )
     assert _check(tmp_path) == ([("src/main.py:10:12", "orders")], "")
     (tmp_path / "Dockerfile").write_text(_image('["fastapi", "run", "--app", "admin"]'), encoding="utf-8")
     assert _check(tmp_path) == ([("src/main.py:15:12", "stats")], "")  # main.py is the CLI's default module
@@ -86,14 +80,14 @@ def test_fastapi_run_behind_the_web_adapter_serves_the_app_of_its_module(tmp_pat
 
 def test_an_entrypoint_and_its_cmd_are_one_command(tmp_path: Path) -> None:
     dockerfile = _image('["main:app", "--port", "8080"]').replace("CMD", 'ENTRYPOINT ["uvicorn"]\nCMD')
-    _write(tmp_path, {"Dockerfile": dockerfile, "src/main.py": FASTAPI})
+    write_files(tmp_path, {"Dockerfile": dockerfile, "src/main.py": FASTAPI})
     assert _check(tmp_path) == ([("src/main.py:10:12", "orders")], "")
 
 
 def test_a_gunicorn_factory_behind_the_web_adapter_is_the_app_it_returns(tmp_path: Path) -> None:
     factory = "import psycopg2\nfrom flask import Flask\n\n\ndef create_app():\n    app = Flask(__name__)\n\n"
     factory += '    @app.route("/x")\n    def x():\n        return psycopg2.connect("dbname=shop")\n\n    return app\n'
-    _write(
+    write_files(
         tmp_path,
         {"Dockerfile": _image("gunicorn -b 0.0.0.0:8080 'web:create_app()'"), "src/web.py": factory},
     )
@@ -101,7 +95,7 @@ def test_a_gunicorn_factory_behind_the_web_adapter_is_the_app_it_returns(tmp_pat
 
 
 def test_django_runserver_behind_the_web_adapter_serves_its_views(tmp_path: Path) -> None:
-    _write(
+    write_files(
         tmp_path,
         {
             "Dockerfile": _image('["python", "manage.py", "runserver", "0.0.0.0:8080"]'),
@@ -126,7 +120,7 @@ def test_django_runserver_behind_the_web_adapter_serves_its_views(tmp_path: Path
 
 
 def test_a_web_server_image_without_the_adapter_serves_nothing_on_lambda(tmp_path: Path) -> None:
-    _write(
+    write_files(
         tmp_path,
         {
             "Dockerfile": _image('["uvicorn", "main:app"]', adapter=""),
@@ -140,7 +134,7 @@ def test_a_web_server_image_without_the_adapter_serves_nothing_on_lambda(tmp_pat
 
 
 def test_a_command_behind_the_adapter_that_cannot_be_mapped_says_why(tmp_path: Path) -> None:
-    _write(
+    write_files(
         tmp_path,
         {"Dockerfile": _image('["flask", "run"]'), "src/main.py": FASTAPI, "terraform/main.tf": TERRAFORM},
     )
@@ -156,7 +150,7 @@ def test_a_command_behind_the_adapter_that_cannot_be_mapped_says_why(tmp_path: P
 
 def test_an_empty_or_broken_command_behind_the_adapter_is_one_warning(tmp_path: Path) -> None:
     for command in ("[]", '["uvicorn", "main:app"'):
-        _write(tmp_path, {"Dockerfile": _image(command), "src/main.py": FASTAPI})
+        write_files(tmp_path, {"Dockerfile": _image(command), "src/main.py": FASTAPI})
         found, warnings = _check(tmp_path)
         assert found == []
         assert warnings.splitlines() == [
@@ -167,7 +161,9 @@ def test_an_empty_or_broken_command_behind_the_adapter_is_one_warning(tmp_path: 
 
 
 def test_a_quoted_shell_command_behind_the_adapter_is_read(tmp_path: Path) -> None:
-    _write(tmp_path, {"Dockerfile": _image('["sh", "-c", "uvicorn main:app --port $PORT"]'), "src/main.py": FASTAPI})
+    write_files(
+        tmp_path, {"Dockerfile": _image('["sh", "-c", "uvicorn main:app --port $PORT"]'), "src/main.py": FASTAPI}
+    )
     assert _check(tmp_path) == ([("src/main.py:10:12", "orders")], "")
 
 
@@ -180,7 +176,7 @@ def test_gunicorn_running_a_django_wsgi_module_behind_the_adapter_serves_its_vie
         "import os\n\nfrom django.core.wsgi import get_wsgi_application\n\n"
         'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\napplication = get_wsgi_application()\n'
     )
-    _write(
+    write_files(
         tmp_path,
         {
             "Dockerfile": _image('["gunicorn", "mysite.wsgi:application", "-w=1", "-b=0.0.0.0:8000"]'),
@@ -197,8 +193,8 @@ def test_gunicorn_running_a_django_wsgi_module_behind_the_adapter_serves_its_vie
 def test_an_adapter_named_only_in_a_comment_does_not_make_a_lambda_image(tmp_path: Path) -> None:
     """survey3b fp2: an image for ECS or App Runner that keeps the adapter line commented out."""
     command = '["uvicorn", "main:app", "--host", "0.0.0.0", "--port", "8080"]'
-    _write(tmp_path, {"Dockerfile": _image(command, adapter=f"#{ADAPTER}# lambda-adapter: see docs\n")})
-    _write(tmp_path, {"src/main.py": FASTAPI})
+    write_files(tmp_path, {"Dockerfile": _image(command, adapter=f"#{ADAPTER}# lambda-adapter: see docs\n")})
+    write_files(tmp_path, {"src/main.py": FASTAPI})
     assert _check(tmp_path) == ([], "")
 
 
@@ -210,7 +206,7 @@ def test_the_adapter_stage_copied_on_continued_lines_or_configured_by_env_is_rea
     )
     configured = "ENV AWS_LWA_PORT=8080\n"
     for adapter in (staged, configured):
-        _write(tmp_path, {"Dockerfile": _image(command, adapter=adapter), "src/main.py": FASTAPI})
+        write_files(tmp_path, {"Dockerfile": _image(command, adapter=adapter), "src/main.py": FASTAPI})
         assert _check(tmp_path)[0] == [("src/main.py:10:12", "orders")], adapter
 
 
@@ -219,7 +215,7 @@ def test_an_adapter_stage_that_nothing_copies_from_does_not_make_a_lambda_image(
     command = '["uvicorn", "main:app", "--host", "0.0.0.0", "--port", "8080"]'
     stage = "FROM public.ecr.aws/awsguru/aws-lambda-adapter:0.9.0 AS adapter\n"
     unused = "# COPY --from=adapter /lambda-adapter /opt/extensions/lambda-adapter\n"
-    _write(tmp_path, {"Dockerfile": stage + _image(command, adapter=unused), "src/main.py": FASTAPI})
+    write_files(tmp_path, {"Dockerfile": stage + _image(command, adapter=unused), "src/main.py": FASTAPI})
     assert _check(tmp_path) == ([], "")
-    _write(tmp_path, {"Dockerfile": stage + _image(command, adapter=unused.lstrip("# "))})
+    write_files(tmp_path, {"Dockerfile": stage + _image(command, adapter=unused.lstrip("# "))})
     assert _check(tmp_path)[0] == [("src/main.py:10:12", "orders")]

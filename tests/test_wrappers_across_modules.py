@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import lint, run_cli
+from conftest import lint, run_cli, write_files
 from pinlint.index.summary import WrapperSummary, from_json, summarise
 from pinlint.pymodel import parse_python
 
@@ -101,19 +101,11 @@ def shadowed(execute_query):
 """
 
 
-def _write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
-
-
 PYPROJECT = "[project]\nname = 'app'\ndependencies = ['psycopg2-binary']\n"
 
 
 def _project(root: Path, caller: str, *, marker: tuple[str, str] = ("pyproject.toml", PYPROJECT)) -> Path:
-    return _write(
+    return write_files(
         root,
         {
             marker[0]: marker[1],
@@ -171,7 +163,7 @@ def test_a_wrapper_of_this_module_that_calls_an_imported_wrapper_is_a_sink(tmp_p
 def test_the_wrappers_inside_the_helper_module_are_named_too(tmp_path: Path) -> None:
     helper = DB + "\n\ndef run_sql(statement):\n    execute_query(statement)\n"
     _project(tmp_path, "from common.db import run_sql\n\nrun_sql('LISTEN jobs')\n")
-    _write(tmp_path, {"common/db.py": helper})
+    write_files(tmp_path, {"common/db.py": helper})
     (finding,) = _findings(tmp_path)
     assert finding.endswith("(reaches `cur.execute()` in common/db.py:8 through `run_sql()` -> `execute_query()`)")
 
@@ -179,8 +171,8 @@ def test_the_wrappers_inside_the_helper_module_are_named_too(tmp_path: Path) -> 
 def test_a_relative_import_and_a_package_re_export_reach_the_wrapper(tmp_path: Path) -> None:
     caller = "from . import db\nfrom common import execute_query\n\n\n"
     caller += "db.execute_query('LISTEN a')\nexecute_query('LISTEN b')\n"
-    _write(tmp_path, {"pyproject.toml": PYPROJECT, "common/__init__.py": "from .db import execute_query\n"})
-    _write(tmp_path, {"common/db.py": DB, "common/jobs.py": caller})
+    write_files(tmp_path, {"pyproject.toml": PYPROJECT, "common/__init__.py": "from .db import execute_query\n"})
+    write_files(tmp_path, {"common/db.py": DB, "common/jobs.py": caller})
     assert [line.split(" ", 1)[0] for line in _findings(tmp_path)] == ["common/jobs.py:5:19:", "common/jobs.py:6:16:"]
 
 
@@ -190,7 +182,7 @@ def test_a_handler_module_reads_wrappers_in_any_project(tmp_path: Path) -> None:
     ``_may_call_project_wrappers``)."""
     handler = CALLER.replace("def work(other):", "def lambda_handler(event, context):")
     _project(tmp_path, handler, marker=("pyproject.toml", "[project]\nname = 'x'\n"))
-    _write(tmp_path, {"app/plain.py": CALLER})
+    write_files(tmp_path, {"app/plain.py": CALLER})
     found = _findings(tmp_path)
     assert len(found) == 6 and all(line.startswith("app/jobs.py:") for line in found)
 
@@ -273,7 +265,7 @@ QUERIES = {
 )
 def test_nested_entries_and_names_of_an_imported_dict_are_read(tmp_path: Path, sent: str, named: str) -> None:
     source = f"from app.queries import QUERIES\n\n\ndef work(cur, key):\n    cur.execute({sent})\n"
-    _write(tmp_path, {"main.py": source, "app/__init__.py": "", "app/queries.py": QUERIES})
+    write_files(tmp_path, {"main.py": source, "app/__init__.py": "", "app/queries.py": QUERIES})
     found = _findings(tmp_path, "main.py")
     assert bool(found) is bool(named), found
     if named:
@@ -315,7 +307,7 @@ def test_an_absolute_module_import_and_a_cycle_of_forwards(tmp_path: Path) -> No
         "def work():\n    common.db.execute_query('LISTEN a')\n    ping('LISTEN b')\n"
     )
     _project(tmp_path, caller)
-    _write(
+    write_files(
         tmp_path,
         {
             "common/ping.py": "from common.pong import pong\n\n\ndef ping(sql):\n    pong(sql)\n",
@@ -334,7 +326,7 @@ def test_an_imported_constant_sent_through_an_imported_wrapper(tmp_path: Path) -
         "    execute_query(QUERIES['listen'])\n"
     )
     _project(tmp_path, handler)
-    _write(tmp_path, {"common/queries.py": queries})
+    write_files(tmp_path, {"common/queries.py": queries})
     found = _findings(tmp_path)
     assert [line.split(" ", 2)[:2] for line in found] == [
         ["app/jobs.py:6:19:", "PIN019"],
