@@ -17,7 +17,7 @@ import tokenize
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pathspec
 
@@ -37,25 +37,14 @@ from pinlint.dialect import (
 from pinlint.extract.calls import module_calls
 from pinlint.extract.dataapi import data_api_calls, mentions_data_api
 from pinlint.extract.django_databases import database_entries
-from pinlint.extract.handlers import (
-    CONVENTION_NAMES,
-    connections_in_handlers,
-    handler_functions,
-    has_handler_candidates,
-)
-from pinlint.extract.iamauth import TokenAtImport, TokenPerInvocation, import_time_tokens, invocation_tokens
-from pinlint.extract.python import ResolveWrapper, Wrapper, extract_python, may_send_sql_text
 from pinlint.extract.routes import may_serve_routes
 from pinlint.extract.sinks import Prefilter, build_prefilter
 from pinlint.extract.sqlfile import decode_sql, extract_sql
-from pinlint.extract.values import EntryKey, ResolveImport, ResolveReturn, ReturnedElsewhere, merge_alternatives
 from pinlint.files import MAX_SOURCE_BYTES, UnreadableFile, read_bytes, wide_encoding
 from pinlint.findings import finding_at, finding_from_hit, routed
 from pinlint.fix.attach import fixable_rules, with_fixes
 from pinlint.globs import config_spec
-from pinlint.index.loads import loaded_modules
 from pinlint.index.project import ProjectIndex
-from pinlint.index.summary import import_time_imports, relative_imports
 from pinlint.infra import FileHits, is_infrastructure_path, lint_cdk_source, lint_paths, lint_stacks
 from pinlint.kinds import consuming
 from pinlint.kinds.base import (
@@ -94,6 +83,11 @@ from pinlint.suppress import (
     python_suppressions,
 )
 from pinlint.targets import DATA_API, Route, TargetMap, host_routes
+
+if TYPE_CHECKING:  # (the readers are imported where a file is read: a run whose results come from the cache needs none)
+    from pinlint.extract.iamauth import TokenAtImport, TokenPerInvocation
+    from pinlint.extract.python import ResolveWrapper, Wrapper
+    from pinlint.extract.values import EntryKey, ResolveImport, ResolveReturn, ReturnedElsewhere
 
 MAX_FILE_BYTES = MAX_SOURCE_BYTES
 
@@ -340,6 +334,7 @@ class Linter:
                 or self._may_define_handler(text, path)
                 or bool(self.database_entry_kinds and self._served_settings(path))
             )
+            from pinlint.extract.python import extract_python, may_send_sql_text
             worth_parsing = calls_sinks or (in_project and may_send_sql_text(text))
             # a CDK app's constructs; in a parsed file, its noqa comments are applied below with the others
             cdk = lint_cdk_source(self.stack_rules, text, path, parsed.model_or_none, apply_noqa=not worth_parsing)
@@ -367,6 +362,8 @@ class Linter:
             absolute = os.path.abspath(path)
             imported = _imported_strings(index, model, absolute)
             # (outside such a project, a module by the handler convention reads them too)
+            from pinlint.extract.handlers import CONVENTION_NAMES
+
             reads_wrappers = in_project or (
                 ("def lambda_handler" in text or "def handler" in text)
                 and _handler_def(CONVENTION_NAMES).search(text) is not None
@@ -516,6 +513,7 @@ class Linter:
                         sql = fragment.text[statement.start : statement.end].strip()
                         found.append(finding_from_hit(rule, fragment, hit, sql, choice))
             results.append((fragment, _sql_noqa(found, fragment, choice.name)))
+        from pinlint.extract.values import merge_alternatives
         return merge_alternatives(results)  # one finding per place for the possible values of one argument
 
     @cached_property
@@ -541,6 +539,8 @@ class Linter:
         if declared:
             # a declared function, or a served app object whose routes are handlers
             return True
+        from pinlint.extract.handlers import CONVENTION_NAMES
+
         return use_convention and _handler_def(CONVENTION_NAMES).search(text) is not None
 
     def _project_may_have_wrappers(self, path: str) -> bool:
@@ -564,6 +564,8 @@ class Linter:
 
     def _module_findings(self, model: PythonModule, path: str, source: str | bytes = "") -> list[Finding]:
         """Findings of the rules that look at a whole module: handlers and driver calls."""
+        from pinlint.extract.handlers import handler_functions, has_handler_candidates
+
         module_rules = self.module_call_kinds or self.setting_kinds
         if not self.handler_kinds and not module_rules:
             return []
@@ -621,6 +623,10 @@ class Linter:
         kinds = self.loaded_call_kinds
         if not kinds:
             return []
+        from pinlint.extract.handlers import handler_functions
+        from pinlint.index.loads import loaded_modules
+        from pinlint.index.summary import import_time_imports
+
         wanted = frozenset().union(*(functions for _, _, functions in kinds))
         index = self.project_index
         absolute = os.path.abspath(path)
@@ -714,6 +720,9 @@ class Linter:
         """Findings of the IAM token rules (pinlint.extract.iamauth)."""
         if not self.iam_token_kinds or "generate_db_auth_token" not in model.source:
             return []
+        from pinlint.extract.handlers import handler_functions
+        from pinlint.extract.iamauth import import_time_tokens, invocation_tokens
+
         findings = []
         for rule, kind in self.iam_token_kinds:
             facts: list[TokenAtImport] | list[TokenPerInvocation]
@@ -745,6 +754,8 @@ class Linter:
         self, model: PythonModule, path: str, declared: dict[str, str], use_convention: bool, source: str | bytes
     ) -> list[Finding]:
         """Findings of the handler-level rules: connection factories run per invocation."""
+        from pinlint.extract.handlers import connections_in_handlers
+
         findings = []
         for rule, kind in self.handler_kinds:
             facts = connections_in_handlers(
@@ -775,11 +786,19 @@ class Linter:
         return [finding for finding in findings if not any(finding.code.startswith(code) for code in ignored)]
 
 
+def _import_references(model: PythonModule) -> dict[str, str]:
+    """Each name the module imports -> the index's reference to it (``@common.db.run``, ``@.db``)."""
+    from pinlint.index.summary import relative_imports
+
+    imports = {name: f"@{dotted}" for name, dotted in model.imports.items()}
+    imports.update({name: f"@{dotted}" for name, dotted in relative_imports(model).items()})
+    return imports
+
+
 def _imported_strings(index: ProjectIndex, model: PythonModule, path: str) -> ResolveImport:
     """An imported name (and a key) -> the string constant the project module it comes from binds
     it to (the entry under that key of its dict, list or tuple literal)."""
-    imports = {name: f"@{dotted}" for name, dotted in model.imports.items()}
-    imports.update({name: f"@{dotted}" for name, dotted in relative_imports(model).items()})
+    imports = _import_references(model)
 
     def imported(name: str, key: EntryKey | None = None) -> str | None:
         reference = imports.get(name)
@@ -825,8 +844,9 @@ def _imported_wrappers(index: ProjectIndex, model: PythonModule, path: str, root
     """A callee through one of the module's imports -> the wrapper another module of the project
     defines there (``ProjectIndex.wrapper``), as the reader uses it: named by its sink, whose file
     and line the finding shows, with the wrappers in between."""
-    imports = {name: f"@{dotted}" for name, dotted in model.imports.items()}
-    imports.update({name: f"@{dotted}" for name, dotted in relative_imports(model).items()})
+    from pinlint.extract.python import Wrapper
+
+    imports = _import_references(model)
 
     def wrapper(name: str, attributes: str, method: str) -> Wrapper | None:
         reference = imports.get(name)
@@ -855,8 +875,7 @@ def _returned_strings(index: ProjectIndex, model: PythonModule, path: str, root:
     """An imported name and the attributes after it -> the strings the project function it names
     returns (its summary's ``sql_returns``), and where that function is (" in locklib/lock.py:8",
     its file as the finding shows files, and its def's line)."""
-    imports = {name: f"@{dotted}" for name, dotted in model.imports.items()}
-    imports.update({name: f"@{dotted}" for name, dotted in relative_imports(model).items()})
+    imports = _import_references(model)
 
     def returned(name: str, attributes: tuple[str, ...]) -> ReturnedElsewhere | None:
         reference = imports.get(name)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pinlint.model import Fragment
 
 DYNAMIC = "<dynamic>"
+TOKEN_METHOD = "generate_db_auth_token"  # boto3's RDS client method that makes an IAM authentication token
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,10 @@ from dataclasses import dataclass
 
 from pinlint.bindings import dotted_name
 from pinlint.extract.handlers import connections_in_handlers
+from pinlint.facts import TOKEN_METHOD
 from pinlint.index.project import ProjectIndex
 from pinlint.pymodel import PythonModule
 
-TOKEN_METHOD = "generate_db_auth_token"
 PASSWORD_KEYWORDS = ("password", "passwd")
 HOST_KEYWORDS = ("host", "DBHostname")
 ENVIRONMENT_READS = frozenset({"os.environ.get", "os.getenv", "os.environ", "environ.get", "getenv"})

@@ -19,12 +19,15 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pinlint.files import MAX_SOURCE_BYTES, UnreadableFile, read_bytes
-from pinlint.index.summary import RETURNED_LITERAL, ModuleSummary, from_json, summarise
 from pinlint.paths import nearest_ancestor
 from pinlint.pymodel import ParseError, PythonModule, parse_python
+
+if TYPE_CHECKING:  # (the summaries' module is imported when a module is first summarised or read back:
+    # a run whose results all come from the cache never needs it)
+    from pinlint.index.summary import ModuleSummary
 
 ROOT_MARKERS = (
     "pyproject.toml",
@@ -117,6 +120,8 @@ class ProjectIndex:
         known = self._summaries.get(absolute)
         if known is not None and known[0] == digest and known[1] is not None:
             return known[1]
+        from pinlint.index.summary import summarise
+
         summary = summarise(model)
         self._summaries[absolute] = (digest, summary)
         self._stamps.pop(absolute, None)  # this text stands (an editor's may not be saved yet)
@@ -161,6 +166,8 @@ class ProjectIndex:
         return True
 
     def _load(self, path: str) -> tuple[str, ModuleSummary | None]:
+        from pinlint.index.summary import from_json, summarise
+
         recorded = self.stats.get(path)
         if isinstance(recorded, list) and len(recorded) == 3 and isinstance(recorded[2], str):
             try:
@@ -443,6 +450,8 @@ class ProjectIndex:
         key = (module, name)
         known = self._return_gates.get(key)
         if known is None:
+            from pinlint.index.summary import RETURNED_LITERAL
+
             try:
                 data = read_bytes(module, MAX_SOURCE_BYTES)
             except UnreadableFile:

@@ -5,12 +5,16 @@ invocation for a direct connection. The facts come from pinlint.extract.iamauth.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pinlint.extract.iamauth import TOKEN_METHOD, TokenAtImport, TokenPerInvocation
+from pinlint.facts import TOKEN_METHOD
 from pinlint.kinds.base import IamTokenKind, Interest
 from pinlint.kinds.handler_factory_call import CACHE_DECORATORS_KEY, cache_decorators
 from pinlint.kinds.schema import STRING, STRINGS, Key
+
+if TYPE_CHECKING:  # (the reader is imported where a fact is checked: a warm run needs none)
+    from pinlint.extract.iamauth import TokenAtImport, TokenPerInvocation
+
 
 IMPORT_TIME = "import-time"
 PER_INVOCATION = "per-invocation-direct"
@@ -54,6 +58,8 @@ class IamTokenMatch(IamTokenKind):
         return Interest(gated_call_names={frozenset({"boto3"}): frozenset({TOKEN_METHOD})})
 
     def check(self, fact: TokenAtImport | TokenPerInvocation) -> dict[str, str] | None:
+        from pinlint.extract.iamauth import TokenAtImport
+
         if isinstance(fact, TokenAtImport):
             return {"token": fact.token, "user": fact.user, "line": str(fact.user_line), "later": fact.later}
         if not fact.host or fact.proxy:
