@@ -44,7 +44,7 @@ from typing import Any
 
 from pinlint.files import MAX_SOURCE_BYTES, UnreadableFile, read_bytes, read_text
 from pinlint.infra.model import Document, Ref, Unknown, Value
-from pinlint.paths import ancestors, nearest_ancestor
+from pinlint.paths import ancestors, files_below, nearest_ancestor
 from pinlint.pymodel import ParseError, PythonModule, parse_python
 
 SERVERLESS_FILES = ("serverless.yml", "serverless.yaml")
@@ -1160,25 +1160,11 @@ def _project_root(directories: set[str], fallback: Path) -> Path:
 def _terraform_files(root: Path, max_depth: int = 6) -> list[Path]:
     """The ``.tf`` files below ``root``: the walk a run needs when discovery did not walk the
     project root (a pre-commit run on one file, a run on a subdirectory)."""
-    found: list[Path] = []
-    stack: list[tuple[str, int]] = [(str(root), 0)]
-    while stack:
-        directory, depth = stack.pop()
-        try:
-            with os.scandir(directory) as scan:
-                entries = list(scan)
-        except OSError:
-            continue
-        for entry in entries:
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    if depth < max_depth and entry.name not in TERRAFORM_SKIP:
-                        stack.append((entry.path, depth + 1))
-                elif entry.name.endswith(".tf"):
-                    found.append(Path(entry.path))
-            except OSError:
-                continue
-    return sorted(found)
+
+    def enter(name: str, depth: int) -> bool:
+        return depth <= max_depth and name not in TERRAFORM_SKIP
+
+    return sorted(Path(file.path) for file in files_below(str(root), enter) if file.name.endswith(".tf"))
 
 
 def _unread(path: Path, root: Path, error: DeclarationError) -> str:

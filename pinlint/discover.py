@@ -46,7 +46,7 @@ from pinlint.config import DEFAULT_EXCLUDE, Settings, SettingsResolver
 from pinlint.files import MAX_CONFIG_BYTES, UnreadableFile, inspect, not_regular, read_bytes
 from pinlint.globs import compile_regex, config_spec, gitignore_spec
 from pinlint.infra.files import holds_infrastructure_sources, is_infrastructure_path
-from pinlint.paths import relative_to_root
+from pinlint.paths import files_below, relative_to_root
 
 EXTENSIONS = (".py", ".pyi", ".sql")
 VIRTUALENV_MARKERS = ("pyvenv.cfg", "conda-meta")
@@ -332,25 +332,11 @@ def sources_in(entry: Ignored) -> int:
     only to explain a run that checked nothing."""
     if not entry.directory:
         return int(entry.path.endswith(EXTENSIONS))
-    count, pending, seen = 0, [entry.path], 0
-    while pending and seen < MAX_COUNTED_DIRECTORIES:
-        directory = pending.pop()
-        seen += 1
-        try:
-            with os.scandir(directory) as scan:
-                entries = list(scan)
-        except OSError:
-            continue
-        for child in entries:
-            try:
-                if child.is_dir(follow_symlinks=False):
-                    if not child.name.startswith(".") and child.name not in DEFAULT_EXCLUDE:
-                        pending.append(child.path)
-                elif child.name.endswith(EXTENSIONS) and child.is_file(follow_symlinks=False):
-                    count += 1
-            except OSError:
-                continue
-    return count
+
+    def enter(name: str, _depth: int) -> bool:
+        return not name.startswith(".") and name not in DEFAULT_EXCLUDE
+
+    return sum(1 for file in files_below(entry.path, enter, MAX_COUNTED_DIRECTORIES) if file.name.endswith(EXTENSIONS))
 
 
 def is_excluded(path: Path, settings: Settings) -> bool:

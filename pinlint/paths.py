@@ -60,3 +60,31 @@ def nearest_ancestor(
         if any(holds(directory / name) for name in names):
             return directory
     return None
+
+
+def files_below(
+    top: str, enter: Callable[[str, int], bool], max_directories: int | None = None
+) -> Iterator[os.DirEntry[str]]:
+    """The regular files below the directory ``top`` (symlinks not followed), for the walks that
+    are not discovery's: a directory is entered when ``enter(name, depth)`` says so (``depth`` 1
+    for ``top``'s own subdirectories), and at most ``max_directories`` are listed. A directory or
+    an entry that cannot be read is passed over."""
+    pending: list[tuple[str, int]] = [(top, 0)]
+    listed = 0
+    while pending and (max_directories is None or listed < max_directories):
+        directory, depth = pending.pop()
+        listed += 1
+        try:
+            with os.scandir(directory) as scan:
+                entries = list(scan)
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if enter(entry.name, depth + 1):
+                        pending.append((entry.path, depth + 1))
+                elif entry.is_file(follow_symlinks=False):
+                    yield entry
+            except OSError:
+                continue
