@@ -335,6 +335,7 @@ class Linter:
                 or bool(self.database_entry_kinds and self._served_settings(path))
             )
             from pinlint.extract.python import extract_python, may_send_sql_text
+
             worth_parsing = calls_sinks or (in_project and may_send_sql_text(text))
             # a CDK app's constructs; in a parsed file, its noqa comments are applied below with the others
             cdk = lint_cdk_source(self.stack_rules, text, path, parsed.model_or_none, apply_noqa=not worth_parsing)
@@ -514,6 +515,7 @@ class Linter:
                         found.append(finding_from_hit(rule, fragment, hit, sql, choice))
             results.append((fragment, _sql_noqa(found, fragment, choice.name)))
         from pinlint.extract.values import merge_alternatives
+
         return merge_alternatives(results)  # one finding per place for the possible values of one argument
 
     @cached_property
