@@ -10,11 +10,13 @@ import sys
 # assertion rewriting honours this too, for every test module imported after this one).
 sys.dont_write_bytecode = True
 
+import json  # noqa: E402
 import os  # noqa: E402
 import shutil  # noqa: E402
 import subprocess  # noqa: E402
 from dataclasses import dataclass, replace  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
 from click.testing import CliRunner  # noqa: E402
@@ -39,6 +41,17 @@ def write_files(root: Path, files: dict[str, str]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     return root
+
+
+def handler_connections(root: Path) -> list[tuple[str, dict[str, Any]]]:
+    """(path:line:column, the finding as JSON) of each PIN022 of a ``--no-cache`` run over ``root``."""
+    result = run_cli("check", "--no-cache", "--select", "PIN022", "--output-format", "json-lines", "-q", ".", cwd=root)
+    assert result.returncode in (0, 1) and result.stderr == "", result.stderr
+    found = []
+    for line in result.stdout.splitlines():
+        item = json.loads(line)
+        found.append((f"{item['filename']}:{item['location']['row']}:{item['location']['column']}", item))
+    return found
 
 
 def lint(

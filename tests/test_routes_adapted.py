@@ -4,22 +4,16 @@ module of the project) is that module's app."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from conftest import run_cli, write_files
+from conftest import handler_connections, run_cli, write_files
 
 
 def _findings(root: Path) -> list[tuple[str, str]]:
     """(path:line:column, handler) of each PIN022 finding."""
-    result = run_cli("check", "--no-cache", "--select", "PIN022", "--output-format", "json-lines", "-q", ".", cwd=root)
-    assert result.returncode in (0, 1) and result.stderr == "", result.stderr
-    found = []
-    for line in result.stdout.splitlines():
-        item = json.loads(line)
-        handler = item["message"].split("handler `", 1)[1].split("`", 1)[0]
-        found.append((f"{item['filename']}:{item['location']['row']}:{item['location']['column']}", handler))
-    return found
+    return [
+        (where, item["message"].split("handler `", 1)[1].split("`", 1)[0]) for where, item in handler_connections(root)
+    ]
 
 
 FLASK_APP = """\

@@ -4,22 +4,14 @@ Django app served on Lambda, and Flask `MethodView`s (and function views) added 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from conftest import run_cli, write_files
+from conftest import handler_connections, write_files
 
 
 def _findings(root: Path) -> list[tuple[str, str]]:
     """(path:line:column, the handler and why) of each PIN022 finding."""
-    result = run_cli("check", "--no-cache", "--select", "PIN022", "--output-format", "json-lines", "-q", ".", cwd=root)
-    assert result.returncode in (0, 1) and result.stderr == "", result.stderr
-    found = []
-    for line in result.stdout.splitlines():
-        item = json.loads(line)
-        where = f"{item['filename']}:{item['location']['row']}:{item['location']['column']}"
-        found.append((where, item["consequence"].split(" (", 1)[1]))
-    return found
+    return [(where, item["consequence"].split(" (", 1)[1]) for where, item in handler_connections(root)]
 
 
 DJANGO_URLS = """\
